@@ -1,0 +1,94 @@
+"""Session limits and the two-factor requirement, applied to every request."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from hrp.accounts.receivers import SESSION_LAST_SEEN_KEY, SESSION_STARTED_KEY
+
+# Writing the session on every request would be a database write per page; refreshing the
+# last-seen stamp at most this often keeps idle logoff accurate to well under a minute.
+LAST_SEEN_REFRESH_SECONDS = 30
+
+
+class SessionLimitsMiddleware:
+    """Idle logoff (IDLE_TIMEOUT_MINUTES) and an absolute limit (SESSION_MAX_HOURS)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = time.time()
+            started = request.session.get(SESSION_STARTED_KEY)
+            last_seen = request.session.get(SESSION_LAST_SEEN_KEY, started)
+            reason = ""
+            if started is None or now - started > settings.SESSION_MAX_HOURS * 3600:
+                reason = "absolute limit"
+                text = _("You were signed out because your session reached %(hours)d hours.") % {
+                    "hours": settings.SESSION_MAX_HOURS
+                }
+            elif last_seen is None or now - last_seen > settings.IDLE_TIMEOUT_MINUTES * 60:
+                reason = "idle"
+                text = _(
+                    "You were signed out after %(minutes)d minutes without activity."
+                ) % {"minutes": settings.IDLE_TIMEOUT_MINUTES}
+            if reason:
+                request.hrp_logout_reason = reason  # type: ignore[attr-defined]
+                logout(request)
+                messages.info(request, text)
+                if request.headers.get("HX-Request"):
+                    # A partial update must not swap the sign-in page into a fragment.
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = reverse(settings.LOGIN_URL)
+                    return response
+            elif now - last_seen >= LAST_SEEN_REFRESH_SECONDS:
+                request.session[SESSION_LAST_SEEN_KEY] = now
+        return self.get_response(request)
+
+
+def two_factor_exempt(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a view as reachable by a signed-in user who has not yet passed two-factor."""
+    view.two_factor_exempt = True  # type: ignore[attr-defined]
+    return view
+
+
+class TwoFactorRequiredMiddleware:
+    """A signed-in user without a verified device reaches only two-factor enrolment or
+    verification (and sign-out)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], *args: Any
+    ) -> HttpResponse | None:
+        user = request.user
+        if not user.is_authenticated or user.is_verified():  # type: ignore[union-attr]
+            return None
+        if getattr(view_func, "two_factor_exempt", False):
+            return None
+        if not getattr(view_func, "login_required", True):
+            return None
+        if request.headers.get("HX-Request"):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = reverse("accounts:two_factor")
+            return response
+        target = reverse("accounts:two_factor")
+        if request.method == "GET" and request.path != "/":
+            target += "?" + urlencode({"next": request.path})
+        return redirect(target)

@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        # Sign-in by email is case-insensitive; emails are stored lower-cased.
+        return self.get(email__iexact=username or "")
+
+    def create_user(self, email: str, password: str | None = None, **extra: object) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        extra.setdefault("is_clinic_admin", True)
+        return self.create_user(email, password, **extra)
+
+    def active(self) -> models.QuerySet[User]:
+        return self.filter(is_active=True)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A member of clinic staff. Never deleted: authorship of clinical records must survive,
+    so leaving the clinic means deactivation."""
+
+    email = models.EmailField(_("email address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150)
+    credentials = models.CharField(
+        _("credentials"),
+        max_length=100,
+        blank=True,
+        help_text=_("Shown after the name on signed notes, e.g. LCSW, PhD, trainee."),
+    )
+    is_therapist = models.BooleanField(_("therapist"), default=False)
+    is_supervisor = models.BooleanField(_("supervisor"), default=False)
+    is_clinic_admin = models.BooleanField(_("clinic admin"), default=False)
+    requires_cosign = models.BooleanField(
+        _("notes need a supervisor's co-signature"),
+        default=False,
+        help_text=_("For trainees: their session notes go to their supervisor to co-sign."),
+    )
+    email_reminders = models.BooleanField(_("send reminders by email too"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(default=False, editable=False)
+    date_joined = models.DateTimeField(_("account created"), default=timezone.now)
+    deactivated_at = models.DateTimeField(_("deactivated"), null=True, blank=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name", "email"]
+        verbose_name = _("staff account")
+        verbose_name_plural = _("staff accounts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(requires_cosign=False) | Q(is_therapist=True),
+                name="cosign_only_for_therapists",
+                violation_error_message=_("Only a therapist can need co-signature."),
+            ),
+            models.CheckConstraint(
+                condition=Q(is_active=True) | Q(deactivated_at__isnull=False),
+                name="deactivated_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def has_clinical_role(self) -> bool:
+        return self.is_therapist or self.is_supervisor
+
+    @property
+    def role_labels(self) -> list[str]:
+        labels = []
+        if self.is_therapist:
+            labels.append(str(_("Therapist")))
+        if self.is_supervisor:
+            labels.append(str(_("Supervisor")))
+        if self.is_clinic_admin:
+            labels.append(str(_("Clinic admin")))
+        return labels
+
+
+class Supervision(models.Model):
+    """Links a supervisor to a therapist. Ending a supervision keeps the row, so who supervised
+    whom and when stays answerable; a therapist has at most one current supervisor."""
+
+    supervisor = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="supervisions_given"
+    )
+    supervisee = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="supervisions_received"
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["supervisee"],
+                condition=Q(ended_at__isnull=True),
+                name="one_current_supervisor",
+            ),
+            models.CheckConstraint(
+                condition=~Q(supervisor=models.F("supervisee")),
+                name="no_self_supervision",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supervisor} → {self.supervisee}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.ended_at is None

@@ -1,0 +1,86 @@
+"""Audit receivers for sign-in events, which Django and axes announce only as signals."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from hrp.accounts.models import User
+from hrp.audit.models import AuditEvent
+from hrp.audit.services import audit_record
+
+SESSION_STARTED_KEY = "hrp_signed_in_at"
+SESSION_LAST_SEEN_KEY = "hrp_last_seen"
+
+
+def _account_for(username: str | None) -> User | None:
+    # We never store what was typed: a mistyped "email" is sometimes a password.
+    if not username:
+        return None
+    return User.objects.filter(email__iexact=username.strip()).first()
+
+
+@receiver(user_logged_in)
+def on_logged_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
+    if request is not None and hasattr(request, "session"):
+        now = time.time()
+        request.session[SESSION_STARTED_KEY] = now
+        request.session[SESSION_LAST_SEEN_KEY] = now
+    audit_record(
+        category=AuditEvent.Category.SECURITY,
+        action="auth.login",
+        actor=user,
+        request=request,
+        obj=user,
+    )
+
+
+@receiver(user_logged_out)
+def on_logged_out(
+    sender: Any, request: HttpRequest | None, user: User | None, **kwargs: Any
+) -> None:
+    if user is None:
+        return
+    audit_record(
+        category=AuditEvent.Category.SECURITY,
+        action="auth.logout",
+        actor=user,
+        request=request,
+        obj=user,
+        detail=getattr(request, "hrp_logout_reason", "") if request is not None else "",
+    )
+
+
+@receiver(user_login_failed)
+def on_login_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    account = _account_for(credentials.get("username"))
+    audit_record(
+        category=AuditEvent.Category.SECURITY,
+        action="auth.login_failed",
+        actor=None,
+        request=request,
+        obj=account,
+        detail="" if account else "unknown account",
+    )
+
+
+@receiver(user_locked_out)
+def on_locked_out(
+    sender: Any, request: HttpRequest, username: str, ip_address: str, **kwargs: Any
+) -> None:
+    account = _account_for(username)
+    audit_record(
+        category=AuditEvent.Category.SECURITY,
+        action="auth.lockout",
+        actor=None,
+        request=request,
+        obj=account,
+        detail="" if account else "unknown account",
+    )

@@ -1,0 +1,48 @@
+"""Reads about staff accounts, shaped so each page issues a fixed number of queries."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from hrp.accounts.models import Supervision, User
+
+
+def staff_for_admin(*, show: str = "active") -> QuerySet[User]:
+    """Staff accounts for the clinic admin's list, with current supervisor and two-factor
+    status annotated (no query per row)."""
+    current = Supervision.objects.filter(supervisee=OuterRef("pk"), ended_at__isnull=True)
+    qs = User.objects.annotate(
+        supervisor_name=Subquery(current.values("supervisor__full_name")[:1]),
+        two_factor_enrolled=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)),
+    ).order_by("full_name", "email")
+    if show == "active":
+        qs = qs.filter(is_active=True)
+    elif show == "inactive":
+        qs = qs.filter(is_active=False)
+    return qs
+
+
+def current_supervisor(*, user: User) -> User | None:
+    supervision = (
+        Supervision.objects.select_related("supervisor")
+        .filter(supervisee=user, ended_at__isnull=True)
+        .first()
+    )
+    return supervision.supervisor if supervision else None
+
+
+def current_supervisees(*, user: User) -> QuerySet[User]:
+    return User.objects.filter(
+        supervisions_received__supervisor=user,
+        supervisions_received__ended_at__isnull=True,
+    ).order_by("full_name")
+
+
+def supervision_history(*, user: User) -> QuerySet[Supervision]:
+    return Supervision.objects.select_related("supervisor").filter(supervisee=user)
+
+
+def recovery_codes_left(*, user: User) -> int:
+    return StaticToken.objects.filter(device__user=user).count()

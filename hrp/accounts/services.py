@@ -1,0 +1,412 @@
+"""Writes for staff accounts, supervision and two-factor devices.
+
+Every function records what it did in the audit trail. Accounts are never deleted.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from hrp.accounts.models import Supervision, User
+from hrp.audit.models import AuditEvent
+from hrp.audit.services import audit_record, diff_fields
+
+ROLE_FIELDS = ["full_name", "credentials", "is_therapist", "is_supervisor", "is_clinic_admin"]
+ACCOUNT_FIELDS = [*ROLE_FIELDS, "requires_cosign", "email_reminders"]
+RECOVERY_CODE_COUNT = 10
+
+
+def axes_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
+    """The key axes locks on: the email typed, lower-cased, so case changes don't reset it."""
+    value = (credentials or {}).get("username") or request.POST.get("username", "")
+    return str(value).strip().lower()
+
+
+def _validate_roles(*, user: User | None, actor: User, values: dict[str, Any]) -> None:
+    errors: dict[str, str] = {}
+    if not (values["is_therapist"] or values["is_supervisor"] or values["is_clinic_admin"]):
+        errors["is_therapist"] = _("Choose at least one role.")
+    if values.get("requires_cosign") and not values["is_therapist"]:
+        errors["requires_cosign"] = _("Only a therapist can need co-signature.")
+    if user is not None:
+        if user.is_clinic_admin and not values["is_clinic_admin"]:
+            if user == actor:
+                errors["is_clinic_admin"] = _("You cannot remove your own clinic admin role.")
+            elif not User.objects.active().filter(is_clinic_admin=True).exclude(pk=user.pk):
+                errors["is_clinic_admin"] = _("The clinic needs at least one active clinic admin.")
+        if user.is_supervisor and not values["is_supervisor"]:
+            count = user.supervisions_given.filter(ended_at__isnull=True).count()
+            if count:
+                errors["is_supervisor"] = _(
+                    "%(name)s still supervises %(count)d therapist(s). "
+                    "Assign them another supervisor first."
+                ) % {"name": user.full_name, "count": count}
+    if errors:
+        raise ValidationError(errors)
+
+
+def _end_sessions(user: User) -> int:
+    """Delete every server-side session that belongs to `user`; returns how many."""
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.get_decoded().get("_auth_user_id") == str(user.pk):
+            session.delete()
+            ended += 1
+    return ended
+
+
+@transaction.atomic
+def account_create(
+    *,
+    actor: User,
+    request: HttpRequest,
+    email: str,
+    full_name: str,
+    credentials: str = "",
+    is_therapist: bool = False,
+    is_supervisor: bool = False,
+    is_clinic_admin: bool = False,
+    requires_cosign: bool = False,
+    supervisor: User | None = None,
+) -> User:
+    """Create a staff account with no usable password and email a set-password link.
+
+    Side effects: audit events `account.create` (and `supervision.assign`), one email sent
+    after the transaction commits.
+    """
+    values = {
+        "full_name": full_name,
+        "credentials": credentials,
+        "is_therapist": is_therapist,
+        "is_supervisor": is_supervisor,
+        "is_clinic_admin": is_clinic_admin,
+        "requires_cosign": requires_cosign,
+    }
+    _validate_roles(user=None, actor=actor, values=values)
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": _("An account with this email address already exists.")})
+    user = User.objects.create_user(email=email, **values)
+    audit_record(
+        category=AuditEvent.Category.CHANGE,
+        action="account.create",
+        actor=actor,
+        request=request,
+        obj=user,
+        changes={f: (None, getattr(user, f)) for f in ["email", *ACCOUNT_FIELDS]},
+    )
+    if supervisor is not None:
+        supervision_assign(actor=actor, request=request, supervisee=user, supervisor=supervisor)
+    account_send_set_password_link(actor=actor, request=request, user=user)
+    return user
+
+
+_UNCHANGED: Any = object()
+
+
+@transaction.atomic
+def account_update(
+    *,
+    actor: User,
+    request: HttpRequest,
+    user: User,
+    supervisor: User | None = _UNCHANGED,
+    **values: Any,
+) -> User:
+    """Change an account's name, roles, preferences and (for therapists) supervisor, in one
+    transaction.
+
+    Removing the therapist role ends the therapist's supervision. Side effects: audit events
+    `account.update` with old and new values, and `supervision.assign` when it changed.
+    """
+    values = {f: values.get(f, getattr(user, f)) for f in ACCOUNT_FIELDS}
+    if not values["is_therapist"]:
+        values["requires_cosign"] = False
+    _validate_roles(user=user, actor=actor, values=values)
+    before = {f: getattr(user, f) for f in ACCOUNT_FIELDS}
+    for field, value in values.items():
+        setattr(user, field, value)
+    changes = diff_fields(user, before, ACCOUNT_FIELDS)
+    if changes:
+        user.save(update_fields=list(changes))
+        audit_record(
+            category=AuditEvent.Category.CHANGE,
+            action="account.update",
+            actor=actor,
+            request=request,
+            obj=user,
+            changes=changes,
+        )
+    if not user.is_therapist:
+        supervision_assign(actor=actor, request=request, supervisee=user, supervisor=None)
+    elif supervisor is not _UNCHANGED:
+        supervision_assign(actor=actor, request=request, supervisee=user, supervisor=supervisor)
+    return user
+
+
+@transaction.atomic
+def supervision_assign(
+    *, actor: User, request: HttpRequest | None, supervisee: User, supervisor: User | None
+) -> Supervision | None:
+    """Make `supervisor` the current supervisor of `supervisee` (None: no supervisor).
+
+    The previous supervision is ended, not deleted. Side effect: audit event
+    `supervision.assign` when anything changed.
+    """
+    current = (
+        Supervision.objects.select_for_update()
+        .filter(supervisee=supervisee, ended_at__isnull=True)
+        .first()
+    )
+    if supervisor is not None:
+        if supervisor == supervisee:
+            raise ValidationError({"supervisor": _("A therapist cannot supervise themselves.")})
+        if not (supervisor.is_active and supervisor.is_supervisor):
+            raise ValidationError({"supervisor": _("Choose an active supervisor.")})
+        if not supervisee.is_therapist:
+            raise ValidationError({"supervisor": _("Only therapists have a supervisor.")})
+    old_supervisor = current.supervisor if current else None
+    if old_supervisor == supervisor:
+        return current
+    now = timezone.now()
+    if current is not None:
+        current.ended_at = now
+        current.save(update_fields=["ended_at"])
+    new = None
+    if supervisor is not None:
+        new = Supervision.objects.create(
+            supervisor=supervisor, supervisee=supervisee, started_at=now, created_by=actor
+        )
+    audit_record(
+        category=AuditEvent.Category.CHANGE,
+        action="supervision.assign",
+        actor=actor,
+        request=request,
+        obj=supervisee,
+        changes={"supervisor": (old_supervisor, supervisor)},
+    )
+    return new
+
+
+@transaction.atomic
+def account_deactivate(*, actor: User, request: HttpRequest, user: User) -> User:
+    """Deactivate an account: it can no longer sign in and its open sessions end at once.
+
+    The account and everything it authored are kept. A supervisor's supervisees keep the
+    link until reassigned, so nothing is lost silently. Side effect: `account.deactivate`.
+    """
+    if user == actor:
+        raise ValidationError(_("You cannot deactivate your own account."))
+    if not user.is_active:
+        return user
+    if (
+        user.is_clinic_admin
+        and not User.objects.active().filter(is_clinic_admin=True).exclude(pk=user.pk).exists()
+    ):
+        raise ValidationError(_("The clinic needs at least one active clinic admin."))
+    user.is_active = False
+    user.deactivated_at = timezone.now()
+    user.save(update_fields=["is_active", "deactivated_at"])
+    ended = _end_sessions(user)
+    audit_record(
+        category=AuditEvent.Category.SECURITY,
+        action="account.deactivate",
+        actor=actor,
+        request=request,
+        obj=user,
+        changes={"is_active": (True, False)},
+        detail=f"sessions ended: {ended}",
+    )
+    return user
+
+
+@transaction.atomic
+def account_reactivate(*, actor: User, request: HttpRequest, user: User) -> User:
+    """Let a deactivated account sign in again. Side effect: `account.reactivate`."""
+    if user.is_active:
+        return user
+    user.is_active = True
+    user.deactivated_at = None
+    user.save(update_fields=["is_active", "deactivated_at"])
+    audit_record(
+        category=AuditEvent.Category.SECURITY,
+        action="account.reactivate",
+        actor=actor,
+        request=request,
+        obj=user,
+        changes={"is_active": (False, True)},
+    )
+    return user
+
+
+@transaction.atomic
+def account_reset_two_factor(*, actor: User, request: HttpRequest, user: User) -> None:
+    """Remove a user's authenticator and recovery codes (a lost phone, say).
+
+    Their sessions end; at their next sign-in they must enrol a new authenticator.
+    Side effect: audit event `two_factor.reset`.
+    """
+    totp_deleted, _unused = TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    ended = _end_sessions(user)
+    audit_record(
+        category=AuditEvent.Category.SECURITY,
+        action="two_factor.reset",
+        actor=actor,
+        request=request,
+        obj=user,
+        detail=f"authenticators removed: {totp_deleted}; sessions ended: {ended}",
+    )
+
+
+def set_password_path(user: User) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return reverse("accounts:set_password", kwargs={"uidb64": uid, "token": token})
+
+
+def account_send_set_password_link(*, actor: User, request: HttpRequest, user: User) -> None:
+    """Email a one-time link to set a password (valid PASSWORD_RESET_TIMEOUT seconds).
+
+    The link stops working once a password is set, because the token hashes the password.
+    Side effects: audit event `account.set_password_link`, one email after commit.
+    """
+    if not user.is_active:
+        raise ValidationError(_("Reactivate the account before sending a link."))
+    link = request.build_absolute_uri(set_password_path(user))
+    context = {
+        "user": user,
+        "link": link,
+        "clinic_name": settings.CLINIC_NAME,
+        "valid_days": settings.PASSWORD_RESET_TIMEOUT // 86400,
+    }
+    subject = _("Set your password for %(clinic)s") % {"clinic": settings.CLINIC_NAME}
+    body = render_to_string("accounts/email/set_password.txt", context)
+    audit_record(
+        category=AuditEvent.Category.SECURITY,
+        action="account.set_password_link",
+        actor=actor,
+        request=request,
+        obj=user,
+    )
+    transaction.on_commit(
+        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    )
+
+
+def totp_secret_base32(device: TOTPDevice) -> str:
+    """The authenticator secret as people type it into an app, in groups of four."""
+    raw = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
+def _new_recovery_codes(device: StaticDevice) -> list[str]:
+    device.token_set.all().delete()
+    codes = [
+        f"{secrets.randbelow(10**5):05d}-{secrets.randbelow(10**5):05d}"
+        for _unused in range(RECOVERY_CODE_COUNT)
+    ]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    return codes
+
+
+def two_factor_device_for_enrolment(*, user: User) -> TOTPDevice:
+    """The unconfirmed authenticator a user is enrolling, created on first need."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(
+            user=user, name=str(_("Authenticator app")), confirmed=False
+        )
+    return device
+
+
+@transaction.atomic
+def two_factor_enrol_confirm(
+    *, request: HttpRequest, user: User, device: TOTPDevice, token: str
+) -> list[str] | None:
+    """Confirm a new authenticator with a code from it; returns ten recovery codes, or None
+    when the code is wrong.
+
+    Side effects: earlier authenticators and recovery codes are replaced; audit event
+    `two_factor.enrol`.
+    """
+    if not device.verify_token(token):
+        return None
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    static, _created = StaticDevice.objects.get_or_create(
+        user=user, defaults={"name": str(_("Recovery codes")), "confirmed": True}
+    )
+    codes = _new_recovery_codes(static)
+    audit_record(
+        category=AuditEvent.Category.SECURITY,
+        action="two_factor.enrol",
+        actor=user,
+        request=request,
+        obj=user,
+    )
+    return codes
+
+
+@transaction.atomic
+def recovery_codes_regenerate(*, request: HttpRequest, user: User) -> list[str]:
+    """Replace a user's recovery codes with ten new ones. Side effect: audit event."""
+    static, _created = StaticDevice.objects.get_or_create(
+        user=user, defaults={"name": str(_("Recovery codes")), "confirmed": True}
+    )
+    codes = _new_recovery_codes(static)
+    audit_record(
+        category=AuditEvent.Category.SECURITY,
+        action="two_factor.recovery_codes",
+        actor=user,
+        request=request,
+        obj=user,
+    )
+    return codes
+
+
+def two_factor_verify(*, request: HttpRequest, user: User, token: str) -> Any:
+    """The device that accepts `token` (authenticator code or recovery code), or None.
+
+    A recovery code is used up by verifying it. Side effect: audit event
+    `two_factor.verify` or `two_factor.verify_failed`.
+    """
+    token = token.strip().replace(" ", "")
+    if token.isdigit() and len(token) == 6:
+        devices = TOTPDevice.objects.filter(user=user, confirmed=True)
+    else:
+        devices = StaticDevice.objects.filter(user=user, confirmed=True)
+    accepted = None
+    with transaction.atomic():
+        for device in devices.select_for_update():
+            if device.verify_token(token):
+                accepted = device
+                break
+    audit_record(
+        category=AuditEvent.Category.SECURITY,
+        action="two_factor.verify" if accepted else "two_factor.verify_failed",
+        actor=user,
+        request=request,
+        obj=user,
+        detail="recovery code" if isinstance(accepted, StaticDevice) else "",
+    )
+    return accepted

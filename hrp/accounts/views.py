@@ -1,0 +1,255 @@
+from __future__ import annotations
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from hrp import access
+from hrp.accounts import selectors, services
+from hrp.accounts.forms import EmailAuthenticationForm, EnrolForm, StaffAccountForm, TokenForm
+from hrp.accounts.middleware import two_factor_exempt
+from hrp.accounts.models import User
+
+SHOW_RECOVERY_CODES_KEY = "hrp_show_recovery_codes"
+
+
+# --- Signing in -------------------------------------------------------------------------------
+
+
+@method_decorator(login_not_required, name="dispatch")
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    form_class = EmailAuthenticationForm
+    redirect_authenticated_user = True
+
+
+@method_decorator(two_factor_exempt, name="dispatch")
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+@two_factor_exempt
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """Second sign-in step: verify a code, or enrol an authenticator on first sign-in."""
+    user = request.user
+    if user.is_verified():  # type: ignore[union-attr]
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return _enrol(request)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = services.two_factor_verify(
+            request=request, user=user, token=form.cleaned_data["token"]
+        )
+        if device is not None:
+            otp_login(request, device)
+            if isinstance(device, StaticDevice):
+                left = device.token_set.count()
+                messages.warning(
+                    request,
+                    _("You signed in with a recovery code. %(left)d codes are left.")
+                    % {"left": left},
+                )
+            return redirect(_safe_next(request))
+        form.add_error(
+            "token",
+            _("That code was not accepted. Codes change every 30 seconds; try the current one."),
+        )
+    return render(request, "accounts/two_factor_verify.html", {"form": form})
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.GET.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+def _enrol(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    device = services.two_factor_device_for_enrolment(user=user)
+    form = EnrolForm(request.POST or None, submit_label=_("Confirm and continue"))
+    if request.method == "POST" and form.is_valid():
+        codes = services.two_factor_enrol_confirm(
+            request=request, user=user, device=device, token=form.cleaned_data["token"]
+        )
+        if codes is not None:
+            otp_login(request, device)
+            request.session[SHOW_RECOVERY_CODES_KEY] = True
+            return redirect("accounts:recovery_codes")
+        form.add_error("token", _("That code did not match. Check the time on your phone."))
+    qr = segno.make(device.config_url, error="m")
+    context = {
+        "form": form,
+        "qr_svg": qr.svg_inline(scale=5, title=_("QR code for your authenticator app")),
+        "secret": services.totp_secret_base32(device),
+    }
+    return render(request, "accounts/two_factor_enrol.html", context)
+
+
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    """Shows recovery codes once, right after enrolment or regeneration."""
+    codes: list[str] = []
+    if request.method == "POST":
+        codes = services.recovery_codes_regenerate(request=request, user=request.user)
+    elif request.session.pop(SHOW_RECOVERY_CODES_KEY, False):
+        device = StaticDevice.objects.filter(user=request.user).first()
+        codes = [t.token for t in device.token_set.all()] if device else []
+    return render(request, "accounts/recovery_codes.html", {"codes": codes})
+
+
+def my_account(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context = {
+        "supervisor": selectors.current_supervisor(user=user),
+        "recovery_codes_left": selectors.recovery_codes_left(user=user),
+    }
+    return render(request, "accounts/my_account.html", context)
+
+
+# Django's password views, made public (deny-by-default exempts only these and sign-in).
+password_reset = login_not_required(
+    auth_views.PasswordResetView.as_view(
+        template_name="accounts/password_reset.html",
+        email_template_name="accounts/email/password_reset.txt",
+        subject_template_name="accounts/email/password_reset_subject.txt",
+        success_url=reverse_lazy("accounts:password_reset_done"),
+    )
+)
+password_reset_done = login_not_required(
+    auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html")
+)
+set_password = login_not_required(
+    auth_views.PasswordResetConfirmView.as_view(
+        template_name="accounts/set_password.html",
+        success_url=reverse_lazy("accounts:set_password_done"),
+    )
+)
+set_password_done = login_not_required(
+    auth_views.PasswordResetCompleteView.as_view(template_name="accounts/set_password_done.html")
+)
+
+
+# --- Clinic admin: staff accounts --------------------------------------------------------------
+
+
+def staff_list(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, "accounts.manage_staff")
+    show = request.GET.get("show", "active")
+    page = Paginator(selectors.staff_for_admin(show=show), 25).get_page(request.GET.get("page"))
+    return render(request, "accounts/staff_list.html", {"page": page, "show": show})
+
+
+def staff_create(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, "accounts.manage_staff")
+    form = StaffAccountForm(request.POST or None, creating=True)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.account_create(
+                actor=request.user,
+                request=request,
+                email=data["email"],
+                full_name=data["full_name"],
+                credentials=data["credentials"],
+                is_therapist=data["is_therapist"],
+                is_supervisor=data["is_supervisor"],
+                is_clinic_admin=data["is_clinic_admin"],
+                requires_cosign=data["requires_cosign"],
+                supervisor=data["supervisor"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("Account created. A link to set a password was sent to %(email)s.")
+                % {"email": user.email},
+            )
+            return redirect("accounts:staff_detail", pk=user.pk)
+    return render(request, "accounts/staff_form.html", {"form": form, "creating": True})
+
+
+def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    account = access.staff_account_for(request.user, pk)
+    current = selectors.current_supervisor(user=account)
+    form = StaffAccountForm(
+        request.POST or None,
+        instance=account,
+        creating=False,
+        initial={"supervisor": current},
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.account_update(
+                    actor=request.user,
+                    request=request,
+                    user=account,
+                    supervisor=data["supervisor"],
+                    **{f: data[f] for f in form.Meta.fields if f in data},
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Changes saved."))
+                return redirect("accounts:staff_detail", pk=account.pk)
+        # The model form has written the typed values onto `account`; read the stored ones
+        # for the page header so a refused change is not shown as if it had been made.
+        account = User.objects.get(pk=account.pk)
+    context = {
+        "account": account,
+        "form": form,
+        "current_supervisor": current,
+        "supervision_history": selectors.supervision_history(user=account),
+        "two_factor_enrolled": TOTPDevice.objects.filter(user=account, confirmed=True).exists(),
+        "supervisees": selectors.current_supervisees(user=account),
+    }
+    return render(request, "accounts/staff_detail.html", context)
+
+
+STAFF_ACTIONS = {
+    "deactivate": (services.account_deactivate, _("Account deactivated; its sessions ended.")),
+    "reactivate": (services.account_reactivate, _("Account reactivated.")),
+    "reset-two-factor": (
+        services.account_reset_two_factor,
+        _("Two-factor reset. They will set up a new authenticator at their next sign-in."),
+    ),
+    "send-link": (
+        services.account_send_set_password_link,
+        _("A link to set a password was sent."),
+    ),
+}
+
+
+@require_POST
+def staff_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    account = access.staff_account_for(request.user, pk)
+    if action not in STAFF_ACTIONS:
+        return HttpResponse(status=404)
+    service, done = STAFF_ACTIONS[action]
+    try:
+        service(actor=request.user, request=request, user=account)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, done)
+    return redirect("accounts:staff_detail", pk=account.pk)

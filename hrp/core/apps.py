@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    """The clinic shell: home page, health check, context shared by every page."""
+
+    name = "hrp.core"
+    label = "core"
+    verbose_name = _("Clinic shell")

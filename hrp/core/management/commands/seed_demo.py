@@ -1,0 +1,31 @@
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from hrp.accounts.demo import DEMO_PASSWORD, seed_demo_staff
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo clinic (DEMO_MODE only). Safe to run repeatedly."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEMO_MODE:
+            raise CommandError(
+                "seed_demo creates accounts with a published password and is refused unless "
+                "DEMO_MODE=1. Never enable DEMO_MODE on a clinic holding real records."
+            )
+        rows = seed_demo_staff()
+        # Later issues add demo clients and records here, each through its own app's demo module.
+        self.stdout.write(self.style.SUCCESS("Demo clinic ready. Sign in at http://127.0.0.1:8000"))
+        self.stdout.write(f"Password for every demo account: {DEMO_PASSWORD}")
+        self.stdout.write(
+            "Two-factor: add an account's secret to an authenticator app, or print its current "
+            "code with: .venv/bin/python manage.py demo_code EMAIL"
+        )
+        width = max(len(user.email) for _spec, user, _secret in rows)
+        for _spec, user, secret in rows:
+            roles = ", ".join(user.role_labels)
+            if user.requires_cosign:
+                roles += " (needs co-signature)"
+            self.stdout.write(f"  {user.email:<{width}}  {secret}  {roles}")

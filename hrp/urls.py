@@ -1,0 +1,17 @@
+"""URL configuration. Every URL requires sign-in (LoginRequiredMiddleware) except the short
+allow-list marked with login_not_required: sign-in, password reset and set-password, /healthz.
+
+The Django admin is deliberately not mounted: clinic admins manage accounts through the
+clinic's own pages, and a second, generic editing surface over clinical tables would bypass
+the services that audit and lock records.
+"""
+
+from django.urls import include, path
+
+from hrp.core import views as core_views
+
+urlpatterns = [
+    path("", include("hrp.core.urls")),
+    path("account/", include("hrp.accounts.urls")),
+    path("healthz", core_views.healthz, name="healthz"),
+]
