@@ -38,9 +38,7 @@ class DemoStaff:
 
 DEMO_STAFF = [
     DemoStaff("admin", "Alex Rivera", "Clinic manager", is_clinic_admin=True),
-    DemoStaff(
-        "supervisor1", "Dr. Maya Chen", "PhD", is_supervisor=True, is_therapist=True
-    ),
+    DemoStaff("supervisor1", "Dr. Maya Chen", "PhD", is_supervisor=True, is_therapist=True),
     DemoStaff("supervisor2", "Jordan Okafor", "LCSW", is_supervisor=True),
     DemoStaff("therapist1", "Sam Patel", "LMHC", is_therapist=True, supervisor="supervisor1"),
     DemoStaff("therapist2", "Riley Novak", "LCSW", is_therapist=True, supervisor="supervisor1"),

@@ -41,9 +41,9 @@ class SessionLimitsMiddleware:
                 }
             elif last_seen is None or now - last_seen > settings.IDLE_TIMEOUT_MINUTES * 60:
                 reason = "idle"
-                text = _(
-                    "You were signed out after %(minutes)d minutes without activity."
-                ) % {"minutes": settings.IDLE_TIMEOUT_MINUTES}
+                text = _("You were signed out after %(minutes)d minutes without activity.") % {
+                    "minutes": settings.IDLE_TIMEOUT_MINUTES
+                }
             if reason:
                 request.hrp_logout_reason = reason  # type: ignore[attr-defined]
                 logout(request)

@@ -1,0 +1,69 @@
+# HRP Clinic: `make run` for the demo clinic, `make test` for the whole suite.
+# Both create .venv on first use. See README.md.
+
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+# Python 3.12+: the first that exists of python3.13, python3.12, then python3 (checked below).
+PYTHON ?= $(shell for p in python3.13 python3.12 python3; do command -v $$p >/dev/null 2>&1 && { echo $$p; break; }; done)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format checks demo worker beat reinstall clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "HRP Clinic needs Python 3.12 or newer; found " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Stamps: reinstall only when the pinned requirements change.
+$(VENV)/.base-installed: requirements/base.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements/base.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements/base.txt requirements/dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
+	touch $@ $(VENV)/.base-installed
+
+# The demo clinic: SQLite file, tasks in-process, demo accounts. Never for real records.
+run: export DEBUG := 1
+run: export DEMO_MODE := 1
+run: $(VENV)/.base-installed
+	unset DATABASE_URL REDIS_URL; \
+	$(BIN)/python manage.py migrate --no-input && \
+	$(BIN)/python manage.py seed_demo && \
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# The whole suite. On PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set.
+test: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev-installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Migrations in step with models, and Django's deployment checklist with production-like
+# settings (a throwaway key; DEBUG off; HSTS, secure cookies and SSL redirect at defaults).
+checks: $(VENV)/.dev-installed
+	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+	env -u DEBUG -u STATIC_MANIFEST -u SECURE_SSL_REDIRECT -u SECURE_COOKIES -u DEMO_MODE \
+		SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+		ALLOWED_HOSTS=clinic.example.org \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# With REDIS_URL set: a worker and (exactly one) beat, for local work against Redis.
+worker: $(VENV)/.base-installed
+	$(BIN)/celery -A hrp worker --loglevel=INFO
+
+beat: $(VENV)/.base-installed
+	$(BIN)/celery -A hrp beat --loglevel=INFO
+
+reinstall:
+	rm -f $(VENV)/.base-installed $(VENV)/.dev-installed
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
