@@ -1,2 +1,394 @@
-# Models arrive with this app's own issue; the app and its first migration exist from the
-# foundation so that every later migration builds on a fixed label.
+"""The root of the clinical record: the client, their intake, referral, consents and who is
+assigned to work with them. Words follow DOMAIN.md: the client's own words come first."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+# Free text longer than this is refused with a message rather than silently cut.
+TEXT_LIMIT = 10_000
+text_limit = MaxLengthValidator(
+    TEXT_LIMIT, message=_("Please keep this under 10,000 characters (it has %(show_value)d).")
+)
+phone_format = RegexValidator(
+    r"^\+?[0-9 ()./-]{7,20}$",
+    message=_("Enter a phone number of digits, spaces and + ( ) - . / only, e.g. +1 555 010 2030."),
+)
+
+
+def LongText(verbose_name: Any, **kwargs: Any) -> models.TextField:
+    """A free-text field with the clinic's length limit."""
+    return models.TextField(verbose_name, blank=True, validators=[text_limit], **kwargs)
+
+
+class ClientQuerySet(models.QuerySet["Client"]):
+    pass
+
+
+class Client(models.Model):
+    class Status(models.TextChoices):
+        INTAKE = "intake", _("Intake")
+        ACTIVE = "active", _("Active")
+        ON_HOLD = "on_hold", _("On hold")
+        DISCHARGED = "discharged", _("Discharged")
+
+    chart_number = models.CharField(_("chart number"), max_length=16, unique=True, editable=False)
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    preferred_name = models.CharField(
+        _("preferred name"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "What the client likes to be called. Shown everywhere in place of the legal name."
+        ),
+    )
+    pronouns = models.CharField(_("pronouns"), max_length=50, blank=True)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[phone_format])
+    email = models.EmailField(_("email"), blank=True)
+    may_contact = models.BooleanField(
+        _("may we contact you?"),
+        default=False,
+        help_text=_("The client agrees to be contacted by the clinic (for example, reminders)."),
+    )
+    safe_to_leave_message = models.BooleanField(
+        _("safe to leave a message"),
+        default=False,
+        help_text=_("Messages on this phone or email will not put the client at risk."),
+    )
+    emergency_contact_name = models.CharField(_("emergency contact"), max_length=200, blank=True)
+    emergency_contact_relationship = models.CharField(_("relationship"), max_length=100, blank=True)
+    emergency_contact_phone = models.CharField(
+        _("emergency contact phone"), max_length=30, blank=True, validators=[phone_format]
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.INTAKE, db_index=True
+    )
+    status_changed_at = models.DateTimeField(_("status since"), default=timezone.now)
+    discharged_on = models.DateField(_("discharged on"), null=True, blank=True)
+    discharge_reason = LongText(_("reason for discharge"))
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("therapist"),
+        on_delete=models.PROTECT,
+        related_name="clients",
+        null=True,
+        blank=True,
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["preferred_name", "legal_name"]
+        indexes = [models.Index(fields=["therapist", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="discharged") | Q(discharged_on__isnull=False),
+                name="discharged_has_date",
+                violation_error_message=_("A discharge needs a date."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.chart_number})"
+
+    @property
+    def display_name(self) -> str:
+        return self.preferred_name or self.legal_name
+
+    def clean(self) -> None:
+        if self.date_of_birth and self.date_of_birth > timezone.localdate():
+            raise ValidationError(
+                {"date_of_birth": _("The date of birth cannot be in the future.")}
+            )
+        if self.date_of_birth and self.date_of_birth < datetime.date(1900, 1, 1):
+            raise ValidationError({"date_of_birth": _("Check the year of the date of birth.")})
+
+
+class TherapistAssignment(models.Model):
+    """Who was the client's therapist, and when. The current one has no end."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="assignments")
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="client_assignments"
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client"], condition=Q(ended_at__isnull=True), name="one_current_therapist"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.therapist} ({self.started_at:%Y-%m-%d})"
+
+
+class Intake(models.Model):
+    """The intake conversation, saved step by step as a draft until completed."""
+
+    class Step(models.TextChoices):
+        REASON = "reason", _("In their words")
+        DETAILS = "details", _("Contact details")
+        SUBSTANCES = "substances", _("Substances")
+        CONCERNS = "concerns", _("Other concerns")
+        MEDICAL = "medical", _("Medical evaluation")
+        REFERRAL = "referral", _("Referral")
+        REVIEW = "review", _("Review")
+
+    client = models.OneToOneField(Client, on_delete=models.PROTECT, related_name="intake")
+    reason_for_coming = LongText(
+        _("what brings you here?"),
+        help_text=_("In the client's own words, as they said it."),
+    )
+    client_goals = LongText(
+        _("what would you like to get from coming here?"),
+        help_text=_("The client's goals in their own words. Goals belong to the client."),
+    )
+    anxiety = models.BooleanField(_("anxiety"), default=False)
+    depression = models.BooleanField(_("depression"), default=False)
+    trauma_history = models.BooleanField(_("trauma history"), default=False)
+    other_concern = models.CharField(_("other concern"), max_length=200, blank=True)
+    concerns_notes = LongText(_("notes on these concerns"))
+    medical_evaluation_recommended = models.BooleanField(
+        _("medical evaluation recommended"), default=False
+    )
+    medical_evaluation_completed_on = models.DateField(
+        _("medical evaluation completed on"), null=True, blank=True
+    )
+    medical_findings = LongText(_("key findings"))
+    current_step = models.CharField(max_length=16, choices=Step.choices, default=Step.REASON)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Intake {self.client_id}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.completed_at is None
+
+    @property
+    def concerns(self) -> list[str]:
+        items = []
+        if self.anxiety:
+            items.append(str(_("Anxiety")))
+        if self.depression:
+            items.append(str(_("Depression")))
+        if self.trauma_history:
+            items.append(str(_("Trauma history")))
+        if self.other_concern:
+            items.append(self.other_concern)
+        return items
+
+
+class SubstanceUse(models.Model):
+    """One substance or behaviour as described at intake, with the client's current goal."""
+
+    class Substance(models.TextChoices):
+        ALCOHOL = "alcohol", _("Alcohol")
+        CANNABIS = "cannabis", _("Cannabis")
+        OPIOIDS_PRESCRIBED = "opioids_rx", _("Opioids (prescribed)")
+        HEROIN_FENTANYL = "heroin_fentanyl", _("Heroin / fentanyl")
+        STIMULANTS_COCAINE = "cocaine", _("Cocaine / crack")
+        METHAMPHETAMINE = "methamphetamine", _("Methamphetamine")
+        BENZODIAZEPINES = "benzodiazepines", _("Benzodiazepines")
+        TOBACCO_NICOTINE = "nicotine", _("Tobacco / nicotine")
+        PSYCHEDELICS = "psychedelics", _("Psychedelics")
+        MDMA = "mdma", _("MDMA")
+        GAMBLING = "gambling", _("Gambling")
+        OTHER = "other", _("Other")
+
+    class Goal(models.TextChoices):
+        SAFER_USE = "safer_use", _("Safer use")
+        MODERATION = "moderation", _("Moderation")
+        ABSTINENCE = "abstinence", _("Abstinence")
+        UNDECIDED = "undecided", _("Undecided")
+
+    class Stage(models.TextChoices):
+        PRECONTEMPLATION = "precontemplation", _("Precontemplation")
+        CONTEMPLATION = "contemplation", _("Contemplation")
+        PREPARATION = "preparation", _("Preparation")
+        ACTION = "action", _("Action")
+        MAINTENANCE = "maintenance", _("Maintenance")
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="substances")
+    substance = models.CharField(_("substance or behaviour"), max_length=32, choices=Substance)
+    substance_other = models.CharField(_("name, if other"), max_length=100, blank=True)
+    amount = models.CharField(_("amount"), max_length=200, blank=True)
+    frequency = models.CharField(_("how often"), max_length=200, blank=True)
+    route = models.CharField(_("route"), max_length=100, blank=True)
+    setting = models.CharField(_("setting"), max_length=200, blank=True)
+    last_use = models.CharField(
+        _("last use"), max_length=100, blank=True, help_text=_("A date or 'about a week ago'.")
+    )
+    goal = models.CharField(
+        _("client's current goal"), max_length=16, choices=Goal, default=Goal.UNDECIDED
+    )
+    stage_of_change = models.CharField(
+        _("stage of change"), max_length=20, choices=Stage, blank=True
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(substance="other") | ~Q(substance_other=""),
+                name="other_substance_named",
+                violation_error_message=_("Name the substance or behaviour."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        if self.substance == self.Substance.OTHER:
+            return self.substance_other
+        return str(self.get_substance_display())
+
+
+class Referral(models.Model):
+    """How the client came to the clinic. A mandated referral's agency receives attendance
+    only, never clinical content (DOMAIN.md)."""
+
+    class Source(models.TextChoices):
+        SELF = "self", _("Self-referred")
+        MANDATED = "mandated", _("Mandated")
+
+    class MandateKind(models.TextChoices):
+        CRIMINAL_JUSTICE = "criminal_justice", _("Criminal justice")
+        WELFARE_TO_WORK = "welfare_to_work", _("Welfare-to-work")
+        EMPLOYEE_ASSISTANCE = "employee_assistance", _("Employee assistance")
+        OTHER = "other", _("Other")
+
+    client = models.OneToOneField(Client, on_delete=models.PROTECT, related_name="referral")
+    source = models.CharField(_("referral"), max_length=16, choices=Source, default=Source.SELF)
+    mandate_kind = models.CharField(
+        _("kind of mandate"), max_length=32, choices=MandateKind, blank=True
+    )
+    agency = models.CharField(_("referring agency"), max_length=200, blank=True)
+    agency_contact = models.CharField(_("agency contact"), max_length=200, blank=True)
+    agency_contact_details = models.CharField(
+        _("agency phone or email"), max_length=200, blank=True
+    )
+
+    def __str__(self) -> str:
+        return str(self.get_source_display())
+
+    @property
+    def is_mandated(self) -> bool:
+        return self.source == self.Source.MANDATED
+
+
+class ConsentQuerySet(models.QuerySet["Consent"]):
+    def in_force(self, on: datetime.date | None = None) -> ConsentQuerySet:
+        on = on or timezone.localdate()
+        return self.filter(revoked_on__isnull=True, effective_on__lte=on, expires_on__gte=on)
+
+
+class Consent(models.Model):
+    """A written consent to disclose, in the shape 42 CFR Part 2 requires: recipient,
+    purpose, what may be disclosed, effective and expiry dates, signature, revocation."""
+
+    class Scope(models.TextChoices):
+        ATTENDANCE = "attendance", _("Attendance only (dates attended or missed)")
+        SUMMARY = "summary", _("Treatment summary")
+        COUNSELING_NOTES = "counseling_notes", _("Counseling notes (needs its own consent)")
+        OTHER = "other", _("Other (describe)")
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="consents")
+    recipient = models.CharField(_("recipient"), max_length=200)
+    purpose = models.CharField(_("purpose of the disclosure"), max_length=500)
+    scope = models.CharField(_("what may be disclosed"), max_length=32, choices=Scope)
+    scope_details = LongText(_("details of what may be disclosed"))
+    effective_on = models.DateField(_("effective from"))
+    expires_on = models.DateField(_("expires on"))
+    signed_on = models.DateField(_("signed by the client on"))
+    revoked_on = models.DateField(_("revoked on"), null=True, blank=True)
+    revoked_by = models.CharField(
+        _("revoked by"), max_length=200, blank=True, help_text=_("Usually the client.")
+    )
+    revocation_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = ConsentQuerySet.as_manager()
+
+    EXPIRING_WITHIN_DAYS = 30
+
+    class Meta:
+        ordering = ["-effective_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_on__gt=models.F("effective_on")),
+                name="consent_expires_after_effective",
+                violation_error_message=_("The expiry date must be after the effective date."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient}: {self.get_scope_display()}"
+
+    def clean(self) -> None:
+        if self.effective_on and self.expires_on and self.expires_on <= self.effective_on:
+            raise ValidationError(
+                {"expires_on": _("The expiry date must be after the effective date.")}
+            )
+        if self.signed_on and self.signed_on > timezone.localdate():
+            raise ValidationError({"signed_on": _("The signing date cannot be in the future.")})
+        if self.scope == self.Scope.OTHER and not self.scope_details.strip():
+            raise ValidationError({"scope_details": _("Describe what may be disclosed.")})
+
+    @property
+    def state(self) -> str:
+        today = timezone.localdate()
+        if self.revoked_on:
+            return "revoked"
+        if self.expires_on < today:
+            return "expired"
+        if self.effective_on > today:
+            return "not_yet_effective"
+        if self.expires_on <= today + datetime.timedelta(days=self.EXPIRING_WITHIN_DAYS):
+            return "expiring_soon"
+        return "in_force"
+
+    @property
+    def state_label(self) -> str:
+        return {
+            "revoked": _("Revoked"),
+            "expired": _("Expired"),
+            "not_yet_effective": _("Not yet in force"),
+            "expiring_soon": _("Expires soon"),
+            "in_force": _("In force"),
+        }[self.state]

@@ -57,3 +57,94 @@ def staff_account_for(user: Any, pk: int) -> User:
         return User.objects.get(pk=pk)
     except User.DoesNotExist:
         raise Http404 from None
+
+
+# --- Clients -----------------------------------------------------------------------------------
+# A therapist sees and edits their assigned clients; a supervisor reads the clients of their
+# current supervisees; a clinic admin sees only name, chart number, status and assignment (for
+# reassignment and discharge) through `client_for_admin`; everyone else gets 404.
+
+rules.add_rule("clients.create", is_therapist)
+
+
+def clients_visible_q(user: Any) -> Any:
+    """The Q object selecting the clients whose clinical record `user` may read."""
+    from django.db.models import Q
+
+    from hrp.accounts.models import Supervision
+
+    if not has_clinical_role(user):
+        return Q(pk__in=[])
+    q = Q(pk__in=[])
+    if user.is_therapist:
+        q |= Q(therapist_id=user.pk)
+    if user.is_supervisor:
+        supervisees = Supervision.objects.filter(supervisor=user, ended_at__isnull=True)
+        q |= Q(therapist_id__in=supervisees.values("supervisee_id"))
+    return q
+
+
+def client_for(user: Any, pk: int, *, write: bool = False, queryset: Any = None) -> Any:
+    """The client `pk` as seen by `user` for clinical work.
+
+    404 if the user may not read the record; 403 if they may read but `write` is asked and
+    they are not the assigned therapist (supervisors read only).
+    """
+    from django.core.exceptions import PermissionDenied
+
+    from clients.models import Client
+
+    qs = queryset if queryset is not None else Client.objects.all()
+    try:
+        client = qs.filter(clients_visible_q(user)).get(pk=pk)
+    except Client.DoesNotExist:
+        raise Http404 from None
+    if write and client.therapist_id != user.pk:
+        raise PermissionDenied
+    return client
+
+
+def client_for_admin(user: Any, pk: int) -> Any:
+    """The client `pk` for a clinic admin's reassign/discharge page; 404 for anyone else."""
+    from clients.models import Client
+
+    require(user, "accounts.manage_staff")
+    try:
+        return Client.objects.select_related("therapist").only(*ADMIN_CLIENT_FIELDS).get(pk=pk)
+    except Client.DoesNotExist:
+        raise Http404 from None
+
+
+def caseload_owner_for(user: Any, therapist_pk: int) -> Any:
+    """The therapist whose caseload `user` may review: themself, or a current supervisee."""
+    from hrp.accounts.models import User
+
+    if not has_clinical_role(user):
+        raise Http404
+    if therapist_pk == user.pk and user.is_therapist:
+        return user
+    owner = None
+    if user.is_supervisor:
+        owner = User.objects.filter(
+            pk=therapist_pk,
+            supervisions_received__supervisor=user,
+            supervisions_received__ended_at__isnull=True,
+        ).first()
+    if owner is None:
+        raise Http404
+    return owner
+
+
+# The only client fields a clinic admin's pages load: no clinical content can reach them.
+ADMIN_CLIENT_FIELDS = [
+    "id",
+    "chart_number",
+    "legal_name",
+    "preferred_name",
+    "status",
+    "status_changed_at",
+    "discharged_on",
+    "therapist__id",
+    "therapist__full_name",
+    "therapist__credentials",
+]

@@ -13,5 +13,6 @@ from hrp.core import views as core_views
 urlpatterns = [
     path("", include("hrp.core.urls")),
     path("account/", include("hrp.accounts.urls")),
+    path("clients/", include("clients.urls")),
     path("healthz", core_views.healthz, name="healthz"),
 ]

@@ -137,11 +137,14 @@ def account_update(
     Removing the therapist role ends the therapist's supervision. Side effects: audit events
     `account.update` with old and new values, and `supervision.assign` when it changed.
     """
-    values = {f: values.get(f, getattr(user, f)) for f in ACCOUNT_FIELDS}
+    # Validate and diff against the stored account, not `user`: a model form bound to `user`
+    # has already written the typed values onto it, which would hide every change.
+    stored = User.objects.select_for_update().get(pk=user.pk)
+    values = {f: values.get(f, getattr(stored, f)) for f in ACCOUNT_FIELDS}
     if not values["is_therapist"]:
         values["requires_cosign"] = False
-    _validate_roles(user=user, actor=actor, values=values)
-    before = {f: getattr(user, f) for f in ACCOUNT_FIELDS}
+    _validate_roles(user=stored, actor=actor, values=values)
+    before = {f: getattr(stored, f) for f in ACCOUNT_FIELDS}
     for field, value in values.items():
         setattr(user, field, value)
     changes = diff_fields(user, before, ACCOUNT_FIELDS)
@@ -316,6 +319,17 @@ def totp_secret_base32(device: TOTPDevice) -> str:
     """The authenticator secret as people type it into an app, in groups of four."""
     raw = base64.b32encode(device.bin_key).decode().rstrip("=")
     return " ".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
+def account_password_set_recorded(*, request: HttpRequest, user: User) -> None:
+    """Audit that a password was set through a one-time link (Django's view saved it)."""
+    audit_record(
+        category=AuditEvent.Category.SECURITY,
+        action="account.password_set",
+        actor=user,
+        request=request,
+        obj=user,
+    )
 
 
 def _new_recovery_codes(device: StaticDevice) -> list[str]:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import segno
 from django.conf import settings
 from django.contrib import messages
@@ -120,7 +122,7 @@ def my_account(request: HttpRequest) -> HttpResponse:
         "supervisor": selectors.current_supervisor(user=user),
         "recovery_codes_left": selectors.recovery_codes_left(user=user),
     }
-    return render(request, "accounts/my_account.html", context)
+    return render(request, "accounts/my_account.html", {**context, "nav": "me"})
 
 
 # Django's password views, made public (deny-by-default exempts only these and sign-in).
@@ -135,12 +137,19 @@ password_reset = login_not_required(
 password_reset_done = login_not_required(
     auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html")
 )
-set_password = login_not_required(
-    auth_views.PasswordResetConfirmView.as_view(
-        template_name="accounts/set_password.html",
-        success_url=reverse_lazy("accounts:set_password_done"),
-    )
-)
+
+
+class SetPasswordView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/set_password.html"
+    success_url = reverse_lazy("accounts:set_password_done")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        services.account_password_set_recorded(request=self.request, user=form.user)
+        return response
+
+
+set_password = login_not_required(SetPasswordView.as_view())
 set_password_done = login_not_required(
     auth_views.PasswordResetCompleteView.as_view(template_name="accounts/set_password_done.html")
 )
@@ -153,7 +162,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     access.require(request.user, "accounts.manage_staff")
     show = request.GET.get("show", "active")
     page = Paginator(selectors.staff_for_admin(show=show), 25).get_page(request.GET.get("page"))
-    return render(request, "accounts/staff_list.html", {"page": page, "show": show})
+    return render(request, "accounts/staff_list.html", {"page": page, "show": show, "nav": "staff"})
 
 
 def staff_create(request: HttpRequest) -> HttpResponse:
@@ -183,7 +192,8 @@ def staff_create(request: HttpRequest) -> HttpResponse:
                 % {"email": user.email},
             )
             return redirect("accounts:staff_detail", pk=user.pk)
-    return render(request, "accounts/staff_form.html", {"form": form, "creating": True})
+    context = {"form": form, "creating": True, "nav": "staff"}
+    return render(request, "accounts/staff_form.html", context)
 
 
 def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -221,6 +231,7 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "supervision_history": selectors.supervision_history(user=account),
         "two_factor_enrolled": TOTPDevice.objects.filter(user=account, confirmed=True).exists(),
         "supervisees": selectors.current_supervisees(user=account),
+        "nav": "staff",
     }
     return render(request, "accounts/staff_detail.html", context)
 

@@ -19,11 +19,14 @@ def home(request: HttpRequest) -> HttpResponse:
         if access.is_clinic_admin(user):
             return redirect("accounts:staff_list")
         return render(request, "core/no_role.html")
+    if user.is_therapist and not user.is_supervisor:
+        return redirect("clients:caseload")
     context = {
         "supervisor": account_selectors.current_supervisor(user=user),
         "supervisees": (
             account_selectors.current_supervisees(user=user) if user.is_supervisor else []
         ),
+        "nav": "home",
     }
     return render(request, "core/home.html", context)
 

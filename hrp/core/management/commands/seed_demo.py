@@ -3,6 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from clients.demo import DEMO_CLIENTS, seed_demo_clients
 from hrp.accounts.demo import DEMO_PASSWORD, seed_demo_staff
 
 
@@ -16,7 +17,12 @@ class Command(BaseCommand):
                 "DEMO_MODE=1. Never enable DEMO_MODE on a clinic holding real records."
             )
         rows = seed_demo_staff()
-        # Later issues add demo clients and records here, each through its own app's demo module.
+        # Each clinical app adds its demo records through its own demo module.
+        therapists = [user for spec, user, _secret in rows if user.is_therapist]
+        created = seed_demo_clients(therapists=therapists)
+        self.stdout.write(
+            f"Demo clients created: {created} (already there: {len(DEMO_CLIENTS) - created})"
+        )
         self.stdout.write(self.style.SUCCESS("Demo clinic ready. Sign in at http://127.0.0.1:8000"))
         self.stdout.write(f"Password for every demo account: {DEMO_PASSWORD}")
         self.stdout.write(

@@ -1,0 +1,747 @@
+"""Demo clients for `manage.py seed_demo` (DEMO_MODE only). Every person here is invented.
+
+Written through the services, so the demo's audit trail looks like a real clinic's. Re-running
+adds nothing: a demo client is recognised by its legal name.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+
+from django.db import transaction
+from django.utils import timezone
+
+from clients import services
+from clients.models import Client, Referral, SubstanceUse
+from hrp.accounts.models import User
+
+S = SubstanceUse.Substance
+G = SubstanceUse.Goal
+ST = SubstanceUse.Stage
+
+# (legal name, preferred name, pronouns, reason for coming, goals, substances)
+# substances: (substance, other name, amount, frequency, route, setting, goal, stage)
+DEMO_CLIENTS: list[tuple[str, str, str, str, str, list[tuple]]] = [
+    (
+        "Jamie Alvarez",
+        "Jamie",
+        "they/them",
+        "My partner says my drinking is getting scary. I black out sometimes on weekends.",
+        "I want to still go out with friends but not lose whole nights.",
+        [
+            (
+                S.ALCOHOL,
+                "",
+                "10-12 drinks",
+                "Fri and Sat",
+                "oral",
+                "bars with friends",
+                G.MODERATION,
+                ST.CONTEMPLATION,
+            )
+        ],
+    ),
+    (
+        "Marcus Bell",
+        "Marcus",
+        "he/him",
+        "I got out three months ago and my tolerance is gone. I'm scared of using alone.",
+        "Stay alive. Maybe get on methadone. Keep my job at the warehouse.",
+        [
+            (
+                S.HEROIN_FENTANYL,
+                "",
+                "a few bags",
+                "daily",
+                "injecting",
+                "alone at home",
+                G.SAFER_USE,
+                ST.PREPARATION,
+            )
+        ],
+    ),
+    (
+        "Priya Raman",
+        "Priya",
+        "she/her",
+        "Anxiety at work. I use Xanax I buy online to get through meetings.",
+        "Feel less panicky without needing pills every day.",
+        [
+            (
+                S.BENZODIAZEPINES,
+                "",
+                "1-2 mg",
+                "most workdays",
+                "oral",
+                "work",
+                G.MODERATION,
+                ST.CONTEMPLATION,
+            ),
+            (
+                S.ALCOHOL,
+                "",
+                "2-3 glasses of wine",
+                "evenings",
+                "oral",
+                "home",
+                G.UNDECIDED,
+                ST.PRECONTEMPLATION,
+            ),
+        ],
+    ),
+    (
+        "Daniel Kowalski",
+        "Dan",
+        "he/him",
+        "Court told me to come. Honestly I don't think weed is a problem.",
+        "Finish probation. Not have my kid see me high.",
+        [
+            (
+                S.CANNABIS,
+                "",
+                "an eighth",
+                "daily",
+                "smoking",
+                "home, car",
+                G.SAFER_USE,
+                ST.PRECONTEMPLATION,
+            )
+        ],
+    ),
+    (
+        "Aaliyah Johnson",
+        "Leah",
+        "she/her",
+        "I've been using meth to work double shifts and now I can't sleep at all.",
+        "Sleep again. Keep the second job if I can.",
+        [
+            (
+                S.METHAMPHETAMINE,
+                "",
+                "a point",
+                "4-5 days a week",
+                "smoking",
+                "before shifts",
+                G.MODERATION,
+                ST.PREPARATION,
+            )
+        ],
+    ),
+    (
+        "Tomás Herrera",
+        "Tomás",
+        "he/him",
+        "My doctor cut my pain pills and I started buying them on the street.",
+        "Get my pain handled without risking fentanyl.",
+        [
+            (
+                S.OPIOIDS_PRESCRIBED,
+                "",
+                "30-60 mg oxycodone",
+                "daily",
+                "oral",
+                "home",
+                G.SAFER_USE,
+                ST.CONTEMPLATION,
+            )
+        ],
+    ),
+    (
+        "Sarah O'Neill",
+        "Sarah",
+        "she/her",
+        "I want to stop drinking completely. I've tried on my own twice.",
+        "A year without alcohol. Be there for my daughter.",
+        [
+            (
+                S.ALCOHOL,
+                "",
+                "a bottle of wine",
+                "daily",
+                "oral",
+                "home alone",
+                G.ABSTINENCE,
+                ST.ACTION,
+            )
+        ],
+    ),
+    (
+        "Kenji Watanabe",
+        "Ken",
+        "he/him",
+        "Coke at parties is turning into coke on Tuesdays.",
+        "Keep it to special occasions. Stop the Tuesday thing.",
+        [
+            (
+                S.STIMULANTS_COCAINE,
+                "",
+                "1 g",
+                "2-3 nights a week",
+                "snorting",
+                "parties, then home",
+                G.MODERATION,
+                ST.CONTEMPLATION,
+            ),
+            (
+                S.ALCOHOL,
+                "",
+                "6-8 drinks",
+                "same nights",
+                "oral",
+                "parties",
+                G.MODERATION,
+                ST.CONTEMPLATION,
+            ),
+        ],
+    ),
+    (
+        "Rosa Delgado",
+        "Rosa",
+        "she/her",
+        "Gambling. I lost the rent money last month.",
+        "Set a limit I can actually keep. Tell my sister the truth.",
+        [(S.GAMBLING, "", "$200-400", "weekly", "", "casino, apps", G.MODERATION, ST.PREPARATION)],
+    ),
+    (
+        "Eli Goldberg",
+        "Eli",
+        "he/they",
+        "Psychedelics helped me once, now I'm not sure. Also drinking to sleep.",
+        "Understand what I'm getting out of it. Sleep without a drink.",
+        [
+            (S.PSYCHEDELICS, "", "", "monthly", "oral", "festivals", G.UNDECIDED, ST.CONTEMPLATION),
+            (S.ALCOHOL, "", "3-4 beers", "nightly", "oral", "home", G.MODERATION, ST.PREPARATION),
+        ],
+    ),
+    (
+        "Chloe Nguyen",
+        "Chloe",
+        "she/her",
+        "Vaping nonstop and I'm 17 weeks pregnant.",
+        "Cut down for the baby. I don't know about stopping.",
+        [
+            (
+                S.TOBACCO_NICOTINE,
+                "",
+                "a pod a day",
+                "constantly",
+                "vaping",
+                "everywhere",
+                G.MODERATION,
+                ST.PREPARATION,
+            )
+        ],
+    ),
+    (
+        "Robert King",
+        "Bobby",
+        "he/him",
+        "Employer's EAP sent me after I showed up hungover twice.",
+        "Keep my job. Drink only on days off.",
+        [
+            (
+                S.ALCOHOL,
+                "",
+                "8-10 beers",
+                "most nights",
+                "oral",
+                "home, bar",
+                G.MODERATION,
+                ST.CONTEMPLATION,
+            )
+        ],
+    ),
+    (
+        "Fatima Hassan",
+        "Fatima",
+        "she/her",
+        "Heroin for six years. I want to be safer and figure out what's next.",
+        "Never use alone. Get naloxone. Maybe try buprenorphine.",
+        [
+            (
+                S.HEROIN_FENTANYL,
+                "",
+                "5-6 bags",
+                "daily",
+                "injecting",
+                "with partner",
+                G.SAFER_USE,
+                ST.PREPARATION,
+            ),
+            (
+                S.BENZODIAZEPINES,
+                "",
+                "",
+                "sometimes",
+                "oral",
+                "with heroin",
+                G.UNDECIDED,
+                ST.PRECONTEMPLATION,
+            ),
+        ],
+    ),
+    (
+        "Liam Murphy",
+        "Liam",
+        "he/him",
+        "Molly every weekend. My mood crashes midweek.",
+        "Fewer crashes. Test what I take.",
+        [(S.MDMA, "", "1-2 pills", "weekends", "oral", "clubs", G.SAFER_USE, ST.CONTEMPLATION)],
+    ),
+    (
+        "Grace Adeyemi",
+        "Grace",
+        "she/her",
+        "I drink to calm down after my shifts at the hospital.",
+        "Find other ways to come down after work.",
+        [
+            (
+                S.ALCOHOL,
+                "",
+                "4-5 drinks",
+                "after shifts",
+                "oral",
+                "home",
+                G.MODERATION,
+                ST.PREPARATION,
+            )
+        ],
+    ),
+    (
+        "Noah Fischer",
+        "Noah",
+        "he/him",
+        "Smoking crack on paydays. The rest of the month I'm broke.",
+        "Keep enough money for food and rent.",
+        [
+            (
+                S.STIMULANTS_COCAINE,
+                "",
+                "$100-150",
+                "paydays",
+                "smoking",
+                "friend's place",
+                G.MODERATION,
+                ST.CONTEMPLATION,
+            )
+        ],
+    ),
+    (
+        "Maya Patel",
+        "Maya",
+        "she/her",
+        "Weed helps my anxiety but I'm high all day now.",
+        "Only in the evening. Be sharper at school.",
+        [
+            (
+                S.CANNABIS,
+                "",
+                "several joints",
+                "all day",
+                "smoking",
+                "home, school",
+                G.MODERATION,
+                ST.ACTION,
+            )
+        ],
+    ),
+    (
+        "Carlos Mendoza",
+        "Carlos",
+        "he/him",
+        "Welfare office requires counselling. I use meth sometimes.",
+        "Get the job training done. Keep my benefits.",
+        [
+            (
+                S.METHAMPHETAMINE,
+                "",
+                "",
+                "1-2 times a month",
+                "smoking",
+                "with friends",
+                G.UNDECIDED,
+                ST.PRECONTEMPLATION,
+            )
+        ],
+    ),
+    (
+        "Hannah Schmidt",
+        "Hannah",
+        "she/her",
+        "I quit drinking a year ago and I'm scared of slipping.",
+        "Stay alcohol-free. Handle stress at my new job.",
+        [(S.ALCOHOL, "", "none now", "", "", "", G.ABSTINENCE, ST.MAINTENANCE)],
+    ),
+    (
+        "Andre Williams",
+        "Dre",
+        "he/him",
+        "Fentanyl is in everything. I want to know how to not die.",
+        "Carry naloxone, use test strips, keep my housing.",
+        [
+            (
+                S.HEROIN_FENTANYL,
+                "",
+                "",
+                "daily",
+                "smoking",
+                "shelter bathroom",
+                G.SAFER_USE,
+                ST.ACTION,
+            )
+        ],
+    ),
+    (
+        "Olivia Brown",
+        "Liv",
+        "she/her",
+        "Adderall from friends to study, then drinking to come down.",
+        "Finish the semester without the up-down cycle.",
+        [
+            (
+                S.OTHER,
+                "Adderall (not prescribed)",
+                "20-40 mg",
+                "exam weeks",
+                "oral",
+                "library",
+                G.MODERATION,
+                ST.CONTEMPLATION,
+            ),
+            (
+                S.ALCOHOL,
+                "",
+                "binge",
+                "after exams",
+                "oral",
+                "parties",
+                G.MODERATION,
+                ST.CONTEMPLATION,
+            ),
+        ],
+    ),
+    (
+        "Samuel Osei",
+        "Sam",
+        "he/him",
+        "Grief. My brother died and I've been drinking since.",
+        "Talk about him without needing to be drunk.",
+        [
+            (
+                S.ALCOHOL,
+                "",
+                "half a bottle of whiskey",
+                "daily",
+                "oral",
+                "home alone",
+                G.UNDECIDED,
+                ST.CONTEMPLATION,
+            )
+        ],
+    ),
+    (
+        "Isabella Rossi",
+        "Bella",
+        "she/her",
+        "Ketamine at raves turned into ketamine at home.",
+        "Back to raves only. Look after my bladder.",
+        [
+            (
+                S.OTHER,
+                "Ketamine",
+                "0.5 g",
+                "3-4 days a week",
+                "snorting",
+                "home",
+                G.MODERATION,
+                ST.PREPARATION,
+            )
+        ],
+    ),
+    (
+        "Ethan Clarke",
+        "Ethan",
+        "he/him",
+        "I'm on methadone and still drinking. My doctor is worried.",
+        "Drink less so the methadone works and I'm safer.",
+        [
+            (
+                S.ALCOHOL,
+                "",
+                "6 cans",
+                "daily",
+                "oral",
+                "park with friends",
+                G.MODERATION,
+                ST.PREPARATION,
+            )
+        ],
+    ),
+    (
+        "Zoe Martin",
+        "Zoe",
+        "she/they",
+        "Not sure why I'm here. My friends staged an intervention about pills.",
+        "Figure out if I even want to change anything.",
+        [
+            (
+                S.BENZODIAZEPINES,
+                "",
+                "",
+                "weekends",
+                "oral",
+                "parties",
+                G.UNDECIDED,
+                ST.PRECONTEMPLATION,
+            )
+        ],
+    ),
+    (
+        "Victor Petrov",
+        "Victor",
+        "he/him",
+        "Online betting at night. I hide it from my wife.",
+        "Stop betting on weeknights. Be honest at home.",
+        [(S.GAMBLING, "", "$50-100", "nightly", "", "phone app", G.ABSTINENCE, ST.PREPARATION)],
+    ),
+    (
+        "Amara Okoro",
+        "Amara",
+        "she/her",
+        "Drinking makes my depression worse and I know it.",
+        "Two dry days a week to start.",
+        [
+            (
+                S.ALCOHOL,
+                "",
+                "4 glasses of wine",
+                "most days",
+                "oral",
+                "home",
+                G.MODERATION,
+                ST.ACTION,
+            )
+        ],
+    ),
+    (
+        "Lucas Silva",
+        "Lucas",
+        "he/him",
+        "Injecting for ten years. My veins are shot and I keep getting abscesses.",
+        "Safer injecting. Maybe switch to smoking.",
+        [
+            (
+                S.HEROIN_FENTANYL,
+                "",
+                "",
+                "3 times a day",
+                "injecting",
+                "alone",
+                G.SAFER_USE,
+                ST.ACTION,
+            ),
+            (
+                S.STIMULANTS_COCAINE,
+                "",
+                "",
+                "sometimes",
+                "injecting",
+                "with heroin",
+                G.SAFER_USE,
+                ST.CONTEMPLATION,
+            ),
+        ],
+    ),
+    (
+        "Nora Lindqvist",
+        "Nora",
+        "she/her",
+        "I started smoking again after a breakup.",
+        "Quit again before summer.",
+        [
+            (
+                S.TOBACCO_NICOTINE,
+                "",
+                "10 cigarettes",
+                "daily",
+                "smoking",
+                "work breaks",
+                G.ABSTINENCE,
+                ST.PREPARATION,
+            )
+        ],
+    ),
+    (
+        "Omar Farouk",
+        "Omar",
+        "he/him",
+        "Cannabis and video games all weekend. I miss my friends.",
+        "Use on one weekend day only. See friends more.",
+        [
+            (
+                S.CANNABIS,
+                "",
+                "2-3 g",
+                "weekends",
+                "vaping",
+                "bedroom",
+                G.MODERATION,
+                ST.CONTEMPLATION,
+            )
+        ],
+    ),
+]
+
+MANDATED = {
+    "Daniel Kowalski": (
+        Referral.MandateKind.CRIMINAL_JUSTICE,
+        "County Probation Department",
+        "Officer R. Lane",
+    ),
+    "Carlos Mendoza": (
+        Referral.MandateKind.WELFARE_TO_WORK,
+        "Workforce Services Office",
+        "Case manager T. Ruiz",
+    ),
+}
+
+
+@transaction.atomic
+def seed_demo_clients(*, therapists: list[User]) -> int:
+    """Create the demo clients spread across `therapists`; returns how many were created."""
+    rng = random.Random(2026)  # demo data, not security
+    today = timezone.localdate()
+    existing = set(Client.objects.values_list("legal_name", flat=True))
+    created = 0
+    for index, (legal, preferred, pronouns, reason, goals, substances) in enumerate(DEMO_CLIENTS):
+        if legal in existing:
+            continue
+        therapist = therapists[index % len(therapists)]
+        client = services.intake_start(
+            actor=therapist,
+            request=None,
+            legal_name=legal,
+            preferred_name=preferred,
+            pronouns=pronouns,
+            reason_for_coming=reason,
+            client_goals=goals,
+        )
+        services.client_update(
+            actor=therapist,
+            request=None,
+            client=client,
+            values={
+                "date_of_birth": today - datetime.timedelta(days=rng.randint(20 * 365, 60 * 365)),
+                "phone": f"+1 555 01{rng.randint(0, 99):02d} {rng.randint(1000, 9999)}",
+                "may_contact": rng.random() < 0.7,
+                "safe_to_leave_message": rng.random() < 0.5,
+            },
+        )
+        services.substances_save(
+            actor=therapist,
+            request=None,
+            client=client,
+            rows=[
+                (
+                    None,
+                    {
+                        "substance": sub,
+                        "substance_other": other,
+                        "amount": amount,
+                        "frequency": freq,
+                        "route": route,
+                        "setting": setting,
+                        "goal": goal,
+                        "stage_of_change": stage,
+                        "last_use": "" if stage == ST.MAINTENANCE else "this week",
+                    },
+                )
+                for sub, other, amount, freq, route, setting, goal, stage in substances
+            ],
+        )
+        services.intake_update(
+            actor=therapist,
+            request=None,
+            client=client,
+            values={
+                "anxiety": rng.random() < 0.4,
+                "depression": rng.random() < 0.35,
+                "trauma_history": rng.random() < 0.3,
+                "medical_evaluation_recommended": True,
+                "medical_evaluation_completed_on": (
+                    today - datetime.timedelta(days=rng.randint(5, 60))
+                    if rng.random() < 0.6
+                    else None
+                ),
+            },
+        )
+        if legal in MANDATED:
+            kind, agency, contact = MANDATED[legal]
+            services.referral_update(
+                actor=therapist,
+                request=None,
+                client=client,
+                values={
+                    "source": Referral.Source.MANDATED,
+                    "mandate_kind": kind,
+                    "agency": agency,
+                    "agency_contact": contact,
+                    "agency_contact_details": "agency@example.org",
+                },
+            )
+            services.consent_create(
+                actor=therapist,
+                request=None,
+                client=client,
+                values={
+                    "recipient": agency,
+                    "purpose": "Confirm attendance for the mandate",
+                    "scope": "attendance",
+                    "signed_on": today - datetime.timedelta(days=40),
+                    "effective_on": today - datetime.timedelta(days=40),
+                    # The probation consent expires soon: the chart and caseload flag it.
+                    "expires_on": today
+                    + datetime.timedelta(days=20 if kind == "criminal_justice" else 300),
+                },
+            )
+        # The last two clients are intakes still in progress; the rest are complete.
+        if index < len(DEMO_CLIENTS) - 2:
+            services.intake_complete(actor=therapist, request=None, client=client)
+        if index in (5, 11):
+            services.client_set_status(
+                actor=therapist, request=None, client=client, status=Client.Status.ON_HOLD
+            )
+        if index == 18:
+            services.client_set_status(
+                actor=therapist,
+                request=None,
+                client=client,
+                status=Client.Status.DISCHARGED,
+                discharged_on=today - datetime.timedelta(days=10),
+                discharge_reason="Planned ending: goals reached for now.",
+            )
+        if index == 2:
+            consent = services.consent_create(
+                actor=therapist,
+                request=None,
+                client=client,
+                values={
+                    "recipient": "Dr. L. Moreau, primary care",
+                    "purpose": "Coordinate care for anxiety medication",
+                    "scope": "summary",
+                    "signed_on": today - datetime.timedelta(days=90),
+                    "effective_on": today - datetime.timedelta(days=90),
+                    "expires_on": today + datetime.timedelta(days=275),
+                },
+            )
+            services.consent_revoke(
+                actor=therapist,
+                request=None,
+                client=client,
+                consent=consent,
+                revoked_on=today - datetime.timedelta(days=7),
+                revoked_by="The client",
+            )
+        created += 1
+    return created

@@ -1,0 +1,281 @@
+from __future__ import annotations
+
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import TEXT_LIMIT, Client, Consent, Intake, Referral, SubstanceUse, text_limit
+from hrp.accounts.models import User
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class CrispyMixin:
+    """Forms render their fields with crispy; the page supplies the <form> and buttons, so a
+    step can carry several forms (a formset beside a form)."""
+
+    def _crispy(self) -> None:
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+
+class ReasonForm(CrispyMixin, forms.Form):
+    """Intake step 1: who the client is and, first of all, why they came, in their words."""
+
+    preferred_name = forms.CharField(
+        label=_("Preferred name"),
+        max_length=200,
+        required=False,
+        help_text=_("What the client likes to be called."),
+    )
+    legal_name = forms.CharField(label=_("Legal name"), max_length=200)
+    pronouns = forms.CharField(label=_("Pronouns"), max_length=50, required=False)
+    reason_for_coming = forms.CharField(
+        label=_("What brings you here?"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        validators=[text_limit],
+        help_text=_("Write it in the client's own words, as they said it."),
+        error_messages={
+            "required": _("Write down the client's reason for coming, in their own words.")
+        },
+    )
+    client_goals = forms.CharField(
+        label=_("What would you like to get from coming here?"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        validators=[text_limit],
+        required=False,
+        help_text=_(
+            "The client's goals in their own words. Any goal is welcome: safer use, using "
+            "less, stopping, or something unrelated to use."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._crispy()
+
+
+class ClientDetailsForm(CrispyMixin, forms.ModelForm):
+    class Meta:
+        model = Client
+        fields = [
+            "date_of_birth",
+            "phone",
+            "email",
+            "may_contact",
+            "safe_to_leave_message",
+            "emergency_contact_name",
+            "emergency_contact_relationship",
+            "emergency_contact_phone",
+        ]
+        widgets = {"date_of_birth": DateInput()}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._crispy()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("may_contact") and not (data.get("phone") or data.get("email")):
+            self.add_error(
+                "may_contact", _("Add a phone number or email to contact the client on.")
+            )
+        return data
+
+
+class ClientEditForm(ClientDetailsForm):
+    class Meta(ClientDetailsForm.Meta):
+        fields = ["preferred_name", "legal_name", "pronouns", *ClientDetailsForm.Meta.fields]
+
+
+class SubstanceForm(CrispyMixin, forms.ModelForm):
+    class Meta:
+        model = SubstanceUse
+        fields = [
+            "substance",
+            "substance_other",
+            "amount",
+            "frequency",
+            "route",
+            "setting",
+            "last_use",
+            "goal",
+            "stage_of_change",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["substance"].choices = [("", _("Choose…")), *SubstanceUse.Substance.choices]
+        self._crispy()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if (
+            data.get("substance") == SubstanceUse.Substance.OTHER
+            and not data.get("substance_other", "").strip()
+        ):
+            self.add_error("substance_other", _("Name the substance or behaviour."))
+        return data
+
+
+SubstanceFormSet = forms.modelformset_factory(
+    SubstanceUse, form=SubstanceForm, extra=1, can_delete=False, max_num=20, validate_max=True
+)
+
+
+class ConcernsForm(CrispyMixin, forms.ModelForm):
+    class Meta:
+        model = Intake
+        fields = ["anxiety", "depression", "trauma_history", "other_concern", "concerns_notes"]
+        widgets = {"concerns_notes": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._crispy()
+
+
+class MedicalForm(CrispyMixin, forms.ModelForm):
+    class Meta:
+        model = Intake
+        fields = [
+            "medical_evaluation_recommended",
+            "medical_evaluation_completed_on",
+            "medical_findings",
+        ]
+        widgets = {
+            "medical_evaluation_completed_on": DateInput(),
+            "medical_findings": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._crispy()
+
+    def clean_medical_evaluation_completed_on(self) -> Any:
+        value = self.cleaned_data["medical_evaluation_completed_on"]
+        if value and value > timezone.localdate():
+            raise forms.ValidationError(_("The evaluation date cannot be in the future."))
+        return value
+
+
+class ReferralForm(CrispyMixin, forms.ModelForm):
+    class Meta:
+        model = Referral
+        fields = ["source", "mandate_kind", "agency", "agency_contact", "agency_contact_details"]
+        widgets = {"source": forms.RadioSelect}
+        help_texts = {
+            "source": _(
+                "A mandated referral's agency receives attendance only (dates attended or "
+                "missed), and only with the client's written consent. Never clinical content."
+            )
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._crispy()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("source") == Referral.Source.MANDATED:
+            if not data.get("mandate_kind"):
+                self.add_error("mandate_kind", _("Choose the kind of mandate."))
+            if not data.get("agency", "").strip():
+                self.add_error("agency", _("Name the referring agency."))
+        return data
+
+
+class ConsentForm(CrispyMixin, forms.ModelForm):
+    class Meta:
+        model = Consent
+        fields = [
+            "recipient",
+            "purpose",
+            "scope",
+            "scope_details",
+            "signed_on",
+            "effective_on",
+            "expires_on",
+        ]
+        widgets = {
+            "signed_on": DateInput(),
+            "effective_on": DateInput(),
+            "expires_on": DateInput(),
+            "scope_details": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._crispy()
+
+
+class ConsentRevokeForm(CrispyMixin, forms.Form):
+    revoked_on = forms.DateField(label=_("Revoked on"), widget=DateInput())
+    revoked_by = forms.CharField(label=_("Revoked by"), max_length=200, initial=_("The client"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {}).setdefault("revoked_on", timezone.localdate())
+        super().__init__(*args, **kwargs)
+        self._crispy()
+
+
+class StatusForm(CrispyMixin, forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=Client.Status.choices)
+    discharged_on = forms.DateField(label=_("Discharge date"), widget=DateInput(), required=False)
+    discharge_reason = forms.CharField(
+        label=_("Reason for discharge"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=TEXT_LIMIT,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._crispy()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("status") == Client.Status.DISCHARGED and not data.get("discharged_on"):
+            self.add_error("discharged_on", _("Enter the date of discharge."))
+        return data
+
+
+class ReassignForm(CrispyMixin, forms.Form):
+    therapist = forms.ModelChoiceField(label=_("New therapist"), queryset=User.objects.none())
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, therapists: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["therapist"].queryset = therapists
+        self._crispy()
+
+
+class ClientSearchForm(forms.Form):
+    """Caseload filters. Sent by POST so that a client's name never sits in a URL."""
+
+    q = forms.CharField(label=_("Search by name or chart number"), max_length=100, required=False)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[*Client.Status.choices, ("all", _("All"))],
+        required=False,
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        choices=[
+            ("name", _("Name (A–Z)")),
+            ("-name", _("Name (Z–A)")),
+            ("chart", _("Chart number")),
+            ("status", _("Status")),
+            ("newest", _("Newest first")),
+        ],
+        required=False,
+    )
+    page = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)

@@ -1,0 +1,435 @@
+"""Writes to the client record. Every function audits what it changed (old and new values)."""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clients.models import (
+    Client,
+    Consent,
+    Intake,
+    Referral,
+    SubstanceUse,
+    TherapistAssignment,
+)
+from hrp.accounts.models import User
+from hrp.audit.models import AuditEvent
+from hrp.audit.services import audit_record, diff_fields
+
+# Unambiguous characters only (no 0/O, 1/I/L), so a chart number read aloud is understood.
+CHART_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CHART_LENGTH = 6
+
+
+def _new_chart_number() -> str:
+    # Random rather than sequential: a chart number reveals neither how many clients a clinic
+    # has nor when someone came.
+    return "C-" + "".join(secrets.choice(CHART_ALPHABET) for _i in range(CHART_LENGTH))
+
+
+def _audit_change(
+    *,
+    action: str,
+    actor: User,
+    request: HttpRequest | None,
+    client: Client,
+    obj: models.Model | None = None,
+    changes: Mapping[str, tuple[Any, Any]],
+    detail: str = "",
+) -> None:
+    audit_record(
+        category=AuditEvent.Category.CHANGE,
+        action=action,
+        actor=actor,
+        request=request,
+        obj=obj if obj is not None else client,
+        chart_number=client.chart_number,
+        changes=changes,
+        detail=detail,
+    )
+
+
+def _apply(instance: models.Model, values: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """Set `values` on `instance`, validate, save the changed fields; return the diff."""
+    fields = list(values)
+    before = {f: getattr(instance, f) for f in fields}
+    for field, value in values.items():
+        setattr(instance, field, value)
+    changes = diff_fields(instance, before, fields)
+    instance.full_clean()
+    if changes:
+        instance.save()
+    return changes
+
+
+def access_record(*, request: HttpRequest, client: Client, what: str) -> None:
+    """Audit a read of a client's record (a chart page, a list row opened, an export)."""
+    audit_record(
+        category=AuditEvent.Category.ACCESS,
+        action=f"client.view.{what}",
+        request=request,
+        obj=client,
+        chart_number=client.chart_number,
+    )
+
+
+@transaction.atomic
+def intake_start(
+    *,
+    actor: User,
+    request: HttpRequest | None,
+    legal_name: str,
+    preferred_name: str,
+    pronouns: str,
+    reason_for_coming: str,
+    client_goals: str,
+) -> Client:
+    """Open a new client at status "intake", assigned to `actor`, with their reason for
+    coming and goals in their own words. The intake stays a draft until completed.
+
+    Side effects: change events `client.create`, `intake.save`, `client.assign`.
+    """
+    if not reason_for_coming.strip():
+        raise ValidationError(
+            {"reason_for_coming": _("Write down the client's reason for coming, in their words.")}
+        )
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                client = Client(
+                    chart_number=_new_chart_number(),
+                    legal_name=legal_name,
+                    preferred_name=preferred_name,
+                    pronouns=pronouns,
+                    therapist=actor,
+                    created_by=actor,
+                )
+                client.full_clean(exclude=["chart_number"])
+                client.save()
+            break
+        except IntegrityError:  # a chart number collision: draw again
+            continue
+    else:  # pragma: no cover - 31**6 numbers make five collisions in a row implausible
+        raise RuntimeError("Could not allocate a chart number.")
+    intake = Intake(
+        client=client,
+        reason_for_coming=reason_for_coming,
+        client_goals=client_goals,
+        current_step=Intake.Step.DETAILS,
+    )
+    intake.full_clean()
+    intake.save()
+    Referral.objects.create(client=client)
+    TherapistAssignment.objects.create(
+        client=client, therapist=actor, assigned_by=actor, reason="Intake"
+    )
+    _audit_change(
+        action="client.create",
+        actor=actor,
+        request=request,
+        client=client,
+        changes={
+            "legal_name": (None, legal_name),
+            "preferred_name": (None, preferred_name),
+            "pronouns": (None, pronouns),
+            "status": (None, client.status),
+        },
+    )
+    _audit_change(
+        action="intake.save",
+        actor=actor,
+        request=request,
+        client=client,
+        obj=intake,
+        changes={
+            "reason_for_coming": (None, reason_for_coming),
+            "client_goals": (None, client_goals),
+        },
+    )
+    _audit_change(
+        action="client.assign",
+        actor=actor,
+        request=request,
+        client=client,
+        changes={"therapist": (None, actor.pk)},
+    )
+    return client
+
+
+@transaction.atomic
+def client_update(
+    *, actor: User, request: HttpRequest | None, client: Client, values: Mapping[str, Any]
+) -> dict[str, tuple[Any, Any]]:
+    """Change the client's identifying and contact details. Side effect: `client.update`."""
+    allowed = {
+        "legal_name",
+        "preferred_name",
+        "pronouns",
+        "date_of_birth",
+        "phone",
+        "email",
+        "may_contact",
+        "safe_to_leave_message",
+        "emergency_contact_name",
+        "emergency_contact_relationship",
+        "emergency_contact_phone",
+    }
+    changes = _apply(client, {k: v for k, v in values.items() if k in allowed})
+    if changes:
+        _audit_change(
+            action="client.update", actor=actor, request=request, client=client, changes=changes
+        )
+    return changes
+
+
+@transaction.atomic
+def intake_update(
+    *,
+    actor: User,
+    request: HttpRequest | None,
+    client: Client,
+    values: Mapping[str, Any],
+    next_step: str | None = None,
+) -> dict[str, tuple[Any, Any]]:
+    """Save fields of the intake draft (or a completed intake) and remember where the
+    therapist is. Side effect: `intake.save` with the changed values."""
+    intake = client.intake
+    changes = _apply(intake, values)
+    if next_step and intake.is_draft and intake.current_step != next_step:
+        intake.current_step = next_step
+        intake.save(update_fields=["current_step", "updated_at"])
+    if changes:
+        _audit_change(
+            action="intake.save",
+            actor=actor,
+            request=request,
+            client=client,
+            obj=intake,
+            changes=changes,
+        )
+    return changes
+
+
+@transaction.atomic
+def referral_update(
+    *, actor: User, request: HttpRequest | None, client: Client, values: Mapping[str, Any]
+) -> dict[str, tuple[Any, Any]]:
+    """Record how the client was referred. A self-referral keeps no agency details.
+    Side effect: `referral.save`."""
+    values = dict(values)
+    if values.get("source") == Referral.Source.SELF:
+        values.update(mandate_kind="", agency="", agency_contact="", agency_contact_details="")
+    elif values.get("source") == Referral.Source.MANDATED:
+        errors = {}
+        if not values.get("mandate_kind"):
+            errors["mandate_kind"] = _("Choose the kind of mandate.")
+        if not str(values.get("agency", "")).strip():
+            errors["agency"] = _("Name the referring agency.")
+        if errors:
+            raise ValidationError(errors)
+    referral, _created = Referral.objects.get_or_create(client=client)
+    changes = _apply(referral, values)
+    if changes:
+        _audit_change(
+            action="referral.save",
+            actor=actor,
+            request=request,
+            client=client,
+            obj=referral,
+            changes=changes,
+        )
+    return changes
+
+
+@transaction.atomic
+def substances_save(
+    *,
+    actor: User,
+    request: HttpRequest | None,
+    client: Client,
+    rows: Iterable[tuple[SubstanceUse | None, Mapping[str, Any]]],
+) -> int:
+    """Create or update the substances described at intake; returns how many changed.
+
+    `rows` pairs an existing row (or None for a new one) with its values. Rows are never
+    deleted. Side effect: one `substance.save` change event per changed row.
+    """
+    changed = 0
+    for existing, values in rows:
+        if existing is None:
+            row = SubstanceUse(client=client, **values)
+            row.full_clean()
+            row.save()
+            changes = {k: (None, v) for k, v in values.items() if v not in ("", None)}
+        else:
+            row = existing
+            changes = _apply(row, values)
+        if changes:
+            changed += 1
+            _audit_change(
+                action="substance.save",
+                actor=actor,
+                request=request,
+                client=client,
+                obj=row,
+                changes=changes,
+            )
+    return changed
+
+
+@transaction.atomic
+def intake_complete(*, actor: User, request: HttpRequest | None, client: Client) -> Client:
+    """Finish the intake: the draft becomes the intake record and the client becomes active.
+
+    Side effects: `intake.complete`, `client.status`.
+    """
+    intake = client.intake
+    if not intake.is_draft:
+        return client
+    if not intake.reason_for_coming.strip():
+        raise ValidationError(_("The client's reason for coming is still empty."))
+    intake.completed_at = timezone.now()
+    intake.completed_by = actor
+    intake.current_step = Intake.Step.REVIEW
+    intake.save(update_fields=["completed_at", "completed_by", "current_step", "updated_at"])
+    _audit_change(
+        action="intake.complete",
+        actor=actor,
+        request=request,
+        client=client,
+        obj=intake,
+        changes={"completed_at": (None, intake.completed_at)},
+    )
+    if client.status == Client.Status.INTAKE:
+        client_set_status(actor=actor, request=request, client=client, status=Client.Status.ACTIVE)
+    return client
+
+
+@transaction.atomic
+def client_set_status(
+    *,
+    actor: User,
+    request: HttpRequest | None,
+    client: Client,
+    status: str,
+    discharged_on: datetime.date | None = None,
+    discharge_reason: str = "",
+) -> Client:
+    """Change a client's status. Discharge needs a date and keeps everything: nothing is
+    ever deleted. Side effect: `client.status` with old and new values."""
+    if status not in Client.Status.values:
+        raise ValidationError({"status": _("Choose a status from the list.")})
+    values: dict[str, Any] = {"status": status}
+    if status == Client.Status.DISCHARGED:
+        if discharged_on is None:
+            raise ValidationError({"discharged_on": _("Enter the date of discharge.")})
+        if discharged_on > timezone.localdate():
+            raise ValidationError(
+                {"discharged_on": _("The discharge date cannot be in the future.")}
+            )
+        values.update(discharged_on=discharged_on, discharge_reason=discharge_reason)
+    else:
+        values.update(discharged_on=None, discharge_reason="")
+    if status != client.status:
+        values["status_changed_at"] = timezone.now()
+    changes = _apply(client, values)
+    changes.pop("status_changed_at", None)
+    if changes:
+        _audit_change(
+            action="client.status", actor=actor, request=request, client=client, changes=changes
+        )
+    return client
+
+
+@transaction.atomic
+def client_reassign(
+    *, actor: User, request: HttpRequest | None, client: Client, therapist: User, reason: str = ""
+) -> Client:
+    """Assign the client to another therapist. Access moves with the assignment: the previous
+    therapist can no longer open the record. Side effect: `client.assign`."""
+    if not (therapist.is_active and therapist.is_therapist):
+        raise ValidationError({"therapist": _("Choose an active therapist.")})
+    if therapist.pk == client.therapist_id:
+        raise ValidationError({"therapist": _("This therapist is already assigned.")})
+    now = timezone.now()
+    TherapistAssignment.objects.filter(client=client, ended_at__isnull=True).update(ended_at=now)
+    TherapistAssignment.objects.create(
+        client=client, therapist=therapist, assigned_by=actor, reason=reason, started_at=now
+    )
+    old = client.therapist_id
+    Client.objects.filter(pk=client.pk).update(therapist=therapist, updated_at=now)
+    client.therapist = therapist
+    _audit_change(
+        action="client.assign",
+        actor=actor,
+        request=request,
+        client=client,
+        changes={"therapist": (old, therapist.pk)},
+        detail=reason[:200],
+    )
+    return client
+
+
+@transaction.atomic
+def consent_create(
+    *, actor: User, request: HttpRequest | None, client: Client, values: Mapping[str, Any]
+) -> Consent:
+    """Record a signed consent to disclose. Side effect: `consent.create`."""
+    consent = Consent(client=client, created_by=actor, **values)
+    consent.full_clean()
+    consent.save()
+    _audit_change(
+        action="consent.create",
+        actor=actor,
+        request=request,
+        client=client,
+        obj=consent,
+        changes={k: (None, v) for k, v in values.items()},
+    )
+    return consent
+
+
+@transaction.atomic
+def consent_revoke(
+    *,
+    actor: User,
+    request: HttpRequest | None,
+    client: Client,
+    consent: Consent,
+    revoked_on: datetime.date,
+    revoked_by: str,
+) -> Consent:
+    """Record that a consent was revoked (on a date, by whom). The consent stays on the chart,
+    visibly revoked. Side effect: `consent.revoke`."""
+    if consent.revoked_on:
+        raise ValidationError(_("This consent was already revoked."))
+    if revoked_on > timezone.localdate():
+        raise ValidationError({"revoked_on": _("The revocation date cannot be in the future.")})
+    if revoked_on < consent.signed_on:
+        raise ValidationError(
+            {"revoked_on": _("A consent cannot be revoked before it was signed.")}
+        )
+    if not revoked_by.strip():
+        raise ValidationError({"revoked_by": _("Say who revoked the consent.")})
+    changes = _apply(
+        consent,
+        {"revoked_on": revoked_on, "revoked_by": revoked_by, "revocation_recorded_by": actor},
+    )
+    _audit_change(
+        action="consent.revoke",
+        actor=actor,
+        request=request,
+        client=client,
+        obj=consent,
+        changes=changes,
+    )
+    return consent

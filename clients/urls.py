@@ -1,0 +1,27 @@
+from django.urls import path
+
+from clients import views
+
+app_name = "clients"
+
+urlpatterns = [
+    path("", views.caseload, name="caseload"),
+    path("caseload/<int:therapist_pk>/", views.supervisee_caseload, name="supervisee_caseload"),
+    path("new/", views.intake_start, name="intake_start"),
+    path("manage/", views.manage_list, name="manage_list"),
+    path("manage/<int:pk>/", views.manage_client, name="manage_client"),
+    path("<int:pk>/", views.chart, name="chart"),
+    path("<int:pk>/consents/", views.chart_consents, name="consents"),
+    path("<int:pk>/consents/new/", views.consent_create, name="consent_create"),
+    path(
+        "<int:pk>/consents/<int:consent_pk>/revoke/",
+        views.consent_revoke,
+        name="consent_revoke",
+    ),
+    path("<int:pk>/timeline/", views.chart_timeline, name="timeline"),
+    path("<int:pk>/access-log/", views.chart_access, name="access_log"),
+    path("<int:pk>/edit/", views.client_edit, name="edit"),
+    path("<int:pk>/status/", views.client_status, name="status"),
+    path("<int:pk>/intake/<slug:step>/", views.intake_step, name="intake_step"),
+    path("<int:pk>/<slug:section>/", views.chart_section, name="chart_section"),
+]

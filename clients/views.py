@@ -1,0 +1,477 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from clients import selectors, services
+from clients.forms import (
+    ClientDetailsForm,
+    ClientEditForm,
+    ClientSearchForm,
+    ConcernsForm,
+    ConsentForm,
+    ConsentRevokeForm,
+    MedicalForm,
+    ReasonForm,
+    ReassignForm,
+    ReferralForm,
+    StatusForm,
+    SubstanceFormSet,
+)
+from clients.models import Client, Intake, SubstanceUse
+from hrp import access
+
+PAGE_SIZE = 25
+
+
+# --- Caseload ----------------------------------------------------------------------------------
+
+
+def _caseload_page(request: HttpRequest, *, therapist: Any, template: str) -> HttpResponse:
+    form = ClientSearchForm(request.POST or None)
+    filters = {"q": "", "status": "active", "sort": "name", "page": 1}
+    if request.method == "POST" and form.is_valid():
+        filters.update({k: v for k, v in form.cleaned_data.items() if v})
+    clients = selectors.caseload(
+        user=request.user,
+        therapist=therapist,
+        status=filters["status"],
+        query=filters["q"],
+        sort=filters["sort"],
+    )
+    page = Paginator(clients, PAGE_SIZE).get_page(filters["page"])
+    rows = [(client, selectors.chart_flags(client)) for client in page]
+    context = {
+        "form": form,
+        "filters": filters,
+        "page": page,
+        "rows": rows,
+        "therapist": therapist,
+        "own": therapist == request.user,
+        "drafts": selectors.intake_drafts(user=request.user) if therapist == request.user else [],
+        "nav": "caseload",
+    }
+    return render(request, template, context)
+
+
+def caseload(request: HttpRequest) -> HttpResponse:
+    """The therapist's home: their clients."""
+    access.require(request.user, "clients.create")
+    return _caseload_page(request, therapist=request.user, template="clients/caseload.html")
+
+
+def supervisee_caseload(request: HttpRequest, therapist_pk: int) -> HttpResponse:
+    """A supervisor reviews a supervisee's caseload, read-only."""
+    therapist = access.caseload_owner_for(request.user, therapist_pk)
+    return _caseload_page(request, therapist=therapist, template="clients/caseload.html")
+
+
+# --- Intake ------------------------------------------------------------------------------------
+
+STEPS: list[tuple[str, Any]] = [
+    (Intake.Step.REASON, gettext_lazy("In their words")),
+    (Intake.Step.DETAILS, gettext_lazy("Contact details")),
+    (Intake.Step.SUBSTANCES, gettext_lazy("Substances")),
+    (Intake.Step.CONCERNS, gettext_lazy("Other concerns")),
+    (Intake.Step.MEDICAL, gettext_lazy("Medical evaluation")),
+    (Intake.Step.REFERRAL, gettext_lazy("Referral")),
+    (Intake.Step.REVIEW, gettext_lazy("Review and finish")),
+]
+STEP_KEYS = [key for key, _label in STEPS]
+
+
+def _next_step(step: str) -> str:
+    index = STEP_KEYS.index(step)
+    return STEP_KEYS[min(index + 1, len(STEP_KEYS) - 1)]
+
+
+def _step_context(client: Client | None, step: str) -> dict[str, Any]:
+    reached = STEP_KEYS.index(client.intake.current_step) if client else 0
+    return {
+        "steps": [
+            {"key": key, "label": label, "number": i + 1, "reachable": i <= reached}
+            for i, (key, label) in enumerate(STEPS)
+        ],
+        "step": step,
+        "step_number": STEP_KEYS.index(step) + 1,
+        "step_label": dict(STEPS)[step],
+        "client": client,
+        "nav": "caseload",
+    }
+
+
+def intake_start(request: HttpRequest) -> HttpResponse:
+    """Step 1 for a new client: their reason for coming and goals, in their own words."""
+    access.require(request.user, "clients.create")
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            client = services.intake_start(actor=request.user, request=request, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return _after_save(request, client, Intake.Step.REASON)
+    context = {**_step_context(None, Intake.Step.REASON), "forms": [form]}
+    return render(request, "clients/intake_step.html", context)
+
+
+def _after_save(request: HttpRequest, client: Client, step: str) -> HttpResponse:
+    if "save_exit" in request.POST:
+        messages.success(
+            request,
+            _("Draft saved. Resume it from your caseload under “Intakes in progress”."),
+        )
+        return redirect("clients:caseload")
+    return redirect("clients:intake_step", pk=client.pk, step=_next_step(step))
+
+
+def intake_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    """Every intake step after the first; each POST saves the draft."""
+    if step not in STEP_KEYS:
+        raise Http404
+    client = access.client_for(request.user, pk, write=True)
+    intake = client.intake
+    data = request.POST or None
+    reason_initial = {
+        "preferred_name": client.preferred_name,
+        "legal_name": client.legal_name,
+        "pronouns": client.pronouns,
+        "reason_for_coming": intake.reason_for_coming,
+        "client_goals": intake.client_goals,
+    }
+    forms_by_step: dict[str, list[Any]] = {
+        Intake.Step.REASON: [ReasonForm(data, initial=reason_initial)],
+        Intake.Step.DETAILS: [ClientDetailsForm(data, instance=client)],
+        Intake.Step.SUBSTANCES: [
+            SubstanceFormSet(
+                data,
+                queryset=SubstanceUse.objects.filter(client=client),
+                prefix="substances",
+            )
+        ],
+        Intake.Step.CONCERNS: [ConcernsForm(data, instance=intake)],
+        Intake.Step.MEDICAL: [MedicalForm(data, instance=intake)],
+        Intake.Step.REFERRAL: [ReferralForm(data, instance=client.referral)],
+        Intake.Step.REVIEW: [],
+    }
+    step_forms = forms_by_step[step]
+    if request.method == "POST":
+        if step == Intake.Step.REVIEW:
+            return _intake_finish(request, client)
+        if all(f.is_valid() for f in step_forms):
+            try:
+                _save_step(request, client, step, step_forms[0])
+            except ValidationError as error:
+                _attach_error(step_forms[0], error)
+            else:
+                return _after_save(request, client, step)
+    context = {**_step_context(client, step), "forms": step_forms}
+    if step == Intake.Step.REVIEW:
+        context["substances"] = client.substances.all()
+        context["referral"] = client.referral
+    return render(request, "clients/intake_step.html", context)
+
+
+def _attach_error(form: Any, error: ValidationError) -> None:
+    if hasattr(form, "add_error"):
+        form.add_error(None, error)
+    else:  # a formset
+        form._non_form_errors = form.error_class(error.messages)
+
+
+def _save_step(request: HttpRequest, client: Client, step: str, form: Any) -> None:
+    actor = request.user
+    next_step = _next_step(step)
+    if step == Intake.Step.REASON:
+        data = form.cleaned_data
+        services.client_update(
+            actor=actor,
+            request=request,
+            client=client,
+            values={k: data[k] for k in ("preferred_name", "legal_name", "pronouns")},
+        )
+        services.intake_update(
+            actor=actor,
+            request=request,
+            client=client,
+            values={k: data[k] for k in ("reason_for_coming", "client_goals")},
+            next_step=next_step,
+        )
+    elif step == Intake.Step.DETAILS:
+        services.client_update(
+            actor=actor, request=request, client=client, values=form.cleaned_data
+        )
+        services.intake_update(
+            actor=actor, request=request, client=client, values={}, next_step=next_step
+        )
+    elif step == Intake.Step.SUBSTANCES:
+        rows = [
+            (f.instance if f.instance.pk else None, _substance_values(f.cleaned_data))
+            for f in form.forms
+            if f.has_changed() and f.cleaned_data
+        ]
+        services.substances_save(actor=actor, request=request, client=client, rows=rows)
+        services.intake_update(
+            actor=actor, request=request, client=client, values={}, next_step=next_step
+        )
+    elif step in (Intake.Step.CONCERNS, Intake.Step.MEDICAL):
+        services.intake_update(
+            actor=actor,
+            request=request,
+            client=client,
+            values=form.cleaned_data,
+            next_step=next_step,
+        )
+    elif step == Intake.Step.REFERRAL:
+        services.referral_update(
+            actor=actor, request=request, client=client, values=form.cleaned_data
+        )
+        services.intake_update(
+            actor=actor, request=request, client=client, values={}, next_step=next_step
+        )
+
+
+def _substance_values(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in ("id", "client")}
+
+
+def _intake_finish(request: HttpRequest, client: Client) -> HttpResponse:
+    try:
+        services.intake_complete(actor=request.user, request=request, client=client)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("clients:intake_step", pk=client.pk, step=Intake.Step.REVIEW)
+    messages.success(
+        request,
+        _("Intake complete. %(name)s is now active on your caseload.")
+        % {"name": client.display_name},
+    )
+    return redirect("clients:chart", pk=client.pk)
+
+
+# --- Chart -------------------------------------------------------------------------------------
+
+SECTIONS: list[tuple[str, Any]] = [
+    ("overview", gettext_lazy("Overview")),
+    ("intake", gettext_lazy("Intake")),
+    ("assessments", gettext_lazy("Assessments")),
+    ("plan", gettext_lazy("Plan and goals")),
+    ("sessions", gettext_lazy("Sessions")),
+    ("consents", gettext_lazy("Consents")),
+    ("timeline", gettext_lazy("Timeline")),
+    ("access", gettext_lazy("Who accessed this record")),
+]
+
+
+def _section_url(pk: int, section: str) -> str:
+    names = {
+        "overview": "clients:chart",
+        "consents": "clients:consents",
+        "timeline": "clients:timeline",
+        "access": "clients:access_log",
+    }
+    if section in names:
+        return reverse(names[section], kwargs={"pk": pk})
+    return reverse("clients:chart_section", kwargs={"pk": pk, "section": section})
+
+
+def _chart(request: HttpRequest, pk: int, section: str, **extra: Any) -> HttpResponse:
+    client = selectors.chart_client(user=request.user, pk=pk)
+    can_edit = client.therapist_id == request.user.pk
+    if section == "access" and not can_edit:
+        # The accounting of disclosures is for the client's own therapist.
+        raise Http404
+    services.access_record(request=request, client=client, what=section)
+    context = {
+        "client": client,
+        "flags": selectors.chart_flags(client),
+        "sections": [
+            (k, label, _section_url(client.pk, k))
+            for k, label in SECTIONS
+            if k != "access" or can_edit
+        ],
+        "section": section,
+        "can_edit": can_edit,
+        "nav": "caseload",
+        **extra,
+    }
+    return render(request, f"clients/chart_{section}.html", context)
+
+
+def chart(request: HttpRequest, pk: int) -> HttpResponse:
+    return _chart(request, pk, "overview")
+
+
+def chart_section(request: HttpRequest, pk: int, section: str) -> HttpResponse:
+    if section in ("overview", "consents", "timeline", "access") or section not in dict(SECTIONS):
+        raise Http404
+    return _chart(request, pk, section)
+
+
+def chart_consents(request: HttpRequest, pk: int) -> HttpResponse:
+    client = access.client_for(request.user, pk)
+    return _chart(request, pk, "consents", consents=selectors.consents_for(client=client))
+
+
+def chart_timeline(request: HttpRequest, pk: int) -> HttpResponse:
+    client = access.client_for(request.user, pk)
+    return _chart(request, pk, "timeline", events=selectors.timeline(client=client))
+
+
+def chart_access(request: HttpRequest, pk: int) -> HttpResponse:
+    client = access.client_for(request.user, pk, write=True)
+    page = Paginator(selectors.access_log(client=client), 50).get_page(request.GET.get("page"))
+    return _chart(request, pk, "access", page=page)
+
+
+def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    client = access.client_for(request.user, pk, write=True)
+    form = ClientEditForm(request.POST or None, instance=client)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.client_update(
+                actor=request.user, request=request, client=client, values=form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Details saved."))
+            return redirect("clients:chart", pk=client.pk)
+    client.refresh_from_db()
+    return render(
+        request, "clients/client_edit.html", {"client": client, "form": form, "nav": "caseload"}
+    )
+
+
+def client_status(request: HttpRequest, pk: int) -> HttpResponse:
+    client = access.client_for(request.user, pk, write=True)
+    form = StatusForm(
+        request.POST or None,
+        initial={
+            "status": client.status,
+            "discharged_on": client.discharged_on,
+            "discharge_reason": client.discharge_reason,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.client_set_status(
+                actor=request.user, request=request, client=client, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Status saved."))
+            return redirect("clients:chart", pk=client.pk)
+        client.refresh_from_db()
+    return render(
+        request, "clients/client_status.html", {"client": client, "form": form, "nav": "caseload"}
+    )
+
+
+def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
+    client = access.client_for(request.user, pk, write=True)
+    form = ConsentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consent_create(
+                actor=request.user, request=request, client=client, values=form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Consent recorded."))
+            return redirect("clients:consents", pk=client.pk)
+    return render(
+        request, "clients/consent_form.html", {"client": client, "form": form, "nav": "caseload"}
+    )
+
+
+def consent_revoke(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse:
+    client = access.client_for(request.user, pk, write=True)
+    consent = get_object_or_404(client.consents, pk=consent_pk)
+    form = ConsentRevokeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consent_revoke(
+                actor=request.user,
+                request=request,
+                client=client,
+                consent=consent,
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Revocation recorded. The consent stays on the chart."))
+            return redirect("clients:consents", pk=client.pk)
+    context = {"client": client, "consent": consent, "form": form, "nav": "caseload"}
+    return render(request, "clients/consent_revoke.html", context)
+
+
+# --- Clinic admin: reassign and discharge ------------------------------------------------------
+
+
+def manage_list(request: HttpRequest) -> HttpResponse:
+    """Clients as a clinic admin sees them: name, chart number, status, therapist. Nothing
+    clinical is loaded (hrp.access.ADMIN_CLIENT_FIELDS)."""
+    access.require(request.user, "accounts.manage_staff")
+    form = ClientSearchForm(request.POST or None)
+    filters = {"q": "", "status": "", "page": 1}
+    if request.method == "POST" and form.is_valid():
+        filters.update({k: v for k, v in form.cleaned_data.items() if v})
+    clients = selectors.clients_for_admin(status=filters["status"], query=filters["q"])
+    page = Paginator(clients, PAGE_SIZE).get_page(filters["page"])
+    context = {"form": form, "filters": filters, "page": page, "nav": "clients_admin"}
+    return render(request, "clients/manage_list.html", context)
+
+
+def manage_client(request: HttpRequest, pk: int) -> HttpResponse:
+    client = access.client_for_admin(request.user, pk)
+    therapists = selectors.therapists_for_assignment()
+    reassign_form = ReassignForm(
+        request.POST if "reassign" in request.POST else None, therapists=therapists
+    )
+    status_form = StatusForm(
+        request.POST if "set_status" in request.POST else None,
+        initial={"status": client.status, "discharged_on": client.discharged_on},
+    )
+    if request.method == "POST":
+        form = reassign_form if "reassign" in request.POST else status_form
+        if form.is_valid():
+            # The services validate and audit whole records; the page itself only ever
+            # shows the admin fields loaded above.
+            record = Client.objects.get(pk=client.pk)
+            try:
+                if form is reassign_form:
+                    services.client_reassign(
+                        actor=request.user, request=request, client=record, **form.cleaned_data
+                    )
+                    done = _("Client reassigned. The previous therapist no longer has access.")
+                else:
+                    services.client_set_status(
+                        actor=request.user, request=request, client=record, **form.cleaned_data
+                    )
+                    done = _("Status saved.")
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, done)
+                return redirect("clients:manage_client", pk=client.pk)
+        client = access.client_for_admin(request.user, pk)
+    context = {
+        "client": client,
+        "reassign_form": reassign_form,
+        "status_form": status_form,
+        "nav": "clients_admin",
+    }
+    return render(request, "clients/manage_client.html", context)
