@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -163,16 +164,24 @@ def intake_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         Intake.Step.REVIEW: [],
     }
     step_forms = forms_by_step[step]
+    autosave = request.method == "POST" and request.POST.get("autosave") == "1"
     if request.method == "POST":
-        if step == Intake.Step.REVIEW:
+        if step == Intake.Step.REVIEW and not autosave:
             return _intake_finish(request, client)
         if all(f.is_valid() for f in step_forms):
             try:
-                _save_step(request, client, step, step_forms[0])
+                _save_step(request, client, step, step_forms[0], advance=not autosave)
             except ValidationError as error:
                 _attach_error(step_forms[0], error)
             else:
+                if autosave:
+                    context = {"saved": True, "saved_at": timezone.now()}
+                    return render(request, "clients/_autosave_status.html", context)
                 return _after_save(request, client, step)
+        if autosave:
+            # Nothing is stored until the step is valid; the page keeps what was typed and
+            # says so, and the next valid keystroke saves it.
+            return render(request, "clients/_autosave_status.html", {"saved": False})
     context = {**_step_context(client, step), "forms": step_forms}
     if step == Intake.Step.REVIEW:
         context["substances"] = client.substances.all()
@@ -187,9 +196,13 @@ def _attach_error(form: Any, error: ValidationError) -> None:
         form._non_form_errors = form.error_class(error.messages)
 
 
-def _save_step(request: HttpRequest, client: Client, step: str, form: Any) -> None:
+def _save_step(
+    request: HttpRequest, client: Client, step: str, form: Any, *, advance: bool = True
+) -> None:
+    """Save one step's form. `advance` moves the draft's resume point to the next step;
+    autosaves while typing don't."""
     actor = request.user
-    next_step = _next_step(step)
+    next_step = _next_step(step) if advance else None
     if step == Intake.Step.REASON:
         data = form.cleaned_data
         services.client_update(
