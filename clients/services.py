@@ -61,7 +61,11 @@ def _audit_change(
 def _apply(instance: models.Model, values: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
     """Set `values` on `instance`, validate, save the changed fields; return the diff."""
     fields = list(values)
-    before = {f: getattr(instance, f) for f in fields}
+    # The old values come from the stored row, not from `instance`: a ModelForm validated on
+    # the same instance has already copied the new values onto it, which would hide every
+    # change (and skip both the save and the audit event).
+    stored = type(instance)._default_manager.filter(pk=instance.pk).first() if instance.pk else None
+    before = {f: getattr(stored if stored is not None else instance, f) for f in fields}
     for field, value in values.items():
         setattr(instance, field, value)
     changes = diff_fields(instance, before, fields)

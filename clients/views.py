@@ -175,7 +175,12 @@ def intake_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
                 _attach_error(step_forms[0], error)
             else:
                 if autosave:
-                    context = {"saved": True, "saved_at": timezone.now()}
+                    context = {
+                        "saved": True,
+                        "saved_at": timezone.now(),
+                        "new_substance_pending": step == Intake.Step.SUBSTANCES
+                        and any(f.has_changed() and not f.instance.pk for f in step_forms[0]),
+                    }
                     return render(request, "clients/_autosave_status.html", context)
                 return _after_save(request, client, step)
         if autosave:
@@ -226,10 +231,13 @@ def _save_step(
             actor=actor, request=request, client=client, values={}, next_step=next_step
         )
     elif step == Intake.Step.SUBSTANCES:
+        # An autosave updates stored rows only. The page keeps no id for a row an autosave
+        # would create, so every later autosave, and the "Save and continue" whose click
+        # fires one alongside it, would store the same substance again.
         rows = [
             (f.instance if f.instance.pk else None, _substance_values(f.cleaned_data))
             for f in form.forms
-            if f.has_changed() and f.cleaned_data
+            if f.has_changed() and f.cleaned_data and (advance or f.instance.pk)
         ]
         services.substances_save(actor=actor, request=request, client=client, rows=rows)
         services.intake_update(
@@ -297,13 +305,16 @@ def _section_url(pk: int, section: str) -> str:
     return reverse("clients:chart_section", kwargs={"pk": pk, "section": section})
 
 
-def _chart(request: HttpRequest, pk: int, section: str, **extra: Any) -> HttpResponse:
+def _chart(
+    request: HttpRequest, pk: int, section: str, *, record_access: bool = True, **extra: Any
+) -> HttpResponse:
     client = selectors.chart_client(user=request.user, pk=pk)
     can_edit = client.therapist_id == request.user.pk
     if section == "access" and not can_edit:
         # The accounting of disclosures is for the client's own therapist.
         raise Http404
-    services.access_record(request=request, client=client, what=section)
+    if record_access:
+        services.access_record(request=request, client=client, what=section)
     context = {
         "client": client,
         "flags": selectors.chart_flags(client),
@@ -342,8 +353,11 @@ def chart_timeline(request: HttpRequest, pk: int) -> HttpResponse:
 
 def chart_access(request: HttpRequest, pk: int) -> HttpResponse:
     client = access.client_for(request.user, pk, write=True)
+    # Record this view before the log is counted: counted after, the page's slice would be one
+    # row short and drop the oldest event (or show nothing at all on the first view).
+    services.access_record(request=request, client=client, what="access")
     page = Paginator(selectors.access_log(client=client), 50).get_page(request.GET.get("page"))
-    return _chart(request, pk, "access", page=page)
+    return _chart(request, pk, "access", record_access=False, page=page)
 
 
 def client_edit(request: HttpRequest, pk: int) -> HttpResponse:

@@ -210,14 +210,18 @@ TIME_ZONE: str = env.str("CLINIC_TIME_ZONE", default="America/New_York")
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_MANIFEST: bool = env.bool("STATIC_MANIFEST", default=not DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if env.bool("STATIC_MANIFEST", default=not DEBUG)
+        if STATIC_MANIFEST
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Without collected files (development, tests) whitenoise serves straight from the sources.
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+WHITENOISE_AUTOREFRESH = not STATIC_MANIFEST
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -227,13 +231,26 @@ EMAIL_CONFIG = env.email_url(
     "EMAIL_URL",
     default="consolemail://" if DEBUG else "smtp://localhost:25",
 )
-EMAIL_BACKEND: str = EMAIL_CONFIG["EMAIL_BACKEND"]
-EMAIL_HOST: str = EMAIL_CONFIG.get("EMAIL_HOST", "")
-EMAIL_PORT: int = EMAIL_CONFIG.get("EMAIL_PORT", 25)
-EMAIL_HOST_USER: str = EMAIL_CONFIG.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD: str = EMAIL_CONFIG.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS: bool = EMAIL_CONFIG.get("EMAIL_USE_TLS", False)
-EMAIL_USE_SSL: bool = EMAIL_CONFIG.get("EMAIL_USE_SSL", False)
+# Django 6.1's MAILERS replaces the EMAIL_* settings; the URL's parts become the options.
+_EMAIL_OPTIONS = {
+    "host": EMAIL_CONFIG.get("EMAIL_HOST"),
+    "port": EMAIL_CONFIG.get("EMAIL_PORT"),
+    "username": EMAIL_CONFIG.get("EMAIL_HOST_USER"),
+    "password": EMAIL_CONFIG.get("EMAIL_HOST_PASSWORD"),
+    "use_tls": EMAIL_CONFIG.get("EMAIL_USE_TLS"),
+    "use_ssl": EMAIL_CONFIG.get("EMAIL_USE_SSL"),
+    "timeout": 10,
+}
+MAILERS = {
+    "default": {
+        "BACKEND": EMAIL_CONFIG["EMAIL_BACKEND"],
+        "OPTIONS": (
+            {k: v for k, v in _EMAIL_OPTIONS.items() if v not in (None, "")}
+            if EMAIL_CONFIG["EMAIL_BACKEND"].endswith("smtp.EmailBackend")
+            else {}
+        ),
+    }
+}
 DEFAULT_FROM_EMAIL: str = env.str("DEFAULT_FROM_EMAIL", default="no-reply@hrp-clinic.invalid")
 
 # Celery: a Redis broker when REDIS_URL is set; otherwise tasks run eagerly in-process.

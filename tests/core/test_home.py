@@ -1,0 +1,225 @@
+"""Each role's landing page, the navigation it shows, and the security headers pages carry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from pytest_django import DjangoAssertNumQueries
+
+from hrp.accounts.models import User
+from tests.factories import SupervisionFactory, SupervisorFactory, TherapistFactory, UserFactory
+
+ClientFor = Callable[[User | None], Client]
+HOME = reverse("core:home")
+MY_ACCOUNT = reverse("accounts:my_account")
+
+
+class _NavLinks(HTMLParser):
+    """(text, href) of every link with class nav-link inside the main navigation."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[tuple[str, str]] = []
+        self._in_nav = False
+        self._current: list[str] | None = None
+        self._href = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "nav" and "navbar" in (attributes.get("class") or "").split():
+            self._in_nav = True
+        if self._in_nav and tag == "a" and "nav-link" in (attributes.get("class") or "").split():
+            self._current = []
+            self._href = attributes.get("href") or ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._current is not None:
+            self.links.append(("".join(self._current).strip(), self._href))
+            self._current = None
+        if tag == "nav":
+            self._in_nav = False
+
+    def handle_data(self, data: str) -> None:
+        if self._current is not None:
+            self._current.append(data)
+
+
+def nav_links(response: Any) -> list[tuple[str, str]]:
+    parser = _NavLinks()
+    parser.feed(response.content.decode())
+    return parser.links
+
+
+def me_link(user: User) -> tuple[str, str]:
+    return (f"{user.full_name} (your account)", MY_ACCOUNT)
+
+
+def test_therapist_lands_on_their_caseload(client_for: ClientFor, therapist: User) -> None:
+    client = client_for(therapist)
+
+    response = client.get(HOME)
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("clients:caseload")
+    caseload = client.get(response["Location"])
+    assert caseload.status_code == 200
+    assert nav_links(caseload) == [("My caseload", reverse("clients:caseload")), me_link(therapist)]
+
+
+def test_therapist_sees_their_supervisor_on_their_account_page(
+    client_for: ClientFor, therapist: User, supervisor: User
+) -> None:
+    response = client_for(therapist).get(MY_ACCOUNT)
+
+    assert response.status_code == 200
+    assert response.context["supervisor"] == supervisor
+    assert response.content.decode().count('<dd class="col-sm-9">Sue Supervisor</dd>') == 1
+
+
+def test_supervisor_sees_their_supervisees(
+    client_for: ClientFor, supervisor: User, therapist: User, other_therapist: User
+) -> None:
+    trainee = TherapistFactory(full_name="Casey Trainee", credentials="MSW", requires_cosign=True)
+    SupervisionFactory(supervisor=supervisor, supervisee=trainee)
+
+    response = client_for(supervisor).get(HOME)
+
+    assert response.status_code == 200
+    assert response.templates[0].name == "core/home.html"
+    assert list(response.context["supervisees"]) == [trainee, therapist]
+    html = response.content.decode()
+    assert html.count("Tess Therapist") == 2  # the name and the link's hidden label
+    assert html.count("Casey Trainee, MSW") == 1
+    assert html.count("notes need your co-signature") == 1
+    assert html.count("Omar Other") == 0  # another supervisor's supervisee
+    assert nav_links(response) == [("Supervision", HOME), me_link(supervisor)]
+
+
+def test_supervisor_with_nobody_assigned_is_told_so(client_for: ClientFor, db: None) -> None:
+    lone = SupervisorFactory(full_name="Lee Lone")
+
+    response = client_for(lone).get(HOME)
+
+    assert list(response.context["supervisees"]) == []
+    assert response.content.decode().count("Nobody is assigned to you for supervision yet.") == 1
+
+
+def test_supervisor_who_is_also_a_therapist_sees_both(
+    client_for: ClientFor, therapist: User, other_supervisor: User
+) -> None:
+    dual = SupervisorFactory(full_name="Maya Both", is_therapist=True)
+    SupervisionFactory(supervisor=dual, supervisee=therapist)
+    SupervisionFactory(supervisor=other_supervisor, supervisee=dual)
+
+    response = client_for(dual).get(HOME)
+
+    assert response.status_code == 200
+    assert response.context["supervisor"] == other_supervisor
+    assert list(response.context["supervisees"]) == [therapist]
+    assert response.content.decode().count("Your supervisor is Otto Othersup.") == 1
+    assert nav_links(response) == [
+        ("Supervision", HOME),
+        ("My caseload", reverse("clients:caseload")),
+        me_link(dual),
+    ]
+
+
+def test_clinic_admin_without_clinical_role_lands_on_staff_accounts(
+    client_for: ClientFor, clinic_admin: User
+) -> None:
+    client = client_for(clinic_admin)
+
+    response = client.get(HOME)
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:staff_list")
+    staff = client.get(response["Location"])
+    # Administrative pages only: no caseload, no supervision.
+    assert nav_links(staff) == [
+        ("Clients", reverse("clients:manage_list")),
+        ("Staff accounts", reverse("accounts:staff_list")),
+        me_link(clinic_admin),
+    ]
+
+
+def test_account_without_any_role_sees_an_explanation(client_for: ClientFor, db: None) -> None:
+    nobody = UserFactory(full_name="Nova Norole")
+
+    response = client_for(nobody).get(HOME)
+
+    assert response.status_code == 200
+    assert response.templates[0].name == "core/no_role.html"
+    assert nav_links(response) == [me_link(nobody)]
+
+
+@pytest.mark.parametrize("supervisee_count", [1, 6])
+def test_home_query_count_does_not_grow_with_supervisees(
+    client_for: ClientFor,
+    django_assert_num_queries: DjangoAssertNumQueries,
+    supervisee_count: int,
+    db: None,
+) -> None:
+    sup = SupervisorFactory(full_name="Sam Supervisor")
+    for n in range(supervisee_count):
+        SupervisionFactory(supervisor=sup, supervisee=TherapistFactory(full_name=f"T {n}"))
+    client = client_for(sup)
+
+    # session, user, authenticator, own supervisor, supervisees
+    client.get(HOME)  # settles the session's last-seen stamp
+    with django_assert_num_queries(5):
+        response = client.get(HOME)
+
+    assert len(response.context["supervisees"]) == supervisee_count
+
+
+EXPECTED_CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "frame-ancestors": "'none'",
+    "form-action": "'self'",
+}
+
+
+def csp_directives(response: Any) -> dict[str, str]:
+    header = response["Content-Security-Policy"]
+    return dict(part.strip().split(" ", 1) for part in header.split(";") if part.strip())
+
+
+@pytest.mark.parametrize("role", ["supervisor", "clinic_admin", "anonymous"])
+def test_pages_carry_the_security_headers(
+    request: pytest.FixtureRequest, client_for: ClientFor, role: str
+) -> None:
+    client = client_for(request.getfixturevalue(role))
+    url = {
+        "supervisor": HOME,
+        "clinic_admin": reverse("accounts:staff_list"),
+        "anonymous": reverse("accounts:login"),
+    }[role]
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert csp_directives(response) == EXPECTED_CSP
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+def test_pages_have_no_inline_script_or_style(client_for: ClientFor, supervisor: User) -> None:
+    # The CSP forbids inline code, so any that slipped into a template would silently break.
+    html = client_for(supervisor).get(HOME).content.decode()
+
+    assert html.count("<script>") + html.count("<style") + html.count(" style=") == 0
+    assert html.count("<script") == html.count("<script src=")

@@ -1,0 +1,45 @@
+"""Steps that several browser tests share: authenticator codes and the two sign-in steps."""
+
+from __future__ import annotations
+
+import base64
+
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import Page, expect
+
+
+def totp_code(device: TOTPDevice) -> str:
+    """The code the device's authenticator app shows now."""
+    token = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()
+    return f"{token:0{device.digits}d}"
+
+
+def totp_code_from_secret(secret: str) -> str:
+    """The current code for a secret as the enrolment page shows it (base32 in groups of four),
+    computed the way an authenticator app would after someone typed it in."""
+    compact = secret.replace(" ", "").upper()
+    key = base64.b32decode(compact + "=" * (-len(compact) % 8))
+    return f"{TOTP(key).token():06d}"
+
+
+def enter_password(page: Page, *, email: str, password: str) -> None:
+    """Fill the sign-in form on the current page and continue to the two-factor step."""
+    expect(page.get_by_role("heading", name="Sign in", exact=True)).to_be_visible()
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Continue").click()
+
+
+def enter_code(page: Page, *, code: str) -> None:
+    """Pass the two-factor check page with an authenticator code."""
+    expect(page.get_by_role("heading", name="Two-factor check")).to_be_visible()
+    page.get_by_label("Code").fill(code)
+    page.get_by_role("button", name="Verify").click()
+
+
+def sign_in(page: Page, *, email: str, password: str, device: TOTPDevice) -> None:
+    """Sign in from the sign-in page through both steps."""
+    page.goto("/account/sign-in/")
+    enter_password(page, email=email, password=password)
+    enter_code(page, code=totp_code(device))
