@@ -30,7 +30,6 @@ from tests.factories import (
     SupervisorFactory,
     TherapistFactory,
     TOTPDeviceFactory,
-    UserFactory,
 )
 
 ClientFor = Callable[[User | None], Client]
@@ -535,6 +534,9 @@ def test_removing_the_therapist_role_ends_the_supervision(
     assert audit_changes("supervision.assign") == {"supervisor": [supervisor.pk, None]}
 
 
+SELF = object()  # stands for the edited account's own id
+
+
 def edit_refusal_cases() -> list[Any]:
     return [
         pytest.param(
@@ -567,14 +569,14 @@ def edit_refusal_cases() -> list[Any]:
             id="cosign-without-therapist",
         ),
         pytest.param(
-            "therapist",
-            {"supervisor": "therapist"},
+            "supervisor",
+            {"is_therapist": "on", "supervisor": SELF},
             {
                 "supervisor": [
                     "Select a valid choice. That choice is not one of the available choices."
                 ]
             },
-            id="supervisor-who-is-not-one",
+            id="own-supervisor",
         ),
     ]
 
@@ -591,7 +593,7 @@ def test_edit_refuses_and_changes_nothing_but_keeps_what_was_typed(
 ) -> None:
     account = request.getfixturevalue(account_fixture)
     stored_name = account.full_name
-    if overrides.get("supervisor") == "therapist":
+    if overrides.get("supervisor") is SELF:
         overrides = {**overrides, "supervisor": account.pk}
     admin = client_for(clinic_admin)
     before = db_state()
@@ -778,8 +780,3 @@ def test_detail_page_shows_the_account(
     assert context["two_factor_enrolled"] is True
     assert context["form"]["supervisor"].value() == supervisor.pk
     assert list(context["supervisees"]) == []
-
-
-def test_user_factory_makes_no_role_by_default(db: None) -> None:
-    # Guards the fixtures the access tests rely on.
-    assert UserFactory().role_labels == []

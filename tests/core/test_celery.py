@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+import redis
 from django.conf import settings
 
 from hrp.celery import app as celery_app
@@ -64,6 +65,7 @@ def test_a_real_worker_answers_ping_over_redis() -> None:
             except Exception:
                 log.seek(0)
                 pytest.fail(f"worker did not answer; its log:\n{log.read().decode()}")
+            result.forget()
             assert answer == "pong"
         finally:
             worker.terminate()
@@ -72,3 +74,10 @@ def test_a_real_worker_answers_ping_over_redis() -> None:
             except subprocess.TimeoutExpired:
                 worker.kill()
                 worker.wait(timeout=10)
+            _forget_queue(queue)
+
+
+def _forget_queue(queue: str) -> None:
+    """Remove the queue and kombu's bindings for it, so test runs leave Redis as it was."""
+    broker = redis.Redis.from_url(os.environ["REDIS_URL"])
+    broker.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
