@@ -220,11 +220,16 @@ def account_deactivate(*, actor: User, request: HttpRequest, user: User) -> User
         raise ValidationError(_("You cannot deactivate your own account."))
     if not user.is_active:
         return user
-    if (
-        user.is_clinic_admin
-        and not User.objects.active().filter(is_clinic_admin=True).exclude(pk=user.pk).exists()
-    ):
-        raise ValidationError(_("The clinic needs at least one active clinic admin."))
+    if user.is_clinic_admin:
+        # Lock the active admins' rows so that two admins deactivating each other at the same
+        # moment cannot leave the clinic with none.
+        admins = list(
+            User.objects.select_for_update()
+            .filter(is_active=True, is_clinic_admin=True)
+            .values_list("pk", flat=True)
+        )
+        if not set(admins) - {user.pk}:
+            raise ValidationError(_("The clinic needs at least one active clinic admin."))
     user.is_active = False
     user.deactivated_at = timezone.now()
     user.save(update_fields=["is_active", "deactivated_at"])

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from playwright.sync_api import Page, expect
+from playwright.sync_api import ConsoleMessage, Page, expect
 
 
 def totp_code(device: TOTPDevice) -> str:
@@ -43,3 +45,38 @@ def sign_in(page: Page, *, email: str, password: str, device: TOTPDevice) -> Non
     page.goto("/account/sign-in/")
     enter_password(page, email=email, password=password)
     enter_code(page, code=totp_code(device))
+
+
+def record_browser_errors(page: Page, errors: list[str]) -> None:
+    """Collect `page`'s console errors and uncaught exceptions into `errors` (the
+    `browser_errors` fixture), as the `page` fixture does for its own page: for a page in a
+    second browser context, such as a colleague's browser."""
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(f"console error at {page.url}: {message.text}")
+
+    def on_page_error(error: Exception) -> None:
+        errors.append(f"uncaught exception at {page.url}: {error}")
+
+    page.on("console", on_console)
+    page.on("pageerror", on_page_error)
+
+
+@contextmanager
+def expect_refused_page(page: Page, errors: list[str], *, status: int) -> Iterator[None]:
+    """Around a navigation that the server is meant to refuse with `status` (403, 404).
+
+    Chrome logs every page served with an error status as a console error. This waits for
+    that one message and takes it out of `errors`, so that any other error still fails the
+    test."""
+    reasons = {403: "Forbidden", 404: "Not Found"}
+    expected = (
+        f"Failed to load resource: the server responded with a status of {status} "
+        f"({reasons[status]})"
+    )
+    with page.expect_console_message(lambda m: m.type == "error" and m.text == expected):
+        yield
+    matching = [e for e in errors if e.startswith("console error at ") and e.endswith(expected)]
+    assert len(matching) == 1, errors
+    errors.remove(matching[0])
