@@ -23,7 +23,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     is_clinic_admin = False
 
     @factory.post_generation
-    def password(obj: User, create: bool, extracted: str | None, **kwargs: Any) -> None:  # noqa: N805
+    def password(obj: User, create: bool, extracted: str | None, **kwargs: Any) -> None:
         # Hashing with Argon2 is deliberately slow, so only users who sign in with a
         # password get one.
         if extracted:
