@@ -166,7 +166,9 @@ def intake_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     step_forms = forms_by_step[step]
     autosave = request.method == "POST" and request.POST.get("autosave") == "1"
     if request.method == "POST":
-        if step == Intake.Step.REVIEW and not autosave:
+        if step == Intake.Step.REVIEW:
+            if autosave:  # the review step has no fields, so there is nothing to save
+                return HttpResponse(status=204)
             return _intake_finish(request, client)
         if all(f.is_valid() for f in step_forms):
             try:
