@@ -53,7 +53,9 @@ class SessionLimitsMiddleware:
                     response = HttpResponse(status=204)
                     response["HX-Redirect"] = reverse(settings.LOGIN_URL)
                     return response
-            elif now - last_seen >= LAST_SEEN_REFRESH_SECONDS:
+            elif now - last_seen >= min(
+                LAST_SEEN_REFRESH_SECONDS, settings.IDLE_TIMEOUT_MINUTES * 60 / 10
+            ):
                 request.session[SESSION_LAST_SEEN_KEY] = now
         return self.get_response(request)
 

@@ -5,6 +5,7 @@ from typing import Any
 import segno
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
@@ -103,6 +104,33 @@ def _enrol(request: HttpRequest) -> HttpResponse:
         "secret": services.totp_secret_base32(device),
     }
     return render(request, "accounts/two_factor_enrol.html", context)
+
+
+@require_POST
+@two_factor_exempt
+def keepalive(request: HttpRequest) -> HttpResponse:
+    """The page reports activity in the browser; the session middleware has already refreshed
+    the last-seen time. A request that arrives after logoff is redirected to sign-in instead."""
+    return HttpResponse(status=204)
+
+
+@login_not_required
+def timed_out(request: HttpRequest) -> HttpResponse:
+    """Where the browser goes when its idle timer runs out: end the session if the server has
+    not already, and say why on the sign-in page."""
+    # The session middleware may have ended an expired session on this very request, and
+    # then it has already said why.
+    said = bool(getattr(request, "hrp_logout_reason", ""))
+    if request.user.is_authenticated:
+        request.hrp_logout_reason = "idle"  # type: ignore[attr-defined]
+        logout(request)
+    if not said:
+        messages.info(
+            request,
+            _("You were signed out after %(minutes)d minutes without activity.")
+            % {"minutes": settings.IDLE_TIMEOUT_MINUTES},
+        )
+    return redirect(settings.LOGIN_URL)
 
 
 def recovery_codes(request: HttpRequest) -> HttpResponse:

@@ -9,4 +9,5 @@ def clinic(request: HttpRequest) -> dict[str, Any]:
         "clinic_name": settings.CLINIC_NAME,
         "demo_mode": settings.DEMO_MODE,
         "idle_timeout_minutes": settings.IDLE_TIMEOUT_MINUTES,
+        "idle_timeout_seconds": settings.IDLE_TIMEOUT_MINUTES * 60,
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
@@ -213,3 +214,58 @@ def test_deactivation_ends_the_persons_open_sessions(
         str(therapist.pk),
         "sessions ended: 2",
     )
+
+
+def test_keepalive_answers_204_while_the_session_lasts(
+    therapist: User, client_for: Callable[[User | None], Client]
+) -> None:
+    client = client_for(therapist)
+    assert client.post(reverse("accounts:keepalive")).status_code == 204
+    assert client.get(reverse("accounts:keepalive")).status_code == 405
+
+
+def test_keepalive_after_idle_logoff_redirects_to_sign_in(
+    therapist: User, client_for: Callable[[User | None], Client]
+) -> None:
+    client = client_for(therapist)
+    session = client.session
+    session[SESSION_LAST_SEEN_KEY] = time.time() - settings.IDLE_TIMEOUT_MINUTES * 60 - 1
+    session.save()
+
+    response = client.post(reverse("accounts:keepalive"))
+
+    assert response.status_code == 302
+    assert urlsplit(response["Location"]).path == reverse("accounts:login")
+
+
+def test_browser_timer_landing_signs_out_once_with_one_message(
+    therapist: User, client_for: Callable[[User | None], Client]
+) -> None:
+    client = client_for(therapist)
+
+    response = client.get(reverse("accounts:timed_out"), follow=True)
+
+    assert response.redirect_chain == [(reverse("accounts:login"), 302)]
+    assert [str(m) for m in response.context["messages"]] == [
+        "You were signed out after 15 minutes without activity."
+    ]
+    assert list(
+        AuditEvent.objects.filter(action="auth.logout").values_list("detail", flat=True)
+    ) == ["idle"]
+    assert client.get(reverse("core:home")).status_code == 302
+
+
+def test_browser_timer_landing_after_the_server_already_ended_the_session(
+    therapist: User, client_for: Callable[[User | None], Client]
+) -> None:
+    client = client_for(therapist)
+    session = client.session
+    session[SESSION_LAST_SEEN_KEY] = time.time() - settings.IDLE_TIMEOUT_MINUTES * 60 - 1
+    session.save()
+
+    response = client.get(reverse("accounts:timed_out"), follow=True)
+
+    assert [str(m) for m in response.context["messages"]] == [
+        "You were signed out after 15 minutes without activity."
+    ]
+    assert AuditEvent.objects.filter(action="auth.logout").count() == 1

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.test import Client as TestClient
+from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, reverse
 from django.utils import timezone
@@ -25,7 +25,7 @@ from hrp.audit.models import AuditEvent
 from tests.clients.factories import ClientFactory, ConsentFactory, SubstanceUseFactory
 from tests.clients.helpers import change_event_count, record_state, text
 
-ClientFor = Callable[[User | None], TestClient]
+ClientFor = Callable[[User | None], HttpClient]
 
 ROLES = ["therapist", "other_therapist", "supervisor", "other_supervisor", "clinic_admin"]
 ALL_ROLES = [*ROLES, "anonymous"]

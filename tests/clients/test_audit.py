@@ -7,7 +7,7 @@ import datetime
 from collections.abc import Callable
 
 import pytest
-from django.test import Client as TestClient
+from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,7 +16,7 @@ from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
 from tests.clients.helpers import events_since, last_event_id, text
 
-ClientFor = Callable[[User | None], TestClient]
+ClientFor = Callable[[User | None], HttpClient]
 
 CHART_PAGES = [
     ("overview", "clients:chart", {}),

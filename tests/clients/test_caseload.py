@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 from django.http import HttpResponse
-from django.test import Client as TestClient
+from django.test import Client as HttpClient
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -17,7 +17,7 @@ from hrp.accounts.models import User
 from tests.clients.factories import ClientFactory, ConsentFactory
 from tests.clients.helpers import text
 
-ClientFor = Callable[[User | None], TestClient]
+ClientFor = Callable[[User | None], HttpClient]
 
 
 def listed(response: HttpResponse) -> list[str]:
@@ -26,7 +26,7 @@ def listed(response: HttpResponse) -> list[str]:
 
 
 @pytest.fixture
-def web(client_for: ClientFor, therapist: User) -> TestClient:
+def web(client_for: ClientFor, therapist: User) -> HttpClient:
     return client_for(therapist)
 
 
@@ -66,7 +66,7 @@ def people(therapist: User) -> dict[str, Client]:
 
 
 def test_the_caseload_shows_the_therapists_active_clients(
-    web: TestClient, people: dict[str, Client], other_therapist: User
+    web: HttpClient, people: dict[str, Client], other_therapist: User
 ) -> None:
     ClientFactory(therapist=other_therapist, chart_number="C-OTHER6")
 
@@ -93,7 +93,7 @@ def test_the_caseload_shows_the_therapists_active_clients(
     ],
 )
 def test_search_by_name_or_chart_number(
-    web: TestClient, people: dict[str, Client], query: str, expected: list[str]
+    web: HttpClient, people: dict[str, Client], query: str, expected: list[str]
 ) -> None:
     response = web.post(reverse("clients:caseload"), {"q": query})
 
@@ -103,7 +103,7 @@ def test_search_by_name_or_chart_number(
         assert "No client matches this search." in text(response)
 
 
-def test_a_search_keeps_what_was_typed(web: TestClient, people: dict[str, Client]) -> None:
+def test_a_search_keeps_what_was_typed(web: HttpClient, people: dict[str, Client]) -> None:
     response = web.post(reverse("clients:caseload"), {"q": "moon", "status": "all"})
 
     page = text(response)
@@ -112,7 +112,7 @@ def test_a_search_keeps_what_was_typed(web: TestClient, people: dict[str, Client
 
 
 def test_an_overlong_search_is_refused_with_a_message(
-    web: TestClient, people: dict[str, Client]
+    web: HttpClient, people: dict[str, Client]
 ) -> None:
     response = web.post(reverse("clients:caseload"), {"q": "x" * 101})
 
@@ -121,7 +121,7 @@ def test_an_overlong_search_is_refused_with_a_message(
 
 
 def test_the_search_does_not_reach_other_caseloads(
-    web: TestClient, people: dict[str, Client], other_therapist: User
+    web: HttpClient, people: dict[str, Client], other_therapist: User
 ) -> None:
     ClientFactory(therapist=other_therapist, legal_name="Moon Other", chart_number="C-OTHER6")
 
@@ -142,7 +142,7 @@ def test_the_search_does_not_reach_other_caseloads(
     ],
 )
 def test_filter_by_status(
-    web: TestClient, people: dict[str, Client], status: str, expected: list[str]
+    web: HttpClient, people: dict[str, Client], status: str, expected: list[str]
 ) -> None:
     response = web.post(reverse("clients:caseload"), {"status": status})
 
@@ -159,13 +159,13 @@ def test_filter_by_status(
         ("newest", ["C-GONE55", "C-HELD44", "C-SUN333", "C-MOON22"]),
     ],
 )
-def test_sort(web: TestClient, people: dict[str, Client], sort: str, expected: list[str]) -> None:
+def test_sort(web: HttpClient, people: dict[str, Client], sort: str, expected: list[str]) -> None:
     response = web.post(reverse("clients:caseload"), {"status": "all", "sort": sort})
 
     assert listed(response) == expected
 
 
-def test_pages_of_25(web: TestClient, therapist: User) -> None:
+def test_pages_of_25(web: HttpClient, therapist: User) -> None:
     clients = [
         ClientFactory(therapist=therapist, preferred_name=f"Person {n:02d}") for n in range(1, 27)
     ]
@@ -180,7 +180,7 @@ def test_pages_of_25(web: TestClient, therapist: User) -> None:
     assert "26 clients" in text(second)
 
 
-def test_the_page_applies_to_the_filtered_list(web: TestClient, therapist: User) -> None:
+def test_the_page_applies_to_the_filtered_list(web: HttpClient, therapist: User) -> None:
     for n in range(1, 27):
         ClientFactory(therapist=therapist, preferred_name=f"Person {n:02d}")
     ClientFactory(therapist=therapist, preferred_name="Zed", status=Client.Status.ON_HOLD)
@@ -213,7 +213,7 @@ def _flags(response: HttpResponse, chart_number: str) -> list[str]:
     ],
 )
 def test_a_consent_expiring_within_30_days_raises_a_flag(
-    web: TestClient, record: Client, days_left: int, revoked: bool, flagged: bool
+    web: HttpClient, record: Client, days_left: int, revoked: bool, flagged: bool
 ) -> None:
     today = timezone.localdate()
     ConsentFactory(
@@ -234,7 +234,7 @@ def test_a_consent_expiring_within_30_days_raises_a_flag(
     assert ("Consent expires within 30 days" in text(caseload)) is flagged
 
 
-def test_the_consents_page_shows_each_consents_state(web: TestClient, record: Client) -> None:
+def test_the_consents_page_shows_each_consents_state(web: HttpClient, record: Client) -> None:
     today = timezone.localdate()
     days = datetime.timedelta
     ConsentFactory(client=record, recipient="In force Ltd")
@@ -275,7 +275,7 @@ def test_the_consents_page_shows_each_consents_state(web: TestClient, record: Cl
 
 
 def test_revoking_keeps_the_consent_on_the_chart(
-    web: TestClient, record: Client, consent: Consent
+    web: HttpClient, record: Client, consent: Consent
 ) -> None:
     web.post(
         reverse("clients:consent_revoke", kwargs={"pk": record.pk, "consent_pk": consent.pk}),
@@ -291,7 +291,7 @@ def test_revoking_keeps_the_consent_on_the_chart(
     assert "Consent revoked: County Probation Department" in timeline
 
 
-def test_revoking_twice_is_refused(web: TestClient, record: Client, consent: Consent) -> None:
+def test_revoking_twice_is_refused(web: HttpClient, record: Client, consent: Consent) -> None:
     url = reverse("clients:consent_revoke", kwargs={"pk": record.pk, "consent_pk": consent.pk})
     today = timezone.localdate().isoformat()
     web.post(url, {"revoked_on": today, "revoked_by": "The client"})
@@ -345,7 +345,7 @@ def test_no_url_deletes_anything() -> None:
 
 
 def test_discharge_keeps_the_record(
-    web: TestClient, record: Client, consent: Consent, therapist: User
+    web: HttpClient, record: Client, consent: Consent, therapist: User
 ) -> None:
     today = timezone.localdate()
 
@@ -371,7 +371,7 @@ def test_discharge_keeps_the_record(
     assert listed(web.get(reverse("clients:caseload"))) == []
 
 
-def test_a_discharged_client_can_be_made_active_again(web: TestClient, record: Client) -> None:
+def test_a_discharged_client_can_be_made_active_again(web: HttpClient, record: Client) -> None:
     url = reverse("clients:status", kwargs={"pk": record.pk})
     web.post(url, {"status": "discharged", "discharged_on": timezone.localdate().isoformat()})
 
@@ -381,7 +381,7 @@ def test_a_discharged_client_can_be_made_active_again(web: TestClient, record: C
     assert (record.status, record.discharged_on, record.discharge_reason) == ("active", None, "")
 
 
-def test_a_discharge_in_the_future_is_refused(web: TestClient, record: Client) -> None:
+def test_a_discharge_in_the_future_is_refused(web: HttpClient, record: Client) -> None:
     tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
 
     response = web.post(

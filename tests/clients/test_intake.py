@@ -7,7 +7,7 @@ import datetime
 from collections.abc import Callable
 
 import pytest
-from django.test import Client as TestClient
+from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,7 +16,7 @@ from hrp.accounts.models import User
 from tests.clients.factories import ClientFactory, SubstanceUseFactory
 from tests.clients.helpers import change_event_count, record_state, text
 
-ClientFor = Callable[[User | None], TestClient]
+ClientFor = Callable[[User | None], HttpClient]
 
 REASON = {
     "legal_name": "Jordan Rivers",
@@ -55,12 +55,12 @@ def step_url(client: Client, step: str) -> str:
 
 
 @pytest.fixture
-def web(client_for: ClientFor, therapist: User) -> TestClient:
+def web(client_for: ClientFor, therapist: User) -> HttpClient:
     return client_for(therapist)
 
 
 @pytest.fixture
-def started(web: TestClient) -> Client:
+def started(web: HttpClient) -> Client:
     """A client whose intake has just passed its first step."""
     web.post(reverse("clients:intake_start"), REASON)
     return Client.objects.get(legal_name="Jordan Rivers")
@@ -69,7 +69,7 @@ def started(web: TestClient) -> Client:
 # --- The whole flow ----------------------------------------------------------------------------
 
 
-def test_a_therapist_completes_an_intake_across_the_steps(web: TestClient, therapist: User) -> None:
+def test_a_therapist_completes_an_intake_across_the_steps(web: HttpClient, therapist: User) -> None:
     assert web.get(reverse("clients:intake_start")).status_code == 200
 
     response = web.post(reverse("clients:intake_start"), REASON)
@@ -155,7 +155,7 @@ def test_a_therapist_completes_an_intake_across_the_steps(web: TestClient, thera
     assert "Intake complete. Jo is now active on your caseload." in chart
 
 
-def test_completing_twice_changes_nothing_more(web: TestClient, started: Client) -> None:
+def test_completing_twice_changes_nothing_more(web: HttpClient, started: Client) -> None:
     web.post(step_url(started, "review"), {})
     completed_at = Intake.objects.get(client=started).completed_at
     changes = change_event_count()
@@ -166,7 +166,7 @@ def test_completing_twice_changes_nothing_more(web: TestClient, started: Client)
     assert change_event_count() == changes
 
 
-def test_the_reason_step_can_be_amended(web: TestClient, started: Client) -> None:
+def test_the_reason_step_can_be_amended(web: HttpClient, started: Client) -> None:
     response = web.post(
         step_url(started, "reason"),
         {**REASON, "preferred_name": "Jordan", "reason_for_coming": "Weekends got out of hand."},
@@ -179,7 +179,7 @@ def test_the_reason_step_can_be_amended(web: TestClient, started: Client) -> Non
 
 
 def test_a_substance_row_can_be_corrected_and_another_added(
-    web: TestClient, started: Client
+    web: HttpClient, started: Client
 ) -> None:
     row = SubstanceUseFactory(client=started, amount="a few drinks", goal="undecided")
 
@@ -200,7 +200,7 @@ def test_a_substance_row_can_be_corrected_and_another_added(
     ) == [("alcohol", "", "6 drinks", "moderation"), ("other", "Ketamine", "", "safer_use")]
 
 
-def test_an_empty_extra_substance_row_is_ignored(web: TestClient, started: Client) -> None:
+def test_an_empty_extra_substance_row_is_ignored(web: HttpClient, started: Client) -> None:
     response = web.post(
         step_url(started, "substances"), substances({"substance": "", "goal": "undecided"})
     )
@@ -213,7 +213,7 @@ def test_an_empty_extra_substance_row_is_ignored(web: TestClient, started: Clien
 
 
 def test_save_draft_and_exit_returns_to_the_caseload_with_a_resume_link(
-    web: TestClient, started: Client
+    web: HttpClient, started: Client
 ) -> None:
     response = web.post(step_url(started, "details"), {**DETAILS, "save_exit": ""})
 
@@ -231,7 +231,7 @@ def test_save_draft_and_exit_returns_to_the_caseload_with_a_resume_link(
     assert "Resume intake" in page
 
 
-def test_save_draft_and_exit_on_the_first_step(web: TestClient) -> None:
+def test_save_draft_and_exit_on_the_first_step(web: HttpClient) -> None:
     response = web.post(reverse("clients:intake_start"), {**REASON, "save_exit": ""})
 
     client = Client.objects.get(legal_name="Jordan Rivers")
@@ -239,7 +239,7 @@ def test_save_draft_and_exit_on_the_first_step(web: TestClient) -> None:
     assert f'href="{step_url(client, "details")}"' in text(web.get(reverse("clients:caseload")))
 
 
-def test_a_completed_intake_is_no_longer_in_progress(web: TestClient, started: Client) -> None:
+def test_a_completed_intake_is_no_longer_in_progress(web: HttpClient, started: Client) -> None:
     web.post(step_url(started, "review"), {})
 
     caseload = web.get(reverse("clients:caseload"))
@@ -260,7 +260,7 @@ def test_the_draft_list_is_only_the_therapists_own(
 # --- Bad input ---------------------------------------------------------------------------------
 
 
-def test_the_clients_reason_is_required_and_the_typed_name_is_kept(web: TestClient) -> None:
+def test_the_clients_reason_is_required_and_the_typed_name_is_kept(web: HttpClient) -> None:
     response = web.post(
         reverse("clients:intake_start"), {**REASON, "reason_for_coming": "   ", "client_goals": ""}
     )
@@ -274,7 +274,7 @@ def test_the_clients_reason_is_required_and_the_typed_name_is_kept(web: TestClie
     assert Client.objects.count() == 0
 
 
-def test_the_legal_name_is_required(web: TestClient) -> None:
+def test_the_legal_name_is_required(web: HttpClient) -> None:
     response = web.post(reverse("clients:intake_start"), {**REASON, "legal_name": ""})
 
     assert response.status_code == 200
@@ -307,7 +307,7 @@ def test_the_legal_name_is_required(web: TestClient) -> None:
     ],
 )
 def test_bad_details_are_refused_and_everything_typed_is_kept(
-    web: TestClient, started: Client, field: str, value: str, message: str
+    web: HttpClient, started: Client, field: str, value: str, message: str
 ) -> None:
     before = record_state(started)
     changes = change_event_count()
@@ -324,7 +324,7 @@ def test_bad_details_are_refused_and_everything_typed_is_kept(
     assert change_event_count() == changes
 
 
-def test_may_contact_needs_a_phone_or_email(web: TestClient, started: Client) -> None:
+def test_may_contact_needs_a_phone_or_email(web: HttpClient, started: Client) -> None:
     response = web.post(
         step_url(started, "details"), {**DETAILS, "phone": "", "email": "", "may_contact": "on"}
     )
@@ -333,7 +333,7 @@ def test_may_contact_needs_a_phone_or_email(web: TestClient, started: Client) ->
     assert "Add a phone number or email to contact the client on." in text(response)
 
 
-def test_the_edit_page_refuses_bad_input_and_keeps_it(web: TestClient, started: Client) -> None:
+def test_the_edit_page_refuses_bad_input_and_keeps_it(web: HttpClient, started: Client) -> None:
     before = record_state(started)
 
     response = web.post(
@@ -355,7 +355,7 @@ TOO_LONG = "x" * 10_001
 TOO_LONG_MESSAGE = "Please keep this under 10,000 characters (it has 10001)."
 
 
-def test_a_reason_over_10000_characters_is_refused(web: TestClient) -> None:
+def test_a_reason_over_10000_characters_is_refused(web: HttpClient) -> None:
     response = web.post(reverse("clients:intake_start"), {**REASON, "reason_for_coming": TOO_LONG})
 
     assert response.status_code == 200
@@ -363,7 +363,7 @@ def test_a_reason_over_10000_characters_is_refused(web: TestClient) -> None:
     assert Client.objects.count() == 0
 
 
-def test_exactly_10000_characters_are_accepted(web: TestClient) -> None:
+def test_exactly_10000_characters_are_accepted(web: HttpClient) -> None:
     response = web.post(
         reverse("clients:intake_start"), {**REASON, "reason_for_coming": "x" * 10_000}
     )
@@ -380,7 +380,7 @@ def test_exactly_10000_characters_are_accepted(web: TestClient) -> None:
     ],
 )
 def test_long_intake_notes_are_refused(
-    web: TestClient, started: Client, step: str, data: dict
+    web: HttpClient, started: Client, step: str, data: dict
 ) -> None:
     before = record_state(started)
 
@@ -392,7 +392,7 @@ def test_long_intake_notes_are_refused(
 
 
 def test_a_medical_evaluation_date_in_the_future_is_refused(
-    web: TestClient, started: Client
+    web: HttpClient, started: Client
 ) -> None:
     tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
 
@@ -406,7 +406,7 @@ def test_a_medical_evaluation_date_in_the_future_is_refused(
     assert f'value="{tomorrow}"' in text(response)
 
 
-def test_an_other_substance_needs_a_name(web: TestClient, started: Client) -> None:
+def test_an_other_substance_needs_a_name(web: HttpClient, started: Client) -> None:
     response = web.post(
         step_url(started, "substances"),
         substances({"substance": "other", "amount": "a bump", "goal": "undecided"}),
@@ -418,7 +418,7 @@ def test_an_other_substance_needs_a_name(web: TestClient, started: Client) -> No
     assert SubstanceUse.objects.count() == 0
 
 
-def test_a_mandated_referral_without_an_agency_is_refused(web: TestClient, started: Client) -> None:
+def test_a_mandated_referral_without_an_agency_is_refused(web: HttpClient, started: Client) -> None:
     before = record_state(started)
 
     response = web.post(
@@ -437,7 +437,7 @@ def test_a_mandated_referral_without_an_agency_is_refused(web: TestClient, start
     assert record_state(started) == before
 
 
-def test_a_mandated_referral_needs_its_kind(web: TestClient, started: Client) -> None:
+def test_a_mandated_referral_needs_its_kind(web: HttpClient, started: Client) -> None:
     response = web.post(
         step_url(started, "referral"), {"source": "mandated", "agency": "County Court"}
     )
@@ -446,7 +446,7 @@ def test_a_mandated_referral_needs_its_kind(web: TestClient, started: Client) ->
     assert "Choose the kind of mandate." in text(response)
 
 
-def test_a_mandated_referral_is_recorded_and_flagged(web: TestClient, started: Client) -> None:
+def test_a_mandated_referral_is_recorded_and_flagged(web: HttpClient, started: Client) -> None:
     response = web.post(
         step_url(started, "referral"),
         {
@@ -468,7 +468,7 @@ def test_a_mandated_referral_is_recorded_and_flagged(web: TestClient, started: C
     assert "Mandated referral: agency receives attendance only" in chart
 
 
-def test_switching_to_self_referral_drops_the_agency(web: TestClient, started: Client) -> None:
+def test_switching_to_self_referral_drops_the_agency(web: HttpClient, started: Client) -> None:
     web.post(
         step_url(started, "referral"),
         {"source": "mandated", "mandate_kind": "other", "agency": "EAP", "agency_contact": "HR"},
@@ -522,7 +522,7 @@ def _consent_data(**changed: str) -> dict[str, str]:
     ],
 )
 def test_bad_consents_are_refused_and_everything_typed_is_kept(
-    web: TestClient, started: Client, changed: dict, message: str
+    web: HttpClient, started: Client, changed: dict, message: str
 ) -> None:
     data = _consent_data(**changed)
 
@@ -567,7 +567,7 @@ def test_a_discharge_needs_a_date(client_for: ClientFor, record: Client, therapi
 # --- Typed HTML is shown as text ---------------------------------------------------------------
 
 
-def test_html_typed_into_fields_is_shown_escaped(web: TestClient) -> None:
+def test_html_typed_into_fields_is_shown_escaped(web: HttpClient) -> None:
     web.post(
         reverse("clients:intake_start"),
         {
@@ -593,7 +593,7 @@ def test_html_typed_into_fields_is_shown_escaped(web: TestClient) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in chart
 
 
-def test_html_in_a_refused_form_is_kept_escaped(web: TestClient) -> None:
+def test_html_in_a_refused_form_is_kept_escaped(web: HttpClient) -> None:
     response = web.post(
         reverse("clients:intake_start"),
         {**REASON, "legal_name": '"><script>alert(1)</script>', "reason_for_coming": ""},
@@ -618,7 +618,7 @@ def test_a_client_factory_client_shows_on_the_chart(client_for: ClientFor, thera
 
 
 def test_autosave_stores_the_step_without_moving_the_resume_point(
-    web: TestClient, started: Client
+    web: HttpClient, started: Client
 ) -> None:
     response = web.post(
         step_url(started, "concerns"),
@@ -633,7 +633,7 @@ def test_autosave_stores_the_step_without_moving_the_resume_point(
     assert intake.current_step == "details"
 
 
-def test_autosave_of_invalid_input_stores_nothing(web: TestClient, started: Client) -> None:
+def test_autosave_of_invalid_input_stores_nothing(web: HttpClient, started: Client) -> None:
     before = record_state(started)
 
     response = web.post(step_url(started, "details"), {**DETAILS, "email": "nope", "autosave": "1"})
@@ -646,7 +646,7 @@ def test_autosave_of_invalid_input_stores_nothing(web: TestClient, started: Clie
 
 
 def test_autosave_on_the_review_step_does_not_complete_the_intake(
-    web: TestClient, started: Client
+    web: HttpClient, started: Client
 ) -> None:
     response = web.post(step_url(started, "review"), {"autosave": "1"})
 
@@ -674,7 +674,7 @@ def test_autosave_is_refused_to_anyone_but_the_therapist(
 
 
 def test_autosave_keeps_a_new_substance_row_for_the_explicit_save(
-    web: TestClient, started: Client
+    web: HttpClient, started: Client
 ) -> None:
     # The page is not re-rendered between autosaves, so a new row is posted again (without an
     # id) on each keystroke and on "Save and continue": only the explicit save creates it, once.
@@ -694,7 +694,7 @@ def test_autosave_keeps_a_new_substance_row_for_the_explicit_save(
     ]
 
 
-def test_autosave_updates_a_stored_substance_row(web: TestClient, started: Client) -> None:
+def test_autosave_updates_a_stored_substance_row(web: HttpClient, started: Client) -> None:
     row = SubstanceUseFactory(client=started, amount="a few drinks")
 
     web.post(

@@ -11,7 +11,7 @@ import datetime
 from collections.abc import Callable
 
 import pytest
-from django.test import Client as TestClient
+from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,7 +19,7 @@ from clients.models import Client, Referral
 from hrp.accounts.models import User
 from tests.clients.factories import ClientFactory, ConsentFactory, SubstanceUseFactory
 
-ClientFor = Callable[[User | None], TestClient]
+ClientFor = Callable[[User | None], HttpClient]
 
 CASELOAD_QUERIES = 6  # + count, page of clients, intakes in progress
 SUPERVISEE_CASELOAD_QUERIES = 6  # + supervisee check, count, page of clients

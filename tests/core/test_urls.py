@@ -25,10 +25,11 @@ PUBLIC_URL_NAMES = {
     "accounts:password_reset_done",
     "accounts:set_password",
     "accounts:set_password_done",
+    "accounts:timed_out",
     "healthz",
 }
 # Reachable after the password step but before two-factor: the second step itself and sign-out.
-TWO_FACTOR_EXEMPT_URL_NAMES = {"accounts:two_factor", "accounts:logout"}
+TWO_FACTOR_EXEMPT_URL_NAMES = {"accounts:two_factor", "accounts:logout", "accounts:keepalive"}
 
 DUMMY_BY_KWARG = {"uidb64": "MQ", "token": "abc-def"}
 DUMMY_BY_CONVERTER: dict[type, object] = {
@@ -99,8 +100,12 @@ def test_every_url_except_the_allow_list_redirects_anonymous_people_to_sign_in()
             not_redirected[name] = response.status_code
 
     assert set(not_redirected) == PUBLIC_URL_NAMES
-    # The public pages really are pages, not errors.
-    assert not_redirected == dict.fromkeys(PUBLIC_URL_NAMES, 200)
+    # The public pages really are pages, not errors; the idle-logoff landing sends people on
+    # to sign in.
+    assert not_redirected == {
+        **dict.fromkeys(PUBLIC_URL_NAMES, 200),
+        "accounts:timed_out": 302,
+    }
 
 
 def test_every_non_exempt_url_sends_an_unverified_person_to_two_factor(
@@ -110,6 +115,8 @@ def test_every_non_exempt_url_sends_an_unverified_person_to_two_factor(
     client.force_login(therapist)  # password step only: no device in the session
     redirected_to_two_factor = set()
     for name, url in all_urls().items():
+        if name in PUBLIC_URL_NAMES:
+            continue  # public pages need no second factor; one of them signs people out
         response = client.get(url)
         # "/" carries no ?next=, since home is where people land anyway.
         expected_next = {} if url == "/" else {"next": [url]}
