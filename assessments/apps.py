@@ -7,3 +7,24 @@ class AssessmentsConfig(AppConfig):
 
     name = "assessments"
     verbose_name = _("Assessments")
+
+    def ready(self) -> None:
+        from assessments import selectors
+        from clients import extensions
+
+        extensions.register_caseload_column(
+            extensions.CaseloadColumn(
+                key="measures",
+                label=_("Latest measures"),
+                template="assessments/_caseload_measures.html",
+                annotate=selectors.prefetch_for_clients,
+                order=50,
+            )
+        )
+        extensions.register_flag_source(
+            extensions.FlagSource(
+                key="assessments",
+                annotate=selectors.prefetch_for_clients,
+                flags=selectors.caseload_flags,
+            )
+        )

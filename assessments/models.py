@@ -1,2 +1,291 @@
-# Models arrive with this app's own issue; the app and its first migration exist from the
-# foundation so that every later migration builds on a fixed label.
+"""Harm assessments and standard-measure administrations. Both are kept over time: each new
+one is a new row, earlier ones are read-only and comparable."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from assessments.measures import MEASURES, Measure, get_measure
+from clients.models import Client, LongText, SubstanceUse
+
+
+class ImmutableError(Exception):
+    """Raised when code tries to change a submitted record."""
+
+
+# --- Standard measures -------------------------------------------------------------------------
+
+
+class Administration(models.Model):
+    """One administration of a standard measure with the client. Never edited: a correction is
+    a new administration that names the one it corrects."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="administrations")
+    measure_code = models.CharField(
+        _("measure"), max_length=16, choices=[(code, m.name) for code, m in MEASURES.items()]
+    )
+    answers = models.JSONField(_("answers"))
+    score = models.PositiveSmallIntegerField(_("score"))
+    band = models.CharField(_("band"), max_length=32)
+    suicide_risk = models.BooleanField(_("suicide-risk flag"), default=False)
+    severity_flag = models.BooleanField(_("severity flag"), default=False)
+    administered_at = models.DateTimeField(_("administered"), default=timezone.now, db_index=True)
+    administered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    corrects = models.OneToOneField(
+        "self",
+        verbose_name=_("corrects"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrected_by",
+    )
+    correction_reason = models.CharField(_("reason for the correction"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-administered_at", "-id"]
+        indexes = [models.Index(fields=["client", "measure_code", "-administered_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(corrects__isnull=True) | ~Q(correction_reason=""),
+                name="correction_has_reason",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure.name} {self.score} ({self.administered_at:%Y-%m-%d})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ImmutableError("A submitted administration is never edited; correct it instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise ImmutableError("Administrations are never deleted.")
+
+    @property
+    def measure(self) -> Measure:
+        return get_measure(self.measure_code)
+
+    @property
+    def band_label(self) -> str:
+        return str(next(b.label for b in self.measure.bands if b.key == self.band))
+
+
+class RiskFollowUp(models.Model):
+    """What the therapist did about a suicide-risk flag (PHQ-9 item 9 above 0). The flag stays
+    on the chart and caseload until this is recorded."""
+
+    administration = models.OneToOneField(
+        Administration, on_delete=models.PROTECT, related_name="follow_up"
+    )
+    action = LongText(_("what was done"))
+    done_at = models.DateTimeField(_("when"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Follow-up {self.administration_id}"
+
+
+# --- Harm assessment ---------------------------------------------------------------------------
+
+HARM_DOMAINS: list[tuple[str, Any]] = [
+    ("physical", _("Physical health")),
+    ("mental", _("Mental health")),
+    ("relationships", _("Relationships")),
+    ("work", _("Work or school")),
+    ("legal", _("Legal")),
+    ("financial", _("Financial")),
+    ("safety", _("Safety and housing")),
+]
+HARM_RATINGS = [(0, _("0 none")), (1, _("1 mild")), (2, _("2 moderate")), (3, _("3 severe"))]
+
+OVERDOSE_FACTORS: list[tuple[str, Any]] = [
+    ("uses_alone", _("Using alone")),
+    ("mixes_depressants", _("Mixing depressants (opioids with alcohol or benzodiazepines)")),
+    ("lowered_tolerance", _("Lowered tolerance after a break or release")),
+    ("unknown_supply", _("Unknown supply")),
+    ("injects", _("Injecting")),
+    ("previous_overdose", _("Previous overdose")),
+]
+OVERDOSE_RESOURCES: list[tuple[str, Any]] = [
+    ("has_naloxone", _("Naloxone on hand")),
+    ("has_test_strips", _("Drug-checking strips")),
+    ("has_sterile_supplies", _("Sterile supplies")),
+]
+
+FUNCTIONS: list[tuple[str, Any]] = [
+    ("self_medication", _("Self-medication")),
+    ("managing_feelings", _("Managing feelings")),
+    ("coping", _("Coping with stress")),
+    ("sleep", _("Sleep")),
+    ("energy", _("Energy or focus")),
+    ("social", _("Social connection")),
+    ("identity", _("Identity")),
+    ("pleasure", _("Pleasure")),
+    ("creativity", _("Creativity")),
+    ("pain", _("Physical pain")),
+    ("other", _("Other")),
+]
+
+zero_to_ten = [MinValueValidator(0), MaxValueValidator(10)]
+zero_to_three = [MinValueValidator(0), MaxValueValidator(3)]
+
+
+class HarmAssessment(models.Model):
+    """A harm assessment done with the client. Each one is kept; once saved it is read-only
+    and later ones are compared against it."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="harm_assessments")
+    assessed_on = models.DateField(_("date"), default=timezone.localdate)
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    # Harms per life domain, each 0-3 with the client's own words.
+    physical_rating = models.PositiveSmallIntegerField(
+        _("physical health"), choices=HARM_RATINGS, default=0, validators=zero_to_three
+    )
+    physical_words = LongText(_("in the client's words"))
+    mental_rating = models.PositiveSmallIntegerField(
+        _("mental health"), choices=HARM_RATINGS, default=0, validators=zero_to_three
+    )
+    mental_words = LongText(_("in the client's words"))
+    relationships_rating = models.PositiveSmallIntegerField(
+        _("relationships"), choices=HARM_RATINGS, default=0, validators=zero_to_three
+    )
+    relationships_words = LongText(_("in the client's words"))
+    work_rating = models.PositiveSmallIntegerField(
+        _("work or school"), choices=HARM_RATINGS, default=0, validators=zero_to_three
+    )
+    work_words = LongText(_("in the client's words"))
+    legal_rating = models.PositiveSmallIntegerField(
+        _("legal"), choices=HARM_RATINGS, default=0, validators=zero_to_three
+    )
+    legal_words = LongText(_("in the client's words"))
+    financial_rating = models.PositiveSmallIntegerField(
+        _("financial"), choices=HARM_RATINGS, default=0, validators=zero_to_three
+    )
+    financial_words = LongText(_("in the client's words"))
+    safety_rating = models.PositiveSmallIntegerField(
+        _("safety and housing"), choices=HARM_RATINGS, default=0, validators=zero_to_three
+    )
+    safety_words = LongText(_("in the client's words"))
+
+    # Overdose-risk factors and resources (DOMAIN.md).
+    uses_alone = models.BooleanField(_("using alone"), default=False)
+    mixes_depressants = models.BooleanField(_("mixing depressants"), default=False)
+    lowered_tolerance = models.BooleanField(_("lowered tolerance"), default=False)
+    unknown_supply = models.BooleanField(_("unknown supply"), default=False)
+    injects = models.BooleanField(_("injecting"), default=False)
+    previous_overdose = models.BooleanField(_("previous overdose"), default=False)
+    has_naloxone = models.BooleanField(_("naloxone on hand"), default=False)
+    has_test_strips = models.BooleanField(_("drug-checking strips"), default=False)
+    has_sterile_supplies = models.BooleanField(_("sterile supplies"), default=False)
+    overdose_risk = models.BooleanField(_("overdose-risk flag"), default=False, editable=False)
+
+    # Decisional balance, one point per line, in the client's words.
+    benefits_of_use = LongText(_("good things about using"))
+    costs_of_use = LongText(_("not-so-good things about using"))
+    benefits_of_change = LongText(_("good things about changing"))
+    costs_of_change = LongText(_("not-so-good things about changing"))
+
+    notes = LongText(_("clinician's notes"))
+
+    class Meta:
+        ordering = ["-assessed_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"Harm assessment {self.assessed_on}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ImmutableError("A saved harm assessment is read-only; make a new one.")
+        self.overdose_risk = bool(self.overdose_factors)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise ImmutableError("Harm assessments are never deleted.")
+
+    @property
+    def overdose_factors(self) -> list[str]:
+        """The factors that raise the overdose-risk flag, named."""
+        return [str(label) for key, label in OVERDOSE_FACTORS if getattr(self, key)]
+
+    @property
+    def overdose_resources(self) -> list[str]:
+        return [str(label) for key, label in OVERDOSE_RESOURCES if getattr(self, key)]
+
+    @property
+    def harms(self) -> list[tuple[str, Any, int, str]]:
+        return [
+            (key, label, getattr(self, f"{key}_rating"), getattr(self, f"{key}_words"))
+            for key, label in HARM_DOMAINS
+        ]
+
+    def balance(self) -> dict[str, list[str]]:
+        return {
+            name: [line.strip() for line in getattr(self, name).splitlines() if line.strip()]
+            for name in ("benefits_of_use", "costs_of_use", "benefits_of_change", "costs_of_change")
+        }
+
+
+class SubstancePattern(models.Model):
+    """Per substance, a micro-analysis of the current pattern, the functions it serves and the
+    client's readiness, within one harm assessment."""
+
+    assessment = models.ForeignKey(
+        HarmAssessment, on_delete=models.PROTECT, related_name="patterns"
+    )
+    substance = models.ForeignKey(
+        SubstanceUse, on_delete=models.PROTECT, related_name="patterns", null=True, blank=True
+    )
+    substance_name = models.CharField(_("substance or behaviour"), max_length=100)
+    dose = models.CharField(_("dose or amount"), max_length=200, blank=True)
+    frequency = models.CharField(_("how often"), max_length=200, blank=True)
+    route = models.CharField(_("route or method"), max_length=100, blank=True)
+    setting = models.CharField(_("setting"), max_length=200, blank=True)
+    with_whom = models.CharField(_("with whom"), max_length=200, blank=True)
+    functions = models.JSONField(_("what it does for the client"), default=list, blank=True)
+    function_other = models.CharField(_("other function"), max_length=200, blank=True)
+    function_notes = LongText(_("notes on what it does for them"))
+    importance = models.PositiveSmallIntegerField(
+        _("importance of changing (0-10)"), null=True, blank=True, validators=zero_to_ten
+    )
+    confidence = models.PositiveSmallIntegerField(
+        _("confidence (0-10)"), null=True, blank=True, validators=zero_to_ten
+    )
+    readiness = models.PositiveSmallIntegerField(
+        _("readiness (0-10)"), null=True, blank=True, validators=zero_to_ten
+    )
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.substance_name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ImmutableError("A saved harm assessment is read-only; make a new one.")
+        super().save(*args, **kwargs)
+
+    @property
+    def function_labels(self) -> list[str]:
+        labels = dict(FUNCTIONS)
+        names = [str(labels[key]) for key in self.functions if key in labels and key != "other"]
+        if "other" in self.functions and self.function_other:
+            names.append(self.function_other)
+        return names

@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clients import extensions
 from clients.models import Client, Consent, TherapistAssignment
 from hrp.access import ADMIN_CLIENT_FIELDS, clients_visible_q
 from hrp.accounts.models import User
@@ -60,7 +61,7 @@ def caseload(
     """The clients assigned to `therapist`, as `user` may see them (the therapist themself or
     their supervisor), with the caseload's columns annotated."""
     today = timezone.localdate()
-    qs = (
+    qs = extensions.annotate_for_caseload(
         Client.objects.filter(clients_visible_q(user))
         .filter(therapist=therapist)
         .select_related("referral", "intake")
@@ -90,18 +91,19 @@ def chart_client(*, user: User, pk: int) -> Client:
     qs = Client.objects.select_related("therapist", "referral", "intake").annotate(
         consent_expiring=Exists(_expiring_consents(today))
     )
-    return client_for(user, pk, queryset=qs)
+    return client_for(user, pk, queryset=extensions.annotate_flags(qs))
 
 
 @dataclass(frozen=True)
 class Flag:
     label: str
-    level: str  # "warning" or "info": no red "failed" badges (DOMAIN.md)
+    level: str  # "risk", "warning" or "info": never a red "failed" badge (DOMAIN.md)
 
 
 def chart_flags(client: Client) -> list[Flag]:
-    """Flags for the chart header and caseload. Later issues add risk flags here."""
-    flags = []
+    """Flags for the chart header and caseload: the record's own, then those other apps
+    register (risk flags first among them), read from values annotated on `client`."""
+    flags = extensions.extra_flags(client)
     if client.consent_expiring:  # type: ignore[attr-defined]
         flags.append(Flag(_("Consent expires within 30 days"), "warning"))
     referral = getattr(client, "referral", None)

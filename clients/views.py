@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from clients import selectors, services
+from clients import extensions, selectors, services
 from clients.forms import (
     ClientDetailsForm,
     ClientEditForm,
@@ -58,6 +58,7 @@ def _caseload_page(request: HttpRequest, *, therapist: Any, template: str) -> Ht
         "therapist": therapist,
         "own": therapist == request.user,
         "drafts": selectors.intake_drafts(user=request.user) if therapist == request.user else [],
+        "columns": extensions.caseload_columns(),
         "nav": "caseload",
     }
     return render(request, template, context)
@@ -308,9 +309,18 @@ def _section_url(pk: int, section: str) -> str:
 
 
 def _chart(
-    request: HttpRequest, pk: int, section: str, *, record_access: bool = True, **extra: Any
+    request: HttpRequest,
+    pk: int,
+    section: str,
+    *,
+    record_access: bool = True,
+    client: Client | None = None,
+    **extra: Any,
 ) -> HttpResponse:
-    client = selectors.chart_client(user=request.user, pk=pk)
+    """Render a chart section. Apps that own a section load the client themselves (with
+    selectors.chart_client) and pass it in, so it is not loaded twice."""
+    if client is None:
+        client = selectors.chart_client(user=request.user, pk=pk)
     can_edit = client.therapist_id == request.user.pk
     if section == "access" and not can_edit:
         # The accounting of disclosures is for the client's own therapist.

@@ -273,6 +273,17 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # only after the worker that took them is really gone.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 
+# Clinic settings for measures: weeks between administrations ("PHQ9=4,AUDIT=12" overrides).
+MEASURE_INTERVAL_WEEKS: dict[str, int] = {
+    "PHQ9": 4,
+    "GAD7": 4,
+    "WHO5": 4,
+    "AUDIT": 12,
+    "AUDITC": 12,
+    "DAST10": 12,
+    **env.dict("MEASURE_INTERVAL_WEEKS", cast={"value": int}, default={}),
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -13,6 +13,8 @@ from hrp.core import views as core_views
 urlpatterns = [
     path("", include("hrp.core.urls")),
     path("account/", include("hrp.accounts.urls")),
+    # Before clients' own patterns: assessments owns the chart's Assessments section.
+    path("", include("assessments.urls")),
     path("clients/", include("clients.urls")),
     path("healthz", core_views.healthz, name="healthz"),
 ]

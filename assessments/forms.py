@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import TEXT_LIMIT
+
+
+class FollowUpForm(forms.Form):
+    """What was done about a suicide-risk flag, and when."""
+
+    action = forms.CharField(
+        label=_("What was done"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=TEXT_LIMIT,
+        help_text=_(
+            "For example: explored the thoughts with the client, made a safety plan together, "
+            "gave crisis line numbers, consulted the supervisor."
+        ),
+        error_messages={"required": _("Describe what was done.")},
+    )
+    done_at = forms.DateTimeField(
+        label=_("When"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        error_messages={"required": _("Enter when it was done.")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True

@@ -1,0 +1,269 @@
+"""Reads for assessments: trends, latest scores, due measures and flags.
+
+The caseload and chart header read the same things for many clients at once. They get them
+through `prefetch_for_clients`, one extra query per kind of record whatever the number of
+clients, and the helpers below work on the prefetched lists without touching the database.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assessments.measures import MEASURES, Measure
+from assessments.models import Administration, HarmAssessment
+from clients.models import Client
+
+# The measures shown as caseload columns, in this order.
+CASELOAD_MEASURES = ["PHQ9", "GAD7", "AUDIT", "DAST10", "WHO5"]
+
+
+def measure_interval(code: str) -> datetime.timedelta:
+    """The clinic's re-administration interval for a measure (settings.MEASURE_INTERVAL_WEEKS,
+    else the registry's default)."""
+    weeks = settings.MEASURE_INTERVAL_WEEKS.get(code)
+    return datetime.timedelta(weeks=weeks) if weeks else MEASURES[code].default_interval
+
+
+def prefetch_for_clients(qs: QuerySet[Client]) -> QuerySet[Client]:
+    """Attach each client's administrations (newest first) and harm assessments. Idempotent:
+    the caseload column and the flag source both ask for it."""
+    already = {
+        getattr(lookup, "to_attr", None) for lookup in getattr(qs, "_prefetch_related_lookups", ())
+    }
+    if "prefetched_administrations" in already:
+        return qs
+    return qs.prefetch_related(
+        Prefetch(
+            "administrations",
+            queryset=Administration.objects.select_related("follow_up")
+            .defer("answers")
+            .order_by("-administered_at", "-id"),
+            to_attr="prefetched_administrations",
+        ),
+        Prefetch(
+            "harm_assessments",
+            queryset=HarmAssessment.objects.only(
+                "id",
+                "client_id",
+                "assessed_on",
+                "overdose_risk",
+                *[key for key, _label in _overdose_factor_fields()],
+            ).order_by("-assessed_on", "-id"),
+            to_attr="prefetched_harm_assessments",
+        ),
+    )
+
+
+def _overdose_factor_fields() -> list[tuple[str, Any]]:
+    from assessments.models import OVERDOSE_FACTORS
+
+    return OVERDOSE_FACTORS
+
+
+def _administrations(client: Client) -> list[Administration]:
+    cached = getattr(client, "prefetched_administrations", None)
+    if cached is None:
+        cached = list(
+            client.administrations.select_related("follow_up").order_by("-administered_at", "-id")
+        )
+    return cached
+
+
+def _current(administrations: list[Administration]) -> list[Administration]:
+    """Administrations that have not been corrected by a later one."""
+    corrected = {a.corrects_id for a in administrations if a.corrects_id}
+    return [a for a in administrations if a.pk not in corrected]
+
+
+def latest_by_measure(client: Client) -> dict[str, Administration]:
+    latest: dict[str, Administration] = {}
+    for administration in _current(_administrations(client)):
+        latest.setdefault(administration.measure_code, administration)
+    return latest
+
+
+def open_suicide_flags(client: Client) -> list[Administration]:
+    """PHQ-9 administrations with item 9 above 0 and no follow-up recorded yet."""
+    return [
+        a
+        for a in _current(_administrations(client))
+        if a.suicide_risk and not hasattr(a, "follow_up")
+    ]
+
+
+def severity_flags(client: Client) -> list[Administration]:
+    """The latest AUDIT / DAST-10 when it is at or above its severity threshold."""
+    return [a for a in latest_by_measure(client).values() if a.severity_flag]
+
+
+def latest_harm_assessment(client: Client) -> HarmAssessment | None:
+    cached = getattr(client, "prefetched_harm_assessments", None)
+    if cached is None:
+        cached = list(client.harm_assessments.order_by("-assessed_on", "-id")[:1])
+    return cached[0] if cached else None
+
+
+@dataclass(frozen=True)
+class Due:
+    measure: Measure
+    last: Administration
+    due_on: datetime.date
+
+    @property
+    def overdue(self) -> bool:
+        return self.due_on < timezone.localdate()
+
+
+def due_measures(client: Client, *, within_days: int = 0) -> list[Due]:
+    """Measures the client has had before whose interval has run out (or runs out within
+    `within_days`). A measure never given is not "due": starting one is a clinical choice."""
+    horizon = timezone.localdate() + datetime.timedelta(days=within_days)
+    due = []
+    for code, last in latest_by_measure(client).items():
+        due_on = timezone.localdate(last.administered_at + measure_interval(code))
+        if due_on <= horizon:
+            due.append(Due(MEASURES[code], last, due_on))
+    return sorted(due, key=lambda d: d.due_on)
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    administration: Administration
+    at: datetime.datetime
+    score: int
+    band_label: str
+    change_from_previous: int | None
+    meaningful: bool
+
+
+@dataclass(frozen=True)
+class Trend:
+    measure: Measure
+    points: list[TrendPoint]
+    change_since_first: int | None
+    change_since_last: int | None
+    meaningful_since_first: bool
+    meaningful_since_last: bool
+
+    @property
+    def direction_since_first(self) -> str:
+        return _direction(self.measure, self.change_since_first)
+
+    @property
+    def direction_since_last(self) -> str:
+        return _direction(self.measure, self.change_since_last)
+
+
+def _direction(measure: Measure, change: int | None) -> str:
+    if not change:
+        return "same"
+    better = change > 0 if measure.higher_is_better else change < 0
+    return "better" if better else "worse"
+
+
+def _meaningful(measure: Measure, change: int | None) -> bool:
+    return bool(
+        change is not None
+        and measure.meaningful_change is not None
+        and abs(change) >= measure.meaningful_change
+    )
+
+
+def trend(client: Client, measure: Measure) -> Trend:
+    """A client's scores on one measure, oldest first, with change since the first and the
+    previous administration and meaningful change marked (PHQ-9 5+, GAD-7 4+, WHO-5 10+)."""
+    administrations = [
+        a for a in reversed(_current(_administrations(client))) if a.measure_code == measure.code
+    ]
+    points: list[TrendPoint] = []
+    previous: Administration | None = None
+    for a in administrations:
+        change = a.score - previous.score if previous else None
+        points.append(
+            TrendPoint(
+                a, a.administered_at, a.score, a.band_label, change, _meaningful(measure, change)
+            )
+        )
+        previous = a
+    since_first = points[-1].score - points[0].score if len(points) > 1 else None
+    since_last = points[-1].change_from_previous if points else None
+    return Trend(
+        measure=measure,
+        points=points,
+        change_since_first=since_first,
+        change_since_last=since_last,
+        meaningful_since_first=_meaningful(measure, since_first),
+        meaningful_since_last=_meaningful(measure, since_last),
+    )
+
+
+def history(client: Client) -> list[Administration]:
+    """Every administration of the client, newest first, corrections included."""
+    return _administrations(client)
+
+
+def chart_data(trend: Trend) -> dict[str, Any]:
+    """What the trend chart script draws: points and band edges, as plain JSON."""
+    measure = trend.measure
+    return {
+        "label": measure.name,
+        "max": measure.score_max,
+        "higherIsBetter": measure.higher_is_better,
+        "points": [
+            {"x": timezone.localtime(p.at).strftime("%Y-%m-%d"), "y": p.score} for p in trend.points
+        ],
+        "bands": [
+            {"low": band.low, "high": band.high, "label": str(band.label)} for band in measure.bands
+        ],
+    }
+
+
+def caseload_flags(client: Client) -> list[Any]:
+    """Flags for the chart header and caseload, from prefetched records only."""
+    from clients.selectors import Flag
+
+    flags = []
+    if open_suicide_flags(client):
+        flags.append(Flag(_("Suicide risk: follow-up needed"), "risk"))
+    latest_harm = latest_harm_assessment(client)
+    if latest_harm is not None and latest_harm.overdose_risk:
+        flags.append(
+            Flag(
+                _("Overdose risk: %(factors)s")
+                % {"factors": ", ".join(latest_harm.overdose_factors).lower()},
+                "risk",
+            )
+        )
+    for administration in severity_flags(client):
+        flags.append(
+            Flag(
+                _("%(measure)s %(score)d: %(band)s")
+                % {
+                    "measure": administration.measure.name,
+                    "score": administration.score,
+                    "band": administration.band_label.lower(),
+                },
+                "warning",
+            )
+        )
+    due = due_measures(client)
+    if due:
+        flags.append(
+            Flag(
+                _("Measures due: %(names)s") % {"names": ", ".join(d.measure.name for d in due)},
+                "info",
+            )
+        )
+    return flags
+
+
+def latest_for_caseload(client: Client) -> list[Administration]:
+    latest = latest_by_measure(client)
+    return [latest[code] for code in CASELOAD_MEASURES if code in latest]

@@ -1,0 +1,73 @@
+"""How other apps add caseload columns and chart flags without clients depending on them.
+
+Dependencies point one way (assessments, goals and sessions depend on clients), yet the
+caseload and the chart header show their data. Each app registers, from its AppConfig.ready(),
+an annotation that adds what it needs to the client queryset (so a page stays at a fixed number
+of queries) and how to show it: a template for a caseload cell, or a function that turns the
+annotated values into flags.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import QuerySet
+
+if TYPE_CHECKING:
+    from clients.models import Client
+    from clients.selectors import Flag
+
+Annotate = Callable[[QuerySet["Client"]], QuerySet["Client"]]
+
+
+@dataclass(frozen=True)
+class CaseloadColumn:
+    key: str
+    label: Any  # a lazy translation
+    template: str  # rendered with `client` in the context
+    annotate: Annotate
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class FlagSource:
+    key: str
+    annotate: Annotate
+    flags: Callable[[Client], list[Flag]]
+
+
+CASELOAD_COLUMNS: dict[str, CaseloadColumn] = {}
+FLAG_SOURCES: dict[str, FlagSource] = {}
+
+
+def register_caseload_column(column: CaseloadColumn) -> None:
+    CASELOAD_COLUMNS[column.key] = column
+
+
+def register_flag_source(source: FlagSource) -> None:
+    FLAG_SOURCES[source.key] = source
+
+
+def caseload_columns() -> list[CaseloadColumn]:
+    return sorted(CASELOAD_COLUMNS.values(), key=lambda c: (c.order, c.key))
+
+
+def annotate_for_caseload(qs: QuerySet[Client]) -> QuerySet[Client]:
+    for column in caseload_columns():
+        qs = column.annotate(qs)
+    return annotate_flags(qs)
+
+
+def annotate_flags(qs: QuerySet[Client]) -> QuerySet[Client]:
+    for source in FLAG_SOURCES.values():
+        qs = source.annotate(qs)
+    return qs
+
+
+def extra_flags(client: Client) -> list[Flag]:
+    flags: list[Flag] = []
+    for source in FLAG_SOURCES.values():
+        flags.extend(source.flags(client))
+    return flags
