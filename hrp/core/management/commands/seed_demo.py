@@ -3,7 +3,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from assessments.demo import seed_demo_assessments
 from clients.demo import DEMO_CLIENTS, seed_demo_clients
+from clients.models import Client
 from hrp.accounts.demo import DEMO_PASSWORD, seed_demo_staff
 
 
@@ -23,6 +25,13 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo clients created: {created} (already there: {len(DEMO_CLIENTS) - created})"
         )
+        demo_clients = list(
+            Client.objects.filter(legal_name__in=[row[0] for row in DEMO_CLIENTS])
+            .select_related("therapist", "intake")
+            .order_by("id")
+        )
+        assessed = seed_demo_assessments(clients=demo_clients)
+        self.stdout.write(f"Demo clients given measures and harm assessments: {assessed}")
         self.stdout.write(self.style.SUCCESS("Demo clinic ready. Sign in at http://127.0.0.1:8000"))
         self.stdout.write(f"Password for every demo account: {DEMO_PASSWORD}")
         self.stdout.write(

@@ -1,0 +1,177 @@
+"""Demo assessments for `manage.py seed_demo` (DEMO_MODE only): several months of measures and
+two harm assessments per client, so trend charts show real movement — mostly toward less harm,
+with some setbacks. Skips clients that already have measures, so re-running adds nothing."""
+
+from __future__ import annotations
+
+import datetime
+import random
+
+from django.db import transaction
+from django.utils import timezone
+
+from assessments import services
+from assessments.measures import MEASURES, Measure
+from clients.models import Client, SubstanceUse
+
+DRUGS = {
+    SubstanceUse.Substance.HEROIN_FENTANYL,
+    SubstanceUse.Substance.OPIOIDS_PRESCRIBED,
+    SubstanceUse.Substance.STIMULANTS_COCAINE,
+    SubstanceUse.Substance.METHAMPHETAMINE,
+    SubstanceUse.Substance.BENZODIAZEPINES,
+    SubstanceUse.Substance.CANNABIS,
+    SubstanceUse.Substance.MDMA,
+    SubstanceUse.Substance.PSYCHEDELICS,
+    SubstanceUse.Substance.OTHER,
+}
+OPIOIDS = {SubstanceUse.Substance.HEROIN_FENTANYL, SubstanceUse.Substance.OPIOIDS_PRESCRIBED}
+
+
+def _answers(measure: Measure, severity: float, rng: random.Random) -> dict[str, str]:
+    """Answers whose points lean toward `severity` (0 = none, 1 = most), item by item."""
+    answers = {}
+    for item in measure.items:
+        choices = sorted(item.choices, key=lambda c: item.points(c.value))
+        index = round(severity * (len(choices) - 1) + rng.uniform(-0.6, 0.6))
+        answers[item.key] = choices[max(0, min(len(choices) - 1, index))].value
+    return answers
+
+
+def _severity_path(start: float, steps: int, rng: random.Random) -> list[float]:
+    """Mostly downward, with a setback somewhere along the way."""
+    setback = rng.randrange(1, steps) if steps > 2 else -1
+    values, value = [], start
+    for step in range(steps):
+        values.append(max(0.0, min(1.0, value)))
+        value += 0.12 if step == setback else -rng.uniform(0.04, 0.12)
+    return values
+
+
+@transaction.atomic
+def seed_demo_assessments(*, clients: list[Client]) -> int:
+    """Add measures and harm assessments to demo clients; returns how many clients got them."""
+    rng = random.Random(4)  # demo data, not security
+    now = timezone.now()
+    seeded = 0
+    for index, client in enumerate(clients):
+        if client.administrations.exists() or client.intake.is_draft:
+            continue
+        therapist = client.therapist
+        substances = list(client.substances.all())
+        kinds = {s.substance for s in substances}
+        plan: list[tuple[str, int]] = [("PHQ9", 28), ("GAD7", 28)]
+        if SubstanceUse.Substance.ALCOHOL in kinds:
+            plan.append(("AUDIT", 84))
+        if kinds & DRUGS:
+            plan.append(("DAST10", 84))
+        if index % 3 == 0:
+            plan.append(("WHO5", 28))
+        start_severity = rng.uniform(0.35, 0.8)
+        for code, every_days in plan:
+            measure = MEASURES[code]
+            steps = max(2, 150 // every_days + 1)
+            for step, severity in enumerate(_severity_path(start_severity, steps, rng)):
+                if code in ("AUDIT", "DAST10"):
+                    severity *= 0.75  # their top bands are for the heaviest patterns
+                answers = _answers(
+                    measure, 1 - severity if measure.higher_is_better else severity, rng
+                )
+                if code == "PHQ9":
+                    answers["q9"] = "0"
+                    # One client's latest PHQ-9 and another's first raise the suicide flag.
+                    if (index == 1 and step == steps - 1) or (index == 4 and step == 0):
+                        answers["q9"] = "1"
+                when = now - datetime.timedelta(
+                    days=(steps - 1 - step) * every_days + rng.randint(0, 3), hours=2
+                )
+                administration = services.administration_record(
+                    actor=therapist,
+                    request=None,
+                    client=client,
+                    measure_code=code,
+                    answers=answers,
+                    administered_at=when,
+                )
+                if administration.suicide_risk and index == 4:
+                    services.risk_follow_up_record(
+                        actor=therapist,
+                        request=None,
+                        administration=administration,
+                        action=(
+                            "Talked through the thoughts together; no plan or intent. Made a "
+                            "safety plan and shared crisis line numbers."
+                        ),
+                        done_at=when + datetime.timedelta(minutes=20),
+                    )
+        _seed_harm_assessments(client, substances, rng)
+        seeded += 1
+    return seeded
+
+
+def _seed_harm_assessments(
+    client: Client, substances: list[SubstanceUse], rng: random.Random
+) -> None:
+    today = timezone.localdate()
+    uses_opioids = any(s.substance in OPIOIDS for s in substances)
+    injects = any("inject" in s.route for s in substances)
+    balances = [
+        {
+            "benefits_of_use": "Helps me unwind\nFeels like the only time I relax",
+            "costs_of_use": "Hangovers at work\nArguments at home",
+            "benefits_of_change": "More money\nSleep better",
+            "costs_of_change": "Lose my way to cope\nFriends might not get it",
+        },
+        {
+            "benefits_of_use": "Helps me unwind",
+            "costs_of_use": "Hangovers at work\nArguments at home\nMissed my kid's game",
+            "benefits_of_change": "More money\nSleep better\nFeel proud of myself",
+            "costs_of_change": "Friends might not get it",
+        },
+    ]
+    for step, days_ago in enumerate((150, 20)):
+        harm = max(0, 3 - step - rng.randint(0, 1))
+        values = {
+            "assessed_on": today - datetime.timedelta(days=days_ago),
+            "physical_rating": harm,
+            "physical_words": "Tired all the time" if harm else "",
+            "mental_rating": min(3, harm + rng.randint(0, 1)),
+            "relationships_rating": max(0, harm - rng.randint(0, 1)),
+            "work_rating": max(0, harm - 1),
+            "legal_rating": 0,
+            "financial_rating": max(0, harm - 1),
+            "safety_rating": 1 if uses_opioids else 0,
+            "uses_alone": uses_opioids and step == 0,
+            "mixes_depressants": uses_opioids and step == 0,
+            "lowered_tolerance": False,
+            "unknown_supply": uses_opioids,
+            "injects": injects,
+            "previous_overdose": False,
+            "has_naloxone": uses_opioids and step == 1,
+            "has_test_strips": uses_opioids and step == 1,
+            "has_sterile_supplies": injects,
+            **balances[step],
+        }
+        patterns = [
+            {
+                "substance": s,
+                "substance_name": s.name,
+                "dose": s.amount,
+                "frequency": s.frequency,
+                "route": s.route,
+                "setting": s.setting,
+                "with_whom": "alone" if step == 0 else "with a friend",
+                "functions": rng.sample(["coping", "managing_feelings", "sleep", "pleasure"], 2),
+                "importance": min(10, 5 + step * 2),
+                "confidence": min(10, 3 + step * 3),
+                "readiness": min(10, 4 + step * 3),
+            }
+            for s in substances
+        ]
+        services.harm_assessment_record(
+            actor=client.therapist,
+            request=None,
+            client=client,
+            values=values,
+            patterns=patterns,
+        )
