@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments import views
+from assessments import harm_views, views
 
 app_name = "assessments"
 
@@ -19,4 +19,7 @@ urlpatterns = [
         name="follow_up",
     ),
     path("measures/due/", views.due_list, name="due"),
+    path("clients/<int:pk>/harm/new/", harm_views.harm_new, name="harm_new"),
+    path("clients/<int:pk>/harm/<int:assessment_pk>/", harm_views.harm_detail, name="harm_detail"),
+    path("clients/<int:pk>/harm/compare/", harm_views.harm_compare, name="harm_compare"),
 ]

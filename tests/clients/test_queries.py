@@ -21,13 +21,13 @@ from tests.clients.factories import ClientFactory, ConsentFactory, SubstanceUseF
 
 ClientFor = Callable[[User | None], HttpClient]
 
-CASELOAD_QUERIES = 6  # + count, page of clients, intakes in progress
-SUPERVISEE_CASELOAD_QUERIES = 6  # + supervisee check, count, page of clients
-CHART_OVERVIEW_QUERIES = 5  # + client with header data, access event
-CHART_INTAKE_QUERIES = 6  # + client, access event, substances
-CHART_CONSENTS_QUERIES = 7  # + access check, client, access event, consents
-CHART_TIMELINE_QUERIES = 9  # + access check, client, access event, assignments, consents
-ACCESS_LOG_QUERIES = 8  # + access check, access event, client, count, page of events
+CASELOAD_QUERIES = 8  # + count, page of clients, intakes in progress, 2 assessment prefetches
+SUPERVISEE_CASELOAD_QUERIES = 8  # + supervisee check, count, page, 2 assessment prefetches
+CHART_OVERVIEW_QUERIES = 7  # + client with header data, 2 assessment prefetches, access event
+CHART_INTAKE_QUERIES = 8  # + client, 2 assessment prefetches, access event, substances
+CHART_CONSENTS_QUERIES = 9  # + access check, client, 2 prefetches, access event, consents
+CHART_TIMELINE_QUERIES = 11  # + access check, client, 2 prefetches, event, assignments, consents
+ACCESS_LOG_QUERIES = 10  # + access check, event, client, 2 prefetches, count, page of events
 MANAGE_LIST_QUERIES = 5  # + count, page of clients
 MANAGE_CLIENT_QUERIES = 5  # + client, therapists to choose from
 

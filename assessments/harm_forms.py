@@ -1,0 +1,311 @@
+"""Forms for the harm assessment: harms per life domain, overdose risk, decisional balance and,
+per substance, the pattern of use, what it does for the client and their readiness.
+
+A new assessment starts from the client's latest one (or, the first time, from the substances
+recorded at intake), so a repeat assessment is a conversation about what has changed rather than
+a blank page. Nothing here saves: the view hands `cleaned_data` to
+`services.harm_assessment_record`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from assessments import selectors
+from assessments.models import (
+    FUNCTIONS,
+    HARM_DOMAINS,
+    HARM_RATINGS,
+    OVERDOSE_FACTORS,
+    OVERDOSE_RESOURCES,
+    HarmAssessment,
+    SubstancePattern,
+)
+from clients.forms import CrispyMixin, DateInput
+from clients.models import Client, SubstanceUse
+
+RATING_FIELDS = [f"{key}_rating" for key, _label in HARM_DOMAINS]
+WORDS_FIELDS = [f"{key}_words" for key, _label in HARM_DOMAINS]
+FACTOR_FIELDS = [key for key, _label in OVERDOSE_FACTORS]
+RESOURCE_FIELDS = [key for key, _label in OVERDOSE_RESOURCES]
+BALANCE_FIELDS = ["benefits_of_use", "costs_of_use", "benefits_of_change", "costs_of_change"]
+
+# What carries over from the latest assessment into a new one. The date is today's and the
+# clinician's notes belong to the conversation they were written about, so neither is copied.
+CARRIED_OVER = [*RATING_FIELDS, *WORDS_FIELDS, *FACTOR_FIELDS, *RESOURCE_FIELDS, *BALANCE_FIELDS]
+
+PATTERN_FIELDS = [
+    "substance_name",
+    "dose",
+    "frequency",
+    "route",
+    "setting",
+    "with_whom",
+    "functions",
+    "function_other",
+    "function_notes",
+    "importance",
+    "confidence",
+    "readiness",
+]
+
+MAX_PATTERNS = 20
+BLANK_PATTERN_ROWS = 2
+
+RATING_MESSAGE = _("Choose a rating from 0 (no harm) to 3 (severe harm).")
+
+
+def _zero_to_ten(label: Any, help_text: Any) -> forms.IntegerField:
+    message = _("Use a whole number from 0 to 10, or leave it empty.")
+    return forms.IntegerField(
+        label=label,
+        help_text=help_text,
+        required=False,
+        min_value=0,
+        max_value=10,
+        widget=forms.NumberInput(attrs={"min": 0, "max": 10, "step": 1}),
+        error_messages={"invalid": message, "min_value": message, "max_value": message},
+    )
+
+
+class HarmAssessmentForm(CrispyMixin, forms.ModelForm):
+    """Everything of a harm assessment except the per-substance rows."""
+
+    class Meta:
+        model = HarmAssessment
+        fields = ["assessed_on", *CARRIED_OVER, "notes"]
+        widgets = {
+            "assessed_on": DateInput(),
+            **{name: forms.Textarea(attrs={"rows": 2}) for name in WORDS_FIELDS},
+            **{name: forms.Textarea(attrs={"rows": 4}) for name in BALANCE_FIELDS},
+            "notes": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {
+            name: _("One point per line, in the client's own words.") for name in BALANCE_FIELDS
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assessed_on"].label = _("Date of the assessment")
+        self.fields["assessed_on"].error_messages["invalid"] = _(
+            "Enter the date as year-month-day, e.g. 2026-03-14."
+        )
+        for key, label in HARM_DOMAINS:
+            rating = self.fields[f"{key}_rating"]
+            rating.label = _("%(domain)s: how much harm") % {"domain": label}
+            rating.choices = HARM_RATINGS
+            rating.error_messages.update(
+                {"invalid_choice": RATING_MESSAGE, "required": RATING_MESSAGE}
+            )
+            words = self.fields[f"{key}_words"]
+            words.label = _("%(domain)s: in the client's words") % {"domain": label}
+        for key, label in [*OVERDOSE_FACTORS, *OVERDOSE_RESOURCES]:
+            self.fields[key].label = label
+        self.fields["benefits_of_use"].label = _("Good things about using")
+        self.fields["costs_of_use"].label = _("Not-so-good things about using")
+        self.fields["benefits_of_change"].label = _("Good things about changing")
+        self.fields["costs_of_change"].label = _("Not-so-good things about changing")
+        self.fields["notes"].label = _("Clinician's notes")
+        self.fields["notes"].help_text = _("Your own notes, kept apart from the client's words.")
+        self._crispy()
+
+    def clean_assessed_on(self) -> Any:
+        value = self.cleaned_data["assessed_on"]
+        if value and value > timezone.localdate():
+            raise forms.ValidationError(_("The date of the assessment cannot be in the future."))
+        return value
+
+    # Template helpers: the form is laid out by section, not field by field.
+    def domain_rows(self) -> list[tuple[Any, forms.BoundField, forms.BoundField]]:
+        return [(label, self[f"{key}_rating"], self[f"{key}_words"]) for key, label in HARM_DOMAINS]
+
+    def factor_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in FACTOR_FIELDS]
+
+    def resource_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in RESOURCE_FIELDS]
+
+    def balance_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in BALANCE_FIELDS]
+
+
+class SubstancePatternForm(CrispyMixin, forms.ModelForm):
+    """One substance or behaviour: the pattern, its functions, and readiness to change."""
+
+    functions = forms.MultipleChoiceField(
+        label=_("What it does for them"),
+        choices=FUNCTIONS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick every function the client names; there is usually more than one."),
+        error_messages={"invalid_choice": _("Choose from the functions listed.")},
+    )
+    importance = _zero_to_ten(
+        _("Importance of changing (0-10)"), _("How important is it to you to change this?")
+    )
+    confidence = _zero_to_ten(
+        _("Confidence (0-10)"), _("How confident are you that you could change it?")
+    )
+    readiness = _zero_to_ten(_("Readiness (0-10)"), _("How ready are you to change it now?"))
+    substance = forms.ModelChoiceField(
+        queryset=SubstanceUse.objects.none(), required=False, widget=forms.HiddenInput
+    )
+
+    class Meta:
+        model = SubstancePattern
+        fields = ["substance", *PATTERN_FIELDS]
+        widgets = {"function_notes": forms.Textarea(attrs={"rows": 2})}
+        labels = {
+            "substance_name": _("Substance or behaviour"),
+            "dose": _("Dose or amount"),
+            "frequency": _("How often"),
+            "route": _("Route or method"),
+            "setting": _("Setting"),
+            "with_whom": _("With whom"),
+            "function_other": _("Other function, in their words"),
+            "function_notes": _("Notes on what it does for them"),
+        }
+
+    def __init__(
+        self, *args: Any, substances: QuerySet[SubstanceUse] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        # The link to an intake substance is limited to this client's substances, so a
+        # tampered id cannot point at another client's record.
+        if substances is not None:
+            self.fields["substance"].queryset = substances
+        self.fields["substance"].error_messages["invalid_choice"] = _(
+            "This row is linked to a substance that is not on this client's record."
+        )
+        self.fields["substance_name"].error_messages["required"] = _(
+            "Name the substance or behaviour for this row (or clear the row)."
+        )
+        self._crispy()
+
+    def is_blank(self) -> bool:
+        """True when nothing was typed or ticked in the row (the hidden link aside)."""
+        for name in PATTERN_FIELDS:
+            value = self[name].value() if self.is_bound else None
+            if isinstance(value, list | tuple):
+                if any(str(v).strip() for v in value):
+                    return False
+            elif value is not None and str(value).strip():
+                return False
+        return True
+
+    def has_changed(self) -> bool:
+        # The formset marks every row `empty_permitted`, and Django skips validating such a
+        # row when it "has not changed". Here that means "is blank": a row pre-filled from the
+        # last assessment and left as it was is still part of this assessment, while a row the
+        # clinician left (or made) empty is ignored.
+        return not self.is_blank()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        functions = list(data.get("functions") or [])
+        if data.get("function_other", "").strip() and "other" not in functions:
+            functions.append("other")
+        if "other" in functions and not data.get("function_other", "").strip():
+            self.add_error("function_other", _("Say what else it does for them."))
+        data["functions"] = [key for key, _label in FUNCTIONS if key in functions]
+        return data
+
+    def pattern_values(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in ["substance", *PATTERN_FIELDS]}
+
+
+class BaseSubstancePatternFormSet(forms.BaseFormSet):
+    def __init__(
+        self, *args: Any, substances: QuerySet[SubstanceUse] | None = None, **kwargs: Any
+    ) -> None:
+        self.substances = substances
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        return {"substances": self.substances, "empty_permitted": True}
+
+    def filled_forms(self) -> list[SubstancePatternForm]:
+        return [form for form in self.forms if not form.is_blank()]
+
+    def pattern_values(self) -> list[dict[str, Any]]:
+        """The rows to store, in the order shown; blank rows are left out."""
+        return [form.pattern_values() for form in self.filled_forms()]
+
+
+SubstancePatternFormSet = forms.formset_factory(
+    SubstancePatternForm,
+    formset=BaseSubstancePatternFormSet,
+    extra=BLANK_PATTERN_ROWS,
+    max_num=MAX_PATTERNS,
+    validate_max=True,
+    absolute_max=MAX_PATTERNS + BLANK_PATTERN_ROWS,
+)
+PATTERN_PREFIX = "patterns"
+
+
+@dataclass
+class HarmInitial:
+    """What a new assessment starts from, and where it came from (for a note on the page)."""
+
+    values: dict[str, Any]
+    patterns: list[dict[str, Any]] = field(default_factory=list)
+    from_assessment: HarmAssessment | None = None
+    from_intake: bool = False
+
+
+def _pattern_from_previous(pattern: SubstancePattern) -> dict[str, Any]:
+    return {"substance": pattern.substance_id, **{n: getattr(pattern, n) for n in PATTERN_FIELDS}}
+
+
+def _pattern_from_intake(substance: SubstanceUse) -> dict[str, Any]:
+    return {
+        "substance": substance.pk,
+        "substance_name": substance.name,
+        "dose": substance.amount,
+        "frequency": substance.frequency,
+        "route": substance.route,
+        "setting": substance.setting,
+    }
+
+
+def harm_initial(client: Client) -> HarmInitial:
+    """Start a new assessment from the latest one, else from the intake's substances."""
+    today = timezone.localdate()
+    latest = selectors.latest_harm_assessment(client)
+    if latest is not None:
+        return HarmInitial(
+            values={"assessed_on": today, **{n: getattr(latest, n) for n in CARRIED_OVER}},
+            patterns=[_pattern_from_previous(p) for p in latest.patterns.all()],
+            from_assessment=latest,
+        )
+    substances: Iterable[SubstanceUse] = client.substances.all()
+    patterns = [_pattern_from_intake(s) for s in substances]
+    return HarmInitial(values={"assessed_on": today}, patterns=patterns, from_intake=bool(patterns))
+
+
+def harm_forms(
+    client: Client, data: Any = None
+) -> tuple[HarmAssessmentForm, BaseSubstancePatternFormSet, HarmInitial | None]:
+    """The assessment form and its substance rows: bound to `data` on a POST, else pre-filled."""
+    substances = client.substances.all()
+    if data is not None:
+        return (
+            HarmAssessmentForm(data),
+            SubstancePatternFormSet(data, prefix=PATTERN_PREFIX, substances=substances),
+            None,
+        )
+    initial = harm_initial(client)
+    return (
+        HarmAssessmentForm(initial=initial.values),
+        SubstancePatternFormSet(
+            initial=initial.patterns, prefix=PATTERN_PREFIX, substances=substances
+        ),
+        initial,
+    )
