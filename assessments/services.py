@@ -44,8 +44,10 @@ def administration_record(
     """Score and store one administration of a measure.
 
     Missing answers raise ValidationError (one message per item); anything a form cannot
-    produce raises TamperedSubmission. Nothing is stored in either case. Side effect: change
-    event `measure.administer` (score and band only: answers stay out of the audit trail).
+    produce raises TamperedSubmission. Nothing is stored in either case. A correction keeps the
+    corrected one's `administered_at` unless told otherwise: it fixes what was recorded of that
+    sitting, so the trend and the schedule keep it in its place. Side effect: change event
+    `measure.administer` (score and band only: answers stay out of the audit trail).
     """
     measure = MEASURES.get(measure_code)
     if measure is None:
@@ -64,6 +66,8 @@ def administration_record(
             raise ValidationError(_("This administration has already been corrected."))
         if not correction_reason.strip():
             raise ValidationError({"correction_reason": _("Say what the correction fixes.")})
+        # A correction fixes the record of the same sitting with the client, not a new one.
+        administered_at = administered_at or corrects.administered_at
     score = measure.score(answers)
     administration = Administration.objects.create(
         client=client,

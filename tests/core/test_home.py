@@ -68,7 +68,11 @@ def test_therapist_lands_on_their_caseload(client_for: ClientFor, therapist: Use
     assert response["Location"] == reverse("clients:caseload")
     caseload = client.get(response["Location"])
     assert caseload.status_code == 200
-    assert nav_links(caseload) == [("My caseload", reverse("clients:caseload")), me_link(therapist)]
+    assert nav_links(caseload) == [
+        ("My caseload", reverse("clients:caseload")),
+        ("Measures due", reverse("assessments:due")),
+        me_link(therapist),
+    ]
 
 
 def test_therapist_sees_their_supervisor_on_their_account_page(
@@ -125,6 +129,7 @@ def test_supervisor_who_is_also_a_therapist_sees_both(
     assert nav_links(response) == [
         ("Supervision", HOME),
         ("My caseload", reverse("clients:caseload")),
+        ("Measures due", reverse("assessments:due")),
         me_link(dual),
     ]
 
