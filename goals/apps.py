@@ -7,3 +7,24 @@ class GoalsConfig(AppConfig):
 
     name = "goals"
     verbose_name = _("Plans and goals")
+
+    def ready(self) -> None:
+        from clients import extensions
+        from goals import selectors
+
+        extensions.register_caseload_column(
+            extensions.CaseloadColumn(
+                key="goals",
+                label=_("Open goals"),
+                template="goals/_caseload_goals.html",
+                annotate=selectors.prefetch_for_clients,
+                order=40,
+            )
+        )
+        extensions.register_flag_source(
+            extensions.FlagSource(
+                key="goals",
+                annotate=selectors.prefetch_for_clients,
+                flags=selectors.caseload_flags,
+            )
+        )

@@ -13,8 +13,9 @@ from hrp.core import views as core_views
 urlpatterns = [
     path("", include("hrp.core.urls")),
     path("account/", include("hrp.accounts.urls")),
-    # Before clients' own patterns: assessments owns the chart's Assessments section.
+    # Before clients' own patterns: these apps own the chart's Assessments and Plan sections.
     path("", include("assessments.urls")),
+    path("", include("goals.urls")),
     path("clients/", include("clients.urls")),
     path("healthz", core_views.healthz, name="healthz"),
 ]

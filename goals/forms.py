@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Client, SubstanceUse
+from goals.models import Goal, GoalReview
+
+
+def _helper() -> FormHelper:
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.disable_csrf = True
+    return helper
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class GoalForm(forms.ModelForm):
+    class Meta:
+        model = Goal
+        fields = [
+            "kind",
+            "substance",
+            "client_words",
+            "hypothesis",
+            "target",
+            "target_value",
+            "target_unit",
+            "start_date",
+            "review_date",
+        ]
+        widgets = {
+            "client_words": forms.Textarea(attrs={"rows": 3}),
+            "hypothesis": forms.Textarea(
+                attrs={"rows": 3, "placeholder": _("If I ..., I expect ...")}
+            ),
+            "start_date": DateInput(),
+            "review_date": DateInput(),
+        }
+
+    def __init__(self, *args: Any, client: Client, prefix: str | None = None, **kwargs: Any):
+        super().__init__(*args, prefix=prefix, **kwargs)
+        self.instance.client = client
+        self.fields["substance"].queryset = SubstanceUse.objects.filter(client=client)
+        self.fields["substance"].required = False
+        self.fields["client_words"].required = True
+        self.fields["client_words"].error_messages["required"] = _(
+            "Write the goal as the client put it."
+        )
+        self.fields["hypothesis"].required = True
+        self.fields["hypothesis"].error_messages["required"] = _(
+            'State the goal as an experiment: "If I ..., I expect ..."'
+        )
+        self.fields["review_date"].error_messages["required"] = _(
+            "Choose when you will review the goal together."
+        )
+        self.helper = _helper()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        kind = data.get("kind")
+        if kind and kind != Goal.Kind.LIFE and not data.get("substance"):
+            self.add_error("substance", _("Choose the substance or behaviour this goal is about."))
+        return data
+
+
+class ReviewForm(forms.ModelForm):
+    class Meta:
+        model = GoalReview
+        fields = [
+            "reviewed_on",
+            "what_happened",
+            "realistic",
+            "learned",
+            "decision",
+            "next_review_date",
+        ]
+        widgets = {
+            "reviewed_on": DateInput(),
+            "next_review_date": DateInput(),
+            "what_happened": forms.Textarea(attrs={"rows": 3}),
+            "learned": forms.Textarea(attrs={"rows": 3}),
+            "decision": forms.RadioSelect,
+            "realistic": forms.RadioSelect,
+        }
+        help_texts = {
+            "what_happened": _("In neutral words: use above plan is information, not a failure."),
+            "next_review_date": _("For “keep going”: when to look at it again."),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["what_happened"].required = True
+        self.fields["learned"].required = False
+        self.fields["reviewed_on"].initial = timezone.localdate()
+        self.helper = _helper()
+
+    def clean_reviewed_on(self) -> Any:
+        value = self.cleaned_data["reviewed_on"]
+        if value and value > timezone.localdate():
+            raise forms.ValidationError(_("The review date cannot be in the future."))
+        return value

@@ -1,0 +1,220 @@
+"""Reads for plans and goals: version comparison, goal progress from use check-ins, reviews due,
+and what the caseload shows (through one prefetch, whatever the number of clients)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clients.models import Client
+from goals.models import SAFER_USE_PRACTICES, SECTION_FIELDS, Goal, PlanVersion, UseCheckIn
+
+# --- Plan versions -----------------------------------------------------------------------------
+
+
+def versions_for(client: Client) -> QuerySet[PlanVersion]:
+    return PlanVersion.objects.filter(plan__client=client).select_related("created_by")
+
+
+def latest_version(client: Client) -> PlanVersion | None:
+    return versions_for(client).order_by("-number").first()
+
+
+def display_value(key: str, value: Any) -> str:
+    """A section field as the page shows it."""
+    if key == "safer_use":
+        labels = dict(SAFER_USE_PRACTICES)
+        return ", ".join(str(labels.get(v, v)) for v in value or [])
+    if key == "alternatives":
+        from assessments.models import FUNCTIONS
+
+        labels = dict(FUNCTIONS)
+        return "; ".join(f"{labels.get(k, k)}: {v}" for k, v in (value or {}).items())
+    if value is None:
+        return ""
+    return str(value)
+
+
+@dataclass(frozen=True)
+class FieldDiff:
+    key: str
+    label: Any
+    old: str
+    new: str
+
+    @property
+    def changed(self) -> bool:
+        return self.old != self.new
+
+
+@dataclass(frozen=True)
+class SectionDiff:
+    name: str
+    state: str  # "added", "removed", "changed", "same"
+    fields: list[FieldDiff]
+
+    @property
+    def changed_fields(self) -> list[str]:
+        return [f.key for f in self.fields if f.changed]
+
+
+def compare_versions(old: PlanVersion, new: PlanVersion) -> list[SectionDiff]:
+    """Section by section (matched by name) and field by field, what differs between two
+    versions. Sections only in one version are "added" or "removed"."""
+    old_sections = {s["name"].casefold(): s for s in old.sections}
+    new_sections = {s["name"].casefold(): s for s in new.sections}
+    names = list(dict.fromkeys([*old_sections, *new_sections]))
+    diffs = []
+    for name in names:
+        before, after = old_sections.get(name), new_sections.get(name)
+        fields = [
+            FieldDiff(
+                key,
+                label,
+                display_value(key, before.get(key)) if before else "",
+                display_value(key, after.get(key)) if after else "",
+            )
+            for key, label in SECTION_FIELDS
+        ]
+        if before is None:
+            state = "added"
+        elif after is None:
+            state = "removed"
+        else:
+            state = "changed" if any(f.changed for f in fields) else "same"
+        diffs.append(SectionDiff((after or before or {}).get("name", name), state, fields))
+    return diffs
+
+
+# --- Goals and progress ------------------------------------------------------------------------
+
+
+def goals_for(client: Client) -> QuerySet[Goal]:
+    return (
+        Goal.objects.filter(client=client)
+        .select_related("substance", "revised_from")
+        .prefetch_related("reviews")
+        .order_by("status", "review_date", "id")
+    )
+
+
+@dataclass(frozen=True)
+class WeekPoint:
+    week_start: datetime.date
+    use_days: int
+    typical_amount: float | None
+    days_above_plan: int
+    within_target: bool | None
+
+
+@dataclass(frozen=True)
+class Progress:
+    goal: Goal
+    weeks: list[WeekPoint]
+    percent_days_within_plan: int | None  # over the last 4 weeks with check-ins
+
+    @property
+    def chartable(self) -> bool:
+        return self.goal.target in (Goal.Target.MAX_USE_DAYS, Goal.Target.MAX_UNITS) and bool(
+            self.weeks
+        )
+
+
+def percent_days_within_plan(checkins: list[UseCheckIn], today: datetime.date) -> int | None:
+    """Of the days in the last 4 weeks that have a check-in, the share without use above the
+    plan: any day within the client's own plan counts, use or not."""
+    since = today - datetime.timedelta(weeks=4)
+    recent = [c for c in checkins if c.week_start > since - datetime.timedelta(days=7)]
+    if not recent:
+        return None
+    days = 7 * len(recent)
+    above = sum(c.days_above_plan for c in recent)
+    return round(100 * (days - above) / days)
+
+
+def goal_progress(goal: Goal, checkins: list[UseCheckIn] | None = None) -> Progress:
+    """Movement toward a measurable target, week by week, from the use check-ins."""
+    if checkins is None:
+        checkins = (
+            list(UseCheckIn.objects.filter(substance=goal.substance).order_by("week_start"))
+            if goal.substance_id
+            else []
+        )
+    relevant = [c for c in checkins if c.substance_id == goal.substance_id]
+    target = float(goal.target_value) if goal.target_value is not None else None
+    weeks = []
+    for c in relevant:
+        amount = float(c.typical_amount) if c.typical_amount is not None else None
+        within: bool | None = None
+        if target is not None and goal.target == Goal.Target.MAX_USE_DAYS:
+            within = c.use_days <= target
+        elif target is not None and goal.target == Goal.Target.MAX_UNITS and amount is not None:
+            within = amount <= target
+        weeks.append(WeekPoint(c.week_start, c.use_days, amount, c.days_above_plan, within))
+    return Progress(goal, weeks, percent_days_within_plan(relevant, timezone.localdate()))
+
+
+def progress_chart(progress: Progress) -> dict[str, Any]:
+    goal = progress.goal
+    per_day = goal.target == Goal.Target.MAX_USE_DAYS
+    return {
+        "label": str(_("Use days a week") if per_day else _("Typical amount per use day")),
+        "target": float(goal.target_value) if goal.target_value is not None else None,
+        "max": 7 if per_day else None,
+        "points": [
+            {
+                "x": w.week_start.isoformat(),
+                "y": w.use_days if per_day else w.typical_amount,
+            }
+            for w in progress.weeks
+        ],
+    }
+
+
+# --- Caseload and due reviews ------------------------------------------------------------------
+
+
+def prefetch_for_clients(qs: QuerySet[Client]) -> QuerySet[Client]:
+    """Attach each client's open goals (one query for the whole page). Idempotent."""
+    already = {
+        getattr(lookup, "to_attr", None) for lookup in getattr(qs, "_prefetch_related_lookups", ())
+    }
+    if "prefetched_open_goals" in already:
+        return qs
+    return qs.prefetch_related(
+        Prefetch(
+            "goals",
+            queryset=Goal.objects.filter(status=Goal.Status.ACTIVE).order_by("review_date", "id"),
+            to_attr="prefetched_open_goals",
+        )
+    )
+
+
+def open_goals(client: Client) -> list[Goal]:
+    cached = getattr(client, "prefetched_open_goals", None)
+    if cached is None:
+        cached = list(client.goals.filter(status=Goal.Status.ACTIVE).order_by("review_date", "id"))
+    return cached
+
+
+def reviews_due(client: Client, today: datetime.date | None = None) -> list[Goal]:
+    """Open goals whose review is overdue or due within 7 days."""
+    today = today or timezone.localdate()
+    return [g for g in open_goals(client) if g.review_state(today)]
+
+
+def caseload_flags(client: Client) -> list[Any]:
+    from clients.selectors import Flag
+
+    due = reviews_due(client)
+    if not due:
+        return []
+    overdue = sum(1 for g in due if g.review_state() == "overdue")
+    if overdue:
+        return [Flag(_("Goal review overdue: %(n)d") % {"n": overdue}, "info")]
+    return [Flag(_("Goal review due: %(n)d") % {"n": len(due)}, "info")]

@@ -1,0 +1,245 @@
+"""Writes for plans, goals, reviews and use check-ins. Each audits what it changed."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from clients.models import Client, SubstanceUse
+from goals.models import SECTION_FIELDS, Goal, GoalReview, Plan, PlanVersion, UseCheckIn
+from hrp.accounts.models import User
+from hrp.audit.models import AuditEvent
+from hrp.audit.services import audit_record
+
+SECTION_KEYS = [key for key, _label in SECTION_FIELDS]
+
+
+def normalise_section(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A plan section with exactly the known keys, in order, so versions compare cleanly."""
+    section: dict[str, Any] = {}
+    for key in SECTION_KEYS:
+        value = values.get(key)
+        if key == "safer_use":
+            section[key] = sorted(value or [])
+        elif key == "alternatives":
+            section[key] = {k: v.strip() for k, v in sorted((value or {}).items()) if v.strip()}
+        elif key == "max_days_per_week":
+            section[key] = int(value) if value not in (None, "") else None
+        else:
+            section[key] = (value or "").strip()
+    return section
+
+
+def _audit(
+    action: str, *, actor: User, request: HttpRequest | None, client: Client, obj: Any, **kw: Any
+) -> None:
+    audit_record(
+        category=AuditEvent.Category.CHANGE,
+        action=action,
+        actor=actor,
+        request=request,
+        obj=obj,
+        chart_number=client.chart_number,
+        **kw,
+    )
+
+
+@transaction.atomic
+def plan_save(
+    *,
+    actor: User,
+    request: HttpRequest | None,
+    client: Client,
+    sections: Sequence[Mapping[str, Any]],
+    reason: str,
+) -> tuple[PlanVersion, bool]:
+    """Save the plan: a new version when anything changed (returns it and True), otherwise the
+    current version and False. Earlier versions are never touched. Side effect: `plan.version`.
+    """
+    clean = [normalise_section(s) for s in sections if str(s.get("name", "")).strip()]
+    for section in clean:
+        days = section["max_days_per_week"]
+        if days is not None and not 0 <= days <= 7:
+            raise ValidationError(_("Most use days a week is a number from 0 to 7."))
+    plan, _created = Plan.objects.select_for_update().get_or_create(client=client)
+    latest = plan.versions.order_by("-number").first()
+    if latest is not None and latest.sections == clean:
+        return latest, False
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say briefly what changed and why.")})
+    version = PlanVersion.objects.create(
+        plan=plan,
+        number=(latest.number + 1) if latest else 1,
+        sections=clean,
+        reason=reason.strip(),
+        created_by=actor,
+    )
+    _audit(
+        "plan.version",
+        actor=actor,
+        request=request,
+        client=client,
+        obj=version,
+        changes={"version": (latest.number if latest else None, version.number)},
+        detail=reason.strip()[:200],
+    )
+    return version, True
+
+
+@transaction.atomic
+def goal_create(
+    *,
+    actor: User,
+    request: HttpRequest | None,
+    client: Client,
+    values: Mapping[str, Any],
+    revised_from: Goal | None = None,
+) -> Goal:
+    """Add a goal. Side effect: `goal.create`."""
+    goal = Goal(client=client, created_by=actor, revised_from=revised_from, **values)
+    goal.full_clean()
+    goal.save()
+    _audit(
+        "goal.create",
+        actor=actor,
+        request=request,
+        client=client,
+        obj=goal,
+        changes={
+            "kind": (None, goal.kind),
+            "target": (None, goal.target),
+            "review_date": (None, goal.review_date),
+            "revised_from": (None, revised_from.pk if revised_from else None),
+        },
+    )
+    return goal
+
+
+@transaction.atomic
+def goal_review_record(
+    *,
+    actor: User,
+    request: HttpRequest | None,
+    goal: Goal,
+    values: Mapping[str, Any],
+    new_goal_values: Mapping[str, Any] | None = None,
+) -> GoalReview:
+    """Record a goal's review and carry out its decision:
+
+    - keep: the goal stays active with the new review date;
+    - revise: a new goal is created, linked to this one, which becomes "revised";
+    - achieved / set aside: the goal closes with that status.
+
+    Side effects: `goal.review`, and `goal.create` for a revision.
+    """
+    goal = Goal.objects.select_for_update().get(pk=goal.pk)
+    if not goal.is_open:
+        raise ValidationError(_("This goal is no longer active; review its newer version."))
+    decision = values.get("decision")
+    review = GoalReview(goal=goal, reviewed_by=actor, **values)
+    errors: dict[str, Any] = {}
+    if review.reviewed_on and review.reviewed_on < goal.start_date:
+        errors["reviewed_on"] = _("The review cannot be before the goal started.")
+    if decision == GoalReview.Decision.KEEP:
+        if not review.next_review_date:
+            errors["next_review_date"] = _("Choose the next review date.")
+        elif review.reviewed_on and review.next_review_date <= review.reviewed_on:
+            errors["next_review_date"] = _("The next review must be after this one.")
+    elif review.next_review_date and decision != GoalReview.Decision.REVISE:
+        review.next_review_date = None
+    if decision == GoalReview.Decision.REVISE and not new_goal_values:
+        errors["decision"] = _("Describe the new version of the goal.")
+    if errors:
+        raise ValidationError(errors)
+    review.full_clean(exclude=["new_goal"])
+    old_status = goal.status
+    if decision == GoalReview.Decision.KEEP:
+        old_review_date = goal.review_date
+        goal.review_date = review.next_review_date
+        goal.save(update_fields=["review_date"])
+        changes = {"review_date": (old_review_date, goal.review_date)}
+    else:
+        goal.status = {
+            GoalReview.Decision.REVISE: Goal.Status.REVISED,
+            GoalReview.Decision.ACHIEVED: Goal.Status.ACHIEVED,
+            GoalReview.Decision.SET_ASIDE: Goal.Status.SET_ASIDE,
+        }[decision]
+        goal.save(update_fields=["status"])
+        changes = {"status": (old_status, goal.status)}
+    if decision == GoalReview.Decision.REVISE:
+        review.new_goal = goal_create(
+            actor=actor,
+            request=request,
+            client=goal.client,
+            values=new_goal_values or {},
+            revised_from=goal,
+        )
+    review.save()
+    _audit(
+        "goal.review",
+        actor=actor,
+        request=request,
+        client=goal.client,
+        obj=review,
+        changes={"decision": (None, decision), **changes},
+    )
+    return review
+
+
+def week_start(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+@transaction.atomic
+def checkin_record(
+    *,
+    actor: User,
+    request: HttpRequest | None,
+    client: Client,
+    substance: SubstanceUse,
+    week: datetime.date,
+    use_days: int,
+    days_above_plan: int = 0,
+    typical_amount: Decimal | None = None,
+    amount_unit: str = "",
+    source_note_id: int | None = None,
+) -> UseCheckIn:
+    """Record use for one substance in the week containing `week` (the sessions issue calls
+    this from a note). A second record for the same week replaces the numbers.
+    Side effect: `checkin.record`."""
+    if substance.client_id != client.pk:
+        raise ValidationError({"substance": _("Choose one of this client's substances.")})
+    start = week_start(week)
+    checkin = UseCheckIn.objects.filter(
+        client=client, substance=substance, week_start=start
+    ).first()
+    before = (checkin.use_days, checkin.days_above_plan) if checkin else (None, None)
+    if checkin is None:
+        checkin = UseCheckIn(client=client, substance=substance, week_start=start)
+    checkin.use_days = use_days
+    checkin.days_above_plan = days_above_plan
+    checkin.typical_amount = typical_amount
+    checkin.amount_unit = amount_unit
+    checkin.recorded_by = actor
+    checkin.source_note_id = source_note_id
+    checkin.full_clean(validate_unique=False)
+    checkin.save()
+    _audit(
+        "checkin.record",
+        actor=actor,
+        request=request,
+        client=client,
+        obj=checkin,
+        changes={
+            "use_days": (before[0], use_days),
+            "days_above_plan": (before[1], days_above_plan),
+        },
+    )
+    return checkin

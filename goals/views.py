@@ -1,0 +1,167 @@
+"""Goals on the chart: the Plan section, adding a goal, a goal with its progress and reviews,
+recording a review, and the therapist's reviews-due list."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clients import selectors as client_selectors
+from clients import services as client_services
+from clients.views import _chart
+from goals import selectors, services
+from goals.forms import GoalForm, ReviewForm
+from goals.models import SECTION_FIELDS, Goal, GoalReview, UseCheckIn
+from hrp import access
+
+GOAL_FIELDS = GoalForm.Meta.fields
+
+
+def chart_section(request: HttpRequest, pk: int) -> HttpResponse:
+    """The chart's Plan section: the current plan version and the goals."""
+    client = client_selectors.chart_client(user=request.user, pk=pk)
+    version = selectors.latest_version(client)
+    goals = list(selectors.goals_for(client))
+    checkins = list(UseCheckIn.objects.filter(client=client).order_by("week_start"))
+    context = {
+        "version": version,
+        "sections": [
+            [
+                (label, selectors.display_value(key, section.get(key)))
+                for key, label in SECTION_FIELDS
+            ]
+            for section in (version.sections if version else [])
+        ],
+        "open_goals": [
+            (goal, selectors.goal_progress(goal, checkins)) for goal in goals if goal.is_open
+        ],
+        "closed_goals": [goal for goal in goals if not goal.is_open],
+        "today": timezone.localdate(),
+    }
+    return _chart(request, pk, "plan", client=client, **context)
+
+
+def goal_create(request: HttpRequest, pk: int) -> HttpResponse:
+    client = access.client_for(request.user, pk, write=True)
+    initial = {"review_date": timezone.localdate() + datetime.timedelta(weeks=4)}
+    form = GoalForm(request.POST or None, client=client, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            goal = services.goal_create(
+                actor=request.user,
+                request=request,
+                client=client,
+                values={f: form.cleaned_data[f] for f in GOAL_FIELDS},
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("Goal added. Its review is on %(date)s.")
+                % {"date": goal.review_date.strftime("%Y-%m-%d")},
+            )
+            return redirect("goals:goal", pk=client.pk, goal_pk=goal.pk)
+    return render(
+        request, "goals/goal_form.html", {"client": client, "form": form, "nav": "caseload"}
+    )
+
+
+def goal_detail(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
+    client = access.client_for(request.user, pk)
+    goal = get_object_or_404(
+        Goal.objects.select_related("substance", "revised_from", "created_by").prefetch_related(
+            "reviews__reviewed_by", "reviews__new_goal"
+        ),
+        client=client,
+        pk=goal_pk,
+    )
+    client_services.access_record(request=request, client=client, what="goal")
+    progress = selectors.goal_progress(goal)
+    context = {
+        "client": client,
+        "goal": goal,
+        "progress": progress,
+        "chart": selectors.progress_chart(progress) if progress.chartable else None,
+        "revised_into": Goal.objects.filter(revised_from=goal).first(),
+        "can_edit": client.therapist_id == request.user.pk,
+        "nav": "caseload",
+    }
+    return render(request, "goals/goal_detail.html", context)
+
+
+def goal_review(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
+    """Review a goal with the client: what happened, was it realistic, what was learned, and
+    the decision. "Revise" describes the new goal on the same page."""
+    client = access.client_for(request.user, pk, write=True)
+    goal = get_object_or_404(Goal, client=client, pk=goal_pk)
+    if not goal.is_open:
+        messages.info(request, _("This goal is no longer active."))
+        return redirect("goals:goal", pk=client.pk, goal_pk=goal.pk)
+    data = request.POST or None
+    form = ReviewForm(data)
+    new_goal_initial = {f: getattr(goal, f) for f in GOAL_FIELDS}
+    new_goal_initial.update(
+        start_date=timezone.localdate(),
+        review_date=timezone.localdate() + datetime.timedelta(weeks=4),
+    )
+    new_goal_form = GoalForm(data, client=client, prefix="new", initial=new_goal_initial)
+    if request.method == "POST" and form.is_valid():
+        revising = form.cleaned_data["decision"] == GoalReview.Decision.REVISE
+        if not revising or new_goal_form.is_valid():
+            try:
+                review = services.goal_review_record(
+                    actor=request.user,
+                    request=request,
+                    goal=goal,
+                    values=form.cleaned_data,
+                    new_goal_values=(
+                        {f: new_goal_form.cleaned_data[f] for f in GOAL_FIELDS}
+                        if revising
+                        else None
+                    ),
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _review_message(review))
+                target = review.new_goal or goal
+                return redirect("goals:goal", pk=client.pk, goal_pk=target.pk)
+    context: dict[str, Any] = {
+        "client": client,
+        "goal": goal,
+        "form": form,
+        "new_goal_form": new_goal_form,
+        "nav": "caseload",
+    }
+    return render(request, "goals/goal_review.html", context)
+
+
+def _review_message(review: GoalReview) -> str:
+    return {
+        GoalReview.Decision.KEEP: _("Review recorded. Next review on %(date)s."),
+        GoalReview.Decision.REVISE: _("Review recorded. The revised goal starts now."),
+        GoalReview.Decision.ACHIEVED: _("Review recorded. The goal is achieved."),
+        GoalReview.Decision.SET_ASIDE: _("Review recorded. The goal is set aside for now."),
+    }[review.decision] % {
+        "date": review.next_review_date.strftime("%Y-%m-%d") if review.next_review_date else ""
+    }
+
+
+def reviews_due(request: HttpRequest) -> HttpResponse:
+    """Goal reviews overdue or due within 7 days, across the therapist's active caseload."""
+    access.require(request.user, "clients.create")
+    clients = selectors.prefetch_for_clients(
+        client_selectors.caseload(user=request.user, therapist=request.user, status="active")
+    )
+    today = timezone.localdate()
+    rows = [(client, selectors.reviews_due(client, today)) for client in clients]
+    context = {"rows": [(c, due) for c, due in rows if due], "today": today, "nav": "reviews"}
+    return render(request, "goals/reviews_due.html", context)
