@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from assessments.demo import seed_demo_assessments
 from clients.demo import DEMO_CLIENTS, seed_demo_clients
 from clients.models import Client
+from goals.demo import seed_demo_goals
 from hrp.accounts.demo import DEMO_PASSWORD, seed_demo_staff
 
 
@@ -32,6 +33,8 @@ class Command(BaseCommand):
         )
         assessed = seed_demo_assessments(clients=demo_clients)
         self.stdout.write(f"Demo clients given measures and harm assessments: {assessed}")
+        planned = seed_demo_goals(clients=demo_clients)
+        self.stdout.write(f"Demo clients given plans, goals and check-ins: {planned}")
         self.stdout.write(self.style.SUCCESS("Demo clinic ready. Sign in at http://127.0.0.1:8000"))
         self.stdout.write(f"Password for every demo account: {DEMO_PASSWORD}")
         self.stdout.write(
