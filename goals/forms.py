@@ -88,7 +88,7 @@ class ReviewForm(forms.ModelForm):
             "realistic": forms.RadioSelect,
         }
         help_texts = {
-            "what_happened": _("In neutral words: use above plan is information, not a failure."),
+            "what_happened": _("In neutral words: use above plan is information to learn from."),
             "next_review_date": _("For “keep going”: when to look at it again."),
         }
 

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from assessments.models import FUNCTIONS
 from clients.models import Client, SubstanceUse
 from goals.models import SECTION_FIELDS, Goal, GoalReview, Plan, PlanVersion, UseCheckIn
 from hrp.accounts.models import User
@@ -29,7 +30,10 @@ def normalise_section(values: Mapping[str, Any]) -> dict[str, Any]:
         if key == "safer_use":
             section[key] = sorted(value or [])
         elif key == "alternatives":
-            section[key] = {k: v.strip() for k, v in sorted((value or {}).items()) if v.strip()}
+            # In the order of the functions list, so every page shows them the same way.
+            order = {k: i for i, (k, _label) in enumerate(FUNCTIONS)}
+            items = sorted((value or {}).items(), key=lambda kv: (order.get(kv[0], 99), kv[0]))
+            section[key] = {k: v.strip() for k, v in items if v.strip()}
         elif key == "max_days_per_week":
             section[key] = int(value) if value not in (None, "") else None
         else:
@@ -87,8 +91,8 @@ def plan_save(
         request=request,
         client=client,
         obj=version,
+        # The reason stays out of the audit trail: it is clinical, and admins read the trail.
         changes={"version": (latest.number if latest else None, version.number)},
-        detail=reason.strip()[:200],
     )
     return version, True
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from goals import views
+from goals import plan_views, views
 
 app_name = "goals"
 
@@ -10,4 +10,12 @@ urlpatterns = [
     path("clients/<int:pk>/goals/<int:goal_pk>/", views.goal_detail, name="goal"),
     path("clients/<int:pk>/goals/<int:goal_pk>/review/", views.goal_review, name="goal_review"),
     path("goals/reviews-due/", views.reviews_due, name="reviews_due"),
+    path("clients/<int:pk>/plan/edit/", plan_views.plan_edit, name="plan_edit"),
+    path("clients/<int:pk>/plan/versions/", plan_views.plan_history, name="plan_history"),
+    path(
+        "clients/<int:pk>/plan/versions/<int:number>/",
+        plan_views.plan_version,
+        name="plan_version",
+    ),
+    path("clients/<int:pk>/plan/compare/", plan_views.plan_compare, name="plan_compare"),
 ]

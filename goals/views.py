@@ -32,7 +32,7 @@ def chart_section(request: HttpRequest, pk: int) -> HttpResponse:
     checkins = list(UseCheckIn.objects.filter(client=client).order_by("week_start"))
     context = {
         "version": version,
-        "sections": [
+        "plan_sections": [
             [
                 (label, selectors.display_value(key, section.get(key)))
                 for key, label in SECTION_FIELDS
@@ -115,7 +115,10 @@ def goal_review(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
     new_goal_form = GoalForm(data, client=client, prefix="new", initial=new_goal_initial)
     if request.method == "POST" and form.is_valid():
         revising = form.cleaned_data["decision"] == GoalReview.Decision.REVISE
-        if not revising or new_goal_form.is_valid():
+        if revising and not new_goal_form.is_valid():
+            # Say so next to the decision too: the new goal's own errors sit further down.
+            form.add_error("decision", _("Describe the new version of the goal."))
+        else:
             try:
                 review = services.goal_review_record(
                     actor=request.user,

@@ -71,6 +71,7 @@ def test_therapist_lands_on_their_caseload(client_for: ClientFor, therapist: Use
     assert nav_links(caseload) == [
         ("My caseload", reverse("clients:caseload")),
         ("Measures due", reverse("assessments:due")),
+        ("Reviews due", reverse("goals:reviews_due")),
         me_link(therapist),
     ]
 
@@ -130,6 +131,7 @@ def test_supervisor_who_is_also_a_therapist_sees_both(
         ("Supervision", HOME),
         ("My caseload", reverse("clients:caseload")),
         ("Measures due", reverse("assessments:due")),
+        ("Reviews due", reverse("goals:reviews_due")),
         me_link(dual),
     ]
 
