@@ -60,12 +60,6 @@ class GoalForm(forms.ModelForm):
         )
         self.helper = _helper()
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        kind = data.get("kind")
-        if kind and kind != Goal.Kind.LIFE and not data.get("substance"):
-            self.add_error("substance", _("Choose the substance or behaviour this goal is about."))
-        return data
 
 
 class ReviewForm(forms.ModelForm):

@@ -188,6 +188,8 @@ class Goal(models.Model):
                 errors["target_value"] = _("Use days a week is a whole number from 0 to 7.")
         elif self.target_value is not None and self.target != self.Target.MAX_UNITS:
             errors["target_value"] = _("This target has no number; leave it empty.")
+        if self.kind and self.kind != self.Kind.LIFE and self.substance is None:
+            errors["substance"] = _("Choose the substance or behaviour this goal is about.")
         if (
             self.substance is not None
             and self.client_id

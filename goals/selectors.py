@@ -126,10 +126,12 @@ class Progress:
 
 
 def percent_days_within_plan(checkins: list[UseCheckIn], today: datetime.date) -> int | None:
-    """Of the days in the last 4 weeks that have a check-in, the share without use above the
-    plan: any day within the client's own plan counts, use or not."""
-    since = today - datetime.timedelta(weeks=4)
-    recent = [c for c in checkins if c.week_start > since - datetime.timedelta(days=7)]
+    """Over the last 4 completed weeks (Monday to Sunday, the current week left out as it is
+    not over), the share of days with a check-in that had no use above the plan: any day
+    within the client's own plan counts, use or not."""
+    this_week = today - datetime.timedelta(days=today.weekday())
+    since = this_week - datetime.timedelta(weeks=4)
+    recent = [c for c in checkins if since <= c.week_start < this_week]
     if not recent:
         return None
     days = 7 * len(recent)

@@ -29,11 +29,11 @@ from tests.clients.factories import ClientFactory
 
 ClientFor = Callable[[User | None], HttpClient]
 
-TREND_QUERIES = 7  # + client, administrations, harm assessments, access event
-SECTION_QUERIES = 8  # + client, administrations, harm assessments, access event, harm list
-CASELOAD_QUERIES = 8  # + count, page of clients, administrations, harm assessments, intake drafts
-SUPERVISEE_CASELOAD_QUERIES = 8  # + supervisee check, count, page, administrations, harm
-DUE_LIST_QUERIES = 6  # + clients, administrations, harm assessments
+TREND_QUERIES = 8  # + client, administrations, harm assessments, open goals, access event
+SECTION_QUERIES = 9  # + client, administrations, harm, open goals, access event, harm list
+CASELOAD_QUERIES = 9  # + count, page, administrations, harm assessments, open goals, drafts
+SUPERVISEE_CASELOAD_QUERIES = 9  # + supervisee check, count, page, administrations, harm, goals
+DUE_LIST_QUERIES = 7  # + clients, administrations, harm assessments, open goals
 
 FLAGGED = {**answers_for(PHQ9, 10), "q9": "1"}
 

@@ -21,13 +21,13 @@ from tests.clients.factories import ClientFactory, ConsentFactory, SubstanceUseF
 
 ClientFor = Callable[[User | None], HttpClient]
 
-CASELOAD_QUERIES = 8  # + count, page of clients, intakes in progress, 2 assessment prefetches
-SUPERVISEE_CASELOAD_QUERIES = 8  # + supervisee check, count, page, 2 assessment prefetches
-CHART_OVERVIEW_QUERIES = 7  # + client with header data, 2 assessment prefetches, access event
-CHART_INTAKE_QUERIES = 8  # + client, 2 assessment prefetches, access event, substances
-CHART_CONSENTS_QUERIES = 9  # + access check, client, 2 prefetches, access event, consents
-CHART_TIMELINE_QUERIES = 11  # + access check, client, 2 prefetches, event, assignments, consents
-ACCESS_LOG_QUERIES = 10  # + access check, event, client, 2 prefetches, count, page of events
+CASELOAD_QUERIES = 9  # + count, page, intakes in progress, 2 assessment prefetches, open goals
+SUPERVISEE_CASELOAD_QUERIES = 9  # + supervisee check, count, page, 2 assessment, open goals
+CHART_OVERVIEW_QUERIES = 8  # + client with header data, 3 prefetches (2 assessment, 1 goals), event
+CHART_INTAKE_QUERIES = 9  # + client, 3 flag prefetches, access event, substances
+CHART_CONSENTS_QUERIES = 10  # + access check, client, 3 prefetches, access event, consents
+CHART_TIMELINE_QUERIES = 12  # + access check, client, 3 prefetches, event, assignments, consents
+ACCESS_LOG_QUERIES = 11  # + access check, event, client, 3 prefetches, count, page of events
 MANAGE_LIST_QUERIES = 5  # + count, page of clients
 MANAGE_CLIENT_QUERIES = 5  # + client, therapists to choose from
 
