@@ -61,7 +61,6 @@ class GoalForm(forms.ModelForm):
         self.helper = _helper()
 
 
-
 class ReviewForm(forms.ModelForm):
     class Meta:
         model = GoalReview
