@@ -19,7 +19,7 @@ from assessments.measures import MEASURES, Measure
 from assessments.models import Administration
 from clients import selectors as client_selectors
 from clients import services as client_services
-from clients.views import _chart
+from clients.views import render_chart_section
 from hrp import access
 
 # Fields an administration form posts besides the items; anything else is tampering.
@@ -43,7 +43,7 @@ def chart_section(request: HttpRequest, pk: int) -> HttpResponse:
         "harm_assessments": client.harm_assessments.order_by("-assessed_on", "-id"),
         "history": selectors.history(client)[:10],
     }
-    return _chart(request, pk, "assessments", client=client, **context)
+    return render_chart_section(request, pk, "assessments", client=client, **context)
 
 
 def _measure_or_404(code: str) -> Measure:

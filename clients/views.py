@@ -308,7 +308,7 @@ def _section_url(pk: int, section: str) -> str:
     return reverse("clients:chart_section", kwargs={"pk": pk, "section": section})
 
 
-def _chart(
+def render_chart_section(
     request: HttpRequest,
     pk: int,
     section: str,
@@ -344,23 +344,24 @@ def _chart(
 
 
 def chart(request: HttpRequest, pk: int) -> HttpResponse:
-    return _chart(request, pk, "overview")
+    return render_chart_section(request, pk, "overview")
 
 
 def chart_section(request: HttpRequest, pk: int, section: str) -> HttpResponse:
     if section in ("overview", "consents", "timeline", "access") or section not in dict(SECTIONS):
         raise Http404
-    return _chart(request, pk, section)
+    return render_chart_section(request, pk, section)
 
 
 def chart_consents(request: HttpRequest, pk: int) -> HttpResponse:
     client = access.client_for(request.user, pk)
-    return _chart(request, pk, "consents", consents=selectors.consents_for(client=client))
+    consents = selectors.consents_for(client=client)
+    return render_chart_section(request, pk, "consents", consents=consents)
 
 
 def chart_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     client = access.client_for(request.user, pk)
-    return _chart(request, pk, "timeline", events=selectors.timeline(client=client))
+    return render_chart_section(request, pk, "timeline", events=selectors.timeline(client=client))
 
 
 def chart_access(request: HttpRequest, pk: int) -> HttpResponse:
@@ -369,7 +370,7 @@ def chart_access(request: HttpRequest, pk: int) -> HttpResponse:
     # row short and drop the oldest event (or show nothing at all on the first view).
     services.access_record(request=request, client=client, what="access")
     page = Paginator(selectors.access_log(client=client), 50).get_page(request.GET.get("page"))
-    return _chart(request, pk, "access", record_access=False, page=page)
+    return render_chart_section(request, pk, "access", record_access=False, page=page)
 
 
 def client_edit(request: HttpRequest, pk: int) -> HttpResponse:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from clients import selectors as client_selectors
 from clients import services as client_services
-from clients.views import _chart
+from clients.views import render_chart_section
 from goals import selectors, services
 from goals.forms import GoalForm, ReviewForm
 from goals.models import SECTION_FIELDS, Goal, GoalReview, UseCheckIn
@@ -45,7 +45,7 @@ def chart_section(request: HttpRequest, pk: int) -> HttpResponse:
         "closed_goals": [goal for goal in goals if not goal.is_open],
         "today": timezone.localdate(),
     }
-    return _chart(request, pk, "plan", client=client, **context)
+    return render_chart_section(request, pk, "plan", client=client, **context)
 
 
 def goal_create(request: HttpRequest, pk: int) -> HttpResponse:
