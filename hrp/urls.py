@@ -16,6 +16,7 @@ urlpatterns = [
     # Before clients' own patterns: these apps own the chart's Assessments and Plan sections.
     path("", include("assessments.urls")),
     path("", include("goals.urls")),
+    path("", include("sessions.urls")),
     path("clients/", include("clients.urls")),
     path("healthz", core_views.healthz, name="healthz"),
 ]

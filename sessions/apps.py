@@ -12,3 +12,26 @@ class TherapySessionsConfig(AppConfig):
     name = "sessions"
     label = "therapy_sessions"
     verbose_name = _("Sessions")
+
+    def ready(self) -> None:
+        from clients import extensions
+        from sessions import selectors
+
+        extensions.register_caseload_column(
+            extensions.CaseloadColumn(
+                key="next_appointment",
+                label=_("Next appointment"),
+                template="sessions/_caseload_next.html",
+                annotate=selectors.prefetch_for_clients,
+                order=10,
+            )
+        )
+        extensions.register_caseload_column(
+            extensions.CaseloadColumn(
+                key="last_contact",
+                label=_("Last contact"),
+                template="sessions/_caseload_last.html",
+                annotate=selectors.prefetch_for_clients,
+                order=20,
+            )
+        )

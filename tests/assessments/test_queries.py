@@ -31,9 +31,12 @@ ClientFor = Callable[[User | None], HttpClient]
 
 TREND_QUERIES = 8  # + client, administrations, harm assessments, open goals, access event
 SECTION_QUERIES = 9  # + client, administrations, harm, open goals, access event, harm list
-CASELOAD_QUERIES = 9  # + count, page, administrations, harm assessments, open goals, drafts
-SUPERVISEE_CASELOAD_QUERIES = 9  # + supervisee check, count, page, administrations, harm, goals
-DUE_LIST_QUERIES = 7  # + clients, administrations, harm assessments, open goals
+# + count, page, administrations, harm assessments, open goals, drafts, 2 appointment prefetches
+CASELOAD_QUERIES = 11
+# + supervisee check, count, page, administrations, harm, goals, 2 appointment prefetches
+SUPERVISEE_CASELOAD_QUERIES = 11
+# + clients, administrations, harm assessments, open goals, 2 appointment prefetches
+DUE_LIST_QUERIES = 9
 
 FLAGGED = {**answers_for(PHQ9, 10), "q9": "1"}
 

@@ -21,8 +21,10 @@ from tests.clients.factories import ClientFactory, ConsentFactory, SubstanceUseF
 
 ClientFor = Callable[[User | None], HttpClient]
 
-CASELOAD_QUERIES = 9  # + count, page, intakes in progress, 2 assessment prefetches, open goals
-SUPERVISEE_CASELOAD_QUERIES = 9  # + supervisee check, count, page, 2 assessment, open goals
+# + count, page, intakes in progress, 2 assessment prefetches, open goals, 2 appointment prefetches
+CASELOAD_QUERIES = 11
+# + supervisee check, count, page, 2 assessment, open goals, 2 appointment prefetches
+SUPERVISEE_CASELOAD_QUERIES = 11
 CHART_OVERVIEW_QUERIES = 8  # + client with header data, 3 prefetches (2 assessment, 1 goals), event
 CHART_INTAKE_QUERIES = 9  # + client, 3 flag prefetches, access event, substances
 CHART_CONSENTS_QUERIES = 10  # + access check, client, 3 prefetches, access event, consents

@@ -70,6 +70,7 @@ def test_therapist_lands_on_their_caseload(client_for: ClientFor, therapist: Use
     assert caseload.status_code == 200
     assert nav_links(caseload) == [
         ("My caseload", reverse("clients:caseload")),
+        ("Calendar", reverse("sessions:calendar")),
         ("Measures due", reverse("assessments:due")),
         ("Reviews due", reverse("goals:reviews_due")),
         me_link(therapist),
@@ -130,6 +131,7 @@ def test_supervisor_who_is_also_a_therapist_sees_both(
     assert nav_links(response) == [
         ("Supervision", HOME),
         ("My caseload", reverse("clients:caseload")),
+        ("Calendar", reverse("sessions:calendar")),
         ("Measures due", reverse("assessments:due")),
         ("Reviews due", reverse("goals:reviews_due")),
         me_link(dual),

@@ -36,8 +36,10 @@ GOAL_QUERIES = 10
 # A goal closed by "revise" has one review linking to the new goal: one more prefetch, however
 # many reviews it has.
 REVISED_GOAL_QUERIES = GOAL_QUERIES + 1
-REVIEWS_DUE_QUERIES = 7  # + clients, open goals prefetch, 2 assessment prefetches
-CASELOAD_QUERIES = 9  # + count, page of clients, open goals, 2 assessment prefetches, intakes
+# + clients, open goals prefetch, 2 assessment prefetches, 2 appointment prefetches
+REVIEWS_DUE_QUERIES = 9
+# + count, page of clients, open goals, 2 assessment prefetches, intakes, 2 appointment prefetches
+CASELOAD_QUERIES = 11
 
 
 def _goal_with_history(client: Client, substance: SubstanceUse, *, reviews: int) -> Goal:

@@ -8,6 +8,7 @@ from clients.demo import DEMO_CLIENTS, seed_demo_clients
 from clients.models import Client
 from goals.demo import seed_demo_goals
 from hrp.accounts.demo import DEMO_PASSWORD, seed_demo_staff
+from sessions.demo import seed_demo_appointments
 
 
 class Command(BaseCommand):
@@ -35,6 +36,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo clients given measures and harm assessments: {assessed}")
         planned = seed_demo_goals(clients=demo_clients)
         self.stdout.write(f"Demo clients given plans, goals and check-ins: {planned}")
+        scheduled = seed_demo_appointments(clients=demo_clients)
+        self.stdout.write(f"Demo clients given 12 weeks of appointments: {scheduled}")
         self.stdout.write(self.style.SUCCESS("Demo clinic ready. Sign in at http://127.0.0.1:8000"))
         self.stdout.write(f"Password for every demo account: {DEMO_PASSWORD}")
         self.stdout.write(

@@ -1,0 +1,168 @@
+"""Appointments: the therapist's week, the chart's Sessions section, booking, moving and
+recording attendance."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from clients import selectors as client_selectors
+from clients.views import render_chart_section
+from hrp import access
+from sessions import selectors, services
+from sessions.forms import AttendanceForm, BookForm, RescheduleForm
+from sessions.models import Appointment
+
+
+def calendar(request: HttpRequest) -> HttpResponse:
+    """The therapist's week. ?week=YYYY-MM-DD (a date, never a name) picks the week."""
+    access.require(request.user, "clients.create")
+    try:
+        week = datetime.date.fromisoformat(request.GET.get("week", ""))
+    except ValueError:
+        week = timezone.localdate()
+    if not datetime.MINYEAR < week.year < datetime.MAXYEAR:
+        # The first and last years have no week before or after to link to.
+        week = timezone.localdate()
+    start = selectors.week_start_of(week)
+    days = selectors.week_calendar(therapist=request.user, week=start)
+    context = {
+        "days": days,
+        "week_start": start,
+        "previous": start - datetime.timedelta(weeks=1),
+        "next": start + datetime.timedelta(weeks=1),
+        "today": timezone.localdate(),
+        "double_booked": sum(1 for d in days for a in d.appointments if a.double_booked),
+        "nav": "calendar",
+    }
+    return render(request, "sessions/calendar.html", context)
+
+
+def chart_section(request: HttpRequest, pk: int) -> HttpResponse:
+    client = client_selectors.chart_client(user=request.user, pk=pk)
+    appointments = list(selectors.appointments_for(client))
+    now = timezone.now()
+    context = {
+        "upcoming": sorted(
+            (a for a in appointments if a.is_open and a.starts_at >= now), key=lambda a: a.starts_at
+        ),
+        "past": [a for a in appointments if not (a.is_open and a.starts_at >= now)],
+        "attendance_form": AttendanceForm(),
+        "now": now,
+    }
+    return render_chart_section(request, pk, "sessions", client=client, **context)
+
+
+def book(request: HttpRequest, pk: int) -> HttpResponse:
+    client = access.client_for(request.user, pk, write=True)
+    form = BookForm(request.POST or None, initial={"modality": "in_person"})
+    overlaps: list[Appointment] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        # Every appointment of a series is checked, not only the first.
+        overlaps = services.overlapping_any(
+            therapist=client.therapist,
+            times=services.series_times(
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                frequency=data["frequency"],
+                occurrences=data["occurrences"] or 1,
+            ),
+        )
+        if overlaps and not data["confirm_overlap"]:
+            form.add_error(
+                None,
+                _(
+                    "This overlaps another appointment on the calendar. "
+                    "Tick “Book anyway” to keep it."
+                ),
+            )
+        else:
+            try:
+                booked = services.appointment_book(
+                    actor=request.user,
+                    request=request,
+                    client=client,
+                    starts_at=data["starts_at"],
+                    ends_at=data["ends_at"],
+                    modality=data["modality"],
+                    location=data["location"],
+                    frequency=data["frequency"],
+                    occurrences=data["occurrences"] or 1,
+                )
+            except ValidationError as error:
+                # The service names model fields (ends_at), which this form does not have.
+                form.add_error(None, error.messages)
+            else:
+                messages.success(
+                    request,
+                    _("%(n)d appointment(s) booked.") % {"n": len(booked)},
+                )
+                return redirect("sessions:section", pk=client.pk)
+    context = {"client": client, "form": form, "overlaps": overlaps, "nav": "caseload"}
+    return render(request, "sessions/book.html", context)
+
+
+def reschedule(request: HttpRequest, pk: int, appointment_pk: int) -> HttpResponse:
+    client = access.client_for(request.user, pk, write=True)
+    appointment = get_object_or_404(client.appointments, pk=appointment_pk)
+    local = timezone.localtime(appointment.starts_at)
+    form = RescheduleForm(
+        request.POST or None,
+        initial={
+            "date": local.date(),
+            "start": local.time(),
+            "end": timezone.localtime(appointment.ends_at).time(),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.appointment_reschedule(
+                actor=request.user,
+                request=request,
+                appointment=appointment,
+                starts_at=form.cleaned_data["starts_at"],
+                ends_at=form.cleaned_data["ends_at"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(
+                request, _("Appointment moved. The earlier time stays in the history.")
+            )
+            return redirect("sessions:section", pk=client.pk)
+    context = {"client": client, "appointment": appointment, "form": form, "nav": "caseload"}
+    return render(request, "sessions/reschedule.html", context)
+
+
+@require_POST
+def attendance(request: HttpRequest, pk: int, appointment_pk: int) -> HttpResponse:
+    client = access.client_for(request.user, pk, write=True)
+    appointment = get_object_or_404(client.appointments, pk=appointment_pk)
+    form = AttendanceForm(request.POST)
+    if form.is_valid():
+        try:
+            services.appointment_record_attendance(
+                actor=request.user,
+                request=request,
+                appointment=appointment,
+                status=form.cleaned_data["status"],
+                notice_hours=form.cleaned_data["notice_hours"],
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Attendance recorded."))
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+    return redirect("sessions:section", pk=client.pk)
