@@ -234,7 +234,9 @@ def due_list(request: HttpRequest) -> HttpResponse:
     """The therapist's measures due within 7 days or overdue, across their caseload."""
     access.require(request.user, "clients.create")
     clients = selectors.prefetch_for_clients(
-        client_selectors.caseload(user=request.user, therapist=request.user, status="active")
+        client_selectors.caseload(
+            user=request.user, therapist=request.user, status="active", columns=False
+        )
     )
     rows = []
     for client in clients:

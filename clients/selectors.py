@@ -57,16 +57,20 @@ def caseload(
     status: str = "active",
     query: str = "",
     sort: str = "name",
+    columns: bool = True,
 ) -> QuerySet[Client]:
     """The clients assigned to `therapist`, as `user` may see them (the therapist themself or
-    their supervisor), with the caseload's columns annotated."""
+    their supervisor), with the caseload's columns annotated. Pages that show only their own
+    app's data (the due lists) pass columns=False and add what they need."""
     today = timezone.localdate()
-    qs = extensions.annotate_for_caseload(
+    qs = (
         Client.objects.filter(clients_visible_q(user))
         .filter(therapist=therapist)
         .select_related("referral", "intake")
         .annotate(consent_expiring=Exists(_expiring_consents(today)))
     )
+    if columns:
+        qs = extensions.annotate_for_caseload(qs)
     if status in Client.Status.values:
         qs = qs.filter(status=status)
     elif status != "all":

@@ -162,7 +162,9 @@ def reviews_due(request: HttpRequest) -> HttpResponse:
     """Goal reviews overdue or due within 7 days, across the therapist's active caseload."""
     access.require(request.user, "clients.create")
     clients = selectors.prefetch_for_clients(
-        client_selectors.caseload(user=request.user, therapist=request.user, status="active")
+        client_selectors.caseload(
+            user=request.user, therapist=request.user, status="active", columns=False
+        )
     )
     today = timezone.localdate()
     rows = [(client, selectors.reviews_due(client, today)) for client in clients]

@@ -116,8 +116,11 @@ def keepalive(request: HttpRequest) -> HttpResponse:
 
 @login_not_required
 def timed_out(request: HttpRequest) -> HttpResponse:
-    """Where the browser goes when its idle timer runs out: end the session if the server has
-    not already, and say why on the sign-in page."""
+    """Where the browser goes when its idle timer runs out (a POST from idle.js): end the
+    session if the server has not already, and say why on the sign-in page. A GET changes
+    nothing, so no other site can sign someone out with a link."""
+    if request.method != "POST":
+        return redirect(settings.LOGIN_URL)
     # The session middleware may have ended an expired session on this very request, and
     # then it has already said why.
     said = bool(getattr(request, "hrp_logout_reason", ""))

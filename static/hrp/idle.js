@@ -25,6 +25,20 @@
     }
   })();
 
+  // Signing out changes state, so it is a POST with the CSRF token, never a plain link.
+  function signOut() {
+    var form = document.createElement("form");
+    form.method = "post";
+    form.action = timedOutUrl;
+    var token = document.createElement("input");
+    token.type = "hidden";
+    token.name = "csrfmiddlewaretoken";
+    token.value = csrf;
+    form.appendChild(token);
+    document.body.appendChild(form);
+    form.submit();
+  }
+
   function report() {
     lastReported = Date.now();
     return fetch(keepaliveUrl, {
@@ -34,7 +48,7 @@
     }).then(function (response) {
       // A refused keepalive means the server already ended the session.
       if (response.status !== 204) {
-        window.location.assign(timedOutUrl);
+        signOut();
       }
     });
   }
@@ -62,7 +76,7 @@
   window.setInterval(function () {
     var idleFor = (Date.now() - lastActivity) / 1000;
     if (idleFor >= idleSeconds) {
-      window.location.assign(timedOutUrl);
+      signOut();
     } else if (warning && idleFor >= idleSeconds - warnBeforeSeconds && warning.hidden) {
       warning.hidden = false;
       if (stay) {

@@ -238,12 +238,24 @@ def test_keepalive_after_idle_logoff_redirects_to_sign_in(
     assert urlsplit(response["Location"]).path == reverse("accounts:login")
 
 
+def test_a_get_of_the_timer_landing_signs_nobody_out(
+    therapist: User, client_for: Callable[[User | None], Client]
+) -> None:
+    client = client_for(therapist)
+
+    response = client.get(reverse("accounts:timed_out"))
+
+    assert (response.status_code, response["Location"]) == (302, reverse("accounts:login"))
+    assert AuditEvent.objects.filter(action="auth.logout").count() == 0
+    assert client.get(MY_ACCOUNT).status_code == 200
+
+
 def test_browser_timer_landing_signs_out_once_with_one_message(
     therapist: User, client_for: Callable[[User | None], Client]
 ) -> None:
     client = client_for(therapist)
 
-    response = client.get(reverse("accounts:timed_out"), follow=True)
+    response = client.post(reverse("accounts:timed_out"), follow=True)
 
     assert response.redirect_chain == [(reverse("accounts:login"), 302)]
     assert [str(m) for m in response.context["messages"]] == [
@@ -263,7 +275,7 @@ def test_browser_timer_landing_after_the_server_already_ended_the_session(
     session[SESSION_LAST_SEEN_KEY] = time.time() - settings.IDLE_TIMEOUT_MINUTES * 60 - 1
     session.save()
 
-    response = client.get(reverse("accounts:timed_out"), follow=True)
+    response = client.post(reverse("accounts:timed_out"), follow=True)
 
     assert [str(m) for m in response.context["messages"]] == [
         "You were signed out after 15 minutes without activity."

@@ -35,8 +35,8 @@ SECTION_QUERIES = 9  # + client, administrations, harm, open goals, access event
 CASELOAD_QUERIES = 11
 # + supervisee check, count, page, administrations, harm, goals, 2 appointment prefetches
 SUPERVISEE_CASELOAD_QUERIES = 11
-# + clients, administrations, harm assessments, open goals, 2 appointment prefetches
-DUE_LIST_QUERIES = 9
+# + clients, administrations, harm assessments (the due list loads only what it shows)
+DUE_LIST_QUERIES = 6
 
 FLAGGED = {**answers_for(PHQ9, 10), "q9": "1"}
 
