@@ -38,6 +38,28 @@ class FlagSource:
     flags: Callable[[Client], list[Flag]]
 
 
+@dataclass(frozen=True)
+class Notice:
+    """A line at the top of a therapist's home (their caseload): something waiting for them."""
+
+    text: str
+    url: str
+    level: str = "warning"
+
+
+# Each takes the therapist and returns their notices, in a fixed number of queries.
+NoticeSource = Callable[[Any], list[Notice]]
+HOME_NOTICES: dict[str, NoticeSource] = {}
+
+
+def register_home_notice(key: str, source: NoticeSource) -> None:
+    HOME_NOTICES[key] = source
+
+
+def home_notices(user: Any) -> list[Notice]:
+    return [notice for key in sorted(HOME_NOTICES) for notice in HOME_NOTICES[key](user)]
+
+
 CASELOAD_COLUMNS: dict[str, CaseloadColumn] = {}
 FLAG_SOURCES: dict[str, FlagSource] = {}
 

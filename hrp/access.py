@@ -65,6 +65,7 @@ def staff_account_for(user: Any, pk: int) -> User:
 # reassignment and discharge) through `client_for_admin`; everyone else gets 404.
 
 rules.add_rule("clients.create", is_therapist)
+rules.add_rule("clients.supervise", is_supervisor)
 
 
 def clients_visible_q(user: Any) -> Any:

@@ -39,6 +39,9 @@ CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 CLINIC_NAME: str = env.str("CLINIC_NAME", default="HRP Clinic")
 
 INSTALLED_APPS = [
+    # The Django admin is installed (its ModelAdmins enforce the same locks as the views) but
+    # not mounted in hrp/urls.py: staff work through the clinic's own pages.
+    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -283,6 +286,22 @@ MEASURE_INTERVAL_WEEKS: dict[str, int] = {
     "DAST10": 12,
     **env.dict("MEASURE_INTERVAL_WEEKS", cast={"value": int}, default={}),
 }
+
+# Clinic settings for session notes.
+# NOTE_FORMAT: the format new notes are written in (dap, soap or narrative).
+NOTE_FORMAT: str = env.str("NOTE_FORMAT", default="dap")
+# A note is late when an attended session ended this many hours ago without a signed note.
+LATE_NOTE_HOURS: int = env.int("LATE_NOTE_HOURS", default=24)
+# The client's session rating (0-40): alert when a total is under the threshold, or this many
+# points or more below the client's running average of earlier ratings.
+RATING_ALERT_THRESHOLD: int = env.int("RATING_ALERT_THRESHOLD", default=30)
+RATING_ALERT_DROP: int = env.int("RATING_ALERT_DROP", default=5)
+
+# Field-level encryption of note text (hrp/crypto.py). Comma-separated Fernet keys: the first
+# encrypts, all decrypt, so a new key is put first and `manage.py reencrypt_notes` moves old
+# rows onto it (README, "Encryption at rest"). Unset, a key is derived from SECRET_KEY and
+# `check --deploy` warns.
+FIELD_ENCRYPTION_KEYS: list[str] = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
 LOGGING = {
     "version": 1,

@@ -35,3 +35,11 @@ class TherapySessionsConfig(AppConfig):
                 order=20,
             )
         )
+        extensions.register_flag_source(
+            extensions.FlagSource(
+                key="sessions",
+                annotate=selectors.prefetch_alerts,
+                flags=selectors.alert_flags,
+            )
+        )
+        extensions.register_home_notice("sessions", selectors.home_notices)

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clients.models import Client
+from hrp.accounts.models import User
 from sessions import services
 from sessions.models import Appointment, Modality
 
@@ -61,3 +62,147 @@ def seed_demo_appointments(*, clients: list[Client]) -> int:
             )
         seeded += 1
     return seeded
+
+
+AGENDAS = [
+    "Talk about the weekend and how the plan held up.",
+    "Work on sleep without using at night.",
+    "A hard conversation with family coming up.",
+    "Check in on the new spacing-out routine.",
+    "What to do when cravings hit after work.",
+]
+DATA = [
+    "Came in on time, relaxed. Described a week with fewer use days than last time and "
+    "one evening above the plan after an argument.",
+    "Reported using within the plan on most days. Brought a list of situations that felt "
+    "risky and we sorted them by how manageable they felt.",
+    "Talked about what using does for them on hard evenings (calm, company). Practised the "
+    "breathing and safe-place stages; tension came down.",
+]
+ASSESSMENT = [
+    "Engaged and curious about the pattern. The plan fits most days; evenings alone are the "
+    "testing ground.",
+    "Ambivalence is lower than a month ago. The goal still looks like the right experiment.",
+]
+PLAN = [
+    "Try the evening routine three times; note tension before and after.",
+    "Bring the decisional balance sheet back next week.",
+]
+
+
+@transaction.atomic
+def seed_demo_notes(*, clients: list[Client]) -> int:
+    """Notes for the demo's attended sessions: signed (co-signed or waiting for the trainee),
+    one returned with comments, drafts and late notes (the most recent session of every
+    fourth client has none), the client's ratings (a few low enough to alert) and the use
+    follow-back copied from the week's check-ins. Skips clients that already have notes."""
+    from goals.models import Goal, UseCheckIn
+    from sessions.models import SessionNote
+    from sessions.selectors import covered_weeks
+
+    rng = random.Random(7)  # demo data, not security
+    seeded = 0
+    for index, client in enumerate(clients):
+        if client.session_notes.exists():
+            continue
+        attended = list(
+            client.appointments.filter(status=Appointment.Status.ATTENDED).order_by("starts_at")
+        )
+        if not attended:
+            continue
+        therapist = client.therapist
+        goals = list(Goal.objects.filter(client=client, status=Goal.Status.ACTIVE))
+        checkins = {
+            (c.substance_id, c.week_start): c for c in UseCheckIn.objects.filter(client=client)
+        }
+        usual = rng.randint(31, 37)
+        for position, appointment in enumerate(attended):
+            last = position == len(attended) - 1
+            if last and index % 4 == 0:
+                continue  # a late note: no note yet
+            note = services.note_start(actor=therapist, request=None, appointment=appointment)
+            dip = rng.random() < 0.08
+            ratings = [max(0, min(10, usual // 4 + rng.randint(-1, 1))) for _ in range(4)]
+            if dip:
+                ratings = [rng.randint(4, 6) for _ in range(4)]
+            entries = [
+                {
+                    "substance": c.substance_id,
+                    "week": week.isoformat(),
+                    "use_days": c.use_days,
+                    "days_above_plan": c.days_above_plan,
+                    "amount": str(c.typical_amount) if c.typical_amount is not None else "",
+                    "unit": c.amount_unit,
+                }
+                for week in covered_weeks(appointment)
+                for key, c in checkins.items()
+                if key[1] == week
+            ]
+            values = {
+                "agenda": rng.choice(AGENDAS),
+                "data": rng.choice(DATA),
+                "assessment": rng.choice(ASSESSMENT),
+                "plan": rng.choice(PLAN),
+                "objective": "Calm, good eye contact, speech normal."
+                if note.format == "soap"
+                else "",
+                "narrative": rng.choice(DATA) if note.format == "narrative" else "",
+                "interventions": rng.sample(
+                    [
+                        "decisional_balance",
+                        "ideal_use_plan",
+                        "awareness_relaxation",
+                        "overdose_prevention",
+                    ],
+                    2,
+                ),
+                "exercise_stages": ["awareness", "tension_reading", "breathing"],
+                "tension_before": rng.randint(5, 8),
+                "tension_after": rng.randint(2, 4),
+                "overdose_risk": "some" if index % 7 == 0 else "none",
+                "suicide_risk": "none",
+                "risk_actions": "Reviewed naloxone and never using alone."
+                if index % 7 == 0
+                else "",
+                "next_time": "Review the week against the plan.",
+                "goal_checkins": [
+                    {"goal": g.pk, "score": rng.randint(4, 8), "note": "Steady."} for g in goals
+                ],
+                "use_entries": entries,
+                "rating_heard": ratings[0],
+                "rating_wanted": ratings[1],
+                "rating_approach": ratings[2],
+                "rating_overall": ratings[3],
+            }
+            note = services.note_save(
+                actor=therapist,
+                request=None,
+                note=note,
+                expected_version=note.version,
+                values=values,
+            ).note
+            if last and index % 4 == 1:
+                continue  # a draft, late once 24 hours have passed
+            note = services.note_sign_verified(actor=therapist, request=None, note=note)
+            if note.status == SessionNote.Status.AWAITING_COSIGN and not last:
+                supervisor = _supervisor_of(therapist)
+                if supervisor is None:
+                    continue
+                if position == len(attended) - 2 and index % 2 == 0:
+                    services.note_return(
+                        actor=supervisor,
+                        request=None,
+                        note=note,
+                        comments="Please add what the client said about the weekend in their "
+                        "own words, and the actions on overdose risk.",
+                    )
+                else:
+                    services.note_cosign(actor=supervisor, request=None, note=note)
+        seeded += 1
+    return seeded
+
+
+def _supervisor_of(therapist: User) -> User | None:
+    from hrp.accounts.selectors import current_supervisor
+
+    return current_supervisor(user=therapist)

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from crispy_forms.helper import FormHelper
@@ -9,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.forms import DateInput
-from sessions.models import Appointment, AppointmentSeries, Modality
+from sessions.models import NOTE_TEXT_LIMIT, Appointment, AppointmentSeries, Modality, SessionNote
+from sessions.vocab import EXERCISE_STAGES, FORMAT_FIELDS, INTERVENTIONS, RATING_ITEMS, RiskLevel
 
 
 def _helper() -> FormHelper:
@@ -95,3 +98,280 @@ class AttendanceForm(forms.Form):
     notice_hours = forms.IntegerField(
         label=_("Notice given (hours)"), min_value=0, max_value=24 * 365, required=False
     )
+
+
+# --- Session notes ---------------------------------------------------------------------------
+
+TEXT_ERRORS = {
+    "max_length": _(
+        "This is limited to 20,000 characters (it has %(show_value)d). Your text is kept below: "
+        "shorten it, or move part of it to an addendum after signing."
+    )
+}
+
+
+def _text(label: Any, rows: int = 4, help_text: Any = "") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=NOTE_TEXT_LIMIT,
+        strip=False,
+        error_messages=TEXT_ERRORS,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": rows}),
+    )
+
+
+def _score(label: Any, maximum: int = 10) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        min_value=0,
+        max_value=maximum,
+        error_messages={
+            "min_value": _("Use a number from 0 to %(max)d.") % {"max": maximum},
+            "max_value": _("Use a number from 0 to %(max)d.") % {"max": maximum},
+            "invalid": _("Use a whole number from 0 to %(max)d.") % {"max": maximum},
+        },
+        widget=forms.NumberInput(attrs={"min": 0, "max": maximum, "inputmode": "numeric"}),
+    )
+
+
+@dataclass
+class GoalLine:
+    goal: Any
+    score: str
+    note: str
+
+
+@dataclass
+class UseLine:
+    substance: Any
+    week: datetime.date
+    prefix: str
+
+
+class NoteForm(forms.Form):
+    """A draft note: the format's body, the structured parts and the client's rating.
+
+    Goal check-ins and the use follow-back are fields made per goal and per substance-week.
+    Nothing here is required: a draft may be incomplete; `services.sign_problems` decides what
+    signing needs. Validation still refuses numbers out of range and text over the limit.
+    """
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    agenda = _text(_("The client's agenda for today, in their words"), rows=2)
+    data = _text(_("Data"))
+    objective = _text(_("Objective"))
+    assessment = _text(_("Assessment"))
+    plan = _text(_("Plan"))
+    narrative = _text(_("Narrative"), rows=10)
+    interventions = forms.MultipleChoiceField(
+        label=_("Interventions used"),
+        choices=INTERVENTIONS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    exercise_stages = forms.MultipleChoiceField(
+        label=_("Awareness and relaxation exercise: stages done"),
+        choices=EXERCISE_STAGES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    tension_before = _score(_("Tension before (0-10)"))
+    tension_after = _score(_("Tension after (0-10)"))
+    overdose_risk = forms.ChoiceField(
+        label=_("Overdose risk"),
+        choices=RiskLevel.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    suicide_risk = forms.ChoiceField(
+        label=_("Suicidal thoughts"),
+        choices=RiskLevel.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    risk_actions = _text(_("Actions taken"), rows=2)
+    next_time = _text(_("Plan for next time"), rows=2)
+    rating_heard = _score(RATING_ITEMS[0][1])
+    rating_wanted = _score(RATING_ITEMS[1][1])
+    rating_approach = _score(RATING_ITEMS[2][1])
+    rating_overall = _score(RATING_ITEMS[3][1])
+
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        note: SessionNote,
+        goals: list[Any],
+        substances: list[Any],
+        weeks: list[datetime.date],
+    ) -> None:
+        super().__init__(data, initial=self._initial(note, goals, substances, weeks))
+        self.note = note
+        self.goals = goals
+        self.substances = substances
+        self.weeks = weeks
+        body = {name for name, _label in FORMAT_FIELDS[note.format]}
+        for name, label in FORMAT_FIELDS[note.format]:
+            self.fields[name].label = label
+        for name in ("data", "objective", "assessment", "plan", "narrative"):
+            if name not in body:
+                del self.fields[name]
+        self.body_fields = [self[name] for name, _label in FORMAT_FIELDS[note.format]]
+        for goal in goals:
+            self.fields[f"goal_{goal.pk}_score"] = _score(_("Progress (0-10)"))
+            self.fields[f"goal_{goal.pk}_note"] = _text(_("Note"), rows=1)
+        self.use_lines: list[UseLine] = []
+        for substance in substances:
+            for week in weeks:
+                prefix = f"use_{substance.pk}_{week:%Y%m%d}"
+                self.fields[f"{prefix}_days"] = _score(_("Use days"), maximum=7)
+                self.fields[f"{prefix}_above"] = _score(_("Days beyond the plan"), maximum=7)
+                self.fields[f"{prefix}_amount"] = forms.DecimalField(
+                    label=_("Typical amount per use day"),
+                    required=False,
+                    min_value=Decimal(0),
+                    max_digits=7,
+                    decimal_places=2,
+                    error_messages={"min_value": _("An amount cannot be negative.")},
+                )
+                self.fields[f"{prefix}_unit"] = forms.CharField(
+                    label=_("Unit"), required=False, max_length=50
+                )
+                self.use_lines.append(UseLine(substance=substance, week=week, prefix=prefix))
+        # Table cells render bare widgets, so they carry Bootstrap's classes themselves.
+        for name, field in self.fields.items():
+            if name.startswith(("use_", "goal_")):
+                field.widget.attrs["class"] = "form-control form-control-sm"
+
+    @staticmethod
+    def _initial(
+        note: SessionNote, goals: list[Any], substances: list[Any], weeks: list[datetime.date]
+    ) -> dict[str, Any]:
+        initial: dict[str, Any] = {"version": note.version}
+        for name in SessionNote.CONTENT_FIELDS:
+            if name not in ("goal_checkins", "use_entries", "format"):
+                initial[name] = getattr(note, name)
+        for line in note.goal_checkins or []:
+            initial[f"goal_{line['goal']}_score"] = line.get("score")
+            initial[f"goal_{line['goal']}_note"] = line.get("note", "")
+        for entry in note.use_entries or []:
+            prefix = f"use_{entry['substance']}_{entry['week'].replace('-', '')}"
+            initial[f"{prefix}_days"] = entry.get("use_days")
+            initial[f"{prefix}_above"] = entry.get("days_above_plan")
+            initial[f"{prefix}_amount"] = entry.get("amount") or None
+            initial[f"{prefix}_unit"] = entry.get("unit", "")
+        return initial
+
+    def goal_rows(self) -> list[tuple[Any, Any, Any]]:
+        return [
+            (goal, self[f"goal_{goal.pk}_score"], self[f"goal_{goal.pk}_note"])
+            for goal in self.goals
+        ]
+
+    def use_rows(self) -> list[tuple[UseLine, Any, Any, Any, Any]]:
+        return [
+            (
+                line,
+                self[f"{line.prefix}_days"],
+                self[f"{line.prefix}_above"],
+                self[f"{line.prefix}_amount"],
+                self[f"{line.prefix}_unit"],
+            )
+            for line in self.use_lines
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for line in self.use_lines:
+            days = data.get(f"{line.prefix}_days")
+            above = data.get(f"{line.prefix}_above")
+            if days is not None and above is not None and above > days:
+                self.add_error(
+                    f"{line.prefix}_above",
+                    _("Days beyond the plan cannot be more than the use days."),
+                )
+            if days is None and (above or data.get(f"{line.prefix}_amount") is not None):
+                self.add_error(f"{line.prefix}_days", _("Enter the use days for this week too."))
+        return data
+
+    def values(self) -> dict[str, Any]:
+        """The cleaned data in the shape `services.note_save` takes."""
+        data = self.cleaned_data
+        values: dict[str, Any] = {
+            name: data[name]
+            for name in SessionNote.CONTENT_FIELDS
+            if name in data and name not in ("goal_checkins", "use_entries", "format")
+        }
+        values["interventions"] = list(data.get("interventions") or [])
+        values["exercise_stages"] = list(data.get("exercise_stages") or [])
+        values["goal_checkins"] = [
+            {
+                "goal": goal.pk,
+                "score": data.get(f"goal_{goal.pk}_score"),
+                "note": data.get(f"goal_{goal.pk}_note") or "",
+            }
+            for goal in self.goals
+        ]
+        entries = []
+        for line in self.use_lines:
+            days = data.get(f"{line.prefix}_days")
+            if days is None:
+                continue
+            amount = data.get(f"{line.prefix}_amount")
+            entries.append(
+                {
+                    "substance": line.substance.pk,
+                    "week": line.week.isoformat(),
+                    "use_days": days,
+                    "days_above_plan": data.get(f"{line.prefix}_above") or 0,
+                    "amount": str(amount) if amount is not None else "",
+                    "unit": data.get(f"{line.prefix}_unit") or "",
+                }
+            )
+        values["use_entries"] = entries
+        return values
+
+
+class SignForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("Signing locks the note. Corrections after that are addenda."),
+    )
+
+
+class AddendumForm(forms.Form):
+    text = forms.CharField(
+        label=_("Addendum"),
+        max_length=NOTE_TEXT_LIMIT,
+        error_messages=TEXT_ERRORS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("A correction or later addition. It is shown under the note with your name."),
+    )
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("cosign", _("Co-sign")), ("return", _("Return for revision"))],
+        widget=forms.RadioSelect,
+    )
+    comments = forms.CharField(
+        label=_("Comments for the therapist"),
+        required=False,
+        max_length=NOTE_TEXT_LIMIT,
+        error_messages=TEXT_ERRORS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Needed when you return the note; kept with it."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("decision") == "return" and not (data.get("comments") or "").strip():
+            self.add_error("comments", _("Say what the therapist should revise."))
+        return data

@@ -1,15 +1,29 @@
-"""Appointments: scheduling, series, attendance and rescheduling history. (Session notes and
-the client's session rating arrive with the rest of the sessions issue.)"""
+"""Appointments (scheduling, series, attendance, rescheduling history) and session notes
+(drafts with optimistic locking, signing with a content hash, co-signature, addenda) with the
+client's session rating."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+from typing import Any, NoReturn
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
+from hrp.crypto import EncryptedJSONField, EncryptedTextField, Unreadable
+from sessions.vocab import NoteFormat, RiskLevel
+
+NOTE_TEXT_LIMIT = 20_000
+
+
+class NoteLockedError(Exception):
+    """Raised when code tries to change or delete a signed note, an addendum or a review."""
 
 
 class Modality(models.TextChoices):
@@ -119,3 +133,276 @@ class Appointment(models.Model):
     @property
     def duration_minutes(self) -> int:
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+
+def _score(verbose_name: Any) -> models.PositiveSmallIntegerField:
+    return models.PositiveSmallIntegerField(
+        verbose_name, null=True, blank=True, validators=[MaxValueValidator(10)]
+    )
+
+
+class SessionNote(models.Model):
+    """The note of one attended appointment.
+
+    Lifecycle: draft -> signed (final), or, for a therapist who needs co-signature,
+    draft -> awaiting co-signature -> co-signed (final) or back to draft with the supervisor's
+    comments. Once signed the row is locked: `save()` refuses, the forms and views refuse, and
+    on PostgreSQL a trigger refuses UPDATE and DELETE (migration 0004) except the two status
+    moves out of "awaiting co-signature" that leave the content untouched.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        AWAITING_COSIGN = "awaiting_cosign", _("Signed, waiting for co-signature")
+        SIGNED = "signed", _("Signed")
+        COSIGNED = "cosigned", _("Signed and co-signed")
+
+    appointment = models.OneToOneField(Appointment, on_delete=models.PROTECT, related_name="note")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="session_notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="session_notes"
+    )
+    format = models.CharField(
+        _("format"), max_length=12, choices=NoteFormat.choices, default=NoteFormat.DAP
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    # Optimistic locking: every save must name the version it started from.
+    version = models.PositiveIntegerField(default=1)
+
+    # Free text, encrypted at rest.
+    agenda = EncryptedTextField(_("the client's agenda for today"), blank=True)
+    data = EncryptedTextField(_("data"), blank=True)
+    objective = EncryptedTextField(_("objective"), blank=True)
+    assessment = EncryptedTextField(_("assessment"), blank=True)
+    plan = EncryptedTextField(_("plan"), blank=True)
+    narrative = EncryptedTextField(_("narrative"), blank=True)
+    risk_actions = EncryptedTextField(_("actions taken"), blank=True)
+    next_time = EncryptedTextField(_("plan for next time"), blank=True)
+    # [{"goal": id, "score": 0-10 or null, "note": text}], encrypted as one value.
+    goal_checkins = EncryptedJSONField(_("goal check-ins"), blank=True, default=list)
+
+    # Structured parts.
+    # [{"substance": id, "week": "YYYY-MM-DD", "use_days": n, "days_above_plan": n,
+    #   "amount": "1.5" or "", "unit": text}]: written to goals.UseCheckIn when signed.
+    use_entries = models.JSONField(_("use since the last session"), default=list, blank=True)
+    interventions = models.JSONField(_("interventions used"), default=list, blank=True)
+    exercise_stages = models.JSONField(_("exercise stages done"), default=list, blank=True)
+    tension_before = _score(_("tension before (0-10)"))
+    tension_after = _score(_("tension after (0-10)"))
+    overdose_risk = models.CharField(
+        _("overdose risk"), max_length=8, choices=RiskLevel.choices, blank=True
+    )
+    suicide_risk = models.CharField(
+        _("suicidal thoughts"), max_length=8, choices=RiskLevel.choices, blank=True
+    )
+
+    # The client's session rating, four items 0-10.
+    rating_heard = _score(_("I felt heard and respected"))
+    rating_wanted = _score(_("We worked on what I wanted to work on"))
+    rating_approach = _score(_("The approach fit me"))
+    rating_overall = _score(_("Overall, today's session was right for me"))
+
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    content_hash = models.CharField(max_length=64, blank=True)
+    cosigned_at = models.DateTimeField(null=True, blank=True)
+    cosigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    # The fields the content hash covers (everything the author wrote or chose).
+    CONTENT_FIELDS = (
+        "format",
+        "agenda",
+        "data",
+        "objective",
+        "assessment",
+        "plan",
+        "narrative",
+        "risk_actions",
+        "next_time",
+        "goal_checkins",
+        "use_entries",
+        "interventions",
+        "exercise_stages",
+        "tension_before",
+        "tension_after",
+        "overdose_risk",
+        "suicide_risk",
+        "rating_heard",
+        "rating_wanted",
+        "rating_approach",
+        "rating_overall",
+    )
+    TEXT_FIELDS = (
+        "agenda",
+        "data",
+        "objective",
+        "assessment",
+        "plan",
+        "narrative",
+        "risk_actions",
+        "next_time",
+    )
+    RATING_FIELDS = ("rating_heard", "rating_wanted", "rating_approach", "rating_overall")
+
+    class Meta:
+        ordering = ["-appointment__starts_at", "-id"]
+        indexes = [models.Index(fields=["author", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(signed_at__isnull=True) | ~Q(content_hash=""),
+                name="signed_note_has_hash",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Note {self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The stored row decides, not this instance: a stale instance must not slip through.
+        if self.pk and not self._state.adding:
+            stored = SessionNote.objects.filter(pk=self.pk).values_list("status", flat=True)
+            stored_status = stored.first()
+            update_fields = set(kwargs.get("update_fields") or ())
+            status_only = update_fields and update_fields <= {
+                "status",
+                "signed_at",
+                "signed_by",
+                "content_hash",
+                "cosigned_at",
+                "cosigned_by",
+                "version",
+                "updated_at",
+            }
+            if stored_status in (self.Status.SIGNED, self.Status.COSIGNED):
+                raise NoteLockedError("A signed note is locked; add an addendum instead.")
+            if stored_status == self.Status.AWAITING_COSIGN and not status_only:
+                raise NoteLockedError("A signed note is locked; add an addendum instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        if SessionNote.objects.filter(pk=self.pk, signed_at__isnull=False).exists():
+            raise NoteLockedError("A signed note is never deleted.")
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in (self.Status.SIGNED, self.Status.COSIGNED)
+
+    @property
+    def rating_total(self) -> int | None:
+        values = [getattr(self, f) for f in self.RATING_FIELDS]
+        if any(v is None for v in values):
+            return None
+        return sum(values)
+
+    def compute_hash(self) -> str:
+        """SHA-256 over the content, the people and the signing time."""
+        content: dict[str, Any] = {}
+        for name in self.CONTENT_FIELDS:
+            value = getattr(self, name)
+            if isinstance(value, Unreadable):
+                return "unreadable"
+            content[name] = value
+        payload = {
+            "content": content,
+            "note": self.pk,
+            "appointment": self.appointment_id,
+            "client": self.client_id,
+            "author": self.author_id,
+            "signed_by": self.signed_by_id,
+            "signed_at": self.signed_at.isoformat() if self.signed_at else None,
+        }
+        canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def hash_verified(self) -> bool:
+        return bool(self.content_hash) and self.compute_hash() == self.content_hash
+
+
+class _AppendOnly(models.Model):
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise NoteLockedError(f"{type(self).__name__} rows are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise NoteLockedError(f"{type(self).__name__} rows are never deleted.")
+
+
+class NoteAddendum(_AppendOnly):
+    """A correction or later addition to a signed note: the note itself never changes."""
+
+    note = models.ForeignKey(SessionNote, on_delete=models.PROTECT, related_name="addenda")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = EncryptedTextField(_("addendum"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Addendum {self.pk}"
+
+
+class NoteReview(_AppendOnly):
+    """A supervisor's decision on a note waiting for co-signature; returns keep their comments."""
+
+    class Decision(models.TextChoices):
+        COSIGNED = "cosigned", _("Co-signed")
+        RETURNED = "returned", _("Returned for revision")
+
+    note = models.ForeignKey(SessionNote, on_delete=models.PROTECT, related_name="reviews")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decision = models.CharField(max_length=12, choices=Decision.choices)
+    comments = EncryptedTextField(_("comments for the therapist"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} {self.created_at:%Y-%m-%d}"
+
+
+class RatingAlert(models.Model):
+    """A session rating that fell under the clinic threshold, or 5 or more points below the
+    client's running average; shown to the therapist and their supervisor until acknowledged."""
+
+    class Reason(models.TextChoices):
+        BELOW_THRESHOLD = "threshold", _("Under the clinic threshold")
+        DROP = "drop", _("Well below this client's usual rating")
+        BOTH = "both", _("Under the threshold and well below the usual rating")
+
+    note = models.OneToOneField(SessionNote, on_delete=models.CASCADE, related_name="rating_alert")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="rating_alerts")
+    reason = models.CharField(max_length=12, choices=Reason.choices)
+    total = models.PositiveSmallIntegerField()
+    running_average = models.DecimalField(max_digits=4, decimal_places=1, null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Rating alert {self.total}/40"

@@ -1,17 +1,22 @@
-"""Reads for appointments: a therapist's week, a client's appointments, and the caseload's
-next-appointment and last-contact columns (one prefetch for the whole page)."""
+"""Reads for appointments (a therapist's week, a client's appointments, the caseload's
+next-appointment and last-contact columns) and session notes (the follow-back weeks, late
+notes, the co-signature queue, rating alerts and trend)."""
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.conf import settings
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from clients.models import Client
-from hrp.accounts.models import User
-from sessions.models import Appointment
+from hrp import access
+from hrp.accounts.models import Supervision, User
+from sessions.models import Appointment, NoteAddendum, NoteReview, RatingAlert, SessionNote
 
 
 def prefetch_for_clients(qs: QuerySet[Client]) -> QuerySet[Client]:
@@ -112,6 +117,254 @@ def week_calendar(*, therapist: User, week: datetime.date) -> list[CalendarDay]:
 
 
 def appointments_for(client: Client) -> QuerySet[Appointment]:
-    return client.appointments.select_related("therapist", "rescheduled_from").order_by(
-        "-starts_at", "-id"
+    # The note is joined for its status only: its encrypted text is not loaded or decrypted.
+    return (
+        client.appointments.select_related("therapist", "rescheduled_from", "note")
+        .defer(*(f"note__{name}" for name in (*SessionNote.TEXT_FIELDS, "goal_checkins")))
+        .order_by("-starts_at", "-id")
     )
+
+
+# --- Session notes ---------------------------------------------------------------------------
+
+MAX_WEEKS_PER_NOTE = 4
+
+
+def covered_weeks(appointment: Appointment) -> list[datetime.date]:
+    """The Monday-weeks a note's use follow-back asks about: the completed weeks since the
+    client's previous attended session (the last completed week when there is none, or when
+    sessions are less than a week apart), at most four, oldest first."""
+    day = timezone.localdate(appointment.starts_at)
+    last_complete = week_start_of(day) - datetime.timedelta(weeks=1)
+    previous = (
+        Appointment.objects.filter(
+            client_id=appointment.client_id,
+            status=Appointment.Status.ATTENDED,
+            starts_at__lt=appointment.starts_at,
+        )
+        .order_by("-starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
+    )
+    first = last_complete
+    if previous is not None:
+        first = max(
+            week_start_of(timezone.localdate(previous)),
+            last_complete - datetime.timedelta(weeks=MAX_WEEKS_PER_NOTE - 1),
+        )
+        first = min(first, last_complete)
+    weeks = []
+    week = first
+    while week <= last_complete:
+        weeks.append(week)
+        week += datetime.timedelta(weeks=1)
+    return weeks
+
+
+def note_for(client: Client, note_pk: int) -> SessionNote:
+    """A note of `client` (already access-checked) with what its page shows; 404 otherwise."""
+    try:
+        return (
+            SessionNote.objects.select_related(
+                "appointment", "author", "signed_by", "cosigned_by", "client"
+            )
+            .prefetch_related(
+                Prefetch("addenda", queryset=NoteAddendum.objects.select_related("author")),
+                Prefetch("reviews", queryset=NoteReview.objects.select_related("reviewer")),
+            )
+            .get(client=client, pk=note_pk)
+        )
+    except SessionNote.DoesNotExist:
+        raise Http404 from None
+
+
+def late_cutoff(now: datetime.datetime | None = None) -> datetime.datetime:
+    return (now or timezone.now()) - datetime.timedelta(hours=settings.LATE_NOTE_HOURS)
+
+
+def late_notes(
+    *, therapist_ids: Any, now: datetime.datetime | None = None
+) -> QuerySet[Appointment]:
+    """Attended sessions of these therapists that ended at least LATE_NOTE_HOURS ago without a
+    note signed by the therapist (no note, or a draft, including a returned one)."""
+    return (
+        Appointment.objects.filter(
+            therapist_id__in=therapist_ids,
+            status=Appointment.Status.ATTENDED,
+            ends_at__lte=late_cutoff(now),
+        )
+        .filter(Q(note__isnull=True) | Q(note__status=SessionNote.Status.DRAFT))
+        .select_related("client", "therapist", "note")
+        .order_by("ends_at", "id")
+    )
+
+
+def supervisee_ids(supervisor: User) -> QuerySet[Any]:
+    return Supervision.objects.filter(supervisor=supervisor, ended_at__isnull=True).values(
+        "supervisee_id"
+    )
+
+
+def notes_of(*, author: User) -> dict[str, list[SessionNote]]:
+    """The therapist's open notes by state, for their notes page (one query)."""
+    open_notes = list(
+        SessionNote.objects.filter(author=author)
+        .exclude(status__in=[SessionNote.Status.SIGNED, SessionNote.Status.COSIGNED])
+        .select_related("client", "appointment")
+        .annotate(
+            returns=Count("reviews", filter=Q(reviews__decision=NoteReview.Decision.RETURNED))
+        )
+        .order_by("appointment__starts_at", "id")
+    )
+    return {
+        "returned": [n for n in open_notes if n.status == SessionNote.Status.DRAFT and n.returns],
+        "drafts": [n for n in open_notes if n.status == SessionNote.Status.DRAFT and not n.returns],
+        "awaiting": [n for n in open_notes if n.status == SessionNote.Status.AWAITING_COSIGN],
+    }
+
+
+def cosign_queue(*, supervisor: User) -> QuerySet[SessionNote]:
+    """Notes of the supervisor's current supervisees waiting for co-signature, oldest first."""
+    return (
+        SessionNote.objects.filter(
+            status=SessionNote.Status.AWAITING_COSIGN, author_id__in=supervisee_ids(supervisor)
+        )
+        .select_related("client", "appointment", "author")
+        .order_by("signed_at", "id")
+    )
+
+
+def open_rating_alerts(*, user: User) -> QuerySet[RatingAlert]:
+    """Unacknowledged rating alerts on the clients `user` may read."""
+    return (
+        RatingAlert.objects.filter(acknowledged_at__isnull=True)
+        .filter(client__in=Client.objects.filter(access.clients_visible_q(user)))
+        .select_related("client", "client__therapist", "note__appointment")
+        .order_by("-created_at")
+    )
+
+
+@dataclass(frozen=True)
+class RatingPoint:
+    date: datetime.date
+    total: int
+    alert: bool
+
+
+def rating_trend(client: Client) -> list[RatingPoint]:
+    """The client's session ratings in time order, one point per rated session."""
+    notes = (
+        SessionNote.objects.filter(client=client)
+        .filter(
+            rating_heard__isnull=False,
+            rating_wanted__isnull=False,
+            rating_approach__isnull=False,
+            rating_overall__isnull=False,
+        )
+        .select_related("appointment", "rating_alert")
+        .only(
+            *SessionNote.RATING_FIELDS,
+            "appointment__starts_at",
+            "rating_alert__id",
+        )
+        .order_by("appointment__starts_at", "id")
+    )
+    points = []
+    for note in notes:
+        points.append(
+            RatingPoint(
+                date=timezone.localdate(note.appointment.starts_at),
+                total=note.rating_total or 0,
+                # A reverse one-to-one with no row raises on access; hasattr is the test.
+                alert=hasattr(note, "rating_alert"),
+            )
+        )
+    return points
+
+
+def home_notices(user: User) -> list[Any]:
+    """The therapist's home notices: late notes, returned notes, open rating alerts."""
+    from django.urls import reverse
+    from django.utils.translation import ngettext
+
+    from clients.extensions import Notice
+
+    notices = []
+    late = late_notes(therapist_ids=[user.pk]).count()
+    if late:
+        notices.append(
+            Notice(
+                ngettext(
+                    "%(n)d session has no signed note %(h)d hours after it ended.",
+                    "%(n)d sessions have no signed note %(h)d hours after they ended.",
+                    late,
+                )
+                % {"n": late, "h": settings.LATE_NOTE_HOURS},
+                reverse("sessions:my_notes"),
+            )
+        )
+    returned = (
+        SessionNote.objects.filter(author=user, status=SessionNote.Status.DRAFT)
+        .filter(reviews__decision=NoteReview.Decision.RETURNED)
+        .distinct()
+        .count()
+    )
+    if returned:
+        notices.append(
+            Notice(
+                ngettext(
+                    "%(n)d note came back from your supervisor with comments.",
+                    "%(n)d notes came back from your supervisor with comments.",
+                    returned,
+                )
+                % {"n": returned},
+                reverse("sessions:my_notes"),
+                "info",
+            )
+        )
+    alerts = RatingAlert.objects.filter(
+        acknowledged_at__isnull=True, client__therapist=user
+    ).count()
+    if alerts:
+        notices.append(
+            Notice(
+                ngettext(
+                    "%(n)d session rating needs a look.",
+                    "%(n)d session ratings need a look.",
+                    alerts,
+                )
+                % {"n": alerts},
+                reverse("sessions:my_notes"),
+                "info",
+            )
+        )
+    return notices
+
+
+def prefetch_alerts(qs: QuerySet[Client]) -> QuerySet[Client]:
+    """Attach each client's open rating alerts. Idempotent."""
+    already = {
+        getattr(lookup, "to_attr", None) for lookup in getattr(qs, "_prefetch_related_lookups", ())
+    }
+    if "prefetched_rating_alerts" in already:
+        return qs
+    return qs.prefetch_related(
+        Prefetch(
+            "rating_alerts",
+            queryset=RatingAlert.objects.filter(acknowledged_at__isnull=True).only(
+                "id", "client_id"
+            ),
+            to_attr="prefetched_rating_alerts",
+        )
+    )
+
+
+def alert_flags(client: Client) -> list[Any]:
+    from django.utils.translation import gettext as _
+
+    from clients.selectors import Flag
+
+    alerts = getattr(client, "prefetched_rating_alerts", None)
+    if alerts is None:
+        alerts = list(client.rating_alerts.filter(acknowledged_at__isnull=True)[:1])
+    return [Flag(_("Session rating alert"), "warning")] if alerts else []

@@ -1,12 +1,16 @@
-"""Writes for appointments: booking (single or a series), rescheduling and attendance. Each
-audits what it changed; nothing is deleted (a cancellation is a status)."""
+"""Writes for appointments (booking, series, rescheduling, attendance) and session notes
+(drafts with optimistic locking, signing, co-signature, addenda, rating alerts). Each audits
+what it changed, never note text; nothing is deleted (a cancellation is a status)."""
 
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -14,10 +18,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Client
-from hrp.accounts.models import User
+from hrp.accounts.models import Supervision, User
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
-from sessions.models import Appointment, AppointmentSeries
+from sessions.models import (
+    NOTE_TEXT_LIMIT,
+    Appointment,
+    AppointmentSeries,
+    NoteAddendum,
+    NoteLockedError,
+    NoteReview,
+    RatingAlert,
+    SessionNote,
+)
+from sessions.vocab import FORMAT_FIELDS, LanguageHint, RiskLevel, language_hints
 
 MAX_SERIES = 52
 
@@ -210,6 +224,13 @@ def appointment_record_attendance(
         raise ValidationError({"status": _("Choose one of the listed outcomes.")})
     if appointment.status == Appointment.Status.RESCHEDULED:
         raise ValidationError(_("This appointment was moved; record attendance on the new one."))
+    if (
+        status != Appointment.Status.ATTENDED
+        and SessionNote.objects.filter(appointment=appointment).exists()
+    ):
+        raise ValidationError(
+            {"status": _("This session has a note, so it stays marked as attended.")}
+        )
     started = appointment.starts_at <= timezone.now()
     if status in (Appointment.Status.ATTENDED, Appointment.Status.NO_SHOW) and not started:
         raise ValidationError(
@@ -237,3 +258,417 @@ def appointment_record_attendance(
             changes=changes,
         )
     return appointment
+
+
+# --- Session notes ---------------------------------------------------------------------------
+
+
+class NoteConflict(Exception):
+    """The draft was saved elsewhere (another tab) since this editor loaded it."""
+
+    def __init__(self, current: SessionNote) -> None:
+        super().__init__("The note was saved elsewhere since you opened it.")
+        self.current = current
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    note: SessionNote
+    changed: list[str]
+    hints: list[LanguageHint]
+
+
+def _note_audit(
+    action: str,
+    *,
+    actor: User,
+    request: HttpRequest | None,
+    note: SessionNote,
+    category: str = AuditEvent.Category.CHANGE,
+    changes: dict[str, tuple[Any, Any]] | None = None,
+    detail: str = "",
+) -> None:
+    audit_record(
+        category=category,
+        action=action,
+        actor=actor,
+        request=request,
+        obj=note,
+        chart_number=note.client.chart_number,
+        changes=changes,
+        detail=detail,
+    )
+
+
+def _locked_guard(note: SessionNote) -> None:
+    if note.status != SessionNote.Status.DRAFT:
+        raise NoteLockedError(_("This note is signed and can no longer be changed."))
+
+
+@transaction.atomic
+def note_start(
+    *, actor: User, request: HttpRequest | None, appointment: Appointment
+) -> SessionNote:
+    """The draft note of an attended appointment, created on first use in the clinic's note
+    format with a check-in line for each active goal. Side effect: `note.create`."""
+    appointment = (
+        Appointment.objects.select_for_update().select_related("client").get(pk=appointment.pk)
+    )
+    existing = SessionNote.objects.filter(appointment=appointment).first()
+    if existing is not None:
+        return existing
+    if appointment.status != Appointment.Status.ATTENDED:
+        raise ValidationError(
+            _("A note is written for an attended session. Record the attendance first.")
+        )
+    from goals.models import Goal
+
+    goals = Goal.objects.filter(client=appointment.client, status=Goal.Status.ACTIVE).order_by(
+        "review_date", "id"
+    )
+    note = SessionNote.objects.create(
+        appointment=appointment,
+        client=appointment.client,
+        author=actor,
+        format=settings.NOTE_FORMAT,
+        goal_checkins=[{"goal": g.pk, "score": None, "note": ""} for g in goals],
+    )
+    _note_audit("note.create", actor=actor, request=request, note=note)
+    return note
+
+
+@transaction.atomic
+def note_save(
+    *,
+    actor: User,
+    request: HttpRequest | None,
+    note: SessionNote,
+    expected_version: int,
+    values: dict[str, Any],
+) -> SaveResult:
+    """Save a draft. `values` holds cleaned NoteForm data (any subset of the content fields).
+
+    Refused when the note is signed (NoteLockedError) and when it was saved elsewhere since
+    `expected_version` was loaded (NoteConflict): never last-write-wins. The audit event names
+    the fields changed, never their text. Side effects: `note.save`; the rating alert is
+    re-evaluated when the four ratings are complete."""
+    note = SessionNote.objects.select_for_update().select_related("client").get(pk=note.pk)
+    _locked_guard(note)
+    if note.version != expected_version:
+        raise NoteConflict(note)
+    changed = []
+    for name, value in values.items():
+        if name not in SessionNote.CONTENT_FIELDS or name == "format":
+            continue
+        if getattr(note, name) != value:
+            setattr(note, name, value)
+            changed.append(name)
+    if changed:
+        note.version += 1
+        note.updated_at = timezone.now()
+        note.full_clean(exclude=["appointment", "client", "author", "signed_by", "cosigned_by"])
+        note.save()
+        _note_audit(
+            "note.save",
+            actor=actor,
+            request=request,
+            note=note,
+            changes={name: ("", "changed") for name in changed},
+        )
+        if any(name in SessionNote.RATING_FIELDS for name in changed):
+            rating_evaluate(note=note)
+    hints = language_hints(*(getattr(note, f) for f in SessionNote.TEXT_FIELDS))
+    hints += [
+        h
+        for h in language_hints(*(c.get("note", "") for c in note.goal_checkins))
+        if h not in hints
+    ]
+    return SaveResult(note=note, changed=changed, hints=hints)
+
+
+def sign_problems(note: SessionNote) -> list[str]:
+    """What a note still needs before it can be signed (drafts may be incomplete)."""
+    problems = []
+    body = [name for name, _label in FORMAT_FIELDS[note.format]]
+    if not any((getattr(note, name) or "").strip() for name in body):
+        problems.append(_("Write the body of the note."))
+    if not note.overdose_risk or not note.suicide_risk:
+        problems.append(
+            _("Record the overdose risk and suicidal thoughts (“None noted” is a choice).")
+        )
+    elif (
+        note.overdose_risk != RiskLevel.NONE or note.suicide_risk != RiskLevel.NONE
+    ) and not note.risk_actions.strip():
+        problems.append(_("Say what actions were taken about the risk recorded."))
+    ratings = [getattr(note, f) for f in SessionNote.RATING_FIELDS]
+    if any(r is not None for r in ratings) and any(r is None for r in ratings):
+        problems.append(_("Enter all four session ratings, or none."))
+    return problems
+
+
+@transaction.atomic
+def note_sign(
+    *,
+    actor: User,
+    request: HttpRequest | None,
+    note: SessionNote,
+    password: str,
+    expected_version: int,
+) -> SessionNote:
+    """Sign a draft with the author's password re-entered. The content hash is stored; use
+    check-ins are written for the progress charts. A therapist who needs co-signature signs
+    into their supervisor's queue. Side effects: `note.sign` (or `note.sign_refused`),
+    check-ins `checkin.record`."""
+    note = SessionNote.objects.select_for_update().select_related("client").get(pk=note.pk)
+    _locked_guard(note)
+    if note.author_id != actor.pk:
+        raise PermissionDenied
+    if note.version != expected_version:
+        raise NoteConflict(note)
+    if not password or not actor.check_password(password):
+        _note_audit(
+            "note.sign_refused",
+            actor=actor,
+            request=request,
+            note=note,
+            category=AuditEvent.Category.SECURITY,
+            detail="wrong password",
+        )
+        raise ValidationError(
+            {"password": _("That password is not right. The note is still a draft.")}
+        )
+    return note_sign_verified(actor=actor, request=request, note=note)
+
+
+def note_sign_verified(
+    *, actor: User, request: HttpRequest | None, note: SessionNote
+) -> SessionNote:
+    """Sign a draft locked by the caller whose author has just proved who they are (note_sign
+    checks the password; the demo seeder signs as its own accounts)."""
+    problems = sign_problems(note)
+    if problems:
+        raise ValidationError(problems)
+    note.signed_at = timezone.now()
+    note.signed_by = actor
+    note.status = (
+        SessionNote.Status.AWAITING_COSIGN if actor.requires_cosign else SessionNote.Status.SIGNED
+    )
+    note.version += 1
+    note.updated_at = note.signed_at
+    note.content_hash = note.compute_hash()
+    note.save(
+        update_fields=["signed_at", "signed_by", "status", "version", "updated_at", "content_hash"]
+    )
+    _note_audit(
+        "note.sign",
+        actor=actor,
+        request=request,
+        note=note,
+        changes={"status": (SessionNote.Status.DRAFT, note.status)},
+    )
+    _record_use(actor=actor, request=request, note=note)
+    return note
+
+
+def _record_use(*, actor: User, request: HttpRequest | None, note: SessionNote) -> None:
+    from clients.models import SubstanceUse
+    from goals import services as goal_services
+
+    substances = {s.pk: s for s in SubstanceUse.objects.filter(client=note.client)}
+    for entry in note.use_entries:
+        substance = substances.get(entry.get("substance"))
+        if substance is None or entry.get("use_days") is None:
+            continue
+        amount = entry.get("amount")
+        goal_services.checkin_record(
+            actor=actor,
+            request=request,
+            client=note.client,
+            substance=substance,
+            week=datetime.date.fromisoformat(entry["week"]),
+            use_days=int(entry["use_days"]),
+            days_above_plan=int(entry.get("days_above_plan") or 0),
+            typical_amount=Decimal(amount) if amount not in (None, "") else None,
+            amount_unit=entry.get("unit", ""),
+            source_note_id=note.pk,
+        )
+
+
+def _supervises(supervisor: User, therapist_id: int) -> bool:
+    return Supervision.objects.filter(
+        supervisor=supervisor, supervisee_id=therapist_id, ended_at__isnull=True
+    ).exists()
+
+
+@transaction.atomic
+def note_cosign(*, actor: User, request: HttpRequest | None, note: SessionNote) -> SessionNote:
+    """The supervisor co-signs a note waiting for them. Side effect: `note.cosign`."""
+    note = SessionNote.objects.select_for_update().select_related("client").get(pk=note.pk)
+    if note.status != SessionNote.Status.AWAITING_COSIGN:
+        raise ValidationError(_("This note is not waiting for co-signature."))
+    if not _supervises(actor, note.author_id):
+        raise PermissionDenied
+    if not note.hash_verified():
+        raise ValidationError(_("This note failed its integrity check and cannot be co-signed."))
+    note.status = SessionNote.Status.COSIGNED
+    note.cosigned_at = timezone.now()
+    note.cosigned_by = actor
+    note.version += 1
+    note.save(update_fields=["status", "cosigned_at", "cosigned_by", "version"])
+    NoteReview.objects.create(note=note, reviewer=actor, decision=NoteReview.Decision.COSIGNED)
+    _note_audit(
+        "note.cosign",
+        actor=actor,
+        request=request,
+        note=note,
+        changes={"status": (SessionNote.Status.AWAITING_COSIGN, note.status)},
+    )
+    return note
+
+
+@transaction.atomic
+def note_return(
+    *, actor: User, request: HttpRequest | None, note: SessionNote, comments: str
+) -> SessionNote:
+    """The supervisor returns a note with comments: it reopens as a draft for its author, and
+    the comments stay with it. Side effect: `note.return`."""
+    note = SessionNote.objects.select_for_update().select_related("client").get(pk=note.pk)
+    if note.status != SessionNote.Status.AWAITING_COSIGN:
+        raise ValidationError(_("This note is not waiting for co-signature."))
+    if not _supervises(actor, note.author_id):
+        raise PermissionDenied
+    comments = comments.strip()
+    if not comments:
+        raise ValidationError({"comments": _("Say what the therapist should revise.")})
+    if len(comments) > NOTE_TEXT_LIMIT:
+        raise ValidationError({"comments": _("Comments are limited to 20,000 characters.")})
+    note.status = SessionNote.Status.DRAFT
+    note.signed_at = None
+    note.signed_by = None
+    note.content_hash = ""
+    note.version += 1
+    note.save(update_fields=["status", "signed_at", "signed_by", "content_hash", "version"])
+    NoteReview.objects.create(
+        note=note, reviewer=actor, decision=NoteReview.Decision.RETURNED, comments=comments
+    )
+    _note_audit(
+        "note.return",
+        actor=actor,
+        request=request,
+        note=note,
+        changes={"status": (SessionNote.Status.AWAITING_COSIGN, note.status)},
+    )
+    return note
+
+
+@transaction.atomic
+def note_add_addendum(
+    *, actor: User, request: HttpRequest | None, note: SessionNote, text: str
+) -> NoteAddendum:
+    """A correction or addition under a signed note. Side effect: `note.addendum`."""
+    note = SessionNote.objects.select_related("client").get(pk=note.pk)
+    if not note.is_signed:
+        raise ValidationError(_("A draft is changed directly; addenda are for signed notes."))
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": _("Write the addendum.")})
+    if len(text) > NOTE_TEXT_LIMIT:
+        raise ValidationError(
+            {
+                "text": _("An addendum is limited to 20,000 characters (this one has %(n)d).")
+                % {"n": len(text)}
+            }
+        )
+    addendum = NoteAddendum.objects.create(note=note, author=actor, text=text)
+    _note_audit("note.addendum", actor=actor, request=request, note=note)
+    return addendum
+
+
+def note_verify(*, request: HttpRequest | None, note: SessionNote) -> bool:
+    """True when a signed note's content matches its stored hash (drafts have none). A
+    mismatch is audited as a security event each time it is seen."""
+    if not note.is_signed:
+        return True
+    if note.hash_verified():
+        return True
+    audit_record(
+        category=AuditEvent.Category.SECURITY,
+        action="note.integrity_failure",
+        request=request,
+        obj=note,
+        chart_number=note.client.chart_number,
+        detail="content hash mismatch",
+    )
+    return False
+
+
+def rating_evaluate(*, note: SessionNote) -> RatingAlert | None:
+    """Raise, update or clear the alert for `note`'s rating against the clinic threshold and
+    the running average of the client's earlier ratings (at least two are needed for an
+    average). An acknowledged alert is kept as it was."""
+    total = note.rating_total
+    existing = RatingAlert.objects.filter(note=note).first()
+    if existing is not None and existing.acknowledged_at is not None:
+        return existing
+    reason = ""
+    average = None
+    if total is not None:
+        earlier = [
+            n.rating_total
+            for n in SessionNote.objects.filter(
+                client_id=note.client_id,
+                appointment__starts_at__lt=note.appointment.starts_at,
+                rating_overall__isnull=False,
+            ).only(*SessionNote.RATING_FIELDS)
+            if n.rating_total is not None
+        ]
+        if len(earlier) >= 2:
+            average = Decimal(sum(earlier)) / len(earlier)
+        below = total < settings.RATING_ALERT_THRESHOLD
+        drop = average is not None and average - total >= settings.RATING_ALERT_DROP
+        reason = (
+            RatingAlert.Reason.BOTH
+            if below and drop
+            else RatingAlert.Reason.BELOW_THRESHOLD
+            if below
+            else RatingAlert.Reason.DROP
+            if drop
+            else ""
+        )
+    if not reason:
+        if existing is not None:
+            existing.delete()
+        return None
+    rounded = average.quantize(Decimal("0.1")) if average is not None else None
+    alert, _created = RatingAlert.objects.update_or_create(
+        note=note,
+        defaults={
+            "client_id": note.client_id,
+            "reason": reason,
+            "total": total,
+            "running_average": rounded,
+        },
+    )
+    return alert
+
+
+@transaction.atomic
+def rating_alert_acknowledge(
+    *, actor: User, request: HttpRequest | None, alert: RatingAlert
+) -> RatingAlert:
+    """Mark an alert as seen (by the therapist or their supervisor). Side effect:
+    `rating_alert.acknowledge`."""
+    alert = RatingAlert.objects.select_for_update().select_related("client").get(pk=alert.pk)
+    if alert.acknowledged_at is None:
+        alert.acknowledged_at = timezone.now()
+        alert.acknowledged_by = actor
+        alert.save(update_fields=["acknowledged_at", "acknowledged_by"])
+        audit_record(
+            category=AuditEvent.Category.CHANGE,
+            action="rating_alert.acknowledge",
+            actor=actor,
+            request=request,
+            obj=alert,
+            chart_number=alert.client.chart_number,
+        )
+    return alert

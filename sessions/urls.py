@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sessions import views
+from sessions import note_views, views
 
 app_name = "sessions"
 
@@ -18,4 +18,33 @@ urlpatterns = [
         views.attendance,
         name="attendance",
     ),
+    path(
+        "clients/<int:pk>/appointments/<int:appointment_pk>/note/",
+        note_views.note_start,
+        name="note_start",
+    ),
+    path("clients/<int:pk>/notes/<int:note_pk>/", note_views.note_detail, name="note"),
+    path(
+        "clients/<int:pk>/notes/<int:note_pk>/autosave/",
+        note_views.note_autosave,
+        name="note_autosave",
+    ),
+    path("clients/<int:pk>/notes/<int:note_pk>/sign/", note_views.note_sign, name="note_sign"),
+    path(
+        "clients/<int:pk>/notes/<int:note_pk>/addenda/",
+        note_views.note_addendum,
+        name="note_addendum",
+    ),
+    path(
+        "clients/<int:pk>/notes/<int:note_pk>/review/",
+        note_views.note_review,
+        name="note_review",
+    ),
+    path(
+        "clients/<int:pk>/rating-alerts/<int:alert_pk>/seen/",
+        note_views.rating_alert_acknowledge,
+        name="rating_alert_ack",
+    ),
+    path("notes/", note_views.my_notes, name="my_notes"),
+    path("notes/cosign/", note_views.cosign_queue, name="cosign_queue"),
 ]

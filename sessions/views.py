@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -48,6 +49,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
 def chart_section(request: HttpRequest, pk: int) -> HttpResponse:
     client = client_selectors.chart_client(user=request.user, pk=pk)
     appointments = list(selectors.appointments_for(client))
+    ratings = selectors.rating_trend(client)
     now = timezone.now()
     context = {
         "upcoming": sorted(
@@ -56,6 +58,12 @@ def chart_section(request: HttpRequest, pk: int) -> HttpResponse:
         "past": [a for a in appointments if not (a.is_open and a.starts_at >= now)],
         "attendance_form": AttendanceForm(),
         "now": now,
+        "ratings": ratings,
+        "ratings_chart": {
+            "labels": [p.date.isoformat() for p in ratings],
+            "totals": [p.total for p in ratings],
+            "threshold": settings.RATING_ALERT_THRESHOLD,
+        },
     }
     return render_chart_section(request, pk, "sessions", client=client, **context)
 

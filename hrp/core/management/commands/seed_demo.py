@@ -8,7 +8,7 @@ from clients.demo import DEMO_CLIENTS, seed_demo_clients
 from clients.models import Client
 from goals.demo import seed_demo_goals
 from hrp.accounts.demo import DEMO_PASSWORD, seed_demo_staff
-from sessions.demo import seed_demo_appointments
+from sessions.demo import seed_demo_appointments, seed_demo_notes
 
 
 class Command(BaseCommand):
@@ -38,6 +38,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo clients given plans, goals and check-ins: {planned}")
         scheduled = seed_demo_appointments(clients=demo_clients)
         self.stdout.write(f"Demo clients given 12 weeks of appointments: {scheduled}")
+        noted = seed_demo_notes(clients=demo_clients)
+        self.stdout.write(f"Demo clients given session notes and ratings: {noted}")
         self.stdout.write(self.style.SUCCESS("Demo clinic ready. Sign in at http://127.0.0.1:8000"))
         self.stdout.write(f"Password for every demo account: {DEMO_PASSWORD}")
         self.stdout.write(

@@ -1,0 +1,356 @@
+"""Session notes: start, edit with autosave, sign, co-sign or return, addenda; the therapist's
+notes page and the supervisor's co-signature queue; rating alerts.
+
+Every view loads the client through `hrp.access.client_for` (404 for anyone who may not read
+the record, 403 for a reader who may not write) and the note through the client.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from clients.models import SubstanceUse
+from clients.services import access_record
+from goals.models import Goal
+from hrp import access
+from sessions import selectors, services
+from sessions.forms import AddendumForm, NoteForm, ReviewForm, SignForm
+from sessions.models import NoteLockedError, SessionNote
+from sessions.services import NoteConflict
+from sessions.vocab import EXERCISE_STAGES, FORMAT_FIELDS, INTERVENTIONS, RATING_ITEMS
+
+
+def _can_edit(user: Any, client: Any, note: SessionNote) -> bool:
+    return (
+        note.status == SessionNote.Status.DRAFT
+        and note.author_id == user.pk
+        and client.therapist_id == user.pk
+    )
+
+
+def _editor_form(note: SessionNote, data: Any = None) -> NoteForm:
+    ids = [line["goal"] for line in note.goal_checkins or []]
+    if note.status == SessionNote.Status.DRAFT:
+        # Goals opened since the note was started join the check-in.
+        ids += list(
+            Goal.objects.filter(client_id=note.client_id, status=Goal.Status.ACTIVE)
+            .exclude(pk__in=ids)
+            .values_list("pk", flat=True)
+        )
+    by_id = {g.pk: g for g in Goal.objects.filter(pk__in=ids, client_id=note.client_id)}
+    goals = [by_id[i] for i in ids if i in by_id]
+    substances = list(SubstanceUse.objects.filter(client_id=note.client_id).order_by("id"))
+    weeks = set(selectors.covered_weeks(note.appointment))
+    for entry in note.use_entries or []:
+        weeks.add(datetime.date.fromisoformat(entry["week"]))
+    return NoteForm(data, note=note, goals=goals, substances=substances, weeks=sorted(weeks))
+
+
+def _labels(choices: list[tuple[str, Any]], keys: list[str]) -> list[Any]:
+    names = dict(choices)
+    return [names.get(k, k) for k in keys]
+
+
+def _note_context(request: HttpRequest, client: Any, note: SessionNote, **extra: Any) -> dict:
+    verified = services.note_verify(request=request, note=note)
+    can_edit = _can_edit(request.user, client, note)
+    form = extra.pop("form", None)
+    if form is None:
+        form = _editor_form(note)
+    is_reviewer = (
+        note.status == SessionNote.Status.AWAITING_COSIGN
+        and request.user.is_supervisor
+        and services._supervises(request.user, note.author_id)
+    )
+    return {
+        "client": client,
+        "note": note,
+        "form": form,
+        "can_edit": can_edit,
+        "can_addend": note.is_signed and client.therapist_id == request.user.pk,
+        "is_reviewer": is_reviewer,
+        "verified": verified,
+        "body_labels": FORMAT_FIELDS[note.format],
+        "interventions": _labels(INTERVENTIONS, note.interventions or []),
+        "stages": _labels(EXERCISE_STAGES, note.exercise_stages or []),
+        "rating_items": [(label, getattr(note, key)) for key, label in RATING_ITEMS],
+        "sign_problems": services.sign_problems(note) if can_edit else [],
+        "addendum_form": extra.pop("addendum_form", None) or AddendumForm(),
+        "review_form": extra.pop("review_form", None) or ReviewForm(),
+        "nav": "caseload",
+        **extra,
+    }
+
+
+@require_POST
+def note_start(request: HttpRequest, pk: int, appointment_pk: int) -> HttpResponse:
+    client = access.client_for(request.user, pk, write=True)
+    appointment = get_object_or_404(client.appointments, pk=appointment_pk)
+    try:
+        note = services.note_start(actor=request.user, request=request, appointment=appointment)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("sessions:section", pk=client.pk)
+    return redirect("sessions:note", pk=client.pk, note_pk=note.pk)
+
+
+def note_detail(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
+    """The note: its editor for the author while a draft, otherwise the signed record with
+    its addenda and co-signature history. POST saves the whole draft (the no-script path and
+    the explicit "Save draft" button)."""
+    client = access.client_for(request.user, pk, write=request.method == "POST")
+    note = selectors.note_for(client, note_pk)
+    if request.method != "POST":
+        access_record(request=request, client=client, what="note")
+        return render(request, "sessions/note.html", _note_context(request, client, note))
+    if not _can_edit(request.user, client, note):
+        return _locked_response(request, client, note)
+    form = _editor_form(note, request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The draft was not saved: please check the marked fields."))
+        context = _note_context(request, client, note, form=form)
+        return render(request, "sessions/note.html", context, status=400)
+    try:
+        result = services.note_save(
+            actor=request.user,
+            request=request,
+            note=note,
+            expected_version=form.cleaned_data["version"],
+            values=form.values(),
+        )
+    except NoteConflict as conflict:
+        context = _note_context(
+            request,
+            client,
+            conflict.current,
+            form=form,
+            conflict=_conflict_rows(form, conflict.current),
+            mine=request.POST,
+        )
+        return render(request, "sessions/note.html", context, status=409)
+    except NoteLockedError:
+        return _locked_response(request, client, note)
+    messages.success(request, _("Draft saved."))
+    for hint in result.hints:
+        messages.info(request, _hint_message(hint))
+    if request.POST.get("then") == "sign":
+        return redirect("sessions:note_sign", pk=client.pk, note_pk=note.pk)
+    return redirect("sessions:note", pk=client.pk, note_pk=note.pk)
+
+
+def _hint_message(hint: Any) -> str:
+    return _("A suggestion, not a rule: instead of “%(found)s”, consider %(alternatives)s.") % {
+        "found": hint.found,
+        "alternatives": " / ".join(f"“{s}”" for s in hint.suggest),
+    }
+
+
+def _conflict_rows(form: NoteForm, current: SessionNote) -> list[dict[str, Any]]:
+    """For each text that differs: the saved text and the text this tab tried to save."""
+    rows = []
+    mine = form.values()
+    for name in SessionNote.TEXT_FIELDS:
+        if name not in mine:
+            continue
+        saved = getattr(current, name) or ""
+        if (mine[name] or "") != saved:
+            rows.append(
+                {
+                    "name": name,
+                    "label": form.fields[name].label,
+                    "saved": saved,
+                    "mine": mine[name],
+                }
+            )
+    return rows
+
+
+def _locked_response(request: HttpRequest, client: Any, note: SessionNote) -> HttpResponse:
+    """409 for a write to a note that is no longer a draft: nothing is changed."""
+    if request.headers.get("HX-Request"):
+        return render(
+            request, "sessions/_note_locked.html", {"client": client, "note": note}, status=409
+        )
+    messages.error(request, _("This note is signed and can no longer be changed."))
+    context = _note_context(request, client, note)
+    return render(request, "sessions/note.html", context, status=409)
+
+
+@require_POST
+def note_autosave(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
+    """htmx autosave: a status fragment, the new version number out of band, and any
+    language hints. Invalid input saves nothing and says so; the typed text stays in the page."""
+    client = access.client_for(request.user, pk, write=True)
+    note = selectors.note_for(client, note_pk)
+    if not _can_edit(request.user, client, note):
+        return _locked_response(request, client, note)
+    form = _editor_form(note, request.POST)
+    if not form.is_valid():
+        errors = [
+            (form.fields[name].label if name in form.fields else "", error)
+            for name, field_errors in form.errors.items()
+            for error in field_errors
+        ]
+        return render(request, "sessions/_autosave.html", {"errors": errors, "note": note})
+    try:
+        result = services.note_save(
+            actor=request.user,
+            request=request,
+            note=note,
+            expected_version=form.cleaned_data["version"],
+            values=form.values(),
+        )
+    except NoteConflict as conflict:
+        context = {
+            "client": client,
+            "note": conflict.current,
+            "conflict": _conflict_rows(form, conflict.current),
+            "mine": request.POST,
+        }
+        return render(request, "sessions/_autosave_conflict.html", context, status=409)
+    context = {
+        "note": result.note,
+        "saved": True,
+        "changed": bool(result.changed),
+        "hints": [_hint_message(h) for h in result.hints],
+        "saved_at": timezone.localtime(result.note.updated_at),
+    }
+    return render(request, "sessions/_autosave.html", context)
+
+
+def note_sign(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
+    client = access.client_for(request.user, pk, write=True)
+    note = selectors.note_for(client, note_pk)
+    if not _can_edit(request.user, client, note):
+        if request.method == "POST":
+            return _locked_response(request, client, note)
+        return redirect("sessions:note", pk=client.pk, note_pk=note.pk)
+    form = SignForm(request.POST or None, initial={"version": note.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            note = services.note_sign(
+                actor=request.user,
+                request=request,
+                note=note,
+                password=form.cleaned_data["password"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except NoteConflict:
+            form.add_error(
+                None,
+                _("The note changed since this page was opened. Check it again, then sign."),
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, error.messages)
+        else:
+            if note.status == SessionNote.Status.AWAITING_COSIGN:
+                messages.success(
+                    request, _("Signed. The note is now with your supervisor for co-signature.")
+                )
+            else:
+                messages.success(request, _("Signed. The note is locked; corrections are addenda."))
+            return redirect("sessions:note", pk=client.pk, note_pk=note.pk)
+    context = _note_context(request, client, note, sign_form=form)
+    return render(request, "sessions/note_sign.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+def note_addendum(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
+    client = access.client_for(request.user, pk, write=True)
+    note = selectors.note_for(client, note_pk)
+    form = AddendumForm(request.POST)
+    if form.is_valid():
+        try:
+            services.note_add_addendum(
+                actor=request.user, request=request, note=note, text=form.cleaned_data["text"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, _("Addendum added."))
+            return redirect(reverse("sessions:note", args=[client.pk, note.pk]) + "#addenda")
+    context = _note_context(request, client, note, addendum_form=form)
+    return render(request, "sessions/note.html", context, status=400)
+
+
+@require_POST
+def note_review(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
+    """The supervisor co-signs or returns a note of their supervisee."""
+    client = access.client_for(request.user, pk)
+    note = selectors.note_for(client, note_pk)
+    if not (request.user.is_supervisor and services._supervises(request.user, note.author_id)):
+        raise PermissionDenied
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            if form.cleaned_data["decision"] == "cosign":
+                services.note_cosign(actor=request.user, request=request, note=note)
+                messages.success(request, _("Co-signed."))
+            else:
+                services.note_return(
+                    actor=request.user,
+                    request=request,
+                    note=note,
+                    comments=form.cleaned_data["comments"],
+                )
+                messages.success(request, _("Returned to the therapist with your comments."))
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            return redirect("sessions:cosign_queue")
+    context = _note_context(request, client, note, review_form=form)
+    return render(request, "sessions/note.html", context, status=400)
+
+
+def my_notes(request: HttpRequest) -> HttpResponse:
+    """The therapist's notes to finish: late, returned, drafts, waiting for co-signature."""
+    access.require(request.user, "clients.create")
+    context = {
+        "late": list(selectors.late_notes(therapist_ids=[request.user.pk])),
+        "late_hours": settings.LATE_NOTE_HOURS,
+        **selectors.notes_of(author=request.user),
+        "alerts": list(selectors.open_rating_alerts(user=request.user)),
+        "nav": "notes",
+    }
+    return render(request, "sessions/my_notes.html", context)
+
+
+def cosign_queue(request: HttpRequest) -> HttpResponse:
+    """The supervisor's queue: notes to co-sign, supervisees' late notes, rating alerts."""
+    access.require(request.user, "clients.supervise")
+    context = {
+        "queue": list(selectors.cosign_queue(supervisor=request.user)),
+        "late": list(selectors.late_notes(therapist_ids=selectors.supervisee_ids(request.user))),
+        "late_hours": settings.LATE_NOTE_HOURS,
+        "alerts": list(selectors.open_rating_alerts(user=request.user)),
+        "nav": "cosign",
+    }
+    return render(request, "sessions/cosign_queue.html", context)
+
+
+@require_POST
+def rating_alert_acknowledge(request: HttpRequest, pk: int, alert_pk: int) -> HttpResponse:
+    client = access.client_for(request.user, pk)
+    alert = get_object_or_404(client.rating_alerts, pk=alert_pk)
+    services.rating_alert_acknowledge(actor=request.user, request=request, alert=alert)
+    messages.success(request, _("Alert marked as seen."))
+    target = request.POST.get("next", "")
+    if target in ("notes", "cosign"):
+        return redirect("sessions:my_notes" if target == "notes" else "sessions:cosign_queue")
+    return redirect("sessions:section", pk=client.pk)

@@ -1,0 +1,112 @@
+"""The fixed vocabularies of a session note: formats, interventions, the awareness and
+relaxation exercise, risk levels and the client's session rating (wording from DOMAIN.md), and
+the language hint that reads its terms from sessions/data/language_hints.json."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class NoteFormat(models.TextChoices):
+    DAP = "dap", _("DAP (data, assessment, plan)")
+    SOAP = "soap", _("SOAP (subjective, objective, assessment, plan)")
+    NARRATIVE = "narrative", _("Narrative")
+
+
+# The body fields each format uses, with their labels, in order.
+FORMAT_FIELDS: dict[str, list[tuple[str, object]]] = {
+    NoteFormat.DAP: [
+        ("data", _("Data")),
+        ("assessment", _("Assessment")),
+        ("plan", _("Plan")),
+    ],
+    NoteFormat.SOAP: [
+        ("data", _("Subjective")),
+        ("objective", _("Objective")),
+        ("assessment", _("Assessment")),
+        ("plan", _("Plan")),
+    ],
+    NoteFormat.NARRATIVE: [("narrative", _("Narrative"))],
+}
+
+
+class RiskLevel(models.TextChoices):
+    NONE = "none", _("None noted")
+    SOME = "some", _("Some")
+    ACUTE = "acute", _("Acute")
+
+
+INTERVENTIONS: list[tuple[str, object]] = [
+    ("decisional_balance", _("Decisional balance / cost-benefit")),
+    ("negative_script", _("Re-writing the negative script")),
+    ("ideal_use_plan", _("Ideal use plan work")),
+    ("voice_dialogue", _("Voice dialogue with the parts for and against using")),
+    ("awareness_relaxation", _("Awareness and relaxation training")),
+    ("relaxation", _("Relaxation")),
+    ("assertiveness", _("Assertiveness and refusal skills")),
+    ("anger_management", _("Anger management")),
+    ("stress_inoculation", _("Stress inoculation")),
+    ("rational_disputation", _("Rational disputation")),
+    ("thinking_it_through", _("“Thinking it through”")),
+    ("psychodynamic", _("Psychodynamic exploration of attachments behind the use")),
+    ("overdose_prevention", _("Overdose-prevention education")),
+    ("medical_referral", _("Referral to medical care")),
+    ("medication", _("Medication")),
+]
+
+EXERCISE_STAGES: list[tuple[str, object]] = [
+    ("awareness", _("1. Awareness")),
+    ("tension_reading", _("2. Tension reading (0-10)")),
+    ("breathing", _("3. Slow deep breathing")),
+    ("word_phrase", _("4. A word or phrase for the wished-for feeling")),
+    ("safe_place", _("5. Visualising a safe place")),
+    ("review", _("6. Review and integration")),
+]
+
+# The product's own four-item session rating, asked of the client at the end of the session.
+RATING_ITEMS: list[tuple[str, object]] = [
+    ("rating_heard", _("I felt heard and respected")),
+    ("rating_wanted", _("We worked on what I wanted to work on")),
+    ("rating_approach", _("The approach fit me")),
+    ("rating_overall", _("Overall, today's session was right for me")),
+]
+
+
+@dataclass(frozen=True)
+class LanguageHint:
+    term: str
+    found: str
+    suggest: tuple[str, ...]
+
+
+@cache
+def _hint_patterns() -> list[tuple[re.Pattern[str], str, tuple[str, ...]]]:
+    path = Path(__file__).with_name("data") / "language_hints.json"
+    entries = json.loads(path.read_text(encoding="utf-8"))["hints"]
+    return [
+        (
+            re.compile(rf"\b(?:{e['pattern']})\b", re.IGNORECASE),
+            e["term"],
+            tuple(e["suggest"]),
+        )
+        for e in entries
+    ]
+
+
+def language_hints(*texts: str) -> list[LanguageHint]:
+    """Each stigmatising term found in `texts`, once, in the order of the list."""
+    found: list[LanguageHint] = []
+    for pattern, term, suggest in _hint_patterns():
+        for text in texts:
+            match = pattern.search(text or "")
+            if match:
+                found.append(LanguageHint(term=term, found=match.group(0), suggest=suggest))
+                break
+    return found
