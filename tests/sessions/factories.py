@@ -13,7 +13,8 @@ import datetime
 import factory
 from django.utils import timezone
 
-from sessions.models import Appointment, AppointmentSeries, Modality
+from sessions.models import Appointment, AppointmentSeries, Modality, SessionNote
+from sessions.vocab import NoteFormat, RiskLevel
 from tests.clients.factories import ClientFactory
 
 
@@ -51,3 +52,40 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     location = "Room 2"
     status = Appointment.Status.SCHEDULED
     created_by = factory.SelfAttribute("client.therapist")
+
+
+class AttendedAppointmentFactory(AppointmentFactory):
+    """An attended appointment two days ago at 10:00."""
+
+    starts_at = factory.LazyFunction(lambda: at(days_from_today(-2), "10:00"))
+    status = Appointment.Status.ATTENDED
+
+
+class SessionNoteFactory(factory.django.DjangoModelFactory):
+    """A draft DAP note on an attended appointment, written by the client's therapist. Use
+    `sign_note(note)` for a signed one (it goes through the service, so the hash is real)."""
+
+    class Meta:
+        model = SessionNote
+
+    appointment = factory.SubFactory(AttendedAppointmentFactory)
+    client = factory.SelfAttribute("appointment.client")
+    author = factory.SelfAttribute("appointment.therapist")
+    format = NoteFormat.DAP
+    agenda = "Talk about the weekend."
+    data = "Described the week."
+    assessment = "Engaged."
+    plan = "Try the evening routine."
+    overdose_risk = RiskLevel.NONE
+    suicide_risk = RiskLevel.NONE
+
+
+def sign_note(note: SessionNote) -> SessionNote:
+    """Sign `note` as its author through the service (no password check; hash stored)."""
+    from django.db import transaction
+
+    from sessions import services
+
+    with transaction.atomic():
+        locked = SessionNote.objects.select_for_update().get(pk=note.pk)
+        return services.note_sign_verified(actor=note.author, request=None, note=locked)
