@@ -52,6 +52,7 @@ checks: $(VENV)/.dev-installed
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	env -u DEBUG -u STATIC_MANIFEST -u SECURE_SSL_REDIRECT -u SECURE_COOKIES -u DEMO_MODE \
 		SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+		FIELD_ENCRYPTION_KEYS="$$($(BIN)/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
 		ALLOWED_HOSTS=clinic.example.org \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 

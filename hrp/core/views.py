@@ -21,7 +21,20 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "core/no_role.html")
     if user.is_therapist and not user.is_supervisor:
         return redirect("clients:caseload")
+    from sessions import selectors as session_selectors
+
     context = {
+        "supervision_counts": (
+            {
+                "cosign": session_selectors.cosign_queue(supervisor=user).count(),
+                "late": session_selectors.late_notes(
+                    therapist_ids=session_selectors.supervisee_ids(user)
+                ).count(),
+                "alerts": session_selectors.open_rating_alerts(user=user).count(),
+            }
+            if user.is_supervisor
+            else None
+        ),
         "supervisor": account_selectors.current_supervisor(user=user),
         "supervisees": (
             account_selectors.current_supervisees(user=user) if user.is_supervisor else []

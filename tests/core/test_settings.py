@@ -89,8 +89,18 @@ def test_defaults_are_safe_for_production() -> None:
     )
 
 
+def fernet_key() -> str:
+    from cryptography.fernet import Fernet
+
+    return Fernet.generate_key().decode()
+
+
 def test_deploy_check_passes_with_production_settings() -> None:
-    env = clean_env(SECRET_KEY=production_secret_key(), ALLOWED_HOSTS="clinic.example.org")
+    env = clean_env(
+        SECRET_KEY=production_secret_key(),
+        ALLOWED_HOSTS="clinic.example.org",
+        FIELD_ENCRYPTION_KEYS=fernet_key(),
+    )
 
     result = run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
 
@@ -98,10 +108,35 @@ def test_deploy_check_passes_with_production_settings() -> None:
     assert result.stdout == "System check identified no issues (1 silenced).\n"
 
 
+def test_deploy_check_warns_without_note_encryption_keys() -> None:
+    env = clean_env(SECRET_KEY=production_secret_key(), ALLOWED_HOSTS="clinic.example.org")
+
+    result = run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
+
+    assert result.returncode == 1
+    assert result.stderr.count("(hrp.W001)") == 1
+
+
+def test_deploy_check_refuses_an_invalid_encryption_key() -> None:
+    env = clean_env(
+        SECRET_KEY=production_secret_key(),
+        ALLOWED_HOSTS="clinic.example.org",
+        FIELD_ENCRYPTION_KEYS="not-a-fernet-key",
+    )
+
+    result = run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
+
+    assert result.returncode == 1
+    assert result.stderr.count("(hrp.E001)") == 1
+
+
 def test_deploy_check_fails_with_debug_on() -> None:
     # Guards the check above: it really would catch an unsafe setting.
     env = clean_env(
-        SECRET_KEY=production_secret_key(), ALLOWED_HOSTS="clinic.example.org", DEBUG="1"
+        SECRET_KEY=production_secret_key(),
+        ALLOWED_HOSTS="clinic.example.org",
+        FIELD_ENCRYPTION_KEYS=fernet_key(),
+        DEBUG="1",
     )
 
     result = run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
