@@ -1,8 +1,9 @@
-"""Benchmark: queries and time for the caseload and chart pages at growing caseload sizes.
+"""Benchmark: queries and time for the caseload, chart and notes pages at growing caseload sizes.
 
 Builds a throwaway database (the test database machinery: test_<name>, dropped at the end),
 gives one therapist N clients, each with five measures given three times, a harm assessment,
-a plan, two goals and eight weeks of check-ins, then requests each page R times and prints the
+a plan, two goals, eight weeks of check-ins and eight attended sessions (seven signed, rated
+notes and one late draft), then requests each page R times and prints the
 query count and the median and 95th-percentile wall time. Figures, not a test: nothing fails.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/hrp .venv/bin/python scripts/bench_pages.py
@@ -32,7 +33,7 @@ import django
 
 django.setup()
 
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.test import Client as HttpClient  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -117,8 +118,54 @@ def build_clients(therapist: User, count: int) -> list:
                 use_days=3,
                 days_above_plan=1,
             )
+        build_sessions(therapist, client)
         clients.append(client)
     return clients
+
+
+def build_sessions(therapist: User, client: object) -> None:
+    from sessions import services as session_services
+    from sessions.models import Appointment, SessionNote
+
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime.combine(
+        timezone.localdate() - datetime.timedelta(weeks=8), datetime.time(10), tzinfo=tz
+    )
+    booked = session_services.appointment_book(
+        actor=therapist,
+        request=None,
+        client=client,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(minutes=50),
+        modality="in_person",
+        frequency="weekly",
+        occurrences=8,
+    )
+    for index, appointment in enumerate(booked):
+        session_services.appointment_record_attendance(
+            actor=therapist, request=None, appointment=appointment, status="attended"
+        )
+        note = session_services.note_start(actor=therapist, request=None, appointment=appointment)
+        values = {
+            "agenda": "Agenda " * 20,
+            "data": "What happened this week. " * 40,
+            "assessment": "How it fits together. " * 20,
+            "plan": "What to try next. " * 10,
+            "overdose_risk": "none",
+            "suicide_risk": "none",
+            "rating_heard": 8,
+            "rating_wanted": 8,
+            "rating_approach": 9,
+            "rating_overall": 8,
+        }
+        note = session_services.note_save(
+            actor=therapist, request=None, note=note, expected_version=note.version, values=values
+        ).note
+        if index < len(booked) - 1:
+            with transaction.atomic():
+                locked = SessionNote.objects.select_for_update().get(pk=note.pk)
+                session_services.note_sign_verified(actor=therapist, request=None, note=locked)
+    assert Appointment.objects.filter(client=client, status="attended").count() == 8
 
 
 def measure(http: HttpClient, path: str, repeat: int) -> tuple[int, float, float]:
@@ -159,7 +206,16 @@ def main() -> None:
             session[DEVICE_ID_SESSION_KEY] = device.persistent_id
             session.save()
             first = clients[0].pk
+            from sessions.models import SessionNote
+
+            signed = SessionNote.objects.filter(client_id=first, status="signed").first()
+            draft = SessionNote.objects.filter(client_id=first, status="draft").first()
             for label, path in [
+                ("chart sessions", f"/clients/{first}/sessions/"),
+                ("note (signed)", f"/clients/{first}/notes/{signed.pk}/"),
+                ("note (draft editor)", f"/clients/{first}/notes/{draft.pk}/"),
+                ("my notes", "/notes/"),
+                ("calendar", "/calendar/"),
                 ("caseload (page 1)", "/clients/"),
                 ("chart overview", f"/clients/{first}/"),
                 ("chart assessments", f"/clients/{first}/assessments/"),

@@ -354,15 +354,17 @@ def note_save(
     re-evaluated when the four ratings are complete."""
     note = SessionNote.objects.select_for_update().select_related("client").get(pk=note.pk)
     _locked_guard(note)
-    if note.version != expected_version:
+    changed = [
+        name
+        for name, value in values.items()
+        if name in SessionNote.CONTENT_FIELDS and name != "format" and getattr(note, name) != value
+    ]
+    # A stale version only conflicts when it would change something: the explicit "Save
+    # draft" right after an autosave of the same text (leaving the field autosaves) is a no-op.
+    if note.version != expected_version and changed:
         raise NoteConflict(note)
-    changed = []
-    for name, value in values.items():
-        if name not in SessionNote.CONTENT_FIELDS or name == "format":
-            continue
-        if getattr(note, name) != value:
-            setattr(note, name, value)
-            changed.append(name)
+    for name in changed:
+        setattr(note, name, values[name])
     if changed:
         note.version += 1
         note.updated_at = timezone.now()
