@@ -291,7 +291,9 @@ SECTIONS: list[tuple[str, Any]] = [
     ("assessments", gettext_lazy("Assessments")),
     ("plan", gettext_lazy("Plan and goals")),
     ("sessions", gettext_lazy("Sessions")),
+    ("summaries", gettext_lazy("Summaries")),
     ("consents", gettext_lazy("Consents")),
+    ("disclosures", gettext_lazy("Disclosures")),
     ("timeline", gettext_lazy("Timeline")),
     ("access", gettext_lazy("Who accessed this record")),
 ]

@@ -1,7 +1,8 @@
 """HTML to PDF with WeasyPrint, offline: no remote resource is ever fetched while rendering.
 
-Charts are inline SVG in the HTML; the only files WeasyPrint may read are the project's own
-static files (for the print stylesheet), resolved by path, never over the network.
+Charts are inline SVG in the HTML. The only files WeasyPrint may read are the project's own
+static files (link a stylesheet as `static:path/to.css`), resolved by path; every other URL
+(http, https, file, data...) is refused and noted in `OfflineFetcher.refused`.
 """
 
 from __future__ import annotations
@@ -10,29 +11,34 @@ from typing import Any
 
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+PREFIX = "static:"
 
 
-class RemoteResourceRefused(Exception):
-    """Raised when a document asks for anything that is not one of our static files."""
+class OfflineFetcher(URLFetcher):
+    def __init__(self) -> None:
+        super().__init__(allowed_protocols=["static"])
+        self.refused: list[str] = []
 
-
-def _offline_fetcher(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    prefix = "static:"
-    if url.startswith(prefix):
-        path = finders.find(url[len(prefix) :])
-        if path:
-            with open(path, "rb") as handle:
-                return {"string": handle.read(), "mime_type": _mime(url)}
-    raise RemoteResourceRefused(f"refused to fetch {url[:80]!r} while rendering a PDF")
-
-
-def _mime(url: str) -> str:
-    return "text/css" if url.endswith(".css") else "application/octet-stream"
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        path = finders.find(url[len(PREFIX) :]) if url.startswith(PREFIX) else None
+        if not path:
+            self.refused.append(url)
+            raise ValueError(f"refused to fetch {url[:80]!r} while rendering a PDF")
+        with open(path, "rb") as handle:
+            body = handle.read()
+        mime = "text/css" if url.endswith(".css") else "application/octet-stream"
+        return URLFetcherResponse(url, body, {"Content-Type": mime})
 
 
 def render_pdf(template: str, context: dict[str, Any]) -> bytes:
-    """Render `template` to PDF bytes. Link stylesheets as `static:path/to.css`."""
-    from weasyprint import HTML
-
+    """Render `template` (a Django template producing HTML) to PDF bytes."""
     html = render_to_string(template, context)
-    return HTML(string=html, base_url="static:", url_fetcher=_offline_fetcher).write_pdf()
+    return html_to_pdf(html)
+
+
+def html_to_pdf(html: str, fetcher: OfflineFetcher | None = None) -> bytes:
+    fetcher = fetcher or OfflineFetcher()
+    return HTML(string=html, base_url=PREFIX, url_fetcher=fetcher).write_pdf()

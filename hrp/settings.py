@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "hrp.accounts",
     "hrp.audit",
     "hrp.core",
+    "hrp.notifications",
+    "hrp.summaries",
+    "hrp.disclosures",
     "clients",
     "assessments",
     "goals",
@@ -313,5 +316,8 @@ LOGGING = {
         # Request logs carry URLs only; our URLs carry ids, never names or query strings with PHI.
         "django.request": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # WeasyPrint narrates every rendering step at INFO; only problems are worth a line.
+        "weasyprint": {"level": "ERROR"},
+        "fontTools": {"level": "WARNING"},
     },
 }

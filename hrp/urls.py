@@ -17,6 +17,9 @@ urlpatterns = [
     path("", include("assessments.urls")),
     path("", include("goals.urls")),
     path("", include("sessions.urls")),
+    path("", include("hrp.notifications.urls")),
+    path("", include("hrp.summaries.urls")),
+    path("", include("hrp.disclosures.urls")),
     path("clients/", include("clients.urls")),
     path("healthz", core_views.healthz, name="healthz"),
 ]
