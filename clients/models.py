@@ -65,6 +65,18 @@ class Client(models.Model):
         default=False,
         help_text=_("Messages on this phone or email will not put the client at risk."),
     )
+    # Appointment reminders to the client: only with may_contact, by the channel they chose,
+    # content-free (date, time and, unless hidden, the clinic's display name).
+    reminder_channel = models.CharField(
+        _("appointment reminders"),
+        max_length=8,
+        blank=True,
+        choices=[("", _("None")), ("email", _("By email")), ("sms", _("By text message"))],
+    )
+    reminder_hide_clinic_name = models.BooleanField(
+        _("leave the clinic's name out of reminders"), default=False
+    )
+    reminders_opted_out_at = models.DateTimeField(_("opted out of reminders"), null=True, blank=True)
     emergency_contact_name = models.CharField(_("emergency contact"), max_length=200, blank=True)
     emergency_contact_relationship = models.CharField(_("relationship"), max_length=100, blank=True)
     emergency_contact_phone = models.CharField(

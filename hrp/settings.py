@@ -300,6 +300,24 @@ LATE_NOTE_HOURS: int = env.int("LATE_NOTE_HOURS", default=24)
 RATING_ALERT_THRESHOLD: int = env.int("RATING_ALERT_THRESHOLD", default=30)
 RATING_ALERT_DROP: int = env.int("RATING_ALERT_DROP", default=5)
 
+# Reminders (hrp/notifications). Timings are clinic settings; override any with
+# REMINDER_TIMINGS="session_day_hours=48,review_due_days=3".
+REMINDER_TIMINGS: dict[str, int] = {
+    "session_day_hours": 24,  # staff: an upcoming session, this long before
+    "session_hour_minutes": 60,  # staff: and again this long before
+    "review_due_days": 2,  # staff: a goal review due in this many days (then overdue)
+    "measure_due_days": 0,  # staff: a measure on the day it falls due
+    "client_session_hours": 24,  # clients who opted in: this long before their appointment
+    "send_hour": 8,  # date-based reminders (reviews, measures) go out at this local hour
+}
+REMINDER_TIMINGS.update(env.dict("REMINDER_TIMINGS", cast={"value": int}, default={}))
+# SMS to clients goes through this adapter; the console one prints (development only).
+SMS_BACKEND: str = env.str("SMS_BACKEND", default="hrp.notifications.sms.ConsoleSmsBackend")
+# Shown at the end of client reminders unless the client chose to hide it.
+CLINIC_DISPLAY_NAME: str = env.str("CLINIC_DISPLAY_NAME", default=CLINIC_NAME)
+# The public address, for links in staff reminder emails (e.g. https://clinic.example.org).
+SITE_URL: str = env.str("SITE_URL", default="").rstrip("/")
+
 # Field-level encryption of note text (hrp/crypto.py). Comma-separated Fernet keys: the first
 # encrypts, all decrypt, so a new key is put first and `manage.py reencrypt_notes` moves old
 # rows onto it (README, "Encryption at rest"). Unset, a key is derived from SECRET_KEY and
