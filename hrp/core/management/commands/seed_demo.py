@@ -40,6 +40,10 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo clients given 12 weeks of appointments: {scheduled}")
         noted = seed_demo_notes(clients=demo_clients)
         self.stdout.write(f"Demo clients given session notes and ratings: {noted}")
+        from hrp.notifications import services as reminders
+
+        planned, sent = reminders.plan_reminders(), reminders.send_due_reminders()
+        self.stdout.write(f"Reminders planned: {planned}; due now and sent: {sent}")
         self.stdout.write(self.style.SUCCESS("Demo clinic ready. Sign in at http://127.0.0.1:8000"))
         self.stdout.write(f"Password for every demo account: {DEMO_PASSWORD}")
         self.stdout.write(
