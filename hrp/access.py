@@ -68,14 +68,27 @@ rules.add_rule("clients.create", is_therapist)
 rules.add_rule("clients.supervise", is_supervisor)
 
 
-def clients_visible_q(user: Any) -> Any:
-    """The Q object selecting the clients whose clinical record `user` may read."""
+def clients_visible_q(user: Any, *, emergency: bool = False) -> Any:
+    """The Q object selecting the clients whose clinical record `user` may read: for lists,
+    their caseload and their supervisees'; with `emergency`, for opening one record, also
+    the clients they hold an active emergency grant for."""
+    from django.db.models import Q
+
+    if not has_clinical_role(user):
+        return Q(pk__in=[])
+    q = _own_q(user)
+    if emergency:
+        # Read-only, time-limited, audited page by page (see client_for).
+        q |= Q(pk__in=_active_grants(user).values("client_id"))
+    return q
+
+
+def _own_q(user: Any) -> Any:
+    """Clients the user reads by role: their own caseload, and their supervisees' clients."""
     from django.db.models import Q
 
     from hrp.accounts.models import Supervision
 
-    if not has_clinical_role(user):
-        return Q(pk__in=[])
     q = Q(pk__in=[])
     if user.is_therapist:
         q |= Q(therapist_id=user.pk)
@@ -85,6 +98,16 @@ def clients_visible_q(user: Any) -> Any:
     return q
 
 
+def _active_grants(user: Any) -> Any:
+    from django.utils import timezone
+
+    from hrp.accounts.models import EmergencyGrant
+
+    return EmergencyGrant.objects.filter(
+        user_id=user.pk, ended_at__isnull=True, expires_at__gt=timezone.now()
+    )
+
+
 def client_for(user: Any, pk: int, *, write: bool = False, queryset: Any = None) -> Any:
     """The client `pk` as seen by `user` for clinical work.
 
@@ -92,17 +115,50 @@ def client_for(user: Any, pk: int, *, write: bool = False, queryset: Any = None)
     they are not the assigned therapist (supervisors read only).
     """
     from django.core.exceptions import PermissionDenied
+    from django.db.models import BigIntegerField, Case, OuterRef, Subquery, Value, When
 
     from clients.models import Client
 
     qs = queryset if queryset is not None else Client.objects.all()
+    if not has_clinical_role(user):
+        raise Http404
+    # Whether the record is open only through an emergency grant, in the same query.
+    grant = _active_grants(user).filter(client_id=OuterRef("pk")).values("pk")[:1]
+    qs = qs.annotate(
+        emergency_grant_id=Case(
+            When(_own_q(user), then=Value(None, output_field=BigIntegerField())),
+            default=Subquery(grant),
+            output_field=BigIntegerField(),
+        )
+    )
     try:
-        client = qs.filter(clients_visible_q(user)).get(pk=pk)
+        client = qs.filter(clients_visible_q(user, emergency=True)).get(pk=pk)
     except Client.DoesNotExist:
         raise Http404 from None
+    if client.emergency_grant_id is not None:
+        _audit_emergency_view(user, client)
     if write and client.therapist_id != user.pk:
         raise PermissionDenied
     return client
+
+
+def _audit_emergency_view(user: Any, client: Any) -> None:
+    """Every page opened under an emergency grant is an audited security event."""
+    from hrp.accounts.middleware import current_request
+    from hrp.audit.models import AuditEvent
+    from hrp.audit.services import audit_record
+
+    request = current_request()
+    audit_record(
+        category=AuditEvent.Category.SECURITY,
+        action="emergency.view",
+        actor=user,
+        request=request,
+        obj=client,
+        chart_number=client.chart_number,
+        changes={"grant": (None, client.emergency_grant_id)},
+        detail=request.path if request is not None else "",
+    )
 
 
 def client_for_admin(user: Any, pk: int) -> Any:

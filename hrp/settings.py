@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Makes the request available to hrp.access, which audits pages opened under emergency access.
+    "hrp.accounts.middleware.CurrentRequestMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "hrp.accounts.middleware.SessionLimitsMiddleware",
@@ -317,6 +319,9 @@ SMS_BACKEND: str = env.str("SMS_BACKEND", default="hrp.notifications.sms.Console
 CLINIC_DISPLAY_NAME: str = env.str("CLINIC_DISPLAY_NAME", default=CLINIC_NAME)
 # The public address, for links in staff reminder emails (e.g. https://clinic.example.org).
 SITE_URL: str = env.str("SITE_URL", default="").rstrip("/")
+
+# Emergency ("break-glass") access to a client who is not one's own lasts this long.
+EMERGENCY_ACCESS_HOURS: int = env.int("EMERGENCY_ACCESS_HOURS", default=4)
 
 # Field-level encryption of note text (hrp/crypto.py). Comma-separated Fernet keys: the first
 # encrypts, all decrypt, so a new key is put first and `manage.py reencrypt_notes` moves old

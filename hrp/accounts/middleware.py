@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import time
 from collections.abc import Callable
 from typing import Any
@@ -94,3 +95,28 @@ class TwoFactorRequiredMiddleware:
         if request.method == "GET" and request.path != "/":
             target += "?" + urlencode({"next": request.path})
         return redirect(target)
+
+
+_current_request: contextvars.ContextVar[HttpRequest | None] = contextvars.ContextVar(
+    "hrp_current_request", default=None
+)
+
+
+def current_request() -> HttpRequest | None:
+    """The request being handled in this thread or task, if any (None in Celery tasks)."""
+    return _current_request.get()
+
+
+class CurrentRequestMiddleware:
+    """Lets deep helpers (hrp.access) audit with the request's path and address without every
+    caller passing the request down. No queries."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _current_request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            _current_request.reset(token)

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from hrp.crypto import EncryptedTextField
 
 
 class UserManager(BaseUserManager["User"]):
@@ -144,3 +148,29 @@ class Supervision(models.Model):
     @property
     def is_current(self) -> bool:
         return self.ended_at is None
+
+
+class EmergencyGrant(models.Model):
+    """Emergency ("break-glass") access: a clinician opens a client who is not theirs, stating
+    a reason and re-entering their password. Read-only, for EMERGENCY_ACCESS_HOURS; every page
+    opened under it is audited, and the client's therapist and supervisor are notified."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="emergency_grants")
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.PROTECT, related_name="emergency_grants"
+    )
+    reason = EncryptedTextField(_("reason"))
+    granted_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-granted_at"]
+        indexes = [models.Index(fields=["user", "client", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"Emergency access {self.pk}"
+
+    def is_active(self, now: Any = None) -> bool:
+        now = now or timezone.now()
+        return self.ended_at is None and self.expires_at > now

@@ -31,6 +31,7 @@ class Reminder(models.Model):
         RATING_ALERT = "rating_alert", _("Session-rating alert")
         SUICIDE_RISK = "suicide_risk", _("Suicide-risk answer to follow up")
         CLIENT_SESSION = "client_session", _("Appointment reminder to the client")
+        EMERGENCY_ACCESS = "emergency_access", _("Emergency access to a client on your caseload")
 
     class Channel(models.TextChoices):
         IN_APP = "in_app", _("In the app")

@@ -330,11 +330,44 @@ def plan_reminders(*, now: datetime.datetime | None = None) -> int:
     return len(set(keys) - existing)
 
 
+def notify_now(
+    kind: str, *, object_id: int, client_id: int, recipients: Iterable[User]
+) -> list[Reminder]:
+    """Reminders due immediately (emergency access), sent by the next scan or at once after
+    commit when a broker is there."""
+    now = timezone.now()
+    specs = _staff_specs(
+        kind, object_id=object_id, client_id=client_id, due_at=now, recipients=recipients
+    )
+    rows = Reminder.objects.bulk_create([spec.row() for spec in specs], ignore_conflicts=True)
+
+    def _send() -> None:
+        from hrp.notifications.tasks import send_due_reminders
+
+        try:
+            send_due_reminders.apply_async(retry=False)
+        except Exception as error:  # broker down: beat's next scan sends them
+            logger.warning("could not enqueue reminder sending: %s", type(error).__name__)
+
+    transaction.on_commit(_send)
+    return rows
+
+
 # --- Sending -----------------------------------------------------------------------------------
 
 
 def _still_needed(reminder: Reminder, now: datetime.datetime) -> bool:
-    """Whether what the reminder is about still needs attention right now."""
+    """Whether what the reminder is about still needs attention right now, for a recipient
+    who still wants it: a deactivated account gets nothing, and an email row stops when its
+    recipient has turned email reminders off since it was planned."""
+    recipient = reminder.recipient
+    if recipient is not None:
+        if not recipient.is_active:
+            return False
+        if reminder.channel == Reminder.Channel.EMAIL and not (
+            recipient.email_reminders and recipient.email
+        ):
+            return False
     kind = reminder.kind
     if kind in (Kind.SESSION_DAY, Kind.SESSION_HOUR, Kind.CLIENT_SESSION):
         from sessions.models import Appointment
@@ -348,11 +381,19 @@ def _still_needed(reminder: Reminder, now: datetime.datetime) -> bool:
             return _client_channel(appointment.client) == reminder.channel
         return appointment.therapist_id == reminder.recipient_id
     if kind == Kind.NOTE_UNSIGNED:
-        from sessions.models import SessionNote
+        from sessions.models import Appointment, SessionNote
 
-        return not SessionNote.objects.filter(
-            appointment_id=reminder.object_id, signed_at__isnull=False
+        # Attendance corrected to "did not attend" (possible while no note exists): there is
+        # no note to write any more.
+        attended = Appointment.objects.filter(
+            pk=reminder.object_id, status=Appointment.Status.ATTENDED
         ).exists()
+        return (
+            attended
+            and not SessionNote.objects.filter(
+                appointment_id=reminder.object_id, signed_at__isnull=False
+            ).exists()
+        )
     if kind in (Kind.REVIEW_DUE, Kind.REVIEW_OVERDUE):
         from goals.models import Goal
 
@@ -394,6 +435,8 @@ def _still_needed(reminder: Reminder, now: datetime.datetime) -> bool:
         return RatingAlert.objects.filter(
             pk=reminder.object_id, acknowledged_at__isnull=True
         ).exists()
+    if kind == Kind.EMERGENCY_ACCESS:
+        return True  # it happened; the people responsible for the client are told regardless
     if kind == Kind.SUICIDE_RISK:
         from assessments.models import Administration
 
@@ -450,6 +493,11 @@ def render(reminder: Reminder) -> tuple[str, str]:
         return _("A note is waiting for your co-signature."), reverse("sessions:cosign_queue")
     if kind == Kind.RATING_ALERT:
         return _("A client's session rating needs a look."), reverse("sessions:my_notes")
+    if kind == Kind.EMERGENCY_ACCESS:
+        return (
+            _("Emergency access was used to open a record on your caseload."),
+            reverse("clients:access_log", args=[reminder.client_id]),
+        )
     if kind == Kind.SUICIDE_RISK:
         return (
             _("A questionnaire answer needs your follow-up today."),
