@@ -11,7 +11,6 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,15 +18,16 @@ from django.utils.translation import gettext as _
 from assessments.measures import MEASURES, Measure
 from assessments.models import Administration, HarmAssessment
 from clients.models import Client
+from hrp.clinic import clinic_setting
 
 # The measures shown as caseload columns, in this order.
 CASELOAD_MEASURES = ["PHQ9", "GAD7", "AUDIT", "DAST10", "WHO5"]
 
 
 def measure_interval(code: str) -> datetime.timedelta:
-    """The clinic's re-administration interval for a measure (settings.MEASURE_INTERVAL_WEEKS,
+    """The clinic's re-administration interval for a measure (the MEASURE_INTERVAL_WEEKS setting,
     else the registry's default)."""
-    weeks = settings.MEASURE_INTERVAL_WEEKS.get(code)
+    weeks = clinic_setting("MEASURE_INTERVAL_WEEKS").get(code)
     return datetime.timedelta(weeks=weeks) if weeks else MEASURES[code].default_interval
 
 

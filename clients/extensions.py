@@ -93,3 +93,33 @@ def extra_flags(client: Client) -> list[Flag]:
     for source in FLAG_SOURCES.values():
         flags.extend(source.flags(client))
     return flags
+
+
+@dataclass(frozen=True)
+class ChartNotice:
+    """A message at the top of every chart section for the person reading the chart, e.g. a
+    supervisor's comment waiting for the therapist. `action_url` is a POST form (with
+    `action_label` on its button) that comes back to the same page; `link_url` a plain link."""
+
+    title: str
+    text: str = ""
+    level: str = "info"  # "info" or "warning": a Bootstrap alert class
+    meta: str = ""
+    link_url: str = ""
+    link_label: str = ""
+    action_url: str = ""
+    action_label: str = ""
+
+
+# Each takes (client, user) and returns the notices for that reader of that chart, in a fixed
+# number of queries (read what it can from values annotated on the chart's client).
+ChartNoticeSource = Callable[[Any, Any], list[ChartNotice]]
+CHART_NOTICES: dict[str, ChartNoticeSource] = {}
+
+
+def register_chart_notice(key: str, source: ChartNoticeSource) -> None:
+    CHART_NOTICES[key] = source
+
+
+def chart_notices(client: Any, user: Any) -> list[ChartNotice]:
+    return [notice for key in sorted(CHART_NOTICES) for notice in CHART_NOTICES[key](client, user)]

@@ -76,7 +76,9 @@ class Client(models.Model):
     reminder_hide_clinic_name = models.BooleanField(
         _("leave the clinic's name out of reminders"), default=False
     )
-    reminders_opted_out_at = models.DateTimeField(_("opted out of reminders"), null=True, blank=True)
+    reminders_opted_out_at = models.DateTimeField(
+        _("opted out of reminders"), null=True, blank=True
+    )
     emergency_contact_name = models.CharField(_("emergency contact"), max_length=200, blank=True)
     emergency_contact_relationship = models.CharField(_("relationship"), max_length=100, blank=True)
     emergency_contact_phone = models.CharField(

@@ -340,6 +340,7 @@ def render_chart_section(
         ],
         "section": section,
         "can_edit": can_edit,
+        "chart_notices": extensions.chart_notices(client, request.user),
         "nav": "caseload",
         **extra,
     }

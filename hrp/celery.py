@@ -6,7 +6,7 @@ With REDIS_URL unset (the embedded default) settings make every task run eagerly
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hrp.settings")
@@ -14,6 +14,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hrp.settings")
 app = Celery("hrp")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.task_prerun.connect
+def _clinic_time_zone(**kwargs: object) -> None:
+    # Tasks compute local dates (due reviews, late notes) in the clinic's zone, as pages do.
+    from hrp.core.middleware import activate_clinic_time_zone
+
+    activate_clinic_time_zone()
 # hrp.core is a sub-app; autodiscovery finds hrp.core.tasks through INSTALLED_APPS.
 
 # The beat schedule lives in code so that it is reviewed like code. Run exactly one beat.

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "hrp.notifications",
     "hrp.summaries",
     "hrp.disclosures",
+    "hrp.supervision",
+    "hrp.oversight",
     "clients",
     "assessments",
     "goals",
@@ -76,6 +78,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Makes the request available to hrp.access, which audits pages opened under emergency access.
     "hrp.accounts.middleware.CurrentRequestMiddleware",
+    # The clinic's time zone as saved on the Clinic settings page.
+    "hrp.core.middleware.ClinicTimeZoneMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "hrp.accounts.middleware.SessionLimitsMiddleware",
@@ -263,6 +267,21 @@ DEFAULT_FROM_EMAIL: str = env.str("DEFAULT_FROM_EMAIL", default="no-reply@hrp-cl
 
 # Celery: a Redis broker when REDIS_URL is set; otherwise tasks run eagerly in-process.
 REDIS_URL: str = env.str("REDIS_URL", default="")
+# The cache holds the clinic settings saved on their page (hrp/clinic.py): in Redis when there is
+# one, so every web process and worker sees a change at once; else in this process's memory.
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "hrp",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
@@ -279,7 +298,11 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Visibility timeout above the longest task time limit, so acks-late tasks are redelivered
 # only after the worker that took them is really gone.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 60 * 60,
+    # A Redis host that drops packets must not hold a page for the OS connect timeout.
+    "socket_connect_timeout": 2,
+}
 
 # Clinic settings for measures: weeks between administrations ("PHQ9=4,AUDIT=12" overrides).
 MEASURE_INTERVAL_WEEKS: dict[str, int] = {
@@ -319,6 +342,11 @@ SMS_BACKEND: str = env.str("SMS_BACKEND", default="hrp.notifications.sms.Console
 CLINIC_DISPLAY_NAME: str = env.str("CLINIC_DISPLAY_NAME", default=CLINIC_NAME)
 # The public address, for links in staff reminder emails (e.g. https://clinic.example.org).
 SITE_URL: str = env.str("SITE_URL", default="").rstrip("/")
+
+# Supervisor dashboard: a client with no attended session for this many days is flagged.
+NO_CONTACT_DAYS: int = env.int("NO_CONTACT_DAYS", default=30)
+# Supervisor dashboard and chart flag: consents expiring within this many days.
+CONSENT_EXPIRY_WARNING_DAYS: int = env.int("CONSENT_EXPIRY_WARNING_DAYS", default=30)
 
 # Emergency ("break-glass") access to a client who is not one's own lasts this long.
 EMERGENCY_ACCESS_HOURS: int = env.int("EMERGENCY_ACCESS_HOURS", default=4)

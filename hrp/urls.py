@@ -20,6 +20,8 @@ urlpatterns = [
     path("", include("hrp.notifications.urls")),
     path("", include("hrp.summaries.urls")),
     path("", include("hrp.disclosures.urls")),
+    path("", include("hrp.supervision.urls")),
+    path("", include("hrp.oversight.urls")),
     path("clients/", include("clients.urls")),
     path("healthz", core_views.healthz, name="healthz"),
 ]

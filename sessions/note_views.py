@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -24,6 +23,7 @@ from clients.models import SubstanceUse
 from clients.services import access_record
 from goals.models import Goal
 from hrp import access
+from hrp.clinic import clinic_setting
 from sessions import selectors, services
 from sessions.forms import AddendumForm, NoteForm, ReviewForm, SignForm
 from sessions.models import NoteLockedError, SessionNote
@@ -323,7 +323,7 @@ def my_notes(request: HttpRequest) -> HttpResponse:
     access.require(request.user, "clients.create")
     context = {
         "late": list(selectors.late_notes(therapist_ids=[request.user.pk])),
-        "late_hours": settings.LATE_NOTE_HOURS,
+        "late_hours": clinic_setting("LATE_NOTE_HOURS"),
         **selectors.notes_of(author=request.user),
         "alerts": list(selectors.open_rating_alerts(user=request.user)),
         "nav": "notes",
@@ -337,7 +337,7 @@ def cosign_queue(request: HttpRequest) -> HttpResponse:
     context = {
         "queue": list(selectors.cosign_queue(supervisor=request.user)),
         "late": list(selectors.late_notes(therapist_ids=selectors.supervisee_ids(request.user))),
-        "late_hours": settings.LATE_NOTE_HOURS,
+        "late_hours": clinic_setting("LATE_NOTE_HOURS"),
         "alerts": list(selectors.open_rating_alerts(user=request.user)),
         "nav": "cosign",
     }

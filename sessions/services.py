@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -21,6 +20,7 @@ from clients.models import Client
 from hrp.accounts.models import Supervision, User
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
+from hrp.clinic import clinic_setting
 from sessions.models import (
     NOTE_TEXT_LIMIT,
     Appointment,
@@ -330,7 +330,7 @@ def note_start(
         appointment=appointment,
         client=appointment.client,
         author=actor,
-        format=settings.NOTE_FORMAT,
+        format=clinic_setting("NOTE_FORMAT"),
         goal_checkins=[{"goal": g.pk, "score": None, "note": ""} for g in goals],
     )
     _note_audit("note.create", actor=actor, request=request, note=note)
@@ -408,7 +408,6 @@ def sign_problems(note: SessionNote) -> list[str]:
     return problems
 
 
-@transaction.atomic
 def note_sign(
     *,
     actor: User,
@@ -421,25 +420,26 @@ def note_sign(
     check-ins are written for the progress charts. A therapist who needs co-signature signs
     into their supervisor's queue. Side effects: `note.sign` (or `note.sign_refused`),
     check-ins `checkin.record`."""
-    note = SessionNote.objects.select_for_update().select_related("client").get(pk=note.pk)
-    _locked_guard(note)
-    if note.author_id != actor.pk:
-        raise PermissionDenied
-    if note.version != expected_version:
-        raise NoteConflict(note)
-    if not password or not actor.check_password(password):
-        _note_audit(
-            "note.sign_refused",
-            actor=actor,
-            request=request,
-            note=note,
-            category=AuditEvent.Category.SECURITY,
-            detail="wrong password",
-        )
-        raise ValidationError(
-            {"password": _("That password is not right. The note is still a draft.")}
-        )
-    return note_sign_verified(actor=actor, request=request, note=note)
+    with transaction.atomic():
+        note = SessionNote.objects.select_for_update().select_related("client").get(pk=note.pk)
+        _locked_guard(note)
+        if note.author_id != actor.pk:
+            raise PermissionDenied
+        if note.version != expected_version:
+            raise NoteConflict(note)
+        if password and actor.check_password(password):
+            return note_sign_verified(actor=actor, request=request, note=note)
+    # Recorded after the signing transaction has closed: inside it, the ValidationError below
+    # would roll the security event back with everything else.
+    _note_audit(
+        "note.sign_refused",
+        actor=actor,
+        request=request,
+        note=note,
+        category=AuditEvent.Category.SECURITY,
+        detail="wrong password",
+    )
+    raise ValidationError({"password": _("That password is not right. The note is still a draft.")})
 
 
 def note_sign_verified(
@@ -626,8 +626,8 @@ def rating_evaluate(*, note: SessionNote) -> RatingAlert | None:
         ]
         if len(earlier) >= 2:
             average = Decimal(sum(earlier)) / len(earlier)
-        below = total < settings.RATING_ALERT_THRESHOLD
-        drop = average is not None and average - total >= settings.RATING_ALERT_DROP
+        below = total < clinic_setting("RATING_ALERT_THRESHOLD")
+        drop = average is not None and average - total >= clinic_setting("RATING_ALERT_DROP")
         reason = (
             RatingAlert.Reason.BOTH
             if below and drop

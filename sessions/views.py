@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_POST
 from clients import selectors as client_selectors
 from clients.views import render_chart_section
 from hrp import access
+from hrp.clinic import clinic_setting
 from sessions import selectors, services
 from sessions.forms import AttendanceForm, BookForm, RescheduleForm
 from sessions.models import Appointment
@@ -62,7 +62,7 @@ def chart_section(request: HttpRequest, pk: int) -> HttpResponse:
         "ratings_chart": {
             "labels": [p.date.isoformat() for p in ratings],
             "totals": [p.total for p in ratings],
-            "threshold": settings.RATING_ALERT_THRESHOLD,
+            "threshold": clinic_setting("RATING_ALERT_THRESHOLD"),
         },
     }
     return render_chart_section(request, pk, "sessions", client=client, **context)

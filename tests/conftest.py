@@ -30,6 +30,17 @@ def _eager_tasks(request: pytest.FixtureRequest) -> Iterator[None]:
     celery_app.conf.task_always_eager = previous
 
 
+@pytest.fixture(autouse=True)
+def _clinic_settings_cache() -> Iterator[None]:
+    """Every test starts with no clinic settings saved (the database is empty of them too), so
+    reading a setting costs no query and pinned query counts do not depend on test order."""
+    from hrp import clinic
+
+    clinic.store({})
+    yield
+    clinic.store({})
+
+
 @pytest.fixture
 def therapist(db: None) -> User:
     return TherapistFactory(full_name="Tess Therapist")

@@ -7,6 +7,7 @@ and is audited."""
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -28,17 +29,18 @@ from hrp.audit.services import audit_record
 REASON_LIMIT = 2000
 
 
-@transaction.atomic
 def emergency_grant(
     *, actor: User, request: HttpRequest | None, chart_number: str, reason: str, password: str
 ) -> EmergencyGrant:
     """Grant `actor` read access to the client with `chart_number`. Refused (and audited as
-    `emergency.refused`) without a reason or with a wrong password. Side effects:
-    `emergency.grant`; reminders of kind emergency_access to the client's therapist and their
-    current supervisor."""
+    `emergency.refused`) without a reason, with a wrong password or an unknown chart number.
+    Side effects: `emergency.grant`; reminders of kind emergency_access to the client's
+    therapist and their current supervisor.
+
+    Not one transaction as a whole: the refusal's audit event must outlive the
+    ValidationError that reports it (raised inside an atomic block, it would be rolled back
+    with it). The grant and its side effects are one transaction (`_grant_create`)."""
     from clients.models import Client
-    from hrp.notifications.models import Reminder
-    from hrp.notifications.services import notify_now
 
     if not access.has_clinical_role(actor):
         raise ValidationError(_("Emergency access is for therapists and supervisors."))
@@ -63,6 +65,16 @@ def emergency_grant(
             changes={"refused": (None, sorted(errors))},
         )
         raise ValidationError(errors)
+    return _grant_create(actor=actor, request=request, client=client, reason=reason)
+
+
+@transaction.atomic
+def _grant_create(
+    *, actor: User, request: HttpRequest | None, client: Any, reason: str
+) -> EmergencyGrant:
+    from hrp.notifications.models import Reminder
+    from hrp.notifications.services import notify_now
+
     now = timezone.now()
     grant = EmergencyGrant.objects.create(
         user=actor,
@@ -116,19 +128,26 @@ def emergency_end(*, actor: User, request: HttpRequest | None, grant: EmergencyG
 
 
 class EmergencyForm(forms.Form):
-    chart_number = forms.CharField(label=gettext_lazy("Chart number"), max_length=16)
+    # Nothing is required here: `emergency_grant` checks every field, so that a request
+    # without a reason or a password is refused with its message *and* audited.
+    chart_number = forms.CharField(
+        label=gettext_lazy("Chart number"),
+        required=False,
+        widget=forms.TextInput(attrs={"maxlength": 16, "required": True}),
+    )
     reason = forms.CharField(
         label=gettext_lazy("Why you need this record now"),
-        max_length=REASON_LIMIT,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": REASON_LIMIT, "required": True}),
         help_text=gettext_lazy(
             "Shown to the client's therapist and kept in the audit trail's record of this access."
         ),
     )
     password = forms.CharField(
         label=gettext_lazy("Your password"),
+        required=False,
         strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "required": True}),
     )
 
 

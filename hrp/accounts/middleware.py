@@ -17,6 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from hrp.accounts.receivers import SESSION_LAST_SEEN_KEY, SESSION_STARTED_KEY
+from hrp.clinic import clinic_setting
 
 # Writing the session on every request would be a database write per page; refreshing the
 # last-seen stamp at most this often keeps idle logoff accurate to well under a minute.
@@ -40,10 +41,10 @@ class SessionLimitsMiddleware:
                 text = _("You were signed out because your session reached %(hours)d hours.") % {
                     "hours": settings.SESSION_MAX_HOURS
                 }
-            elif last_seen is None or now - last_seen > settings.IDLE_TIMEOUT_MINUTES * 60:
+            elif last_seen is None or now - last_seen > clinic_setting("IDLE_TIMEOUT_MINUTES") * 60:
                 reason = "idle"
                 text = _("You were signed out after %(minutes)d minutes without activity.") % {
-                    "minutes": settings.IDLE_TIMEOUT_MINUTES
+                    "minutes": clinic_setting("IDLE_TIMEOUT_MINUTES")
                 }
             if reason:
                 request.hrp_logout_reason = reason  # type: ignore[attr-defined]
@@ -55,7 +56,7 @@ class SessionLimitsMiddleware:
                     response["HX-Redirect"] = reverse(settings.LOGIN_URL)
                     return response
             elif now - last_seen >= min(
-                LAST_SEEN_REFRESH_SECONDS, settings.IDLE_TIMEOUT_MINUTES * 60 / 10
+                LAST_SEEN_REFRESH_SECONDS, clinic_setting("IDLE_TIMEOUT_MINUTES") * 60 / 10
             ):
                 request.session[SESSION_LAST_SEEN_KEY] = now
         return self.get_response(request)

@@ -26,6 +26,7 @@ from hrp.accounts import selectors, services
 from hrp.accounts.forms import EmailAuthenticationForm, EnrolForm, StaffAccountForm, TokenForm
 from hrp.accounts.middleware import two_factor_exempt
 from hrp.accounts.models import User
+from hrp.clinic import clinic_setting
 
 SHOW_RECOVERY_CODES_KEY = "hrp_show_recovery_codes"
 
@@ -131,7 +132,7 @@ def timed_out(request: HttpRequest) -> HttpResponse:
         messages.info(
             request,
             _("You were signed out after %(minutes)d minutes without activity.")
-            % {"minutes": settings.IDLE_TIMEOUT_MINUTES},
+            % {"minutes": clinic_setting("IDLE_TIMEOUT_MINUTES")},
         )
     return redirect(settings.LOGIN_URL)
 

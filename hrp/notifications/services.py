@@ -35,6 +35,7 @@ from clients.models import Client
 from hrp.accounts.models import Supervision, User
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
+from hrp.clinic import clinic_setting
 from hrp.notifications.models import Reminder
 
 logger = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ Kind = Reminder.Kind
 
 
 def timing(name: str) -> int:
-    return int(settings.REMINDER_TIMINGS[name])
+    return int(clinic_setting("REMINDER_TIMINGS")[name])
 
 
 # --- Planning ----------------------------------------------------------------------------------
@@ -173,7 +174,7 @@ def _plan_unsigned_notes(now: datetime.datetime) -> list[Spec]:
 
     from sessions.models import Appointment, SessionNote
 
-    late = datetime.timedelta(hours=settings.LATE_NOTE_HOURS)
+    late = datetime.timedelta(hours=clinic_setting("LATE_NOTE_HOURS"))
     appointments = (
         Appointment.objects.filter(
             status=Appointment.Status.ATTENDED,
@@ -479,7 +480,7 @@ def render(reminder: Reminder) -> tuple[str, str]:
     if kind == Kind.NOTE_UNSIGNED:
         return (
             _("A session note is still unsigned %(h)d hours after the session.")
-            % {"h": settings.LATE_NOTE_HOURS},
+            % {"h": clinic_setting("LATE_NOTE_HOURS")},
             reverse("sessions:my_notes"),
         )
     if kind in (Kind.REVIEW_DUE, Kind.REVIEW_OVERDUE):

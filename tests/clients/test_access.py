@@ -36,6 +36,8 @@ CHART_READ_PAGES = [
     "chart_section:assessments",
     "chart_section:plan",
     "chart_section:sessions",
+    "chart_section:summaries",
+    "chart_section:disclosures",
     "consents",
     "timeline",
 ]

@@ -1,4 +1,6 @@
-"""Each role's landing page, the navigation it shows, and the security headers pages carry."""
+"""Each role's landing page (a supervisor's is the supervision dashboard, tested in detail in
+tests/supervision/test_dashboard.py), the navigation it shows, and the security headers pages
+carry."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from django.urls import reverse
 from pytest_django import DjangoAssertNumQueries
 
 from hrp.accounts.models import User
+from tests.clients.factories import ClientFactory
 from tests.factories import SupervisionFactory, SupervisorFactory, TherapistFactory, UserFactory
 
 ClientFor = Callable[[User | None], Client]
@@ -59,6 +62,15 @@ def me_link(user: User) -> tuple[str, str]:
     return (f"{user.full_name} (your account)", MY_ACCOUNT)
 
 
+def clinical_links(user: User) -> list[tuple[str, str]]:
+    """The right-hand links every therapist and supervisor has."""
+    return [
+        ("Reminders", reverse("notifications:inbox")),
+        ("Emergency access", reverse("accounts:emergency")),
+        me_link(user),
+    ]
+
+
 def test_therapist_lands_on_their_caseload(client_for: ClientFor, therapist: User) -> None:
     client = client_for(therapist)
 
@@ -71,9 +83,10 @@ def test_therapist_lands_on_their_caseload(client_for: ClientFor, therapist: Use
     assert nav_links(caseload) == [
         ("My caseload", reverse("clients:caseload")),
         ("Calendar", reverse("sessions:calendar")),
+        ("Notes", reverse("sessions:my_notes")),
         ("Measures due", reverse("assessments:due")),
         ("Reviews due", reverse("goals:reviews_due")),
-        me_link(therapist),
+        *clinical_links(therapist),
     ]
 
 
@@ -97,13 +110,19 @@ def test_supervisor_sees_their_supervisees(
 
     assert response.status_code == 200
     assert response.templates[0].name == "core/home.html"
-    assert list(response.context["supervisees"]) == [trainee, therapist]
+    # The dashboard: nothing needs attention for either, so by name.
+    assert [board.therapist for board, _cells in response.context["rows"]] == [trainee, therapist]
     html = response.content.decode()
-    assert html.count("Tess Therapist") == 2  # the name and the link's hidden label
+    # The row heading, then the hidden label of each of the ten numbers and two buttons.
+    assert html.count("Tess Therapist") == 13
     assert html.count("Casey Trainee, MSW") == 1
     assert html.count("notes need your co-signature") == 1
     assert html.count("Omar Other") == 0  # another supervisor's supervisee
-    assert nav_links(response) == [("Supervision", HOME), me_link(supervisor)]
+    assert nav_links(response) == [
+        ("Supervision", HOME),
+        ("Co-signature", reverse("sessions:cosign_queue")),
+        *clinical_links(supervisor),
+    ]
 
 
 def test_supervisor_with_nobody_assigned_is_told_so(client_for: ClientFor, db: None) -> None:
@@ -111,7 +130,7 @@ def test_supervisor_with_nobody_assigned_is_told_so(client_for: ClientFor, db: N
 
     response = client_for(lone).get(HOME)
 
-    assert list(response.context["supervisees"]) == []
+    assert response.context["rows"] == []
     assert response.content.decode().count("Nobody is assigned to you for supervision yet.") == 1
 
 
@@ -126,15 +145,17 @@ def test_supervisor_who_is_also_a_therapist_sees_both(
 
     assert response.status_code == 200
     assert response.context["supervisor"] == other_supervisor
-    assert list(response.context["supervisees"]) == [therapist]
+    assert [board.therapist for board, _cells in response.context["rows"]] == [therapist]
     assert response.content.decode().count("Your supervisor is Otto Othersup.") == 1
     assert nav_links(response) == [
         ("Supervision", HOME),
+        ("Co-signature", reverse("sessions:cosign_queue")),
         ("My caseload", reverse("clients:caseload")),
         ("Calendar", reverse("sessions:calendar")),
+        ("Notes", reverse("sessions:my_notes")),
         ("Measures due", reverse("assessments:due")),
         ("Reviews due", reverse("goals:reviews_due")),
-        me_link(dual),
+        *clinical_links(dual),
     ]
 
 
@@ -152,6 +173,9 @@ def test_clinic_admin_without_clinical_role_lands_on_staff_accounts(
     assert nav_links(staff) == [
         ("Clients", reverse("clients:manage_list")),
         ("Staff accounts", reverse("accounts:staff_list")),
+        ("Audit trail", reverse("oversight:audit_trail")),
+        ("User activity", reverse("oversight:user_activity")),
+        ("Clinic settings", reverse("core:clinic_settings")),
         me_link(clinic_admin),
     ]
 
@@ -175,15 +199,20 @@ def test_home_query_count_does_not_grow_with_supervisees(
 ) -> None:
     sup = SupervisorFactory(full_name="Sam Supervisor")
     for n in range(supervisee_count):
-        SupervisionFactory(supervisor=sup, supervisee=TherapistFactory(full_name=f"T {n}"))
+        therapist = TherapistFactory(full_name=f"T {n}")
+        SupervisionFactory(supervisor=sup, supervisee=therapist)
+        ClientFactory(therapist=therapist)
     client = client_for(sup)
 
-    # session, user, authenticator, own supervisor, supervisees
+    # session, user, authenticator; supervisees; their clients and the four prefetches the
+    # columns read (consents, administrations, harm assessments, goals); this week's sessions,
+    # late notes, notes to co-sign, rating alerts. Every column's exact numbers and the larger
+    # sizes are in tests/supervision/test_dashboard.py.
     client.get(HOME)  # settles the session's last-seen stamp
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(13):
         response = client.get(HOME)
 
-    assert len(response.context["supervisees"]) == supervisee_count
+    assert len(response.context["rows"]) == supervisee_count
 
 
 EXPECTED_CSP = {

@@ -80,3 +80,23 @@ def expect_refused_page(page: Page, errors: list[str], *, status: int) -> Iterat
     matching = [e for e in errors if e.startswith("console error at ") and e.endswith(expected)]
     assert len(matching) == 1, errors
     errors.remove(matching[0])
+
+
+@contextmanager
+def expect_handled_error_response(
+    page: Page, errors: list[str], *, status: int, reason: str, timeout: float | None = None
+) -> Iterator[None]:
+    """Around an action whose background request (an htmx autosave) the server answers with an
+    error status that the page shows on purpose, such as 409 for a draft saved elsewhere.
+
+    Chrome logs every such response as a console error, as it does for a refused page (see
+    `expect_refused_page`). This waits for that one message and takes it out of `errors`, so
+    that any other error still fails the test."""
+    expected = f"Failed to load resource: the server responded with a status of {status} ({reason})"
+    with page.expect_console_message(
+        lambda m: m.type == "error" and m.text == expected, timeout=timeout
+    ):
+        yield
+    matching = [e for e in errors if e.startswith("console error at ") and e.endswith(expected)]
+    assert len(matching) == 1, errors
+    errors.remove(matching[0])

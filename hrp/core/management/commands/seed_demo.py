@@ -40,6 +40,13 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo clients given 12 weeks of appointments: {scheduled}")
         noted = seed_demo_notes(clients=demo_clients)
         self.stdout.write(f"Demo clients given session notes and ratings: {noted}")
+        from hrp.supervision.demo import seed_demo_supervision
+
+        supervised = seed_demo_supervision()
+        self.stdout.write(f"Supervision meetings and chart comments: {supervised}")
+        from hrp.accounts.demo import seed_demo_emergency_access
+
+        self.stdout.write(f"Emergency-access events: {seed_demo_emergency_access()}")
         from hrp.notifications import services as reminders
 
         planned, sent = reminders.plan_reminders(), reminders.send_due_reminders()

@@ -1,0 +1,251 @@
+"""Clinic settings that a clinic admin changes on a page (Clinic settings), over the defaults
+that come from the environment (hrp/settings.py).
+
+Code reads them with `clinic_setting("LATE_NOTE_HOURS")`, never `settings.LATE_NOTE_HOURS`
+directly. The values saved on the page live in `ClinicSetting` rows and in the cache (Redis when
+configured, so every web process and worker sees a change at once), written through on save:
+a read costs no query unless the cache was emptied (a Redis restart), and then one. If the cache
+is unreachable the database answers. Without a saved value the environment's default applies.
+"""
+
+from __future__ import annotations
+
+import logging
+import zoneinfo
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+logger = logging.getLogger(__name__)
+CACHE_KEY = "hrp:clinic-settings:v1"
+MISSING = object()
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    label: Any
+    help_text: Any
+    kind: str  # "int", "choice", "time_zone", "int_map"
+    group: Any
+    minimum: int = 0
+    maximum: int = 0
+    choices: tuple[tuple[str, Any], ...] = ()
+    keys: tuple[tuple[str, Any, int, int], ...] = field(default=())  # int_map: key, label, min, max
+
+
+def _measure_keys() -> tuple[tuple[str, Any, int, int], ...]:
+    from assessments.measures import MEASURES
+
+    return tuple((code, measure.name, 1, 52) for code, measure in MEASURES.items())
+
+
+REMINDER_KEYS = (
+    ("session_day_hours", gettext_lazy("Upcoming session, hours before (first reminder)"), 1, 72),
+    ("session_hour_minutes", gettext_lazy("Upcoming session, minutes before (second)"), 5, 240),
+    ("review_due_days", gettext_lazy("Goal review, days before it is due"), 0, 14),
+    ("measure_due_days", gettext_lazy("Measure, days after it falls due"), 0, 14),
+    ("client_session_hours", gettext_lazy("Client appointment reminder, hours before"), 1, 72),
+    ("send_hour", gettext_lazy("Hour of day for date-based reminders (0-23)"), 0, 23),
+)
+
+
+def specs() -> list[Spec]:
+    from sessions.vocab import NoteFormat
+
+    general = gettext_lazy("General")
+    notes = gettext_lazy("Session notes and ratings")
+    care = gettext_lazy("Measures and follow-up")
+    security = gettext_lazy("Security")
+    reminders = gettext_lazy("Reminders")
+    return [
+        Spec(
+            "TIME_ZONE",
+            gettext_lazy("Time zone"),
+            gettext_lazy("Times are stored in UTC and shown in this zone, e.g. America/New_York."),
+            "time_zone",
+            general,
+        ),
+        Spec(
+            "NOTE_FORMAT",
+            gettext_lazy("Note format"),
+            gettext_lazy("The format new session notes are written in."),
+            "choice",
+            notes,
+            choices=tuple(NoteFormat.choices),
+        ),
+        Spec(
+            "LATE_NOTE_HOURS",
+            gettext_lazy("Hours until a note is late"),
+            gettext_lazy("An attended session without a signed note this long after it ended."),
+            "int",
+            notes,
+            1,
+            336,
+        ),
+        Spec(
+            "RATING_ALERT_THRESHOLD",
+            gettext_lazy("Session-rating alert threshold (0-40)"),
+            gettext_lazy("A rating total under this raises an alert."),
+            "int",
+            notes,
+            0,
+            40,
+        ),
+        Spec(
+            "RATING_ALERT_DROP",
+            gettext_lazy("Session-rating drop (points)"),
+            gettext_lazy("A total this far below the client's running average raises an alert."),
+            "int",
+            notes,
+            1,
+            40,
+        ),
+        Spec(
+            "MEASURE_INTERVAL_WEEKS",
+            gettext_lazy("Weeks between measures"),
+            gettext_lazy("How often each measure falls due again once it has been given."),
+            "int_map",
+            care,
+            keys=_measure_keys(),
+        ),
+        Spec(
+            "NO_CONTACT_DAYS",
+            gettext_lazy("Days without contact before a client is flagged"),
+            gettext_lazy("On the supervisor's dashboard."),
+            "int",
+            care,
+            7,
+            365,
+        ),
+        Spec(
+            "IDLE_TIMEOUT_MINUTES",
+            gettext_lazy("Automatic sign-out after (minutes idle)"),
+            gettext_lazy("HIPAA automatic logoff. 5 to 60 minutes."),
+            "int",
+            security,
+            5,
+            60,
+        ),
+        Spec(
+            "REMINDER_TIMINGS",
+            gettext_lazy("Reminder timings"),
+            gettext_lazy("When reminders are due."),
+            "int_map",
+            reminders,
+            keys=REMINDER_KEYS,
+        ),
+    ]
+
+
+def spec_for(name: str) -> Spec:
+    for spec in specs():
+        if spec.name == name:
+            return spec
+    raise KeyError(name)
+
+
+def _load_from_db() -> dict[str, Any]:
+    from hrp.core.models import ClinicSetting
+
+    return dict(ClinicSetting.objects.values_list("key", "value"))
+
+
+def saved_values() -> dict[str, Any]:
+    """The values saved on the Clinic settings page (not the defaults)."""
+    try:
+        values = cache.get(CACHE_KEY, MISSING)
+    except Exception:  # an unreachable cache must not take pages down; the database answers
+        return _load_from_db()
+    if values is MISSING:
+        values = _load_from_db()
+        # add, not set: a save that committed and stored its values after our database read
+        # must not be overwritten by what we read (the cache never expires, so it would stay).
+        try:
+            cache.add(CACHE_KEY, values, timeout=None)
+        except Exception as error:  # readers fall back to the database
+            logger.warning("clinic settings not cached: %s", type(error).__name__)
+    return values
+
+
+def _cache_set(values: dict[str, Any]) -> None:
+    try:
+        cache.set(CACHE_KEY, values, timeout=None)
+    except Exception as error:  # readers fall back to the database
+        logger.warning("clinic settings not cached: %s", type(error).__name__)
+
+
+def default(name: str) -> Any:
+    return getattr(settings, name, None)
+
+
+def clinic_setting(name: str) -> Any:
+    """The clinic's value for `name`: saved on the settings page, else the environment's."""
+    saved = saved_values()
+    base = default(name)
+    if name not in saved:
+        return base
+    value = saved[name]
+    if isinstance(base, dict) and isinstance(value, dict):
+        return {**base, **value}
+    return value
+
+
+def validate(name: str, raw: Any) -> Any:
+    """The value to store for `name`, or ValidationError with a message for the page."""
+    spec = spec_for(name)
+    if spec.kind == "int":
+        try:
+            value = int(raw)
+        except (TypeError, ValueError):
+            raise ValidationError(_("Enter a whole number.")) from None
+        if not spec.minimum <= value <= spec.maximum:
+            raise ValidationError(
+                _("Use a number from %(min)d to %(max)d.")
+                % {"min": spec.minimum, "max": spec.maximum}
+            )
+        return value
+    if spec.kind == "choice":
+        if raw not in dict(spec.choices):
+            raise ValidationError(_("Choose one of the listed options."))
+        return raw
+    if spec.kind == "time_zone":
+        # "localtime" is the server's own alias, not a zone: another host may not have it.
+        if raw not in zoneinfo.available_timezones() or raw == "localtime":
+            raise ValidationError(
+                _("“%(tz)s” is not a time zone name such as America/New_York.") % {"tz": raw}
+            )
+        return raw
+    if spec.kind == "int_map":
+        values = {}
+        for key, label, low, high in spec.keys:
+            try:
+                value = int(raw[key])
+            except (KeyError, TypeError, ValueError):
+                raise ValidationError(_("Enter a whole number for each.")) from None
+            if not low <= value <= high:
+                # The label, not the key: "send_hour" means nothing to a clinic admin.
+                raise ValidationError(
+                    _("%(label)s: use a number from %(min)d to %(max)d.")
+                    % {"label": label, "min": low, "max": high}
+                )
+            values[key] = value
+        return values
+    raise ValidationError(_("Unknown setting."))
+
+
+def clear_cache() -> None:
+    try:
+        cache.delete(CACHE_KEY)
+    except Exception as error:
+        logger.warning("clinic settings cache not cleared: %s", type(error).__name__)
+
+
+def store(values: dict[str, Any]) -> None:
+    """Write-through after the database commit: every process reads the new values."""
+    _cache_set(values)

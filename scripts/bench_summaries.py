@@ -1,0 +1,356 @@
+"""Benchmark: time to prepare progress summaries (figures, HTML, PDF) for N clients with one
+worker, and the worker's peak memory. Figures, not a test: nothing fails.
+
+Builds a throwaway database (the test database machinery: test_<name>, dropped at the end),
+gives each of N clients 90 days of work (12 appointments: 8 attended with rated notes, 2 not
+attended, 2 cancelled; 2 goals with a review; 12 weeks of use check-ins for one substance;
+PHQ-9 and GAD-7 three times each), asks for one summary per client and times them all.
+
+With REDIS_URL (and a PostgreSQL DATABASE_URL the worker can share), one real worker process
+(`celery worker --pool=solo`, its own queue) prepares them over Redis; the peak RSS is the
+worker's VmHWM from /proc. Otherwise, or with --in-process, they are prepared in this process
+one after another and the peak RSS is this process's (resource.getrusage).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hrp REDIS_URL=redis://127.0.0.1:6379/0 \
+        .venv/bin/python scripts/bench_summaries.py --clients 30
+
+Options: --clients 30 (or 1000)  --in-process
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hrp.settings")
+os.environ.setdefault("SECRET_KEY", "benchmark-only-" + "b" * 40)
+os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+os.environ["SECURE_SSL_REDIRECT"] = "0"
+os.environ["STATIC_MANIFEST"] = "0"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from assessments.measures import MEASURES  # noqa: E402
+from assessments.models import Administration  # noqa: E402
+from clients.models import Client, Intake, SubstanceUse  # noqa: E402
+from goals.models import Goal, GoalReview, UseCheckIn  # noqa: E402
+from hrp.accounts.models import User  # noqa: E402
+from hrp.summaries import services  # noqa: E402
+from hrp.summaries.models import SummaryRequest  # noqa: E402
+from hrp.summaries.selectors import default_period  # noqa: E402
+from sessions.models import Appointment, SessionNote  # noqa: E402
+
+
+def _answers(code: str, points: int) -> dict[str, str]:
+    """A complete answer set whose raw total is `points` (items filled in order)."""
+    answers = {}
+    for item in MEASURES[code].items:
+        best = max(c.points for c in item.choices)
+        take = min(best, points)
+        answers[item.key] = next(c.value for c in item.choices if c.points == take)
+        points -= take
+    return answers
+
+
+def build_clients(therapist: User, count: int) -> list[int]:
+    """N clients with 90 days of work, in bulk (the services would audit every row)."""
+    tz = timezone.get_current_timezone()
+    today = timezone.localdate()
+    monday = today - datetime.timedelta(days=today.weekday())
+    clients = Client.objects.bulk_create(
+        [
+            Client(
+                chart_number=f"C-B{n:05d}",
+                legal_name=f"Bench Client {n}",
+                preferred_name=f"Bench {n}",
+                status=Client.Status.ACTIVE,
+                therapist=therapist,
+                created_by=therapist,
+            )
+            for n in range(count)
+        ]
+    )
+    Intake.objects.bulk_create(
+        [Intake(client=c, completed_at=timezone.now(), current_step="review") for c in clients]
+    )
+    substances = SubstanceUse.objects.bulk_create(
+        [
+            SubstanceUse(client=c, substance=SubstanceUse.Substance.ALCOHOL, goal="moderation")
+            for c in clients
+        ]
+    )
+    statuses = [Appointment.Status.ATTENDED] * 8 + [
+        Appointment.Status.NO_SHOW,
+        Appointment.Status.NO_SHOW,
+        Appointment.Status.CANCELLED_CLIENT,
+        Appointment.Status.CANCELLED_CLINIC,
+    ]
+    appointments = []
+    for client in clients:
+        for i, status in enumerate(statuses):
+            starts = datetime.datetime.combine(
+                today - datetime.timedelta(days=7 * i + 1), datetime.time(10), tzinfo=tz
+            )
+            appointments.append(
+                Appointment(
+                    client=client,
+                    therapist=therapist,
+                    starts_at=starts,
+                    ends_at=starts + datetime.timedelta(minutes=50),
+                    status=status,
+                    created_by=therapist,
+                )
+            )
+    appointments = Appointment.objects.bulk_create(appointments, batch_size=2000)
+    SessionNote.objects.bulk_create(
+        [
+            SessionNote(
+                appointment=a,
+                client=a.client,
+                author=therapist,
+                data="Benchmark note.",
+                rating_heard=8,
+                rating_wanted=8,
+                rating_approach=7,
+                rating_overall=8,
+            )
+            for a in appointments
+            if a.status == Appointment.Status.ATTENDED
+        ],
+        batch_size=2000,
+    )
+    goals = Goal.objects.bulk_create(
+        [
+            Goal(
+                client=c,
+                kind=Goal.Kind.MODERATION,
+                substance=s,
+                client_words="Drink on three days a week at most",
+                hypothesis="If I plan weekends, I expect to feel in control.",
+                target=Goal.Target.MAX_USE_DAYS,
+                target_value=Decimal(3),
+                start_date=today - datetime.timedelta(days=120),
+                review_date=today + datetime.timedelta(days=20),
+                created_by=therapist,
+            )
+            for c, s in zip(clients, substances, strict=True)
+        ]
+        + [
+            Goal(
+                client=c,
+                kind=Goal.Kind.LIFE,
+                client_words="Walk to work twice a week",
+                start_date=today - datetime.timedelta(days=60),
+                review_date=today + datetime.timedelta(days=10),
+                created_by=therapist,
+            )
+            for c in clients
+        ]
+    )
+    GoalReview.objects.bulk_create(
+        [
+            GoalReview(
+                goal=g,
+                reviewed_on=today - datetime.timedelta(days=30),
+                what_happened="Within the plan most weeks.",
+                realistic=GoalReview.Realistic.PARTLY,
+                learned="Weekends are the hard part.",
+                decision=GoalReview.Decision.KEEP,
+                next_review_date=today + datetime.timedelta(days=20),
+                reviewed_by=therapist,
+            )
+            for g in goals
+        ]
+    )
+    UseCheckIn.objects.bulk_create(
+        [
+            UseCheckIn(
+                client=c,
+                substance=s,
+                week_start=monday - datetime.timedelta(weeks=w),
+                use_days=2 + w % 4,
+                days_above_plan=w % 3,
+                recorded_by=therapist,
+            )
+            for c, s in zip(clients, substances, strict=True)
+            for w in range(1, 13)
+        ],
+        batch_size=2000,
+    )
+    administrations = []
+    for client in clients:
+        for code, totals in (("PHQ9", (14, 10, 6)), ("GAD7", (12, 9, 5))):
+            measure = MEASURES[code]
+            for weeks, raw in zip((10, 6, 2), totals, strict=True):
+                answers = _answers(code, raw)
+                score = measure.score(answers)
+                administrations.append(
+                    Administration(
+                        client=client,
+                        measure_code=code,
+                        answers=answers,
+                        score=score,
+                        band=measure.band(score).key,
+                        administered_at=timezone.now() - datetime.timedelta(weeks=weeks),
+                        administered_by=therapist,
+                    )
+                )
+    Administration.objects.bulk_create(administrations, batch_size=2000)
+    return [c.pk for c in clients]
+
+
+def request_summaries(client_ids: list[int], therapist: User) -> list[int]:
+    start, end = default_period()
+    rows = SummaryRequest.objects.bulk_create(
+        [
+            SummaryRequest(client_id=pk, period_start=start, period_end=end, requested_by=therapist)
+            for pk in client_ids
+        ]
+    )
+    return [r.pk for r in rows]
+
+
+def _peak_rss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def run_with_worker(summary_ids: list[int]) -> tuple[float, int]:
+    """Publish every summary to a private queue served by one solo worker; wait for all."""
+    import redis
+
+    queue = f"hrp-bench-summaries-{uuid.uuid4().hex}"
+    settings.SUMMARIES_QUEUE = queue
+    env = {**os.environ, "DATABASE_URL": _database_url(), "CONN_MAX_AGE": "60"}
+    peak = 0
+    with tempfile.TemporaryFile() as log:
+        worker = subprocess.Popen(  # noqa: S603 - our own celery binary, fixed arguments
+            [
+                str(ROOT / ".venv" / "bin" / "celery"),
+                "-A",
+                "hrp",
+                "worker",
+                "-Q",
+                queue,
+                "--pool=solo",
+                "-c",
+                "1",
+                "--without-heartbeat",
+                "--without-mingle",
+                "--without-gossip",
+                "--loglevel=WARNING",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            began = time.perf_counter()
+            for pk in summary_ids:
+                services._publish(pk)
+            pending = SummaryRequest.objects.filter(pk__in=summary_ids).exclude(
+                status__in=[SummaryRequest.Status.DONE, SummaryRequest.Status.FAILED]
+            )
+            while pending.exists():
+                peak = max(peak, _peak_rss_kib(worker.pid))
+                if worker.poll() is not None:
+                    log.seek(0)
+                    raise SystemExit(f"worker exited:\n{log.read().decode()[-4000:]}")
+                time.sleep(0.2)
+            elapsed = time.perf_counter() - began
+            peak = max(peak, _peak_rss_kib(worker.pid))
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait(timeout=10)
+            broker = redis.Redis.from_url(settings.REDIS_URL)
+            broker.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+    return elapsed, peak
+
+
+def run_in_process(summary_ids: list[int]) -> tuple[float, int]:
+    began = time.perf_counter()
+    for pk in summary_ids:
+        services.summary_build(summary_id=pk)
+    elapsed = time.perf_counter() - began
+    return elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=30)
+    parser.add_argument("--in-process", action="store_true")
+    args = parser.parse_args()
+
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        therapist = User.objects.create_user(
+            email="bench-therapist@clinic.test", full_name="Bench Therapist", is_therapist=True
+        )
+        began = time.perf_counter()
+        client_ids = build_clients(therapist, args.clients)
+        print(f"built {args.clients} clients in {time.perf_counter() - began:.1f} s")
+        summary_ids = request_summaries(client_ids, therapist)
+
+        use_worker = (
+            not args.in_process and bool(settings.REDIS_URL) and connection.vendor == "postgresql"
+        )
+        mode = "one real worker over Redis (solo pool)" if use_worker else "in-process"
+        elapsed, peak_kib = (run_with_worker if use_worker else run_in_process)(summary_ids)
+
+        states = dict(
+            SummaryRequest.objects.filter(pk__in=summary_ids)
+            .values_list("status")
+            .annotate(n=django.db.models.Count("id"))
+            .order_by()
+        )
+        sizes = [
+            len(r)
+            for r in SummaryRequest.objects.filter(pk__in=summary_ids, status="done")
+            .values_list("pdf_encrypted", flat=True)
+            .iterator()
+        ]
+        print(f"mode: {mode}")
+        print(f"summaries: {len(summary_ids)}  states: {states}")
+        print(f"total: {elapsed:.1f} s  per summary: {1000 * elapsed / len(summary_ids):.0f} ms")
+        print(f"peak RSS of the process preparing them: {peak_kib / 1024:.0f} MiB")
+        if sizes:
+            print(f"encrypted PDF size: mean {sum(sizes) / len(sizes) / 1024:.0f} KiB")
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,329 @@
+"""Preparing summaries: the PDF and page, offline; idempotence; a failure half-way; retry;
+Redis unreachable; requeue of stale rows; the monthly round."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from unittest import mock
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, OperationalError, transaction
+from django.utils import timezone
+
+from clients.models import Client
+from hrp.accounts.models import User
+from hrp.celery import app as celery_app
+from hrp.crypto import fernet
+from hrp.pdf import OfflineFetcher
+from hrp.summaries import services, tasks
+from hrp.summaries.models import SummaryRequest
+from tests.clients.factories import ClientFactory
+from tests.summaries.conftest import Seeded, broker_down
+from tests.summaries.pdftext import contains
+
+pytestmark = pytest.mark.django_db
+
+
+def _queued(client: Client, user: User, start: datetime.date, end: datetime.date) -> SummaryRequest:
+    return SummaryRequest.objects.create(
+        client=client, period_start=start, period_end=end, requested_by=user
+    )
+
+
+def test_a_summary_is_prepared_to_a_pdf_with_the_chart_number_and_period(
+    seeded: Seeded, therapist: User
+) -> None:
+    summary = _queued(seeded.client, therapist, seeded.start, seeded.end)
+
+    assert services.summary_build(summary_id=summary.pk) == "done"
+
+    summary.refresh_from_db()
+    assert (summary.status, summary.progress, summary.attempts, summary.error_code) == (
+        "done",
+        100,
+        1,
+        "",
+    )
+    pdf = summary.pdf_bytes()
+    assert pdf is not None
+    assert pdf.startswith(b"%PDF-")
+    assert pdf.rstrip().endswith(b"%%EOF")
+    assert summary.content_hash == hashlib.sha256(pdf).hexdigest()
+    # Stored encrypted: the plaintext PDF is not in the column.
+    assert bytes(summary.pdf_encrypted) != pdf
+    assert fernet().decrypt(bytes(summary.pdf_encrypted)) == pdf
+    period = f"Period: {seeded.start:%Y-%m-%d} to {seeded.end:%Y-%m-%d}"
+    assert contains(pdf, f"Progress summary · {seeded.client.chart_number}")
+    assert contains(pdf, period)
+    assert contains(pdf, "89% of days within the plan (3 days of use above plan over 4 weeks")
+    html = summary.html_body()
+    assert html is not None
+    assert f"Progress summary · {seeded.client.chart_number}" in html
+    assert period in html
+    # No name in the PDF or the page body: it travels.
+    assert "Robin" not in html
+    assert not contains(pdf, "Robin")
+
+
+def test_no_remote_resource_is_fetched_while_rendering(seeded: Seeded, therapist: User) -> None:
+    summary = _queued(seeded.client, therapist, seeded.start, seeded.end)
+    fetchers: list[OfflineFetcher] = []
+
+    class Recording(OfflineFetcher):
+        def __init__(self) -> None:
+            super().__init__()
+            fetchers.append(self)
+
+    with mock.patch.object(services, "OfflineFetcher", Recording):
+        services.summary_build(summary_id=summary.pk)
+
+    assert len(fetchers) == 1
+    assert fetchers[0].refused == []
+    summary.refresh_from_db()
+    assert summary.status == "done"
+
+
+def test_a_remote_resource_in_the_html_fails_the_summary(seeded: Seeded, therapist: User) -> None:
+    summary = _queued(seeded.client, therapist, seeded.start, seeded.end)
+    real = services.render_to_string
+
+    def with_remote_image(template: str, context: dict) -> str:
+        html = real(template, context)
+        if template == "summaries/summary_pdf.html":
+            html = html.replace("</body>", '<img src="https://example.org/x.png"></body>')
+        return html
+
+    with mock.patch.object(services, "render_to_string", with_remote_image):
+        assert services.summary_build(summary_id=summary.pk) == "failed"
+
+    summary.refresh_from_db()
+    assert (summary.status, summary.error_code, summary.pdf_encrypted) == (
+        "failed",
+        "remote_resource",
+        None,
+    )
+
+
+def test_a_done_summary_is_not_prepared_again(seeded: Seeded, therapist: User) -> None:
+    summary = _queued(seeded.client, therapist, seeded.start, seeded.end)
+    services.summary_build(summary_id=summary.pk)
+    summary.refresh_from_db()
+    first_hash = summary.content_hash
+
+    with mock.patch.object(services, "html_to_pdf") as render:
+        assert services.summary_build(summary_id=summary.pk) == "skipped"
+
+    render.assert_not_called()
+    summary.refresh_from_db()
+    assert (summary.content_hash, summary.attempts) == (first_hash, 1)
+
+
+def test_a_summary_running_on_a_live_worker_is_skipped(record: Client, therapist: User) -> None:
+    summary = _queued(record, therapist, datetime.date(2026, 1, 1), datetime.date(2026, 1, 31))
+    SummaryRequest.objects.filter(pk=summary.pk).update(
+        status="running", started_at=timezone.now(), attempts=1, progress=40
+    )
+
+    assert services.summary_build(summary_id=summary.pk) == "skipped"
+
+    summary.refresh_from_db()
+    assert (summary.status, summary.attempts, summary.progress) == ("running", 1, 40)
+
+
+def test_a_failure_half_way_leaves_a_failed_summary_without_bytes(
+    seeded: Seeded, therapist: User
+) -> None:
+    summary = _queued(seeded.client, therapist, seeded.start, seeded.end)
+    seen: list[tuple[str, int]] = []
+
+    def broken_pdf(html: str, fetcher: OfflineFetcher) -> bytes:
+        # Half-way: the figures and the page are done; the progress says so.
+        seen.append(SummaryRequest.objects.values_list("status", "progress").get(pk=summary.pk))
+        raise RuntimeError("renderer crashed")
+
+    with mock.patch.object(services, "html_to_pdf", broken_pdf):
+        assert services.summary_build(summary_id=summary.pk) == "failed"
+
+    assert seen == [("running", 70)]
+    summary.refresh_from_db()
+    assert (summary.status, summary.error_code, summary.progress) == (
+        "failed",
+        "unexpected_error",
+        70,
+    )
+    assert (summary.pdf_encrypted, summary.html_encrypted, summary.content_hash) == (None, None, "")
+    assert summary.pdf_bytes() is None
+    assert summary.finished_at is not None
+
+
+def test_bytes_cannot_be_stored_on_a_summary_that_is_not_done(
+    record: Client, therapist: User
+) -> None:
+    summary = _queued(record, therapist, datetime.date(2026, 1, 1), datetime.date(2026, 1, 31))
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SummaryRequest.objects.filter(pk=summary.pk).update(
+            status="running", pdf_encrypted=b"partial", content_hash="x" * 64
+        )
+
+
+def test_a_transient_database_error_puts_the_summary_back_in_the_queue(
+    seeded: Seeded, therapist: User
+) -> None:
+    summary = _queued(seeded.client, therapist, seeded.start, seeded.end)
+
+    with (
+        mock.patch.object(services.selectors, "summary_data", side_effect=OperationalError("gone")),
+        pytest.raises(OperationalError),
+    ):
+        services.summary_build(summary_id=summary.pk)
+
+    summary.refresh_from_db()
+    assert (summary.status, summary.progress, summary.attempts) == ("queued", 0, 1)
+
+
+def test_retry_prepares_a_failed_summary_again(
+    seeded: Seeded, therapist: User, django_capture_on_commit_callbacks
+) -> None:
+    summary = _queued(seeded.client, therapist, seeded.start, seeded.end)
+    with mock.patch.object(services, "html_to_pdf", side_effect=RuntimeError):
+        services.summary_build(summary_id=summary.pk)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.summary_retry(actor=therapist, summary=summary)
+
+    summary.refresh_from_db()
+    assert (summary.status, summary.progress, summary.error_code, summary.attempts) == (
+        "done",
+        100,
+        "",
+        1,
+    )
+    assert summary.pdf_bytes().startswith(b"%PDF-")
+
+
+def test_retry_is_refused_unless_the_summary_failed(record: Client, therapist: User) -> None:
+    summary = _queued(record, therapist, datetime.date(2026, 1, 1), datetime.date(2026, 1, 31))
+
+    with pytest.raises(ValidationError) as refused:
+        services.summary_retry(actor=therapist, summary=summary)
+
+    assert refused.value.messages == [
+        "Only a summary that could not be prepared can be tried again."
+    ]
+    summary.refresh_from_db()
+    assert summary.status == "queued"
+
+
+# --- Redis unreachable ---------------------------------------------------------------------
+
+
+def test_with_redis_down_the_request_is_kept_queued_and_requeued_later(
+    record: Client, therapist: User, django_capture_on_commit_callbacks
+) -> None:
+    start, end = datetime.date(2026, 1, 1), datetime.date(2026, 1, 31)
+    with broker_down(), django_capture_on_commit_callbacks(execute=True):
+        summary = services.summary_request(
+            actor=therapist, client=record, period_start=start, period_end=end
+        )
+
+    summary.refresh_from_db()
+    assert (summary.status, summary.enqueued_at) == ("queued", None)
+    # Under 60 s nothing is published again (and publishing would fail anyway).
+    assert services.summary_requeue_stale() == []
+
+
+def test_requeue_publishes_what_never_reached_the_broker(record: Client, therapist: User) -> None:
+    summary = _queued(record, therapist, datetime.date(2026, 1, 1), datetime.date(2026, 1, 31))
+    fresh = _queued(record, therapist, datetime.date(2026, 2, 1), datetime.date(2026, 2, 28))
+    SummaryRequest.objects.filter(pk=summary.pk).update(
+        requested_at=timezone.now() - datetime.timedelta(seconds=61)
+    )
+
+    # Eager in tests: publishing runs the build at once.
+    assert tasks.requeue_stale.delay().get() == 1
+
+    summary.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (summary.status, fresh.status) == ("done", "queued")
+
+
+def test_requeue_takes_back_a_summary_whose_worker_died(record: Client, therapist: User) -> None:
+    long_ago = timezone.now() - services.RUNNING_STALE_AFTER - datetime.timedelta(seconds=1)
+    dead = _queued(record, therapist, datetime.date(2026, 1, 1), datetime.date(2026, 1, 31))
+    hopeless = _queued(record, therapist, datetime.date(2026, 2, 1), datetime.date(2026, 2, 28))
+    alive = _queued(record, therapist, datetime.date(2026, 3, 1), datetime.date(2026, 3, 31))
+    SummaryRequest.objects.filter(pk=dead.pk).update(
+        status="running", started_at=long_ago, attempts=1
+    )
+    SummaryRequest.objects.filter(pk=hopeless.pk).update(
+        status="running", started_at=long_ago, attempts=services.MAX_ATTEMPTS
+    )
+    SummaryRequest.objects.filter(pk=alive.pk).update(
+        status="running", started_at=timezone.now(), attempts=1
+    )
+
+    assert services.summary_requeue_stale() == [dead.pk]
+
+    states = dict(SummaryRequest.objects.values_list("pk", "status"))
+    assert states == {dead.pk: "done", hopeless.pk: "failed", alive.pk: "running"}
+    assert SummaryRequest.objects.get(pk=hopeless.pk).error_code == "worker_lost"
+    assert SummaryRequest.objects.get(pk=dead.pk).attempts == 2
+
+
+# --- Monthly ---------------------------------------------------------------------------------
+
+
+def test_monthly_summaries_once_per_active_client_and_month(
+    therapist: User, django_capture_on_commit_callbacks
+) -> None:
+    active = [ClientFactory(therapist=therapist) for _ in range(2)]
+    ClientFactory(therapist=therapist, status=Client.Status.ON_HOLD)
+    today = datetime.date(2026, 3, 1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.monthly_summaries_create(today=today) == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.monthly_summaries_create(today=today) == 0
+
+    rows = SummaryRequest.objects.order_by("client_id")
+    assert [
+        (r.client_id, r.kind, r.period_start, r.period_end, r.status, r.requested_by_id)
+        for r in rows
+    ] == [
+        (c.pk, "monthly", datetime.date(2026, 2, 1), datetime.date(2026, 2, 28), "done", None)
+        for c in active
+    ]
+
+
+def test_the_database_refuses_a_second_monthly_summary(record: Client) -> None:
+    values = {
+        "kind": "monthly",
+        "client": record,
+        "period_start": datetime.date(2026, 1, 1),
+        "period_end": datetime.date(2026, 1, 31),
+    }
+    SummaryRequest.objects.create(**values)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SummaryRequest.objects.create(**values)
+
+
+def test_the_monthly_task_is_the_one_beat_names() -> None:
+    schedule = celery_app.conf.beat_schedule
+    assert schedule["summaries-monthly"]["task"] == tasks.monthly_summaries.name
+    assert schedule["summaries-requeue"]["task"] == tasks.requeue_stale.name
+    assert tasks.build_summary.name == "hrp.summaries.tasks.build_summary"
+
+
+def test_previous_month() -> None:
+    assert services.previous_month(datetime.date(2026, 1, 1)) == (
+        datetime.date(2025, 12, 1),
+        datetime.date(2025, 12, 31),
+    )
+    assert services.previous_month(datetime.date(2024, 3, 15)) == (
+        datetime.date(2024, 2, 1),
+        datetime.date(2024, 2, 29),
+    )
