@@ -82,8 +82,10 @@ def seed_demo_assessments(*, clients: list[Client]) -> int:
                     # One client's latest PHQ-9 and another's first raise the suicide flag.
                     if (index == 1 and step == steps - 1) or (index == 4 and step == 0):
                         answers["q9"] = "1"
+                # Some clients' measures have not been given again on time: overdue.
+                late = 35 if index % 6 == 2 else 0
                 when = now - datetime.timedelta(
-                    days=(steps - 1 - step) * every_days + rng.randint(0, 3), hours=2
+                    days=(steps - 1 - step) * every_days + rng.randint(0, 3) + late, hours=2
                 )
                 administration = services.administration_record(
                     actor=therapist,

@@ -614,6 +614,7 @@ def seed_demo_clients(*, therapists: list[User]) -> int:
     today = timezone.localdate()
     existing = set(Client.objects.values_list("legal_name", flat=True))
     created = 0
+    created_ids: list[int] = []
     for index, (legal, preferred, pronouns, reason, goals, substances) in enumerate(DEMO_CLIENTS):
         if legal in existing:
             continue
@@ -705,6 +706,23 @@ def seed_demo_clients(*, therapists: list[User]) -> int:
                     + datetime.timedelta(days=20 if kind == "criminal_justice" else 300),
                 },
             )
+        if index in (1, 2):
+            # A consent to the family doctor running out soon: the supervisor's dashboard and
+            # the chart flag it.
+            services.consent_create(
+                actor=therapist,
+                request=None,
+                client=client,
+                values={
+                    "recipient": "Family doctor, Eastside Health Center",
+                    "purpose": "Coordinate care",
+                    "scope": "summary",
+                    "signed_on": today - datetime.timedelta(days=340),
+                    "effective_on": today - datetime.timedelta(days=340),
+                    "expires_on": today + datetime.timedelta(days=25),
+                },
+            )
+        created_ids.append(client.pk)
         # The last two clients are intakes still in progress; the rest are complete.
         if index < len(DEMO_CLIENTS) - 2:
             services.intake_complete(actor=therapist, request=None, client=client)
@@ -744,4 +762,9 @@ def seed_demo_clients(*, therapists: list[User]) -> int:
                 revoked_by="The client",
             )
         created += 1
+    # The demo clinic has seen these clients for about three months: their records start
+    # before the twelve weeks of appointments (dashboards count "with us 30+ days").
+    Client.objects.filter(pk__in=created_ids).update(
+        created_at=timezone.now() - datetime.timedelta(weeks=14)
+    )
     return created

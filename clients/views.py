@@ -358,14 +358,16 @@ def chart_section(request: HttpRequest, pk: int, section: str) -> HttpResponse:
 
 
 def chart_consents(request: HttpRequest, pk: int) -> HttpResponse:
-    client = access.client_for(request.user, pk)
+    # One access check per page (an emergency grant audits each check).
+    client = selectors.chart_client(user=request.user, pk=pk)
     consents = selectors.consents_for(client=client)
-    return render_chart_section(request, pk, "consents", consents=consents)
+    return render_chart_section(request, pk, "consents", client=client, consents=consents)
 
 
 def chart_timeline(request: HttpRequest, pk: int) -> HttpResponse:
-    client = access.client_for(request.user, pk)
-    return render_chart_section(request, pk, "timeline", events=selectors.timeline(client=client))
+    client = selectors.chart_client(user=request.user, pk=pk)
+    events = selectors.timeline(client=client)
+    return render_chart_section(request, pk, "timeline", client=client, events=events)
 
 
 def chart_access(request: HttpRequest, pk: int) -> HttpResponse:

@@ -16,12 +16,29 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+_zones_before: list[object] = []
+
+
 @signals.task_prerun.connect
 def _clinic_time_zone(**kwargs: object) -> None:
     # Tasks compute local dates (due reviews, late notes) in the clinic's zone, as pages do.
+    from django.utils import timezone
+
     from hrp.core.middleware import activate_clinic_time_zone
 
+    _zones_before.append(timezone.get_current_timezone())
     activate_clinic_time_zone()
+
+
+@signals.task_postrun.connect
+def _previous_time_zone(**kwargs: object) -> None:
+    # In-process (eager) tasks share the caller's thread: give it back its time zone.
+    from django.utils import timezone
+
+    if _zones_before:
+        timezone.activate(_zones_before.pop())
+
+
 # hrp.core is a sub-app; autodiscovery finds hrp.core.tasks through INSTALLED_APPS.
 
 # The beat schedule lives in code so that it is reviewed like code. Run exactly one beat.

@@ -31,8 +31,9 @@ ClientFor = Callable[[User | None], HttpClient]
 
 TREND_QUERIES = 8  # + client, administrations, harm assessments, open goals, access event
 SECTION_QUERIES = 9  # + client, administrations, harm, open goals, access event, harm list
-# + count, page, administrations, harm assessments, open goals, drafts, 2 appointment prefetches
-CASELOAD_QUERIES = 11
+# + count, page, administrations, harm assessments, open goals, drafts, 2 appointment
+#   prefetches, the home notices' counts (one query; the rating-alert flag is a column)
+CASELOAD_QUERIES = 12
 # + supervisee check, count, page, administrations, harm, goals, 2 appointment prefetches
 SUPERVISEE_CASELOAD_QUERIES = 11
 # + clients, administrations, harm assessments (the due list loads only what it shows)

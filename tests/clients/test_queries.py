@@ -21,14 +21,15 @@ from tests.clients.factories import ClientFactory, ConsentFactory, SubstanceUseF
 
 ClientFor = Callable[[User | None], HttpClient]
 
-# + count, page, intakes in progress, 2 assessment prefetches, open goals, 2 appointment prefetches
-CASELOAD_QUERIES = 11
+# + count, page, intakes in progress, 2 assessment prefetches, open goals, 2 appointment
+#   prefetches, the home notices' counts (one query; the rating-alert flag is a column)
+CASELOAD_QUERIES = 12
 # + supervisee check, count, page, 2 assessment, open goals, 2 appointment prefetches
 SUPERVISEE_CASELOAD_QUERIES = 11
 CHART_OVERVIEW_QUERIES = 8  # + client with header data, 3 prefetches (2 assessment, 1 goals), event
 CHART_INTAKE_QUERIES = 9  # + client, 3 flag prefetches, access event, substances
-CHART_CONSENTS_QUERIES = 10  # + access check, client, 3 prefetches, access event, consents
-CHART_TIMELINE_QUERIES = 12  # + access check, client, 3 prefetches, event, assignments, consents
+CHART_CONSENTS_QUERIES = 9  # + client with header data, 3 prefetches, access event, consents
+CHART_TIMELINE_QUERIES = 10  # + client, 3 prefetches, event, assignments, consents
 ACCESS_LOG_QUERIES = 11  # + access check, event, client, 3 prefetches, count, page of events
 MANAGE_LIST_QUERIES = 5  # + count, page of clients
 MANAGE_CLIENT_QUERIES = 5  # + client, therapists to choose from

@@ -72,7 +72,7 @@ def test_two_mandated_referrals(demo: None) -> None:
     ) == {"attendance"}
 
 
-def test_one_consent_revoked_and_one_expiring_within_30_days(demo: None) -> None:
+def test_one_consent_revoked_and_three_expiring_within_30_days(demo: None) -> None:
     today = timezone.localdate()
 
     revoked = Consent.objects.filter(revoked_on__isnull=False)
@@ -82,9 +82,20 @@ def test_one_consent_revoked_and_one_expiring_within_30_days(demo: None) -> None
 
     assert revoked.count() == 1
     assert [c.state for c in revoked] == ["revoked"]
-    assert expiring.count() == 1
-    assert [c.client.legal_name for c in expiring] == ["Daniel Kowalski"]
-    assert [c.state for c in expiring] == ["expiring_soon"]
+    # The probation consent, and two family-doctor consents for the supervisors' dashboards.
+    assert sorted((c.client.legal_name, c.recipient) for c in expiring) == sorted(
+        [
+            ("Daniel Kowalski", "County Probation Department"),
+            *[
+                (name, "Family doctor, Eastside Health Center")
+                for name in Consent.objects.filter(
+                    recipient="Family doctor, Eastside Health Center"
+                ).values_list("client__legal_name", flat=True)
+            ],
+        ]
+    )
+    assert Consent.objects.filter(recipient="Family doctor, Eastside Health Center").count() == 2
+    assert {c.state for c in expiring} == {"expiring_soon"}
 
 
 def test_abstinence_is_the_goal_of_a_minority(demo: None) -> None:

@@ -66,7 +66,6 @@ def clinical_links(user: User) -> list[tuple[str, str]]:
     """The right-hand links every therapist and supervisor has."""
     return [
         ("Reminders", reverse("notifications:inbox")),
-        ("Emergency access", reverse("accounts:emergency")),
         me_link(user),
     ]
 

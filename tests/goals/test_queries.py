@@ -38,8 +38,9 @@ GOAL_QUERIES = 10
 REVISED_GOAL_QUERIES = GOAL_QUERIES + 1
 # + clients, open goals prefetch (the list loads only what it shows)
 REVIEWS_DUE_QUERIES = 5
-# + count, page of clients, open goals, 2 assessment prefetches, intakes, 2 appointment prefetches
-CASELOAD_QUERIES = 11
+# + count, page of clients, open goals, 2 assessment prefetches, intakes, 2 appointment
+#   prefetches, the home notices' counts (one query; the rating-alert flag is a column)
+CASELOAD_QUERIES = 12
 
 
 def _goal_with_history(client: Client, substance: SubstanceUse, *, reviews: int) -> Goal:

@@ -25,11 +25,11 @@ ClientFor = Callable[[User | None], HttpClient]
 
 CALENDAR_QUERIES = 4  # + the week's appointments with their clients
 # + client with header data, 3 flag prefetches (2 assessment, 1 goals), appointments with their
-#   therapist and the appointment each replaced, access event
-SECTION_QUERIES = 9
+#   therapist, the appointment each replaced and their note, the rating trend, access event
+SECTION_QUERIES = 10
 # As tests/clients/test_queries.py: + count, page, intakes in progress, 2 assessment prefetches,
-# open goals, 2 appointment prefetches (upcoming and attended)
-CASELOAD_QUERIES = 11
+# open goals, 2 appointment prefetches (upcoming and attended), the home notices' counts
+CASELOAD_QUERIES = 12
 
 MONDAY = datetime.date(2030, 3, 4)
 STATUSES = ["scheduled", "attended", "no_show", "cancelled_client", "rescheduled"]

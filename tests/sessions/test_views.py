@@ -16,6 +16,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.forms.models import model_to_dict
 from django.http import HttpResponse
+from django.template.defaultfilters import date as date_filter
 from django.test import Client as HttpClient
 from django.urls import URLPattern, reverse
 from django.utils import timezone
@@ -29,6 +30,7 @@ from tests.clients.factories import ClientFactory
 from tests.clients.helpers import text
 from tests.goals.helpers import form_values, table
 from tests.sessions.factories import AppointmentFactory, at
+from tests.sessions.test_note_views import NOTE_GET
 
 ClientFor = Callable[[User | None], HttpClient]
 
@@ -125,8 +127,10 @@ def page_url(name: str, appointment: Appointment) -> str:
 
 
 def test_the_matrix_covers_every_sessions_url() -> None:
+    """Appointment URLs here, note URLs in test_note_views.py: together, every URL."""
     names = {p.name for p in session_urls.urlpatterns if isinstance(p, URLPattern)}
-    assert names == set(EXPECTED_GET)
+    assert set(EXPECTED_GET).isdisjoint(NOTE_GET)
+    assert names == set(EXPECTED_GET) | set(NOTE_GET)
     assert set(EXPECTED_POST) == {"book", "reschedule", "attendance"}
 
 
@@ -703,12 +707,13 @@ def test_the_section_lists_upcoming_and_history(
     assert "Wednesday 6 March 2030, 15:00–15:50 · Video <span" in page
     assert "(moved)</span>" in page
     header, rows = table(response)
-    assert header == ["When", "How", "Attendance", "Actions"]
-    assert [row[1:3] for row in rows] == [
-        ["Video", "Moved to another time"],
-        ["In person", "Scheduled"],
-        ["In person", "Attended"],
-        ["Phone", "Cancelled by the client (4 h notice)"],
+    assert header == ["When", "How", "Attendance", "Note", "Actions"]
+    attended_on = date_filter(timezone.localtime(history["attended"].starts_at), "j M")
+    assert [row[1:4] for row in rows] == [
+        ["Video", "Moved to another time", "—"],
+        ["In person", "Scheduled", "—"],
+        ["In person", "Attended", f"Write note: {attended_on}"],
+        ["Phone", "Cancelled by the client (4 h notice)", "—"],
     ]
     assert page.count(f'action="{page_url("attendance", history["moved"])}"') == 0
     assert page.count(f'action="{page_url("attendance", history["attended"])}"') == 1
@@ -726,8 +731,14 @@ def test_the_supervisor_reads_without_the_buttons_to_change(
     assert response.context["upcoming"] == [history["upcoming"], history["new"]]
     page = text(response)
     header, rows = table(response)
-    assert header == ["When", "How", "Attendance"]
-    assert len(rows) == 4
+    assert header == ["When", "How", "Attendance", "Note"]
+    assert [row[2:] for row in rows] == [
+        ["Moved to another time", "—"],
+        ["Scheduled", "—"],
+        ["Attended", "No note yet"],
+        ["Cancelled by the client (4 h notice)", "—"],
+    ]
+    assert "/note/" not in page
     assert "/attendance/" not in page
     assert "/move/" not in page
     assert "Book an appointment" not in page
