@@ -346,7 +346,8 @@ def notify_now(
         from hrp.notifications.tasks import send_due_reminders
 
         try:
-            send_due_reminders.apply_async(retry=False)
+            # No result: with Redis down, waiting on a result store would stall the page.
+            send_due_reminders.apply_async(retry=False, ignore_result=True)
         except Exception as error:  # broker down: beat's next scan sends them
             logger.warning("could not enqueue reminder sending: %s", type(error).__name__)
 

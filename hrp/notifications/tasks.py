@@ -11,6 +11,9 @@ from hrp.notifications import services
 
 @shared_task(
     acks_late=True,
+    # The counts are worth keeping for operators (and the fault tests read them); beat, not a
+    # page, enqueues these, so an unreachable result store cannot stall a request.
+    ignore_result=False,
     autoretry_for=(OperationalError,),
     retry_backoff=True,
     max_retries=3,
@@ -23,6 +26,9 @@ def plan_reminders() -> int:
 
 @shared_task(
     acks_late=True,
+    # The counts are worth keeping for operators (and the fault tests read them); beat, not a
+    # page, enqueues these, so an unreachable result store cannot stall a request.
+    ignore_result=False,
     autoretry_for=(OperationalError,),
     retry_backoff=True,
     max_retries=3,

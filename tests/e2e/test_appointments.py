@@ -227,6 +227,7 @@ def test_therapist_books_a_weekly_series_sees_an_overlap_and_moves_an_appointmen
             f"{first_day:%a} {first_day.day} {first_day:%b} {first_day.year}, 10:30",
             "In person",
             "Moved to another time",
+            "—",  # Note: a moved appointment has none
             "",
         ]
     )

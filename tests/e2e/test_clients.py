@@ -203,10 +203,10 @@ def test_supervisor_reads_a_supervisees_client_without_edit_rights(
     client = active_client_of(therapist, legal_name="Morgan Lee Hart", preferred_name="Mo")
 
     sign_in_as(page, supervisor)
-    # A supervisor's home is the list of the therapists they supervise.
+    # A supervisor's home is their dashboard: a row per therapist they supervise.
     expect(page).to_have_url(f"{live_server.url}/")
     supervisees = page.get_by_role("region", name="Therapists you supervise")
-    supervisees.get_by_role("listitem").filter(has_text="Tess Therapist").get_by_role(
+    supervisees.get_by_role("row").filter(has_text="Tess Therapist").get_by_role(
         "link", name="Review caseload"
     ).click()
 
