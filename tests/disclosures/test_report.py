@@ -30,7 +30,7 @@ from hrp.disclosures.report import (
 from tests.disclosures.conftest import MARKERS, PERIOD_END, PERIOD_START
 from tests.disclosures.factories import AgencyConsentFactory
 from tests.disclosures.helpers import page_text
-from tests.disclosures.pdftext import pdf_text, words
+from tests.pdftext import pdf_text, words
 from tests.sessions.factories import AppointmentFactory, at
 
 ClientFor = Callable[[User | None], HttpClient]

@@ -21,7 +21,7 @@ from hrp.summaries import services, tasks
 from hrp.summaries.models import SummaryRequest
 from tests.clients.factories import ClientFactory
 from tests.summaries.conftest import Seeded, broker_down
-from tests.summaries.pdftext import contains
+from tests.pdftext import contains
 
 pytestmark = pytest.mark.django_db
 

@@ -223,3 +223,8 @@ def pdf_text(pdf: bytes) -> str:
 def words(text: str) -> str:
     """Whitespace collapsed to single spaces, for comparing text that wraps across lines."""
     return " ".join(text.split())
+
+
+def contains(pdf: bytes, text: str) -> bool:
+    """Whether `text` appears in the PDF's text, ignoring how lines wrap."""
+    return words(text) in words(pdf_text(pdf))
