@@ -237,37 +237,20 @@ def _peak_rss_kib(pid: int) -> int:
     return 0
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def run_with_worker(summary_ids: list[int]) -> tuple[float, int]:
     """Publish every summary to a private queue served by one solo worker; wait for all."""
     import redis
 
+    # The same worker command line the tests use (scripts run from the project root).
+    from tests.workers import database_url, worker_command
+
     queue = f"hrp-bench-summaries-{uuid.uuid4().hex}"
     settings.SUMMARIES_QUEUE = queue
-    env = {**os.environ, "DATABASE_URL": _database_url(), "CONN_MAX_AGE": "60"}
+    env = {**os.environ, "DATABASE_URL": database_url(), "CONN_MAX_AGE": "60"}
     peak = 0
     with tempfile.TemporaryFile() as log:
         worker = subprocess.Popen(  # noqa: S603 - our own celery binary, fixed arguments
-            [
-                str(ROOT / ".venv" / "bin" / "celery"),
-                "-A",
-                "hrp",
-                "worker",
-                "-Q",
-                queue,
-                "--pool=solo",
-                "-c",
-                "1",
-                "--without-heartbeat",
-                "--without-mingle",
-                "--without-gossip",
-                "--loglevel=WARNING",
-            ],
+            worker_command(queue),
             cwd=ROOT,
             env=env,
             stdout=log,

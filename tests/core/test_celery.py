@@ -14,9 +14,9 @@ from django.conf import settings
 
 from hrp.celery import app as celery_app
 from hrp.core.tasks import ping
+from tests.workers import worker_command
 
 PROJECT_DIR = Path(settings.BASE_DIR)
-CELERY = PROJECT_DIR / ".venv" / "bin" / "celery"
 
 
 def test_ping_runs_eagerly_in_process() -> None:
@@ -38,21 +38,7 @@ def test_a_real_worker_answers_ping_over_redis() -> None:
     queue = f"hrp-test-{uuid.uuid4().hex}"
     with tempfile.TemporaryFile() as log:
         worker = subprocess.Popen(
-            [
-                str(CELERY),
-                "-A",
-                "hrp",
-                "worker",
-                "-Q",
-                queue,
-                "--pool=solo",
-                "-c",
-                "1",
-                "--without-heartbeat",
-                "--without-mingle",
-                "--without-gossip",
-                "--loglevel=INFO",
-            ],
+            worker_command(queue),
             cwd=PROJECT_DIR,
             env=dict(os.environ),
             stdout=log,

@@ -32,7 +32,6 @@ from typing import IO
 import pytest
 import redis
 from django.conf import settings
-from django.db import connection
 from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
@@ -46,9 +45,9 @@ from hrp.notifications.models import Reminder
 from tests.assessments.factories import AdministrationFactory, answers_for
 from tests.clients.factories import ClientFactory
 from tests.sessions.factories import AppointmentFactory
+from tests.workers import database_url, worker_command
 
 PROJECT_DIR = Path(settings.BASE_DIR)
-CELERY = PROJECT_DIR / ".venv" / "bin" / "celery"
 CLOSED_PORT_REDIS = "redis://127.0.0.1:6399/0"
 TASK_TIMEOUT = 30
 
@@ -60,13 +59,6 @@ pytestmark = [
 
 
 # --- Workers -----------------------------------------------------------------------------------
-
-
-def _database_url() -> str:
-    """This test run's database (test_<name>), for the worker processes."""
-    db = connection.settings_dict
-    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{credentials}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
 class Worker:
@@ -88,7 +80,7 @@ def worker(queue: str, mail_file: Path, *, name: str, delay: float = 0.2) -> Ite
     """A real worker on `queue`, ready when entered, stopped (or reaped after a kill) on exit."""
     env = dict(os.environ)
     env.update(
-        DATABASE_URL=_database_url(),
+        DATABASE_URL=database_url(),
         CONN_MAX_AGE="0",
         DJANGO_SETTINGS_MODULE="tests.notifications.worker_settings",
         SLOW_MAIL_FILE=str(mail_file),
@@ -96,21 +88,7 @@ def worker(queue: str, mail_file: Path, *, name: str, delay: float = 0.2) -> Ite
     )
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
-            [
-                str(CELERY),
-                "-A",
-                "hrp",
-                "worker",
-                "-Q",
-                queue,
-                "-n",
-                f"{name}-{uuid.uuid4().hex[:8]}@%h",
-                "--pool=solo",
-                "--without-heartbeat",
-                "--without-mingle",
-                "--without-gossip",
-                "--loglevel=INFO",
-            ],
+            worker_command(queue, name=f"{name}-{uuid.uuid4().hex[:8]}@%h"),
             cwd=PROJECT_DIR,
             env=env,
             stdout=log,

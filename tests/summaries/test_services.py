@@ -20,8 +20,8 @@ from hrp.pdf import OfflineFetcher
 from hrp.summaries import services, tasks
 from hrp.summaries.models import SummaryRequest
 from tests.clients.factories import ClientFactory
-from tests.summaries.conftest import Seeded, broker_down
 from tests.pdftext import contains
+from tests.summaries.conftest import Seeded, broker_down
 
 pytestmark = pytest.mark.django_db
 

@@ -9,12 +9,10 @@ import subprocess
 import tempfile
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 import redis
 from django.conf import settings
-from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
@@ -24,8 +22,7 @@ from hrp.summaries import services
 from hrp.summaries.models import SummaryRequest
 from tests.clients.factories import ClientFactory
 from tests.summaries.conftest import broker_down, seed
-
-CELERY = Path(settings.BASE_DIR) / ".venv" / "bin" / "celery"
+from tests.workers import database_url, worker_command
 
 pytestmark = [
     pytest.mark.real_worker,
@@ -36,13 +33,6 @@ pytestmark = [
     ),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def _test_database_url() -> str:
-    """The test run's database (test_<name>), for the worker subprocess."""
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def _wait_for(pk: int, status: str, timeout: float = 90) -> SummaryRequest:
@@ -59,7 +49,7 @@ def test_a_real_worker_prepares_summaries_even_after_redis_was_down(therapist: U
     record: Client = ClientFactory(therapist=therapist)
     seeded = seed(record)
     queue = f"hrp-test-summaries-{uuid.uuid4().hex}"
-    env = {**os.environ, "DATABASE_URL": _test_database_url(), "CONN_MAX_AGE": "0"}
+    env = {**os.environ, "DATABASE_URL": database_url(), "CONN_MAX_AGE": "0"}
     with tempfile.TemporaryFile() as log, override_settings(SUMMARIES_QUEUE=queue):
         # While Redis is unreachable: the request is accepted and stays queued.
         with broker_down():
@@ -72,21 +62,7 @@ def test_a_real_worker_prepares_summaries_even_after_redis_was_down(therapist: U
         assert SummaryRequest.objects.get(pk=early.pk).status == "queued"
 
         worker = subprocess.Popen(
-            [
-                str(CELERY),
-                "-A",
-                "hrp",
-                "worker",
-                "-Q",
-                queue,
-                "--pool=solo",
-                "-c",
-                "1",
-                "--without-heartbeat",
-                "--without-mingle",
-                "--without-gossip",
-                "--loglevel=INFO",
-            ],
+            worker_command(queue),
             cwd=settings.BASE_DIR,
             env=env,
             stdout=log,
