@@ -108,6 +108,17 @@ def _active_grants(user: Any) -> Any:
     )
 
 
+def supervises(supervisor: Any, therapist_id: int | None) -> bool:
+    """Whether `supervisor` is the therapist's current supervisor (one query)."""
+    from hrp.accounts.models import Supervision
+
+    if therapist_id is None:
+        return False
+    return Supervision.objects.filter(
+        supervisor=supervisor, supervisee_id=therapist_id, ended_at__isnull=True
+    ).exists()
+
+
 def client_for(user: Any, pk: int, *, write: bool = False, queryset: Any = None) -> Any:
     """The client `pk` as seen by `user` for clinical work.
 

@@ -71,7 +71,7 @@ def _note_context(request: HttpRequest, client: Any, note: SessionNote, **extra:
     is_reviewer = (
         note.status == SessionNote.Status.AWAITING_COSIGN
         and request.user.is_supervisor
-        and services._supervises(request.user, note.author_id)
+        and access.supervises(request.user, note.author_id)
     )
     return {
         "client": client,
@@ -294,7 +294,7 @@ def note_review(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
     """The supervisor co-signs or returns a note of their supervisee."""
     client = access.client_for(request.user, pk)
     note = selectors.note_for(client, note_pk)
-    if not (request.user.is_supervisor and services._supervises(request.user, note.author_id)):
+    if not (request.user.is_supervisor and access.supervises(request.user, note.author_id)):
         raise PermissionDenied
     form = ReviewForm(request.POST)
     if form.is_valid():

@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Client
-from hrp.accounts.models import Supervision, User
+from hrp import access
+from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
 from hrp.clinic import clinic_setting
@@ -496,19 +497,13 @@ def _record_use(*, actor: User, request: HttpRequest | None, note: SessionNote) 
         )
 
 
-def _supervises(supervisor: User, therapist_id: int) -> bool:
-    return Supervision.objects.filter(
-        supervisor=supervisor, supervisee_id=therapist_id, ended_at__isnull=True
-    ).exists()
-
-
 @transaction.atomic
 def note_cosign(*, actor: User, request: HttpRequest | None, note: SessionNote) -> SessionNote:
     """The supervisor co-signs a note waiting for them. Side effect: `note.cosign`."""
     note = SessionNote.objects.select_for_update().select_related("client").get(pk=note.pk)
     if note.status != SessionNote.Status.AWAITING_COSIGN:
         raise ValidationError(_("This note is not waiting for co-signature."))
-    if not _supervises(actor, note.author_id):
+    if not access.supervises(actor, note.author_id):
         raise PermissionDenied
     if not note.hash_verified():
         raise ValidationError(_("This note failed its integrity check and cannot be co-signed."))
@@ -537,7 +532,7 @@ def note_return(
     note = SessionNote.objects.select_for_update().select_related("client").get(pk=note.pk)
     if note.status != SessionNote.Status.AWAITING_COSIGN:
         raise ValidationError(_("This note is not waiting for co-signature."))
-    if not _supervises(actor, note.author_id):
+    if not access.supervises(actor, note.author_id):
         raise PermissionDenied
     comments = comments.strip()
     if not comments:

@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Client
-from hrp.accounts.models import Supervision, User
+from hrp import access
+from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
 from hrp.supervision.models import TEXT_LIMIT, ChartComment, SupervisionMeeting
@@ -32,12 +33,6 @@ def _check_text(value: str, field: str, *, required: bool) -> dict[str, str]:
             field: _("Please keep this under 20,000 characters (it has %(n)d).") % {"n": len(value)}
         }
     return {}
-
-
-def _supervises(supervisor: User, therapist_id: int | None) -> bool:
-    return Supervision.objects.filter(
-        supervisor=supervisor, supervisee_id=therapist_id, ended_at__isnull=True
-    ).exists()
 
 
 @transaction.atomic
@@ -55,7 +50,7 @@ def meeting_record(
     one, a date in the future, empty guidance, text over the limit and clients not on the
     supervisee's caseload. Side effect: a change event in the audit trail."""
     errors: dict[str, Any] = {}
-    if not supervisor.is_supervisor or not _supervises(supervisor, supervisee.pk):
+    if not supervisor.is_supervisor or not access.supervises(supervisor, supervisee.pk):
         errors["supervisee"] = _("You can record meetings only with people you supervise.")
     if met_on > timezone.localdate():
         errors["met_on"] = _("The meeting date cannot be in the future.")
@@ -92,7 +87,7 @@ def comment_add(
 ) -> ChartComment:
     """Leave a comment on a supervisee's client's chart for the therapist. Side effect: a
     change event in the audit trail (no chart number, no text)."""
-    if not author.is_supervisor or not _supervises(author, client.therapist_id):
+    if not author.is_supervisor or not access.supervises(author, client.therapist_id):
         raise ValidationError(_("You can comment only on the charts of people you supervise."))
     errors = _check_text(text, "text", required=True)
     if errors:
