@@ -51,24 +51,24 @@ app.conf.beat_schedule = {
     # Reminders: plan future rows from the clinical data, then send those that are due. Both
     # are idempotent (unique keys, row locks), so a second beat by mistake sends nothing twice.
     "reminders-plan": {
-        "task": "hrp.notifications.tasks.plan_reminders",
+        "task": "notifications.tasks.plan_reminders",
         "schedule": crontab(),
         "options": {"expires": 55},
     },
     "reminders-send": {
-        "task": "hrp.notifications.tasks.send_due_reminders",
+        "task": "notifications.tasks.send_due_reminders",
         "schedule": crontab(),
         "options": {"expires": 55},
     },
     # Summaries: re-enqueue requests that never reached a worker (Redis was down), and build
     # a monthly summary for every active client on the first of the month.
     "summaries-requeue": {
-        "task": "hrp.summaries.tasks.requeue_stale",
+        "task": "summaries.tasks.requeue_stale",
         "schedule": crontab(),
         "options": {"expires": 55},
     },
     "summaries-monthly": {
-        "task": "hrp.summaries.tasks.monthly_summaries",
+        "task": "summaries.tasks.monthly_summaries",
         "schedule": crontab(day_of_month="1", hour="3", minute="0"),
     },
 }

@@ -57,11 +57,12 @@ INSTALLED_APPS = [
     "hrp.accounts",
     "hrp.audit",
     "hrp.core",
-    "hrp.notifications",
-    "hrp.summaries",
-    "hrp.disclosures",
-    "hrp.supervision",
-    "hrp.oversight",
+    "home",
+    "notifications",
+    "summaries",
+    "disclosures",
+    "supervision",
+    "oversight",
     "clients",
     "assessments",
     "goals",
@@ -147,7 +148,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "home:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 # Set-password links sent to new accounts stay valid for three days; they are single-use
 # because the token hashes the password and last sign-in, which setting a password changes.
@@ -328,7 +329,7 @@ LATE_NOTE_HOURS: int = env.int("LATE_NOTE_HOURS", default=24)
 RATING_ALERT_THRESHOLD: int = env.int("RATING_ALERT_THRESHOLD", default=30)
 RATING_ALERT_DROP: int = env.int("RATING_ALERT_DROP", default=5)
 
-# Reminders (hrp/notifications). Timings are clinic settings; override any with
+# Reminders (notifications). Timings are clinic settings; override any with
 # REMINDER_TIMINGS="session_day_hours=48,review_due_days=3".
 REMINDER_TIMINGS: dict[str, int] = {
     "session_day_hours": 24,  # staff: an upcoming session, this long before
@@ -340,7 +341,7 @@ REMINDER_TIMINGS: dict[str, int] = {
 }
 REMINDER_TIMINGS.update(env.dict("REMINDER_TIMINGS", cast={"value": int}, default={}))
 # SMS to clients goes through this adapter; the console one prints (development only).
-SMS_BACKEND: str = env.str("SMS_BACKEND", default="hrp.notifications.sms.ConsoleSmsBackend")
+SMS_BACKEND: str = env.str("SMS_BACKEND", default="notifications.sms.ConsoleSmsBackend")
 # Shown at the end of client reminders unless the client chose to hide it.
 CLINIC_DISPLAY_NAME: str = env.str("CLINIC_DISPLAY_NAME", default=CLINIC_NAME)
 # The public address, for links in staff reminder emails (e.g. https://clinic.example.org).

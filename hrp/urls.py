@@ -11,17 +11,18 @@ from django.urls import include, path
 from hrp.core import views as core_views
 
 urlpatterns = [
+    path("", include("home.urls")),
     path("", include("hrp.core.urls")),
     path("account/", include("hrp.accounts.urls")),
     # Before clients' own patterns: these apps own the chart's Assessments and Plan sections.
     path("", include("assessments.urls")),
     path("", include("goals.urls")),
     path("", include("sessions.urls")),
-    path("", include("hrp.notifications.urls")),
-    path("", include("hrp.summaries.urls")),
-    path("", include("hrp.disclosures.urls")),
-    path("", include("hrp.supervision.urls")),
-    path("", include("hrp.oversight.urls")),
+    path("", include("notifications.urls")),
+    path("", include("summaries.urls")),
+    path("", include("disclosures.urls")),
+    path("", include("supervision.urls")),
+    path("", include("oversight.urls")),
     path("clients/", include("clients.urls")),
     path("healthz", core_views.healthz, name="healthz"),
 ]

@@ -41,7 +41,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
 from hrp.accounts.models import User  # noqa: E402
 from hrp.audit.models import AuditEvent  # noqa: E402
-from hrp.oversight.filters import Cursor  # noqa: E402
+from oversight.filters import Cursor  # noqa: E402
 
 ACTORS = 40
 CHARTS = 2000

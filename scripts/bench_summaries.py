@@ -52,10 +52,10 @@ from assessments.models import Administration  # noqa: E402
 from clients.models import Client, Intake, SubstanceUse  # noqa: E402
 from goals.models import Goal, GoalReview, UseCheckIn  # noqa: E402
 from hrp.accounts.models import User  # noqa: E402
-from hrp.summaries import services  # noqa: E402
-from hrp.summaries.models import SummaryRequest  # noqa: E402
-from hrp.summaries.selectors import default_period  # noqa: E402
 from sessions.models import Appointment, SessionNote  # noqa: E402
+from summaries import services  # noqa: E402
+from summaries.models import SummaryRequest  # noqa: E402
+from summaries.selectors import default_period  # noqa: E402
 
 
 def _answers(code: str, points: int) -> dict[str, str]:

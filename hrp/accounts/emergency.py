@@ -72,8 +72,8 @@ def emergency_grant(
 def _grant_create(
     *, actor: User, request: HttpRequest | None, client: Any, reason: str
 ) -> EmergencyGrant:
-    from hrp.notifications.models import Reminder
-    from hrp.notifications.services import notify_now
+    from notifications.models import Reminder
+    from notifications.services import notify_now
 
     now = timezone.now()
     grant = EmergencyGrant.objects.create(

@@ -18,7 +18,7 @@ from hrp.accounts.receivers import SESSION_LAST_SEEN_KEY, SESSION_STARTED_KEY
 from hrp.audit.models import AuditEvent
 from tests.factories import TEST_PASSWORD, TherapistFactory
 
-HOME = reverse("core:home")
+HOME = reverse("home:home")
 # A page every signed-in, verified person can open, whatever their role: the probe for
 # "still signed in".
 MY_ACCOUNT = reverse("accounts:my_account")
@@ -264,7 +264,7 @@ def test_browser_timer_landing_signs_out_once_with_one_message(
     assert list(
         AuditEvent.objects.filter(action="auth.logout").values_list("detail", flat=True)
     ) == ["idle"]
-    assert client.get(reverse("core:home")).status_code == 302
+    assert client.get(reverse("home:home")).status_code == 302
 
 
 def test_browser_timer_landing_after_the_server_already_ended_the_session(

@@ -77,7 +77,7 @@ def test_password_step_accepts_email_in_any_case_and_records_sign_in(tess: User)
     response = password_step(client, email="  TESS.Therapist@Clinic.TEST ")
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("core:home")
+    assert response["Location"] == reverse("home:home")
     assert signed_in_user_id(client) == str(tess.pk)
     event = AuditEvent.objects.get(action="auth.login")
     assert (event.actor, event.object_id, event.category) == (tess, str(tess.pk), "security")
@@ -103,7 +103,7 @@ def test_two_factor_cannot_be_skipped_after_the_password_step(db: None) -> None:
     client = Client()
     assert password_step(client, email=admin.email).status_code == 302
 
-    home = client.get(reverse("core:home"))
+    home = client.get(reverse("home:home"))
     staff = client.get(reverse("accounts:staff_list"))
     me = client.get(reverse("accounts:my_account"))
 
@@ -276,7 +276,7 @@ def test_enrolled_person_verifies_with_the_current_code(tess: User) -> None:
     response = client.post(TWO_FACTOR_URL, {"token": totp_code(device)})
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("core:home")
+    assert response["Location"] == reverse("home:home")
     assert client.get(MY_ACCOUNT).status_code == 200
     assert audit_actions(obj=tess) == ["auth.login", "two_factor.verify"]
 
@@ -300,7 +300,7 @@ def test_verification_ignores_a_next_pointing_off_site(therapist: User) -> None:
         f"{TWO_FACTOR_URL}?next=https://evil.example/", {"token": totp_code(device)}
     )
 
-    assert response["Location"] == reverse("core:home")
+    assert response["Location"] == reverse("home:home")
 
 
 def test_wrong_code_is_refused_with_a_message(therapist: User) -> None:
@@ -331,7 +331,7 @@ def test_recovery_code_works_once_and_not_twice(therapist: User) -> None:
 
     response = first.post(TWO_FACTOR_URL, {"token": " 12345-67890 "})
 
-    assert response["Location"] == reverse("core:home")
+    assert response["Location"] == reverse("home:home")
     assert [str(m) for m in first.get(MY_ACCOUNT).context["messages"]] == [
         "You signed in with a recovery code. 1 codes are left."
     ]

@@ -724,7 +724,7 @@ def test_reset_two_factor_removes_authenticators_and_ends_sessions(
     assert StaticDevice.objects.filter(user=enrolled_therapist).count() == 0
     assert StaticToken.objects.count() == 0
     assert TOTPDevice.objects.filter(user=clinic_admin).count() == 1
-    assert therapist_client.get(reverse("core:home"))["Location"] == "/account/sign-in/?next=/"
+    assert therapist_client.get(reverse("home:home"))["Location"] == "/account/sign-in/?next=/"
     assert AuditEvent.objects.get(action="two_factor.reset").detail == (
         "authenticators removed: 1; sessions ended: 1"
     )

@@ -18,7 +18,7 @@ from tests.clients.factories import ClientFactory
 from tests.factories import SupervisionFactory, SupervisorFactory, TherapistFactory, UserFactory
 
 ClientFor = Callable[[User | None], Client]
-HOME = reverse("core:home")
+HOME = reverse("home:home")
 MY_ACCOUNT = reverse("accounts:my_account")
 
 
@@ -108,7 +108,7 @@ def test_supervisor_sees_their_supervisees(
     response = client_for(supervisor).get(HOME)
 
     assert response.status_code == 200
-    assert response.templates[0].name == "core/home.html"
+    assert response.templates[0].name == "home/home.html"
     # The dashboard: nothing needs attention for either, so by name.
     assert [board.therapist for board, _cells in response.context["rows"]] == [trainee, therapist]
     html = response.content.decode()
@@ -185,7 +185,7 @@ def test_account_without_any_role_sees_an_explanation(client_for: ClientFor, db:
     response = client_for(nobody).get(HOME)
 
     assert response.status_code == 200
-    assert response.templates[0].name == "core/no_role.html"
+    assert response.templates[0].name == "home/no_role.html"
     assert nav_links(response) == [me_link(nobody)]
 
 

@@ -71,7 +71,7 @@ def all_urls() -> dict[str, str]:
 def test_walker_finds_the_known_urls() -> None:
     # Guards the walker itself: if it silently found nothing, the tests below would pass.
     known = {
-        "core:home",
+        "home:home",
         "accounts:staff_list",
         "accounts:staff_detail",
         "accounts:staff_action",
@@ -133,7 +133,7 @@ def test_every_non_exempt_url_sends_an_unverified_person_to_two_factor(
     )
     # The walker really walked: the known pages are among them.
     assert {
-        "core:home",
+        "home:home",
         "accounts:recovery_codes",
         "accounts:my_account",
         "accounts:staff_list",
@@ -149,7 +149,7 @@ def test_htmx_request_of_unverified_person_gets_hx_redirect_to_two_factor(
     client = Client()
     client.force_login(therapist)
 
-    response = client.get(reverse("core:home"), headers={"HX-Request": "true"})
+    response = client.get(reverse("home:home"), headers={"HX-Request": "true"})
 
     assert response.status_code == 204
     assert response["HX-Redirect"] == reverse("accounts:two_factor")
@@ -191,4 +191,4 @@ def test_verified_person_is_not_sent_to_two_factor(
     response = client_for(therapist).get(reverse("accounts:two_factor"))
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("core:home")
+    assert response["Location"] == reverse("home:home")

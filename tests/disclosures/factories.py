@@ -14,7 +14,7 @@ import factory
 from django.utils import timezone
 
 from clients.models import Consent, Referral
-from hrp.disclosures.models import Disclosure
+from disclosures.models import Disclosure
 from tests.clients.factories import ClientFactory, ConsentFactory
 
 AGENCY = "County Probation"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
-from hrp.disclosures.models import Disclosure, DisclosureImmutableError
+from disclosures.models import Disclosure, DisclosureImmutableError
 from tests.disclosures.factories import DisclosureFactory
 
 pytestmark = pytest.mark.django_db

@@ -17,16 +17,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import Client, Consent
-from hrp.accounts.models import User
-from hrp.disclosures import report, selectors, services
-from hrp.disclosures.models import Disclosure
-from hrp.disclosures.report import (
+from disclosures import report, selectors, services
+from disclosures.models import Disclosure
+from disclosures.report import (
     REDISCLOSURE_NOTICE,
     AttendanceCounts,
     AttendanceReport,
     AttendanceRow,
     ClientIdentity,
 )
+from hrp.accounts.models import User
 from tests.disclosures.conftest import MARKERS, PERIOD_END, PERIOD_START
 from tests.disclosures.factories import AgencyConsentFactory
 from tests.disclosures.helpers import page_text

@@ -13,10 +13,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from clients.models import Client, Consent, Referral
+from disclosures import selectors, services
+from disclosures.models import Disclosure
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
-from hrp.disclosures import selectors, services
-from hrp.disclosures.models import Disclosure
 from tests.clients.factories import ClientFactory
 from tests.disclosures.conftest import PERIOD_END, PERIOD_START
 from tests.disclosures.factories import AgencyConsentFactory

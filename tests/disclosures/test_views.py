@@ -18,9 +18,9 @@ from django.urls import reverse
 from django.utils import formats, timezone
 
 from clients.models import Client, Consent
+from disclosures.models import Disclosure
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
-from hrp.disclosures.models import Disclosure
 from tests.disclosures.conftest import PERIOD_END, PERIOD_START
 from tests.disclosures.factories import AgencyConsentFactory, DisclosureFactory
 from tests.disclosures.helpers import page_text, table_rows

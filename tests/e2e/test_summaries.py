@@ -17,8 +17,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from hrp.summaries import services
-from hrp.summaries.models import SummaryRequest
+from summaries import services
+from summaries.models import SummaryRequest
 from tests.clients.factories import ClientFactory
 from tests.e2e.helpers import sign_in
 from tests.factories import TEST_PASSWORD, TherapistFactory, TOTPDeviceFactory

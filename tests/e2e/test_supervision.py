@@ -9,7 +9,7 @@ from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from hrp.accounts.models import User
-from hrp.supervision.models import ChartComment
+from supervision.models import ChartComment
 from tests.clients.factories import ClientFactory
 from tests.e2e.conftest import DEFAULT_TIMEOUT_MS
 from tests.e2e.helpers import record_browser_errors, sign_in

@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 from clients.models import Client
 from hrp.accounts.models import EmergencyGrant, User
 from hrp.core.models import ClinicSetting
-from hrp.notifications.models import Reminder
+from notifications.models import Reminder
 from tests.clients.factories import ClientFactory
 from tests.disclosures.factories import AgencyConsentFactory
 from tests.e2e.helpers import expect_handled_error_response, expect_refused_page, sign_in

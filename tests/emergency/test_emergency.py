@@ -24,8 +24,8 @@ from hrp import access
 from hrp.accounts.emergency import emergency_grant
 from hrp.accounts.models import EmergencyGrant, User
 from hrp.audit.models import AuditEvent
-from hrp.notifications.models import Reminder
-from hrp.notifications.services import inbox_queryset, send_due_reminders
+from notifications.models import Reminder
+from notifications.services import inbox_queryset, send_due_reminders
 from tests.clients.factories import ClientFactory
 from tests.conftest import ROLE_FIXTURES
 from tests.factories import TEST_PASSWORD

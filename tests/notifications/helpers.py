@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from hrp.notifications.models import Reminder
+from notifications.models import Reminder
 
 Row = tuple[str, str, int | None, int, datetime.datetime]
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from assessments.measures import MEASURES
 from hrp.accounts.models import User
-from hrp.notifications.models import Reminder
+from notifications.models import Reminder
 from tests.assessments.factories import AdministrationFactory, answers_for
 from tests.clients.factories import ClientFactory
 from tests.sessions.factories import AppointmentFactory

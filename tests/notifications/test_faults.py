@@ -40,8 +40,8 @@ from kombu.exceptions import OperationalError as BrokerUnavailable
 from assessments.measures import MEASURES
 from hrp.accounts.models import User
 from hrp.celery import app as celery_app
-from hrp.notifications import services, tasks
-from hrp.notifications.models import Reminder
+from notifications import services, tasks
+from notifications.models import Reminder
 from tests.assessments.factories import AdministrationFactory, answers_for
 from tests.clients.factories import ClientFactory
 from tests.sessions.factories import AppointmentFactory

@@ -17,9 +17,9 @@ from django.utils import timezone
 from assessments.measures import MEASURES
 from clients.models import Client
 from hrp.accounts.models import Supervision, User
-from hrp.notifications import services
-from hrp.notifications.models import Reminder
-from hrp.notifications.sms import LocmemSmsBackend
+from notifications import services
+from notifications.models import Reminder
+from notifications.sms import LocmemSmsBackend
 from sessions.models import Appointment, RatingAlert, SessionNote
 from tests.assessments.factories import AdministrationFactory, RiskFollowUpFactory, answers_for
 from tests.clients.factories import ClientFactory
@@ -48,7 +48,7 @@ SMS = Reminder.Channel.SMS
 
 @pytest.fixture(autouse=True)
 def _clean_sms_outbox(settings) -> None:
-    settings.SMS_BACKEND = "hrp.notifications.sms.LocmemSmsBackend"
+    settings.SMS_BACKEND = "notifications.sms.LocmemSmsBackend"
     LocmemSmsBackend.outbox.clear()
 
 

@@ -16,9 +16,9 @@ from assessments.measures import MEASURES
 from clients.models import Client, SubstanceUse
 from hrp.accounts.models import User
 from hrp.celery import app as celery_app
-from hrp.notifications import services, tasks
-from hrp.notifications.models import Reminder
-from hrp.notifications.sms import LocmemSmsBackend
+from notifications import services, tasks
+from notifications.models import Reminder
+from notifications.sms import LocmemSmsBackend
 from sessions.models import RatingAlert
 from tests.assessments.factories import AdministrationFactory, answers_for, local_noon
 from tests.clients.factories import ClientFactory, SubstanceUseFactory
@@ -42,7 +42,7 @@ DAY = datetime.timedelta(days=1)
 
 @pytest.fixture(autouse=True)
 def _sms_outbox(settings) -> None:
-    settings.SMS_BACKEND = "hrp.notifications.sms.LocmemSmsBackend"
+    settings.SMS_BACKEND = "notifications.sms.LocmemSmsBackend"
     LocmemSmsBackend.outbox.clear()
 
 
@@ -379,8 +379,8 @@ def test_beat_entries_carry_no_arguments() -> None:
         for name, entry in schedule.items()
         if name.startswith("reminders-")
     } == {
-        "reminders-plan": ("hrp.notifications.tasks.plan_reminders", (), {}),
-        "reminders-send": ("hrp.notifications.tasks.send_due_reminders", (), {}),
+        "reminders-plan": ("notifications.tasks.plan_reminders", (), {}),
+        "reminders-send": ("notifications.tasks.send_due_reminders", (), {}),
     }
     assert [
         name for name, entry in schedule.items() if entry.get("args") or entry.get("kwargs")

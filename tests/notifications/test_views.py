@@ -24,7 +24,7 @@ from django.utils import timezone
 from clients.models import Client
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
-from hrp.notifications.models import Reminder
+from notifications.models import Reminder
 from tests.clients.factories import ClientFactory
 
 ClientFor = Callable[[User | None], HttpClient]

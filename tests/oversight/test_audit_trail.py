@@ -15,7 +15,7 @@ from pytest_django import DjangoAssertNumQueries
 
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
-from hrp.oversight.filters import SESSION_KEY, Cursor
+from oversight.filters import SESSION_KEY, Cursor
 from tests.clients.factories import ClientFactory
 from tests.factories import TherapistFactory
 from tests.oversight.factories import CLINICAL_MARKERS, audit_event, clinical_change, utc

@@ -11,9 +11,9 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 from pytest_django import DjangoAssertNumQueries
 
+from disclosures.models import Disclosure
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
-from hrp.disclosures.models import Disclosure
 from tests.clients.factories import ClientFactory, ConsentFactory
 from tests.factories import TherapistFactory
 from tests.oversight.factories import CLINICAL_MARKERS, audit_event, clinical_change, utc

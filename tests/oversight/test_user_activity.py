@@ -13,7 +13,7 @@ from pytest_django import DjangoAssertNumQueries
 
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
-from hrp.oversight.selectors import locked_usernames
+from oversight.selectors import locked_usernames
 from tests.factories import TEST_PASSWORD, TherapistFactory, TOTPDeviceFactory
 from tests.oversight.factories import utc
 

@@ -9,10 +9,10 @@ import pytest
 
 from clients.models import Client
 from hrp.accounts.models import User
-from hrp.summaries import selectors
-from hrp.summaries.forms import years_before
-from hrp.summaries.selectors import percent_within_plan
 from sessions.models import Appointment
+from summaries import selectors
+from summaries.forms import years_before
+from summaries.selectors import percent_within_plan
 from tests.clients.factories import ClientFactory
 from tests.factories import SupervisionFactory, TherapistFactory
 from tests.goals.factories import weeks_ago

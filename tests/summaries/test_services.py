@@ -17,8 +17,8 @@ from hrp.accounts.models import User
 from hrp.celery import app as celery_app
 from hrp.crypto import fernet
 from hrp.pdf import OfflineFetcher
-from hrp.summaries import services, tasks
-from hrp.summaries.models import SummaryRequest
+from summaries import services, tasks
+from summaries.models import SummaryRequest
 from tests.clients.factories import ClientFactory
 from tests.pdftext import contains
 from tests.summaries.conftest import Seeded, broker_down
@@ -315,7 +315,7 @@ def test_the_monthly_task_is_the_one_beat_names() -> None:
     schedule = celery_app.conf.beat_schedule
     assert schedule["summaries-monthly"]["task"] == tasks.monthly_summaries.name
     assert schedule["summaries-requeue"]["task"] == tasks.requeue_stale.name
-    assert tasks.build_summary.name == "hrp.summaries.tasks.build_summary"
+    assert tasks.build_summary.name == "summaries.tasks.build_summary"
 
 
 def test_previous_month() -> None:

@@ -14,8 +14,8 @@ from django.urls import reverse
 from clients.models import Client
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
-from hrp.summaries import services
-from hrp.summaries.models import SummaryRequest
+from summaries import services
+from summaries.models import SummaryRequest
 from tests.clients.factories import ClientFactory
 from tests.factories import SupervisionFactory, TherapistFactory
 from tests.sessions.factories import days_from_today

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from clients.models import Client
 from hrp.accounts.models import User
-from hrp.summaries import services
-from hrp.summaries.models import SummaryRequest
+from summaries import services
+from summaries.models import SummaryRequest
 from tests.clients.factories import ClientFactory
 from tests.summaries.conftest import broker_down, seed
 from tests.workers import database_url, worker_command

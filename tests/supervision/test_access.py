@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from clients.models import Client as ClinicClient
 from hrp.accounts.models import User
-from hrp.supervision import services
-from hrp.supervision.models import ChartComment, SupervisionMeeting
+from supervision import services
+from supervision.models import ChartComment, SupervisionMeeting
 from tests.clients.factories import ClientFactory
 from tests.conftest import ROLE_FIXTURES
 
@@ -58,7 +58,7 @@ GET_PAGES = {
 
 def page_url(page: str, therapist: User, client: ClinicClient, meeting: SupervisionMeeting) -> str:
     return {
-        "home": reverse("core:home"),
+        "home": reverse("home:home"),
         "column": reverse("supervision:column", args=[therapist.pk, "late-notes"]),
         "meetings": reverse("supervision:meetings"),
         "meeting_create": reverse("supervision:meeting_create", args=[therapist.pk]),

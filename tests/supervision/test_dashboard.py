@@ -11,7 +11,7 @@ from django.urls import reverse
 from pytest_django import DjangoAssertNumQueries
 
 from hrp.accounts.models import User
-from hrp.supervision import selectors
+from supervision import selectors
 from tests.assessments.factories_harm import HarmAssessmentFactory
 from tests.clients.factories import ClientFactory
 from tests.factories import SupervisionFactory, SupervisorFactory, TherapistFactory
@@ -19,7 +19,7 @@ from tests.sessions.factories import AttendedAppointmentFactory, at, days_from_t
 from tests.supervision.helpers import EXPECTED, seed_every_column
 
 ClientFor = Callable[[User | None], Client]
-HOME = reverse("core:home")
+HOME = reverse("home:home")
 
 
 def column_url(therapist: User, key: str) -> str:

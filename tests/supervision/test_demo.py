@@ -4,8 +4,8 @@ each; running it again adds nothing."""
 from __future__ import annotations
 
 from hrp.accounts.demo import seed_demo_staff
-from hrp.supervision.demo import seed_demo_supervision
-from hrp.supervision.models import ChartComment, SupervisionMeeting
+from supervision.demo import seed_demo_supervision
+from supervision.models import ChartComment, SupervisionMeeting
 from tests.clients.factories import ClientFactory
 
 

@@ -18,8 +18,8 @@ from pytest_django import DjangoAssertNumQueries
 from clients.views import SECTIONS, _section_url
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
-from hrp.supervision import services
-from hrp.supervision.models import ChartComment, SupervisionMeeting
+from supervision import services
+from supervision.models import ChartComment, SupervisionMeeting
 from tests.clients.factories import ClientFactory
 from tests.factories import SupervisionFactory, SupervisorFactory
 

@@ -1,4 +1,4 @@
-"""Indexes for the clinic admin's audit viewer (hrp.oversight): one per filter column, each
+"""Indexes for the clinic admin's audit viewer (oversight): one per filter column, each
 ending in (at, id) so that a filtered page ordered newest first is a backward walk of one
 index, cut short by the keyset cursor, whatever the table's size.
 

@@ -1,0 +1,191 @@
+"""Producing an attendance report for a referring agency and recording it as a disclosure.
+
+The rules a report must pass, in the order they are checked (each refusal a ValidationError
+with a message a clinician understands; nothing is recorded on refusal):
+
+1. The client has a referral naming an agency. A mandate is not required: the client's written
+   consent, not the mandate, is what allows a disclosure under 42 CFR Part 2, and a voluntary
+   referral (an employee assistance programme the client went to on their own) may still ask
+   for attendance. The report goes only to the referral's agency.
+2. The consent belongs to the client, is in force today (effective, not expired, not revoked),
+   allows attendance to be disclosed, and names the agency (selectors.valid_consents_for_report).
+3. The period ends on or after its start, not after today, and covers at most one year.
+
+The report's content is built by `disclosures.report.build_report` from attendance rows
+and identity only; see that module for why clinical content cannot reach it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from clients.models import Client, Consent
+from disclosures import report as report_module
+from disclosures import selectors
+from disclosures.models import Disclosure
+from disclosures.report import AttendanceReport
+from hrp.accounts.models import User
+from hrp.audit.models import AuditEvent
+from hrp.audit.services import audit_record
+
+
+def _date(value: datetime.date) -> str:
+    return formats.date_format(value, "DATE_FORMAT")
+
+
+def one_year_after(start: datetime.date) -> datetime.date:
+    """The same calendar day a year later (29 February -> 1 March)."""
+    try:
+        return start.replace(year=start.year + 1)
+    except ValueError:
+        return datetime.date(start.year + 1, 3, 1)
+
+
+def last_day_allowed(start: datetime.date) -> datetime.date:
+    """A period covers at most one year: 1 January to 31 December, not to the next 1 January."""
+    return one_year_after(start) - datetime.timedelta(days=1)
+
+
+def check_period(*, start: datetime.date, end: datetime.date, today: datetime.date) -> None:
+    if end < start:
+        raise ValidationError(_("The end of the period must be on or after its start."))
+    if end > today:
+        raise ValidationError(
+            _("The period cannot end after today: a report covers only what has happened.")
+        )
+    if end > last_day_allowed(start):
+        raise ValidationError(
+            _("A report covers at most one year: choose an end on or before %(last)s.")
+            % {"last": _date(last_day_allowed(start))}
+        )
+
+
+def check_agency(*, client: Client) -> str:
+    agency = selectors.referral_agency(client)
+    if not agency:
+        raise ValidationError(
+            _(
+                "An attendance report goes only to a referring agency, and this client's "
+                "referral names none."
+            )
+        )
+    return agency
+
+
+def check_consent(*, client: Client, consent: Consent, agency: str, today: datetime.date) -> None:
+    """Refuse a consent that does not allow this report today, saying why."""
+    if consent.client_id != client.pk:
+        raise ValidationError(_("This consent belongs to another client's record."))
+    if consent.revoked_on:
+        raise ValidationError(
+            _("This consent was revoked on %(date)s: nothing may be disclosed under it.")
+            % {"date": _date(consent.revoked_on)}
+        )
+    if consent.expires_on < today:
+        raise ValidationError(
+            _("This consent expired on %(date)s: nothing may be disclosed under it.")
+            % {"date": _date(consent.expires_on)}
+        )
+    if consent.effective_on > today:
+        raise ValidationError(
+            _("This consent is not in force until %(date)s.")
+            % {"date": _date(consent.effective_on)}
+        )
+    if consent.scope not in selectors.ATTENDANCE_SCOPES:
+        raise ValidationError(
+            _(
+                "This consent allows “%(scope)s”, not attendance: an attendance report needs a "
+                "consent to disclose attendance."
+            )
+            % {"scope": consent.get_scope_display()}
+        )
+    if agency.casefold() not in consent.recipient.casefold():
+        raise ValidationError(
+            _("This consent names “%(recipient)s”, not the referring agency (%(agency)s).")
+            % {"recipient": consent.recipient, "agency": agency}
+        )
+
+
+def attendance_report_prepare(
+    *,
+    client: Client,
+    consent: Consent,
+    start: datetime.date,
+    end: datetime.date,
+    today: datetime.date | None = None,
+) -> AttendanceReport:
+    """Check every rule and build the report, without recording anything (the preview).
+    Raises ValidationError when the report may not be produced."""
+    today = today or timezone.localdate()
+    agency = check_agency(client=client)
+    check_consent(client=client, consent=consent, agency=agency, today=today)
+    check_period(start=start, end=end, today=today)
+    return report_module.build_report(
+        clinic_name=settings.CLINIC_NAME,
+        client=selectors.client_identity(client),
+        agency=agency,
+        period_start=start,
+        period_end=end,
+        rows=selectors.attendance_rows(client, start, end),
+    )
+
+
+@transaction.atomic
+def attendance_report(
+    *,
+    actor: User,
+    request: HttpRequest | None,
+    client: Client,
+    consent: Consent,
+    start: datetime.date,
+    end: datetime.date,
+) -> tuple[Disclosure, bytes]:
+    """Produce the attendance report PDF for the referring agency and record the disclosure.
+
+    Side effects: a `Disclosure` row (who, recipient copied from the consent, what, period,
+    counts, when, consent, the PDF's SHA-256) and an audit event `disclosure.attendance_report`
+    carrying only the consent id, period and hash (no clinical content, no agency name).
+    Refuses with ValidationError, recording nothing, per the module's rules.
+    """
+    # Lock the consent row so that a revocation recorded at the same moment either lands
+    # before (and this refuses) or after (and this disclosure happened under a valid consent).
+    consent = Consent.objects.select_for_update().get(pk=consent.pk)
+    report = attendance_report_prepare(client=client, consent=consent, start=start, end=end)
+    pdf = report_module.render_pdf(report)
+    counts = report.counts
+    disclosure = Disclosure(
+        client=client,
+        consent=consent,
+        recipient=consent.recipient,
+        what=Disclosure.What.ATTENDANCE_REPORT,
+        period_start=start,
+        period_end=end,
+        disclosed_by=actor,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        **counts.as_dict(),
+    )
+    disclosure.full_clean()
+    disclosure.save()
+    audit_record(
+        category=AuditEvent.Category.ACCESS,
+        action="disclosure.attendance_report",
+        actor=actor,
+        request=request,
+        obj=disclosure,
+        chart_number=client.chart_number,
+        changes={
+            "consent": (None, consent.pk),
+            "period_start": (None, start.isoformat()),
+            "period_end": (None, end.isoformat()),
+            "sha256": (None, disclosure.sha256),
+        },
+    )
+    return disclosure, pdf

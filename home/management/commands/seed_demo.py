@@ -1,0 +1,65 @@
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from assessments.demo import seed_demo_assessments
+from clients.demo import DEMO_CLIENTS, seed_demo_clients
+from clients.models import Client
+from goals.demo import seed_demo_goals
+from hrp.accounts.demo import DEMO_PASSWORD, seed_demo_staff
+from sessions.demo import seed_demo_appointments, seed_demo_notes
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo clinic (DEMO_MODE only). Safe to run repeatedly."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEMO_MODE:
+            raise CommandError(
+                "seed_demo creates accounts with a published password and is refused unless "
+                "DEMO_MODE=1. Never enable DEMO_MODE on a clinic holding real records."
+            )
+        rows = seed_demo_staff()
+        # Each clinical app adds its demo records through its own demo module.
+        therapists = [user for spec, user, _secret in rows if user.is_therapist]
+        created = seed_demo_clients(therapists=therapists)
+        self.stdout.write(
+            f"Demo clients created: {created} (already there: {len(DEMO_CLIENTS) - created})"
+        )
+        demo_clients = list(
+            Client.objects.filter(legal_name__in=[row[0] for row in DEMO_CLIENTS])
+            .select_related("therapist", "intake")
+            .order_by("id")
+        )
+        assessed = seed_demo_assessments(clients=demo_clients)
+        self.stdout.write(f"Demo clients given measures and harm assessments: {assessed}")
+        planned = seed_demo_goals(clients=demo_clients)
+        self.stdout.write(f"Demo clients given plans, goals and check-ins: {planned}")
+        scheduled = seed_demo_appointments(clients=demo_clients)
+        self.stdout.write(f"Demo clients given 12 weeks of appointments: {scheduled}")
+        noted = seed_demo_notes(clients=demo_clients)
+        self.stdout.write(f"Demo clients given session notes and ratings: {noted}")
+        from supervision.demo import seed_demo_supervision
+
+        supervised = seed_demo_supervision()
+        self.stdout.write(f"Supervision meetings and chart comments: {supervised}")
+        from hrp.accounts.demo import seed_demo_emergency_access
+
+        self.stdout.write(f"Emergency-access events: {seed_demo_emergency_access()}")
+        from notifications import services as reminders
+
+        planned, sent = reminders.plan_reminders(), reminders.send_due_reminders()
+        self.stdout.write(f"Reminders planned: {planned}; due now and sent: {sent}")
+        self.stdout.write(self.style.SUCCESS("Demo clinic ready. Sign in at http://127.0.0.1:8000"))
+        self.stdout.write(f"Password for every demo account: {DEMO_PASSWORD}")
+        self.stdout.write(
+            "Two-factor: add an account's secret to an authenticator app, or print its current "
+            "code with: .venv/bin/python manage.py demo_code EMAIL"
+        )
+        width = max(len(user.email) for _spec, user, _secret in rows)
+        for _spec, user, secret in rows:
+            roles = ", ".join(user.role_labels)
+            if user.requires_cosign:
+                roles += " (needs co-signature)"
+            self.stdout.write(f"  {user.email:<{width}}  {secret}  {roles}")

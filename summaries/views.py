@@ -1,0 +1,148 @@
+"""Progress summaries: the chart's Summaries tab (ask for one, follow its progress, open or
+download it, try again), the summary page and PDF, and a supervisor's caseload summary.
+
+Every object comes through an access helper (chart_client / selectors.summary_for, which
+apply hrp.access): whoever may not read the client's chart gets 404. Pages and downloads that
+show a summary are audited as ACCESS events; the status fragment polled every second shows no
+clinical content and is not (it would write an event a second).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from clients import selectors as client_selectors
+from clients.views import render_chart_section
+from hrp import access
+from hrp.audit.models import AuditEvent
+from hrp.audit.services import audit_record
+from summaries import selectors, services
+from summaries.forms import PeriodForm
+from summaries.models import SummaryRequest
+
+
+def chart_section(request: HttpRequest, pk: int) -> HttpResponse:
+    """The chart's Summaries tab; a POST asks for a new summary of the chosen period."""
+    client = client_selectors.chart_client(user=request.user, pk=pk)
+    form = PeriodForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.summary_request(
+            actor=request.user,
+            client=client,
+            period_start=form.cleaned_data["period_start"],
+            period_end=form.cleaned_data["period_end"],
+            request=request,
+        )
+        messages.success(request, _("Summary requested. It is being prepared below."))
+        return redirect("summaries:section", pk=client.pk)
+    return render_chart_section(
+        request,
+        pk,
+        "summaries",
+        client=client,
+        form=form,
+        summaries=list(selectors.summaries_for(client)),
+    )
+
+
+def summary_status(request: HttpRequest, summary_pk: int) -> HttpResponse:
+    """The status fragment htmx polls while a summary is queued or being prepared."""
+    summary = selectors.summary_for(request.user, summary_pk)
+    return render(request, "summaries/_status.html", {"summary": summary})
+
+
+def _audit(request: HttpRequest, summary: SummaryRequest, action: str) -> None:
+    audit_record(
+        category=AuditEvent.Category.ACCESS,
+        action=action,
+        request=request,
+        obj=summary,
+        chart_number=summary.client.chart_number if summary.client else "",
+    )
+
+
+def summary_detail(request: HttpRequest, summary_pk: int) -> HttpResponse:
+    """A prepared summary as a page: the same HTML the PDF was made from."""
+    summary = selectors.summary_for(request.user, summary_pk, with_bytes=True)
+    body = summary.html_body()
+    if body is None:
+        raise Http404
+    _audit(request, summary, "summary.view")
+    context = {
+        "summary": summary,
+        "client": summary.client,
+        # Rendered by our own template with autoescaping when it was prepared, and stored
+        # encrypted (only the key holder could alter it), so it is shown as it was made.
+        "body": body,
+        "nav": "caseload" if summary.client else "home",
+    }
+    return render(request, "summaries/summary_detail.html", context)
+
+
+def _filename(summary: SummaryRequest) -> str:
+    # Chart number and dates only: a file name travels (downloads folder, email) where a
+    # client's name must not.
+    period = f"{summary.period_start:%Y-%m-%d}-to-{summary.period_end:%Y-%m-%d}"
+    if summary.client is None:
+        return f"caseload-summary-{period}.pdf"
+    return f"progress-summary-{summary.client.chart_number}-{period}.pdf"
+
+
+def summary_pdf(request: HttpRequest, summary_pk: int) -> HttpResponse:
+    """The PDF, only once complete and intact (hash checked); 404 in any other state."""
+    summary = selectors.summary_for(request.user, summary_pk, with_bytes=True)
+    pdf = summary.pdf_bytes()
+    if pdf is None:
+        raise Http404
+    _audit(request, summary, "summary.download")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(summary)}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+def summary_retry(request: HttpRequest, summary_pk: int) -> HttpResponse:
+    summary = selectors.summary_for(request.user, summary_pk)
+    try:
+        services.summary_retry(actor=request.user, summary=summary, request=request)
+    except ValidationError as error:
+        messages.info(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Trying again. The summary is being prepared below."))
+    if summary.client_id:
+        return redirect("summaries:section", pk=summary.client_id)
+    return redirect("summaries:caseload")
+
+
+def caseload(request: HttpRequest) -> HttpResponse:
+    """A supervisor's caseload summary: every current supervisee's clients with the period's
+    key counts. A POST with "show" changes the period; with "prepare" it asks for a PDF."""
+    access.require(request.user, "clients.supervise")
+    form = PeriodForm(request.POST or None)
+    start, end = selectors.default_period()
+    if request.method == "POST" and form.is_valid():
+        start, end = form.cleaned_data["period_start"], form.cleaned_data["period_end"]
+        if "prepare" in request.POST:
+            services.caseload_summary_request(
+                actor=request.user, period_start=start, period_end=end, request=request
+            )
+            messages.success(request, _("Caseload summary requested. It is being prepared below."))
+            return redirect("summaries:caseload")
+    audit_record(
+        category=AuditEvent.Category.ACCESS, action="summary.view_caseload", request=request
+    )
+    context = {
+        "form": form,
+        "rows": selectors.caseload_summary(request.user, start, end),
+        "start": start,
+        "end": end,
+        "summaries": list(selectors.caseload_summaries_for(request.user)),
+        "nav": "home",
+    }
+    return render(request, "summaries/caseload.html", context)

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.core.validators import MaxLengthValidator
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clients.forms import DateInput
+from clients.models import Client
+from hrp.accounts.models import User
+from supervision.models import TEXT_LIMIT
+
+text_limit = MaxLengthValidator(
+    TEXT_LIMIT, message=_("Please keep this under 20,000 characters (it has %(show_value)d).")
+)
+
+
+class ClientChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Client) -> str:
+        return f"{obj.display_name} ({obj.chart_number})"
+
+
+class MeetingForm(forms.Form):
+    """A supervision meeting. The service checks the same rules again (date, text, clients);
+    the form says them in words a clinician understands."""
+
+    met_on = forms.DateField(label=_("Date of the meeting"), widget=DateInput())
+    clients = ClientChoice(
+        label=_("Clients discussed"),
+        queryset=Client.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    guidance = forms.CharField(
+        label=_("Guidance"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        validators=[text_limit],
+        error_messages={"required": _("Write down the guidance given in the meeting.")},
+    )
+    follow_ups = forms.CharField(
+        label=_("Follow-ups"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        validators=[text_limit],
+        help_text=_("What the supervisee will do, and what to come back to next time."),
+    )
+
+    def __init__(self, *args: Any, supervisee: User, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"met_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        self.supervisee = supervisee
+        field = self.fields["clients"]
+        field.queryset = Client.objects.filter(therapist=supervisee).order_by(  # type: ignore[attr-defined]
+            "preferred_name", "legal_name"
+        )
+        field.error_messages["invalid_choice"] = _(
+            "Choose only clients on %(name)s's caseload."
+        ) % {"name": supervisee.full_name}
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+    def clean_met_on(self) -> Any:
+        met_on = self.cleaned_data["met_on"]
+        if met_on > timezone.localdate():
+            raise forms.ValidationError(_("The meeting date cannot be in the future."))
+        return met_on
+
+    def clean_guidance(self) -> str:
+        guidance = self.cleaned_data["guidance"].strip()
+        if not guidance:
+            raise forms.ValidationError(_("Write down the guidance given in the meeting."))
+        return guidance
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(
+        label=_("Comment for the therapist"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        validators=[text_limit],
+        error_messages={"required": _("Write the comment before sending it.")},
+        help_text=_(
+            "The therapist sees it at the top of this client's chart until they acknowledge "
+            "it. It is not part of the client's record and never appears in exports."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data["text"].strip()
+        if not text:
+            raise forms.ValidationError(_("Write the comment before sending it."))
+        return text

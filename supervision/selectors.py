@@ -1,0 +1,378 @@
+"""Reads for the supervisor's workspace.
+
+The dashboard and the list behind each of its numbers come from one function, `boards`, so a
+number and its list cannot disagree. It reads every supervisee at once in a fixed set of
+queries (the supervisees' clients with what the flags need prefetched, this week's sessions,
+late notes, notes waiting for co-signature, open rating alerts): the count does not grow
+with the number of supervisees, clients or notes.
+
+Which records each column counts:
+
+| column             | counts                                                              |
+|--------------------|---------------------------------------------------------------------|
+| caseload           | active clients                                                      |
+| sessions_week      | appointments attended or still scheduled, Monday to Sunday of this  |
+|                    | week in the clinic's time zone                                      |
+| late_notes         | sessions.selectors.late_notes (attended, ended LATE_NOTE_HOURS ago, |
+|                    | no note signed by the therapist)                                    |
+| cosign             | notes signed by the supervisee, waiting for co-signature            |
+| risk               | clients in care (active or on hold) with an open risk flag: PHQ-9   |
+|                    | suicide item not yet followed up, overdose risk on the latest harm  |
+|                    | assessment, AUDIT/DAST-10 at the severity threshold                 |
+| alerts             | session-rating alerts not yet acknowledged                          |
+| no_contact         | active clients, with the clinic NO_CONTACT_DAYS or longer, with no  |
+|                    | attended session in the last NO_CONTACT_DAYS                        |
+| reviews_overdue    | open goals of active clients whose review date has passed           |
+| measures_overdue   | measures of active clients whose interval ran out before today      |
+| consents_expiring  | consents of clients in care, in force and expiring within           |
+|                    | CONSENT_EXPIRY_WARNING_DAYS                                         |
+
+Session and note columns count whatever the client's status (a late note stays late when the
+client is discharged); risk flags and consents look at clients on hold too (they matter
+whether or not sessions are happening); the rest look at active clients, as the caseload does
+by default.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from assessments import selectors as assessment_selectors
+from assessments.selectors import Due
+from clients.models import Client, Consent
+from goals import selectors as goal_selectors
+from goals.models import Goal
+from hrp.access import clients_visible_q
+from hrp.accounts.models import User
+from sessions import selectors as session_selectors
+from sessions.models import Appointment, RatingAlert, SessionNote
+from supervision.access import comments_visible_q, meetings_visible_q
+from supervision.models import ChartComment, SupervisionMeeting
+
+# Defaults; the clinic's settings NO_CONTACT_DAYS and CONSENT_EXPIRY_WARNING_DAYS override them.
+NO_CONTACT_DAYS = 30
+CONSENT_EXPIRY_WARNING_DAYS = 30
+
+IN_CARE = (Client.Status.ACTIVE, Client.Status.ON_HOLD)
+
+
+def no_contact_days() -> int:
+    from hrp.clinic import clinic_setting
+
+    return int(clinic_setting("NO_CONTACT_DAYS") or NO_CONTACT_DAYS)
+
+
+def consent_expiry_warning_days() -> int:
+    return int(getattr(settings, "CONSENT_EXPIRY_WARNING_DAYS", CONSENT_EXPIRY_WARNING_DAYS))
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: Any
+    heading: Any  # the list page's heading
+    template: str  # the list page's body
+
+
+COLUMNS: list[Column] = [
+    Column(
+        "caseload",
+        gettext_lazy("Active clients"),
+        gettext_lazy("Active clients"),
+        "",
+    ),
+    Column(
+        "sessions_week",
+        gettext_lazy("Sessions this week"),
+        gettext_lazy("Sessions this week (attended or scheduled)"),
+        "supervision/_list_sessions.html",
+    ),
+    Column(
+        "late_notes",
+        gettext_lazy("Notes late or unsigned"),
+        gettext_lazy("Notes late or unsigned"),
+        "supervision/_list_late.html",
+    ),
+    Column(
+        "cosign",
+        gettext_lazy("Waiting for co-signature"),
+        gettext_lazy("Notes waiting for co-signature"),
+        "supervision/_list_cosign.html",
+    ),
+    Column(
+        "risk",
+        gettext_lazy("Clients with a risk flag"),
+        gettext_lazy("Clients with an open risk flag"),
+        "supervision/_list_risk.html",
+    ),
+    Column(
+        "alerts",
+        gettext_lazy("Session-rating alerts"),
+        gettext_lazy("Open session-rating alerts"),
+        "supervision/_list_alerts.html",
+    ),
+    Column(
+        "no_contact",
+        gettext_lazy("No recent contact"),
+        gettext_lazy("Active clients with no attended session recently"),
+        "supervision/_list_no_contact.html",
+    ),
+    Column(
+        "reviews_overdue",
+        gettext_lazy("Goal reviews overdue"),
+        gettext_lazy("Goal reviews overdue"),
+        "supervision/_list_reviews.html",
+    ),
+    Column(
+        "measures_overdue",
+        gettext_lazy("Measures overdue"),
+        gettext_lazy("Measures overdue"),
+        "supervision/_list_measures.html",
+    ),
+    Column(
+        "consents_expiring",
+        gettext_lazy("Consents expiring"),
+        gettext_lazy("Consents expiring soon"),
+        "supervision/_list_consents.html",
+    ),
+]
+COLUMNS_BY_SLUG = {c.key.replace("_", "-"): c for c in COLUMNS}
+
+
+@dataclass(frozen=True)
+class RiskItem:
+    client: Client
+    reasons: list[str]
+
+
+@dataclass(frozen=True)
+class NoContactItem:
+    client: Client
+    last_attended: datetime.datetime | None
+
+
+@dataclass(frozen=True)
+class MeasureItem:
+    client: Client
+    due: Due
+
+
+@dataclass
+class Board:
+    """One supervisee's row: the records behind each of the dashboard's numbers."""
+
+    therapist: User
+    caseload: list[Client] = field(default_factory=list)
+    sessions_week: list[Appointment] = field(default_factory=list)
+    late_notes: list[Appointment] = field(default_factory=list)
+    cosign: list[SessionNote] = field(default_factory=list)
+    risk: list[RiskItem] = field(default_factory=list)
+    alerts: list[RatingAlert] = field(default_factory=list)
+    no_contact: list[NoContactItem] = field(default_factory=list)
+    reviews_overdue: list[Goal] = field(default_factory=list)
+    measures_overdue: list[MeasureItem] = field(default_factory=list)
+    consents_expiring: list[Consent] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {column.key: len(getattr(self, column.key)) for column in COLUMNS}
+
+    def attention_key(self) -> tuple[int, ...]:
+        """What needs attention first comes first: clients with an open risk flag, then late
+        notes, then session-rating alerts, then notes waiting for co-signature, then clients
+        with no recent contact, then overdue goal reviews and measures together, then expiring
+        consents; more before fewer at each step (ties fall to the name, in `boards`)."""
+        return (
+            -len(self.risk),
+            -len(self.late_notes),
+            -len(self.alerts),
+            -len(self.cosign),
+            -len(self.no_contact),
+            -(len(self.reviews_overdue) + len(self.measures_overdue)),
+            -len(self.consents_expiring),
+        )
+
+
+def risk_reasons(client: Client) -> list[str]:
+    """The client's open risk flags, named, from the prefetched assessment records."""
+    reasons = []
+    if assessment_selectors.open_suicide_flags(client):
+        reasons.append(_("Suicide risk: follow-up needed"))
+    latest_harm = assessment_selectors.latest_harm_assessment(client)
+    if latest_harm is not None and latest_harm.overdose_risk:
+        reasons.append(
+            _("Overdose risk: %(factors)s")
+            % {"factors": ", ".join(latest_harm.overdose_factors).lower()}
+        )
+    for administration in assessment_selectors.severity_flags(client):
+        reasons.append(
+            _("%(measure)s %(score)d: %(band)s")
+            % {
+                "measure": administration.measure.name,
+                "score": administration.score,
+                "band": administration.band_label.lower(),
+            }
+        )
+    return reasons
+
+
+def _week_bounds(now: datetime.datetime) -> tuple[datetime.datetime, datetime.datetime]:
+    tz = timezone.get_current_timezone()
+    monday = session_selectors.week_start_of(timezone.localtime(now, tz).date())
+    begin = datetime.datetime.combine(monday, datetime.time.min, tzinfo=tz)
+    end = datetime.datetime.combine(
+        monday + datetime.timedelta(days=7), datetime.time.min, tzinfo=tz
+    )
+    return begin, end
+
+
+def _clients(
+    *, supervisor: User, therapist_ids: list[int], now: datetime.datetime
+) -> QuerySet[Client]:
+    """The supervisees' clients in care, with the last attended session annotated and the
+    assessment, goal and consent records the columns read prefetched (five queries)."""
+    today = timezone.localdate(now)
+    warn_until = today + datetime.timedelta(days=consent_expiry_warning_days())
+    last_attended = (
+        Appointment.objects.filter(
+            client=OuterRef("pk"), status=Appointment.Status.ATTENDED, starts_at__lte=now
+        )
+        .order_by("-starts_at")
+        .values("starts_at")[:1]
+    )
+    qs = (
+        Client.objects.filter(clients_visible_q(supervisor))
+        .filter(therapist_id__in=therapist_ids, status__in=IN_CARE)
+        .annotate(last_attended=Subquery(last_attended))
+        .prefetch_related(
+            Prefetch(
+                "consents",
+                queryset=Consent.objects.filter(
+                    revoked_on__isnull=True,
+                    effective_on__lte=today,
+                    expires_on__gte=today,
+                    expires_on__lte=warn_until,
+                ).order_by("expires_on", "id"),
+                to_attr="expiring_consents",
+            )
+        )
+        .order_by("preferred_name", "legal_name", "id")
+    )
+    qs = assessment_selectors.prefetch_for_clients(qs)
+    return goal_selectors.prefetch_for_clients(qs)
+
+
+def boards(
+    *, supervisor: User, therapists: Iterable[User], now: datetime.datetime | None = None
+) -> list[Board]:
+    """One board per therapist, sorted so that what needs attention first comes first.
+
+    `therapists` must already be the supervisor's current supervisees (see
+    supervision.access.supervisee_for / current_supervisees). Nine queries whatever the
+    number of therapists, clients and notes; none when there are no therapists."""
+    now = now or timezone.now()
+    by_id = {t.pk: Board(therapist=t) for t in therapists}
+    if not by_id:
+        return []
+    ids = list(by_id)
+    today = timezone.localdate(now)
+    silent_since = now - datetime.timedelta(days=no_contact_days())
+
+    for client in _clients(supervisor=supervisor, therapist_ids=ids, now=now):
+        board = by_id[client.therapist_id]
+        active = client.status == Client.Status.ACTIVE
+        reasons = risk_reasons(client)
+        if reasons:
+            board.risk.append(RiskItem(client, reasons))
+        board.consents_expiring.extend(client.expiring_consents)  # type: ignore[attr-defined]
+        if not active:
+            continue
+        board.caseload.append(client)
+        last = client.last_attended  # type: ignore[attr-defined]
+        if client.created_at <= silent_since and (last is None or last < silent_since):
+            board.no_contact.append(NoContactItem(client, last))
+        board.reviews_overdue.extend(
+            g for g in goal_selectors.open_goals(client) if g.review_state(today) == "overdue"
+        )
+        board.measures_overdue.extend(
+            MeasureItem(client, due)
+            for due in assessment_selectors.due_measures(client)
+            if due.due_on < today
+        )
+
+    begin, end = _week_bounds(now)
+    week = (
+        Appointment.objects.filter(
+            therapist_id__in=ids,
+            starts_at__gte=begin,
+            starts_at__lt=end,
+            status__in=[Appointment.Status.ATTENDED, Appointment.Status.SCHEDULED],
+        )
+        .select_related("client")
+        .order_by("starts_at", "id")
+    )
+    for appointment in week:
+        by_id[appointment.therapist_id].sessions_week.append(appointment)
+    for appointment in session_selectors.late_notes(therapist_ids=ids, now=now):
+        by_id[appointment.therapist_id].late_notes.append(appointment)
+    waiting = (
+        SessionNote.objects.filter(status=SessionNote.Status.AWAITING_COSIGN, author_id__in=ids)
+        .select_related("client", "appointment")
+        .defer(*(f"{name}" for name in (*SessionNote.TEXT_FIELDS, "goal_checkins")))
+        .order_by("signed_at", "id")
+    )
+    for note in waiting:
+        by_id[note.author_id].cosign.append(note)
+    for alert in session_selectors.open_rating_alerts(user=supervisor).filter(
+        client__therapist_id__in=ids
+    ):
+        by_id[alert.client.therapist_id].alerts.append(alert)
+
+    return sorted(by_id.values(), key=lambda b: (*b.attention_key(), b.therapist.full_name))
+
+
+def dashboard(*, supervisor: User, now: datetime.datetime | None = None) -> list[Board]:
+    """The supervisor's dashboard rows: every current supervisee (ten queries)."""
+    supervisees = list(
+        User.objects.filter(
+            supervisions_received__supervisor=supervisor,
+            supervisions_received__ended_at__isnull=True,
+        ).order_by("full_name")
+    )
+    return boards(supervisor=supervisor, therapists=supervisees, now=now)
+
+
+# --- Supervision records -----------------------------------------------------------------------
+
+
+def meetings_for(*, user: User) -> QuerySet[SupervisionMeeting]:
+    """Meetings `user` recorded as supervisor or attended as supervisee, newest first, with
+    the people and the clients discussed loaded (three queries for any number)."""
+    return (
+        SupervisionMeeting.objects.filter(meetings_visible_q(user))
+        .select_related("supervisor", "supervisee")
+        .prefetch_related(
+            Prefetch(
+                "clients",
+                queryset=Client.objects.only("id", "preferred_name", "legal_name", "chart_number"),
+            )
+        )
+        .order_by("-met_on", "-id")
+    )
+
+
+def comments_for(*, user: User) -> QuerySet[ChartComment]:
+    """Chart comments `user` wrote or that concern their clients, open ones first."""
+    return (
+        ChartComment.objects.filter(comments_visible_q(user))
+        .select_related("client", "author", "acknowledged_by")
+        .order_by(F("acknowledged_at").desc(nulls_first=True), "-created_at", "-id")
+    )

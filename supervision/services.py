@@ -1,0 +1,127 @@
+"""Writes for supervision records. Each is one transaction with its audit event.
+
+Audit events name the record (object type and id) but carry no chart number: supervision
+records are not part of the client's clinical record, so they stay out of the client's
+access report and anything produced from it. The detail never holds the text.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clients.models import Client
+from hrp import access
+from hrp.accounts.models import User
+from hrp.audit.models import AuditEvent
+from hrp.audit.services import audit_record
+from supervision.models import TEXT_LIMIT, ChartComment, SupervisionMeeting
+
+
+def _check_text(value: str, field: str, *, required: bool) -> dict[str, str]:
+    if required and not value.strip():
+        return {field: _("This cannot be empty.")}
+    if len(value) > TEXT_LIMIT:
+        return {
+            field: _("Please keep this under 20,000 characters (it has %(n)d).") % {"n": len(value)}
+        }
+    return {}
+
+
+@transaction.atomic
+def meeting_record(
+    *,
+    supervisor: User,
+    supervisee: User,
+    met_on: datetime.date,
+    clients: Sequence[Client],
+    guidance: str,
+    follow_ups: str = "",
+    request: HttpRequest | None = None,
+) -> SupervisionMeeting:
+    """Record a supervision meeting. Refuses (ValidationError) a supervisee who is not a current
+    one, a date in the future, empty guidance, text over the limit and clients not on the
+    supervisee's caseload. Side effect: a change event in the audit trail."""
+    errors: dict[str, Any] = {}
+    if not supervisor.is_supervisor or not access.supervises(supervisor, supervisee.pk):
+        errors["supervisee"] = _("You can record meetings only with people you supervise.")
+    if met_on > timezone.localdate():
+        errors["met_on"] = _("The meeting date cannot be in the future.")
+    errors.update(_check_text(guidance, "guidance", required=True))
+    errors.update(_check_text(follow_ups, "follow_ups", required=False))
+    if any(client.therapist_id != supervisee.pk for client in clients):
+        errors["clients"] = _("Choose only clients on %(name)s's caseload.") % {
+            "name": supervisee.full_name
+        }
+    if errors:
+        raise ValidationError(errors)
+    meeting = SupervisionMeeting.objects.create(
+        supervisor=supervisor,
+        supervisee=supervisee,
+        met_on=met_on,
+        guidance=guidance,
+        follow_ups=follow_ups,
+    )
+    meeting.clients.set(clients)
+    audit_record(
+        category=AuditEvent.Category.CHANGE,
+        action="supervision.meeting_recorded",
+        actor=supervisor,
+        request=request,
+        obj=meeting,
+        detail=f"with user {supervisee.pk}; {len(clients)} client(s) discussed",
+    )
+    return meeting
+
+
+@transaction.atomic
+def comment_add(
+    *, author: User, client: Client, text: str, request: HttpRequest | None = None
+) -> ChartComment:
+    """Leave a comment on a supervisee's client's chart for the therapist. Side effect: a
+    change event in the audit trail (no chart number, no text)."""
+    if not author.is_supervisor or not access.supervises(author, client.therapist_id):
+        raise ValidationError(_("You can comment only on the charts of people you supervise."))
+    errors = _check_text(text, "text", required=True)
+    if errors:
+        raise ValidationError(errors)
+    comment = ChartComment.objects.create(client=client, author=author, text=text)
+    audit_record(
+        category=AuditEvent.Category.CHANGE,
+        action="supervision.comment_left",
+        actor=author,
+        request=request,
+        obj=comment,
+    )
+    return comment
+
+
+@transaction.atomic
+def comment_acknowledge(
+    *, actor: User, comment: ChartComment, request: HttpRequest | None = None
+) -> ChartComment:
+    """The therapist marks a comment as read. Idempotent: a second acknowledgement keeps the
+    first one's time and person. Side effect: a change event in the audit trail."""
+    locked = ChartComment.objects.select_for_update().get(pk=comment.pk)
+    if locked.acknowledged_at is not None:
+        return locked
+    if locked.client.therapist_id != actor.pk:
+        raise ValidationError(_("Only the client's therapist acknowledges a comment."))
+    locked.acknowledged_at = timezone.now()
+    locked.acknowledged_by = actor
+    locked.save(update_fields=["acknowledged_at", "acknowledged_by"])
+    audit_record(
+        category=AuditEvent.Category.CHANGE,
+        action="supervision.comment_acknowledged",
+        actor=actor,
+        request=request,
+        obj=locked,
+    )
+    return locked
