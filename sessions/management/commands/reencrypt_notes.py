@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from hrp import crypto
+from hrp.immutability import key_rotation
 from sessions.models import NoteAddendum, NoteReview, SessionNote
 
 TABLES: list[tuple[Any, list[str]]] = [
@@ -30,11 +31,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         rewritten = 0
         checked = 0
-        with transaction.atomic():
+        with transaction.atomic(), key_rotation():
             verified_before = self._verified()
             with connection.cursor() as cursor:
-                if connection.vendor == "postgresql":
-                    cursor.execute("SET LOCAL hrp.note_reencrypt = 'on'")
                 for model, columns in TABLES:
                     table = connection.ops.quote_name(model._meta.db_table)
                     cols = ", ".join(connection.ops.quote_name(c) for c in columns)
