@@ -142,33 +142,26 @@ class HandoverForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose where their clients go.")},
     )
-    colleague = forms.ModelChoiceField(
-        label=_("Colleague who takes over"),
-        queryset=User.objects.none(),
-        required=False,
-    )
+    colleague = forms.ChoiceField(label=_("Colleague who takes over"), required=False)
 
     def __init__(
         self, *args: Any, clients: list[Any], colleagues: Any, therapist: User, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
         self.clients = clients
+        # Read once (one query) and shared by every select on the page.
         self.colleagues = {c.pk: c for c in colleagues}
         not_them = _("Choose an active therapist other than %(name)s.") % {
             "name": therapist.full_name
         }
-        self.fields["colleague"].queryset = colleagues
-        self.fields["colleague"].error_messages["invalid_choice"] = not_them
-        self.not_them = not_them
         if not clients:
             # Nothing to hand over: the page only asks to confirm.
             del self.fields["mode"], self.fields["colleague"]
             return
-        choices = [
-            ("", _("Choose")),
-            (QUEUE, _("Unassigned queue")),
-            *((str(pk), c.full_name) for pk, c in self.colleagues.items()),
-        ]
+        names = [(str(pk), c.full_name) for pk, c in self.colleagues.items()]
+        self.fields["colleague"].choices = [("", _("Choose a colleague")), *names]
+        self.fields["colleague"].error_messages["invalid_choice"] = not_them
+        choices = [("", _("Choose")), (QUEUE, _("Unassigned queue")), *names]
         for client in clients:
             self.fields[self.client_field(client)] = forms.ChoiceField(
                 label=_("Where %(client)s (%(chart)s) goes")
@@ -210,6 +203,7 @@ class HandoverForm(forms.Form):
         if data["mode"] == QUEUE:
             return {c.pk: None for c in self.clients}
         if data["mode"] == self.ALL_TO_ONE:
-            return {c.pk: data["colleague"] for c in self.clients}
+            colleague = self.colleagues[int(data["colleague"])]
+            return {c.pk: colleague for c in self.clients}
         chosen = {c.pk: data[self.client_field(c)] for c in self.clients}
         return {pk: None if v == QUEUE else self.colleagues[int(v)] for pk, v in chosen.items()}
