@@ -258,6 +258,29 @@ class ReassignForm(CrispyMixin, forms.Form):
         self._crispy()
 
 
+class QueueAssignForm(forms.Form):
+    """Assign one client from the unassigned queue to an active therapist."""
+
+    client = forms.ModelChoiceField(
+        queryset=Client.objects.none(),
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": _("This client is no longer in the unassigned queue.")},
+    )
+    therapist = forms.ModelChoiceField(
+        label=_("Therapist"),
+        queryset=User.objects.none(),
+        error_messages={
+            "required": _("Choose the therapist who will see this client."),
+            "invalid_choice": _("Choose an active therapist."),
+        },
+    )
+
+    def __init__(self, *args: Any, clients: Any, therapists: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = clients
+        self.fields["therapist"].queryset = therapists
+
+
 class ClientSearchForm(forms.Form):
     """Caseload filters. Sent by POST so that a client's name never sits in a URL."""
 

@@ -178,3 +178,28 @@ def clients_for_admin(*, status: str = "", query: str = "") -> QuerySet[Client]:
 
 def therapists_for_assignment() -> QuerySet[User]:
     return User.objects.active().filter(is_therapist=True).order_by("full_name")
+
+
+def open_clients_of(therapist: User) -> QuerySet[Client]:
+    """A therapist's clients who are not discharged, with only the fields a clinic admin may
+    see: what the deactivation page lists and hands over."""
+    return (
+        Client.objects.select_related("therapist")
+        .only(*ADMIN_CLIENT_FIELDS)
+        .filter(therapist=therapist)
+        .exclude(status=Client.Status.DISCHARGED)
+        .order_by("preferred_name", "legal_name", "pk")
+    )
+
+
+def unassigned_queue() -> QuerySet[Client]:
+    """Clients who are not discharged and have nobody to care for them, admin-safe fields
+    only: those a handover sent to the queue (no therapist) and those still assigned to an
+    account deactivated before handovers existed. In name order (one query)."""
+    return (
+        Client.objects.select_related("therapist")
+        .only(*ADMIN_CLIENT_FIELDS)
+        .filter(Q(therapist__isnull=True) | Q(therapist__is_active=False))
+        .exclude(status=Client.Status.DISCHARGED)
+        .order_by("preferred_name", "legal_name", "pk")
+    )

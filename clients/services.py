@@ -384,6 +384,43 @@ def client_reassign(
 
 
 @transaction.atomic
+def client_unassign(*, actor: User, client: Client, reason: str = "") -> Client:
+    """Move the client to the unassigned queue: the therapist no longer has access, and clinic
+    admins and supervisors see the client in the queue until someone is assigned (with
+    `client_reassign`). Side effect: `client.assign` with the new therapist empty."""
+    if client.therapist_id is None:
+        raise ValidationError({"therapist": _("This client is already in the unassigned queue.")})
+    now = timezone.now()
+    TherapistAssignment.objects.filter(client=client, ended_at__isnull=True).update(ended_at=now)
+    old = client.therapist_id
+    Client.objects.filter(pk=client.pk).update(therapist=None, updated_at=now)
+    client.therapist = None
+    _audit_change(
+        action="client.assign",
+        actor=actor,
+        request=None,
+        client=client,
+        changes={"therapist": (old, None)},
+        detail=reason[:200],
+    )
+    return client
+
+
+@transaction.atomic
+def client_hand_over(*, actor: User, client_pk: int, therapist: User | None, reason: str) -> None:
+    """Move one client of a therapist being deactivated: to `therapist`, or to the unassigned
+    queue when None. Registered with hrp.accounts.caseload for
+    hrp.accounts.services.therapist_deactivate. Side effect: one `client.assign` event."""
+    client = Client.objects.select_for_update().get(pk=client_pk)
+    if therapist is None:
+        client_unassign(actor=actor, client=client, reason=reason)
+    else:
+        client_reassign(
+            actor=actor, request=None, client=client, therapist=therapist, reason=reason
+        )
+
+
+@transaction.atomic
 def consent_create(
     *, actor: User, request: HttpRequest | None, client: Client, values: Mapping[str, Any]
 ) -> Consent:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("new/", views.intake_start, name="intake_start"),
     path("manage/", views.manage_list, name="manage_list"),
     path("manage/<int:pk>/", views.manage_client, name="manage_client"),
+    path("unassigned/", views.unassigned, name="unassigned"),
     path("<int:pk>/", views.chart, name="chart"),
     path("<int:pk>/consents/", views.chart_consents, name="consents"),
     path("<int:pk>/consents/new/", views.consent_create, name="consent_create"),

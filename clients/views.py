@@ -21,6 +21,7 @@ from clients.forms import (
     ConsentForm,
     ConsentRevokeForm,
     MedicalForm,
+    QueueAssignForm,
     ReasonForm,
     ReassignForm,
     ReferralForm,
@@ -521,3 +522,45 @@ def manage_client(request: HttpRequest, pk: int) -> HttpResponse:
         "nav": "clients_admin",
     }
     return render(request, "clients/manage_client.html", context)
+
+
+# --- Clinic admins and supervisors: the unassigned queue ---------------------------------------
+
+
+def unassigned(request: HttpRequest) -> HttpResponse:
+    """Clients who are not discharged and have no active therapist (handed over to the queue
+    when a therapist's account was deactivated), with a way to assign each one. Clinic admins
+    and supervisors work it; only admin-safe fields are shown (hrp.access.ADMIN_CLIENT_FIELDS)."""
+    access.require(request.user, "clients.unassigned_queue")
+    clients = selectors.unassigned_queue()
+    therapists = selectors.therapists_for_assignment()
+    if request.method == "POST":
+        form = QueueAssignForm(request.POST, clients=clients, therapists=therapists)
+        if form.is_valid():
+            # The service reads and audits the whole record; the page shows admin fields only.
+            record = Client.objects.get(pk=form.cleaned_data["client"].pk)
+            therapist = form.cleaned_data["therapist"]
+            try:
+                services.client_reassign(
+                    actor=request.user,
+                    request=request,
+                    client=record,
+                    therapist=therapist,
+                    reason=_("Assigned from the unassigned queue."),
+                )
+            except ValidationError as error:
+                for message in error.messages:
+                    messages.error(request, message)
+            else:
+                messages.success(
+                    request,
+                    _("%(client)s is now with %(therapist)s.")
+                    % {"client": record.display_name, "therapist": therapist.full_name},
+                )
+        else:
+            for errors in form.errors.values():
+                for message in errors:
+                    messages.error(request, message)
+        return redirect("clients:unassigned")
+    context = {"clients": clients, "therapists": list(therapists), "nav": "unassigned"}
+    return render(request, "clients/unassigned.html", context)

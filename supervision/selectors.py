@@ -250,7 +250,9 @@ def _clients(
     )
     qs = (
         Client.objects.filter(clients_visible_q(supervisor))
-        .filter(therapist_id__in=therapist_ids, status__in=IN_CARE)
+        # An inactive therapist's clients never show: they are handed over at deactivation,
+        # and any left from before handovers existed wait in the unassigned queue.
+        .filter(therapist_id__in=therapist_ids, therapist__is_active=True, status__in=IN_CARE)
         .annotate(last_attended=Subquery(last_attended))
         .prefetch_related(
             Prefetch(
@@ -340,9 +342,11 @@ def boards(
 
 
 def dashboard(*, supervisor: User, now: datetime.datetime | None = None) -> list[Board]:
-    """The supervisor's dashboard rows: every current supervisee (ten queries)."""
+    """The supervisor's dashboard rows: every current supervisee whose account is active
+    (ten queries). A deactivated supervisee's row would list clients nobody can see."""
     supervisees = list(
         User.objects.filter(
+            is_active=True,
             supervisions_received__supervisor=supervisor,
             supervisions_received__ended_at__isnull=True,
         ).order_by("full_name")

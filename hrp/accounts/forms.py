@@ -116,3 +116,94 @@ class StaffAccountForm(forms.ModelForm):
     def validate_unique(self) -> None:
         # Email uniqueness is checked by account_create, with the clinic's wording.
         return None
+
+
+QUEUE = "queue"
+
+
+class HandoverForm(forms.Form):
+    """Where a therapist's clients who are not discharged go when their account is
+    deactivated: all to one colleague, client by client, or to the unassigned queue.
+
+    `destinations()` gives the service its answer: client id -> colleague, or None for the
+    queue. The service checks it again (an active therapist, every client placed)."""
+
+    ALL_TO_ONE = "colleague"
+    EACH = "each"
+    MODES = [
+        (ALL_TO_ONE, _("All to one colleague")),
+        (EACH, _("Client by client")),
+        (QUEUE, _("All to the unassigned queue")),
+    ]
+
+    mode = forms.ChoiceField(
+        label=_("Where do their clients go?"),
+        choices=MODES,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose where their clients go.")},
+    )
+    colleague = forms.ChoiceField(label=_("Colleague who takes over"), required=False)
+
+    def __init__(
+        self, *args: Any, clients: list[Any], colleagues: Any, therapist: User, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.clients = clients
+        # Read once (one query) and shared by every select on the page.
+        self.colleagues = {c.pk: c for c in colleagues}
+        not_them = _("Choose an active therapist other than %(name)s.") % {
+            "name": therapist.full_name
+        }
+        if not clients:
+            # Nothing to hand over: the page only asks to confirm.
+            del self.fields["mode"], self.fields["colleague"]
+            return
+        names = [(str(pk), c.full_name) for pk, c in self.colleagues.items()]
+        self.fields["colleague"].choices = [("", _("Choose a colleague")), *names]
+        self.fields["colleague"].error_messages["invalid_choice"] = not_them
+        choices = [("", _("Choose")), (QUEUE, _("Unassigned queue")), *names]
+        for client in clients:
+            self.fields[self.client_field(client)] = forms.ChoiceField(
+                label=_("Where %(client)s (%(chart)s) goes")
+                % {"client": client.display_name, "chart": client.chart_number},
+                choices=choices,
+                required=False,
+                error_messages={"invalid_choice": not_them},
+            )
+
+    @staticmethod
+    def client_field(client: Any) -> str:
+        return f"client_{client.pk}"
+
+    def client_rows(self) -> list[tuple[Any, Any]]:
+        """(client, bound field of their destination) for the page's table."""
+        return [(c, self[self.client_field(c)]) for c in self.clients]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not self.clients:
+            return data
+        mode = data.get("mode")
+        if mode == self.ALL_TO_ONE and not data.get("colleague") and "colleague" not in self.errors:
+            self.add_error("colleague", _("Choose the colleague who takes over these clients."))
+        if mode == self.EACH:
+            for client in self.clients:
+                name = self.client_field(client)
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(
+                        name,
+                        _("Choose where %(client)s goes.") % {"client": client.display_name},
+                    )
+        return data
+
+    def destinations(self) -> dict[int, User | None]:
+        data = self.cleaned_data
+        if not self.clients:
+            return {}
+        if data["mode"] == QUEUE:
+            return {c.pk: None for c in self.clients}
+        if data["mode"] == self.ALL_TO_ONE:
+            colleague = self.colleagues[int(data["colleague"])]
+            return {c.pk: colleague for c in self.clients}
+        chosen = {c.pk: data[self.client_field(c)] for c in self.clients}
+        return {pk: None if v == QUEUE else self.colleagues[int(v)] for pk, v in chosen.items()}

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from hrp.accounts import caseload
 from hrp.accounts.models import Supervision, User
 
 
@@ -46,3 +49,20 @@ def supervision_history(*, user: User) -> QuerySet[Supervision]:
 
 def recovery_codes_left(*, user: User) -> int:
     return StaticToken.objects.filter(device__user=user).count()
+
+
+def open_clients(*, therapist: User) -> list[Any]:
+    """The therapist's clients who are not discharged (admin-safe fields only), from the
+    caseload the clients app registers; what deactivation must hand over (one query)."""
+    handover = caseload.handover()
+    return list(handover.open_clients(therapist)) if handover is not None else []
+
+
+def colleagues_for_handover(*, therapist: User) -> QuerySet[User]:
+    """Who can take over a therapist's clients: every other active therapist."""
+    return (
+        User.objects.active()
+        .filter(is_therapist=True)
+        .exclude(pk=therapist.pk)
+        .order_by("full_name", "pk")
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -22,9 +23,11 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from hrp.accounts import caseload
 from hrp.accounts.models import Supervision, User
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record, diff_fields
@@ -210,16 +213,19 @@ def supervision_assign(
 
 
 @transaction.atomic
-def account_deactivate(*, actor: User, request: HttpRequest, user: User) -> User:
+def account_deactivate(*, actor: User, request: HttpRequest | None, user: User) -> User:
     """Deactivate an account: it can no longer sign in and its open sessions end at once.
 
     The account and everything it authored are kept. A supervisor's supervisees keep the
-    link until reassigned, so nothing is lost silently. Side effect: `account.deactivate`.
+    link until reassigned, so nothing is lost silently. Refused while the account still has
+    clients who are not discharged: `therapist_deactivate` hands them over first, so no client
+    in care is ever left with an inactive therapist. Side effect: `account.deactivate`.
     """
     if user == actor:
         raise ValidationError(_("You cannot deactivate your own account."))
     if not user.is_active:
         return user
+    _refuse_open_caseload(user)
     if user.is_clinic_admin:
         # Lock the active admins' rows so that two admins deactivating each other at the same
         # moment cannot leave the clinic with none.
@@ -244,6 +250,93 @@ def account_deactivate(*, actor: User, request: HttpRequest, user: User) -> User
         detail=f"sessions ended: {ended}",
     )
     return user
+
+
+def _refuse_open_caseload(user: User) -> None:
+    handover = caseload.handover()
+    count = handover.open_clients(user).count() if handover is not None else 0
+    if count:
+        raise ValidationError(
+            ngettext(
+                "%(name)s still has %(count)d client who is not discharged. Choose where "
+                "they go on the deactivation page first.",
+                "%(name)s still has %(count)d clients who are not discharged. Choose where "
+                "they go on the deactivation page first.",
+                count,
+            )
+            % {"name": user.full_name, "count": count}
+        )
+
+
+@transaction.atomic
+def therapist_deactivate(
+    *, actor: User, therapist: User, destinations: Mapping[int, User | None]
+) -> int:
+    """Hand over a therapist's clients who are not discharged, then deactivate the account,
+    all in one transaction: either every client has moved and the account is deactivated,
+    or nothing changed.
+
+    `destinations` maps each such client's id to the colleague who takes them over (an
+    active therapist other than `therapist`) or to None, the unassigned queue that clinic
+    admins and supervisors work from. Every client needs a destination. Returns how many
+    clients moved; 0 and no change when the account is already deactivated (a second
+    submit of the same form). Side effects: one `client.assign` audit event per client
+    moved, then `account.deactivate` (its open sessions end).
+    """
+    if therapist == actor:
+        raise ValidationError(_("You cannot deactivate your own account."))
+    targets = {t.pk for t in destinations.values() if t is not None}
+    # Lock the account and every colleague taking over, in id order (so two handovers
+    # running at once cannot deadlock): none of them can be deactivated meanwhile.
+    locked = {
+        u.pk: u
+        for u in User.objects.select_for_update()
+        .filter(pk__in={therapist.pk, *targets})
+        .order_by("pk")
+    }
+    if not locked[therapist.pk].is_active:
+        return 0
+    handover = caseload.handover()
+    clients = list(handover.open_clients(therapist)) if handover is not None else []
+    errors: list[str] = []
+    for client in clients:
+        if client.pk not in destinations:
+            errors.append(
+                _("Choose where %(client)s (%(chart)s) goes.")
+                % {"client": client.display_name, "chart": client.chart_number}
+            )
+            continue
+        target = destinations[client.pk]
+        stored = locked.get(target.pk) if target is not None else None
+        if target is not None and (
+            stored is None
+            or stored.pk == therapist.pk
+            or not (stored.is_active and stored.is_therapist)
+        ):
+            errors.append(
+                _(
+                    "%(client)s (%(chart)s) can only go to an active therapist other than "
+                    "%(name)s, or to the unassigned queue."
+                )
+                % {
+                    "client": client.display_name,
+                    "chart": client.chart_number,
+                    "name": therapist.full_name,
+                }
+            )
+    if errors:
+        raise ValidationError(errors)
+    reason = _("Handover: %(name)s's account was deactivated.") % {"name": therapist.full_name}
+    for client in clients:
+        target = destinations[client.pk]
+        handover.move(  # type: ignore[union-attr]
+            actor=actor,
+            client_pk=client.pk,
+            therapist=locked[target.pk] if target is not None else None,
+            reason=reason,
+        )
+    account_deactivate(actor=actor, request=None, user=therapist)
+    return len(clients)
 
 
 @transaction.atomic

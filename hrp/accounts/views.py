@@ -16,6 +16,7 @@ from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -23,7 +24,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hrp import access
 from hrp.accounts import selectors, services
-from hrp.accounts.forms import EmailAuthenticationForm, EnrolForm, StaffAccountForm, TokenForm
+from hrp.accounts.forms import (
+    EmailAuthenticationForm,
+    EnrolForm,
+    HandoverForm,
+    StaffAccountForm,
+    TokenForm,
+)
 from hrp.accounts.middleware import two_factor_exempt
 from hrp.accounts.models import User
 from hrp.clinic import clinic_setting
@@ -268,8 +275,50 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "accounts/staff_detail.html", context)
 
 
+def staff_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Deactivate an account after saying what happens: a therapist's clients who are not
+    discharged are listed (name, chart number, status only) and each gets a destination, so
+    nobody in care is left with an inactive therapist (hrp.accounts.services.therapist_deactivate).
+    Sending the form twice is harmless: the second time the account is already deactivated."""
+    account = access.staff_account_for(request.user, pk)
+    if not account.is_active:
+        messages.info(request, _("This account is already deactivated."))
+        return redirect("accounts:staff_detail", pk=account.pk)
+    if account == request.user:
+        messages.error(request, _("You cannot deactivate your own account."))
+        return redirect("accounts:staff_detail", pk=account.pk)
+    clients = selectors.open_clients(therapist=account)
+    form = HandoverForm(
+        # Bound on every POST: with nothing to hand over, the confirmation posts no fields.
+        request.POST if request.method == "POST" else None,
+        clients=clients,
+        colleagues=selectors.colleagues_for_handover(therapist=account),
+        therapist=account,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            moved = services.therapist_deactivate(
+                actor=request.user, therapist=account, destinations=form.destinations()
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            done = _("Account deactivated; its sessions ended.")
+            if moved:
+                done += " " + ngettext(
+                    "%(count)d client was handed over.",
+                    "%(count)d clients were handed over.",
+                    moved,
+                ) % {"count": moved}
+            messages.success(request, done)
+            return redirect("accounts:staff_detail", pk=account.pk)
+    context = {"account": account, "form": form, "clients": clients, "nav": "staff"}
+    return render(request, "accounts/staff_deactivate.html", context)
+
+
+# Deactivation has its own page (staff_deactivate, at the same address), which hands over the
+# therapist's clients first.
 STAFF_ACTIONS = {
-    "deactivate": (services.account_deactivate, _("Account deactivated; its sessions ended.")),
     "reactivate": (services.account_reactivate, _("Account reactivated.")),
     "reset-two-factor": (
         services.account_reset_two_factor,

@@ -64,7 +64,7 @@ def page_url(page: str, *, record: Client, consent: Consent, therapist: User) ->
         kwargs["step"] = argument
     elif name == "supervisee_caseload":
         kwargs = {"therapist_pk": therapist.pk}
-    elif name in ("caseload", "intake_start", "manage_list"):
+    elif name in ("caseload", "intake_start", "manage_list", "unassigned"):
         kwargs = {}
     return reverse(f"clients:{name}", kwargs=kwargs)
 
@@ -88,6 +88,8 @@ EXPECTED_GET: dict[str, dict[str, int]] = {
     "intake_start": {**_statuses(200, 404), "other_therapist": 200},
     "manage_list": {**_statuses(404, 404), "clinic_admin": 200},
     "manage_client": {**_statuses(404, 404), "clinic_admin": 200},
+    # The unassigned queue: clinic admins and every supervisor work it (admin-safe fields).
+    "unassigned": {**_statuses(404, 200), "other_supervisor": 200, "clinic_admin": 200},
 }
 
 

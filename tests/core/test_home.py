@@ -120,6 +120,7 @@ def test_supervisor_sees_their_supervisees(
     assert nav_links(response) == [
         ("Supervision", HOME),
         ("Co-signature", reverse("sessions:cosign_queue")),
+        ("Unassigned clients", reverse("clients:unassigned")),
         *clinical_links(supervisor),
     ]
 
@@ -149,6 +150,7 @@ def test_supervisor_who_is_also_a_therapist_sees_both(
     assert nav_links(response) == [
         ("Supervision", HOME),
         ("Co-signature", reverse("sessions:cosign_queue")),
+        ("Unassigned clients", reverse("clients:unassigned")),
         ("My caseload", reverse("clients:caseload")),
         ("Calendar", reverse("sessions:calendar")),
         ("Notes", reverse("sessions:my_notes")),
@@ -171,6 +173,7 @@ def test_clinic_admin_without_clinical_role_lands_on_staff_accounts(
     # Administrative pages only: no caseload, no supervision.
     assert nav_links(staff) == [
         ("Clients", reverse("clients:manage_list")),
+        ("Unassigned clients", reverse("clients:unassigned")),
         ("Staff accounts", reverse("accounts:staff_list")),
         ("Audit trail", reverse("oversight:audit_trail")),
         ("User activity", reverse("oversight:user_activity")),
