@@ -7,8 +7,8 @@ from django.db import DatabaseError, InternalError, connection, transaction
 from django.test import RequestFactory
 
 from hrp.accounts.models import User
-from hrp.audit.models import AuditEvent, AuditImmutableError
 from hrp.audit.context import client_ip
+from hrp.audit.models import AuditEvent, AuditImmutableError
 from hrp.audit.services import audit_record, diff_fields
 
 needs_postgres = pytest.mark.skipif(
@@ -126,7 +126,9 @@ def test_client_address_behind_the_proxy_is_the_last_forwarded_hop() -> None:
 
 
 def test_detail_is_cut_to_the_column_length(db: None) -> None:
-    event = audit_record(category=AuditEvent.Category.SECURITY, action="auth.login_failed", detail="d" * 300)
+    event = audit_record(
+        category=AuditEvent.Category.SECURITY, action="auth.login_failed", detail="d" * 300
+    )
 
     assert len(AuditEvent.objects.get(pk=event.pk).detail) == 255
 
