@@ -137,16 +137,6 @@ class AuditAction(models.TextChoices):
     OVERSIGHT_ACCESS_REPORT = "oversight.access_report", _("Record access report viewed")
 
 
-# Values renamed so that every action is in the imperative (migration audit 0004).
-RENAMED: dict[str, AuditAction] = {
-    "supervision.meeting_recorded": AuditAction.SUPERVISION_MEETING_RECORD,
-    "supervision.comment_left": AuditAction.SUPERVISION_COMMENT_ADD,
-    "supervision.comment_acknowledged": AuditAction.SUPERVISION_COMMENT_ACKNOWLEDGE,
-    "emergency.refused": AuditAction.EMERGENCY_GRANT_REFUSED,
-    "note.integrity_failure": AuditAction.NOTE_VERIFY_FAILED,
-}
-
-
 def action_label(value: str) -> str:
     """The words a page shows for a stored action."""
     try:

@@ -45,7 +45,8 @@ class AuditContext:
 
 
 _context: contextvars.ContextVar[AuditContext] = contextvars.ContextVar(
-    "hrp_audit_context", default=AuditContext()  # noqa: B039 (frozen: never mutated)
+    "hrp_audit_context",
+    default=AuditContext(),  # noqa: B039 (frozen: never mutated)
 )
 
 

@@ -3,6 +3,7 @@ middleware for pages, by the task runner for Celery tasks and by our management 
 
 from __future__ import annotations
 
+import importlib
 import io
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command, find_commands, load_command_class
+from django.db import InternalError, connection, transaction
 from django.test import Client as HttpClient
 
 from clients import services as client_services
@@ -162,3 +164,31 @@ def test_every_action_is_imperative_and_labelled() -> None:
     assert [v for v in past if not v.endswith(("_refused", "_failed"))] == []
     assert action_label("supervision.comment_acknowledge") == "Chart comment acknowledged"
     assert action_label("no.such.action") == "Unrecognised action"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger exists on PostgreSQL")
+def test_the_rename_migration_rewrites_old_codes_and_keeps_the_trail_append_only(
+    therapist: User,
+) -> None:
+    migration = importlib.import_module("hrp.audit.migrations.0004_action_names_imperative")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO audit_auditevent (at, actor_id, category, action, object_type,"
+            " object_id, chart_number, changes, detail, path)"
+            " VALUES (now(), %s, 'change', 'supervision.comment_left', '', '', '', '{}', '', '')",
+            [therapist.pk],
+        )
+
+    with connection.schema_editor(atomic=False) as editor:
+        migration.forwards(None, editor)
+
+    assert list(AuditEvent.objects.values_list("action", "actor_id")) == [
+        ("supervision.comment_add", therapist.pk)
+    ]
+    # The triggers are back on: the same UPDATE is refused again.
+    with (
+        pytest.raises(InternalError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE audit_auditevent SET action = 'x'")

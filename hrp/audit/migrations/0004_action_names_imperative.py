@@ -25,6 +25,8 @@ def _rename(schema_editor, mapping):
     postgres = schema_editor.connection.vendor == "postgresql"
     with schema_editor.connection.cursor() as cursor:
         if postgres:
+            # ALTER TABLE refuses while deferred foreign-key checks on the table are pending.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
         for old, new in mapping.items():
             cursor.execute("UPDATE audit_auditevent SET action = %s WHERE action = %s", [new, old])
