@@ -30,4 +30,3 @@ def audit_actions(*, obj: User | None = None) -> list[str]:
     if obj is not None:
         events = events.filter(object_type="accounts.user", object_id=str(obj.pk))
     return list(events.values_list("action", flat=True))
-
