@@ -38,7 +38,7 @@ def _new_chart_number() -> str:
 
 def _audit_change(
     *,
-    action: str,
+    action: AuditAction,
     actor: User,
     client: Client,
     obj: models.Model | None = None,

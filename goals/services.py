@@ -41,7 +41,7 @@ def normalise_section(values: Mapping[str, Any]) -> dict[str, Any]:
     return section
 
 
-def _audit(action: str, *, actor: User, client: Client, obj: Any, **kw: Any) -> None:
+def _audit(action: AuditAction, *, actor: User, client: Client, obj: Any, **kw: Any) -> None:
     audit_record(
         category=AuditEvent.Category.CHANGE,
         action=action,

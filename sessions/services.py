@@ -90,7 +90,7 @@ def _validate_times(starts_at: datetime.datetime, ends_at: datetime.datetime) ->
         raise ValidationError({"ends_at": _("An appointment lasts at most 8 hours.")})
 
 
-def _audit(action: str, *, actor: User, obj: Appointment, **kw: Any):
+def _audit(action: AuditAction, *, actor: User, obj: Appointment, **kw: Any):
     audit_record(
         category=AuditEvent.Category.CHANGE,
         action=action,
@@ -273,7 +273,7 @@ class SaveResult:
 
 
 def _note_audit(
-    action: str,
+    action: AuditAction,
     *,
     actor: User,
     note: SessionNote,

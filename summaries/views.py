@@ -56,7 +56,7 @@ def summary_status(request: HttpRequest, summary_pk: int) -> HttpResponse:
     return render(request, "summaries/_status.html", {"summary": summary})
 
 
-def _audit(request: HttpRequest, summary: SummaryRequest, action: str) -> None:
+def _audit(request: HttpRequest, summary: SummaryRequest, action: AuditAction) -> None:
     audit_record(
         category=AuditEvent.Category.ACCESS,
         action=action,
