@@ -556,9 +556,10 @@ def note_add_addendum(*, actor: User, note: SessionNote, text: str) -> NoteAdden
     return addendum
 
 
-def note_verify(*, actor: User, note: SessionNote) -> bool:
+def note_verify(*, actor: User | None = None, note: SessionNote) -> bool:
     """True when a signed note's content matches its stored hash (drafts have none). A
-    mismatch is audited as a security event each time it is seen."""
+    mismatch is audited as a security event each time it is seen, by `actor` (None when a
+    command or task checks, not a person)."""
     if not note.is_signed:
         return True
     if note.hash_verified():

@@ -51,7 +51,6 @@ def _events(action: str) -> list[tuple[Any, ...]]:
 def _book(therapist: User, record: Client, **kwargs: Any) -> list[Appointment]:
     arguments: dict[str, Any] = {
         "actor": therapist,
-        "request": None,
         "client": record,
         "starts_at": at(MONDAY, "10:00"),
         "ends_at": at(MONDAY, "10:50"),
