@@ -89,7 +89,6 @@ def seed_demo_assessments(*, clients: list[Client]) -> int:
                 )
                 administration = services.administration_record(
                     actor=therapist,
-                    request=None,
                     client=client,
                     measure_code=code,
                     answers=answers,
@@ -98,7 +97,6 @@ def seed_demo_assessments(*, clients: list[Client]) -> int:
                 if administration.suicide_risk and index == 4:
                     services.risk_follow_up_record(
                         actor=therapist,
-                        request=None,
                         administration=administration,
                         action=(
                             "Talked through the thoughts together; no plan or intent. Made a "
@@ -172,7 +170,6 @@ def _seed_harm_assessments(
         ]
         services.harm_assessment_record(
             actor=client.therapist,
-            request=None,
             client=client,
             values=values,
             patterns=patterns,

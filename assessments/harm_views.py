@@ -47,7 +47,7 @@ def _full_assessments(client: Client) -> Any:
 def harm_new(request: HttpRequest, pk: int) -> HttpResponse:
     """A new harm assessment with the client, pre-filled from the last one."""
     client = access.client_for(request.user, pk, write=True)
-    client_services.access_record(request=request, client=client, what="harm_assessment")
+    client_services.access_record(actor=request.user, client=client, what="harm_assessment")
     form, formset, initial = harm_forms(client, request.POST if request.method == "POST" else None)
     if request.method == "POST":
         # Both are validated so that every problem is shown at once.
@@ -57,7 +57,6 @@ def harm_new(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 assessment = services.harm_assessment_record(
                     actor=request.user,
-                    request=request,
                     client=client,
                     values=form.cleaned_data,
                     patterns=formset.pattern_values(),
@@ -88,7 +87,7 @@ def harm_detail(request: HttpRequest, pk: int, assessment_pk: int) -> HttpRespon
     """One harm assessment, read-only (supervisors included)."""
     client = access.client_for(request.user, pk)
     assessment = get_object_or_404(_full_assessments(client), pk=assessment_pk)
-    client_services.access_record(request=request, client=client, what="harm_assessment")
+    client_services.access_record(actor=request.user, client=client, what="harm_assessment")
     # The one before it, for a "compare with the previous one" link.
     previous = (
         client.harm_assessments.filter(assessed_on__lte=assessment.assessed_on)
@@ -302,7 +301,7 @@ def harm_compare(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     if a is not None and (a not in known or b not in known):
         raise Http404
-    client_services.access_record(request=request, client=client, what="harm_compare")
+    client_services.access_record(actor=request.user, client=client, what="harm_compare")
     comparison = None
     same = a is not None and a == b
     if a is not None and not same:

@@ -12,7 +12,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +19,7 @@ from assessments.measures import MEASURES
 from assessments.models import Administration, HarmAssessment, RiskFollowUp, SubstancePattern
 from clients.models import Client
 from hrp.accounts.models import User
+from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
 
@@ -33,7 +33,6 @@ class TamperedSubmission(Exception):
 def administration_record(
     *,
     actor: User,
-    request: HttpRequest | None,
     client: Client,
     measure_code: str,
     answers: Mapping[str, str],
@@ -84,9 +83,8 @@ def administration_record(
     )
     audit_record(
         category=AuditEvent.Category.CHANGE,
-        action="measure.administer",
+        action=AuditAction.MEASURE_ADMINISTER,
         actor=actor,
-        request=request,
         obj=administration,
         chart_number=client.chart_number,
         changes={
@@ -103,7 +101,6 @@ def administration_record(
 def risk_follow_up_record(
     *,
     actor: User,
-    request: HttpRequest | None,
     administration: Administration,
     action: str,
     done_at: datetime.datetime,
@@ -129,9 +126,8 @@ def risk_follow_up_record(
     follow_up.save()
     audit_record(
         category=AuditEvent.Category.CHANGE,
-        action="risk.follow_up",
+        action=AuditAction.RISK_FOLLOW_UP,
         actor=actor,
-        request=request,
         obj=follow_up,
         chart_number=administration.client.chart_number,
         changes={"done_at": (None, done_at)},
@@ -143,7 +139,6 @@ def risk_follow_up_record(
 def harm_assessment_record(
     *,
     actor: User,
-    request: HttpRequest | None,
     client: Client,
     values: Mapping[str, Any],
     patterns: Sequence[Mapping[str, Any]],
@@ -160,9 +155,8 @@ def harm_assessment_record(
         pattern.save()
     audit_record(
         category=AuditEvent.Category.CHANGE,
-        action="harm.assess",
+        action=AuditAction.HARM_ASSESS,
         actor=actor,
-        request=request,
         obj=assessment,
         chart_number=client.chart_number,
         changes={

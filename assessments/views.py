@@ -79,7 +79,6 @@ def administer(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         try:
             administration = services.administration_record(
                 actor=request.user,
-                request=request,
                 client=client,
                 measure_code=measure.code,
                 answers={k: v for k, v in answers.items() if v},
@@ -154,7 +153,7 @@ def trend(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     measure = _measure_or_404(code)
     client = _client_with_records(request, pk)
     measure_trend = selectors.trend(client, measure)
-    client_services.access_record(request=request, client=client, what=f"measure.{code}")
+    client_services.access_record(actor=request.user, client=client, what=f"measure.{code}")
     context = {
         "client": client,
         "measure": measure,
@@ -173,7 +172,7 @@ def administration_detail(request: HttpRequest, pk: int, administration_pk: int)
         client.administrations.select_related("administered_by", "corrects"),
         pk=administration_pk,
     )
-    client_services.access_record(request=request, client=client, what="measure.answers")
+    client_services.access_record(actor=request.user, client=client, what="measure.answers")
     measure = administration.measure
     can_edit = client.therapist_id == request.user.pk
     follow_up = getattr(administration, "follow_up", None)
@@ -212,7 +211,6 @@ def follow_up(request: HttpRequest, pk: int, administration_pk: int) -> HttpResp
         try:
             services.risk_follow_up_record(
                 actor=request.user,
-                request=request,
                 administration=administration,
                 **form.cleaned_data,
             )

@@ -621,7 +621,6 @@ def seed_demo_clients(*, therapists: list[User]) -> int:
         therapist = therapists[index % len(therapists)]
         client = services.intake_start(
             actor=therapist,
-            request=None,
             legal_name=legal,
             preferred_name=preferred,
             pronouns=pronouns,
@@ -630,7 +629,6 @@ def seed_demo_clients(*, therapists: list[User]) -> int:
         )
         services.client_update(
             actor=therapist,
-            request=None,
             client=client,
             values={
                 "date_of_birth": today - datetime.timedelta(days=rng.randint(20 * 365, 60 * 365)),
@@ -641,7 +639,6 @@ def seed_demo_clients(*, therapists: list[User]) -> int:
         )
         services.substances_save(
             actor=therapist,
-            request=None,
             client=client,
             rows=[
                 (
@@ -663,7 +660,6 @@ def seed_demo_clients(*, therapists: list[User]) -> int:
         )
         services.intake_update(
             actor=therapist,
-            request=None,
             client=client,
             values={
                 "anxiety": rng.random() < 0.4,
@@ -681,7 +677,6 @@ def seed_demo_clients(*, therapists: list[User]) -> int:
             kind, agency, contact = MANDATED[legal]
             services.referral_update(
                 actor=therapist,
-                request=None,
                 client=client,
                 values={
                     "source": Referral.Source.MANDATED,
@@ -693,7 +688,6 @@ def seed_demo_clients(*, therapists: list[User]) -> int:
             )
             services.consent_create(
                 actor=therapist,
-                request=None,
                 client=client,
                 values={
                     "recipient": agency,
@@ -711,7 +705,6 @@ def seed_demo_clients(*, therapists: list[User]) -> int:
             # the chart flag it.
             services.consent_create(
                 actor=therapist,
-                request=None,
                 client=client,
                 values={
                     "recipient": "Family doctor, Eastside Health Center",
@@ -725,15 +718,12 @@ def seed_demo_clients(*, therapists: list[User]) -> int:
         created_ids.append(client.pk)
         # The last two clients are intakes still in progress; the rest are complete.
         if index < len(DEMO_CLIENTS) - 2:
-            services.intake_complete(actor=therapist, request=None, client=client)
+            services.intake_complete(actor=therapist, client=client)
         if index in (5, 11):
-            services.client_set_status(
-                actor=therapist, request=None, client=client, status=Client.Status.ON_HOLD
-            )
+            services.client_set_status(actor=therapist, client=client, status=Client.Status.ON_HOLD)
         if index == 18:
             services.client_set_status(
                 actor=therapist,
-                request=None,
                 client=client,
                 status=Client.Status.DISCHARGED,
                 discharged_on=today - datetime.timedelta(days=10),
@@ -742,7 +732,6 @@ def seed_demo_clients(*, therapists: list[User]) -> int:
         if index == 2:
             consent = services.consent_create(
                 actor=therapist,
-                request=None,
                 client=client,
                 values={
                     "recipient": "Dr. L. Moreau, primary care",
@@ -755,7 +744,6 @@ def seed_demo_clients(*, therapists: list[User]) -> int:
             )
             services.consent_revoke(
                 actor=therapist,
-                request=None,
                 client=client,
                 consent=consent,
                 revoked_on=today - datetime.timedelta(days=7),

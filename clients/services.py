@@ -9,7 +9,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +21,7 @@ from clients.models import (
     TherapistAssignment,
 )
 from hrp.accounts.models import User
+from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record, diff_fields
 
@@ -38,9 +38,8 @@ def _new_chart_number() -> str:
 
 def _audit_change(
     *,
-    action: str,
+    action: AuditAction,
     actor: User,
-    request: HttpRequest | None,
     client: Client,
     obj: models.Model | None = None,
     changes: Mapping[str, tuple[Any, Any]],
@@ -50,7 +49,6 @@ def _audit_change(
         category=AuditEvent.Category.CHANGE,
         action=action,
         actor=actor,
-        request=request,
         obj=obj if obj is not None else client,
         chart_number=client.chart_number,
         changes=changes,
@@ -75,12 +73,13 @@ def _apply(instance: models.Model, values: Mapping[str, Any]) -> dict[str, tuple
     return changes
 
 
-def access_record(*, request: HttpRequest, client: Client, what: str) -> None:
-    """Audit a read of a client's record (a chart page, a list row opened, an export)."""
+def access_record(*, actor: User, client: Client, what: str) -> None:
+    """Audit a read of a client's record (a chart page, a list row opened, an export).
+    `what` names the page: "client.view.<what>" must be an AuditAction."""
     audit_record(
         category=AuditEvent.Category.ACCESS,
         action=f"client.view.{what}",
-        request=request,
+        actor=actor,
         obj=client,
         chart_number=client.chart_number,
     )
@@ -90,7 +89,6 @@ def access_record(*, request: HttpRequest, client: Client, what: str) -> None:
 def intake_start(
     *,
     actor: User,
-    request: HttpRequest | None,
     legal_name: str,
     preferred_name: str,
     pronouns: str,
@@ -137,9 +135,8 @@ def intake_start(
         client=client, therapist=actor, assigned_by=actor, reason="Intake"
     )
     _audit_change(
-        action="client.create",
+        action=AuditAction.CLIENT_CREATE,
         actor=actor,
-        request=request,
         client=client,
         changes={
             "legal_name": (None, legal_name),
@@ -149,9 +146,8 @@ def intake_start(
         },
     )
     _audit_change(
-        action="intake.save",
+        action=AuditAction.INTAKE_SAVE,
         actor=actor,
-        request=request,
         client=client,
         obj=intake,
         changes={
@@ -160,9 +156,8 @@ def intake_start(
         },
     )
     _audit_change(
-        action="client.assign",
+        action=AuditAction.CLIENT_ASSIGN,
         actor=actor,
-        request=request,
         client=client,
         changes={"therapist": (None, actor.pk)},
     )
@@ -171,7 +166,7 @@ def intake_start(
 
 @transaction.atomic
 def client_update(
-    *, actor: User, request: HttpRequest | None, client: Client, values: Mapping[str, Any]
+    *, actor: User, client: Client, values: Mapping[str, Any]
 ) -> dict[str, tuple[Any, Any]]:
     """Change the client's identifying and contact details. Side effect: `client.update`."""
     allowed = {
@@ -189,9 +184,7 @@ def client_update(
     }
     changes = _apply(client, {k: v for k, v in values.items() if k in allowed})
     if changes:
-        _audit_change(
-            action="client.update", actor=actor, request=request, client=client, changes=changes
-        )
+        _audit_change(action=AuditAction.CLIENT_UPDATE, actor=actor, client=client, changes=changes)
     return changes
 
 
@@ -199,7 +192,6 @@ def client_update(
 def intake_update(
     *,
     actor: User,
-    request: HttpRequest | None,
     client: Client,
     values: Mapping[str, Any],
     next_step: str | None = None,
@@ -213,9 +205,8 @@ def intake_update(
         intake.save(update_fields=["current_step", "updated_at"])
     if changes:
         _audit_change(
-            action="intake.save",
+            action=AuditAction.INTAKE_SAVE,
             actor=actor,
-            request=request,
             client=client,
             obj=intake,
             changes=changes,
@@ -225,7 +216,7 @@ def intake_update(
 
 @transaction.atomic
 def referral_update(
-    *, actor: User, request: HttpRequest | None, client: Client, values: Mapping[str, Any]
+    *, actor: User, client: Client, values: Mapping[str, Any]
 ) -> dict[str, tuple[Any, Any]]:
     """Record how the client was referred. A self-referral keeps no agency details.
     Side effect: `referral.save`."""
@@ -244,9 +235,8 @@ def referral_update(
     changes = _apply(referral, values)
     if changes:
         _audit_change(
-            action="referral.save",
+            action=AuditAction.REFERRAL_SAVE,
             actor=actor,
-            request=request,
             client=client,
             obj=referral,
             changes=changes,
@@ -258,7 +248,6 @@ def referral_update(
 def substances_save(
     *,
     actor: User,
-    request: HttpRequest | None,
     client: Client,
     rows: Iterable[tuple[SubstanceUse | None, Mapping[str, Any]]],
 ) -> int:
@@ -280,9 +269,8 @@ def substances_save(
         if changes:
             changed += 1
             _audit_change(
-                action="substance.save",
+                action=AuditAction.SUBSTANCE_SAVE,
                 actor=actor,
-                request=request,
                 client=client,
                 obj=row,
                 changes=changes,
@@ -291,7 +279,7 @@ def substances_save(
 
 
 @transaction.atomic
-def intake_complete(*, actor: User, request: HttpRequest | None, client: Client) -> Client:
+def intake_complete(*, actor: User, client: Client) -> Client:
     """Finish the intake: the draft becomes the intake record and the client becomes active.
 
     Side effects: `intake.complete`, `client.status`.
@@ -306,15 +294,14 @@ def intake_complete(*, actor: User, request: HttpRequest | None, client: Client)
     intake.current_step = Intake.Step.REVIEW
     intake.save(update_fields=["completed_at", "completed_by", "current_step", "updated_at"])
     _audit_change(
-        action="intake.complete",
+        action=AuditAction.INTAKE_COMPLETE,
         actor=actor,
-        request=request,
         client=client,
         obj=intake,
         changes={"completed_at": (None, intake.completed_at)},
     )
     if client.status == Client.Status.INTAKE:
-        client_set_status(actor=actor, request=request, client=client, status=Client.Status.ACTIVE)
+        client_set_status(actor=actor, client=client, status=Client.Status.ACTIVE)
     return client
 
 
@@ -322,7 +309,6 @@ def intake_complete(*, actor: User, request: HttpRequest | None, client: Client)
 def client_set_status(
     *,
     actor: User,
-    request: HttpRequest | None,
     client: Client,
     status: str,
     discharged_on: datetime.date | None = None,
@@ -348,16 +334,12 @@ def client_set_status(
     changes = _apply(client, values)
     changes.pop("status_changed_at", None)
     if changes:
-        _audit_change(
-            action="client.status", actor=actor, request=request, client=client, changes=changes
-        )
+        _audit_change(action=AuditAction.CLIENT_STATUS, actor=actor, client=client, changes=changes)
     return client
 
 
 @transaction.atomic
-def client_reassign(
-    *, actor: User, request: HttpRequest | None, client: Client, therapist: User, reason: str = ""
-) -> Client:
+def client_reassign(*, actor: User, client: Client, therapist: User, reason: str = "") -> Client:
     """Assign the client to another therapist. Access moves with the assignment: the previous
     therapist can no longer open the record. Side effect: `client.assign`."""
     if not (therapist.is_active and therapist.is_therapist):
@@ -373,9 +355,8 @@ def client_reassign(
     Client.objects.filter(pk=client.pk).update(therapist=therapist, updated_at=now)
     client.therapist = therapist
     _audit_change(
-        action="client.assign",
+        action=AuditAction.CLIENT_ASSIGN,
         actor=actor,
-        request=request,
         client=client,
         changes={"therapist": (old, therapist.pk)},
         detail=reason[:200],
@@ -396,9 +377,8 @@ def client_unassign(*, actor: User, client: Client, reason: str = "") -> Client:
     Client.objects.filter(pk=client.pk).update(therapist=None, updated_at=now)
     client.therapist = None
     _audit_change(
-        action="client.assign",
+        action=AuditAction.CLIENT_ASSIGN,
         actor=actor,
-        request=None,
         client=client,
         changes={"therapist": (old, None)},
         detail=reason[:200],
@@ -415,23 +395,18 @@ def client_hand_over(*, actor: User, client_pk: int, therapist: User | None, rea
     if therapist is None:
         client_unassign(actor=actor, client=client, reason=reason)
     else:
-        client_reassign(
-            actor=actor, request=None, client=client, therapist=therapist, reason=reason
-        )
+        client_reassign(actor=actor, client=client, therapist=therapist, reason=reason)
 
 
 @transaction.atomic
-def consent_create(
-    *, actor: User, request: HttpRequest | None, client: Client, values: Mapping[str, Any]
-) -> Consent:
+def consent_create(*, actor: User, client: Client, values: Mapping[str, Any]) -> Consent:
     """Record a signed consent to disclose. Side effect: `consent.create`."""
     consent = Consent(client=client, created_by=actor, **values)
     consent.full_clean()
     consent.save()
     _audit_change(
-        action="consent.create",
+        action=AuditAction.CONSENT_CREATE,
         actor=actor,
-        request=request,
         client=client,
         obj=consent,
         changes={k: (None, v) for k, v in values.items()},
@@ -443,7 +418,6 @@ def consent_create(
 def consent_revoke(
     *,
     actor: User,
-    request: HttpRequest | None,
     client: Client,
     consent: Consent,
     revoked_on: datetime.date,
@@ -466,9 +440,8 @@ def consent_revoke(
         {"revoked_on": revoked_on, "revoked_by": revoked_by, "revocation_recorded_by": actor},
     )
     _audit_change(
-        action="consent.revoke",
+        action=AuditAction.CONSENT_REVOKE,
         actor=actor,
-        request=request,
         client=client,
         obj=consent,
         changes=changes,

@@ -118,7 +118,7 @@ def intake_start(request: HttpRequest) -> HttpResponse:
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            client = services.intake_start(actor=request.user, request=request, **form.cleaned_data)
+            client = services.intake_start(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -217,24 +217,18 @@ def _save_step(
         data = form.cleaned_data
         services.client_update(
             actor=actor,
-            request=request,
             client=client,
             values={k: data[k] for k in ("preferred_name", "legal_name", "pronouns")},
         )
         services.intake_update(
             actor=actor,
-            request=request,
             client=client,
             values={k: data[k] for k in ("reason_for_coming", "client_goals")},
             next_step=next_step,
         )
     elif step == Intake.Step.DETAILS:
-        services.client_update(
-            actor=actor, request=request, client=client, values=form.cleaned_data
-        )
-        services.intake_update(
-            actor=actor, request=request, client=client, values={}, next_step=next_step
-        )
+        services.client_update(actor=actor, client=client, values=form.cleaned_data)
+        services.intake_update(actor=actor, client=client, values={}, next_step=next_step)
     elif step == Intake.Step.SUBSTANCES:
         # An autosave updates stored rows only. The page keeps no id for a row an autosave
         # would create, so every later autosave, and the "Save and continue" whose click
@@ -244,25 +238,18 @@ def _save_step(
             for f in form.forms
             if f.has_changed() and f.cleaned_data and (advance or f.instance.pk)
         ]
-        services.substances_save(actor=actor, request=request, client=client, rows=rows)
-        services.intake_update(
-            actor=actor, request=request, client=client, values={}, next_step=next_step
-        )
+        services.substances_save(actor=actor, client=client, rows=rows)
+        services.intake_update(actor=actor, client=client, values={}, next_step=next_step)
     elif step in (Intake.Step.CONCERNS, Intake.Step.MEDICAL):
         services.intake_update(
             actor=actor,
-            request=request,
             client=client,
             values=form.cleaned_data,
             next_step=next_step,
         )
     elif step == Intake.Step.REFERRAL:
-        services.referral_update(
-            actor=actor, request=request, client=client, values=form.cleaned_data
-        )
-        services.intake_update(
-            actor=actor, request=request, client=client, values={}, next_step=next_step
-        )
+        services.referral_update(actor=actor, client=client, values=form.cleaned_data)
+        services.intake_update(actor=actor, client=client, values={}, next_step=next_step)
 
 
 def _substance_values(data: dict[str, Any]) -> dict[str, Any]:
@@ -271,7 +258,7 @@ def _substance_values(data: dict[str, Any]) -> dict[str, Any]:
 
 def _intake_finish(request: HttpRequest, client: Client) -> HttpResponse:
     try:
-        services.intake_complete(actor=request.user, request=request, client=client)
+        services.intake_complete(actor=request.user, client=client)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
@@ -330,7 +317,7 @@ def render_chart_section(
         # The accounting of disclosures is for the client's own therapist.
         raise Http404
     if record_access:
-        services.access_record(request=request, client=client, what=section)
+        services.access_record(actor=request.user, client=client, what=section)
     context = {
         "client": client,
         "flags": selectors.chart_flags(client),
@@ -375,7 +362,7 @@ def chart_access(request: HttpRequest, pk: int) -> HttpResponse:
     client = access.client_for(request.user, pk, write=True)
     # Record this view before the log is counted: counted after, the page's slice would be one
     # row short and drop the oldest event (or show nothing at all on the first view).
-    services.access_record(request=request, client=client, what="access")
+    services.access_record(actor=request.user, client=client, what="access")
     page = Paginator(selectors.access_log(client=client), 50).get_page(request.GET.get("page"))
     return render_chart_section(request, pk, "access", record_access=False, page=page)
 
@@ -385,9 +372,7 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = ClientEditForm(request.POST or None, instance=client)
     if request.method == "POST" and form.is_valid():
         try:
-            services.client_update(
-                actor=request.user, request=request, client=client, values=form.cleaned_data
-            )
+            services.client_update(actor=request.user, client=client, values=form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -411,9 +396,7 @@ def client_status(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.client_set_status(
-                actor=request.user, request=request, client=client, **form.cleaned_data
-            )
+            services.client_set_status(actor=request.user, client=client, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -430,9 +413,7 @@ def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = ConsentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.consent_create(
-                actor=request.user, request=request, client=client, values=form.cleaned_data
-            )
+            services.consent_create(actor=request.user, client=client, values=form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -451,7 +432,6 @@ def consent_revoke(request: HttpRequest, pk: int, consent_pk: int) -> HttpRespon
         try:
             services.consent_revoke(
                 actor=request.user,
-                request=request,
                 client=client,
                 consent=consent,
                 **form.cleaned_data,
@@ -500,13 +480,11 @@ def manage_client(request: HttpRequest, pk: int) -> HttpResponse:
             record = Client.objects.get(pk=client.pk)
             try:
                 if form is reassign_form:
-                    services.client_reassign(
-                        actor=request.user, request=request, client=record, **form.cleaned_data
-                    )
+                    services.client_reassign(actor=request.user, client=record, **form.cleaned_data)
                     done = _("Client reassigned. The previous therapist no longer has access.")
                 else:
                     services.client_set_status(
-                        actor=request.user, request=request, client=record, **form.cleaned_data
+                        actor=request.user, client=record, **form.cleaned_data
                     )
                     done = _("Status saved.")
             except ValidationError as error:
@@ -543,7 +521,6 @@ def unassigned(request: HttpRequest) -> HttpResponse:
             try:
                 services.client_reassign(
                     actor=request.user,
-                    request=request,
                     client=record,
                     therapist=therapist,
                     reason=_("Assigned from the unassigned queue."),

@@ -23,7 +23,6 @@ import hashlib
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -33,6 +32,7 @@ from disclosures import selectors
 from disclosures.models import Disclosure
 from disclosures.report import AttendanceReport
 from hrp.accounts.models import User
+from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
 
@@ -142,7 +142,6 @@ def attendance_report_prepare(
 def attendance_report(
     *,
     actor: User,
-    request: HttpRequest | None,
     client: Client,
     consent: Consent,
     start: datetime.date,
@@ -176,9 +175,8 @@ def attendance_report(
     disclosure.save()
     audit_record(
         category=AuditEvent.Category.ACCESS,
-        action="disclosure.attendance_report",
+        action=AuditAction.DISCLOSURE_ATTENDANCE_REPORT,
         actor=actor,
-        request=request,
         obj=disclosure,
         chart_number=client.chart_number,
         changes={

@@ -119,7 +119,6 @@ def attendance_download(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         disclosure, pdf = services.attendance_report(
             actor=request.user,
-            request=request,
             client=client,
             consent=form.cleaned_data["consent"],
             start=form.cleaned_data["start"],

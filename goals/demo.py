@@ -74,7 +74,6 @@ def seed_demo_goals(*, clients: list[Client]) -> int:
         for number in range(1, versions + 1):
             services.plan_save(
                 actor=therapist,
-                request=None,
                 client=client,
                 sections=[_section(s, number) for s in substances],
                 reason=[
@@ -94,7 +93,6 @@ def seed_demo_goals(*, clients: list[Client]) -> int:
         )
         goal = services.goal_create(
             actor=therapist,
-            request=None,
             client=client,
             values={
                 "kind": kind,
@@ -120,7 +118,6 @@ def seed_demo_goals(*, clients: list[Client]) -> int:
             revise = index % 4 == 0 and kind == Goal.Kind.MODERATION
             services.goal_review_record(
                 actor=therapist,
-                request=None,
                 goal=goal,
                 values={
                     "reviewed_on": start + datetime.timedelta(weeks=4),
@@ -151,7 +148,6 @@ def seed_demo_goals(*, clients: list[Client]) -> int:
             life_words, life_hypothesis = LIFE_GOALS[index % len(LIFE_GOALS)]
             life = services.goal_create(
                 actor=therapist,
-                request=None,
                 client=client,
                 values={
                     "kind": Goal.Kind.LIFE,
@@ -166,7 +162,6 @@ def seed_demo_goals(*, clients: list[Client]) -> int:
             )
             services.goal_review_record(
                 actor=therapist,
-                request=None,
                 goal=life,
                 values={
                     "reviewed_on": start + datetime.timedelta(weeks=6),
@@ -181,7 +176,6 @@ def seed_demo_goals(*, clients: list[Client]) -> int:
             use_days = max(0, 5 - week // 2 + (2 if week == 6 else 0) - rng.randint(0, 1))
             services.checkin_record(
                 actor=therapist,
-                request=None,
                 client=client,
                 substance=main,
                 week=start + datetime.timedelta(weeks=week),

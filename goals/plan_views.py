@@ -37,7 +37,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Build or change the plan with the client. A change saves a new version; the earlier
     ones stay exactly as they were."""
     client = access.client_for(request.user, pk, write=True)
-    client_services.access_record(request=request, client=client, what="plan")
+    client_services.access_record(actor=request.user, client=client, what="plan")
     posted = request.method == "POST"
     formset, reason_form, initial, latest = plan_forms(client, request.POST if posted else None)
     if posted:
@@ -73,7 +73,6 @@ def _save(
     try:
         version, created = services.plan_save(
             actor=request.user,
-            request=request,
             client=client,
             sections=sections,
             reason=form.cleaned_data["reason"],
@@ -157,7 +156,7 @@ def plan_version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     """One version of the plan, read-only (supervisors included)."""
     client = access.client_for(request.user, pk)
     version = get_object_or_404(selectors.versions_for(client), number=number)
-    client_services.access_record(request=request, client=client, what="plan_version")
+    client_services.access_record(actor=request.user, client=client, what="plan_version")
     newest = selectors.versions_for(client).order_by("-number").values_list("number", flat=True)
     latest_number = newest.first()
     context = {
@@ -183,7 +182,7 @@ def _version_list(client: Client) -> list[PlanVersion]:
 def plan_history(request: HttpRequest, pk: int) -> HttpResponse:
     """Every version of the plan, newest first: number, date, who, and what changed and why."""
     client = access.client_for(request.user, pk)
-    client_services.access_record(request=request, client=client, what="plan_history")
+    client_services.access_record(actor=request.user, client=client, what="plan_history")
     versions = _version_list(client)
     context = {
         "client": client,
@@ -260,7 +259,7 @@ def plan_compare(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     if a is not None and (a not in known or b not in known):
         raise Http404
-    client_services.access_record(request=request, client=client, what="plan_compare")
+    client_services.access_record(actor=request.user, client=client, what="plan_compare")
     pair: list[PlanVersion] = []
     if a is not None:
         # One query whether the two are different or not, so the page's cost is fixed.

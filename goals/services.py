@@ -9,13 +9,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from assessments.models import FUNCTIONS
 from clients.models import Client, SubstanceUse
 from goals.models import SECTION_FIELDS, Goal, GoalReview, Plan, PlanVersion, UseCheckIn
 from hrp.accounts.models import User
+from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
 
@@ -41,14 +41,11 @@ def normalise_section(values: Mapping[str, Any]) -> dict[str, Any]:
     return section
 
 
-def _audit(
-    action: str, *, actor: User, request: HttpRequest | None, client: Client, obj: Any, **kw: Any
-) -> None:
+def _audit(action: AuditAction, *, actor: User, client: Client, obj: Any, **kw: Any) -> None:
     audit_record(
         category=AuditEvent.Category.CHANGE,
         action=action,
         actor=actor,
-        request=request,
         obj=obj,
         chart_number=client.chart_number,
         **kw,
@@ -59,7 +56,6 @@ def _audit(
 def plan_save(
     *,
     actor: User,
-    request: HttpRequest | None,
     client: Client,
     sections: Sequence[Mapping[str, Any]],
     reason: str,
@@ -86,9 +82,8 @@ def plan_save(
         created_by=actor,
     )
     _audit(
-        "plan.version",
+        AuditAction.PLAN_VERSION,
         actor=actor,
-        request=request,
         client=client,
         obj=version,
         # The reason stays out of the audit trail: it is clinical, and admins read the trail.
@@ -101,7 +96,6 @@ def plan_save(
 def goal_create(
     *,
     actor: User,
-    request: HttpRequest | None,
     client: Client,
     values: Mapping[str, Any],
     revised_from: Goal | None = None,
@@ -111,9 +105,8 @@ def goal_create(
     goal.full_clean()
     goal.save()
     _audit(
-        "goal.create",
+        AuditAction.GOAL_CREATE,
         actor=actor,
-        request=request,
         client=client,
         obj=goal,
         changes={
@@ -130,7 +123,6 @@ def goal_create(
 def goal_review_record(
     *,
     actor: User,
-    request: HttpRequest | None,
     goal: Goal,
     values: Mapping[str, Any],
     new_goal_values: Mapping[str, Any] | None = None,
@@ -180,16 +172,14 @@ def goal_review_record(
     if decision == GoalReview.Decision.REVISE:
         review.new_goal = goal_create(
             actor=actor,
-            request=request,
             client=goal.client,
             values=new_goal_values or {},
             revised_from=goal,
         )
     review.save()
     _audit(
-        "goal.review",
+        AuditAction.GOAL_REVIEW,
         actor=actor,
-        request=request,
         client=goal.client,
         obj=review,
         changes={"decision": (None, decision), **changes},
@@ -205,7 +195,6 @@ def week_start(day: datetime.date) -> datetime.date:
 def checkin_record(
     *,
     actor: User,
-    request: HttpRequest | None,
     client: Client,
     substance: SubstanceUse,
     week: datetime.date,
@@ -236,9 +225,8 @@ def checkin_record(
     checkin.full_clean(validate_unique=False)
     checkin.save()
     _audit(
-        "checkin.record",
+        AuditAction.CHECKIN_RECORD,
         actor=actor,
-        request=request,
         client=client,
         obj=checkin,
         changes={

@@ -56,7 +56,6 @@ def goal_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             goal = services.goal_create(
                 actor=request.user,
-                request=request,
                 client=client,
                 values={f: form.cleaned_data[f] for f in GOAL_FIELDS},
             )
@@ -83,7 +82,7 @@ def goal_detail(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
         client=client,
         pk=goal_pk,
     )
-    client_services.access_record(request=request, client=client, what="goal")
+    client_services.access_record(actor=request.user, client=client, what="goal")
     progress = selectors.goal_progress(goal)
     context = {
         "client": client,
@@ -122,7 +121,6 @@ def goal_review(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
             try:
                 review = services.goal_review_record(
                     actor=request.user,
-                    request=request,
                     goal=goal,
                     values=form.cleaned_data,
                     new_goal_values=(

@@ -9,6 +9,9 @@ import os
 from celery import Celery, signals
 from celery.schedules import crontab
 
+# Imports no models, so it is safe before Django is set up.
+from hrp.audit import context as audit_context
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hrp.settings")
 
 app = Celery("hrp")
@@ -37,6 +40,23 @@ def _previous_time_zone(**kwargs: object) -> None:
 
     if _zones_before:
         timezone.activate(_zones_before.pop())
+
+
+_audit_tokens: dict[str, object] = {}
+
+
+@signals.task_prerun.connect
+def _audit_origin(task_id: str = "", task: object = None, **kwargs: object) -> None:
+    # The task runner's way into the audit context: events a task writes carry its name (never
+    # its arguments, which may identify a client) and no address.
+    _audit_tokens[task_id] = audit_context.enter(path=f"task:{getattr(task, 'name', '')}")
+
+
+@signals.task_postrun.connect
+def _audit_origin_end(task_id: str = "", **kwargs: object) -> None:
+    token = _audit_tokens.pop(task_id, None)
+    if token is not None:
+        audit_context.leave(token)  # type: ignore[arg-type]
 
 
 # hrp.core is a sub-app; autodiscovery finds hrp.core.tasks through INSTALLED_APPS.

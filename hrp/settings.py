@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Actor, address and path for the audit trail: the web way in (hrp/audit/context.py).
+    "hrp.audit.context.AuditContextMiddleware",
     # Makes the request available to hrp.access, which audits pages opened under emergency access.
     "hrp.accounts.middleware.CurrentRequestMiddleware",
     # The clinic's time zone as saved on the Clinic settings page.
@@ -176,7 +178,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False  # axes would log the attempted username; we audit instead.
-AXES_USERNAME_CALLABLE = "hrp.accounts.services.axes_username"
+AXES_USERNAME_CALLABLE = "hrp.accounts.receivers.axes_username"
 
 OTP_TOTP_ISSUER = CLINIC_NAME
 OTP_TOTP_THROTTLE_FACTOR = 1

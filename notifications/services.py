@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from clients.models import Client
 from hrp.accounts.models import Supervision, User
+from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
 from hrp.clinic import clinic_setting
@@ -617,7 +618,7 @@ def inbox_queryset(user: User) -> Any:
 
 
 @transaction.atomic
-def email_reminders_set(*, user: User, request: Any, enabled: bool) -> None:
+def email_reminders_set(*, user: User, enabled: bool) -> None:
     """The staff member's choice to get reminders by email too. Side effect:
     `account.email_reminders`."""
     if user.email_reminders == enabled:
@@ -626,9 +627,8 @@ def email_reminders_set(*, user: User, request: Any, enabled: bool) -> None:
     user.save(update_fields=["email_reminders"])
     audit_record(
         category=AuditEvent.Category.CHANGE,
-        action="account.email_reminders",
+        action=AuditAction.ACCOUNT_EMAIL_REMINDERS,
         actor=user,
-        request=request,
         obj=user,
         changes={"email_reminders": (not enabled, enabled)},
     )
@@ -636,7 +636,7 @@ def email_reminders_set(*, user: User, request: Any, enabled: bool) -> None:
 
 @transaction.atomic
 def client_reminders_set(
-    *, actor: User, request: Any, client: Client, channel: str, hide_clinic_name: bool
+    *, actor: User, client: Client, channel: str, hide_clinic_name: bool
 ) -> Client:
     """The client's choice of appointment reminders. Choosing none after having a channel is
     an opt-out, recorded with its time. Pending reminders stop at send time (the channel is
@@ -666,9 +666,8 @@ def client_reminders_set(
     )
     audit_record(
         category=AuditEvent.Category.CHANGE,
-        action="client.reminders",
+        action=AuditAction.CLIENT_REMINDERS,
         actor=actor,
-        request=request,
         obj=client,
         chart_number=client.chart_number,
         changes={

@@ -75,7 +75,7 @@ def read_all(request: HttpRequest) -> HttpResponse:
 def email_choice(request: HttpRequest) -> HttpResponse:
     _staff(request)
     enabled = request.POST.get("email_reminders") == "on"
-    services.email_reminders_set(user=request.user, request=request, enabled=enabled)
+    services.email_reminders_set(user=request.user, enabled=enabled)
     messages.success(
         request,
         _("Reminders will also come by email.")
@@ -120,7 +120,6 @@ def client_reminders(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.client_reminders_set(
                 actor=request.user,
-                request=request,
                 client=client,
                 channel=form.cleaned_data["reminder_channel"],
                 hide_clinic_name=form.cleaned_data["reminder_hide_clinic_name"],

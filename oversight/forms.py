@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from hrp.audit.actions import action_label
 from hrp.audit.models import AuditEvent
 from oversight.filters import NO_ACTOR, AuditFilters
 
@@ -72,7 +73,7 @@ class AuditFilterForm(forms.Form):
         labels = dict(AuditEvent.Category.choices)
         groups: dict[str, list[tuple[str, str]]] = {}
         for category, action in actions:
-            groups.setdefault(category, []).append((action, action))
+            groups.setdefault(category, []).append((action, action_label(action)))
         self.fields["action"].choices = [
             ("", _("Any action")),
             *[

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 from axes.utils import reset as axes_reset
 from django.db import transaction
-from django.http import HttpRequest
 
 from hrp.accounts.models import User
+from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
 from oversight import selectors
 from oversight.filters import AuditFilters
 
 
-def audit_export_record(*, actor: User, request: HttpRequest, filters: AuditFilters) -> AuditEvent:
+def audit_export_record(*, actor: User, filters: AuditFilters) -> AuditEvent:
     """Audit that `actor` exported the trail with `filters`.
 
     Recorded before the first row is sent: an export that breaks off half way still happened.
@@ -26,30 +26,28 @@ def audit_export_record(*, actor: User, request: HttpRequest, filters: AuditFilt
     """
     return audit_record(
         category=AuditEvent.Category.ACCESS,
-        action="audit.export",
+        action=AuditAction.AUDIT_EXPORT,
         actor=actor,
-        request=request,
         chart_number=filters.chart_number,
         changes={f"filter.{k}": (None, v) for k, v in filters.summary().items()},
     )
 
 
-def access_report_view_record(*, actor: User, request: HttpRequest, chart_number: str) -> None:
+def access_report_view_record(*, actor: User, chart_number: str) -> None:
     """Audit that `actor` opened a client's access report (it names the client).
 
     Side effect: audit event `oversight.access_report`.
     """
     audit_record(
         category=AuditEvent.Category.ACCESS,
-        action="oversight.access_report",
+        action=AuditAction.OVERSIGHT_ACCESS_REPORT,
         actor=actor,
-        request=request,
         chart_number=chart_number,
     )
 
 
 @transaction.atomic
-def account_unlock(*, actor: User, request: HttpRequest, user: User) -> bool:
+def account_unlock(*, actor: User, user: User) -> bool:
     """Lift a sign-in lockout on `user` before its cool-off ends; True if they were locked.
 
     Clears every failed-attempt record axes holds for the account (all addresses), so the next
@@ -62,9 +60,8 @@ def account_unlock(*, actor: User, request: HttpRequest, user: User) -> bool:
     cleared = axes_reset(username=username)
     audit_record(
         category=AuditEvent.Category.SECURITY,
-        action="account.unlock",
+        action=AuditAction.ACCOUNT_UNLOCK,
         actor=actor,
-        request=request,
         obj=user,
         changes={"locked": (True, False)},
         detail=f"failed-attempt records cleared: {cleared}",

@@ -122,7 +122,7 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
     """The filtered trail as CSV, streamed. POST: the export is itself an audited action."""
     access.require(request.user, RULE)
     filters = _session_filters(request)
-    event = services.audit_export_record(actor=request.user, request=request, filters=filters)
+    event = services.audit_export_record(actor=request.user, filters=filters)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(
         _csv_lines(filters, export_event_id=event.pk), content_type="text/csv; charset=utf-8"
@@ -136,9 +136,7 @@ def client_access(request: HttpRequest, pk: int) -> HttpResponse:
     """Who viewed or changed one client's record, and every disclosure from it; printable."""
     client = access.client_for_admin(request.user, pk)
     report = selectors.client_access_report(chart_number=client.chart_number)
-    services.access_report_view_record(
-        actor=request.user, request=request, chart_number=client.chart_number
-    )
+    services.access_report_view_record(actor=request.user, chart_number=client.chart_number)
     labels = dict(AuditEvent.Category.choices)
     for row in report.events:
         row["category_label"] = labels.get(row["category"], row["category"])
@@ -170,7 +168,7 @@ def user_activity(request: HttpRequest) -> HttpResponse:
 @require_POST
 def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
     account = access.staff_account_for(request.user, pk)
-    if services.account_unlock(actor=request.user, request=request, user=account):
+    if services.account_unlock(actor=request.user, user=account):
         messages.success(
             request,
             _("%(name)s can sign in again. Their failed attempts were cleared.")

@@ -55,7 +55,6 @@ def build_clients(therapist: User, count: int) -> list:
     for n in range(count):
         client = client_services.intake_start(
             actor=therapist,
-            request=None,
             legal_name=f"Bench Client {n}",
             preferred_name=f"Bench {n}",
             pronouns="",
@@ -64,11 +63,10 @@ def build_clients(therapist: User, count: int) -> list:
         )
         client_services.substances_save(
             actor=therapist,
-            request=None,
             client=client,
             rows=[(None, {"substance": SubstanceUse.Substance.ALCOHOL, "goal": "moderation"})],
         )
-        client_services.intake_complete(actor=therapist, request=None, client=client)
+        client_services.intake_complete(actor=therapist, client=client)
         substance = client.substances.get()
         for code in ("PHQ9", "GAD7", "AUDIT", "DAST10", "WHO5"):
             measure = MEASURES[code]
@@ -76,18 +74,16 @@ def build_clients(therapist: User, count: int) -> list:
                 answers = {item.key: item.choices[0].value for item in measure.items}
                 administration_record(
                     actor=therapist,
-                    request=None,
                     client=client,
                     measure_code=code,
                     answers=answers,
                     administered_at=now - datetime.timedelta(weeks=weeks_ago),
                 )
         harm_assessment_record(
-            actor=therapist, request=None, client=client, values={"uses_alone": True}, patterns=[]
+            actor=therapist, client=client, values={"uses_alone": True}, patterns=[]
         )
         goal_services.plan_save(
             actor=therapist,
-            request=None,
             client=client,
             sections=[{"name": "Alcohol", "max_days_per_week": 3}],
             reason="Benchmark",
@@ -95,7 +91,6 @@ def build_clients(therapist: User, count: int) -> list:
         for words in ("Fewer days", "Walk more"):
             goal_services.goal_create(
                 actor=therapist,
-                request=None,
                 client=client,
                 values={
                     "kind": "moderation",
@@ -111,7 +106,6 @@ def build_clients(therapist: User, count: int) -> list:
         for week in range(8):
             goal_services.checkin_record(
                 actor=therapist,
-                request=None,
                 client=client,
                 substance=substance,
                 week=today - datetime.timedelta(weeks=week),
@@ -133,7 +127,6 @@ def build_sessions(therapist: User, client: object) -> None:
     )
     booked = session_services.appointment_book(
         actor=therapist,
-        request=None,
         client=client,
         starts_at=start,
         ends_at=start + datetime.timedelta(minutes=50),
@@ -143,9 +136,9 @@ def build_sessions(therapist: User, client: object) -> None:
     )
     for index, appointment in enumerate(booked):
         session_services.appointment_record_attendance(
-            actor=therapist, request=None, appointment=appointment, status="attended"
+            actor=therapist, appointment=appointment, status="attended"
         )
-        note = session_services.note_start(actor=therapist, request=None, appointment=appointment)
+        note = session_services.note_start(actor=therapist, appointment=appointment)
         values = {
             "agenda": "Agenda " * 20,
             "data": "What happened this week. " * 40,
@@ -159,12 +152,12 @@ def build_sessions(therapist: User, client: object) -> None:
             "rating_overall": 8,
         }
         note = session_services.note_save(
-            actor=therapist, request=None, note=note, expected_version=note.version, values=values
+            actor=therapist, note=note, expected_version=note.version, values=values
         ).note
         if index < len(booked) - 1:
             with transaction.atomic():
                 locked = SessionNote.objects.select_for_update().get(pk=note.pk)
-                session_services.note_sign_verified(actor=therapist, request=None, note=locked)
+                session_services.note_sign_verified(actor=therapist, note=locked)
     assert Appointment.objects.filter(client=client, status="attended").count() == 8
 
 

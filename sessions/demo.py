@@ -33,7 +33,6 @@ def seed_demo_appointments(*, clients: list[Client]) -> int:
         starts = datetime.datetime.combine(first_day, datetime.time(hour), tzinfo=tz)
         booked = services.appointment_book(
             actor=therapist,
-            request=None,
             client=client,
             starts_at=starts,
             ends_at=starts + datetime.timedelta(minutes=50),
@@ -57,7 +56,6 @@ def seed_demo_appointments(*, clients: list[Client]) -> int:
                 status, notice = Appointment.Status.NO_SHOW, None
             services.appointment_record_attendance(
                 actor=therapist,
-                request=None,
                 appointment=appointment,
                 status=status,
                 notice_hours=notice,
@@ -122,7 +120,7 @@ def seed_demo_notes(*, clients: list[Client]) -> int:
             last = position == len(attended) - 1
             if last and index % 4 == 0:
                 continue  # a late note: no note yet
-            note = services.note_start(actor=therapist, request=None, appointment=appointment)
+            note = services.note_start(actor=therapist, appointment=appointment)
             dip = rng.random() < 0.08
             # Most sessions rate well (8-10 an item); a few dip, which raises alerts.
             ratings = [min(10, max(8, usual // 4) + rng.randint(0, 1)) for _ in range(4)]
@@ -179,14 +177,13 @@ def seed_demo_notes(*, clients: list[Client]) -> int:
             }
             note = services.note_save(
                 actor=therapist,
-                request=None,
                 note=note,
                 expected_version=note.version,
                 values=values,
             ).note
             if last and index % 4 == 1:
                 continue  # a draft, late once 24 hours have passed
-            note = services.note_sign_verified(actor=therapist, request=None, note=note)
+            note = services.note_sign_verified(actor=therapist, note=note)
             if note.status == SessionNote.Status.AWAITING_COSIGN and not last:
                 supervisor = _supervisor_of(therapist)
                 if supervisor is None:
@@ -194,13 +191,12 @@ def seed_demo_notes(*, clients: list[Client]) -> int:
                 if position == len(attended) - 2 and index % 2 == 0:
                     services.note_return(
                         actor=supervisor,
-                        request=None,
                         note=note,
                         comments="Please add what the client said about the weekend in their "
                         "own words, and the actions on overdose risk.",
                     )
                 else:
-                    services.note_cosign(actor=supervisor, request=None, note=note)
+                    services.note_cosign(actor=supervisor, note=note)
         seeded += 1
     return seeded
 

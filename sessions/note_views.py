@@ -63,7 +63,7 @@ def _labels(choices: list[tuple[str, Any]], keys: list[str]) -> list[Any]:
 
 
 def _note_context(request: HttpRequest, client: Any, note: SessionNote, **extra: Any) -> dict:
-    verified = services.note_verify(request=request, note=note)
+    verified = services.note_verify(actor=request.user, note=note)
     can_edit = _can_edit(request.user, client, note)
     form = extra.pop("form", None)
     if form is None:
@@ -98,7 +98,7 @@ def note_start(request: HttpRequest, pk: int, appointment_pk: int) -> HttpRespon
     client = access.client_for(request.user, pk, write=True)
     appointment = get_object_or_404(client.appointments, pk=appointment_pk)
     try:
-        note = services.note_start(actor=request.user, request=request, appointment=appointment)
+        note = services.note_start(actor=request.user, appointment=appointment)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
@@ -113,7 +113,7 @@ def note_detail(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
     client = access.client_for(request.user, pk, write=request.method == "POST")
     note = selectors.note_for(client, note_pk)
     if request.method != "POST":
-        access_record(request=request, client=client, what="note")
+        access_record(actor=request.user, client=client, what="note")
         return render(request, "sessions/note.html", _note_context(request, client, note))
     if not _can_edit(request.user, client, note):
         return _locked_response(request, client, note)
@@ -125,7 +125,6 @@ def note_detail(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
     try:
         result = services.note_save(
             actor=request.user,
-            request=request,
             note=note,
             expected_version=form.cleaned_data["version"],
             values=form.values(),
@@ -207,7 +206,6 @@ def note_autosave(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
     try:
         result = services.note_save(
             actor=request.user,
-            request=request,
             note=note,
             expected_version=form.cleaned_data["version"],
             values=form.values(),
@@ -242,7 +240,6 @@ def note_sign(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
         try:
             note = services.note_sign(
                 actor=request.user,
-                request=request,
                 note=note,
                 password=form.cleaned_data["password"],
                 expected_version=form.cleaned_data["version"],
@@ -278,7 +275,7 @@ def note_addendum(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.note_add_addendum(
-                actor=request.user, request=request, note=note, text=form.cleaned_data["text"]
+                actor=request.user, note=note, text=form.cleaned_data["text"]
             )
         except ValidationError as error:
             form.add_error(None, error.messages)
@@ -300,12 +297,11 @@ def note_review(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             if form.cleaned_data["decision"] == "cosign":
-                services.note_cosign(actor=request.user, request=request, note=note)
+                services.note_cosign(actor=request.user, note=note)
                 messages.success(request, _("Co-signed."))
             else:
                 services.note_return(
                     actor=request.user,
-                    request=request,
                     note=note,
                     comments=form.cleaned_data["comments"],
                 )
@@ -348,7 +344,7 @@ def cosign_queue(request: HttpRequest) -> HttpResponse:
 def rating_alert_acknowledge(request: HttpRequest, pk: int, alert_pk: int) -> HttpResponse:
     client = access.client_for(request.user, pk)
     alert = get_object_or_404(client.rating_alerts, pk=alert_pk)
-    services.rating_alert_acknowledge(actor=request.user, request=request, alert=alert)
+    services.rating_alert_acknowledge(actor=request.user, alert=alert)
     messages.success(request, _("Alert marked as seen."))
     target = request.POST.get("next", "")
     if target in ("notes", "cosign"):

@@ -12,13 +12,13 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Client
 from hrp import access
 from hrp.accounts.models import User
+from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
 from hrp.clinic import clinic_setting
@@ -90,12 +90,11 @@ def _validate_times(starts_at: datetime.datetime, ends_at: datetime.datetime) ->
         raise ValidationError({"ends_at": _("An appointment lasts at most 8 hours.")})
 
 
-def _audit(action: str, *, actor: User, request: HttpRequest | None, obj: Appointment, **kw: Any):
+def _audit(action: AuditAction, *, actor: User, obj: Appointment, **kw: Any):
     audit_record(
         category=AuditEvent.Category.CHANGE,
         action=action,
         actor=actor,
-        request=request,
         obj=obj,
         chart_number=obj.client.chart_number,
         **kw,
@@ -106,7 +105,6 @@ def _audit(action: str, *, actor: User, request: HttpRequest | None, obj: Appoin
 def appointment_book(
     *,
     actor: User,
-    request: HttpRequest | None,
     client: Client,
     starts_at: datetime.datetime,
     ends_at: datetime.datetime,
@@ -152,9 +150,8 @@ def appointment_book(
             created_by=actor,
         )
         _audit(
-            "appointment.book",
+            AuditAction.APPOINTMENT_BOOK,
             actor=actor,
-            request=request,
             obj=appointment,
             changes={"starts_at": (None, appointment.starts_at), "status": (None, "scheduled")},
         )
@@ -166,7 +163,6 @@ def appointment_book(
 def appointment_reschedule(
     *,
     actor: User,
-    request: HttpRequest | None,
     appointment: Appointment,
     starts_at: datetime.datetime,
     ends_at: datetime.datetime,
@@ -191,9 +187,8 @@ def appointment_reschedule(
         created_by=actor,
     )
     _audit(
-        "appointment.reschedule",
+        AuditAction.APPOINTMENT_RESCHEDULE,
         actor=actor,
-        request=request,
         obj=new,
         changes={"starts_at": (appointment.starts_at, new.starts_at)},
     )
@@ -204,7 +199,6 @@ def appointment_reschedule(
 def appointment_record_attendance(
     *,
     actor: User,
-    request: HttpRequest | None,
     appointment: Appointment,
     status: str,
     notice_hours: int | None = None,
@@ -252,9 +246,8 @@ def appointment_record_attendance(
         changes["notice_hours"] = (old_notice, appointment.notice_hours)
     if changes:
         _audit(
-            "appointment.attendance",
+            AuditAction.APPOINTMENT_ATTENDANCE,
             actor=actor,
-            request=request,
             obj=appointment,
             changes=changes,
         )
@@ -280,10 +273,9 @@ class SaveResult:
 
 
 def _note_audit(
-    action: str,
+    action: AuditAction,
     *,
     actor: User,
-    request: HttpRequest | None,
     note: SessionNote,
     category: str = AuditEvent.Category.CHANGE,
     changes: dict[str, tuple[Any, Any]] | None = None,
@@ -293,7 +285,6 @@ def _note_audit(
         category=category,
         action=action,
         actor=actor,
-        request=request,
         obj=note,
         chart_number=note.client.chart_number,
         changes=changes,
@@ -307,9 +298,7 @@ def _locked_guard(note: SessionNote) -> None:
 
 
 @transaction.atomic
-def note_start(
-    *, actor: User, request: HttpRequest | None, appointment: Appointment
-) -> SessionNote:
+def note_start(*, actor: User, appointment: Appointment) -> SessionNote:
     """The draft note of an attended appointment, created on first use in the clinic's note
     format with a check-in line for each active goal. Side effect: `note.create`."""
     appointment = (
@@ -334,7 +323,7 @@ def note_start(
         format=clinic_setting("NOTE_FORMAT"),
         goal_checkins=[{"goal": g.pk, "score": None, "note": ""} for g in goals],
     )
-    _note_audit("note.create", actor=actor, request=request, note=note)
+    _note_audit(AuditAction.NOTE_CREATE, actor=actor, note=note)
     return note
 
 
@@ -342,7 +331,6 @@ def note_start(
 def note_save(
     *,
     actor: User,
-    request: HttpRequest | None,
     note: SessionNote,
     expected_version: int,
     values: dict[str, Any],
@@ -372,9 +360,8 @@ def note_save(
         note.full_clean(exclude=["appointment", "client", "author", "signed_by", "cosigned_by"])
         note.save()
         _note_audit(
-            "note.save",
+            AuditAction.NOTE_SAVE,
             actor=actor,
-            request=request,
             note=note,
             changes={name: ("", "changed") for name in changed},
         )
@@ -412,7 +399,6 @@ def sign_problems(note: SessionNote) -> list[str]:
 def note_sign(
     *,
     actor: User,
-    request: HttpRequest | None,
     note: SessionNote,
     password: str,
     expected_version: int,
@@ -429,13 +415,12 @@ def note_sign(
         if note.version != expected_version:
             raise NoteConflict(note)
         if password and actor.check_password(password):
-            return note_sign_verified(actor=actor, request=request, note=note)
+            return note_sign_verified(actor=actor, note=note)
     # Recorded after the signing transaction has closed: inside it, the ValidationError below
     # would roll the security event back with everything else.
     _note_audit(
-        "note.sign_refused",
+        AuditAction.NOTE_SIGN_REFUSED,
         actor=actor,
-        request=request,
         note=note,
         category=AuditEvent.Category.SECURITY,
         detail="wrong password",
@@ -443,9 +428,7 @@ def note_sign(
     raise ValidationError({"password": _("That password is not right. The note is still a draft.")})
 
 
-def note_sign_verified(
-    *, actor: User, request: HttpRequest | None, note: SessionNote
-) -> SessionNote:
+def note_sign_verified(*, actor: User, note: SessionNote) -> SessionNote:
     """Sign a draft locked by the caller whose author has just proved who they are (note_sign
     checks the password; the demo seeder signs as its own accounts)."""
     problems = sign_problems(note)
@@ -463,17 +446,16 @@ def note_sign_verified(
         update_fields=["signed_at", "signed_by", "status", "version", "updated_at", "content_hash"]
     )
     _note_audit(
-        "note.sign",
+        AuditAction.NOTE_SIGN,
         actor=actor,
-        request=request,
         note=note,
         changes={"status": (SessionNote.Status.DRAFT, note.status)},
     )
-    _record_use(actor=actor, request=request, note=note)
+    _record_use(actor=actor, note=note)
     return note
 
 
-def _record_use(*, actor: User, request: HttpRequest | None, note: SessionNote) -> None:
+def _record_use(*, actor: User, note: SessionNote) -> None:
     from clients.models import SubstanceUse
     from goals import services as goal_services
 
@@ -485,7 +467,6 @@ def _record_use(*, actor: User, request: HttpRequest | None, note: SessionNote) 
         amount = entry.get("amount")
         goal_services.checkin_record(
             actor=actor,
-            request=request,
             client=note.client,
             substance=substance,
             week=datetime.date.fromisoformat(entry["week"]),
@@ -498,7 +479,7 @@ def _record_use(*, actor: User, request: HttpRequest | None, note: SessionNote) 
 
 
 @transaction.atomic
-def note_cosign(*, actor: User, request: HttpRequest | None, note: SessionNote) -> SessionNote:
+def note_cosign(*, actor: User, note: SessionNote) -> SessionNote:
     """The supervisor co-signs a note waiting for them. Side effect: `note.cosign`."""
     note = SessionNote.objects.select_for_update().select_related("client").get(pk=note.pk)
     if note.status != SessionNote.Status.AWAITING_COSIGN:
@@ -514,9 +495,8 @@ def note_cosign(*, actor: User, request: HttpRequest | None, note: SessionNote) 
     note.save(update_fields=["status", "cosigned_at", "cosigned_by", "version"])
     NoteReview.objects.create(note=note, reviewer=actor, decision=NoteReview.Decision.COSIGNED)
     _note_audit(
-        "note.cosign",
+        AuditAction.NOTE_COSIGN,
         actor=actor,
-        request=request,
         note=note,
         changes={"status": (SessionNote.Status.AWAITING_COSIGN, note.status)},
     )
@@ -524,9 +504,7 @@ def note_cosign(*, actor: User, request: HttpRequest | None, note: SessionNote) 
 
 
 @transaction.atomic
-def note_return(
-    *, actor: User, request: HttpRequest | None, note: SessionNote, comments: str
-) -> SessionNote:
+def note_return(*, actor: User, note: SessionNote, comments: str) -> SessionNote:
     """The supervisor returns a note with comments: it reopens as a draft for its author, and
     the comments stay with it. Side effect: `note.return`."""
     note = SessionNote.objects.select_for_update().select_related("client").get(pk=note.pk)
@@ -549,9 +527,8 @@ def note_return(
         note=note, reviewer=actor, decision=NoteReview.Decision.RETURNED, comments=comments
     )
     _note_audit(
-        "note.return",
+        AuditAction.NOTE_RETURN,
         actor=actor,
-        request=request,
         note=note,
         changes={"status": (SessionNote.Status.AWAITING_COSIGN, note.status)},
     )
@@ -559,9 +536,7 @@ def note_return(
 
 
 @transaction.atomic
-def note_add_addendum(
-    *, actor: User, request: HttpRequest | None, note: SessionNote, text: str
-) -> NoteAddendum:
+def note_add_addendum(*, actor: User, note: SessionNote, text: str) -> NoteAddendum:
     """A correction or addition under a signed note. Side effect: `note.addendum`."""
     note = SessionNote.objects.select_related("client").get(pk=note.pk)
     if not note.is_signed:
@@ -577,21 +552,22 @@ def note_add_addendum(
             }
         )
     addendum = NoteAddendum.objects.create(note=note, author=actor, text=text)
-    _note_audit("note.addendum", actor=actor, request=request, note=note)
+    _note_audit(AuditAction.NOTE_ADDENDUM, actor=actor, note=note)
     return addendum
 
 
-def note_verify(*, request: HttpRequest | None, note: SessionNote) -> bool:
+def note_verify(*, actor: User | None = None, note: SessionNote) -> bool:
     """True when a signed note's content matches its stored hash (drafts have none). A
-    mismatch is audited as a security event each time it is seen."""
+    mismatch is audited as a security event each time it is seen, by `actor` (None when a
+    command or task checks, not a person)."""
     if not note.is_signed:
         return True
     if note.hash_verified():
         return True
     audit_record(
         category=AuditEvent.Category.SECURITY,
-        action="note.integrity_failure",
-        request=request,
+        action=AuditAction.NOTE_VERIFY_FAILED,
+        actor=actor,
         obj=note,
         chart_number=note.client.chart_number,
         detail="content hash mismatch",
@@ -650,9 +626,7 @@ def rating_evaluate(*, note: SessionNote) -> RatingAlert | None:
 
 
 @transaction.atomic
-def rating_alert_acknowledge(
-    *, actor: User, request: HttpRequest | None, alert: RatingAlert
-) -> RatingAlert:
+def rating_alert_acknowledge(*, actor: User, alert: RatingAlert) -> RatingAlert:
     """Mark an alert as seen (by the therapist or their supervisor). Side effect:
     `rating_alert.acknowledge`."""
     alert = RatingAlert.objects.select_for_update().select_related("client").get(pk=alert.pk)
@@ -662,9 +636,8 @@ def rating_alert_acknowledge(
         alert.save(update_fields=["acknowledged_at", "acknowledged_by"])
         audit_record(
             category=AuditEvent.Category.CHANGE,
-            action="rating_alert.acknowledge",
+            action=AuditAction.RATING_ALERT_ACKNOWLEDGE,
             actor=actor,
-            request=request,
             obj=alert,
             chart_number=alert.client.chart_number,
         )

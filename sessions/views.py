@@ -96,7 +96,6 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 booked = services.appointment_book(
                     actor=request.user,
-                    request=request,
                     client=client,
                     starts_at=data["starts_at"],
                     ends_at=data["ends_at"],
@@ -134,7 +133,6 @@ def reschedule(request: HttpRequest, pk: int, appointment_pk: int) -> HttpRespon
         try:
             services.appointment_reschedule(
                 actor=request.user,
-                request=request,
                 appointment=appointment,
                 starts_at=form.cleaned_data["starts_at"],
                 ends_at=form.cleaned_data["ends_at"],
@@ -159,7 +157,6 @@ def attendance(request: HttpRequest, pk: int, appointment_pk: int) -> HttpRespon
         try:
             services.appointment_record_attendance(
                 actor=request.user,
-                request=request,
                 appointment=appointment,
                 status=form.cleaned_data["status"],
                 notice_hours=form.cleaned_data["notice_hours"],

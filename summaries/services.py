@@ -29,7 +29,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.db.models import Q
-from django.http import HttpRequest
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -37,6 +36,7 @@ from django.utils.translation import gettext as _
 
 from clients.models import Client
 from hrp.accounts.models import User
+from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
 from hrp.crypto import fernet
@@ -124,7 +124,6 @@ def summary_request(
     client: Client,
     period_start: datetime.date,
     period_end: datetime.date,
-    request: HttpRequest | None = None,
 ) -> SummaryRequest:
     """Ask for a progress summary of `client` over [period_start, period_end]. The caller has
     checked access (hrp.access.client_for) and validated the period (forms.PeriodForm).
@@ -140,9 +139,8 @@ def summary_request(
     )
     audit_record(
         category=AuditEvent.Category.CHANGE,
-        action="summary.request",
+        action=AuditAction.SUMMARY_REQUEST,
         actor=actor,
-        request=request,
         obj=summary,
         chart_number=client.chart_number,
     )
@@ -156,7 +154,6 @@ def caseload_summary_request(
     actor: User,
     period_start: datetime.date,
     period_end: datetime.date,
-    request: HttpRequest | None = None,
 ) -> SummaryRequest:
     """Ask for a PDF of the supervisor's caseload summary (all current supervisees' clients).
 
@@ -171,9 +168,8 @@ def caseload_summary_request(
     )
     audit_record(
         category=AuditEvent.Category.CHANGE,
-        action="summary.request_caseload",
+        action=AuditAction.SUMMARY_REQUEST_CASELOAD,
         actor=actor,
-        request=request,
         obj=summary,
     )
     summary_enqueue(summary_id=summary.pk)
@@ -181,9 +177,7 @@ def caseload_summary_request(
 
 
 @transaction.atomic
-def summary_retry(
-    *, actor: User, summary: SummaryRequest, request: HttpRequest | None = None
-) -> SummaryRequest:
+def summary_retry(*, actor: User, summary: SummaryRequest) -> SummaryRequest:
     """Queue a failed summary again, from the start. Refused unless it failed.
 
     Side effects: change event `summary.retry`; the build task after commit.
@@ -216,9 +210,8 @@ def summary_retry(
     )
     audit_record(
         category=AuditEvent.Category.CHANGE,
-        action="summary.retry",
+        action=AuditAction.SUMMARY_RETRY,
         actor=actor,
-        request=request,
         obj=locked,
         chart_number=locked.client.chart_number if locked.client else "",
     )

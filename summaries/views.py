@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from clients import selectors as client_selectors
 from clients.views import render_chart_section
 from hrp import access
+from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
 from summaries import selectors, services
@@ -36,7 +37,6 @@ def chart_section(request: HttpRequest, pk: int) -> HttpResponse:
             client=client,
             period_start=form.cleaned_data["period_start"],
             period_end=form.cleaned_data["period_end"],
-            request=request,
         )
         messages.success(request, _("Summary requested. It is being prepared below."))
         return redirect("summaries:section", pk=client.pk)
@@ -56,11 +56,11 @@ def summary_status(request: HttpRequest, summary_pk: int) -> HttpResponse:
     return render(request, "summaries/_status.html", {"summary": summary})
 
 
-def _audit(request: HttpRequest, summary: SummaryRequest, action: str) -> None:
+def _audit(request: HttpRequest, summary: SummaryRequest, action: AuditAction) -> None:
     audit_record(
         category=AuditEvent.Category.ACCESS,
         action=action,
-        request=request,
+        actor=request.user,
         obj=summary,
         chart_number=summary.client.chart_number if summary.client else "",
     )
@@ -72,7 +72,7 @@ def summary_detail(request: HttpRequest, summary_pk: int) -> HttpResponse:
     body = summary.html_body()
     if body is None:
         raise Http404
-    _audit(request, summary, "summary.view")
+    _audit(request, summary, AuditAction.SUMMARY_VIEW)
     context = {
         "summary": summary,
         "client": summary.client,
@@ -99,7 +99,7 @@ def summary_pdf(request: HttpRequest, summary_pk: int) -> HttpResponse:
     pdf = summary.pdf_bytes()
     if pdf is None:
         raise Http404
-    _audit(request, summary, "summary.download")
+    _audit(request, summary, AuditAction.SUMMARY_DOWNLOAD)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{_filename(summary)}"'
     response["Cache-Control"] = "no-store"
@@ -110,7 +110,7 @@ def summary_pdf(request: HttpRequest, summary_pk: int) -> HttpResponse:
 def summary_retry(request: HttpRequest, summary_pk: int) -> HttpResponse:
     summary = selectors.summary_for(request.user, summary_pk)
     try:
-        services.summary_retry(actor=request.user, summary=summary, request=request)
+        services.summary_retry(actor=request.user, summary=summary)
     except ValidationError as error:
         messages.info(request, " ".join(error.messages))
     else:
@@ -130,12 +130,14 @@ def caseload(request: HttpRequest) -> HttpResponse:
         start, end = form.cleaned_data["period_start"], form.cleaned_data["period_end"]
         if "prepare" in request.POST:
             services.caseload_summary_request(
-                actor=request.user, period_start=start, period_end=end, request=request
+                actor=request.user, period_start=start, period_end=end
             )
             messages.success(request, _("Caseload summary requested. It is being prepared below."))
             return redirect("summaries:caseload")
     audit_record(
-        category=AuditEvent.Category.ACCESS, action="summary.view_caseload", request=request
+        category=AuditEvent.Category.ACCESS,
+        action=AuditAction.SUMMARY_VIEW_CASELOAD,
+        actor=request.user,
     )
     context = {
         "form": form,

@@ -13,13 +13,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Client
 from hrp import access
 from hrp.accounts.models import User
+from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
 from supervision.models import TEXT_LIMIT, ChartComment, SupervisionMeeting
@@ -44,7 +44,6 @@ def meeting_record(
     clients: Sequence[Client],
     guidance: str,
     follow_ups: str = "",
-    request: HttpRequest | None = None,
 ) -> SupervisionMeeting:
     """Record a supervision meeting. Refuses (ValidationError) a supervisee who is not a current
     one, a date in the future, empty guidance, text over the limit and clients not on the
@@ -72,9 +71,8 @@ def meeting_record(
     meeting.clients.set(clients)
     audit_record(
         category=AuditEvent.Category.CHANGE,
-        action="supervision.meeting_recorded",
+        action=AuditAction.SUPERVISION_MEETING_RECORD,
         actor=supervisor,
-        request=request,
         obj=meeting,
         detail=f"with user {supervisee.pk}; {len(clients)} client(s) discussed",
     )
@@ -82,9 +80,7 @@ def meeting_record(
 
 
 @transaction.atomic
-def comment_add(
-    *, author: User, client: Client, text: str, request: HttpRequest | None = None
-) -> ChartComment:
+def comment_add(*, author: User, client: Client, text: str) -> ChartComment:
     """Leave a comment on a supervisee's client's chart for the therapist. Side effect: a
     change event in the audit trail (no chart number, no text)."""
     if not author.is_supervisor or not access.supervises(author, client.therapist_id):
@@ -95,18 +91,15 @@ def comment_add(
     comment = ChartComment.objects.create(client=client, author=author, text=text)
     audit_record(
         category=AuditEvent.Category.CHANGE,
-        action="supervision.comment_left",
+        action=AuditAction.SUPERVISION_COMMENT_ADD,
         actor=author,
-        request=request,
         obj=comment,
     )
     return comment
 
 
 @transaction.atomic
-def comment_acknowledge(
-    *, actor: User, comment: ChartComment, request: HttpRequest | None = None
-) -> ChartComment:
+def comment_acknowledge(*, actor: User, comment: ChartComment) -> ChartComment:
     """The therapist marks a comment as read. Idempotent: a second acknowledgement keeps the
     first one's time and person. Side effect: a change event in the audit trail."""
     locked = ChartComment.objects.select_for_update().get(pk=comment.pk)
@@ -119,9 +112,8 @@ def comment_acknowledge(
     locked.save(update_fields=["acknowledged_at", "acknowledged_by"])
     audit_record(
         category=AuditEvent.Category.CHANGE,
-        action="supervision.comment_acknowledged",
+        action=AuditAction.SUPERVISION_COMMENT_ACKNOWLEDGE,
         actor=actor,
-        request=request,
         obj=locked,
     )
     return locked

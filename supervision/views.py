@@ -61,7 +61,6 @@ def meeting_create(request: HttpRequest, therapist_pk: int) -> HttpResponse:
             meeting = services.meeting_record(
                 supervisor=request.user,
                 supervisee=supervisee,
-                request=request,
                 **form.cleaned_data,
             )
         except ValidationError as error:
@@ -89,9 +88,7 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = CommentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.comment_add(
-                author=request.user, client=client, text=form.cleaned_data["text"], request=request
-            )
+            services.comment_add(author=request.user, client=client, text=form.cleaned_data["text"])
         except ValidationError as error:
             form.add_error(None, error.messages)
         else:
@@ -108,7 +105,7 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def comment_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     comment = access.comment_for(request.user, pk, acknowledge=True)
-    services.comment_acknowledge(actor=request.user, comment=comment, request=request)
+    services.comment_acknowledge(actor=request.user, comment=comment)
     messages.success(request, _("Comment acknowledged."))
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(

@@ -97,7 +97,6 @@ def seed_demo_staff() -> list[tuple[DemoStaff, User, str]]:
         if spec.is_therapist:
             supervision_assign(
                 actor=admin,
-                request=None,
                 supervisee=users[spec.key],
                 supervisor=users[spec.supervisor] if spec.supervisor else None,
             )
@@ -110,6 +109,7 @@ def seed_demo_emergency_access() -> int:
     page's; the demo grants directly). Returns 1 when created, 0 when already there."""
     from clients.models import Client
     from hrp.accounts.models import EmergencyGrant
+    from hrp.audit.actions import AuditAction
     from hrp.audit.models import AuditEvent
     from hrp.audit.services import audit_record
 
@@ -135,7 +135,7 @@ def seed_demo_emergency_access() -> int:
     )
     audit_record(
         category=AuditEvent.Category.SECURITY,
-        action="emergency.grant",
+        action=AuditAction.EMERGENCY_GRANT,
         actor=user,
         obj=grant,
         chart_number=client.chart_number,
@@ -143,7 +143,7 @@ def seed_demo_emergency_access() -> int:
     )
     audit_record(
         category=AuditEvent.Category.SECURITY,
-        action="emergency.view",
+        action=AuditAction.EMERGENCY_VIEW,
         actor=user,
         obj=client,
         chart_number=client.chart_number,

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from hrp import access
 from hrp.accounts.models import EmergencyGrant, Supervision, User
+from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
 
@@ -30,10 +31,10 @@ REASON_LIMIT = 2000
 
 
 def emergency_grant(
-    *, actor: User, request: HttpRequest | None, chart_number: str, reason: str, password: str
+    *, actor: User, chart_number: str, reason: str, password: str
 ) -> EmergencyGrant:
     """Grant `actor` read access to the client with `chart_number`. Refused (and audited as
-    `emergency.refused`) without a reason, with a wrong password or an unknown chart number.
+    `emergency.grant_refused`) without a reason, with a wrong password or an unknown chart number.
     Side effects: `emergency.grant`; reminders of kind emergency_access to the client's
     therapist and their current supervisor.
 
@@ -58,20 +59,17 @@ def emergency_grant(
     if errors:
         audit_record(
             category=AuditEvent.Category.SECURITY,
-            action="emergency.refused",
+            action=AuditAction.EMERGENCY_GRANT_REFUSED,
             actor=actor,
-            request=request,
             chart_number=client.chart_number if client else "",
             changes={"refused": (None, sorted(errors))},
         )
         raise ValidationError(errors)
-    return _grant_create(actor=actor, request=request, client=client, reason=reason)
+    return _grant_create(actor=actor, client=client, reason=reason)
 
 
 @transaction.atomic
-def _grant_create(
-    *, actor: User, request: HttpRequest | None, client: Any, reason: str
-) -> EmergencyGrant:
+def _grant_create(*, actor: User, client: Any, reason: str) -> EmergencyGrant:
     from notifications.models import Reminder
     from notifications.services import notify_now
 
@@ -85,9 +83,8 @@ def _grant_create(
     )
     audit_record(
         category=AuditEvent.Category.SECURITY,
-        action="emergency.grant",
+        action=AuditAction.EMERGENCY_GRANT,
         actor=actor,
-        request=request,
         obj=grant,
         chart_number=client.chart_number,
         changes={"expires_at": (None, grant.expires_at)},
@@ -112,16 +109,15 @@ def _grant_create(
 
 
 @transaction.atomic
-def emergency_end(*, actor: User, request: HttpRequest | None, grant: EmergencyGrant) -> None:
+def emergency_end(*, actor: User, grant: EmergencyGrant) -> None:
     """End one's own grant early. Side effect: `emergency.end`."""
     if grant.ended_at is None:
         grant.ended_at = timezone.now()
         grant.save(update_fields=["ended_at"])
         audit_record(
             category=AuditEvent.Category.SECURITY,
-            action="emergency.end",
+            action=AuditAction.EMERGENCY_END,
             actor=actor,
-            request=request,
             obj=grant,
             chart_number=grant.client.chart_number,
         )
@@ -158,7 +154,6 @@ def emergency_view(request: HttpRequest) -> HttpResponse:
         try:
             grant = emergency_grant(
                 actor=request.user,
-                request=request,
                 chart_number=form.cleaned_data["chart_number"],
                 reason=form.cleaned_data["reason"],
                 password=form.cleaned_data["password"],
@@ -196,6 +191,6 @@ def emergency_end_view(request: HttpRequest, pk: int) -> HttpResponse:
     grant = get_object_or_404(
         EmergencyGrant.objects.select_related("client"), pk=pk, user=request.user
     )
-    emergency_end(actor=request.user, request=request, grant=grant)
+    emergency_end(actor=request.user, grant=grant)
     messages.success(request, _("Emergency access ended."))
     return redirect("accounts:emergency")

@@ -11,6 +11,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from hrp.accounts.models import User
+from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
 
@@ -25,6 +26,12 @@ def _account_for(username: str | None) -> User | None:
     return User.objects.filter(email__iexact=username.strip()).first()
 
 
+def axes_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
+    """The key axes locks on: the email typed, lower-cased, so case changes don't reset it."""
+    value = (credentials or {}).get("username") or request.POST.get("username", "")
+    return str(value).strip().lower()
+
+
 @receiver(user_logged_in)
 def on_logged_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     if request is not None and hasattr(request, "session"):
@@ -33,9 +40,8 @@ def on_logged_in(sender: Any, request: HttpRequest | None, user: User, **kwargs:
         request.session[SESSION_LAST_SEEN_KEY] = now
     audit_record(
         category=AuditEvent.Category.SECURITY,
-        action="auth.login",
+        action=AuditAction.AUTH_LOGIN,
         actor=user,
-        request=request,
         obj=user,
     )
 
@@ -48,9 +54,8 @@ def on_logged_out(
         return
     audit_record(
         category=AuditEvent.Category.SECURITY,
-        action="auth.logout",
+        action=AuditAction.AUTH_LOGOUT,
         actor=user,
-        request=request,
         obj=user,
         detail=getattr(request, "hrp_logout_reason", "") if request is not None else "",
     )
@@ -63,9 +68,8 @@ def on_login_failed(
     account = _account_for(credentials.get("username"))
     audit_record(
         category=AuditEvent.Category.SECURITY,
-        action="auth.login_failed",
+        action=AuditAction.AUTH_LOGIN_FAILED,
         actor=None,
-        request=request,
         obj=account,
         detail="" if account else "unknown account",
     )
@@ -78,9 +82,8 @@ def on_locked_out(
     account = _account_for(username)
     audit_record(
         category=AuditEvent.Category.SECURITY,
-        action="auth.lockout",
+        action=AuditAction.AUTH_LOCKOUT,
         actor=None,
-        request=request,
         obj=account,
         detail="" if account else "unknown account",
     )

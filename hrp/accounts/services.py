@@ -16,7 +16,6 @@ from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -29,18 +28,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hrp.accounts import caseload
 from hrp.accounts.models import Supervision, User
+from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record, diff_fields
 
 ROLE_FIELDS = ["full_name", "credentials", "is_therapist", "is_supervisor", "is_clinic_admin"]
 ACCOUNT_FIELDS = [*ROLE_FIELDS, "requires_cosign", "email_reminders"]
 RECOVERY_CODE_COUNT = 10
-
-
-def axes_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
-    """The key axes locks on: the email typed, lower-cased, so case changes don't reset it."""
-    value = (credentials or {}).get("username") or request.POST.get("username", "")
-    return str(value).strip().lower()
 
 
 def _validate_roles(*, user: User | None, actor: User, values: dict[str, Any]) -> None:
@@ -80,7 +74,6 @@ def _end_sessions(user: User) -> int:
 def account_create(
     *,
     actor: User,
-    request: HttpRequest,
     email: str,
     full_name: str,
     credentials: str = "",
@@ -89,8 +82,10 @@ def account_create(
     is_clinic_admin: bool = False,
     requires_cosign: bool = False,
     supervisor: User | None = None,
+    site_url: str = "",
 ) -> User:
-    """Create a staff account with no usable password and email a set-password link.
+    """Create a staff account with no usable password and email a set-password link
+    (starting with `site_url`, see account_send_set_password_link).
 
     Side effects: audit events `account.create` (and `supervision.assign`), one email sent
     after the transaction commits.
@@ -110,15 +105,14 @@ def account_create(
     user = User.objects.create_user(email=email, **values)
     audit_record(
         category=AuditEvent.Category.CHANGE,
-        action="account.create",
+        action=AuditAction.ACCOUNT_CREATE,
         actor=actor,
-        request=request,
         obj=user,
         changes={f: (None, getattr(user, f)) for f in ["email", *ACCOUNT_FIELDS]},
     )
     if supervisor is not None:
-        supervision_assign(actor=actor, request=request, supervisee=user, supervisor=supervisor)
-    account_send_set_password_link(actor=actor, request=request, user=user)
+        supervision_assign(actor=actor, supervisee=user, supervisor=supervisor)
+    account_send_set_password_link(actor=actor, user=user, site_url=site_url)
     return user
 
 
@@ -129,7 +123,6 @@ _UNCHANGED: Any = object()
 def account_update(
     *,
     actor: User,
-    request: HttpRequest,
     user: User,
     supervisor: User | None = _UNCHANGED,
     **values: Any,
@@ -155,22 +148,21 @@ def account_update(
         user.save(update_fields=list(changes))
         audit_record(
             category=AuditEvent.Category.CHANGE,
-            action="account.update",
+            action=AuditAction.ACCOUNT_UPDATE,
             actor=actor,
-            request=request,
             obj=user,
             changes=changes,
         )
     if not user.is_therapist:
-        supervision_assign(actor=actor, request=request, supervisee=user, supervisor=None)
+        supervision_assign(actor=actor, supervisee=user, supervisor=None)
     elif supervisor is not _UNCHANGED:
-        supervision_assign(actor=actor, request=request, supervisee=user, supervisor=supervisor)
+        supervision_assign(actor=actor, supervisee=user, supervisor=supervisor)
     return user
 
 
 @transaction.atomic
 def supervision_assign(
-    *, actor: User, request: HttpRequest | None, supervisee: User, supervisor: User | None
+    *, actor: User, supervisee: User, supervisor: User | None
 ) -> Supervision | None:
     """Make `supervisor` the current supervisor of `supervisee` (None: no supervisor).
 
@@ -203,9 +195,8 @@ def supervision_assign(
         )
     audit_record(
         category=AuditEvent.Category.CHANGE,
-        action="supervision.assign",
+        action=AuditAction.SUPERVISION_ASSIGN,
         actor=actor,
-        request=request,
         obj=supervisee,
         changes={"supervisor": (old_supervisor, supervisor)},
     )
@@ -213,7 +204,7 @@ def supervision_assign(
 
 
 @transaction.atomic
-def account_deactivate(*, actor: User, request: HttpRequest | None, user: User) -> User:
+def account_deactivate(*, actor: User, user: User) -> User:
     """Deactivate an account: it can no longer sign in and its open sessions end at once.
 
     The account and everything it authored are kept. A supervisor's supervisees keep the
@@ -242,9 +233,8 @@ def account_deactivate(*, actor: User, request: HttpRequest | None, user: User) 
     ended = _end_sessions(user)
     audit_record(
         category=AuditEvent.Category.SECURITY,
-        action="account.deactivate",
+        action=AuditAction.ACCOUNT_DEACTIVATE,
         actor=actor,
-        request=request,
         obj=user,
         changes={"is_active": (True, False)},
         detail=f"sessions ended: {ended}",
@@ -335,12 +325,12 @@ def therapist_deactivate(
             therapist=locked[target.pk] if target is not None else None,
             reason=reason,
         )
-    account_deactivate(actor=actor, request=None, user=therapist)
+    account_deactivate(actor=actor, user=therapist)
     return len(clients)
 
 
 @transaction.atomic
-def account_reactivate(*, actor: User, request: HttpRequest, user: User) -> User:
+def account_reactivate(*, actor: User, user: User) -> User:
     """Let a deactivated account sign in again. Side effect: `account.reactivate`."""
     if user.is_active:
         return user
@@ -349,9 +339,8 @@ def account_reactivate(*, actor: User, request: HttpRequest, user: User) -> User
     user.save(update_fields=["is_active", "deactivated_at"])
     audit_record(
         category=AuditEvent.Category.SECURITY,
-        action="account.reactivate",
+        action=AuditAction.ACCOUNT_REACTIVATE,
         actor=actor,
-        request=request,
         obj=user,
         changes={"is_active": (False, True)},
     )
@@ -359,7 +348,7 @@ def account_reactivate(*, actor: User, request: HttpRequest, user: User) -> User
 
 
 @transaction.atomic
-def account_reset_two_factor(*, actor: User, request: HttpRequest, user: User) -> None:
+def account_reset_two_factor(*, actor: User, user: User) -> None:
     """Remove a user's authenticator and recovery codes (a lost phone, say).
 
     Their sessions end; at their next sign-in they must enrol a new authenticator.
@@ -370,9 +359,8 @@ def account_reset_two_factor(*, actor: User, request: HttpRequest, user: User) -
     ended = _end_sessions(user)
     audit_record(
         category=AuditEvent.Category.SECURITY,
-        action="two_factor.reset",
+        action=AuditAction.TWO_FACTOR_RESET,
         actor=actor,
-        request=request,
         obj=user,
         detail=f"authenticators removed: {totp_deleted}; sessions ended: {ended}",
     )
@@ -384,15 +372,18 @@ def set_password_path(user: User) -> str:
     return reverse("accounts:set_password", kwargs={"uidb64": uid, "token": token})
 
 
-def account_send_set_password_link(*, actor: User, request: HttpRequest, user: User) -> None:
+def account_send_set_password_link(*, actor: User, user: User, site_url: str = "") -> None:
     """Email a one-time link to set a password (valid PASSWORD_RESET_TIMEOUT seconds).
+
+    `site_url` is the address the link starts with (the page's own, from the view);
+    SITE_URL when not given.
 
     The link stops working once a password is set, because the token hashes the password.
     Side effects: audit event `account.set_password_link`, one email after commit.
     """
     if not user.is_active:
         raise ValidationError(_("Reactivate the account before sending a link."))
-    link = request.build_absolute_uri(set_password_path(user))
+    link = (site_url or settings.SITE_URL) + set_password_path(user)
     context = {
         "user": user,
         "link": link,
@@ -403,9 +394,8 @@ def account_send_set_password_link(*, actor: User, request: HttpRequest, user: U
     body = render_to_string("accounts/email/set_password.txt", context)
     audit_record(
         category=AuditEvent.Category.SECURITY,
-        action="account.set_password_link",
+        action=AuditAction.ACCOUNT_SET_PASSWORD_LINK,
         actor=actor,
-        request=request,
         obj=user,
     )
     transaction.on_commit(
@@ -419,13 +409,12 @@ def totp_secret_base32(device: TOTPDevice) -> str:
     return " ".join(raw[i : i + 4] for i in range(0, len(raw), 4))
 
 
-def account_password_set_recorded(*, request: HttpRequest, user: User) -> None:
+def account_password_set_recorded(*, user: User) -> None:
     """Audit that a password was set through a one-time link (Django's view saved it)."""
     audit_record(
         category=AuditEvent.Category.SECURITY,
-        action="account.password_set",
+        action=AuditAction.ACCOUNT_PASSWORD_SET,
         actor=user,
-        request=request,
         obj=user,
     )
 
@@ -451,9 +440,7 @@ def two_factor_device_for_enrolment(*, user: User) -> TOTPDevice:
 
 
 @transaction.atomic
-def two_factor_enrol_confirm(
-    *, request: HttpRequest, user: User, device: TOTPDevice, token: str
-) -> list[str] | None:
+def two_factor_enrol_confirm(*, user: User, device: TOTPDevice, token: str) -> list[str] | None:
     """Confirm a new authenticator with a code from it; returns ten recovery codes, or None
     when the code is wrong.
 
@@ -471,16 +458,15 @@ def two_factor_enrol_confirm(
     codes = _new_recovery_codes(static)
     audit_record(
         category=AuditEvent.Category.SECURITY,
-        action="two_factor.enrol",
+        action=AuditAction.TWO_FACTOR_ENROL,
         actor=user,
-        request=request,
         obj=user,
     )
     return codes
 
 
 @transaction.atomic
-def recovery_codes_regenerate(*, request: HttpRequest, user: User) -> list[str]:
+def recovery_codes_regenerate(*, user: User) -> list[str]:
     """Replace a user's recovery codes with ten new ones. Side effect: audit event."""
     static, _created = StaticDevice.objects.get_or_create(
         user=user, defaults={"name": str(_("Recovery codes")), "confirmed": True}
@@ -488,15 +474,14 @@ def recovery_codes_regenerate(*, request: HttpRequest, user: User) -> list[str]:
     codes = _new_recovery_codes(static)
     audit_record(
         category=AuditEvent.Category.SECURITY,
-        action="two_factor.recovery_codes",
+        action=AuditAction.TWO_FACTOR_RECOVERY_CODES,
         actor=user,
-        request=request,
         obj=user,
     )
     return codes
 
 
-def two_factor_verify(*, request: HttpRequest, user: User, token: str) -> Any:
+def two_factor_verify(*, user: User, token: str) -> Any:
     """The device that accepts `token` (authenticator code or recovery code), or None.
 
     A recovery code is used up by verifying it. Side effect: audit event
@@ -515,9 +500,8 @@ def two_factor_verify(*, request: HttpRequest, user: User, token: str) -> Any:
                 break
     audit_record(
         category=AuditEvent.Category.SECURITY,
-        action="two_factor.verify" if accepted else "two_factor.verify_failed",
+        action=AuditAction.TWO_FACTOR_VERIFY if accepted else AuditAction.TWO_FACTOR_VERIFY_FAILED,
         actor=user,
-        request=request,
         obj=user,
         detail="recovery code" if isinstance(accepted, StaticDevice) else "",
     )

@@ -63,9 +63,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         return _enrol(request)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = services.two_factor_verify(
-            request=request, user=user, token=form.cleaned_data["token"]
-        )
+        device = services.two_factor_verify(user=user, token=form.cleaned_data["token"])
         if device is not None:
             otp_login(request, device)
             if isinstance(device, StaticDevice):
@@ -98,7 +96,7 @@ def _enrol(request: HttpRequest) -> HttpResponse:
     form = EnrolForm(request.POST or None, submit_label=_("Confirm and continue"))
     if request.method == "POST" and form.is_valid():
         codes = services.two_factor_enrol_confirm(
-            request=request, user=user, device=device, token=form.cleaned_data["token"]
+            user=user, device=device, token=form.cleaned_data["token"]
         )
         if codes is not None:
             otp_login(request, device)
@@ -148,7 +146,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
     """Shows recovery codes once, right after enrolment or regeneration."""
     codes: list[str] = []
     if request.method == "POST":
-        codes = services.recovery_codes_regenerate(request=request, user=request.user)
+        codes = services.recovery_codes_regenerate(user=request.user)
     elif request.session.pop(SHOW_RECOVERY_CODES_KEY, False):
         device = StaticDevice.objects.filter(user=request.user).first()
         codes = [t.token for t in device.token_set.all()] if device else []
@@ -184,7 +182,7 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
-        services.account_password_set_recorded(request=self.request, user=form.user)
+        services.account_password_set_recorded(user=form.user)
         return response
 
 
@@ -212,7 +210,7 @@ def staff_create(request: HttpRequest) -> HttpResponse:
         try:
             user = services.account_create(
                 actor=request.user,
-                request=request,
+                site_url=_site_url(request),
                 email=data["email"],
                 full_name=data["full_name"],
                 credentials=data["credentials"],
@@ -250,7 +248,6 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 services.account_update(
                     actor=request.user,
-                    request=request,
                     user=account,
                     supervisor=data["supervisor"],
                     **{f: data[f] for f in form.Meta.fields if f in data},
@@ -316,6 +313,10 @@ def staff_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "accounts/staff_deactivate.html", context)
 
 
+def _site_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
 # Deactivation has its own page (staff_deactivate, at the same address), which hands over the
 # therapist's clients first.
 STAFF_ACTIONS = {
@@ -338,7 +339,9 @@ def staff_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         return HttpResponse(status=404)
     service, done = STAFF_ACTIONS[action]
     try:
-        service(actor=request.user, request=request, user=account)
+        # The link starts with the address this page was opened at.
+        extra = {"site_url": _site_url(request)} if action == "send-link" else {}
+        service(actor=request.user, user=account, **extra)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)

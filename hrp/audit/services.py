@@ -6,20 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import models
-from django.http import HttpRequest
 
+from hrp.audit import context
+from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
-
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    # Behind the production proxy REMOTE_ADDR is the proxy; the proxy count is fixed at one
-    # (see docker-compose.yml), so the last X-Forwarded-For hop is the client.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded:
-        return forwarded.split(",")[-1].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _jsonable(value: Any) -> Any:
@@ -35,32 +25,44 @@ def _jsonable(value: Any) -> Any:
 def audit_record(
     *,
     category: str,
-    action: str,
+    action: AuditAction | str,
     actor: Any = None,
-    request: HttpRequest | None = None,
     obj: models.Model | None = None,
     chart_number: str = "",
     changes: Mapping[str, tuple[Any, Any]] | None = None,
     detail: str = "",
+    request: Any = None,
 ) -> AuditEvent:
     """Append one event to the audit trail.
 
     `changes` maps a field name to (old, new); values are stored as JSON. `detail` must never
     hold clinical content: it is shown to clinic admins.
+
+    `action` must be an `AuditAction`; anything else raises ValueError. Address and path (or
+    "task:<name>" / "command:<name>") come from the audit context (hrp.audit.context), as
+    does the actor when none is given.
+
+    `request` is ignored: it is accepted only until the emergency-view audit in hrp/access.py
+    (issue 12, access branch) stops passing it. Remove it then.
     """
-    if actor is None and request is not None and request.user.is_authenticated:
-        actor = request.user
+    try:
+        action = AuditAction(action)
+    except ValueError:
+        raise ValueError(f"Unknown audit action {action!r}: declare it in AuditAction.") from None
+    where = context.current()
+    if actor is None:
+        actor = where.actor
     return AuditEvent.objects.create(
         category=category,
-        action=action,
+        action=action.value,
         actor=actor if actor is not None and actor.pk else None,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
         chart_number=chart_number,
         changes={k: [_jsonable(o), _jsonable(n)] for k, (o, n) in (changes or {}).items()},
         detail=detail[:255],
-        ip_address=client_ip(request),
-        path=request.path[:255] if request is not None else "",
+        ip_address=where.ip_address,
+        path=where.path[:255],
     )
 
 

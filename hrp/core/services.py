@@ -6,20 +6,18 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from hrp import clinic
 from hrp.accounts.models import User
+from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
 from hrp.core.models import ClinicSetting
 
 
 @transaction.atomic
-def clinic_settings_save(
-    *, actor: User, request: HttpRequest | None, raw: dict[str, Any]
-) -> dict[str, tuple[Any, Any]]:
+def clinic_settings_save(*, actor: User, raw: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
     """Validate and save the clinic settings in `raw` (name -> submitted value). All or
     nothing: any invalid value refuses the whole save, with a message per setting. Returns
     and audits (`clinic.settings`) what changed, old and new; settings are not clinical."""
@@ -49,9 +47,8 @@ def clinic_settings_save(
     if changes:
         audit_record(
             category=AuditEvent.Category.CHANGE,
-            action="clinic.settings",
+            action=AuditAction.CLINIC_SETTINGS,
             actor=actor,
-            request=request,
             changes=_audited(changes),
         )
         saved = dict(ClinicSetting.objects.values_list("key", "value"))

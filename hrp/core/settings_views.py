@@ -54,9 +54,7 @@ def clinic_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         submitted = _submitted(request)
         try:
-            changes = services.clinic_settings_save(
-                actor=request.user, request=request, raw=submitted
-            )
+            changes = services.clinic_settings_save(actor=request.user, raw=submitted)
         except ValidationError as error:
             errors = error.message_dict
             messages.error(request, _("Nothing was saved: please correct the marked settings."))

@@ -1,11 +1,9 @@
-"""Helpers for account tests: authenticator codes, the audit trail, requests for services."""
+"""Helpers for account tests: authenticator codes and the audit trail."""
 
 from __future__ import annotations
 
 import time
 
-from django.http import HttpRequest
-from django.test import RequestFactory
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -32,10 +30,3 @@ def audit_actions(*, obj: User | None = None) -> list[str]:
     if obj is not None:
         events = events.filter(object_type="accounts.user", object_id=str(obj.pk))
     return list(events.values_list("action", flat=True))
-
-
-def request_by(user: User) -> HttpRequest:
-    """A request made by `user`, for calling services directly."""
-    request = RequestFactory().post("/")
-    request.user = user
-    return request

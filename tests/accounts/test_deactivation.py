@@ -468,7 +468,7 @@ def test_the_account_service_refuses_while_clients_are_in_care(
     before = state()
 
     with pytest.raises(ValidationError) as error:
-        services.account_deactivate(actor=clinic_admin, request=None, user=therapist)
+        services.account_deactivate(actor=clinic_admin, user=therapist)
 
     assert error.value.messages == [
         "Tess Therapist still has 3 clients who are not discharged. Choose where they go on "

@@ -23,7 +23,6 @@ from pytest_django import DjangoAssertNumQueries, DjangoCaptureOnCommitCallbacks
 from hrp.accounts import services
 from hrp.accounts.models import Supervision, User
 from hrp.audit.models import AuditEvent
-from tests.accounts.helpers import request_by
 from tests.factories import (
     ClinicAdminFactory,
     SupervisionFactory,
@@ -675,13 +674,12 @@ def test_last_active_clinic_admin_is_protected(db: None) -> None:
     # called as it would be by a script or a later feature acting for somebody else.
     only_admin = ClinicAdminFactory(full_name="Only Admin")
     actor = TherapistFactory(full_name="Script Runner")
-    request = request_by(actor)
 
     with pytest.raises(ValidationError) as deactivate_error:
-        services.account_deactivate(actor=actor, request=request, user=only_admin)
+        services.account_deactivate(actor=actor, user=only_admin)
     with pytest.raises(ValidationError) as role_error:
         services.account_update(
-            actor=actor, request=request, user=only_admin, is_clinic_admin=False, is_therapist=True
+            actor=actor, user=only_admin, is_clinic_admin=False, is_therapist=True
         )
 
     assert deactivate_error.value.messages == ["The clinic needs at least one active clinic admin."]

@@ -267,7 +267,7 @@ def test_the_service_stores_what_the_registry_computes(
     severity_flag: bool,
 ) -> None:
     administration = services.administration_record(
-        actor=therapist, request=None, client=record, measure_code=code, answers=answers
+        actor=therapist, client=record, measure_code=code, answers=answers
     )
 
     stored = Administration.objects.get(pk=administration.pk)
@@ -340,9 +340,7 @@ def _counts() -> tuple[int, int]:
 
 
 def _record(actor: User, client: Client, code: str, answers: Mapping[str, str]) -> None:
-    services.administration_record(
-        actor=actor, request=None, client=client, measure_code=code, answers=answers
-    )
+    services.administration_record(actor=actor, client=client, measure_code=code, answers=answers)
 
 
 @pytest.mark.django_db
@@ -356,7 +354,7 @@ def test_any_complete_valid_answers_are_stored_as_scored(
     before = Administration.objects.count()
 
     administration = services.administration_record(
-        actor=therapist, request=None, client=record, measure_code=code, answers=answers
+        actor=therapist, client=record, measure_code=code, answers=answers
     )
 
     assert Administration.objects.count() == before + 1

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from clients.models import Client, Consent
 from hrp.accounts.models import User
+from hrp.audit.actions import action_label
 from hrp.audit.models import AuditEvent
 from tests.clients.helpers import events_since, last_event_id, text
 
@@ -304,15 +305,15 @@ def test_the_access_log_lists_views_and_changes_for_the_assigned_therapist(
 
     assert response.status_code == 200
     rows = [
-        (e.actor.full_name, f"{e.get_category_display()}: {e.action}", e.ip_address)
+        (e.actor.full_name, f"{e.get_category_display()}: {action_label(e.action)}", e.ip_address)
         for e in response.context["page"]
     ]
     # Newest first, including this very view of the log.
     assert rows == [
-        ("Tess Therapist", "Access: client.view.access", "127.0.0.1"),
-        ("Sue Supervisor", "Access: client.view.overview", "127.0.0.1"),
-        ("Tess Therapist", "Change: consent.revoke", "127.0.0.1"),
-        ("Tess Therapist", "Change: client.update", "127.0.0.1"),
+        ("Tess Therapist", "Access: Viewed record: who accessed it", "127.0.0.1"),
+        ("Sue Supervisor", "Access: Viewed record: overview", "127.0.0.1"),
+        ("Tess Therapist", "Change: Consent revoked", "127.0.0.1"),
+        ("Tess Therapist", "Change: Client details changed", "127.0.0.1"),
     ]
     page = text(response)
     for _who, what, _ip in rows:

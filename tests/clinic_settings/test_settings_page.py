@@ -125,7 +125,7 @@ def save(actor: User, capture: CaptureOnCommit, **values: Any) -> dict[str, tupl
         for spec in clinic.specs()
     }
     with capture(execute=True):
-        return clinic_settings_save(actor=actor, request=None, raw=raw)
+        return clinic_settings_save(actor=actor, raw=raw)
 
 
 def audit_changes() -> list[tuple[int | None, str, str, dict[str, Any]]]:
@@ -565,10 +565,10 @@ def test_the_note_format_applies_to_the_next_note_started(
 ) -> None:
     record = ClientFactory(therapist=therapist)
     first, second = (AttendedAppointmentFactory(client=record) for _ in range(2))
-    before = session_services.note_start(actor=therapist, request=None, appointment=first)
+    before = session_services.note_start(actor=therapist, appointment=first)
 
     save(clinic_admin, django_capture_on_commit_callbacks, NOTE_FORMAT="soap")
-    after = session_services.note_start(actor=therapist, request=None, appointment=second)
+    after = session_services.note_start(actor=therapist, appointment=second)
 
     assert (before.format, after.format) == ("dap", "soap")
     before.refresh_from_db()

@@ -36,7 +36,6 @@ def _produce(
 ) -> tuple[Disclosure, bytes]:
     return services.attendance_report(
         actor=user,
-        request=None,
         client=record,
         consent=consent,
         start=period.get("start", PERIOD_START),

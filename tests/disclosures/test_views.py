@@ -308,6 +308,6 @@ def test_download_appears_in_who_accessed_this_record(
 
     events = [row[1:3] for row in table_rows(response.content.decode(), "table-sm")]
     assert events[:2] == [
-        ["Tess Therapist", "Access: client.view.access"],
-        ["Tess Therapist", "Access: disclosure.attendance_report"],
+        ["Tess Therapist", "Access: Viewed record: who accessed it"],
+        ["Tess Therapist", "Access: Attendance report disclosed"],
     ]

@@ -32,14 +32,13 @@ def active_client(therapist: User) -> Client:
     """A client whose intake `therapist` has completed, so appointments can be booked."""
     client = client_services.intake_start(
         actor=therapist,
-        request=None,
         legal_name="Noor Achterberg-Diallo",
         preferred_name="Noor",
         pronouns="she/her",
         reason_for_coming="Using more on weekends since the new job; wants a plan.",
         client_goals="Keep weekends, lose the Monday crashes.",
     )
-    return client_services.intake_complete(actor=therapist, request=None, client=client)
+    return client_services.intake_complete(actor=therapist, client=client)
 
 
 def sign_in_as(page: Page, user: User) -> None:
@@ -293,7 +292,6 @@ def test_therapist_records_attendance_and_the_caseload_shows_the_last_contact(
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
     (appointment,) = session_services.appointment_book(
         actor=therapist,
-        request=None,
         client=client,
         starts_at=at(yesterday, 10),
         ends_at=at(yesterday, 10, 50),

@@ -183,14 +183,13 @@ def active_client_of(therapist: User, *, legal_name: str, preferred_name: str) -
     """A client whose intake `therapist` has completed, as the intake pages would leave it."""
     client = services.intake_start(
         actor=therapist,
-        request=None,
         legal_name=legal_name,
         preferred_name=preferred_name,
         pronouns="",
         reason_for_coming="I want to stop feeling so on edge.",
         client_goals="Use more safely at parties.",
     )
-    return services.intake_complete(actor=therapist, request=None, client=client)
+    return services.intake_complete(actor=therapist, client=client)
 
 
 @pytest.mark.e2e

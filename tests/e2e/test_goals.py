@@ -32,7 +32,6 @@ def active_client_who_drinks(therapist: User) -> Client:
     recorded at intake."""
     client = client_services.intake_start(
         actor=therapist,
-        request=None,
         legal_name="Rafa Lindqvist-Osei",
         preferred_name="Rafa",
         pronouns="he/him",
@@ -41,7 +40,6 @@ def active_client_who_drinks(therapist: User) -> Client:
     )
     client_services.substances_save(
         actor=therapist,
-        request=None,
         client=client,
         rows=[
             (
@@ -56,7 +54,7 @@ def active_client_who_drinks(therapist: User) -> Client:
             )
         ],
     )
-    return client_services.intake_complete(actor=therapist, request=None, client=client)
+    return client_services.intake_complete(actor=therapist, client=client)
 
 
 def sign_in_as(page: Page, user: User) -> None:

@@ -29,14 +29,13 @@ def active_client(therapist: User, *, preferred_name: str) -> Client:
     """A client whose intake `therapist` has completed, so the chart is open for measures."""
     client = client_services.intake_start(
         actor=therapist,
-        request=None,
         legal_name=f"{preferred_name} Okafor-Lind",
         preferred_name=preferred_name,
         pronouns="she/her",
         reason_for_coming="Drinking more since the layoff, and sleeping badly.",
         client_goals="Feel less low; fewer drinks on weeknights.",
     )
-    return client_services.intake_complete(actor=therapist, request=None, client=client)
+    return client_services.intake_complete(actor=therapist, client=client)
 
 
 def sign_in_as(page: Page, user: User) -> None:
@@ -85,7 +84,6 @@ def test_phq9_question_9_flag_shows_until_the_follow_up_is_recorded(page: Page) 
     # An earlier PHQ-9 a month ago (8, mild; question 9 "Not at all"), so the chart has a line.
     assessment_services.administration_record(
         actor=therapist,
-        request=None,
         client=client,
         measure_code="PHQ9",
         answers={**{f"q{i}": "1" for i in range(1, 9)}, "q9": "0"},

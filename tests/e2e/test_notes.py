@@ -39,14 +39,13 @@ def active_client(therapist: User) -> Client:
     """A client whose intake `therapist` has completed."""
     client = client_services.intake_start(
         actor=therapist,
-        request=None,
         legal_name="Noor Achterberg-Diallo",
         preferred_name="Noor",
         pronouns="she/her",
         reason_for_coming="Using more on weekends since the new job; wants a plan.",
         client_goals="Keep weekends, lose the Monday crashes.",
     )
-    return client_services.intake_complete(actor=therapist, request=None, client=client)
+    return client_services.intake_complete(actor=therapist, client=client)
 
 
 def sign_in_as(page: Page, user: User) -> None:

@@ -43,9 +43,9 @@ def test_clinic_admin_filters_the_trail_for_one_client_and_exports_it(
     rows = page.get_by_role("table").locator("tbody tr")
     expect(rows).to_have_count(2)
     expect(rows.nth(0)).to_contain_text("2026-01-15 10:30:00")
-    expect(rows.nth(0)).to_contain_text("intake.save")
+    expect(rows.nth(0)).to_contain_text("Intake saved")
     expect(rows.nth(0)).to_contain_text("client_goals, reason_for_coming")
-    expect(rows.nth(1)).to_contain_text("client.view.overview")
+    expect(rows.nth(1)).to_contain_text("Viewed record: overview")
     for marker in CLINICAL_MARKERS:
         expect(page.get_by_text(marker)).to_have_count(0)
 
@@ -100,4 +100,4 @@ def test_clinic_admin_filters_the_trail_for_one_client_and_exports_it(
     expect(page.get_by_role("button", name="Print")).to_be_visible()
     events = page.get_by_role("region", name="Every event, newest first").locator("tbody tr")
     expect(events).to_have_count(3)
-    expect(events.nth(0)).to_contain_text("audit.export")
+    expect(events.nth(0)).to_contain_text("Audit trail exported")

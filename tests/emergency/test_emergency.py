@@ -88,7 +88,6 @@ def with_password(user: User) -> User:
 def grant_to(user: User, record: Client) -> EmergencyGrant:
     return emergency_grant(
         actor=with_password(user),
-        request=None,
         chart_number=record.chart_number,
         reason=REASON,
         password=TEST_PASSWORD,
@@ -386,7 +385,7 @@ def test_a_refused_request_grants_nothing_and_is_audited(
     assert response.context["form"].errors == errors
     assert EmergencyGrant.objects.count() == 0
     assert Reminder.objects.count() == 0
-    assert events("emergency.refused") == [
+    assert events("emergency.grant_refused") == [
         (grantee.pk, chart_number, "", {"refused": [None, refused]})
     ]
     assert events("emergency.grant") == []
@@ -418,7 +417,7 @@ def test_a_reason_over_two_thousand_characters_is_refused(
         "reason": ["Keep the reason under 2,000 characters."]
     }
     assert EmergencyGrant.objects.count() == 0
-    assert events("emergency.refused") == [
+    assert events("emergency.grant_refused") == [
         (grantee.pk, "C-EMERG1", "", {"refused": [None, ["reason"]]})
     ]
 
@@ -603,9 +602,7 @@ def test_a_supervisor_using_a_grant_notifies_the_therapist_and_their_supervisor(
 
 def test_a_refusal_notifies_nobody(record: Client, grantee: User) -> None:
     with pytest.raises(ValidationError) as refused:
-        emergency_grant(
-            actor=grantee, request=None, chart_number="C-EMERG1", reason=REASON, password="nope"
-        )
+        emergency_grant(actor=grantee, chart_number="C-EMERG1", reason=REASON, password="nope")
 
     assert refused.value.message_dict == {"password": ["That password is not right."]}
     assert reminders() == []

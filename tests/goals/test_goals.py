@@ -107,7 +107,6 @@ def test_keep_leaves_the_goal_active_with_the_next_review_date(therapist: User, 
 
     review = services.goal_review_record(
         actor=therapist,
-        request=None,
         goal=goal,
         values=_review(GoalReview.Decision.KEEP, next_review_date=next_review),
     )
@@ -146,7 +145,6 @@ def test_keep_needs_a_next_review_after_this_one(
     with pytest.raises(ValidationError) as refused:
         services.goal_review_record(
             actor=therapist,
-            request=None,
             goal=goal,
             values=_review(GoalReview.Decision.KEEP, next_review_date=next_review),
         )
@@ -160,7 +158,6 @@ def test_revise_creates_a_linked_new_goal_and_the_old_one_becomes_revised(
 ) -> None:
     review = services.goal_review_record(
         actor=therapist,
-        request=None,
         goal=goal,
         values=_review(GoalReview.Decision.REVISE),
         new_goal_values=_new_goal(alcohol),
@@ -207,7 +204,6 @@ def test_revise_without_the_new_goal_is_refused_and_stores_nothing(
     with pytest.raises(ValidationError) as refused:
         services.goal_review_record(
             actor=therapist,
-            request=None,
             goal=goal,
             values=_review(GoalReview.Decision.REVISE),
             new_goal_values=new_goal_values,
@@ -225,7 +221,6 @@ def test_revise_with_an_invalid_new_goal_leaves_the_old_goal_active(
     with pytest.raises(ValidationError) as refused:
         services.goal_review_record(
             actor=therapist,
-            request=None,
             goal=goal,
             values=_review(GoalReview.Decision.REVISE),
             new_goal_values=_new_goal(alcohol, review_date=days_from_today(-1)),
@@ -251,7 +246,6 @@ def test_achieved_and_set_aside_close_the_goal(
 ) -> None:
     review = services.goal_review_record(
         actor=therapist,
-        request=None,
         goal=goal,
         # A next review date left over from the form means nothing for a closed goal.
         values=_review(decision, next_review_date=days_from_today(14)),
@@ -282,7 +276,6 @@ def test_a_closed_goal_cannot_be_reviewed(
     with pytest.raises(ValidationError) as refused:
         services.goal_review_record(
             actor=therapist,
-            request=None,
             goal=goal,
             values=_review(decision, next_review_date=days_from_today(14)),
             new_goal_values=_new_goal(alcohol),
@@ -298,7 +291,6 @@ def test_a_review_cannot_be_dated_before_the_goal_started(therapist: User, goal:
     with pytest.raises(ValidationError) as refused:
         services.goal_review_record(
             actor=therapist,
-            request=None,
             goal=goal,
             values=_review(GoalReview.Decision.ACHIEVED, reviewed_on=days_from_today(-29)),
         )
@@ -522,9 +514,7 @@ def test_the_service_refuses_an_inconsistent_goal(
     before = _state()
 
     with pytest.raises(ValidationError) as refused:
-        services.goal_create(
-            actor=therapist, request=None, client=record, values=_new_goal(alcohol, **values)
-        )
+        services.goal_create(actor=therapist, client=record, values=_new_goal(alcohol, **values))
 
     assert refused.value.message_dict == errors
     assert _state() == before
@@ -545,9 +535,7 @@ def test_the_service_refuses_an_inconsistent_goal(
 def test_the_service_accepts_a_consistent_goal(
     therapist: User, record: Client, alcohol: SubstanceUse, values: dict[str, Any]
 ) -> None:
-    goal = services.goal_create(
-        actor=therapist, request=None, client=record, values=_new_goal(alcohol, **values)
-    )
+    goal = services.goal_create(actor=therapist, client=record, values=_new_goal(alcohol, **values))
 
     goal.refresh_from_db()
     assert (goal.status, goal.client, goal.created_by, goal.revised_from) == (
@@ -582,9 +570,7 @@ def test_the_service_refuses_another_clients_substance(therapist: User, record: 
     before = _state()
 
     with pytest.raises(ValidationError) as refused:
-        services.goal_create(
-            actor=therapist, request=None, client=record, values=_new_goal(elsewhere)
-        )
+        services.goal_create(actor=therapist, client=record, values=_new_goal(elsewhere))
 
     assert refused.value.message_dict == {"substance": ["Choose one of this client's substances."]}
     assert _state() == before
@@ -863,7 +849,6 @@ def test_a_kept_goal_is_no_longer_due(therapist: User, goal: Goal) -> None:
 
     services.goal_review_record(
         actor=therapist,
-        request=None,
         goal=goal,
         values=_review(GoalReview.Decision.KEEP, next_review_date=days_from_today(8)),
     )

@@ -52,9 +52,7 @@ def _checkins() -> list[dict[str, Any]]:
 
 
 def _record(therapist: User, record: Client, substance: SubstanceUse, **kw: Any) -> UseCheckIn:
-    return services.checkin_record(
-        actor=therapist, request=None, client=record, substance=substance, **kw
-    )
+    return services.checkin_record(actor=therapist, client=record, substance=substance, **kw)
 
 
 # --- Recording check-ins -----------------------------------------------------------------------

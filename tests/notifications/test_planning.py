@@ -196,7 +196,6 @@ def test_moved_appointment_gets_reminders_for_its_new_time(therapist: User, reco
     services.plan_reminders(now=starts - 30 * HOUR)
     new = appointment_reschedule(
         actor=therapist,
-        request=None,
         appointment=old,
         starts_at=starts + 4 * HOUR,
         ends_at=starts + 5 * HOUR,
@@ -590,7 +589,7 @@ def test_no_client_reminder_after_opt_out(therapist: User) -> None:
     first = _appointment(record, starts_at=starts, booked=starts - 7 * DAY)
     services.plan_reminders(now=starts - 30 * HOUR)
     services.client_reminders_set(
-        actor=therapist, request=None, client=record, channel="", hide_clinic_name=False
+        actor=therapist, client=record, channel="", hide_clinic_name=False
     )
     second = _appointment(record, starts_at=starts + 2 * HOUR, booked=starts - 7 * DAY)
 

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import lxml.html
 import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
@@ -177,12 +178,29 @@ def test_action_select_offers_the_recorded_actions_grouped_by_category(
 
     assert response.context["form"].fields["action"].choices == [
         ("", "Any action"),
-        ("Access", [("client.view.overview", "client.view.overview")]),
-        ("Change", [("note.save", "note.save")]),
+        ("Access", [("client.view.overview", "Viewed record: overview")]),
+        ("Change", [("note.save", "Session note saved")]),
         (
             "Security",
-            [("auth.login", "auth.login"), ("auth.login_failed", "auth.login_failed")],
+            [("auth.login", "Signed in"), ("auth.login_failed", "Sign-in refused")],
         ),
+    ]
+
+
+def test_each_row_names_its_action_in_words_not_its_code(
+    admin_http: HttpClient, seeded: dict[str, AuditEvent]
+) -> None:
+    response = admin_http.get(URL)
+
+    rows = lxml.html.fromstring(response.text).xpath("//table/tbody/tr")
+    assert [row.xpath("string(td[4])") for row in rows] == [
+        "Signed in",
+        "Signed in",
+        "Sign-in refused",
+        "Viewed record: overview",
+        "Viewed record: overview",
+        "Session note saved",
+        "Viewed record: overview",
     ]
 
 

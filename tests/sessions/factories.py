@@ -88,4 +88,4 @@ def sign_note(note: SessionNote) -> SessionNote:
 
     with transaction.atomic():
         locked = SessionNote.objects.select_for_update().get(pk=note.pk)
-        return services.note_sign_verified(actor=note.author, request=None, note=locked)
+        return services.note_sign_verified(actor=note.author, note=locked)

@@ -109,12 +109,10 @@ def test_addendum_and_review_text_are_stored_encrypted(
     therapist.requires_cosign = True
     therapist.save(update_fields=["requires_cosign"])
     note = sign_note(SessionNoteFactory(appointment__client=record))
-    services.note_return(
-        actor=supervisor, request=None, note=note, comments="Say more about the overdose risk."
-    )
+    services.note_return(actor=supervisor, note=note, comments="Say more about the overdose risk.")
     note = sign_note(SessionNote.objects.get(pk=note.pk))
     addendum = services.note_add_addendum(
-        actor=therapist, request=None, note=note, text="Client phoned to add the naloxone kit."
+        actor=therapist, note=note, text="Client phoned to add the naloxone kit."
     )
     review = NoteReview.objects.get()
 
@@ -205,7 +203,7 @@ def test_a_signed_note_under_a_key_no_longer_listed_fails_its_check(record: Clie
     with override_settings(FIELD_ENCRYPTION_KEYS=[NEW_KEY]):
         stored = SessionNote.objects.get(pk=note.pk)
         assert stored.compute_hash() == "unreadable"
-        assert services.note_verify(request=None, note=stored) is False
+        assert services.note_verify(note=stored) is False
 
 
 @pytest.mark.parametrize(
@@ -263,17 +261,15 @@ def written_under_the_old_key(therapist: User, record: Client) -> dict[str, Any]
         draft = _full_note(record)
         signed = sign_note(_full_note(record))
         addendum = services.note_add_addendum(
-            actor=therapist, request=None, note=signed, text="Added the next appointment."
+            actor=therapist, note=signed, text="Added the next appointment."
         )
         trainee = TherapistFactory(requires_cosign=True)
         supervisor = SupervisorFactory()
         SupervisionFactory(supervisor=supervisor, supervisee=trainee)
         cosigned = sign_note(_full_note(ClientFactory(therapist=trainee)))
-        services.note_return(
-            actor=supervisor, request=None, note=cosigned, comments="Name the risk actions."
-        )
+        services.note_return(actor=supervisor, note=cosigned, comments="Name the risk actions.")
         cosigned = sign_note(SessionNote.objects.get(pk=cosigned.pk))
-        cosigned = services.note_cosign(actor=supervisor, request=None, note=cosigned)
+        cosigned = services.note_cosign(actor=supervisor, note=cosigned)
     return {"draft": draft, "signed": signed, "cosigned": cosigned, "addendum": addendum}
 
 
@@ -322,7 +318,7 @@ def test_signed_notes_still_verify_after_rotation(
             stored = SessionNote.objects.get(pk=notes[name].pk)
             assert stored.content_hash == hashes[name]
             assert stored.hash_verified() is True
-            assert services.note_verify(request=None, note=stored) is True
+            assert services.note_verify(note=stored) is True
         assert SessionNote.objects.get(pk=notes["cosigned"].pk).status == "cosigned"
 
 

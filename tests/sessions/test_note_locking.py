@@ -179,7 +179,7 @@ def test_a_signed_note_is_never_deleted(
 
 def test_an_addendum_is_never_changed_or_deleted(therapist: User, signed: SessionNote) -> None:
     addendum = services.note_add_addendum(
-        actor=therapist, request=None, note=signed, text="The session ran ten minutes over."
+        actor=therapist, note=signed, text="The session ran ten minutes over."
     )
     before = _row(ADDENDA, addendum.pk)
 
@@ -198,9 +198,9 @@ def test_a_review_is_never_changed_or_deleted(
     supervisor: User, awaiting: SessionNote, decision: str
 ) -> None:
     if decision == "cosign":
-        services.note_cosign(actor=supervisor, request=None, note=awaiting)
+        services.note_cosign(actor=supervisor, note=awaiting)
     else:
-        services.note_return(actor=supervisor, request=None, note=awaiting, comments="Revise.")
+        services.note_return(actor=supervisor, note=awaiting, comments="Revise.")
     review = NoteReview.objects.get()
     before = _row(REVIEWS, review.pk)
 
@@ -238,7 +238,7 @@ def test_the_trigger_refuses_raw_updates_of_a_signed_row(
 ) -> None:
     note = request.getfixturevalue("signed" if which == "signed" else "awaiting")
     if which == "cosigned":
-        note = services.note_cosign(actor=supervisor, request=None, note=note)
+        note = services.note_cosign(actor=supervisor, note=note)
     before = _row(NOTES, note.pk)
 
     with pytest.raises(Error):
@@ -364,10 +364,10 @@ def test_the_trigger_refuses_other_updates_of_a_note_awaiting_co_signature(
 def test_addendum_and_review_rows_refuse_raw_updates_and_deletes(
     therapist: User, supervisor: User, awaiting: SessionNote
 ) -> None:
-    services.note_return(actor=supervisor, request=None, note=awaiting, comments="Revise.")
+    services.note_return(actor=supervisor, note=awaiting, comments="Revise.")
     review = NoteReview.objects.get()
     note = sign_note(SessionNote.objects.get(pk=awaiting.pk))
-    addendum = services.note_add_addendum(actor=therapist, request=None, note=note, text="Later.")
+    addendum = services.note_add_addendum(actor=therapist, note=note, text="Later.")
     statements = [
         (ADDENDA, addendum.pk, '"text" = %s', [encrypt("Rewritten.")]),
         (ADDENDA, addendum.pk, '"created_at" = now()', []),
@@ -392,7 +392,7 @@ def test_addendum_and_review_rows_refuse_raw_updates_and_deletes(
 def _integrity_events() -> list[tuple[Any, ...]]:
     return [
         (e.category, e.actor_id, e.object_type, e.object_id, e.chart_number, e.detail, e.path)
-        for e in AuditEvent.objects.filter(action="note.integrity_failure").order_by("id")
+        for e in AuditEvent.objects.filter(action="note.verify_failed").order_by("id")
     ]
 
 
@@ -416,7 +416,7 @@ def test_tampering_with_a_signed_note_fails_its_integrity_check(
     stored = SessionNote.objects.get(pk=signed.pk)
     assert stored.status == "signed"
 
-    assert services.note_verify(request=None, note=stored) is False
+    assert services.note_verify(note=stored) is False
 
     assert _integrity_events() == [
         (
@@ -568,9 +568,9 @@ def test_the_admin_change_page_of_a_draft_loads(web: HttpClient, draft: SessionN
 def test_the_admin_refuses_to_change_or_delete_addenda_and_reviews(
     web: HttpClient, therapist: User, supervisor: User, awaiting: SessionNote, model: Any
 ) -> None:
-    services.note_return(actor=supervisor, request=None, note=awaiting, comments="Revise.")
+    services.note_return(actor=supervisor, note=awaiting, comments="Revise.")
     note = sign_note(SessionNote.objects.get(pk=awaiting.pk))
-    services.note_add_addendum(actor=therapist, request=None, note=note, text="Later.")
+    services.note_add_addendum(actor=therapist, note=note, text="Later.")
     row = model.objects.get()
     table = ADDENDA if model is NoteAddendum else REVIEWS
     before = _row(table, row.pk)

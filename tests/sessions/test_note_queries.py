@@ -73,7 +73,7 @@ def _late_and_open(therapist: User, supervisor: User, index: int) -> None:
             author=author,
         )
     )
-    services.note_return(actor=supervisor, request=None, note=returned, comments=f"Plan {index}.")
+    services.note_return(actor=supervisor, note=returned, comments=f"Plan {index}.")
     awaiting = sign_note(
         SessionNoteFactory(
             appointment=AttendedAppointmentFactory(
@@ -148,7 +148,6 @@ def rich_client(therapist: User, request: pytest.FixtureRequest) -> Client:
 def _rich_note(client: Client, size: int) -> SessionNote:
     note = services.note_start(
         actor=client.therapist,
-        request=None,
         appointment=AttendedAppointmentFactory(client=client),
     )
     # The follow-back covers four weeks; the use is entered for the last one.
@@ -173,7 +172,7 @@ def _rich_note(client: Client, size: int) -> SessionNote:
         ],
     }
     result = services.note_save(
-        actor=client.therapist, request=None, note=note, expected_version=1, values=values
+        actor=client.therapist, note=note, expected_version=1, values=values
     )
     assert len(result.note.goal_checkins) == size
     return result.note

@@ -116,14 +116,14 @@ def _audit_dump() -> str:
 def _save(actor: User, note: SessionNote, **values: Any) -> services.SaveResult:
     fresh = SessionNote.objects.get(pk=note.pk)
     return services.note_save(
-        actor=actor, request=None, note=fresh, expected_version=fresh.version, values=values
+        actor=actor, note=fresh, expected_version=fresh.version, values=values
     )
 
 
 def _sign(actor: User, note: SessionNote, password: str = TEST_PASSWORD) -> SessionNote:
     fresh = SessionNote.objects.get(pk=note.pk)
     return services.note_sign(
-        actor=actor, request=None, note=fresh, password=password, expected_version=fresh.version
+        actor=actor, note=fresh, password=password, expected_version=fresh.version
     )
 
 
@@ -146,7 +146,7 @@ def test_a_note_is_refused_for_a_session_not_attended(
     appointment = AppointmentFactory(client=record, starts_at=at(MONDAY, "10:00"), status=status)
 
     with pytest.raises(ValidationError) as refused:
-        services.note_start(actor=therapist, request=None, appointment=appointment)
+        services.note_start(actor=therapist, appointment=appointment)
 
     assert refused.value.messages == [NOT_ATTENDED]
     assert SessionNote.objects.count() == 0
@@ -156,8 +156,8 @@ def test_a_note_is_refused_for_a_session_not_attended(
 def test_starting_a_note_twice_gives_the_same_draft(therapist: User, record: Client) -> None:
     appointment = AttendedAppointmentFactory(client=record, starts_at=at(MONDAY, "10:00"))
 
-    first = services.note_start(actor=therapist, request=None, appointment=appointment)
-    second = services.note_start(actor=therapist, request=None, appointment=appointment)
+    first = services.note_start(actor=therapist, appointment=appointment)
+    second = services.note_start(actor=therapist, appointment=appointment)
 
     assert second.pk == first.pk
     assert list(SessionNote.objects.values_list("pk", flat=True)) == [first.pk]
@@ -187,7 +187,7 @@ def test_starting_a_note_adds_a_check_in_line_for_each_active_goal(
     GoalFactory(client=ClientFactory(therapist=therapist))  # another client's goal
     appointment = AttendedAppointmentFactory(client=record, starts_at=at(MONDAY, "10:00"))
 
-    note = services.note_start(actor=therapist, request=None, appointment=appointment)
+    note = services.note_start(actor=therapist, appointment=appointment)
 
     expected = [
         {"goal": sooner.pk, "score": None, "note": ""},
@@ -201,7 +201,7 @@ def test_starting_a_note_adds_a_check_in_line_for_each_active_goal(
 def test_a_new_note_is_in_the_clinics_format(therapist: User, record: Client) -> None:
     appointment = AttendedAppointmentFactory(client=record, starts_at=at(MONDAY, "10:00"))
 
-    services.note_start(actor=therapist, request=None, appointment=appointment)
+    services.note_start(actor=therapist, appointment=appointment)
 
     assert SessionNote.objects.get().format == "soap"
 
@@ -336,7 +336,6 @@ def test_a_save_from_a_stale_version_is_refused_and_changes_nothing(
     with pytest.raises(NoteConflict) as conflict:
         services.note_save(
             actor=therapist,
-            request=None,
             note=loaded_in_first_tab,
             expected_version=1,
             values={"data": "Saved in the first tab.", "plan": "A new plan."},
@@ -355,7 +354,6 @@ def test_saving_a_signed_note_is_refused(therapist: User, record: Client) -> Non
     with pytest.raises(NoteLockedError):
         services.note_save(
             actor=therapist,
-            request=None,
             note=note,
             expected_version=note.version,
             values={"data": "Changed after signing."},
@@ -478,7 +476,7 @@ def test_the_right_password_signs_and_stores_a_hash_that_verifies(
     assert stored.content_hash == stored.compute_hash()
     assert len(stored.content_hash) == 64
     assert stored.hash_verified() is True
-    assert services.note_verify(request=None, note=stored) is True
+    assert services.note_verify(note=stored) is True
     assert _events("note.sign") == [
         (
             "change",
@@ -490,7 +488,7 @@ def test_the_right_password_signs_and_stores_a_hash_that_verifies(
             "",
         )
     ]
-    assert _events("note.integrity_failure") == []
+    assert _events("note.verify_failed") == []
 
 
 def test_a_trainee_signs_into_the_co_signature_queue(
@@ -541,9 +539,7 @@ def test_signing_from_a_stale_version_is_refused(signer: User, record: Client) -
     before = _stored(note)
 
     with pytest.raises(NoteConflict):
-        services.note_sign(
-            actor=signer, request=None, note=loaded, password=TEST_PASSWORD, expected_version=1
-        )
+        services.note_sign(actor=signer, note=loaded, password=TEST_PASSWORD, expected_version=1)
 
     assert _stored(note) == before
 
@@ -646,7 +642,7 @@ def awaiting(trainee: User, record: Client) -> SessionNote:
 
 
 def test_the_supervisor_co_signs(trainee: User, supervisor: User, awaiting: SessionNote) -> None:
-    services.note_cosign(actor=supervisor, request=None, note=awaiting)
+    services.note_cosign(actor=supervisor, note=awaiting)
 
     stored = SessionNote.objects.get(pk=awaiting.pk)
     assert (stored.status, stored.cosigned_by, stored.signed_by, stored.version) == (
@@ -699,9 +695,9 @@ def test_only_a_current_supervisor_of_the_author_decides(
 
     with pytest.raises(PermissionDenied):
         if decision == "cosign":
-            services.note_cosign(actor=actor, request=None, note=awaiting)
+            services.note_cosign(actor=actor, note=awaiting)
         else:
-            services.note_return(actor=actor, request=None, note=awaiting, comments="Revise.")
+            services.note_return(actor=actor, note=awaiting, comments="Revise.")
 
     assert _stored(awaiting) == before
     assert NoteReview.objects.count() == 0
@@ -712,7 +708,7 @@ def test_a_return_needs_comments(supervisor: User, awaiting: SessionNote, commen
     before = _stored(awaiting)
 
     with pytest.raises(ValidationError) as refused:
-        services.note_return(actor=supervisor, request=None, note=awaiting, comments=comments)
+        services.note_return(actor=supervisor, note=awaiting, comments=comments)
 
     assert refused.value.message_dict == {"comments": [RETURN_NEEDS_COMMENTS]}
     assert _stored(awaiting) == before
@@ -724,7 +720,6 @@ def test_a_return_reopens_the_draft_and_keeps_the_comments(
 ) -> None:
     services.note_return(
         actor=supervisor,
-        request=None,
         note=awaiting,
         comments="  Please say what was done about the overdose risk.  ",
     )
@@ -759,7 +754,7 @@ def test_a_return_reopens_the_draft_and_keeps_the_comments(
 def test_a_returned_note_is_revised_signed_again_and_co_signed(
     trainee: User, supervisor: User, awaiting: SessionNote
 ) -> None:
-    services.note_return(actor=supervisor, request=None, note=awaiting, comments="Add the plan.")
+    services.note_return(actor=supervisor, note=awaiting, comments="Add the plan.")
     _save(trainee, awaiting, plan="Eat before going out; text a friend at midnight.")
 
     resigned = _sign(trainee, awaiting)
@@ -769,7 +764,7 @@ def test_a_returned_note_is_revised_signed_again_and_co_signed(
     assert stored.hash_verified() is True
     assert stored.plan == "Eat before going out; text a friend at midnight."
 
-    services.note_cosign(actor=supervisor, request=None, note=stored)
+    services.note_cosign(actor=supervisor, note=stored)
 
     final = SessionNote.objects.get(pk=awaiting.pk)
     assert (final.status, final.cosigned_by, final.hash_verified()) == (
@@ -793,8 +788,8 @@ def test_only_a_note_awaiting_co_signature_is_reviewed(
     before = _stored(note)
 
     for decide in (
-        lambda: services.note_cosign(actor=supervisor, request=None, note=note),
-        lambda: services.note_return(actor=supervisor, request=None, note=note, comments="x"),
+        lambda: services.note_cosign(actor=supervisor, note=note),
+        lambda: services.note_return(actor=supervisor, note=note, comments="x"),
     ):
         with pytest.raises(ValidationError) as refused:
             decide()
@@ -810,7 +805,7 @@ def test_an_addendum_is_refused_on_a_draft(therapist: User, record: Client) -> N
     note = _note(record)
 
     with pytest.raises(ValidationError) as refused:
-        services.note_add_addendum(actor=therapist, request=None, note=note, text="Later.")
+        services.note_add_addendum(actor=therapist, note=note, text="Later.")
 
     assert refused.value.messages == [ADDENDUM_ON_DRAFT]
     assert NoteAddendum.objects.count() == 0
@@ -820,7 +815,7 @@ def test_an_addendum_of_20000_characters_is_kept(therapist: User, record: Client
     note = sign_note(_note(record))
     text = "a" * 19_999 + "z"
 
-    addendum = services.note_add_addendum(actor=therapist, request=None, note=note, text=text)
+    addendum = services.note_add_addendum(actor=therapist, note=note, text=text)
 
     stored = NoteAddendum.objects.get()
     assert (stored.pk, stored.note, stored.author, stored.text) == (
@@ -840,7 +835,7 @@ def test_an_addendum_of_20001_characters_is_refused(therapist: User, record: Cli
     note = sign_note(_note(record))
 
     with pytest.raises(ValidationError) as refused:
-        services.note_add_addendum(actor=therapist, request=None, note=note, text="a" * 20_001)
+        services.note_add_addendum(actor=therapist, note=note, text="a" * 20_001)
 
     assert refused.value.message_dict == {
         "text": ["An addendum is limited to 20,000 characters (this one has 20001)."]
@@ -852,7 +847,7 @@ def test_a_blank_addendum_is_refused(therapist: User, record: Client) -> None:
     note = sign_note(_note(record))
 
     with pytest.raises(ValidationError) as refused:
-        services.note_add_addendum(actor=therapist, request=None, note=note, text="  \n ")
+        services.note_add_addendum(actor=therapist, note=note, text="  \n ")
 
     assert refused.value.message_dict == {"text": ["Write the addendum."]}
     assert NoteAddendum.objects.count() == 0
@@ -883,7 +878,6 @@ def test_attendance_stays_attended_once_a_note_exists(
     with pytest.raises(ValidationError) as refused:
         services.appointment_record_attendance(
             actor=therapist,
-            request=None,
             appointment=appointment,
             status=status,
             notice_hours=notice_hours,
@@ -1033,7 +1027,7 @@ def test_an_acknowledged_alert_stays_as_it_was(
     note = _note(record)
     _rate(therapist, note, (8, 7, 7, 7))
     alert = RatingAlert.objects.get()
-    services.rating_alert_acknowledge(actor=supervisor, request=None, alert=alert)
+    services.rating_alert_acknowledge(actor=supervisor, alert=alert)
 
     _rate(therapist, note, (10, 10, 10, 10))
 

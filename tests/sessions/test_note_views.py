@@ -1013,7 +1013,7 @@ def test_my_notes_lists_each_kind_of_unfinished_note(
         )
     )
     returned = _awaiting(record, -4)
-    services.note_return(actor=supervisor, request=None, note=returned, comments="Add the plan.")
+    services.note_return(actor=supervisor, note=returned, comments="Add the plan.")
     awaiting = _awaiting(record, -3)
     _signed(record, -8)  # finished: listed nowhere
     alert = RatingAlert.objects.create(
@@ -1167,7 +1167,7 @@ def test_the_caseload_notices_returned_notes_and_rating_alerts(
     client_for: ClientFor, therapist: User, supervisor: User, record: Client
 ) -> None:
     returned = _awaiting(record, -3)
-    services.note_return(actor=supervisor, request=None, note=returned, comments="Add the plan.")
+    services.note_return(actor=supervisor, note=returned, comments="Add the plan.")
     RatingAlert.objects.create(
         note=_signed(record, -10), client=record, reason=RatingAlert.Reason.BELOW_THRESHOLD, total=9
     )

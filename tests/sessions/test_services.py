@@ -51,7 +51,6 @@ def _events(action: str) -> list[tuple[Any, ...]]:
 def _book(therapist: User, record: Client, **kwargs: Any) -> list[Appointment]:
     arguments: dict[str, Any] = {
         "actor": therapist,
-        "request": None,
         "client": record,
         "starts_at": at(MONDAY, "10:00"),
         "ends_at": at(MONDAY, "10:50"),
@@ -277,7 +276,6 @@ def test_moving_keeps_the_old_appointment_as_history(therapist: User, record: Cl
 
     new = services.appointment_reschedule(
         actor=therapist,
-        request=None,
         appointment=old,
         starts_at=at(MONDAY + datetime.timedelta(days=2), "15:00"),
         ends_at=at(MONDAY + datetime.timedelta(days=2), "16:00"),
@@ -329,7 +327,6 @@ def test_a_moved_appointment_can_be_moved_again_through_its_new_row(
     first = AppointmentFactory(client=record, starts_at=at(MONDAY, "10:00"))
     second = services.appointment_reschedule(
         actor=therapist,
-        request=None,
         appointment=first,
         starts_at=at(MONDAY, "12:00"),
         ends_at=at(MONDAY, "13:00"),
@@ -337,7 +334,6 @@ def test_a_moved_appointment_can_be_moved_again_through_its_new_row(
 
     third = services.appointment_reschedule(
         actor=therapist,
-        request=None,
         appointment=second,
         starts_at=at(MONDAY, "14:00"),
         ends_at=at(MONDAY, "15:00"),
@@ -371,7 +367,6 @@ def test_only_a_scheduled_appointment_can_be_moved(
     with pytest.raises(ValidationError) as refused:
         services.appointment_reschedule(
             actor=therapist,
-            request=None,
             appointment=appointment,
             starts_at=at(MONDAY, "12:00"),
             ends_at=at(MONDAY, "13:00"),
@@ -388,7 +383,6 @@ def test_moving_to_an_end_before_the_start_changes_nothing(therapist: User, reco
     with pytest.raises(ValidationError) as refused:
         services.appointment_reschedule(
             actor=therapist,
-            request=None,
             appointment=appointment,
             starts_at=at(MONDAY, "12:00"),
             ends_at=at(MONDAY, "11:00"),
@@ -403,7 +397,7 @@ def test_moving_to_an_end_before_the_start_changes_nothing(therapist: User, reco
 
 def _record(therapist: User, appointment: Appointment, status: str, **kw: Any) -> Appointment:
     return services.appointment_record_attendance(
-        actor=therapist, request=None, appointment=appointment, status=status, **kw
+        actor=therapist, appointment=appointment, status=status, **kw
     )
 
 

@@ -70,7 +70,7 @@ def test_supervisor_records_a_meeting(
         stored = cursor.fetchone()
     assert [value.startswith("enc1:") for value in stored] == [True, True]
     assert MEETING_MARKER not in stored[0]
-    event = AuditEvent.objects.get(action="supervision.meeting_recorded")
+    event = AuditEvent.objects.get(action="supervision.meeting_record")
     assert (event.actor, event.object_id, event.chart_number) == (supervisor, str(meeting.pk), "")
     assert event.detail == f"with user {therapist.pk}; 2 client(s) discussed"
 
@@ -238,7 +238,7 @@ def test_comment_is_shown_on_the_chart_until_acknowledged(
     own.post(ack, {"next": "https://elsewhere.example/"})
     comment.refresh_from_db()
     assert comment.acknowledged_at == first_time
-    assert AuditEvent.objects.filter(action="supervision.comment_acknowledged").count() == 1
+    assert AuditEvent.objects.filter(action="supervision.comment_acknowledge").count() == 1
     # Both still read it on the comments page.
     for user in (supervisor, therapist):
         page = client_for(user).get(reverse("supervision:comments")).content.decode()
@@ -317,9 +317,9 @@ def test_supervision_records_never_reach_the_chart(
     # The audit trail names the records but not the client's chart.
     events = AuditEvent.objects.filter(action__startswith="supervision.")
     assert sorted(e.action for e in events) == [
-        "supervision.comment_acknowledged",
-        "supervision.comment_left",
-        "supervision.meeting_recorded",
+        "supervision.comment_acknowledge",
+        "supervision.comment_add",
+        "supervision.meeting_record",
     ]
     assert {e.chart_number for e in events} == {""}
 

@@ -1,12 +1,14 @@
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from hrp.audit.context import AuditedCommand
 
-class Command(BaseCommand):
+
+class Command(AuditedCommand):
     help = "Print the current two-factor code of a demo account (DEMO_MODE only)."
 
     def add_arguments(self, parser: CommandParser) -> None:

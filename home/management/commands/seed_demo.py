@@ -1,17 +1,18 @@
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from assessments.demo import seed_demo_assessments
 from clients.demo import DEMO_CLIENTS, seed_demo_clients
 from clients.models import Client
 from goals.demo import seed_demo_goals
 from hrp.accounts.demo import DEMO_PASSWORD, seed_demo_staff
+from hrp.audit.context import AuditedCommand
 from sessions.demo import seed_demo_appointments, seed_demo_notes
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Create or refresh the demo clinic (DEMO_MODE only). Safe to run repeatedly."
 
     def handle(self, *args: Any, **options: Any) -> None:

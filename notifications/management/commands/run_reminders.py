@@ -7,12 +7,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
+from hrp.audit.context import AuditedCommand
 from notifications import services
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Plan reminders and send those that are due (once, or every minute with --loop)."
 
     def add_arguments(self, parser: Any) -> None:

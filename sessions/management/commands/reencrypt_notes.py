@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connection, transaction
 
 from hrp import crypto
+from hrp.audit.context import AuditedCommand
 from hrp.immutability import key_rotation
 from sessions.models import NoteAddendum, NoteReview, SessionNote
 
@@ -25,7 +26,7 @@ TABLES: list[tuple[Any, list[str]]] = [
 ]
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Re-encrypt session note text with the first key in FIELD_ENCRYPTION_KEYS."
 
     def handle(self, *args: Any, **options: Any) -> None:

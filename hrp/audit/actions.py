@@ -1,0 +1,146 @@
+"""Every action the audit trail records: one enumeration, one tense.
+
+Values are `<thing>.<verb>` with the verb in the imperative, as the service that performs the
+action is named (`note_sign` records "note.sign", `comment_acknowledge` records
+"supervision.comment_acknowledge"). The imperative was already the form of almost every value
+(so stored rows keep their strings); the few past-tense ones were renamed by migration
+audit 0004. An attempt the clinic refused keeps its verb and says so: "<verb>_refused" or
+"<verb>_failed". Pages show the label, never the value.
+
+`audit_record` refuses any action not listed here, so a new event is declared here first.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditAction(models.TextChoices):
+    # Sign-in and accounts
+    AUTH_LOGIN = "auth.login", _("Signed in")
+    AUTH_LOGIN_FAILED = "auth.login_failed", _("Sign-in refused")
+    AUTH_LOGOUT = "auth.logout", _("Signed out")
+    AUTH_LOCKOUT = "auth.lockout", _("Locked out after repeated sign-in attempts")
+    ACCOUNT_CREATE = "account.create", _("Staff account created")
+    ACCOUNT_UPDATE = "account.update", _("Staff account changed")
+    ACCOUNT_DEACTIVATE = "account.deactivate", _("Staff account deactivated")
+    ACCOUNT_REACTIVATE = "account.reactivate", _("Staff account reactivated")
+    ACCOUNT_UNLOCK = "account.unlock", _("Sign-in lockout lifted")
+    ACCOUNT_SET_PASSWORD_LINK = "account.set_password_link", _("Set-password link sent")
+    ACCOUNT_PASSWORD_SET = "account.password_set", _("Password set")
+    ACCOUNT_EMAIL_REMINDERS = "account.email_reminders", _("Email reminders switched")
+    TWO_FACTOR_ENROL = "two_factor.enrol", _("Two-factor authenticator enrolled")
+    TWO_FACTOR_VERIFY = "two_factor.verify", _("Two-factor code accepted")
+    TWO_FACTOR_VERIFY_FAILED = "two_factor.verify_failed", _("Two-factor code refused")
+    TWO_FACTOR_RECOVERY_CODES = "two_factor.recovery_codes", _("Recovery codes replaced")
+    TWO_FACTOR_RESET = "two_factor.reset", _("Two-factor reset")
+    SUPERVISION_ASSIGN = "supervision.assign", _("Supervisor assigned")
+    CLINIC_SETTINGS = "clinic.settings", _("Clinic settings changed")
+
+    # Emergency access
+    EMERGENCY_GRANT = "emergency.grant", _("Emergency access granted")
+    EMERGENCY_GRANT_REFUSED = "emergency.grant_refused", _("Emergency access refused")
+    EMERGENCY_VIEW = "emergency.view", _("Page opened under emergency access")
+    EMERGENCY_END = "emergency.end", _("Emergency access ended")
+
+    # Client record
+    CLIENT_CREATE = "client.create", _("Client record created")
+    CLIENT_UPDATE = "client.update", _("Client details changed")
+    CLIENT_STATUS = "client.status", _("Client status changed")
+    CLIENT_ASSIGN = "client.assign", _("Client reassigned")
+    CLIENT_REMINDERS = "client.reminders", _("Client reminder choices changed")
+    INTAKE_SAVE = "intake.save", _("Intake saved")
+    INTAKE_COMPLETE = "intake.complete", _("Intake completed")
+    SUBSTANCE_SAVE = "substance.save", _("Substance history saved")
+    REFERRAL_SAVE = "referral.save", _("Referral saved")
+    CONSENT_CREATE = "consent.create", _("Consent recorded")
+    CONSENT_REVOKE = "consent.revoke", _("Consent revoked")
+    CHECKIN_RECORD = "checkin.record", _("Check-in recorded")
+    RISK_FOLLOW_UP = "risk.follow_up", _("Risk follow-up recorded")
+    DISCLOSURE_ATTENDANCE_REPORT = (
+        "disclosure.attendance_report",
+        _("Attendance report disclosed"),
+    )
+
+    # Record pages opened ("client.view.<page>")
+    CLIENT_VIEW_OVERVIEW = "client.view.overview", _("Viewed record: overview")
+    CLIENT_VIEW_INTAKE = "client.view.intake", _("Viewed record: intake")
+    CLIENT_VIEW_ASSESSMENTS = "client.view.assessments", _("Viewed record: assessments")
+    CLIENT_VIEW_PLAN = "client.view.plan", _("Viewed record: plan")
+    CLIENT_VIEW_PLAN_VERSION = "client.view.plan_version", _("Viewed record: earlier plan")
+    CLIENT_VIEW_PLAN_HISTORY = "client.view.plan_history", _("Viewed record: plan history")
+    CLIENT_VIEW_PLAN_COMPARE = "client.view.plan_compare", _("Viewed record: plan comparison")
+    CLIENT_VIEW_GOAL = "client.view.goal", _("Viewed record: goal")
+    CLIENT_VIEW_SESSIONS = "client.view.sessions", _("Viewed record: sessions")
+    CLIENT_VIEW_NOTE = "client.view.note", _("Viewed record: session note")
+    CLIENT_VIEW_SUMMARIES = "client.view.summaries", _("Viewed record: summaries")
+    CLIENT_VIEW_CONSENTS = "client.view.consents", _("Viewed record: consents")
+    CLIENT_VIEW_DISCLOSURES = "client.view.disclosures", _("Viewed record: disclosures")
+    CLIENT_VIEW_TIMELINE = "client.view.timeline", _("Viewed record: timeline")
+    CLIENT_VIEW_ACCESS = "client.view.access", _("Viewed record: who accessed it")
+    CLIENT_VIEW_HARM_ASSESSMENT = (
+        "client.view.harm_assessment",
+        _("Viewed record: harm assessment"),
+    )
+    CLIENT_VIEW_HARM_COMPARE = (
+        "client.view.harm_compare",
+        _("Viewed record: harm assessment comparison"),
+    )
+    CLIENT_VIEW_MEASURE_ANSWERS = "client.view.measure.answers", _("Viewed record: measure answers")
+    CLIENT_VIEW_MEASURE_PHQ9 = "client.view.measure.PHQ9", _("Viewed record: PHQ-9 results")
+    CLIENT_VIEW_MEASURE_GAD7 = "client.view.measure.GAD7", _("Viewed record: GAD-7 results")
+    CLIENT_VIEW_MEASURE_AUDIT = "client.view.measure.AUDIT", _("Viewed record: AUDIT results")
+    CLIENT_VIEW_MEASURE_AUDITC = "client.view.measure.AUDITC", _("Viewed record: AUDIT-C results")
+    CLIENT_VIEW_MEASURE_DAST10 = "client.view.measure.DAST10", _("Viewed record: DAST-10 results")
+    CLIENT_VIEW_MEASURE_WHO5 = "client.view.measure.WHO5", _("Viewed record: WHO-5 results")
+
+    # Assessments and plan
+    MEASURE_ADMINISTER = "measure.administer", _("Measure administered")
+    HARM_ASSESS = "harm.assess", _("Harm assessment recorded")
+    GOAL_CREATE = "goal.create", _("Goal added")
+    GOAL_REVIEW = "goal.review", _("Goal reviewed")
+    PLAN_VERSION = "plan.version", _("Plan version saved")
+
+    # Sessions and notes
+    APPOINTMENT_BOOK = "appointment.book", _("Appointment booked")
+    APPOINTMENT_RESCHEDULE = "appointment.reschedule", _("Appointment rescheduled")
+    APPOINTMENT_ATTENDANCE = "appointment.attendance", _("Attendance recorded")
+    NOTE_CREATE = "note.create", _("Session note started")
+    NOTE_SAVE = "note.save", _("Session note saved")
+    NOTE_SIGN = "note.sign", _("Session note signed")
+    NOTE_SIGN_REFUSED = "note.sign_refused", _("Session note signature refused")
+    NOTE_COSIGN = "note.cosign", _("Session note co-signed")
+    NOTE_RETURN = "note.return", _("Session note returned for changes")
+    NOTE_ADDENDUM = "note.addendum", _("Addendum added to a session note")
+    NOTE_VERIFY_FAILED = "note.verify_failed", _("Session note failed its integrity check")
+    RATING_ALERT_ACKNOWLEDGE = "rating_alert.acknowledge", _("Session rating alert marked seen")
+
+    # Supervision
+    SUPERVISION_MEETING_RECORD = "supervision.meeting_record", _("Supervision meeting recorded")
+    SUPERVISION_COMMENT_ADD = "supervision.comment_add", _("Chart comment left")
+    SUPERVISION_COMMENT_ACKNOWLEDGE = (
+        "supervision.comment_acknowledge",
+        _("Chart comment acknowledged"),
+    )
+
+    # Summaries
+    SUMMARY_REQUEST = "summary.request", _("Summary requested")
+    SUMMARY_REQUEST_CASELOAD = "summary.request_caseload", _("Caseload summary requested")
+    SUMMARY_RETRY = "summary.retry", _("Summary retried")
+    SUMMARY_VIEW = "summary.view", _("Summary viewed")
+    SUMMARY_VIEW_CASELOAD = "summary.view_caseload", _("Caseload summary viewed")
+    SUMMARY_DOWNLOAD = "summary.download", _("Summary downloaded")
+
+    # Oversight
+    AUDIT_EXPORT = "audit.export", _("Audit trail exported")
+    OVERSIGHT_ACCESS_REPORT = "oversight.access_report", _("Record access report viewed")
+
+
+def action_label(value: str) -> str:
+    """The words a page shows for a stored action."""
+    try:
+        return str(AuditAction(value).label)
+    except ValueError:
+        # Only a row written outside audit_record could hold another value; say so in words.
+        return str(_("Unrecognised action"))
