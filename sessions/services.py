@@ -301,6 +301,13 @@ def _note_audit(
     )
 
 
+def _seal[Row: (NoteAddendum, NoteReview)](row: Row) -> Row:
+    """Insert an addendum or review with its integrity hash (it can never be set later)."""
+    row.content_hash = row.compute_hash()
+    row.save()
+    return row
+
+
 def _locked_guard(note: SessionNote) -> None:
     if note.status != SessionNote.Status.DRAFT:
         raise NoteLockedError(_("This note is signed and can no longer be changed."))
@@ -512,7 +519,7 @@ def note_cosign(*, actor: User, request: HttpRequest | None, note: SessionNote) 
     note.cosigned_by = actor
     note.version += 1
     note.save(update_fields=["status", "cosigned_at", "cosigned_by", "version"])
-    NoteReview.objects.create(note=note, reviewer=actor, decision=NoteReview.Decision.COSIGNED)
+    _seal(NoteReview(note=note, reviewer=actor, decision=NoteReview.Decision.COSIGNED))
     _note_audit(
         "note.cosign",
         actor=actor,
@@ -545,8 +552,10 @@ def note_return(
     note.content_hash = ""
     note.version += 1
     note.save(update_fields=["status", "signed_at", "signed_by", "content_hash", "version"])
-    NoteReview.objects.create(
-        note=note, reviewer=actor, decision=NoteReview.Decision.RETURNED, comments=comments
+    _seal(
+        NoteReview(
+            note=note, reviewer=actor, decision=NoteReview.Decision.RETURNED, comments=comments
+        )
     )
     _note_audit(
         "note.return",
@@ -576,7 +585,7 @@ def note_add_addendum(
                 % {"n": len(text)}
             }
         )
-    addendum = NoteAddendum.objects.create(note=note, author=actor, text=text)
+    addendum = _seal(NoteAddendum(note=note, author=actor, text=text))
     _note_audit("note.addendum", actor=actor, request=request, note=note)
     return addendum
 
