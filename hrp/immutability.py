@@ -226,6 +226,11 @@ def append_only_trigger(model: type[models.Model]) -> AppendOnly | None:
     return None
 
 
+def append_only_models() -> list[type[models.Model]]:
+    """Every model that declares append_only(): the one list of append-only tables."""
+    return [m for m in apps.get_models() if append_only_trigger(m) is not None]
+
+
 def _refusal(model: type[models.Model], verb: str) -> Exception:
     trigger = append_only_trigger(model)
     error = trigger.error if trigger else ImmutableError

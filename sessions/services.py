@@ -592,20 +592,27 @@ def note_add_addendum(
 
 def note_verify(*, request: HttpRequest | None, note: SessionNote) -> bool:
     """True when a signed note's content matches its stored hash (drafts have none). A
-    mismatch is audited as a security event each time it is seen."""
-    if not note.is_signed:
-        return True
-    if note.hash_verified():
-        return True
-    audit_record(
-        category=AuditEvent.Category.SECURITY,
-        action="note.integrity_failure",
-        request=request,
-        obj=note,
-        chart_number=note.client.chart_number,
-        detail="content hash mismatch",
-    )
-    return False
+    mismatch is audited as a security event each time it is seen, and so is each addendum or
+    review (read from the note's prefetched rows) that fails its own hash; the note page marks
+    those with the same red warning."""
+    failures = [
+        f"{kind} {row.pk} hash mismatch"
+        for kind, rows in (("addendum", note.addenda.all()), ("review", note.reviews.all()))
+        for row in rows
+        if not row.hash_verified()
+    ]
+    if note.is_signed and not note.hash_verified():
+        failures.insert(0, "content hash mismatch")
+    for detail in failures:
+        audit_record(
+            category=AuditEvent.Category.SECURITY,
+            action="note.integrity_failure",
+            request=request,
+            obj=note,
+            chart_number=note.client.chart_number,
+            detail=detail,
+        )
+    return not note.is_signed or note.hash_verified()
 
 
 def rating_evaluate(*, note: SessionNote) -> RatingAlert | None:
