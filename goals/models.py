@@ -4,7 +4,7 @@ and the weekly use check-ins that session notes record and progress charts read.
 from __future__ import annotations
 
 import datetime
-from typing import Any, NoReturn
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError

@@ -310,8 +310,7 @@ def key_rotation() -> Iterator[None]:
         return
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pg_has_role(session_user, %s, 'MEMBER')"
-            " FROM pg_roles WHERE rolname = %s",
+            "SELECT pg_has_role(session_user, %s, 'MEMBER') FROM pg_roles WHERE rolname = %s",
             [ROTATION_ROLE, ROTATION_ROLE],
         )
         row = cursor.fetchone()

@@ -371,7 +371,9 @@ class _Sealed(AppendOnlyModel):
         for name in self.HASHED_CONTEXT:
             value = getattr(self, name)
             context[name] = value.isoformat() if hasattr(value, "isoformat") else value
-        return integrity_hash({name: getattr(self, name) for name in self.HASHED_CONTENT}, **context)
+        return integrity_hash(
+            {name: getattr(self, name) for name in self.HASHED_CONTENT}, **context
+        )
 
     def hash_verified(self) -> bool:
         return bool(self.content_hash) and self.compute_hash() == self.content_hash

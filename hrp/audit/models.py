@@ -5,7 +5,6 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-
 from hrp.immutability import AppendOnlyModel, ImmutableError, append_only
 
 

@@ -119,8 +119,10 @@ def test_no_session_setting_opens_the_table(model: type[models.Model]) -> None:
     with pytest.raises(DatabaseError) as refused, transaction.atomic():
         with connection.cursor() as cursor:
             # pgtrigger's template skips any trigger named in this setting; ours has no such hook.
-            cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)",
-                           ["{" + trigger.get_pgid(model) + "}"])
+            cursor.execute(
+                "SELECT set_config('pgtrigger.ignore', %s, true)",
+                ["{" + trigger.get_pgid(model) + "}"],
+            )
             cursor.execute("SET LOCAL hrp.note_reencrypt = 'on'")
         execute(f"DELETE FROM {_table(model)} WHERE id = %s", [row.pk])
 
@@ -156,7 +158,9 @@ def test_a_plain_session_cannot_become_the_rotation_role() -> None:
 
 
 @pytest.mark.parametrize(
-    ("model", "column"), [(NoteAddendum, "text"), (NoteReview, "comments")], ids=["addendum", "review"]
+    ("model", "column"),
+    [(NoteAddendum, "text"), (NoteReview, "comments")],
+    ids=["addendum", "review"],
 )
 def test_a_plain_session_cannot_rewrite_ciphertext_even_with_the_old_setting(
     model: type[models.Model], column: str
@@ -177,7 +181,9 @@ def test_a_plain_session_cannot_rewrite_ciphertext_even_with_the_old_setting(
 
 
 @pytest.mark.parametrize(
-    ("model", "column"), [(NoteAddendum, "text"), (NoteReview, "comments")], ids=["addendum", "review"]
+    ("model", "column"),
+    [(NoteAddendum, "text"), (NoteReview, "comments")],
+    ids=["addendum", "review"],
 )
 def test_rotation_rewrites_ciphertext_and_nothing_else(
     model: type[models.Model], column: str
