@@ -352,7 +352,7 @@ class SessionNote(models.Model):
         return bool(self.content_hash) and self.compute_hash() == self.content_hash
 
 
-class _Sealed(AppendOnlyModel):
+class _HashedAppendOnly(AppendOnlyModel):
     """An append-only row under a signed note, with the same integrity hash as the note: set
     `content_hash = compute_hash()` before the insert; `hash_verified()` says whether the
     stored row still matches (the note page shows the red warning when not)."""
@@ -379,7 +379,7 @@ class _Sealed(AppendOnlyModel):
         return bool(self.content_hash) and self.compute_hash() == self.content_hash
 
 
-class NoteAddendum(_Sealed):
+class NoteAddendum(_HashedAppendOnly):
     """A correction or later addition to a signed note: the note itself never changes."""
 
     note = models.ForeignKey(SessionNote, on_delete=models.PROTECT, related_name="addenda")
@@ -405,7 +405,7 @@ class NoteAddendum(_Sealed):
         return f"Addendum {self.pk}"
 
 
-class NoteReview(_Sealed):
+class NoteReview(_HashedAppendOnly):
     """A supervisor's decision on a note waiting for co-signature; returns keep their comments."""
 
     class Decision(models.TextChoices):
