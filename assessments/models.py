@@ -3,7 +3,7 @@ one is a new row, earlier ones are read-only and comparable."""
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -14,16 +14,18 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.measures import MEASURES, Measure, get_measure
 from clients.models import Client, LongText, SubstanceUse
+from hrp.immutability import AppendOnlyModel, append_only
+from hrp.immutability import ImmutableError as BaseImmutableError
 
 
-class ImmutableError(Exception):
+class ImmutableError(BaseImmutableError):
     """Raised when code tries to change a submitted record."""
 
 
 # --- Standard measures -------------------------------------------------------------------------
 
 
-class Administration(models.Model):
+class Administration(AppendOnlyModel):
     """One administration of a standard measure with the client. Never edited: a correction is
     a new administration that names the one it corrects."""
 
@@ -59,17 +61,10 @@ class Administration(models.Model):
                 name="correction_has_reason",
             )
         ]
+        triggers = append_only(error=ImmutableError)
 
     def __str__(self) -> str:
         return f"{self.measure.name} {self.score} ({self.administered_at:%Y-%m-%d})"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise ImmutableError("A submitted administration is never edited; correct it instead.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise ImmutableError("Administrations are never deleted.")
 
     @property
     def measure(self) -> Measure:
@@ -143,7 +138,7 @@ zero_to_ten = [MinValueValidator(0), MaxValueValidator(10)]
 zero_to_three = [MinValueValidator(0), MaxValueValidator(3)]
 
 
-class HarmAssessment(models.Model):
+class HarmAssessment(AppendOnlyModel):
     """A harm assessment done with the client. Each one is kept; once saved it is read-only
     and later ones are compared against it."""
 
@@ -206,18 +201,14 @@ class HarmAssessment(models.Model):
 
     class Meta:
         ordering = ["-assessed_on", "-id"]
+        triggers = append_only(error=ImmutableError)
 
     def __str__(self) -> str:
         return f"Harm assessment {self.assessed_on}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise ImmutableError("A saved harm assessment is read-only; make a new one.")
         self.overdose_risk = bool(self.overdose_factors)
         super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise ImmutableError("Harm assessments are never deleted.")
 
     @property
     def overdose_factors(self) -> list[str]:
@@ -242,7 +233,7 @@ class HarmAssessment(models.Model):
         }
 
 
-class SubstancePattern(models.Model):
+class SubstancePattern(AppendOnlyModel):
     """Per substance, a micro-analysis of the current pattern, the functions it serves and the
     client's readiness, within one harm assessment."""
 
@@ -273,14 +264,10 @@ class SubstancePattern(models.Model):
 
     class Meta:
         ordering = ["id"]
+        triggers = append_only(error=ImmutableError)
 
     def __str__(self) -> str:
         return self.substance_name
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise ImmutableError("A saved harm assessment is read-only; make a new one.")
-        super().save(*args, **kwargs)
 
     @property
     def function_labels(self) -> list[str]:

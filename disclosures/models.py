@@ -1,17 +1,16 @@
 """The accounting of disclosures (42 CFR Part 2 §2.24 / HIPAA 164.528): one append-only row per
 document that left the clinic, saying who sent what to whom, when, under which consent.
 
-Rows are never changed or removed: `save()` after the first insert and `delete()` raise, the
-queryset refuses bulk `update()`/`delete()`, and on PostgreSQL a trigger refuses UPDATE and
-DELETE (migration 0002), so not even raw SQL from the application can rewrite the accounting.
+Rows are never changed or removed: `Meta.triggers = append_only()` (hrp.immutability) makes
+PostgreSQL refuse UPDATE, DELETE and TRUNCATE, so not even raw SQL from the application can
+rewrite the accounting, and derives the Python guard (`save()` of a stored row, `delete()`, bulk
+changes raise DisclosureImmutableError).
 
 The produced PDF itself is not stored: the clinic keeps no second copy of what it sent, and
 `sha256` lets anyone holding the document prove it is the one recorded here.
 """
 
 from __future__ import annotations
-
-from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db import models
@@ -20,21 +19,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, Consent
+from hrp.immutability import AppendOnlyModel, ImmutableError, append_only
 
 
-class DisclosureImmutableError(Exception):
+class DisclosureImmutableError(ImmutableError):
     """Raised when code tries to change or remove a recorded disclosure."""
 
 
-class DisclosureQuerySet(models.QuerySet["Disclosure"]):
-    def update(self, **kwargs: Any) -> NoReturn:
-        raise DisclosureImmutableError("Disclosures are never updated.")
-
-    def delete(self) -> NoReturn:
-        raise DisclosureImmutableError("Disclosures are never deleted.")
-
-
-class Disclosure(models.Model):
+class Disclosure(AppendOnlyModel):
     class What(models.TextChoices):
         ATTENDANCE_REPORT = "attendance_report", _("Attendance report")
 
@@ -69,11 +61,10 @@ class Disclosure(models.Model):
     disclosed_at = models.DateTimeField(_("disclosed at"), default=timezone.now, db_index=True)
     sha256 = models.CharField(_("SHA-256 of the document"), max_length=64)
 
-    objects = DisclosureQuerySet.as_manager()
-
     class Meta:
         ordering = ["-disclosed_at", "-id"]
         indexes = [models.Index(fields=["client", "disclosed_at"])]
+        triggers = append_only(error=DisclosureImmutableError)
         constraints = [
             models.CheckConstraint(
                 condition=Q(period_end__gte=F("period_start")),
@@ -100,11 +91,3 @@ class Disclosure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_what_display()} to {self.recipient} ({self.disclosed_at:%Y-%m-%d})"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise DisclosureImmutableError("Disclosures are never updated.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise DisclosureImmutableError("Disclosures are never deleted.")

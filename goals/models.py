@@ -4,7 +4,7 @@ and the weekly use check-ins that session notes record and progress charts read.
 from __future__ import annotations
 
 import datetime
-from typing import Any, NoReturn
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,9 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, LongText, SubstanceUse
+from hrp.immutability import AppendOnlyModel, append_only
+from hrp.immutability import ImmutableError as BaseImmutableError
 
 
-class ImmutableError(Exception):
+class ImmutableError(BaseImmutableError):
     """Raised when code tries to change a plan version, which is read-only once saved."""
 
 
@@ -58,7 +60,7 @@ class Plan(models.Model):
         return f"Plan {self.client_id}"
 
 
-class PlanVersion(models.Model):
+class PlanVersion(AppendOnlyModel):
     """One saved state of a plan. Never changed after saving: a change is a new version."""
 
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="versions")
@@ -75,17 +77,10 @@ class PlanVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["plan", "number"], name="one_version_number")
         ]
+        triggers = append_only(error=ImmutableError)
 
     def __str__(self) -> str:
         return f"Plan version {self.number}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise ImmutableError("A plan version is read-only; save a new version instead.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise ImmutableError("Plan versions are never deleted.")
 
 
 class Goal(models.Model):

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "crispy_forms",
     "crispy_bootstrap5",
+    # Immutability triggers declared in models' Meta.triggers (hrp/immutability.py).
+    "pgtrigger",
     "hrp.accounts",
     "hrp.audit",
     "hrp.core",

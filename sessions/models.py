@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, NoReturn
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator
@@ -17,13 +17,24 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
 from hrp.crypto import EncryptedJSONField, EncryptedTextField, Unreadable
+from hrp.immutability import AppendOnlyModel, ImmutableError, SignedNoteLock, append_only
 from sessions.vocab import NoteFormat, RiskLevel
 
 NOTE_TEXT_LIMIT = 20_000
 
 
-class NoteLockedError(Exception):
+class NoteLockedError(ImmutableError):
     """Raised when code tries to change or delete a signed note, an addendum or a review."""
+
+
+def integrity_hash(content: dict[str, Any], **context: Any) -> str:
+    """SHA-256 over the canonical JSON of what was written (`content`) and of who, where and
+    when (`context`). "unreadable" (which never verifies) when a value did not decrypt."""
+    if any(isinstance(value, Unreadable) for value in content.values()):
+        return "unreadable"
+    payload = {"content": content, **context}
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class Modality(models.TextChoices):
@@ -141,21 +152,40 @@ def _score(verbose_name: Any) -> models.PositiveSmallIntegerField:
     )
 
 
+class NoteStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    AWAITING_COSIGN = "awaiting_cosign", _("Signed, waiting for co-signature")
+    SIGNED = "signed", _("Signed")
+    COSIGNED = "cosigned", _("Signed and co-signed")
+
+
+# What co-signing or returning a note waiting for co-signature may change: the status, the
+# signature and co-signature, the hash and the bookkeeping, never the content. One list for the
+# trigger (SignedNoteLock) and for `SessionNote.save()`.
+COSIGN_MOVE_FIELDS = (
+    "status",
+    "signed_at",
+    "signed_by",
+    "content_hash",
+    "cosigned_at",
+    "cosigned_by",
+    "version",
+    "updated_at",
+)
+
+
 class SessionNote(models.Model):
     """The note of one attended appointment.
 
     Lifecycle: draft -> signed (final), or, for a therapist who needs co-signature,
     draft -> awaiting co-signature -> co-signed (final) or back to draft with the supervisor's
     comments. Once signed the row is locked: `save()` refuses, the forms and views refuse, and
-    on PostgreSQL a trigger refuses UPDATE and DELETE (migration 0004) except the two status
-    moves out of "awaiting co-signature" that leave the content untouched.
+    on PostgreSQL the `SignedNoteLock` trigger (hrp.immutability) refuses UPDATE and DELETE
+    except the two status moves out of "awaiting co-signature" that change only
+    COSIGN_MOVE_FIELDS, which `save()` reads too.
     """
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        AWAITING_COSIGN = "awaiting_cosign", _("Signed, waiting for co-signature")
-        SIGNED = "signed", _("Signed")
-        COSIGNED = "cosigned", _("Signed and co-signed")
+    Status = NoteStatus
 
     appointment = models.OneToOneField(Appointment, on_delete=models.PROTECT, related_name="note")
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="session_notes")
@@ -251,6 +281,7 @@ class SessionNote(models.Model):
         "next_time",
     )
     RATING_FIELDS = ("rating_heard", "rating_wanted", "rating_approach", "rating_overall")
+    COSIGN_MOVE_FIELDS = COSIGN_MOVE_FIELDS
 
     class Meta:
         ordering = ["-appointment__starts_at", "-id"]
@@ -260,6 +291,13 @@ class SessionNote(models.Model):
                 condition=Q(signed_at__isnull=True) | ~Q(content_hash=""),
                 name="signed_note_has_hash",
             ),
+        ]
+        triggers = [
+            SignedNoteLock(
+                moving=COSIGN_MOVE_FIELDS,
+                awaiting=NoteStatus.AWAITING_COSIGN,
+                moves_to=(NoteStatus.DRAFT, NoteStatus.COSIGNED),
+            )
         ]
 
     def __str__(self) -> str:
@@ -271,16 +309,7 @@ class SessionNote(models.Model):
             stored = SessionNote.objects.filter(pk=self.pk).values_list("status", flat=True)
             stored_status = stored.first()
             update_fields = set(kwargs.get("update_fields") or ())
-            status_only = update_fields and update_fields <= {
-                "status",
-                "signed_at",
-                "signed_by",
-                "content_hash",
-                "cosigned_at",
-                "cosigned_by",
-                "version",
-                "updated_at",
-            }
+            status_only = update_fields and update_fields <= set(self.COSIGN_MOVE_FIELDS)
             if stored_status in (self.Status.SIGNED, self.Status.COSIGNED):
                 raise NoteLockedError("A signed note is locked; add an addendum instead.")
             if stored_status == self.Status.AWAITING_COSIGN and not status_only:
@@ -309,42 +338,48 @@ class SessionNote(models.Model):
 
     def compute_hash(self) -> str:
         """SHA-256 over the content, the people and the signing time."""
-        content: dict[str, Any] = {}
-        for name in self.CONTENT_FIELDS:
-            value = getattr(self, name)
-            if isinstance(value, Unreadable):
-                return "unreadable"
-            content[name] = value
-        payload = {
-            "content": content,
-            "note": self.pk,
-            "appointment": self.appointment_id,
-            "client": self.client_id,
-            "author": self.author_id,
-            "signed_by": self.signed_by_id,
-            "signed_at": self.signed_at.isoformat() if self.signed_at else None,
-        }
-        canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        return integrity_hash(
+            {name: getattr(self, name) for name in self.CONTENT_FIELDS},
+            note=self.pk,
+            appointment=self.appointment_id,
+            client=self.client_id,
+            author=self.author_id,
+            signed_by=self.signed_by_id,
+            signed_at=self.signed_at.isoformat() if self.signed_at else None,
+        )
 
     def hash_verified(self) -> bool:
         return bool(self.content_hash) and self.compute_hash() == self.content_hash
 
 
-class _AppendOnly(models.Model):
+class _HashedAppendOnly(AppendOnlyModel):
+    """An append-only row under a signed note, with the same integrity hash as the note: set
+    `content_hash = compute_hash()` before the insert; `hash_verified()` says whether the
+    stored row still matches (the note page shows the red warning when not)."""
+
+    content_hash = models.CharField(max_length=64)
+
+    # What the writer wrote, and who/where/when (field names), covered by the hash.
+    HASHED_CONTENT: tuple[str, ...] = ()
+    HASHED_CONTEXT: tuple[str, ...] = ()
+
     class Meta:
         abstract = True
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise NoteLockedError(f"{type(self).__name__} rows are never changed.")
-        super().save(*args, **kwargs)
+    def compute_hash(self) -> str:
+        context = {}
+        for name in self.HASHED_CONTEXT:
+            value = getattr(self, name)
+            context[name] = value.isoformat() if hasattr(value, "isoformat") else value
+        return integrity_hash(
+            {name: getattr(self, name) for name in self.HASHED_CONTENT}, **context
+        )
 
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise NoteLockedError(f"{type(self).__name__} rows are never deleted.")
+    def hash_verified(self) -> bool:
+        return bool(self.content_hash) and self.compute_hash() == self.content_hash
 
 
-class NoteAddendum(_AppendOnly):
+class NoteAddendum(_HashedAppendOnly):
     """A correction or later addition to a signed note: the note itself never changes."""
 
     note = models.ForeignKey(SessionNote, on_delete=models.PROTECT, related_name="addenda")
@@ -352,14 +387,25 @@ class NoteAddendum(_AppendOnly):
     text = EncryptedTextField(_("addendum"))
     created_at = models.DateTimeField(default=timezone.now)
 
+    HASHED_CONTENT = ("text",)
+    HASHED_CONTEXT = ("note_id", "author_id", "created_at")
+
     class Meta:
         ordering = ["created_at", "id"]
+        verbose_name = _("addendum")
+        verbose_name_plural = _("addenda")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(content_hash__regex=r"^[0-9a-f]{64}$"), name="addendum_has_hash"
+            ),
+        ]
+        triggers = append_only(error=NoteLockedError)
 
     def __str__(self) -> str:
         return f"Addendum {self.pk}"
 
 
-class NoteReview(_AppendOnly):
+class NoteReview(_HashedAppendOnly):
     """A supervisor's decision on a note waiting for co-signature; returns keep their comments."""
 
     class Decision(models.TextChoices):
@@ -374,8 +420,18 @@ class NoteReview(_AppendOnly):
     comments = EncryptedTextField(_("comments for the therapist"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    HASHED_CONTENT = ("decision", "comments")
+    HASHED_CONTEXT = ("note_id", "reviewer_id", "created_at")
+
     class Meta:
         ordering = ["created_at", "id"]
+        verbose_name = _("note review")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(content_hash__regex=r"^[0-9a-f]{64}$"), name="review_has_hash"
+            ),
+        ]
+        triggers = append_only(error=NoteLockedError)
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()} {self.created_at:%Y-%m-%d}"

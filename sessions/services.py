@@ -292,6 +292,13 @@ def _note_audit(
     )
 
 
+def _seal[Row: (NoteAddendum, NoteReview)](row: Row) -> Row:
+    """Insert an addendum or review with its integrity hash (it can never be set later)."""
+    row.content_hash = row.compute_hash()
+    row.save()
+    return row
+
+
 def _locked_guard(note: SessionNote) -> None:
     if note.status != SessionNote.Status.DRAFT:
         raise NoteLockedError(_("This note is signed and can no longer be changed."))
@@ -493,7 +500,7 @@ def note_cosign(*, actor: User, note: SessionNote) -> SessionNote:
     note.cosigned_by = actor
     note.version += 1
     note.save(update_fields=["status", "cosigned_at", "cosigned_by", "version"])
-    NoteReview.objects.create(note=note, reviewer=actor, decision=NoteReview.Decision.COSIGNED)
+    _seal(NoteReview(note=note, reviewer=actor, decision=NoteReview.Decision.COSIGNED))
     _note_audit(
         AuditAction.NOTE_COSIGN,
         actor=actor,
@@ -523,8 +530,10 @@ def note_return(*, actor: User, note: SessionNote, comments: str) -> SessionNote
     note.content_hash = ""
     note.version += 1
     note.save(update_fields=["status", "signed_at", "signed_by", "content_hash", "version"])
-    NoteReview.objects.create(
-        note=note, reviewer=actor, decision=NoteReview.Decision.RETURNED, comments=comments
+    _seal(
+        NoteReview(
+            note=note, reviewer=actor, decision=NoteReview.Decision.RETURNED, comments=comments
+        )
     )
     _note_audit(
         AuditAction.NOTE_RETURN,
@@ -551,28 +560,35 @@ def note_add_addendum(*, actor: User, note: SessionNote, text: str) -> NoteAdden
                 % {"n": len(text)}
             }
         )
-    addendum = NoteAddendum.objects.create(note=note, author=actor, text=text)
+    addendum = _seal(NoteAddendum(note=note, author=actor, text=text))
     _note_audit(AuditAction.NOTE_ADDENDUM, actor=actor, note=note)
     return addendum
 
 
 def note_verify(*, actor: User | None = None, note: SessionNote) -> bool:
     """True when a signed note's content matches its stored hash (drafts have none). A
-    mismatch is audited as a security event each time it is seen, by `actor` (None when a
-    command or task checks, not a person)."""
-    if not note.is_signed:
-        return True
-    if note.hash_verified():
-        return True
-    audit_record(
-        category=AuditEvent.Category.SECURITY,
-        action=AuditAction.NOTE_VERIFY_FAILED,
-        actor=actor,
-        obj=note,
-        chart_number=note.client.chart_number,
-        detail="content hash mismatch",
-    )
-    return False
+    mismatch is audited as a security event each time it is seen (by `actor`; None when a
+    command or task checks, not a person), and so is each addendum or
+    review (read from the note's prefetched rows) that fails its own hash; the note page marks
+    those with the same red warning."""
+    failures = [
+        f"{kind} {row.pk} hash mismatch"
+        for kind, rows in (("addendum", note.addenda.all()), ("review", note.reviews.all()))
+        for row in rows
+        if not row.hash_verified()
+    ]
+    if note.is_signed and not note.hash_verified():
+        failures.insert(0, "content hash mismatch")
+    for detail in failures:
+        audit_record(
+            category=AuditEvent.Category.SECURITY,
+            action=AuditAction.NOTE_VERIFY_FAILED,
+            actor=actor,
+            obj=note,
+            chart_number=note.client.chart_number,
+            detail=detail,
+        )
+    return not note.is_signed or note.hash_verified()
 
 
 def rating_evaluate(*, note: SessionNote) -> RatingAlert | None:

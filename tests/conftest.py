@@ -3,6 +3,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+from django.db.backends.postgresql.operations import (
+    DatabaseOperations as PostgresOperations,
+)
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -39,6 +42,26 @@ def _clinic_settings_cache() -> Iterator[None]:
     clinic.store({})
     yield
     clinic.store({})
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _flush_past_the_append_only_triggers() -> Iterator[None]:
+    """Between transactional tests (live server, real worker) Django empties every table with
+    TRUNCATE, which the append-only tables refuse (hrp.immutability). The test database is
+    owned by a superuser, so its flush runs with `session_replication_role = replica`, under
+    which triggers do not fire: a setting only a superuser may change, as a DBA would use it."""
+    original = PostgresOperations.sql_flush
+
+    def sql_flush(self: PostgresOperations, *args: object, **kwargs: object) -> list[str]:
+        statements = original(self, *args, **kwargs)
+        if not statements:
+            return statements
+        # execute_sql_flush runs the list in one transaction: LOCAL ends with it.
+        return ["SET LOCAL session_replication_role = replica", *statements]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(PostgresOperations, "sql_flush", sql_flush)
+        yield
 
 
 @pytest.fixture

@@ -1,32 +1,25 @@
 from __future__ import annotations
 
-from typing import Any, NoReturn
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hrp.immutability import AppendOnlyModel, ImmutableError, append_only
 
-class AuditImmutableError(Exception):
+
+class AuditImmutableError(ImmutableError):
     """Raised when code tries to change or remove an audit event."""
 
 
-class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
-    def update(self, **kwargs: Any) -> NoReturn:
-        raise AuditImmutableError("Audit events are never updated.")
-
-    def delete(self) -> NoReturn:
-        raise AuditImmutableError("Audit events are never deleted.")
-
-
-class AuditEvent(models.Model):
+class AuditEvent(AppendOnlyModel):
     """One append-only row per access, change or security event.
 
     Rows carry metadata (who, when, what kind, which object, from where) and, for changes, the
     old and new values of the fields that changed. Clinical apps record the chart number, not
     the client's name, so the trail can be shown to a clinic admin without clinical content.
-    On PostgreSQL a trigger refuses UPDATE and DELETE too (migration 0002).
+    Append-only (hrp.immutability): the database refuses UPDATE, DELETE and TRUNCATE, and
+    Python refuses `save()` of a stored row, `delete()` and bulk changes.
     """
 
     class Category(models.TextChoices):
@@ -52,19 +45,10 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     path = models.CharField(max_length=255, blank=True)
 
-    objects = AuditEventQuerySet.as_manager()
-
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
+        triggers = append_only(error=AuditImmutableError)
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise AuditImmutableError("Audit events are never updated.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise AuditImmutableError("Audit events are never deleted.")

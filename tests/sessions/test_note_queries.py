@@ -212,12 +212,16 @@ def test_signed_note_queries(
     size = rich_client.goals.count()
     note = _rich_note(rich_client, size)
     for index in range(size):
-        NoteReview.objects.create(
+        review = NoteReview(
             note=note, reviewer=supervisor, decision="returned", comments=f"Round {index}."
         )
+        review.content_hash = review.compute_hash()
+        review.save()
     note = sign_note(note)
     for index in range(size):
-        NoteAddendum.objects.create(note=note, author=therapist, text=f"Addendum {index}.")
+        addendum = NoteAddendum(note=note, author=therapist, text=f"Addendum {index}.")
+        addendum.content_hash = addendum.compute_hash()
+        addendum.save()
     web = client_for(therapist)
     url = reverse("sessions:note", kwargs={"pk": rich_client.pk, "note_pk": note.pk})
 

@@ -1,39 +1,11 @@
-"""On PostgreSQL, refuse UPDATE and DELETE of audit rows in the database itself, so that not
-even a raw SQL statement from the application can rewrite the trail. SQLite (the embedded
-demo) relies on the model and queryset guards."""
+"""Formerly a hand-written trigger; superseded by the triggers declared in the models' Meta
+(hrp.immutability) and installed by migration 0005_append_only_triggers, which also drops what this one created
+on databases migrated before. Kept, empty, so the migration graph does not change."""
 
 from django.db import migrations
-
-CREATE = """
-CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION 'audit events are append-only (% refused)', TG_OP;
-END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER audit_event_append_only
-    BEFORE UPDATE OR DELETE ON audit_auditevent
-    FOR EACH ROW EXECUTE FUNCTION audit_event_append_only();
-"""
-
-DROP = """
-DROP TRIGGER IF EXISTS audit_event_append_only ON audit_auditevent;
-DROP FUNCTION IF EXISTS audit_event_append_only();
-"""
-
-
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        # params=None: run the SQL as written. With parameters Django would interpolate it,
-        # and the "%" in the RAISE message would be taken for a placeholder.
-        schema_editor.execute(CREATE, params=None)
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP, params=None)
 
 
 class Migration(migrations.Migration):
     dependencies = [("audit", "0001_initial")]
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations: list = []

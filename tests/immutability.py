@@ -1,0 +1,92 @@
+"""Test helpers for the immutability triggers (hrp.immutability): a plain database session,
+and the rows each append-only table needs for its triggers to have something to refuse."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.db.backends.utils import CursorWrapper
+
+from assessments.models import Administration, HarmAssessment, SubstancePattern
+from disclosures.models import Disclosure
+from goals.models import PlanVersion
+from hrp.audit.models import AuditEvent
+from hrp.audit.services import audit_record
+from sessions import services
+from sessions.models import NoteAddendum, NoteReview, SessionNote
+from tests.assessments.factories import AdministrationFactory
+from tests.assessments.factories_harm import HarmAssessmentFactory, SubstancePatternFactory
+from tests.disclosures.factories import DisclosureFactory
+from tests.factories import SupervisionFactory
+from tests.goals.factories_plan import PlanVersionFactory
+from tests.sessions.factories import SessionNoteFactory, sign_note
+
+
+def signed_note() -> SessionNote:
+    return sign_note(SessionNoteFactory())
+
+
+def addendum(text: str = "The session ran ten minutes over.") -> NoteAddendum:
+    note = signed_note()
+    return services.note_add_addendum(actor=note.author, request=None, note=note, text=text)
+
+
+def returned_review(comments: str = "Please say more about the plan.") -> NoteReview:
+    note = SessionNoteFactory()
+    note.author.requires_cosign = True
+    note.author.save(update_fields=["requires_cosign"])
+    supervisor = SupervisionFactory(supervisee=note.author).supervisor
+    note = sign_note(note)
+    services.note_return(actor=supervisor, request=None, note=note, comments=comments)
+    return NoteReview.objects.get(note=note)
+
+
+# One stored row of every append-only table. A test checks that this covers every model that
+# declares append_only(), so a new append-only table cannot go untested.
+ROW_MAKERS: dict[type[models.Model], Callable[[], models.Model]] = {
+    AuditEvent: lambda: audit_record(category=AuditEvent.Category.ACCESS, action="page.view"),
+    Disclosure: DisclosureFactory,
+    NoteAddendum: addendum,
+    NoteReview: returned_review,
+    PlanVersion: PlanVersionFactory,
+    Administration: AdministrationFactory,
+    HarmAssessment: HarmAssessmentFactory,
+    SubstancePattern: SubstancePatternFactory,
+}
+
+
+def execute(sql: str, params: list[Any] | None = None) -> int:
+    """One raw statement in its own savepoint (a refusal leaves the test's transaction usable);
+    the number of rows it touched."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+@contextmanager
+def plain_session() -> Iterator[CursorWrapper]:
+    """The rest of the block as a database login like the web app's: no superuser, not a
+    member of the rotation role, yet holding every privilege on every table, so that whatever
+    is refused is refused by a trigger and not by a missing grant.
+
+    The role is created inside the test's transaction (rolled back with it); its name carries
+    the database's so parallel test runs on one server do not wait on each other."""
+    role = connection.ops.quote_name(f"hrp_plain_{connection.settings_dict['NAME']}"[:63])
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {role} NOLOGIN")
+        cursor.execute(f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {role}")
+        cursor.execute(f"GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {role}")
+        cursor.execute(f"SET LOCAL SESSION AUTHORIZATION {role}")
+        try:
+            yield cursor
+        finally:
+            cursor.execute("RESET SESSION AUTHORIZATION")
+
+
+def current_user() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        return cursor.fetchone()[0]
