@@ -157,6 +157,21 @@ def is_current(stored: str | bytes | memoryview | None) -> bool:
     return True
 
 
+def same_plaintext(old: Any, new: Any) -> bool:
+    """`new` opens with the first key alone and holds the same plaintext as `old` (opened with
+    any key): what a rewrite by rotation must preserve."""
+    if isinstance(old, memoryview):
+        old = bytes(old)
+    if not old or not new:
+        return old == new
+    try:
+        before = fernet().decrypt(_token(old))
+        after = fernet()._fernets[0].decrypt(_token(new))
+    except InvalidToken:
+        return False
+    return before == after
+
+
 class EncryptedField:
     """Marks a field whose column holds `enc1:` ciphertext: what `registry()` looks for."""
 

@@ -11,9 +11,10 @@ from the models, so a new encrypted field is rotated without anyone listing it h
   running it again continues where it stopped.
 - Locked rows (signed notes, addenda, reviews) are rewritten through `key_rotation()`, the one
   door the immutability triggers open, which lets ciphertext and nothing else change.
-- Integrity: for a model that declares `hash_verified()`, the rows of the batch whose hash
-  verified before are checked again after the rewrite; if one no longer verifies, the batch is
-  rolled back and the command stops.
+- Integrity: every new token must open with the first key alone to the same plaintext as the
+  old one; and for a model that declares `hash_verified()`, the rows of the batch whose hash
+  verified before are checked again after the rewrite. If either fails, the batch is rolled
+  back and the command stops.
 """
 
 from __future__ import annotations
@@ -85,11 +86,17 @@ class Command(BaseCommand):
         rotated = []
         for pk, values in stale:
             try:
-                rotated.append((pk, [crypto.rotate(value) for value in values]))
+                new = [crypto.rotate(value) for value in values]
             except (InvalidToken, ValueError):
                 raise CommandError(
                     f"{table.label} {pk}: no configured key opens it. {stopped}"
                 ) from None
+            if not all(map(crypto.same_plaintext, values, new)):
+                raise CommandError(
+                    f"{table.label} {pk}: re-encryption changed the value; that batch was not "
+                    f"changed. {stopped}"
+                )
+            rotated.append((pk, new))
         table.write(rotated)
         broken = verified_before - table.verified(pks)
         if broken:
