@@ -17,12 +17,8 @@ from django.db.models import Model
 
 from hrp import crypto
 from tests.emergency.factories import EmergencyGrantFactory
-from tests.sessions.factories import (
-    NoteAddendumFactory,
-    NoteReviewFactory,
-    SessionNoteFactory,
-    sign_note,
-)
+from tests.sessions.factories import SessionNoteFactory, sign_note
+from tests.sessions.factories_review import NoteAddendumFactory, NoteReviewFactory
 from tests.summaries.factories import DoneSummaryFactory
 from tests.supervision.factories import ChartCommentFactory, SupervisionMeetingFactory
 

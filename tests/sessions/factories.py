@@ -13,14 +13,7 @@ import datetime
 import factory
 from django.utils import timezone
 
-from sessions.models import (
-    Appointment,
-    AppointmentSeries,
-    Modality,
-    NoteAddendum,
-    NoteReview,
-    SessionNote,
-)
+from sessions.models import Appointment, AppointmentSeries, Modality, SessionNote
 from sessions.vocab import NoteFormat, RiskLevel
 from tests.clients.factories import ClientFactory
 
@@ -96,42 +89,3 @@ def sign_note(note: SessionNote) -> SessionNote:
     with transaction.atomic():
         locked = SessionNote.objects.select_for_update().get(pk=note.pk)
         return services.note_sign_verified(actor=note.author, request=None, note=locked)
-
-
-class _AppendOnlyFactory(factory.django.DjangoModelFactory):
-    """Addenda and reviews are append-only rows; where the model carries an integrity hash,
-    it is computed before the insert, as the services do."""
-
-    class Meta:
-        abstract = True
-
-    @classmethod
-    def _create(cls, model_class: type, *args: object, **kwargs: object) -> object:
-        row = model_class(*args, **kwargs)
-        if hasattr(row, "compute_hash") and hasattr(row, "content_hash"):
-            row.content_hash = row.compute_hash()
-        row.save()
-        return row
-
-
-class NoteAddendumFactory(_AppendOnlyFactory):
-    """An addendum to a signed note, built directly (the service audits)."""
-
-    class Meta:
-        model = NoteAddendum
-
-    note = factory.LazyFunction(lambda: sign_note(SessionNoteFactory()))
-    author = factory.SelfAttribute("note.author")
-    text = "Client phoned to add that they picked up a naloxone kit."
-
-
-class NoteReviewFactory(_AppendOnlyFactory):
-    """A supervisor's return of a note with comments, built directly."""
-
-    class Meta:
-        model = NoteReview
-
-    note = factory.SubFactory(SessionNoteFactory)
-    reviewer = factory.SubFactory("tests.factories.SupervisorFactory")
-    decision = NoteReview.Decision.RETURNED
-    comments = "Name the risk actions you agreed on."
