@@ -301,8 +301,8 @@ class EncryptedTable:
             yield rows
 
     def write(self, rows: list[tuple[Any, list[Any]]], *, using: str = "default") -> None:
-        """Store new ciphertext for `rows` (pk, [value per column]) as it is, unencrypted
-        again: for rotation, which rewrites tokens only."""
+        """Store `rows` (pk, [value per column]) as given, already ciphertext (not encrypted
+        again): for rotation, which rewrites tokens and nothing else."""
         connection = connections[using]
         quote = connection.ops.quote_name
         sets = ", ".join(f"{quote(column)} = %s" for column in self.columns)
