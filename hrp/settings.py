@@ -359,10 +359,10 @@ CONSENT_EXPIRY_WARNING_DAYS: int = env.int("CONSENT_EXPIRY_WARNING_DAYS", defaul
 # Emergency ("break-glass") access to a client who is not one's own lasts this long.
 EMERGENCY_ACCESS_HOURS: int = env.int("EMERGENCY_ACCESS_HOURS", default=4)
 
-# Field-level encryption of note text (hrp/crypto.py). Comma-separated Fernet keys: the first
-# encrypts, all decrypt, so a new key is put first and `manage.py reencrypt_notes` moves old
-# rows onto it (README, "Encryption at rest"). Unset, a key is derived from SECRET_KEY and
-# `check --deploy` warns.
+# Field-level encryption of clinical text and stored summaries (hrp/crypto.py). Comma-separated
+# Fernet keys: the first encrypts, all decrypt, so a new key is put first and
+# `manage.py rotate_keys` moves old rows onto it (README, "Encryption at rest"). Unset, a key is
+# derived from SECRET_KEY and `check --deploy` warns.
 FIELD_ENCRYPTION_KEYS: list[str] = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
 LOGGING = {

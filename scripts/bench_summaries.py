@@ -322,7 +322,7 @@ def main() -> None:
         sizes = [
             len(r)
             for r in SummaryRequest.objects.filter(pk__in=summary_ids, status="done")
-            .values_list("pdf_encrypted", flat=True)
+            .values_list("pdf", flat=True)
             .iterator()
         ]
         print(f"mode: {mode}")
@@ -330,7 +330,7 @@ def main() -> None:
         print(f"total: {elapsed:.1f} s  per summary: {1000 * elapsed / len(summary_ids):.0f} ms")
         print(f"peak RSS of the process preparing them: {peak_kib / 1024:.0f} MiB")
         if sizes:
-            print(f"encrypted PDF size: mean {sum(sizes) / len(sizes) / 1024:.0f} KiB")
+            print(f"PDF size: mean {sum(sizes) / len(sizes) / 1024:.0f} KiB")
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 

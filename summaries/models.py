@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 
-from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -19,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
-from hrp.crypto import fernet
+from hrp.crypto import EncryptedBinaryField, EncryptedTextField, Unreadable, UnreadableBytes
 
 
 class SummaryRequest(models.Model):
@@ -70,9 +69,10 @@ class SummaryRequest(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     # A short machine code ("render_error", "timeout"...), never clinical content.
     error_code = models.CharField(max_length=32, blank=True)
-    # Fernet tokens of the PDF and of the summary's HTML body: both hold PHI.
-    pdf_encrypted = models.BinaryField(null=True, blank=True, editable=False)
-    html_encrypted = models.BinaryField(null=True, blank=True, editable=False)
+    # The PDF and the summary's HTML body: both hold PHI, so both are stored encrypted (and
+    # rotated with every other encrypted field, hrp.crypto.registry()).
+    pdf = EncryptedBinaryField(null=True, blank=True, editable=False)
+    html = EncryptedTextField(null=True, blank=True, editable=False)
     # SHA-256 of the plaintext PDF, checked before every download.
     content_hash = models.CharField(max_length=64, blank=True)
 
@@ -102,16 +102,13 @@ class SummaryRequest(models.Model):
                 condition=(
                     Q(
                         status="done",
-                        pdf_encrypted__isnull=False,
-                        html_encrypted__isnull=False,
+                        pdf__isnull=False,
+                        html__isnull=False,
                         progress=100,
                     )
                     & ~Q(content_hash="")
                 )
-                | (
-                    ~Q(status="done")
-                    & Q(pdf_encrypted__isnull=True, html_encrypted__isnull=True, content_hash="")
-                ),
+                | (~Q(status="done") & Q(pdf__isnull=True, html__isnull=True, content_hash="")),
                 name="summary_bytes_only_when_done",
             ),
             # Beat may run twice by mistake: still one monthly summary per client and month.
@@ -145,20 +142,18 @@ class SummaryRequest(models.Model):
 
     def pdf_bytes(self) -> bytes | None:
         """The decrypted PDF, or None unless done and intact (hash checked)."""
-        if not self.is_done or self.pdf_encrypted is None:
+        if not self.is_done or self.pdf is None or isinstance(self.pdf, UnreadableBytes):
             return None
-        try:
-            pdf = fernet().decrypt(bytes(self.pdf_encrypted))
-        except InvalidToken:
-            return None
+        pdf = bytes(self.pdf)
         if hashlib.sha256(pdf).hexdigest() != self.content_hash:
             return None
         return pdf
 
     def html_body(self) -> str | None:
-        if not self.is_done or self.html_encrypted is None:
+        if not self.is_done or self.html is None or isinstance(self.html, Unreadable):
             return None
-        try:
-            return fernet().decrypt(bytes(self.html_encrypted)).decode()
-        except InvalidToken:
-            return None
+        return self.html
+
+    def hash_verified(self) -> bool:
+        """The stored PDF matches its hash (key rotation checks it, hrp.crypto.HASH_CHECK)."""
+        return self.pdf_bytes() is not None

@@ -504,7 +504,7 @@ def caseload_summary(
 # --- Summary rows -----------------------------------------------------------------------------
 
 # The list and the status fragment never load the encrypted bytes.
-LIGHT_FIELDS = ("pdf_encrypted", "html_encrypted")
+LIGHT_FIELDS = ("pdf", "html")
 
 
 def summaries_for(client: Client) -> QuerySet[SummaryRequest]:

@@ -39,7 +39,6 @@ from hrp.accounts.models import User
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
-from hrp.crypto import fernet
 from hrp.pdf import OfflineFetcher, html_to_pdf
 from summaries import selectors
 from summaries.models import SummaryRequest
@@ -336,15 +335,15 @@ def summary_build(*, summary_id: int) -> str:
         pdf = html_to_pdf(document, fetcher)
         if fetcher.refused:
             raise RemoteResourceRefused(f"{len(fetcher.refused)} URL(s) refused")
-        box = fernet()
         with transaction.atomic():
             stored = SummaryRequest.objects.filter(
                 pk=summary.pk, status=SummaryRequest.Status.RUNNING, attempts=summary.attempts
             ).update(
                 status=SummaryRequest.Status.DONE,
                 progress=PROGRESS_DONE,
-                pdf_encrypted=box.encrypt(pdf),
-                html_encrypted=box.encrypt(body.encode()),
+                # Encrypted by the fields themselves (hrp.crypto).
+                pdf=pdf,
+                html=body,
                 content_hash=hashlib.sha256(pdf).hexdigest(),
                 finished_at=timezone.now(),
                 error_code="",

@@ -4,16 +4,16 @@
   token in the database, never the plaintext, and reads back as the plaintext.
 - The first key in FIELD_ENCRYPTION_KEYS encrypts and every key decrypts, so text written under
   an old key reads while that key is still listed; a value no key opens reads as Unreadable.
-- `manage.py reencrypt_notes` moves every row (drafts, signed and co-signed notes, addenda,
+- `manage.py rotate_keys` moves every note row (drafts, signed and co-signed notes, addenda,
   review comments) onto the first key without changing what was signed, and a second run
-  rewrites nothing; with a key missing it stops and changes nothing.
+  rewrites nothing; with a key missing it stops and changes nothing. (Every other encrypted
+  table: tests/crypto/.)
 - The deploy check warns (hrp.W001) without keys and errors (hrp.E001) on an invalid key.
 """
 
 from __future__ import annotations
 
 import io
-import re
 from typing import Any
 
 import pytest
@@ -247,9 +247,13 @@ def test_an_unreadable_value_is_never_saved_back(record: Client) -> None:
 
 
 def _reencrypt() -> str:
+    """The rotation command's counts for the note tables, and its total."""
     out = io.StringIO()
-    call_command("reencrypt_notes", stdout=out)
-    return out.getvalue()
+    call_command("rotate_keys", stdout=out)
+    lines = out.getvalue().splitlines()
+    return "".join(
+        f"{line}\n" for line in lines if line.startswith(("therapy_sessions.", "Checked"))
+    )
 
 
 @pytest.fixture
@@ -283,7 +287,12 @@ def test_reencrypt_moves_every_row_onto_the_new_key(
             key for key, value in before.items() if value
         ]
 
-        assert _reencrypt() == "Checked 6 rows; re-encrypted 5.\n"
+        assert _reencrypt() == (
+            "therapy_sessions.NoteAddendum: checked 1, re-encrypted 1\n"
+            "therapy_sessions.NoteReview: checked 2, re-encrypted 1\n"
+            "therapy_sessions.SessionNote: checked 3, re-encrypted 3\n"
+            "Checked 6 rows; re-encrypted 5.\n"
+        )
 
         after = _raw_all()
         assert sorted(after) == sorted(before)
@@ -327,7 +336,12 @@ def test_a_second_run_rewrites_nothing(written_under_the_old_key: dict[str, Any]
         _reencrypt()
         after_first = _raw_all()
 
-        assert _reencrypt() == "Checked 6 rows; re-encrypted 0.\n"
+        assert _reencrypt() == (
+            "therapy_sessions.NoteAddendum: checked 1, re-encrypted 0\n"
+            "therapy_sessions.NoteReview: checked 2, re-encrypted 0\n"
+            "therapy_sessions.SessionNote: checked 3, re-encrypted 0\n"
+            "Checked 6 rows; re-encrypted 0.\n"
+        )
 
         assert _raw_all() == after_first
 
@@ -340,12 +354,13 @@ def test_reencrypt_stops_and_changes_nothing_when_no_key_opens_a_row(
     with override_settings(FIELD_ENCRYPTION_KEYS=[NEW_KEY]), pytest.raises(CommandError) as error:
         _reencrypt()
 
-    notes = {written_under_the_old_key[name].pk for name in ("draft", "signed", "cosigned")}
-    match = re.fullmatch(
-        r"SessionNote (\d+): no configured key opens it \(.*\)\.", str(error.value)
+    # Tables go in label order: the addendum is the first row under the missing key.
+    addendum = written_under_the_old_key["addendum"]
+    assert str(error.value) == (
+        f"therapy_sessions.NoteAddendum {addendum.pk}: no configured key opens it. Batches "
+        "before it are saved (therapy_sessions.NoteAddendum: checked 0, re-encrypted 0); fix "
+        "that row or add its key, then run rotate_keys again."
     )
-    assert match is not None
-    assert int(match.group(1)) in notes
     assert _raw_all() == before
 
 

@@ -9,13 +9,13 @@ from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from clients.models import Client
 from hrp.accounts.models import User
 from hrp.celery import app as celery_app
-from hrp.crypto import fernet
+from hrp.crypto import decrypt_bytes
 from hrp.pdf import OfflineFetcher
 from summaries import services, tasks
 from summaries.models import SummaryRequest
@@ -51,9 +51,15 @@ def test_a_summary_is_prepared_to_a_pdf_with_the_chart_number_and_period(
     assert pdf.startswith(b"%PDF-")
     assert pdf.rstrip().endswith(b"%%EOF")
     assert summary.content_hash == hashlib.sha256(pdf).hexdigest()
-    # Stored encrypted: the plaintext PDF is not in the column.
-    assert bytes(summary.pdf_encrypted) != pdf
-    assert fernet().decrypt(bytes(summary.pdf_encrypted)) == pdf
+    # Stored encrypted: the plaintext PDF and page are not in their columns.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pdf, html FROM summaries_summaryrequest WHERE id = %s", [summary.pk])
+        stored_pdf, stored_html = cursor.fetchone()
+    assert bytes(stored_pdf).startswith(b"enc1:")
+    assert b"%PDF" not in bytes(stored_pdf)
+    assert decrypt_bytes(bytes(stored_pdf)) == pdf
+    assert stored_html.startswith("enc1:")
+    assert seeded.client.chart_number not in stored_html
     period = f"Period: {seeded.start:%Y-%m-%d} to {seeded.end:%Y-%m-%d}"
     assert contains(pdf, f"Progress summary · {seeded.client.chart_number}")
     assert contains(pdf, period)
@@ -99,7 +105,7 @@ def test_a_remote_resource_in_the_html_fails_the_summary(seeded: Seeded, therapi
         assert services.summary_build(summary_id=summary.pk) == "failed"
 
     summary.refresh_from_db()
-    assert (summary.status, summary.error_code, summary.pdf_encrypted) == (
+    assert (summary.status, summary.error_code, summary.pdf) == (
         "failed",
         "remote_resource",
         None,
@@ -153,7 +159,7 @@ def test_a_failure_half_way_leaves_a_failed_summary_without_bytes(
         "unexpected_error",
         70,
     )
-    assert (summary.pdf_encrypted, summary.html_encrypted, summary.content_hash) == (None, None, "")
+    assert (summary.pdf, summary.html, summary.content_hash) == (None, None, "")
     assert summary.pdf_bytes() is None
     assert summary.finished_at is not None
 
@@ -165,7 +171,7 @@ def test_bytes_cannot_be_stored_on_a_summary_that_is_not_done(
 
     with pytest.raises(IntegrityError), transaction.atomic():
         SummaryRequest.objects.filter(pk=summary.pk).update(
-            status="running", pdf_encrypted=b"partial", content_hash="x" * 64
+            status="running", pdf=b"partial", content_hash="x" * 64
         )
 
 
