@@ -28,3 +28,12 @@ class AssessmentsConfig(AppConfig):
                 flags=selectors.caseload_flags,
             )
         )
+        extensions.register_chart_section(
+            extensions.ChartSection(
+                key="assessments",
+                label=_("Assessments"),
+                url_name="assessments:section",
+                template="assessments/chart_section.html",
+                order=30,
+            )
+        )

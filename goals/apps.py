@@ -28,3 +28,12 @@ class GoalsConfig(AppConfig):
                 flags=selectors.caseload_flags,
             )
         )
+        extensions.register_chart_section(
+            extensions.ChartSection(
+                key="plan",
+                label=_("Plan and goals"),
+                url_name="goals:section",
+                template="goals/chart_section.html",
+                order=40,
+            )
+        )

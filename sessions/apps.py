@@ -43,3 +43,12 @@ class TherapySessionsConfig(AppConfig):
             )
         )
         extensions.register_home_notice("sessions", selectors.home_notices)
+        extensions.register_chart_section(
+            extensions.ChartSection(
+                key="sessions",
+                label=_("Sessions"),
+                url_name="sessions:section",
+                template="sessions/chart_section.html",
+                order=50,
+            )
+        )
