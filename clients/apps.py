@@ -12,20 +12,24 @@ class ClientsConfig(AppConfig):
         from clients.extensions import ChartSection, register_chart_section
 
         # The chart's own sections. Other apps register theirs from their ready(); `order`
-        # leaves room between these for them (assessments 30, plan 40, sessions 50,
-        # summaries 60, disclosures 80).
-        for section in (
-            ChartSection("overview", _("Overview"), "clients:chart", "clients/chart_overview.html", 10),
-            ChartSection("intake", _("Intake"), "clients:intake", "clients/chart_intake.html", 20),
-            ChartSection("consents", _("Consents"), "clients:consents", "clients/chart_consents.html", 70),
-            ChartSection("timeline", _("Timeline"), "clients:timeline", "clients/chart_timeline.html", 90),
-            ChartSection(
-                "access",
-                _("Who accessed this record"),
-                "clients:access_log",
-                "clients/chart_access.html",
-                100,
-                access=ChartSection.TREATING,
-            ),
+        # leaves room between these (assessments 30, plan 40, sessions 50, summaries 60,
+        # disclosures 80).
+        read, treating = ChartSection.READ, ChartSection.TREATING
+        for key, label, url_name, order, access in (
+            ("overview", _("Overview"), "clients:chart", 10, read),
+            ("intake", _("Intake"), "clients:intake", 20, read),
+            ("consents", _("Consents"), "clients:consents", 70, read),
+            ("timeline", _("Timeline"), "clients:timeline", 90, read),
+            # The accounting of disclosures is for the client's own therapist.
+            ("access", _("Who accessed this record"), "clients:access_log", 100, treating),
         ):
-            register_chart_section(section)
+            register_chart_section(
+                ChartSection(
+                    key=key,
+                    label=label,
+                    url_name=url_name,
+                    template=f"clients/chart_{key}.html",
+                    order=order,
+                    access=access,
+                )
+            )

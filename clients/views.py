@@ -285,6 +285,7 @@ def _intake_finish(request: HttpRequest, client: Client) -> HttpResponse:
 
 # --- Chart -------------------------------------------------------------------------------------
 
+
 def section_url(pk: int, section: extensions.ChartSection) -> str:
     return reverse(section.url_name, kwargs={"pk": pk})
 

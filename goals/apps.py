@@ -10,7 +10,8 @@ class GoalsConfig(AppConfig):
 
     def ready(self) -> None:
         from clients import extensions
-        from goals import selectors
+        from goals import reminders, selectors
+        from notifications.extensions import register_reminder_rule
 
         extensions.register_caseload_column(
             extensions.CaseloadColumn(
@@ -37,3 +38,6 @@ class GoalsConfig(AppConfig):
                 order=40,
             )
         )
+
+        for rule in reminders.RULES:
+            register_reminder_rule(rule)

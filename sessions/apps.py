@@ -15,7 +15,9 @@ class TherapySessionsConfig(AppConfig):
 
     def ready(self) -> None:
         from clients import extensions
-        from sessions import selectors
+        from hrp.clinic import register_setting
+        from notifications.extensions import register_reminder_rule
+        from sessions import clinic_settings, reminders, selectors
 
         extensions.register_caseload_column(
             extensions.CaseloadColumn(
@@ -52,3 +54,9 @@ class TherapySessionsConfig(AppConfig):
                 order=50,
             )
         )
+
+        for rule in reminders.RULES:
+            register_reminder_rule(rule)
+
+        for spec in clinic_settings.SETTINGS:
+            register_setting(spec)

@@ -66,8 +66,7 @@ OWNER_MODULE = {
 
 def test_the_registry_holds_each_apps_sections_in_tab_order() -> None:
     assert {
-        s.key: (str(s.label), s.url_name, s.template, s.access)
-        for s in extensions.chart_sections()
+        s.key: (str(s.label), s.url_name, s.template, s.access) for s in extensions.chart_sections()
     } == REGISTERED
     assert [s.key for s in extensions.chart_sections()] == list(REGISTERED)
 
