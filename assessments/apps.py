@@ -9,8 +9,10 @@ class AssessmentsConfig(AppConfig):
     verbose_name = _("Assessments")
 
     def ready(self) -> None:
-        from assessments import selectors
+        from assessments import clinic_settings, reminders, selectors
         from clients import extensions
+        from hrp.clinic import register_setting
+        from notifications.extensions import register_reminder_rule
 
         extensions.register_caseload_column(
             extensions.CaseloadColumn(
@@ -28,3 +30,18 @@ class AssessmentsConfig(AppConfig):
                 flags=selectors.caseload_flags,
             )
         )
+        extensions.register_chart_section(
+            extensions.ChartSection(
+                key="assessments",
+                label=_("Assessments"),
+                url_name="assessments:section",
+                template="assessments/chart_section.html",
+                order=30,
+            )
+        )
+
+        for rule in reminders.RULES:
+            register_reminder_rule(rule)
+
+        for spec in clinic_settings.SETTINGS:
+            register_setting(spec)

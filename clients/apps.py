@@ -24,3 +24,28 @@ class ClientsConfig(AppConfig):
         # Who works the unassigned queue. Belongs in hrp/access.py with the other rules once
         # the access rework lands there.
         rules.set_rule("clients.unassigned_queue", access.is_clinic_admin | access.is_supervisor)
+
+        from clients.extensions import ChartSection, register_chart_section
+
+        # The chart's own sections. Other apps register theirs from their ready(); `order`
+        # leaves room between these (assessments 30, plan 40, sessions 50, summaries 60,
+        # disclosures 80).
+        read, treating = ChartSection.READ, ChartSection.TREATING
+        for key, label, url_name, order, needs in (
+            ("overview", _("Overview"), "clients:chart", 10, read),
+            ("intake", _("Intake"), "clients:intake", 20, read),
+            ("consents", _("Consents"), "clients:consents", 70, read),
+            ("timeline", _("Timeline"), "clients:timeline", 90, read),
+            # The accounting of disclosures is for the client's own therapist.
+            ("access", _("Who accessed this record"), "clients:access_log", 100, treating),
+        ):
+            register_chart_section(
+                ChartSection(
+                    key=key,
+                    label=label,
+                    url_name=url_name,
+                    template=f"clients/chart_{key}.html",
+                    order=order,
+                    access=needs,
+                )
+            )

@@ -123,3 +123,40 @@ def register_chart_notice(key: str, source: ChartNoticeSource) -> None:
 
 def chart_notices(client: Any, user: Any) -> list[ChartNotice]:
     return [notice for key in sorted(CHART_NOTICES) for notice in CHART_NOTICES[key](client, user)]
+
+
+@dataclass(frozen=True)
+class ChartSection:
+    """A tab of the client chart, owned by the app that registers it.
+
+    `url_name` is reversed with the client's pk only and must resolve to the owning app's view;
+    that view renders `template` through `clients.views.render_chart_section`. `access` says who
+    sees the tab and may open the section: READ, everyone who may open the chart (the treating
+    clinician, a supervisor, an emergency grant); TREATING, the client's own therapist only."""
+
+    READ = "read"
+    TREATING = "treating"
+
+    key: str
+    label: Any  # a lazy translation
+    url_name: str
+    template: str
+    order: int
+    access: str = READ
+
+
+CHART_SECTIONS: dict[str, ChartSection] = {}
+
+
+def register_chart_section(section: ChartSection) -> None:
+    if section.access not in (ChartSection.READ, ChartSection.TREATING):
+        raise ValueError(f"unknown access {section.access!r} for chart section {section.key!r}")
+    CHART_SECTIONS[section.key] = section
+
+
+def chart_sections() -> list[ChartSection]:
+    return sorted(CHART_SECTIONS.values(), key=lambda s: (s.order, s.key))
+
+
+def chart_section(key: str) -> ChartSection:
+    return CHART_SECTIONS[key]

@@ -12,6 +12,10 @@ urlpatterns = [
     path("manage/<int:pk>/", views.manage_client, name="manage_client"),
     path("unassigned/", views.unassigned, name="unassigned"),
     path("<int:pk>/", views.chart, name="chart"),
+    # Each chart section has its own literal path here or in its app's urls.py (registered in
+    # clients.extensions.CHART_SECTIONS); no catch-all section pattern, so no app's URL shadows
+    # another's and include order in hrp/urls.py does not matter.
+    path("<int:pk>/intake/", views.chart_intake, name="intake"),
     path("<int:pk>/consents/", views.chart_consents, name="consents"),
     path("<int:pk>/consents/new/", views.consent_create, name="consent_create"),
     path(
@@ -24,5 +28,4 @@ urlpatterns = [
     path("<int:pk>/edit/", views.client_edit, name="edit"),
     path("<int:pk>/status/", views.client_status, name="status"),
     path("<int:pk>/intake/<slug:step>/", views.intake_step, name="intake_step"),
-    path("<int:pk>/<slug:section>/", views.chart_section, name="chart_section"),
 ]

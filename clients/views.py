@@ -273,30 +273,9 @@ def _intake_finish(request: HttpRequest, client: Client) -> HttpResponse:
 
 # --- Chart -------------------------------------------------------------------------------------
 
-SECTIONS: list[tuple[str, Any]] = [
-    ("overview", gettext_lazy("Overview")),
-    ("intake", gettext_lazy("Intake")),
-    ("assessments", gettext_lazy("Assessments")),
-    ("plan", gettext_lazy("Plan and goals")),
-    ("sessions", gettext_lazy("Sessions")),
-    ("summaries", gettext_lazy("Summaries")),
-    ("consents", gettext_lazy("Consents")),
-    ("disclosures", gettext_lazy("Disclosures")),
-    ("timeline", gettext_lazy("Timeline")),
-    ("access", gettext_lazy("Who accessed this record")),
-]
 
-
-def _section_url(pk: int, section: str) -> str:
-    names = {
-        "overview": "clients:chart",
-        "consents": "clients:consents",
-        "timeline": "clients:timeline",
-        "access": "clients:access_log",
-    }
-    if section in names:
-        return reverse(names[section], kwargs={"pk": pk})
-    return reverse("clients:chart_section", kwargs={"pk": pk, "section": section})
+def section_url(pk: int, section: extensions.ChartSection) -> str:
+    return reverse(section.url_name, kwargs={"pk": pk})
 
 
 def render_chart_section(
@@ -308,13 +287,16 @@ def render_chart_section(
     client: Client | None = None,
     **extra: Any,
 ) -> HttpResponse:
-    """Render a chart section. Apps that own a section load the client themselves (with
-    selectors.chart_client) and pass it in, so it is not loaded twice."""
+    """Render the chart section registered as `section` (clients.extensions.ChartSection) in
+    the chart shell, with a tab for every registered section this reader may open. Apps that
+    own a section load the client themselves (with selectors.chart_client) and pass it in, so
+    it is not loaded twice."""
+    this = extensions.chart_section(section)
     if client is None:
         client = selectors.chart_client(user=request.user, pk=pk)
     can_edit = client.therapist_id == request.user.pk
-    if section == "access" and not can_edit:
-        # The accounting of disclosures is for the client's own therapist.
+    if this.access == extensions.ChartSection.TREATING and not can_edit:
+        # e.g. the accounting of disclosures is for the client's own therapist.
         raise Http404
     if record_access:
         services.access_record(actor=request.user, client=client, what=section)
@@ -322,9 +304,9 @@ def render_chart_section(
         "client": client,
         "flags": selectors.chart_flags(client),
         "sections": [
-            (k, label, _section_url(client.pk, k))
-            for k, label in SECTIONS
-            if k != "access" or can_edit
+            (s.key, s.label, section_url(client.pk, s))
+            for s in extensions.chart_sections()
+            if s.access == extensions.ChartSection.READ or can_edit
         ],
         "section": section,
         "can_edit": can_edit,
@@ -332,17 +314,15 @@ def render_chart_section(
         "nav": "caseload",
         **extra,
     }
-    return render(request, f"clients/chart_{section}.html", context)
+    return render(request, this.template, context)
 
 
 def chart(request: HttpRequest, pk: int) -> HttpResponse:
     return render_chart_section(request, pk, "overview")
 
 
-def chart_section(request: HttpRequest, pk: int, section: str) -> HttpResponse:
-    if section in ("overview", "consents", "timeline", "access") or section not in dict(SECTIONS):
-        raise Http404
-    return render_chart_section(request, pk, section)
+def chart_intake(request: HttpRequest, pk: int) -> HttpResponse:
+    return render_chart_section(request, pk, "intake")
 
 
 def chart_consents(request: HttpRequest, pk: int) -> HttpResponse:

@@ -9,3 +9,16 @@ class DisclosuresConfig(AppConfig):
     name = "disclosures"
     label = "disclosures"
     verbose_name = _("Disclosures")
+
+    def ready(self) -> None:
+        from clients import extensions
+
+        extensions.register_chart_section(
+            extensions.ChartSection(
+                key="disclosures",
+                label=_("Disclosures"),
+                url_name="disclosures:chart",
+                template="disclosures/chart_section.html",
+                order=80,
+            )
+        )

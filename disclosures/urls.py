@@ -4,7 +4,7 @@ from disclosures import views
 
 app_name = "disclosures"
 
-# Mounted before clients' own patterns (hrp/urls.py): this app owns the chart's Disclosures tab.
+# This app owns the chart's Disclosures tab (registered in disclosures/apps.py).
 urlpatterns = [
     path("clients/<int:pk>/disclosures/", views.chart, name="chart"),
     path(

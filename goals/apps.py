@@ -10,7 +10,8 @@ class GoalsConfig(AppConfig):
 
     def ready(self) -> None:
         from clients import extensions
-        from goals import selectors
+        from goals import reminders, selectors
+        from notifications.extensions import register_reminder_rule
 
         extensions.register_caseload_column(
             extensions.CaseloadColumn(
@@ -28,3 +29,15 @@ class GoalsConfig(AppConfig):
                 flags=selectors.caseload_flags,
             )
         )
+        extensions.register_chart_section(
+            extensions.ChartSection(
+                key="plan",
+                label=_("Plan and goals"),
+                url_name="goals:section",
+                template="goals/chart_section.html",
+                order=40,
+            )
+        )
+
+        for rule in reminders.RULES:
+            register_reminder_rule(rule)

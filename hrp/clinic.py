@@ -28,6 +28,10 @@ MISSING = object()
 
 @dataclass(frozen=True)
 class Spec:
+    """A setting on the Clinic settings page. Each app registers the settings it owns from its
+    AppConfig.ready() (`register_setting`), so this module depends on no app; `order` places it
+    on the page, and the page shows the groups in the order their first setting comes."""
+
     name: str
     label: Any
     help_text: Any
@@ -37,117 +41,57 @@ class Spec:
     maximum: int = 0
     choices: tuple[tuple[str, Any], ...] = ()
     keys: tuple[tuple[str, Any, int, int], ...] = field(default=())  # int_map: key, label, min, max
+    order: int = 100
 
 
-def _measure_keys() -> tuple[tuple[str, Any, int, int], ...]:
-    from assessments.measures import MEASURES
+# Groups on the page, shared by the apps that put settings in them.
+GENERAL = gettext_lazy("General")
+NOTES = gettext_lazy("Session notes and ratings")
+CARE = gettext_lazy("Measures and follow-up")
+SECURITY = gettext_lazy("Security")
+REMINDERS = gettext_lazy("Reminders")
 
-    return tuple((code, measure.name, 1, 52) for code, measure in MEASURES.items())
+SETTING_SPECS: dict[str, Spec] = {}
 
 
-REMINDER_KEYS = (
-    ("session_day_hours", gettext_lazy("Upcoming session, hours before (first reminder)"), 1, 72),
-    ("session_hour_minutes", gettext_lazy("Upcoming session, minutes before (second)"), 5, 240),
-    ("review_due_days", gettext_lazy("Goal review, days before it is due"), 0, 14),
-    ("measure_due_days", gettext_lazy("Measure, days after it falls due"), 0, 14),
-    ("client_session_hours", gettext_lazy("Client appointment reminder, hours before"), 1, 72),
-    ("send_hour", gettext_lazy("Hour of day for date-based reminders (0-23)"), 0, 23),
-)
+def register_setting(spec: Spec) -> None:
+    SETTING_SPECS[spec.name] = spec
 
 
 def specs() -> list[Spec]:
-    from sessions.vocab import NoteFormat
-
-    general = gettext_lazy("General")
-    notes = gettext_lazy("Session notes and ratings")
-    care = gettext_lazy("Measures and follow-up")
-    security = gettext_lazy("Security")
-    reminders = gettext_lazy("Reminders")
-    return [
-        Spec(
-            "TIME_ZONE",
-            gettext_lazy("Time zone"),
-            gettext_lazy("Times are stored in UTC and shown in this zone, e.g. America/New_York."),
-            "time_zone",
-            general,
-        ),
-        Spec(
-            "NOTE_FORMAT",
-            gettext_lazy("Note format"),
-            gettext_lazy("The format new session notes are written in."),
-            "choice",
-            notes,
-            choices=tuple(NoteFormat.choices),
-        ),
-        Spec(
-            "LATE_NOTE_HOURS",
-            gettext_lazy("Hours until a note is late"),
-            gettext_lazy("An attended session without a signed note this long after it ended."),
-            "int",
-            notes,
-            1,
-            336,
-        ),
-        Spec(
-            "RATING_ALERT_THRESHOLD",
-            gettext_lazy("Session-rating alert threshold (0-40)"),
-            gettext_lazy("A rating total under this raises an alert."),
-            "int",
-            notes,
-            0,
-            40,
-        ),
-        Spec(
-            "RATING_ALERT_DROP",
-            gettext_lazy("Session-rating drop (points)"),
-            gettext_lazy("A total this far below the client's running average raises an alert."),
-            "int",
-            notes,
-            1,
-            40,
-        ),
-        Spec(
-            "MEASURE_INTERVAL_WEEKS",
-            gettext_lazy("Weeks between measures"),
-            gettext_lazy("How often each measure falls due again once it has been given."),
-            "int_map",
-            care,
-            keys=_measure_keys(),
-        ),
-        Spec(
-            "NO_CONTACT_DAYS",
-            gettext_lazy("Days without contact before a client is flagged"),
-            gettext_lazy("On the supervisor's dashboard."),
-            "int",
-            care,
-            7,
-            365,
-        ),
-        Spec(
-            "IDLE_TIMEOUT_MINUTES",
-            gettext_lazy("Automatic sign-out after (minutes idle)"),
-            gettext_lazy("HIPAA automatic logoff. 5 to 60 minutes."),
-            "int",
-            security,
-            5,
-            60,
-        ),
-        Spec(
-            "REMINDER_TIMINGS",
-            gettext_lazy("Reminder timings"),
-            gettext_lazy("When reminders are due."),
-            "int_map",
-            reminders,
-            keys=REMINDER_KEYS,
-        ),
-    ]
+    return sorted(SETTING_SPECS.values(), key=lambda spec: (spec.order, spec.name))
 
 
 def spec_for(name: str) -> Spec:
-    for spec in specs():
-        if spec.name == name:
-            return spec
-    raise KeyError(name)
+    try:
+        return SETTING_SPECS[name]
+    except KeyError:
+        raise KeyError(name) from None
+
+
+# The settings every app uses; the others are registered by the apps that own them.
+register_setting(
+    Spec(
+        "TIME_ZONE",
+        gettext_lazy("Time zone"),
+        gettext_lazy("Times are stored in UTC and shown in this zone, e.g. America/New_York."),
+        "time_zone",
+        GENERAL,
+        order=10,
+    )
+)
+register_setting(
+    Spec(
+        "IDLE_TIMEOUT_MINUTES",
+        gettext_lazy("Automatic sign-out after (minutes idle)"),
+        gettext_lazy("HIPAA automatic logoff. 5 to 60 minutes."),
+        "int",
+        SECURITY,
+        5,
+        60,
+        order=70,
+    )
+)
 
 
 def _load_from_db() -> dict[str, Any]:

@@ -14,7 +14,8 @@ urlpatterns = [
     path("", include("home.urls")),
     path("", include("hrp.core.urls")),
     path("account/", include("hrp.accounts.urls")),
-    # Before clients' own patterns: these apps own the chart's Assessments and Plan sections.
+    # Include order does not matter: no two patterns match the same path (every chart section
+    # has its own literal path; tests/clients/test_chart_sections.py resolves them in any order).
     path("", include("assessments.urls")),
     path("", include("goals.urls")),
     path("", include("sessions.urls")),

@@ -17,6 +17,16 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Reminders")
 
     def ready(self) -> None:
+        from hrp.clinic import register_setting
+        from notifications import clinic_settings, reminders
+        from notifications.extensions import register_reminder_rule
+
+        for rule in reminders.RULES:
+            register_reminder_rule(rule)
+
+        for spec in clinic_settings.SETTINGS:
+            register_setting(spec)
+
         # The embedded default (no Redis, so no beat or worker): the development server runs
         # the reminder scan itself, once a minute, in its reloaded child process only.
         if (

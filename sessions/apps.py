@@ -15,7 +15,9 @@ class TherapySessionsConfig(AppConfig):
 
     def ready(self) -> None:
         from clients import extensions
-        from sessions import selectors
+        from hrp.clinic import register_setting
+        from notifications.extensions import register_reminder_rule
+        from sessions import clinic_settings, reminders, selectors
 
         extensions.register_caseload_column(
             extensions.CaseloadColumn(
@@ -43,3 +45,18 @@ class TherapySessionsConfig(AppConfig):
             )
         )
         extensions.register_home_notice("sessions", selectors.home_notices)
+        extensions.register_chart_section(
+            extensions.ChartSection(
+                key="sessions",
+                label=_("Sessions"),
+                url_name="sessions:section",
+                template="sessions/chart_section.html",
+                order=50,
+            )
+        )
+
+        for rule in reminders.RULES:
+            register_reminder_rule(rule)
+
+        for spec in clinic_settings.SETTINGS:
+            register_setting(spec)

@@ -9,3 +9,16 @@ class SummariesConfig(AppConfig):
     name = "summaries"
     label = "summaries"
     verbose_name = _("Progress summaries")
+
+    def ready(self) -> None:
+        from clients import extensions
+
+        extensions.register_chart_section(
+            extensions.ChartSection(
+                key="summaries",
+                label=_("Summaries"),
+                url_name="summaries:section",
+                template="summaries/chart_section.html",
+                order=60,
+            )
+        )

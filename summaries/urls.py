@@ -5,8 +5,7 @@ from summaries import views
 app_name = "summaries"
 
 urlpatterns = [
-    # The chart's Summaries tab: mounted before clients' URLs, so it wins over their
-    # generic clients/<pk>/<section>/ pattern.
+    # The chart's Summaries tab (registered in summaries/apps.py).
     path("clients/<int:pk>/summaries/", views.chart_section, name="section"),
     path("summaries/caseload/", views.caseload, name="caseload"),
     path("summaries/<int:summary_pk>/", views.summary_detail, name="detail"),

@@ -13,7 +13,8 @@ class SupervisionConfig(AppConfig):
 
     def ready(self) -> None:
         from clients import extensions
-        from supervision import notices
+        from hrp.clinic import register_setting
+        from supervision import clinic_settings, notices
 
         # The annotation rides on the chart's own client query (a flag source with no flags),
         # so a chart without open comments spends no query on them.
@@ -25,3 +26,6 @@ class SupervisionConfig(AppConfig):
             )
         )
         extensions.register_chart_notice("supervision_comments", notices.chart_notices)
+
+        for spec in clinic_settings.SETTINGS:
+            register_setting(spec)

@@ -21,10 +21,10 @@ ClientFor = Callable[[User | None], HttpClient]
 
 CHART_PAGES = [
     ("overview", "clients:chart", {}),
-    ("intake", "clients:chart_section", {"section": "intake"}),
-    ("assessments", "clients:chart_section", {"section": "assessments"}),
-    ("plan", "clients:chart_section", {"section": "plan"}),
-    ("sessions", "clients:chart_section", {"section": "sessions"}),
+    ("intake", "clients:intake", {}),
+    ("assessments", "assessments:section", {}),
+    ("plan", "goals:section", {}),
+    ("sessions", "sessions:section", {}),
     ("consents", "clients:consents", {}),
     ("timeline", "clients:timeline", {}),
     ("access", "clients:access_log", {}),

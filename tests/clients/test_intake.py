@@ -580,7 +580,7 @@ def test_html_typed_into_fields_is_shown_escaped(web: HttpClient) -> None:
 
     for url in (
         reverse("clients:chart", kwargs={"pk": client.pk}),
-        reverse("clients:chart_section", kwargs={"pk": client.pk, "section": "intake"}),
+        reverse("clients:intake", kwargs={"pk": client.pk}),
         reverse("clients:caseload"),
         step_url(client, "review"),
     ):

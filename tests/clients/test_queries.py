@@ -196,7 +196,7 @@ def rich_record(therapist: User, other_therapist: User, request: pytest.FixtureR
 @pytest.mark.parametrize(
     "url_name, kwargs, expected",
     [
-        ("clients:chart_section", {"section": "intake"}, CHART_INTAKE_QUERIES),
+        ("clients:intake", {}, CHART_INTAKE_QUERIES),
         ("clients:consents", {}, CHART_CONSENTS_QUERIES),
         ("clients:timeline", {}, CHART_TIMELINE_QUERIES),
         ("clients:access_log", {}, ACCESS_LOG_QUERIES),

@@ -39,7 +39,7 @@ BANNER = "Emergency access: read-only and time-limited."
 # Every chart page a grant opens (GET), by URL name.
 READ_PAGES = [
     "clients:chart",
-    "clients:chart_section:intake",
+    "clients:intake",
     "clients:consents",
     "clients:timeline",
     "assessments:section",
@@ -61,12 +61,10 @@ WRITE_PAGES = [
 
 
 def chart_url(name: str, record: Client) -> str:
-    """`name` is "app:view" or "app:view:argument" (a chart section or a measure code)."""
+    """`name` is "app:view" or "app:view:argument" (a measure code)."""
     app, view, *argument = name.split(":")
     kwargs: dict[str, Any] = {"pk": record.pk}
-    if argument and view == "chart_section":
-        kwargs["section"] = argument[0]
-    elif argument:
+    if argument:
         kwargs["code"] = argument[0]
     return reverse(f"{app}:{view}", kwargs=kwargs)
 

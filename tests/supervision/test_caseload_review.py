@@ -8,7 +8,8 @@ from collections.abc import Callable
 from django.test import Client
 from django.urls import reverse
 
-from clients.views import SECTIONS, _section_url
+from clients.extensions import chart_sections
+from clients.views import section_url
 from hrp.accounts.models import User
 from tests.clients.factories import ClientFactory
 from tests.supervision.helpers import seed_every_column
@@ -44,10 +45,10 @@ def test_every_chart_section_is_read_only_for_the_supervisor(
     record = ClientFactory(therapist=therapist)
     sup = client_for(supervisor)
 
-    statuses = {key: sup.get(_section_url(record.pk, key)).status_code for key, _l in SECTIONS}
+    statuses = {s.key: sup.get(section_url(record.pk, s)).status_code for s in chart_sections()}
 
     # The accounting of disclosures is the therapist's page only.
-    assert statuses == {key: 403 if key == "access" else 200 for key, _l in SECTIONS}
+    assert statuses == {s.key: 403 if s.key == "access" else 200 for s in chart_sections()}
     overview = sup.get(reverse("clients:chart", args=[record.pk]))
     assert overview.context["can_edit"] is False
     assert overview.content.decode().count("Read-only: supervision view") == 1

@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries
 
-from clients.views import SECTIONS, _section_url
+from clients.extensions import chart_sections
+from clients.views import section_url
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
 from supervision import services
@@ -282,7 +283,7 @@ def test_comment_refusals(
 
 
 def chart_urls(pk: int) -> list[str]:
-    return [_section_url(pk, key) for key, _label in SECTIONS]
+    return [section_url(pk, section) for section in chart_sections()]
 
 
 def test_supervision_records_never_reach_the_chart(

@@ -1,0 +1,51 @@
+"""The clinic settings this app owns, registered from TherapySessionsConfig.ready() on the
+Clinic settings page (hrp/clinic.py)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy
+
+from hrp.clinic import NOTES, Spec
+from sessions.vocab import NoteFormat
+
+SETTINGS = (
+    Spec(
+        "NOTE_FORMAT",
+        gettext_lazy("Note format"),
+        gettext_lazy("The format new session notes are written in."),
+        "choice",
+        NOTES,
+        choices=tuple(NoteFormat.choices),
+        order=20,
+    ),
+    Spec(
+        "LATE_NOTE_HOURS",
+        gettext_lazy("Hours until a note is late"),
+        gettext_lazy("An attended session without a signed note this long after it ended."),
+        "int",
+        NOTES,
+        1,
+        336,
+        order=21,
+    ),
+    Spec(
+        "RATING_ALERT_THRESHOLD",
+        gettext_lazy("Session-rating alert threshold (0-40)"),
+        gettext_lazy("A rating total under this raises an alert."),
+        "int",
+        NOTES,
+        0,
+        40,
+        order=22,
+    ),
+    Spec(
+        "RATING_ALERT_DROP",
+        gettext_lazy("Session-rating drop (points)"),
+        gettext_lazy("A total this far below the client's running average raises an alert."),
+        "int",
+        NOTES,
+        1,
+        40,
+        order=23,
+    ),
+)
