@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.measures import MEASURES, Measure
-from assessments.models import Administration, HarmAssessment
+from assessments.models import OVERDOSE_FACTORS, Administration, HarmAssessment
 from clients.models import Client
+from clients.selectors import Flag
 from hrp.clinic import clinic_setting
 
 # The measures shown as caseload columns, in this order.
@@ -62,8 +63,6 @@ def prefetch_for_clients(qs: QuerySet[Client]) -> QuerySet[Client]:
 
 
 def _overdose_factor_fields() -> list[tuple[str, Any]]:
-    from assessments.models import OVERDOSE_FACTORS
-
     return OVERDOSE_FACTORS
 
 
@@ -227,8 +226,6 @@ def chart_data(trend: Trend) -> dict[str, Any]:
 
 def caseload_flags(client: Client) -> list[Any]:
     """Flags for the chart header and caseload, from prefetched records only."""
-    from clients.selectors import Flag
-
     flags = []
     if open_suicide_flags(client):
         flags.append(Flag(_("Suicide risk: follow-up needed"), "risk"))

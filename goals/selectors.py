@@ -11,7 +11,9 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assessments.models import FUNCTIONS
 from clients.models import Client
+from clients.selectors import Flag
 from goals.models import SAFER_USE_PRACTICES, SECTION_FIELDS, Goal, PlanVersion, UseCheckIn
 
 # --- Plan versions -----------------------------------------------------------------------------
@@ -31,8 +33,6 @@ def display_value(key: str, value: Any) -> str:
         labels = dict(SAFER_USE_PRACTICES)
         return ", ".join(str(labels.get(v, v)) for v in value or [])
     if key == "alternatives":
-        from assessments.models import FUNCTIONS
-
         labels = dict(FUNCTIONS)
         return "; ".join(f"{labels.get(k, k)}: {v}" for k, v in (value or {}).items())
     if value is None:
@@ -211,8 +211,6 @@ def reviews_due(client: Client, today: datetime.date | None = None) -> list[Goal
 
 
 def caseload_flags(client: Client) -> list[Any]:
-    from clients.selectors import Flag
-
     due = reviews_due(client)
     if not due:
         return []

@@ -10,7 +10,10 @@ from celery import Celery, signals
 from celery.schedules import crontab
 
 # Imports no models, so it is safe before Django is set up.
+from django.utils import timezone
+
 from hrp.audit import context as audit_context
+from hrp.core.middleware import activate_clinic_time_zone
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hrp.settings")
 
@@ -25,10 +28,6 @@ _zones_before: list[object] = []
 @signals.task_prerun.connect
 def _clinic_time_zone(**kwargs: object) -> None:
     # Tasks compute local dates (due reviews, late notes) in the clinic's zone, as pages do.
-    from django.utils import timezone
-
-    from hrp.core.middleware import activate_clinic_time_zone
-
     _zones_before.append(timezone.get_current_timezone())
     activate_clinic_time_zone()
 
@@ -36,8 +35,6 @@ def _clinic_time_zone(**kwargs: object) -> None:
 @signals.task_postrun.connect
 def _previous_time_zone(**kwargs: object) -> None:
     # In-process (eager) tasks share the caller's thread: give it back its time zone.
-    from django.utils import timezone
-
     if _zones_before:
         timezone.activate(_zones_before.pop())
 

@@ -15,6 +15,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -95,9 +96,10 @@ register_setting(
 
 
 def _load_from_db() -> dict[str, Any]:
-    from hrp.core.models import ClinicSetting
-
-    return dict(ClinicSetting.objects.values_list("key", "value"))
+    # Through the app registry: this module is imported while settings load (by hrp.celery, for
+    # the clinic's time zone), before models can be imported.
+    setting_model = apps.get_model("core", "ClinicSetting")
+    return dict(setting_model.objects.values_list("key", "value"))
 
 
 def saved_values() -> dict[str, Any]:

@@ -1,10 +1,13 @@
+import logging
 import os
 import sys
 import threading
 import time
+from typing import Any
 
 from django.apps import AppConfig
 from django.conf import settings
+from django.db import close_old_connections
 from django.utils.translation import gettext_lazy as _
 
 
@@ -34,16 +37,15 @@ class NotificationsConfig(AppConfig):
             and "runserver" in sys.argv
             and os.environ.get("RUN_MAIN") == "true"
         ):
-            threading.Thread(target=_scan_forever, name="reminders", daemon=True).start()
+            from notifications import services
+
+            threading.Thread(
+                target=_scan_forever, args=(services,), name="reminders", daemon=True
+            ).start()
 
 
-def _scan_forever() -> None:
-    import logging
-
-    from django.db import close_old_connections
-
-    from notifications import services
-
+def _scan_forever(services: Any) -> None:
+    # `services` is passed from ready(): models cannot be imported when this module loads.
     log = logging.getLogger("notifications")
     while True:
         time.sleep(60)

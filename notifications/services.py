@@ -35,7 +35,10 @@ from hrp.accounts.models import User
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
-from notifications import extensions
+
+# tasks.py imports this module too: the module, not its names, is imported, so either may
+# load first.
+from notifications import extensions, tasks
 from notifications.models import Reminder
 
 logger = logging.getLogger(__name__)
@@ -73,11 +76,9 @@ def notify_now(
     rows = Reminder.objects.bulk_create([spec.row() for spec in specs], ignore_conflicts=True)
 
     def _send() -> None:
-        from notifications.tasks import send_due_reminders
-
         try:
             # No result: with Redis down, waiting on a result store would stall the page.
-            send_due_reminders.apply_async(retry=False, ignore_result=True)
+            tasks.send_due_reminders.apply_async(retry=False, ignore_result=True)
         except Exception as error:  # broker down: beat's next scan sends them
             logger.warning("could not enqueue reminder sending: %s", type(error).__name__)
 

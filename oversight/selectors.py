@@ -23,6 +23,7 @@ from django.db.models.expressions import Func
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from clients.models import Client
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
 from oversight.filters import AuditFilters, Cursor
@@ -169,8 +170,6 @@ def staff_for_filter() -> list[dict[str, Any]]:
 
 def client_pks_for_charts(chart_numbers: set[str]) -> dict[str, int]:
     """Chart number -> client pk, to link a page's chart numbers to their access reports."""
-    from clients.models import Client
-
     if not chart_numbers:
         return {}
     return dict(

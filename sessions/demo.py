@@ -11,9 +11,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from clients.models import Client
+from goals.models import Goal, UseCheckIn
 from hrp.accounts.models import User
+from hrp.accounts.selectors import current_supervisor
 from sessions import services
-from sessions.models import Appointment, Modality
+from sessions.models import Appointment, Modality, SessionNote
+from sessions.selectors import covered_weeks
 
 
 @transaction.atomic
@@ -96,10 +99,6 @@ def seed_demo_notes(*, clients: list[Client]) -> int:
     one returned with comments, drafts and late notes (the most recent session of every
     fourth client has none), the client's ratings (a few low enough to alert) and the use
     follow-back copied from the week's check-ins. Skips clients that already have notes."""
-    from goals.models import Goal, UseCheckIn
-    from sessions.models import SessionNote
-    from sessions.selectors import covered_weeks
-
     rng = random.Random(7)  # demo data, not security
     seeded = 0
     for index, client in enumerate(clients):
@@ -202,6 +201,4 @@ def seed_demo_notes(*, clients: list[Client]) -> int:
 
 
 def _supervisor_of(therapist: User) -> User | None:
-    from hrp.accounts.selectors import current_supervisor
-
     return current_supervisor(user=therapist)

@@ -12,7 +12,9 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q,
 from django.http import Http404
 from django.utils import timezone
 
+from clients.extensions import Notice
 from clients.models import Client
+from clients.selectors import Flag
 from hrp import access
 from hrp.accounts.models import Supervision, User
 from hrp.clinic import clinic_setting
@@ -319,8 +321,6 @@ def home_notices(user: User) -> list[Any]:
     from django.urls import reverse
     from django.utils.translation import ngettext
 
-    from clients.extensions import Notice
-
     counts = home_counts(user)
     notices = []
     late = counts["late"]
@@ -382,8 +382,6 @@ def prefetch_alerts(qs: QuerySet[Client]) -> QuerySet[Client]:
 
 def alert_flags(client: Client) -> list[Any]:
     from django.utils.translation import gettext as _
-
-    from clients.selectors import Flag
 
     flagged = getattr(client, "has_open_rating_alert", None)
     if flagged is None:

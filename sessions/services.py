@@ -15,7 +15,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clients.models import Client
+from clients.models import Client, SubstanceUse
+from goals import services as goal_services
+from goals.models import Goal
 from hrp import access
 from hrp.accounts.models import User
 from hrp.audit.actions import AuditAction
@@ -318,8 +320,6 @@ def note_start(*, actor: User, appointment: Appointment) -> SessionNote:
         raise ValidationError(
             _("A note is written for an attended session. Record the attendance first.")
         )
-    from goals.models import Goal
-
     goals = Goal.objects.filter(client=appointment.client, status=Goal.Status.ACTIVE).order_by(
         "review_date", "id"
     )
@@ -463,9 +463,6 @@ def note_sign_verified(*, actor: User, note: SessionNote) -> SessionNote:
 
 
 def _record_use(*, actor: User, note: SessionNote) -> None:
-    from clients.models import SubstanceUse
-    from goals import services as goal_services
-
     substances = {s.pk: s for s in SubstanceUse.objects.filter(client=note.client)}
     for entry in note.use_entries:
         substance = substances.get(entry.get("substance"))

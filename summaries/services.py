@@ -40,7 +40,10 @@ from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
 from hrp.pdf import OfflineFetcher, html_to_pdf
-from summaries import selectors
+
+# tasks.py imports this module too (tasks are thin wrappers over services): the module, not
+# its names, is imported here, so either may load first.
+from summaries import selectors, tasks
 from summaries.models import SummaryRequest
 
 logger = logging.getLogger(__name__)
@@ -83,16 +86,12 @@ class RemoteResourceRefused(Exception):
 def _publish(summary_id: int) -> bool:
     """Hand the build task to the broker; True when it got there. Never raises: a page that
     asked for a summary must answer even when Redis is down (the row stays queued)."""
-    # tasks.py imports this module (tasks are thin wrappers over services), so the task is
-    # looked up when publishing rather than imported at the top.
-    from summaries.tasks import build_summary
-
     options: dict[str, Any] = {"retry": False}
     queue = getattr(settings, "SUMMARIES_QUEUE", None)
     if queue:
         options["queue"] = queue
     try:
-        build_summary.apply_async(args=[summary_id], **options)
+        tasks.build_summary.apply_async(args=[summary_id], **options)
     except BROKER_ERRORS as error:
         logger.warning(
             "summary %s not enqueued (%s); it stays queued for requeue_stale",

@@ -53,6 +53,7 @@ from goals import selectors as goal_selectors
 from goals.models import Goal
 from hrp.access import clients_visible_q
 from hrp.accounts.models import User
+from hrp.clinic import clinic_setting
 from sessions import selectors as session_selectors
 from sessions.models import Appointment, RatingAlert, SessionNote
 from supervision.access import comments_visible_q, meetings_visible_q
@@ -66,8 +67,6 @@ IN_CARE = (Client.Status.ACTIVE, Client.Status.ON_HOLD)
 
 
 def no_contact_days() -> int:
-    from hrp.clinic import clinic_setting
-
     return int(clinic_setting("NO_CONTACT_DAYS") or NO_CONTACT_DAYS)
 
 

@@ -7,9 +7,12 @@ from assessments.demo import seed_demo_assessments
 from clients.demo import DEMO_CLIENTS, seed_demo_clients
 from clients.models import Client
 from goals.demo import seed_demo_goals
+from home.demo import seed_demo_emergency_access
 from hrp.accounts.demo import DEMO_PASSWORD, seed_demo_staff
 from hrp.audit.context import AuditedCommand
+from notifications import services as reminders
 from sessions.demo import seed_demo_appointments, seed_demo_notes
+from supervision.demo import seed_demo_supervision
 
 
 class Command(AuditedCommand):
@@ -41,15 +44,9 @@ class Command(AuditedCommand):
         self.stdout.write(f"Demo clients given 12 weeks of appointments: {scheduled}")
         noted = seed_demo_notes(clients=demo_clients)
         self.stdout.write(f"Demo clients given session notes and ratings: {noted}")
-        from supervision.demo import seed_demo_supervision
-
         supervised = seed_demo_supervision()
         self.stdout.write(f"Supervision meetings and chart comments: {supervised}")
-        from hrp.accounts.demo import seed_demo_emergency_access
-
         self.stdout.write(f"Emergency-access events: {seed_demo_emergency_access()}")
-        from notifications import services as reminders
-
         planned, sent = reminders.plan_reminders(), reminders.send_due_reminders()
         self.stdout.write(f"Reminders planned: {planned}; due now and sent: {sent}")
         self.stdout.write(self.style.SUCCESS("Demo clinic ready. Sign in at http://127.0.0.1:8000"))
