@@ -13,6 +13,7 @@ from django.db.backends.utils import CursorWrapper
 from assessments.models import Administration, HarmAssessment, SubstancePattern
 from disclosures.models import Disclosure
 from goals.models import PlanVersion
+from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
 from sessions import services
@@ -31,7 +32,7 @@ def signed_note() -> SessionNote:
 
 def addendum(text: str = "The session ran ten minutes over.") -> NoteAddendum:
     note = signed_note()
-    return services.note_add_addendum(actor=note.author, request=None, note=note, text=text)
+    return services.note_add_addendum(actor=note.author, note=note, text=text)
 
 
 def returned_review(comments: str = "Please say more about the plan.") -> NoteReview:
@@ -40,14 +41,16 @@ def returned_review(comments: str = "Please say more about the plan.") -> NoteRe
     note.author.save(update_fields=["requires_cosign"])
     supervisor = SupervisionFactory(supervisee=note.author).supervisor
     note = sign_note(note)
-    services.note_return(actor=supervisor, request=None, note=note, comments=comments)
+    services.note_return(actor=supervisor, note=note, comments=comments)
     return NoteReview.objects.get(note=note)
 
 
 # One stored row of every append-only table. A test checks that this covers every model that
 # declares append_only(), so a new append-only table cannot go untested.
 ROW_MAKERS: dict[type[models.Model], Callable[[], models.Model]] = {
-    AuditEvent: lambda: audit_record(category=AuditEvent.Category.ACCESS, action="page.view"),
+    AuditEvent: lambda: audit_record(
+        category=AuditEvent.Category.ACCESS, action=AuditAction.CLIENT_VIEW_OVERVIEW
+    ),
     Disclosure: DisclosureFactory,
     NoteAddendum: addendum,
     NoteReview: returned_review,

@@ -139,7 +139,7 @@ def test_inserts_still_pass_for_a_plain_session() -> None:
         cursor.execute(
             "INSERT INTO audit_auditevent (at, category, action, object_type, object_id,"
             " chart_number, changes, detail, path) VALUES"
-            " (now(), 'access', 'page.view', '', '', '', '{}', '', '')"
+            " (now(), 'access', 'client.view.overview', '', '', '', '{}', '', '')"
         )
         cursor.execute("SELECT count(*) FROM audit_auditevent")
         assert cursor.fetchone()[0] == before + 1

@@ -67,7 +67,7 @@ def _alerts(html: str) -> dict[str, str]:
 
 def _integrity_details() -> list[str]:
     return list(
-        AuditEvent.objects.filter(action="note.integrity_failure")
+        AuditEvent.objects.filter(action="note.verify_failed")
         .order_by("id")
         .values_list("detail", flat=True)
     )
@@ -138,7 +138,7 @@ def test_a_tampered_review_shows_the_red_warning() -> None:
 def test_untouched_addenda_and_reviews_show_no_warning() -> None:
     review = returned_review()
     note = sign_note(SessionNote.objects.get(pk=review.note_id))
-    services.note_add_addendum(actor=note.author, request=None, note=note, text="One more thing.")
+    services.note_add_addendum(actor=note.author, note=note, text="One more thing.")
 
     html = _page(note.author, note)
 
