@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import errno
 import io
+import socket
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -112,6 +115,31 @@ ROLE_FIXTURES = [
     "clinic_admin",
     "anonymous",
 ]
+
+
+@contextmanager
+def closed_port() -> Iterator[int]:
+    """A local TCP port that refuses connections for as long as this is open.
+
+    A fixed port ("nothing listens on 6390") is not safe: another Redis, a test server or a
+    colleague's worker may be there. This binds a socket to a port the system picks and never
+    listens on it, so a connection to it is refused and nobody else can take the port meanwhile.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as held:
+        held.bind(("127.0.0.1", 0))
+        port = held.getsockname()[1]
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            refused = probe.connect_ex(("127.0.0.1", port))
+        if refused != errno.ECONNREFUSED:
+            raise RuntimeError(f"port {port} did not refuse a connection ({refused})")
+        yield port
+
+
+@contextmanager
+def unreachable_redis_url() -> Iterator[str]:
+    """A Redis URL where connecting fails as it does when Redis is down."""
+    with closed_port() as port:
+        yield f"redis://127.0.0.1:{port}/0"
 
 
 # The demo clinic, built once and shared by the tests that only read it.

@@ -30,7 +30,7 @@ from sessions import selectors as session_selectors
 from sessions import services as session_services
 from sessions.models import Appointment
 from tests.clients.factories import ClientFactory
-from tests.conftest import ROLE_FIXTURES
+from tests.conftest import ROLE_FIXTURES, unreachable_redis_url
 from tests.sessions.factories import AttendedAppointmentFactory, SessionNoteFactory
 
 ClientFor = Callable[[User | None], HttpClient]
@@ -521,16 +521,13 @@ def test_the_database_answers_when_the_cache_is_unreachable(
     clinic_admin: User, django_capture_on_commit_callbacks: CaptureOnCommit
 ) -> None:
     save(clinic_admin, django_capture_on_commit_callbacks, LATE_NOTE_HOURS=48)
-    unreachable = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:1/0",
+    with unreachable_redis_url() as url:
+        unreachable = {
+            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
         }
-    }
-
-    with override_settings(CACHES=unreachable):
-        assert clinic.clinic_setting("LATE_NOTE_HOURS") == 48
-        assert clinic.clinic_setting("NOTE_FORMAT") == "dap"
+        with override_settings(CACHES=unreachable):
+            assert clinic.clinic_setting("LATE_NOTE_HOURS") == 48
+            assert clinic.clinic_setting("NOTE_FORMAT") == "dap"
 
 
 # --- Settings take effect --------------------------------------------------------------------
