@@ -14,6 +14,7 @@ from django.urls import reverse
 from pytest_django import DjangoAssertNumQueries
 
 from hrp.accounts.models import User
+from tests.budgets import SUPERVISOR_DASHBOARD_QUERIES
 from tests.clients.factories import ClientFactory
 from tests.factories import SupervisionFactory, SupervisorFactory, TherapistFactory, UserFactory
 
@@ -203,12 +204,9 @@ def test_home_query_count_does_not_grow_with_supervisees(
         ClientFactory(therapist=therapist)
     client = client_for(sup)
 
-    # session, user, authenticator; supervisees; their clients and the four prefetches the
-    # columns read (consents, administrations, harm assessments, goals); this week's sessions,
-    # late notes, notes to co-sign, rating alerts. Every column's exact numbers and the larger
-    # sizes are in tests/supervision/test_dashboard.py.
+    # Every column's exact numbers and the larger sizes are in tests/supervision/test_dashboard.py.
     client.get(HOME)  # settles the session's last-seen stamp
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(SUPERVISOR_DASHBOARD_QUERIES):
         response = client.get(HOME)
 
     assert len(response.context["rows"]) == supervisee_count
