@@ -15,8 +15,10 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from pytest_django import DjangoDbBlocker
 
+from clients.models import Client as ClinicClient
 from hrp.accounts.models import User
 from hrp.celery import app as celery_app
+from tests.clients.factories import ClientFactory
 from tests.factories import (
     ClinicAdminFactory,
     SupervisionFactory,
@@ -115,6 +117,15 @@ ROLE_FIXTURES = [
     "clinic_admin",
     "anonymous",
 ]
+# The signed-in roles, for pages whose anonymous visit is tested once (sent to sign in).
+STAFF_ROLES = [role for role in ROLE_FIXTURES if role != "anonymous"]
+
+
+@pytest.fixture
+def record(therapist: User) -> ClinicClient:
+    """A client on the assigned therapist's caseload. Test folders that need a particular client
+    (a chart number, a mandated referral) override this with their own `record`."""
+    return ClientFactory(therapist=therapist, preferred_name="Robin")
 
 
 @contextmanager

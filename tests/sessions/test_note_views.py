@@ -36,6 +36,7 @@ from sessions import services
 from sessions.models import Appointment, NoteAddendum, NoteReview, RatingAlert, SessionNote
 from tests.clients.factories import ClientFactory
 from tests.clients.helpers import text
+from tests.conftest import STAFF_ROLES
 from tests.factories import TEST_PASSWORD, SupervisionFactory, TherapistFactory
 from tests.goals.helpers import form_values, table
 from tests.sessions.factories import (
@@ -49,7 +50,6 @@ from tests.sessions.factories import (
 
 ClientFor = Callable[[User | None], HttpClient]
 
-ROLES = ["therapist", "other_therapist", "supervisor", "other_supervisor", "clinic_admin"]
 RANGE_ERROR = "Use a number from 0 to 10."
 HINT = (
     "A suggestion, not a rule: instead of “addict”, consider “person who uses drugs” / "
@@ -186,7 +186,7 @@ def _statuses(therapist: int, supervisor: int) -> dict[str, int]:
     }
 
 
-POST_ONLY = {role: 405 for role in ROLES}
+POST_ONLY = {role: 405 for role in STAFF_ROLES}
 NOTE_GET: dict[str, dict[str, int]] = {
     "note_start": POST_ONLY,
     "note": _statuses(200, 200),
@@ -261,7 +261,7 @@ def test_the_matrix_names_every_note_url() -> None:
     assert set(NOTE_POST) == set(NOTE_GET) - {"my_notes", "cosign_queue"}
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", STAFF_ROLES)
 @pytest.mark.parametrize("name", list(NOTE_GET))
 def test_get_status_by_role(
     request: pytest.FixtureRequest,
@@ -279,7 +279,7 @@ def test_get_status_by_role(
     assert _state() == before
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", STAFF_ROLES)
 @pytest.mark.parametrize("name", list(NOTE_POST))
 def test_post_status_by_role(
     request: pytest.FixtureRequest,
