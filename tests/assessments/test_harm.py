@@ -35,11 +35,12 @@ from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
 from tests.assessments.factories_harm import HarmAssessmentFactory, SubstancePatternFactory
 from tests.clients.factories import ClientFactory, SubstanceUseFactory
+from tests.conftest import STAFF_ROLES
+from tests.htmltext import form_audit
 
 ClientFor = Callable[[User | None], HttpClient]
 
-ROLES = ["therapist", "other_therapist", "supervisor", "other_supervisor", "clinic_admin"]
-ALL_ROLES = [*ROLES, "anonymous"]
+ALL_ROLES = [*STAFF_ROLES, "anonymous"]
 
 DETAIL_QUERIES = 8  # 3 for any signed-in request + client, access event, assessment with
 # its author, its patterns, the one before it
@@ -945,33 +946,6 @@ def test_compare_queries(
 # --- Pages: words, labels, strict CSP ----------------------------------------------------------
 
 
-class _FormAudit(HTMLParser):
-    """Collects form controls, the ids labels point at, and anything CSP would block."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.controls: list[str] = []
-        self.labelled: set[str] = set()
-        self.inline: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if "style" in values or any(name.startswith("on") for name in values):
-            self.inline.append(tag)
-        if tag == "script" and not values.get("src"):
-            self.inline.append("script")
-        if tag == "label" and values.get("for"):
-            self.labelled.add(values["for"] or "")
-        if tag in ("input", "select", "textarea") and values.get("type") != "hidden":
-            self.controls.append(values.get("id") or f"<{tag} name={values.get('name')}>")
-
-
-def _audit(response: HttpResponse) -> _FormAudit:
-    parser = _FormAudit()
-    parser.feed(response.content.decode())
-    return parser
-
-
 def _form_values(page: str) -> dict[str, Any]:
     """What a browser would post for the form on `page` as it is."""
 
@@ -1031,11 +1005,11 @@ def test_pages_label_every_field_and_carry_nothing_inline(
 ) -> None:
     for name, response in _pages(client_for(therapist), record, later).items():
         assert response.status_code == 200, name
-        audit = _audit(response)
+        audit = form_audit(response)
         assert audit.inline == [], name
         unlabelled = [c for c in audit.controls if c not in audit.labelled]
         assert unlabelled == [], name
-    new_page = _audit(_pages(client_for(therapist), record, later)["new"])
+    new_page = form_audit(_pages(client_for(therapist), record, later)["new"])
     # Date, 7 ratings, 7 words, 9 overdose checkboxes, 4 balance lists and notes; then per
     # substance row 11 controls and 11 function checkboxes (one row carried over, two blank).
     assert len(new_page.controls) == 29 + 3 * (11 + 11)
