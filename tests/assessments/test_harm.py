@@ -13,7 +13,6 @@ import html
 import re
 from collections import Counter
 from collections.abc import Callable
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -36,7 +35,7 @@ from hrp.audit.models import AuditEvent
 from tests.assessments.factories_harm import HarmAssessmentFactory, SubstancePatternFactory
 from tests.clients.factories import ClientFactory, SubstanceUseFactory
 from tests.conftest import STAFF_ROLES
-from tests.htmltext import form_audit
+from tests.htmltext import form_audit, parse
 
 ClientFor = Callable[[User | None], HttpClient]
 
@@ -948,47 +947,23 @@ def test_compare_queries(
 
 def _form_values(page: str) -> dict[str, Any]:
     """What a browser would post for the form on `page` as it is."""
-
-    class Values(HTMLParser):
-        def __init__(self) -> None:
-            super().__init__()
-            self.data: dict[str, Any] = {}
-            self._textarea: str | None = None
-            self._select: str | None = None
-
-        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-            a = dict(attrs)
-            name = a.get("name")
-            if tag == "input" and name:
-                kind = a.get("type")
-                if kind in ("checkbox", "radio"):
-                    if "checked" in a:
-                        self.data.setdefault(name, []).append(a.get("value") or "on")
-                elif kind != "submit":
-                    self.data[name] = a.get("value") or ""
-            elif tag == "textarea" and name:
-                self._textarea = name
-                self.data[name] = ""
-            elif tag == "select" and name:
-                self._select = name
-            elif tag == "option" and self._select and "selected" in a:
-                self.data[self._select] = a.get("value") or ""
-
-        def handle_endtag(self, tag: str) -> None:
-            if tag == "textarea":
-                self._textarea = None
-            if tag == "select":
-                self._select = None
-
-        def handle_data(self, data: str) -> None:
-            if self._textarea:
-                self.data[self._textarea] += (
-                    data.lstrip("\n") if not self.data[self._textarea] else data
-                )
-
-    values = Values()
-    values.feed(page)
-    return {k: html.unescape(v) if isinstance(v, str) else v for k, v in values.data.items()}
+    data: dict[str, Any] = {}
+    fields = "//input[@name != ''] | //textarea[@name != ''] | //select[@name != '']"
+    for field in parse(page).xpath(fields):
+        name = field.get("name")
+        if field.tag == "input":
+            kind = field.get("type")
+            if kind in ("checkbox", "radio"):
+                if field.get("checked") is not None:
+                    data.setdefault(name, []).append(field.get("value") or "on")
+            elif kind != "submit":
+                data[name] = field.get("value") or ""
+        elif field.tag == "textarea":
+            data[name] = (field.text or "").lstrip("\n")
+        else:
+            for option in field.xpath(".//option[@selected]"):
+                data[name] = option.get("value") or ""
+    return data
 
 
 def _pages(web: HttpClient, record: Client, later: HarmAssessment) -> dict[str, HttpResponse]:

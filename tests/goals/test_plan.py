@@ -15,7 +15,6 @@ import html
 import json
 import re
 from collections.abc import Callable
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -38,7 +37,7 @@ from tests.assessments.factories_harm import HarmAssessmentFactory, SubstancePat
 from tests.clients.factories import ClientFactory, SubstanceUseFactory
 from tests.conftest import STAFF_ROLES
 from tests.goals.factories_plan import PlanFactory, PlanVersionFactory, plan_section
-from tests.htmltext import form_audit
+from tests.htmltext import form_audit, parse
 
 ClientFor = Callable[[User | None], HttpClient]
 
@@ -182,40 +181,19 @@ def message_texts(response: HttpResponse) -> list[tuple[str, str]]:
 
 def form_values(page: str) -> dict[str, Any]:
     """What a browser would post for the form on `page` as it is."""
-
-    class Values(HTMLParser):
-        def __init__(self) -> None:
-            super().__init__()
-            self.data: dict[str, Any] = {}
-            self._textarea: str | None = None
-
-        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-            a = dict(attrs)
-            name = a.get("name")
-            if tag == "input" and name:
-                kind = a.get("type")
-                if kind == "checkbox" or (kind == "hidden" and name.endswith("-functions")):
-                    if kind == "hidden" or "checked" in a:
-                        self.data.setdefault(name, []).append(a.get("value") or "on")
-                elif kind != "submit":
-                    self.data[name] = a.get("value") or ""
-            elif tag == "textarea" and name:
-                self._textarea = name
-                self.data[name] = ""
-
-        def handle_endtag(self, tag: str) -> None:
-            if tag == "textarea":
-                self._textarea = None
-
-        def handle_data(self, data: str) -> None:
-            if self._textarea:
-                self.data[self._textarea] += (
-                    data.lstrip("\n") if not self.data[self._textarea] else data
-                )
-
-    values = Values()
-    values.feed(page)
-    return {k: html.unescape(v) if isinstance(v, str) else v for k, v in values.data.items()}
+    data: dict[str, Any] = {}
+    for field in parse(page).xpath("//input[@name != ''] | //textarea[@name != '']"):
+        name = field.get("name")
+        if field.tag == "textarea":
+            data[name] = (field.text or "").lstrip("\n")
+            continue
+        kind = field.get("type")
+        if kind == "checkbox" or (kind == "hidden" and name.endswith("-functions")):
+            if kind == "hidden" or field.get("checked") is not None:
+                data.setdefault(name, []).append(field.get("value") or "on")
+        elif kind != "submit":
+            data[name] = field.get("value") or ""
+    return data
 
 
 # --- Access matrix -----------------------------------------------------------------------------
