@@ -1,17 +1,27 @@
 from __future__ import annotations
 
+import errno
+import io
+import socket
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import pytest
+from django.core.management import call_command
+from django.db import connection, transaction
 from django.db.backends.postgresql.operations import (
     DatabaseOperations as PostgresOperations,
 )
-from django.test import Client
+from django.test import Client, override_settings
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from pytest_django import DjangoDbBlocker
 
+from clients.models import Client as ClinicClient
 from hrp.accounts.models import User
 from hrp.celery import app as celery_app
+from tests.clients.factories import ClientFactory
 from tests.factories import (
     ClinicAdminFactory,
     SupervisionFactory,
@@ -130,3 +140,144 @@ ROLE_FIXTURES = [
     "clinic_admin",
     "anonymous",
 ]
+# The signed-in roles, for pages whose anonymous visit is tested once (sent to sign in).
+STAFF_ROLES = [role for role in ROLE_FIXTURES if role != "anonymous"]
+
+
+@pytest.fixture
+def record(therapist: User) -> ClinicClient:
+    """A client on the assigned therapist's caseload. Test folders that need a particular client
+    (a chart number, a mandated referral) override this with their own `record`."""
+    return ClientFactory(therapist=therapist, preferred_name="Robin")
+
+
+@contextmanager
+def closed_port() -> Iterator[int]:
+    """A local TCP port that refuses connections for as long as this is open.
+
+    A fixed port ("nothing listens on 6390") is not safe: another Redis, a test server or a
+    colleague's worker may be there. This binds a socket to a port the system picks and never
+    listens on it, so a connection to it is refused and nobody else can take the port meanwhile.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as held:
+        held.bind(("127.0.0.1", 0))
+        port = held.getsockname()[1]
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            refused = probe.connect_ex(("127.0.0.1", port))
+        if refused != errno.ECONNREFUSED:
+            raise RuntimeError(f"port {port} did not refuse a connection ({refused})")
+        yield port
+
+
+@contextmanager
+def unreachable_redis_url() -> Iterator[str]:
+    """A Redis URL where connecting fails as it does when Redis is down."""
+    with closed_port() as port:
+        yield f"redis://127.0.0.1:{port}/0"
+
+
+# The demo clinic, built once and shared by the tests that only read it.
+#
+# `seed_demo` takes tens of seconds, so building it for each test made the demo tests the slowest
+# in the suite. The seed runs once inside an outer transaction that stays open while consecutive
+# tests use it; each of those tests still runs in its own savepoint (the ordinary `db` fixture
+# nests inside), so what a test writes is rolled back and the next one sees the clinic as seeded.
+# Before the first test that does not ask for the demo clinic, the outer transaction is rolled
+# back, so no other test ever sees the demo rows. Collection puts the demo tests next to each
+# other, so the clinic is seeded once per run.
+
+DEMO_FIXTURE = "demo_clinic"
+
+
+@dataclass
+class DemoClinic:
+    """What `seed_demo` printed when it built the shared demo clinic."""
+
+    output: str
+
+
+class _DemoSnapshot:
+    """The outer transaction holding the seeded demo clinic, opened on first use."""
+
+    def __init__(self, blocker: DjangoDbBlocker) -> None:
+        self.blocker = blocker
+        self.atomic: transaction.Atomic | None = None
+        self.clinic: DemoClinic | None = None
+
+    def open(self) -> DemoClinic:
+        if self.clinic is not None:
+            return self.clinic
+        with self.blocker.unblock():
+            if connection.in_atomic_block:
+                raise RuntimeError(
+                    "demo_clinic must be set up before the test's database transaction: request "
+                    "demo_clinic first and drop the django_db marker (demo_clinic brings `db`)."
+                )
+            self.atomic = transaction.atomic()
+            self.atomic.__enter__()
+            out = io.StringIO()
+            # Seeding hashes seven passwords; Argon2's deliberate slowness is not under test.
+            with override_settings(
+                DEMO_MODE=True,
+                PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+            ):
+                call_command("seed_demo", stdout=out)
+        self.clinic = DemoClinic(output=out.getvalue())
+        return self.clinic
+
+    def close(self) -> None:
+        if self.atomic is None:
+            return
+        with self.blocker.unblock():
+            transaction.set_rollback(True)
+            self.atomic.__exit__(None, None, None)
+        self.atomic = None
+        self.clinic = None
+
+
+_demo_snapshot: _DemoSnapshot | None = None
+
+
+@pytest.fixture(scope="session")
+def _demo_clinic_session(
+    django_db_setup: None, django_db_blocker: DjangoDbBlocker
+) -> Iterator[_DemoSnapshot]:
+    global _demo_snapshot
+    _demo_snapshot = _DemoSnapshot(django_db_blocker)
+    yield _demo_snapshot
+    # Roll back before pytest-django drops the test database.
+    _demo_snapshot.close()
+    _demo_snapshot = None
+
+
+@pytest.fixture
+def _demo_clinic_seeded(_demo_clinic_session: _DemoSnapshot) -> DemoClinic:
+    return _demo_clinic_session.open()
+
+
+@pytest.fixture
+def demo_clinic(_demo_clinic_seeded: DemoClinic, db: None) -> DemoClinic:
+    """The demo clinic as `seed_demo` builds it (DEMO_MODE is not switched on for the test).
+
+    The test runs in a savepoint on top of it: it may write, and its writes are rolled back.
+    """
+    return _demo_clinic_seeded
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # The demo rows must never be visible to a test that did not ask for them.
+    if _demo_snapshot is not None and DEMO_FIXTURE not in getattr(item, "fixturenames", ()):
+        _demo_snapshot.close()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the demo clinic's tests one after another (where the first of them stands, after
+    pytest-django's ordering), so the clinic is seeded once."""
+    demo = [item for item in items if DEMO_FIXTURE in getattr(item, "fixturenames", ())]
+    if not demo:
+        return
+    first = items.index(demo[0])
+    rest = [item for item in items if DEMO_FIXTURE not in getattr(item, "fixturenames", ())]
+    items[:] = rest[:first] + demo + rest[first:]

@@ -3,12 +3,14 @@ the command line, and the test database's URL for the worker's environment."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-from django.conf import settings
 from django.db import connection
 
-CELERY = Path(settings.BASE_DIR) / ".venv" / "bin" / "celery"
+# The celery script of the environment running the tests (not a .venv assumed inside the
+# checkout, which a git worktree or a CI image may not have).
+CELERY = Path(sys.executable).parent / "celery"
 
 
 def worker_command(queue: str, *, name: str = "", pool: str = "solo") -> list[str]:

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
-
-
-def totp_code(device: TOTPDevice, *, offset_steps: int = 0) -> str:
-    """The code the person's authenticator app shows now (or `offset_steps` steps away)."""
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    totp.time = time.time() + offset_steps * device.step
-    return f"{totp.token():0{device.digits}d}"
+from tests.factories import totp_code
 
 
 def wrong_totp_code(device: TOTPDevice) -> str:

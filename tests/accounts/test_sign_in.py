@@ -16,12 +16,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
-from tests.accounts.helpers import audit_actions, totp_code, wrong_totp_code
+from tests.accounts.helpers import audit_actions, wrong_totp_code
 from tests.factories import (
     TEST_PASSWORD,
     ClinicAdminFactory,
     TherapistFactory,
     TOTPDeviceFactory,
+    totp_code,
 )
 
 INVALID_LOGIN = (

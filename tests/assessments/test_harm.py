@@ -13,7 +13,6 @@ import html
 import re
 from collections import Counter
 from collections.abc import Callable
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -35,11 +34,12 @@ from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
 from tests.assessments.factories_harm import HarmAssessmentFactory, SubstancePatternFactory
 from tests.clients.factories import ClientFactory, SubstanceUseFactory
+from tests.conftest import STAFF_ROLES
+from tests.htmltext import form_audit, parse
 
 ClientFor = Callable[[User | None], HttpClient]
 
-ROLES = ["therapist", "other_therapist", "supervisor", "other_supervisor", "clinic_admin"]
-ALL_ROLES = [*ROLES, "anonymous"]
+ALL_ROLES = [*STAFF_ROLES, "anonymous"]
 
 DETAIL_QUERIES = 8  # 3 for any signed-in request + client, access event, assessment with
 # its author, its patterns, the one before it
@@ -945,76 +945,25 @@ def test_compare_queries(
 # --- Pages: words, labels, strict CSP ----------------------------------------------------------
 
 
-class _FormAudit(HTMLParser):
-    """Collects form controls, the ids labels point at, and anything CSP would block."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.controls: list[str] = []
-        self.labelled: set[str] = set()
-        self.inline: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if "style" in values or any(name.startswith("on") for name in values):
-            self.inline.append(tag)
-        if tag == "script" and not values.get("src"):
-            self.inline.append("script")
-        if tag == "label" and values.get("for"):
-            self.labelled.add(values["for"] or "")
-        if tag in ("input", "select", "textarea") and values.get("type") != "hidden":
-            self.controls.append(values.get("id") or f"<{tag} name={values.get('name')}>")
-
-
-def _audit(response: HttpResponse) -> _FormAudit:
-    parser = _FormAudit()
-    parser.feed(response.content.decode())
-    return parser
-
-
 def _form_values(page: str) -> dict[str, Any]:
     """What a browser would post for the form on `page` as it is."""
-
-    class Values(HTMLParser):
-        def __init__(self) -> None:
-            super().__init__()
-            self.data: dict[str, Any] = {}
-            self._textarea: str | None = None
-            self._select: str | None = None
-
-        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-            a = dict(attrs)
-            name = a.get("name")
-            if tag == "input" and name:
-                kind = a.get("type")
-                if kind in ("checkbox", "radio"):
-                    if "checked" in a:
-                        self.data.setdefault(name, []).append(a.get("value") or "on")
-                elif kind != "submit":
-                    self.data[name] = a.get("value") or ""
-            elif tag == "textarea" and name:
-                self._textarea = name
-                self.data[name] = ""
-            elif tag == "select" and name:
-                self._select = name
-            elif tag == "option" and self._select and "selected" in a:
-                self.data[self._select] = a.get("value") or ""
-
-        def handle_endtag(self, tag: str) -> None:
-            if tag == "textarea":
-                self._textarea = None
-            if tag == "select":
-                self._select = None
-
-        def handle_data(self, data: str) -> None:
-            if self._textarea:
-                self.data[self._textarea] += (
-                    data.lstrip("\n") if not self.data[self._textarea] else data
-                )
-
-    values = Values()
-    values.feed(page)
-    return {k: html.unescape(v) if isinstance(v, str) else v for k, v in values.data.items()}
+    data: dict[str, Any] = {}
+    fields = "//input[@name != ''] | //textarea[@name != ''] | //select[@name != '']"
+    for field in parse(page).xpath(fields):
+        name = field.get("name")
+        if field.tag == "input":
+            kind = field.get("type")
+            if kind in ("checkbox", "radio"):
+                if field.get("checked") is not None:
+                    data.setdefault(name, []).append(field.get("value") or "on")
+            elif kind != "submit":
+                data[name] = field.get("value") or ""
+        elif field.tag == "textarea":
+            data[name] = (field.text or "").lstrip("\n")
+        else:
+            for option in field.xpath(".//option[@selected]"):
+                data[name] = option.get("value") or ""
+    return data
 
 
 def _pages(web: HttpClient, record: Client, later: HarmAssessment) -> dict[str, HttpResponse]:
@@ -1031,11 +980,11 @@ def test_pages_label_every_field_and_carry_nothing_inline(
 ) -> None:
     for name, response in _pages(client_for(therapist), record, later).items():
         assert response.status_code == 200, name
-        audit = _audit(response)
+        audit = form_audit(response)
         assert audit.inline == [], name
         unlabelled = [c for c in audit.controls if c not in audit.labelled]
         assert unlabelled == [], name
-    new_page = _audit(_pages(client_for(therapist), record, later)["new"])
+    new_page = form_audit(_pages(client_for(therapist), record, later)["new"])
     # Date, 7 ratings, 7 words, 9 overdose checkboxes, 4 balance lists and notes; then per
     # substance row 11 controls and 11 function checkboxes (one row carried over, two blank).
     assert len(new_page.controls) == 29 + 3 * (11 + 11)

@@ -20,14 +20,8 @@ from clients.models import Client
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
 from tests.assessments.factories import answers_for
-from tests.clients.factories import ClientFactory
 
 SHIPPED = ["PHQ9", "GAD7", "AUDIT", "AUDITC", "DAST10", "WHO5"]
-
-
-@pytest.fixture
-def record(therapist: User) -> Client:
-    return ClientFactory(therapist=therapist)
 
 
 def test_the_registry_ships_exactly_the_free_measures() -> None:

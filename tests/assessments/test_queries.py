@@ -25,17 +25,13 @@ from tests.assessments.factories import (
     answers_for,
     local_noon,
 )
+from tests.budgets import CASELOAD_QUERIES, SUPERVISEE_CASELOAD_QUERIES
 from tests.clients.factories import ClientFactory
 
 ClientFor = Callable[[User | None], HttpClient]
 
 TREND_QUERIES = 8  # + client, administrations, harm assessments, open goals, access event
 SECTION_QUERIES = 9  # + client, administrations, harm, open goals, access event, harm list
-# + count, page, administrations, harm assessments, open goals, drafts, 2 appointment
-#   prefetches, the home notices' counts (one query; the rating-alert flag is a column)
-CASELOAD_QUERIES = 12
-# + supervisee check, count, page, administrations, harm, goals, 2 appointment prefetches
-SUPERVISEE_CASELOAD_QUERIES = 11
 # + clients, administrations, harm assessments (the due list loads only what it shows)
 DUE_LIST_QUERIES = 6
 

@@ -12,7 +12,6 @@ import datetime
 import json
 import re
 from collections.abc import Callable
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -32,17 +31,13 @@ from hrp.audit.models import AuditEvent
 from tests.assessments.factories import AdministrationFactory, answers_for, local_noon
 from tests.clients.factories import ClientFactory
 from tests.clients.helpers import text
+from tests.conftest import STAFF_ROLES
+from tests.htmltext import cell_text, parse, table
 
 ClientFor = Callable[[User | None], HttpClient]
 
-ROLES = ["therapist", "other_therapist", "supervisor", "other_supervisor", "clinic_admin"]
 SUICIDE_FLAG = "Suicide risk: follow-up needed"
 PHQ9_Q9_ABOVE_0 = {**answers_for(PHQ9, 6), "q9": "2"}  # 8 points (mild), question 9 at 2
-
-
-@pytest.fixture
-def record(therapist: User) -> Client:
-    return ClientFactory(therapist=therapist, preferred_name="Robin")
 
 
 @pytest.fixture
@@ -112,7 +107,7 @@ def test_the_matrix_covers_every_measure_url() -> None:
     assert names == set(EXPECTED_GET)
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", STAFF_ROLES)
 @pytest.mark.parametrize("name", list(EXPECTED_GET))
 def test_get_status_by_role(
     request: pytest.FixtureRequest,
@@ -159,7 +154,7 @@ def test_the_due_list_of_another_therapist_does_not_show_this_client(
 POST_EXPECTED = _statuses(302, 403)
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", STAFF_ROLES)
 def test_administer_post_by_role(
     request: pytest.FixtureRequest, client_for: ClientFor, record: Client, role: str
 ) -> None:
@@ -185,7 +180,7 @@ def test_administer_post_by_role(
         assert _state() == before
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", STAFF_ROLES)
 def test_follow_up_post_by_role(
     request: pytest.FixtureRequest,
     client_for: ClientFor,
@@ -604,55 +599,21 @@ def test_a_follow_up_is_refused_without_a_flag_or_a_second_time(
 # --- Trends ------------------------------------------------------------------------------------
 
 
-class _TableRows(HTMLParser):
-    """The text of each cell of each row in a page's table bodies."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.rows: list[list[str]] = []
-        self._in_body = False
-        self._cell: list[str] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "tbody":
-            self._in_body = True
-        elif self._in_body and tag == "tr":
-            self.rows.append([])
-        elif self._in_body and tag in ("td", "th"):
-            self._cell = []
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "tbody":
-            self._in_body = False
-        elif tag in ("td", "th") and self._cell is not None:
-            self.rows[-1].append(" ".join("".join(self._cell).split()))
-            self._cell = None
-
-    def handle_data(self, data: str) -> None:
-        if self._cell is not None:
-            self._cell.append(data)
-
-
 def table_rows(response: HttpResponse) -> list[list[str]]:
-    parser = _TableRows()
-    parser.feed(response.content.decode())
-    return parser.rows
+    """The text of each cell of each row in a page's table bodies."""
+    return table(response)[1]
 
 
 def trend_data(response: HttpResponse) -> dict[str, Any]:
-    match = re.search(
-        r'<script id="trend-data" type="application/json">(.*?)</script>',
-        response.content.decode(),
-        re.S,
-    )
-    assert match is not None
-    return json.loads(match.group(1))
+    found = parse(response).xpath('//script[@id="trend-data"]')
+    assert len(found) == 1
+    return json.loads(found[0].text)
 
 
 def change_summary(response: HttpResponse) -> str:
-    match = re.search(r'<p class="mt-3">(.*?)</p>', response.content.decode(), re.S)
-    assert match is not None
-    return " ".join(re.sub(r"<[^>]+>", "", match.group(1)).split())
+    found = parse(response).xpath('//p[@class="mt-3"]')
+    assert found
+    return cell_text(found[0])
 
 
 def _series(record: Client, code: str, raw_totals: list[int]) -> list[Administration]:

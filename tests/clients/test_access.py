@@ -25,11 +25,11 @@ from hrp.accounts.models import Supervision, User
 from hrp.audit.models import AuditEvent
 from tests.clients.factories import ClientFactory, ConsentFactory, SubstanceUseFactory
 from tests.clients.helpers import change_event_count, record_state, text
+from tests.conftest import STAFF_ROLES
 
 ClientFor = Callable[[User | None], HttpClient]
 
-ROLES = ["therapist", "other_therapist", "supervisor", "other_supervisor", "clinic_admin"]
-ALL_ROLES = [*ROLES, "anonymous"]
+ALL_ROLES = [*STAFF_ROLES, "anonymous"]
 
 CHART_READ_PAGES = [
     "chart",
@@ -112,7 +112,7 @@ def test_every_url_needs_its_own_sections_and_steps() -> None:
     assert len(INTAKE_STEP_PAGES) == 7
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", STAFF_ROLES)
 @pytest.mark.parametrize("page", list(EXPECTED_GET))
 def test_get_status_by_role(
     request: pytest.FixtureRequest,

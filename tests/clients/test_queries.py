@@ -17,15 +17,11 @@ from django.utils import timezone
 
 from clients.models import Client, Referral
 from hrp.accounts.models import User
+from tests.budgets import CASELOAD_QUERIES, SUPERVISEE_CASELOAD_QUERIES
 from tests.clients.factories import ClientFactory, ConsentFactory, SubstanceUseFactory
 
 ClientFor = Callable[[User | None], HttpClient]
 
-# + count, page, intakes in progress, 2 assessment prefetches, open goals, 2 appointment
-#   prefetches, the home notices' counts (one query; the rating-alert flag is a column)
-CASELOAD_QUERIES = 12
-# + supervisee check, count, page, 2 assessment, open goals, 2 appointment prefetches
-SUPERVISEE_CASELOAD_QUERIES = 11
 CHART_OVERVIEW_QUERIES = 8  # + client with header data, 3 prefetches (2 assessment, 1 goals), event
 CHART_INTAKE_QUERIES = 9  # + client, 3 flag prefetches, access event, substances
 CHART_CONSENTS_QUERIES = 9  # + client with header data, 3 prefetches, access event, consents

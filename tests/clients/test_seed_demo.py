@@ -15,18 +15,15 @@ from django.utils import timezone
 from clients.demo import DEMO_CLIENTS
 from clients.models import Client, Consent, Intake, Referral, SubstanceUse, TherapistAssignment
 from hrp.accounts.models import User
+from tests.conftest import DemoClinic
 
 if TYPE_CHECKING:
     from pytest_django.fixtures import Settings
 
 
 @pytest.fixture
-def demo(settings: Settings, db: None) -> None:
-    settings.DEMO_MODE = True
-    # The demo staff's password is hashed on every run; Argon2 would make each test seconds
-    # slower without testing anything here.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("seed_demo", stdout=io.StringIO())
+def demo(demo_clinic: DemoClinic) -> None:
+    """The demo clinic, seeded once for the run (tests/conftest.py)."""
 
 
 def test_seed_demo_is_refused_outside_demo_mode(settings: Settings, db: None) -> None:
@@ -117,7 +114,9 @@ def test_stages_and_statuses_are_varied(demo: None) -> None:
     assert Intake.objects.filter(completed_at__isnull=True).count() == 2
 
 
-def test_running_it_twice_keeps_thirty(demo: None) -> None:
+def test_running_it_twice_keeps_thirty(demo: None, settings: Settings) -> None:
+    settings.DEMO_MODE = True
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     consents = Consent.objects.count()
     substances = SubstanceUse.objects.count()
 

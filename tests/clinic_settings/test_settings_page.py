@@ -8,7 +8,6 @@ import datetime
 import re
 import time
 from collections.abc import Callable
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -30,7 +29,8 @@ from sessions import selectors as session_selectors
 from sessions import services as session_services
 from sessions.models import Appointment
 from tests.clients.factories import ClientFactory
-from tests.conftest import ROLE_FIXTURES
+from tests.conftest import ROLE_FIXTURES, unreachable_redis_url
+from tests.htmltext import parse
 from tests.sessions.factories import AttendedAppointmentFactory, SessionNoteFactory
 
 ClientFor = Callable[[User | None], HttpClient]
@@ -68,35 +68,18 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-class _FormFields(HTMLParser):
+def shown(response: Any) -> dict[str, str | None]:
     """The value each field of a form shows: inputs' value, a select's selected option (None
     when none is selected)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.values: dict[str, str | None] = {}
-        self._select: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attr = dict(attrs)
-        name = attr.get("name") or ""
-        if tag == "input" and name and name != "csrfmiddlewaretoken":
-            self.values[name] = attr.get("value")
-        elif tag == "select":
-            self._select = name
-            self.values[name] = None
-        elif tag == "option" and self._select and "selected" in attr:
-            self.values[self._select] = attr.get("value")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "select":
-            self._select = None
-
-
-def shown(response: Any) -> dict[str, str | None]:
-    parser = _FormFields()
-    parser.feed(response.content.decode())
-    return parser.values
+    values: dict[str, str | None] = {}
+    for field in parse(response).xpath("//input | //select"):
+        name = field.get("name") or ""
+        if field.tag == "select":
+            selected = field.xpath(".//option[@selected]")
+            values[name] = selected[-1].get("value") if selected else None
+        elif name and name != "csrfmiddlewaretoken":
+            values[name] = field.get("value")
+    return values
 
 
 def as_posted(values: dict[str, Any]) -> dict[str, str]:
@@ -521,16 +504,13 @@ def test_the_database_answers_when_the_cache_is_unreachable(
     clinic_admin: User, django_capture_on_commit_callbacks: CaptureOnCommit
 ) -> None:
     save(clinic_admin, django_capture_on_commit_callbacks, LATE_NOTE_HOURS=48)
-    unreachable = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:1/0",
+    with unreachable_redis_url() as url:
+        unreachable = {
+            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
         }
-    }
-
-    with override_settings(CACHES=unreachable):
-        assert clinic.clinic_setting("LATE_NOTE_HOURS") == 48
-        assert clinic.clinic_setting("NOTE_FORMAT") == "dap"
+        with override_settings(CACHES=unreachable):
+            assert clinic.clinic_setting("LATE_NOTE_HOURS") == 48
+            assert clinic.clinic_setting("NOTE_FORMAT") == "dap"
 
 
 # --- Settings take effect --------------------------------------------------------------------

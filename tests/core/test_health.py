@@ -15,6 +15,7 @@ from pytest_django import Settings
 
 from hrp.core import health
 from hrp.core.tasks import HEARTBEAT_KEY, heartbeat
+from tests.conftest import unreachable_redis_url
 
 HEALTHZ = reverse("healthz")
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -40,9 +41,9 @@ def test_healthz_reports_ok_without_sign_in(settings: Settings) -> None:
 
 @pytest.mark.django_db
 def test_healthz_is_unavailable_when_the_broker_is_down(settings: Settings) -> None:
-    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-
-    response = Client().get(HEALTHZ)
+    with unreachable_redis_url() as url:
+        settings.REDIS_URL = url
+        response = Client().get(HEALTHZ)
 
     assert response.status_code == 503
     assert response.json() == {

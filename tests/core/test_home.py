@@ -5,7 +5,6 @@ carry."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -14,48 +13,20 @@ from django.urls import reverse
 from pytest_django import DjangoAssertNumQueries
 
 from hrp.accounts.models import User
+from tests.budgets import SUPERVISOR_DASHBOARD_QUERIES
 from tests.clients.factories import ClientFactory
 from tests.factories import SupervisionFactory, SupervisorFactory, TherapistFactory, UserFactory
+from tests.htmltext import parse, with_class
 
 ClientFor = Callable[[User | None], Client]
 HOME = reverse("home:home")
 MY_ACCOUNT = reverse("accounts:my_account")
 
 
-class _NavLinks(HTMLParser):
-    """(text, href) of every link with class nav-link inside the main navigation."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.links: list[tuple[str, str]] = []
-        self._in_nav = False
-        self._current: list[str] | None = None
-        self._href = ""
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = dict(attrs)
-        if tag == "nav" and "navbar" in (attributes.get("class") or "").split():
-            self._in_nav = True
-        if self._in_nav and tag == "a" and "nav-link" in (attributes.get("class") or "").split():
-            self._current = []
-            self._href = attributes.get("href") or ""
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "a" and self._current is not None:
-            self.links.append(("".join(self._current).strip(), self._href))
-            self._current = None
-        if tag == "nav":
-            self._in_nav = False
-
-    def handle_data(self, data: str) -> None:
-        if self._current is not None:
-            self._current.append(data)
-
-
 def nav_links(response: Any) -> list[tuple[str, str]]:
-    parser = _NavLinks()
-    parser.feed(response.content.decode())
-    return parser.links
+    """(text, href) of every link with class nav-link inside the main navigation."""
+    links = parse(response).xpath(f"//nav{with_class('navbar')}//a{with_class('nav-link')}")
+    return [("".join(a.itertext()).strip(), a.get("href") or "") for a in links]
 
 
 def me_link(user: User) -> tuple[str, str]:
@@ -206,12 +177,9 @@ def test_home_query_count_does_not_grow_with_supervisees(
         ClientFactory(therapist=therapist)
     client = client_for(sup)
 
-    # session, user, authenticator; supervisees; their clients and the four prefetches the
-    # columns read (consents, administrations, harm assessments, goals); this week's sessions,
-    # late notes, notes to co-sign, rating alerts. Every column's exact numbers and the larger
-    # sizes are in tests/supervision/test_dashboard.py.
+    # Every column's exact numbers and the larger sizes are in tests/supervision/test_dashboard.py.
     client.get(HOME)  # settles the session's last-seen stamp
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(SUPERVISOR_DASHBOARD_QUERIES):
         response = client.get(HOME)
 
     assert len(response.context["rows"]) == supervisee_count

@@ -15,6 +15,7 @@ from hrp.accounts.demo import DEMO_DOMAIN, DEMO_PASSWORD, DEMO_STAFF, demo_totp_
 from hrp.accounts.models import Supervision, User
 from hrp.accounts.selectors import current_supervisor
 from hrp.audit.models import AuditEvent
+from tests.conftest import DemoClinic
 
 
 def demo_email(key: str) -> str:
@@ -102,9 +103,8 @@ def test_seed_demo_is_refused_without_demo_mode(settings: Settings) -> None:
     assert User.objects.count() == 0
 
 
-@pytest.mark.django_db
-def test_seed_demo_creates_the_demo_clinic(demo_mode: None) -> None:
-    output = seed()
+def test_seed_demo_creates_the_demo_clinic(demo_clinic: DemoClinic) -> None:
+    output = demo_clinic.output
 
     assert role_counts() == EXPECTED_COUNTS
     assert {
@@ -119,9 +119,7 @@ def test_seed_demo_creates_the_demo_clinic(demo_mode: None) -> None:
     assert len(re.findall(rf"^  \S+@{re.escape(DEMO_DOMAIN)}  ", output, re.MULTILINE)) == 7
 
 
-@pytest.mark.django_db
-def test_seed_demo_twice_gives_the_same_clinic(demo_mode: None) -> None:
-    seed()
+def test_seed_demo_twice_gives_the_same_clinic(demo_clinic: DemoClinic, demo_mode: None) -> None:
     first_users = list(User.objects.order_by("pk").values("pk", "email", "password"))
     first_audit = AuditEvent.objects.count()
 
@@ -133,9 +131,9 @@ def test_seed_demo_twice_gives_the_same_clinic(demo_mode: None) -> None:
     assert AuditEvent.objects.count() == first_audit
 
 
-@pytest.mark.django_db
-def test_seed_demo_restores_a_changed_demo_account(demo_mode: None) -> None:
-    seed()
+def test_seed_demo_restores_a_changed_demo_account(
+    demo_clinic: DemoClinic, demo_mode: None
+) -> None:
     trainee = User.objects.get(email=demo_email("trainee"))
     trainee.requires_cosign = False
     trainee.save()
@@ -151,26 +149,18 @@ def test_seed_demo_restores_a_changed_demo_account(demo_mode: None) -> None:
     assert role_counts() == EXPECTED_COUNTS
 
 
-@pytest.mark.django_db
-def test_trainee_needs_cosignature_and_has_a_current_supervisor(demo_mode: None) -> None:
-    seed()
-
+def test_trainee_needs_cosignature_and_has_a_current_supervisor(demo_clinic: DemoClinic) -> None:
     trainee = User.objects.get(email=demo_email("trainee"))
 
     assert (trainee.full_name, trainee.requires_cosign) == ("Casey Morgan", True)
     assert current_supervisor(user=trainee) == User.objects.get(email=demo_email("supervisor2"))
 
 
-@pytest.mark.django_db
-def test_demo_accounts_sign_in_with_the_published_password(demo_mode: None) -> None:
-    seed()
-
+def test_demo_accounts_sign_in_with_the_published_password(demo_clinic: DemoClinic) -> None:
     assert User.objects.get(email=demo_email("admin")).check_password(DEMO_PASSWORD) is True
 
 
-@pytest.mark.django_db
-def test_demo_code_prints_a_code_that_verifies(demo_mode: None) -> None:
-    seed()
+def test_demo_code_prints_a_code_that_verifies(demo_clinic: DemoClinic, demo_mode: None) -> None:
     out = StringIO()
 
     call_command("demo_code", demo_email("TRAINEE").upper(), stdout=out)

@@ -16,8 +16,10 @@ from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from pytest_django.live_server_helper import LiveServer
+
+from tests.e2e.helpers import new_page_in
 
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -29,8 +31,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-# Long enough for a slow CI runner, short enough that a missing element fails quickly.
-DEFAULT_TIMEOUT_MS = 10_000
 
 BROWSER_ERRORS = pytest.StashKey[list[str]]()
 
@@ -64,23 +64,9 @@ def browser_errors(request: pytest.FixtureRequest) -> list[str]:
 @pytest.fixture
 def page(browser: Browser, live_server: LiveServer, browser_errors: list[str]) -> Iterator[Page]:
     """A page in a new browser context (no cookies shared between tests), at the live server."""
-    context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="en-US"
-    )
-    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-    page = context.new_page()
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            browser_errors.append(f"console error at {page.url}: {message.text}")
-
-    def on_page_error(error: Exception) -> None:
-        browser_errors.append(f"uncaught exception at {page.url}: {error}")
-
-    page.on("console", on_console)
-    page.on("pageerror", on_page_error)
+    page = new_page_in(browser, live_server, browser_errors)
     yield page
-    context.close()
+    page.context.close()
 
 
 @pytest.hookimpl(wrapper=True)

@@ -1,4 +1,5 @@
-"""Steps that several browser tests share: authenticator codes and the two sign-in steps."""
+"""Steps that several browser tests share: authenticator codes, the two sign-in steps, and a
+page in its own browser context whose errors count."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ from contextlib import contextmanager
 
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, expect
+from pytest_django.live_server_helper import LiveServer
 
+from hrp.accounts.models import User
+from tests.factories import TEST_PASSWORD, TOTPDeviceFactory, totp_code
 
-def totp_code(device: TOTPDevice) -> str:
-    """The code the device's authenticator app shows now."""
-    token = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()
-    return f"{token:0{device.digits}d}"
+# Long enough for a slow CI runner, short enough that a missing element fails quickly.
+DEFAULT_TIMEOUT_MS = 10_000
 
 
 def totp_code_from_secret(secret: str) -> str:
@@ -45,6 +47,28 @@ def sign_in(page: Page, *, email: str, password: str, device: TOTPDevice) -> Non
     page.goto("/account/sign-in/")
     enter_password(page, email=email, password=password)
     enter_code(page, code=totp_code(device))
+
+
+def sign_in_as(page: Page, user: User) -> None:
+    """Sign `user` in through both steps with a fresh authenticator."""
+    sign_in(page, email=user.email, password=TEST_PASSWORD, device=TOTPDeviceFactory(user=user))
+
+
+def status_messages(page: Page) -> Locator:
+    """The page's status messages (saved, sent, ...)."""
+    return page.locator(".messages [role=status]")
+
+
+def new_page_in(browser: Browser, live_server: LiveServer, errors: list[str]) -> Page:
+    """A page in a new browser context (no cookies shared: another person's browser) at the
+    live server, whose console errors and uncaught exceptions are collected into `errors`."""
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="en-US"
+    )
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    page = context.new_page()
+    record_browser_errors(page, errors)
+    return page
 
 
 def record_browser_errors(page: Page, errors: list[str]) -> None:

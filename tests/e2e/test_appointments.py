@@ -19,8 +19,8 @@ from hrp.accounts.models import User
 from sessions import services as session_services
 from sessions.models import Appointment, AppointmentSeries, Modality
 from sessions.selectors import week_start_of
-from tests.e2e.helpers import sign_in
-from tests.factories import TEST_PASSWORD, TherapistFactory, TOTPDeviceFactory
+from tests.e2e.helpers import sign_in_as, status_messages
+from tests.factories import TEST_PASSWORD, TherapistFactory
 
 OVERLAP_WARNING = (
     "This overlaps another appointment on the calendar. Tick “Book anyway” to keep it."
@@ -39,14 +39,6 @@ def active_client(therapist: User) -> Client:
         client_goals="Keep weekends, lose the Monday crashes.",
     )
     return client_services.intake_complete(actor=therapist, client=client)
-
-
-def sign_in_as(page: Page, user: User) -> None:
-    sign_in(page, email=user.email, password=TEST_PASSWORD, device=TOTPDeviceFactory(user=user))
-
-
-def status_messages(page: Page) -> Locator:
-    return page.locator(".messages [role=status]")
 
 
 def at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:

@@ -12,21 +12,19 @@ from pytest_django.live_server_helper import LiveServer
 from clients import services
 from clients.models import Client, Intake, SubstanceUse, TherapistAssignment
 from hrp.accounts.models import User
-from tests.e2e.conftest import DEFAULT_TIMEOUT_MS
-from tests.e2e.helpers import expect_refused_page, record_browser_errors, sign_in
+from tests.e2e.helpers import (
+    expect_refused_page,
+    new_page_in,
+    record_browser_errors,
+    sign_in_as,
+)
 from tests.factories import (
     TEST_PASSWORD,
     ClinicAdminFactory,
     SupervisionFactory,
     SupervisorFactory,
     TherapistFactory,
-    TOTPDeviceFactory,
 )
-
-
-def sign_in_as(page: Page, user: User) -> None:
-    """Sign `user` in through both steps with a fresh authenticator."""
-    sign_in(page, email=user.email, password=TEST_PASSWORD, device=TOTPDeviceFactory(user=user))
 
 
 def expect_step(page: Page, number: int, label: str) -> None:
@@ -276,13 +274,8 @@ def test_clinic_admin_reassigns_a_client_and_the_old_therapist_loses_access(
     ]
 
     # The previous therapist, in their own browser, can no longer open the chart.
-    context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="en-US"
-    )
-    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    old_page = new_page_in(browser, live_server, browser_errors)
     try:
-        old_page = context.new_page()
-        record_browser_errors(old_page, browser_errors)
         sign_in_as(old_page, old_therapist)
         expect(old_page.get_by_role("heading", level=1)).to_have_text("My caseload")
         expect(old_page.get_by_role("link", name="Case", exact=True)).to_have_count(0)
@@ -291,4 +284,4 @@ def test_clinic_admin_reassigns_a_client_and_the_old_therapist_loses_access(
         assert response is not None and response.status == 404
         expect(old_page.get_by_role("heading", level=1)).to_have_text("Page not found")
     finally:
-        context.close()
+        old_page.context.close()

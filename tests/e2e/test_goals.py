@@ -17,8 +17,8 @@ from clients import services as client_services
 from clients.models import Client, SubstanceUse
 from goals.models import Goal, GoalReview, PlanVersion
 from hrp.accounts.models import User
-from tests.e2e.helpers import sign_in
-from tests.factories import TEST_PASSWORD, TherapistFactory, TOTPDeviceFactory
+from tests.e2e.helpers import sign_in_as, status_messages
+from tests.factories import TEST_PASSWORD, TherapistFactory
 
 FIRST_REASON = "First plan, built together in session 2"
 SECOND_REASON = "Fewer drinking days after the first two weeks went well"
@@ -55,14 +55,6 @@ def active_client_who_drinks(therapist: User) -> Client:
         ],
     )
     return client_services.intake_complete(actor=therapist, client=client)
-
-
-def sign_in_as(page: Page, user: User) -> None:
-    sign_in(page, email=user.email, password=TEST_PASSWORD, device=TOTPDeviceFactory(user=user))
-
-
-def status_messages(page: Page) -> Locator:
-    return page.locator(".messages [role=status]")
 
 
 def alcohol_section(page: Page) -> Locator:

@@ -19,8 +19,8 @@ from assessments.models import Administration, RiskFollowUp
 from clients import services as client_services
 from clients.models import Client
 from hrp.accounts.models import User
-from tests.e2e.helpers import sign_in
-from tests.factories import TEST_PASSWORD, TherapistFactory, TOTPDeviceFactory
+from tests.e2e.helpers import sign_in_as
+from tests.factories import TEST_PASSWORD, TherapistFactory
 
 SUICIDE_FLAG = "Suicide risk: follow-up needed"
 
@@ -36,10 +36,6 @@ def active_client(therapist: User, *, preferred_name: str) -> Client:
         client_goals="Feel less low; fewer drinks on weeknights.",
     )
     return client_services.intake_complete(actor=therapist, client=client)
-
-
-def sign_in_as(page: Page, user: User) -> None:
-    sign_in(page, email=user.email, password=TEST_PASSWORD, device=TOTPDeviceFactory(user=user))
 
 
 def question(page: Page, number: int) -> Locator:

@@ -19,14 +19,18 @@ from clients import services as client_services
 from clients.models import Client
 from hrp.accounts.models import User
 from sessions.models import NoteAddendum, NoteReview, SessionNote
-from tests.e2e.conftest import DEFAULT_TIMEOUT_MS
-from tests.e2e.helpers import expect_handled_error_response, record_browser_errors, sign_in
+from tests.e2e.helpers import (
+    expect_handled_error_response,
+    new_page_in,
+    record_browser_errors,
+    sign_in_as,
+    status_messages,
+)
 from tests.factories import (
     TEST_PASSWORD,
     SupervisionFactory,
     SupervisorFactory,
     TherapistFactory,
-    TOTPDeviceFactory,
 )
 from tests.sessions.factories import AttendedAppointmentFactory, SessionNoteFactory
 
@@ -48,16 +52,8 @@ def active_client(therapist: User) -> Client:
     return client_services.intake_complete(actor=therapist, client=client)
 
 
-def sign_in_as(page: Page, user: User) -> None:
-    sign_in(page, email=user.email, password=TEST_PASSWORD, device=TOTPDeviceFactory(user=user))
-
-
 def note_url(note: SessionNote) -> str:
     return f"/clients/{note.client_id}/notes/{note.pk}/"
-
-
-def status_messages(page: Page) -> Locator:
-    return page.locator(".messages [role=status]")
 
 
 def autosave_status(page: Page) -> Locator:
@@ -97,17 +93,6 @@ def autosave_carrying(**values: str) -> Callable[[Response], bool]:
         return all(posted.get(name) == [value] for name, value in values.items())
 
     return matches
-
-
-def new_page_in(browser: Browser, live_server: LiveServer, errors: list[str]) -> Page:
-    """A page in a new browser context (another person's browser) whose console errors count."""
-    context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="en-US"
-    )
-    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-    page = context.new_page()
-    record_browser_errors(page, errors)
-    return page
 
 
 def csrf_token_on(page: Page) -> str:

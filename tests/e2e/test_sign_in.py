@@ -14,10 +14,9 @@ from tests.e2e.helpers import (
     enter_code,
     enter_password,
     sign_in,
-    totp_code,
     totp_code_from_secret,
 )
-from tests.factories import TEST_PASSWORD, TherapistFactory, TOTPDeviceFactory
+from tests.factories import TEST_PASSWORD, TherapistFactory, TOTPDeviceFactory, totp_code
 
 
 @pytest.mark.e2e

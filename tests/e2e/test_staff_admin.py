@@ -10,8 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from hrp.accounts.models import User
-from tests.e2e.conftest import DEFAULT_TIMEOUT_MS
-from tests.e2e.helpers import enter_password, sign_in
+from tests.e2e.helpers import DEFAULT_TIMEOUT_MS, enter_password, sign_in
 from tests.factories import TEST_PASSWORD, ClinicAdminFactory, TOTPDeviceFactory
 
 

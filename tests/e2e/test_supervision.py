@@ -8,17 +8,14 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from hrp.accounts.models import User
 from supervision.models import ChartComment
 from tests.clients.factories import ClientFactory
-from tests.e2e.conftest import DEFAULT_TIMEOUT_MS
-from tests.e2e.helpers import record_browser_errors, sign_in
+from tests.e2e.helpers import new_page_in, sign_in_as
 from tests.factories import (
     TEST_PASSWORD,
     SupervisionFactory,
     SupervisorFactory,
     TherapistFactory,
-    TOTPDeviceFactory,
 )
 from tests.sessions.factories import (
     AttendedAppointmentFactory,
@@ -28,21 +25,6 @@ from tests.sessions.factories import (
 )
 
 COMMENT = "Could we plan an overdose-prevention talk with Robin next session?"
-
-
-def sign_in_as(page: Page, user: User) -> None:
-    sign_in(page, email=user.email, password=TEST_PASSWORD, device=TOTPDeviceFactory(user=user))
-
-
-def new_page_in(browser: Browser, live_server: LiveServer, errors: list[str]) -> Page:
-    """A page in a new browser context (the therapist's own browser) whose errors count."""
-    context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="en-US"
-    )
-    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-    page = context.new_page()
-    record_browser_errors(page, errors)
-    return page
 
 
 @pytest.mark.e2e

@@ -35,11 +35,6 @@ ClientFor = Callable[[User | None], HttpClient]
 
 
 @pytest.fixture
-def record(therapist: User) -> Client:
-    return ClientFactory(therapist=therapist, preferred_name="Robin")
-
-
-@pytest.fixture
 def alcohol(record: Client) -> SubstanceUse:
     return SubstanceUseFactory(client=record, substance=SubstanceUse.Substance.ALCOHOL)
 

@@ -15,7 +15,6 @@ import html
 import json
 import re
 from collections.abc import Callable
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -36,12 +35,13 @@ from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
 from tests.assessments.factories_harm import HarmAssessmentFactory, SubstancePatternFactory
 from tests.clients.factories import ClientFactory, SubstanceUseFactory
+from tests.conftest import STAFF_ROLES
 from tests.goals.factories_plan import PlanFactory, PlanVersionFactory, plan_section
+from tests.htmltext import form_audit, parse
 
 ClientFor = Callable[[User | None], HttpClient]
 
-ROLES = ["therapist", "other_therapist", "supervisor", "other_supervisor", "clinic_admin"]
-ALL_ROLES = [*ROLES, "anonymous"]
+ALL_ROLES = [*STAFF_ROLES, "anonymous"]
 
 # 3 for any signed-in request (session, user, two-factor device), then:
 HISTORY_QUERIES = 6  # client, access event, the versions with who saved them
@@ -181,40 +181,19 @@ def message_texts(response: HttpResponse) -> list[tuple[str, str]]:
 
 def form_values(page: str) -> dict[str, Any]:
     """What a browser would post for the form on `page` as it is."""
-
-    class Values(HTMLParser):
-        def __init__(self) -> None:
-            super().__init__()
-            self.data: dict[str, Any] = {}
-            self._textarea: str | None = None
-
-        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-            a = dict(attrs)
-            name = a.get("name")
-            if tag == "input" and name:
-                kind = a.get("type")
-                if kind == "checkbox" or (kind == "hidden" and name.endswith("-functions")):
-                    if kind == "hidden" or "checked" in a:
-                        self.data.setdefault(name, []).append(a.get("value") or "on")
-                elif kind != "submit":
-                    self.data[name] = a.get("value") or ""
-            elif tag == "textarea" and name:
-                self._textarea = name
-                self.data[name] = ""
-
-        def handle_endtag(self, tag: str) -> None:
-            if tag == "textarea":
-                self._textarea = None
-
-        def handle_data(self, data: str) -> None:
-            if self._textarea:
-                self.data[self._textarea] += (
-                    data.lstrip("\n") if not self.data[self._textarea] else data
-                )
-
-    values = Values()
-    values.feed(page)
-    return {k: html.unescape(v) if isinstance(v, str) else v for k, v in values.data.items()}
+    data: dict[str, Any] = {}
+    for field in parse(page).xpath("//input[@name != ''] | //textarea[@name != '']"):
+        name = field.get("name")
+        if field.tag == "textarea":
+            data[name] = (field.text or "").lstrip("\n")
+            continue
+        kind = field.get("type")
+        if kind == "checkbox" or (kind == "hidden" and name.endswith("-functions")):
+            if kind == "hidden" or field.get("checked") is not None:
+                data.setdefault(name, []).append(field.get("value") or "on")
+        elif kind != "submit":
+            data[name] = field.get("value") or ""
+    return data
 
 
 # --- Access matrix -----------------------------------------------------------------------------
@@ -1192,27 +1171,6 @@ def test_version_and_edit_queries(
 # --- Pages: words, labels, strict CSP ----------------------------------------------------------
 
 
-class _FormAudit(HTMLParser):
-    """Collects form controls, the ids labels point at, and anything CSP would block."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.controls: list[str] = []
-        self.labelled: set[str] = set()
-        self.inline: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if "style" in values or any(name.startswith("on") for name in values):
-            self.inline.append(tag)
-        if tag in ("script", "style") and not values.get("src"):
-            self.inline.append(tag)
-        if tag == "label" and values.get("for"):
-            self.labelled.add(values["for"] or "")
-        if tag in ("input", "select", "textarea") and values.get("type") != "hidden":
-            self.controls.append(values.get("id") or f"<{tag} name={values.get('name')}>")
-
-
 def _pages(web: HttpClient, record: Client) -> dict[str, HttpResponse]:
     return {
         "edit": web.get(page_url("plan_edit", record)),
@@ -1232,12 +1190,10 @@ def test_pages_label_every_field_and_carry_nothing_inline(
     pages = _pages(client_for(therapist), record)
     for name, response in pages.items():
         assert response.status_code == 200, name
-        audit = _FormAudit()
-        audit.feed(response.content.decode())
+        audit = form_audit(response)
         assert audit.inline == [], name
         assert [c for c in audit.controls if c not in audit.labelled] == [], name
-    edit = _FormAudit()
-    edit.feed(pages["edit"].content.decode())
+    edit = form_audit(pages["edit"])
     # Per section: name, current pattern, dose, days, route, setting, 8 safer-use boxes, one
     # alternative per function, the client's words and the notes; two sections and a blank
     # row; then the reason.

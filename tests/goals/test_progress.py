@@ -33,11 +33,6 @@ MONDAY = datetime.date(2026, 3, 2)
 
 
 @pytest.fixture
-def record(therapist: User) -> Client:
-    return ClientFactory(therapist=therapist)
-
-
-@pytest.fixture
 def alcohol(record: Client) -> SubstanceUse:
     return SubstanceUseFactory(client=record, substance=SubstanceUse.Substance.ALCOHOL)
 

@@ -17,6 +17,7 @@ from django.urls import reverse
 from clients.models import Client, SubstanceUse
 from goals.models import Goal
 from hrp.accounts.models import User
+from tests.budgets import CASELOAD_QUERIES
 from tests.clients.factories import ClientFactory, SubstanceUseFactory
 from tests.goals.factories import (
     GoalFactory,
@@ -38,9 +39,6 @@ GOAL_QUERIES = 10
 REVISED_GOAL_QUERIES = GOAL_QUERIES + 1
 # + clients, open goals prefetch (the list loads only what it shows)
 REVIEWS_DUE_QUERIES = 5
-# + count, page of clients, open goals, 2 assessment prefetches, intakes, 2 appointment
-#   prefetches, the home notices' counts (one query; the rating-alert flag is a column)
-CASELOAD_QUERIES = 12
 
 
 def _goal_with_history(client: Client, substance: SubstanceUse, *, reviews: int) -> Goal:

@@ -27,6 +27,7 @@ from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
 from tests.clients.factories import ClientFactory, SubstanceUseFactory
 from tests.clients.helpers import text
+from tests.conftest import STAFF_ROLES
 from tests.goals.factories import (
     GoalFactory,
     GoalReviewFactory,
@@ -36,13 +37,6 @@ from tests.goals.factories import (
 from tests.goals.helpers import table
 
 ClientFor = Callable[[User | None], HttpClient]
-
-ROLES = ["therapist", "other_therapist", "supervisor", "other_supervisor", "clinic_admin"]
-
-
-@pytest.fixture
-def record(therapist: User) -> Client:
-    return ClientFactory(therapist=therapist, preferred_name="Robin")
 
 
 @pytest.fixture
@@ -113,7 +107,7 @@ def test_the_matrix_covers_every_goal_url() -> None:
     assert names == set(EXPECTED_GET)
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", STAFF_ROLES)
 @pytest.mark.parametrize("name", list(EXPECTED_GET))
 def test_get_status_by_role(
     request: pytest.FixtureRequest, client_for: ClientFor, goal: Goal, name: str, role: str
@@ -168,7 +162,7 @@ def _review_post(decision: str = "keep") -> dict[str, str]:
     }
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", STAFF_ROLES)
 def test_goal_create_post_by_role(
     request: pytest.FixtureRequest,
     client_for: ClientFor,
@@ -197,7 +191,7 @@ def test_goal_create_post_by_role(
 
 
 @pytest.mark.parametrize("decision", ["keep", "achieved", "set_aside"])
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", STAFF_ROLES)
 def test_goal_review_post_by_role(
     request: pytest.FixtureRequest, client_for: ClientFor, goal: Goal, role: str, decision: str
 ) -> None:

@@ -44,11 +44,11 @@ from notifications import services, tasks
 from notifications.models import Reminder
 from tests.assessments.factories import AdministrationFactory, answers_for
 from tests.clients.factories import ClientFactory
+from tests.conftest import unreachable_redis_url
 from tests.sessions.factories import AppointmentFactory
 from tests.workers import database_url, worker_command
 
 PROJECT_DIR = Path(settings.BASE_DIR)
-CLOSED_PORT_REDIS = "redis://127.0.0.1:6399/0"
 TASK_TIMEOUT = 30
 
 pytestmark = [
@@ -258,19 +258,20 @@ def test_beat_twice_sends_nothing_twice(
 
 @contextmanager
 def redis_unreachable(settings_fixture) -> Iterator[None]:
-    """Point this process's settings and Celery broker at a port where nothing listens. (The
+    """Point this process's settings and Celery broker at a port that refuses connections. (The
     result backend stays: its client would retry for 20 s on its first use, and nothing here
     waits for a result while Redis is away.)"""
     previous = (settings.REDIS_URL, celery_app.conf.broker_url)
-    settings_fixture.REDIS_URL = CLOSED_PORT_REDIS
-    celery_app.conf.broker_url = CLOSED_PORT_REDIS
-    _forget_broker_connections()
-    try:
-        yield
-    finally:
-        settings_fixture.REDIS_URL = previous[0]
-        celery_app.conf.broker_url = previous[1]
+    with unreachable_redis_url() as url:
+        settings_fixture.REDIS_URL = url
+        celery_app.conf.broker_url = url
         _forget_broker_connections()
+        try:
+            yield
+        finally:
+            settings_fixture.REDIS_URL = previous[0]
+            celery_app.conf.broker_url = previous[1]
+            _forget_broker_connections()
 
 
 def _forget_broker_connections() -> None:

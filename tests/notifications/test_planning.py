@@ -52,11 +52,6 @@ def _clean_sms_outbox(settings) -> None:
     LocmemSmsBackend.outbox.clear()
 
 
-@pytest.fixture
-def record(therapist: User) -> Client:
-    return ClientFactory(therapist=therapist)
-
-
 def _appointment(record: Client, *, starts_at: datetime.datetime, booked: datetime.datetime):
     return AppointmentFactory(client=record, starts_at=starts_at, created_at=booked)
 

@@ -28,7 +28,6 @@ from notifications.models import Reminder
 from tests.clients.factories import ClientFactory
 
 ClientFor = Callable[[User | None], HttpClient]
-ROLES = ["therapist", "other_therapist", "supervisor", "other_supervisor", "clinic_admin"]
 LOGIN = reverse("accounts:login")
 
 pytestmark = pytest.mark.django_db

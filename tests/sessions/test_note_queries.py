@@ -20,6 +20,7 @@ from clients.models import Client
 from hrp.accounts.models import User
 from sessions import selectors, services
 from sessions.models import NoteAddendum, NoteReview, RatingAlert, SessionNote
+from tests.budgets import CALENDAR_QUERIES, CASELOAD_QUERIES, SESSIONS_SECTION_QUERIES
 from tests.clients.factories import ClientFactory
 from tests.goals.factories import GoalFactory
 from tests.sessions.factories import (
@@ -44,13 +45,6 @@ COSIGN_QUERIES = 6
 DRAFT_NOTE_QUERIES = 12
 # As the draft, without the active goals (a signed note keeps the goals it checked in)
 SIGNED_NOTE_QUERIES = 11
-# + client with header data, 3 flag prefetches (2 assessment, 1 goals), appointments with their
-#   therapist, the appointment each replaced and their note, the rating trend, access event
-SECTION_QUERIES = 10
-# + count, page, intakes in progress, 2 assessment prefetches, open goals, 2 appointment
-#   prefetches, the home notices' three counts in one query (the rating-alert flag is a column)
-CASELOAD_QUERIES = 12
-CALENDAR_QUERIES = 4  # + the week's appointments with their clients
 
 
 def _late_and_open(therapist: User, supervisor: User, index: int) -> None:
@@ -270,7 +264,7 @@ def test_chart_section_with_notes_queries(
     web = client_for(request.getfixturevalue(role))
     url = reverse("sessions:section", kwargs={"pk": noted_record.pk})
 
-    with django_assert_num_queries(SECTION_QUERIES):
+    with django_assert_num_queries(SESSIONS_SECTION_QUERIES):
         response = web.get(url)
 
     assert response.status_code == 200

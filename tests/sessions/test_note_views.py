@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Callable
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -36,8 +35,10 @@ from sessions import services
 from sessions.models import Appointment, NoteAddendum, NoteReview, RatingAlert, SessionNote
 from tests.clients.factories import ClientFactory
 from tests.clients.helpers import text
+from tests.conftest import STAFF_ROLES
 from tests.factories import TEST_PASSWORD, SupervisionFactory, TherapistFactory
 from tests.goals.helpers import form_values, table
+from tests.htmltext import cell_text, parse
 from tests.sessions.factories import (
     AppointmentFactory,
     AttendedAppointmentFactory,
@@ -49,7 +50,6 @@ from tests.sessions.factories import (
 
 ClientFor = Callable[[User | None], HttpClient]
 
-ROLES = ["therapist", "other_therapist", "supervisor", "other_supervisor", "clinic_admin"]
 RANGE_ERROR = "Use a number from 0 to 10."
 HINT = (
     "A suggestion, not a rule: instead of “addict”, consider “person who uses drugs” / "
@@ -186,7 +186,7 @@ def _statuses(therapist: int, supervisor: int) -> dict[str, int]:
     }
 
 
-POST_ONLY = {role: 405 for role in ROLES}
+POST_ONLY = {role: 405 for role in STAFF_ROLES}
 NOTE_GET: dict[str, dict[str, int]] = {
     "note_start": POST_ONLY,
     "note": _statuses(200, 200),
@@ -261,7 +261,7 @@ def test_the_matrix_names_every_note_url() -> None:
     assert set(NOTE_POST) == set(NOTE_GET) - {"my_notes", "cosign_queue"}
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", STAFF_ROLES)
 @pytest.mark.parametrize("name", list(NOTE_GET))
 def test_get_status_by_role(
     request: pytest.FixtureRequest,
@@ -279,7 +279,7 @@ def test_get_status_by_role(
     assert _state() == before
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", STAFF_ROLES)
 @pytest.mark.parametrize("name", list(NOTE_POST))
 def test_post_status_by_role(
     request: pytest.FixtureRequest,
@@ -554,41 +554,15 @@ def test_autosave_shows_the_language_hint_and_saves(
 # --- Two tabs: the conflict --------------------------------------------------------------------
 
 
-class _ConflictForm(HTMLParser):
-    """The hidden inputs of the form whose button replaces the saved text."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[tuple[str, list[tuple[str, str]]]] = []
-        self._inputs: list[tuple[str, str]] | None = None
-        self._action = ""
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        if tag == "form":
-            self._inputs, self._action = [], a.get("action") or ""
-        elif tag == "input" and self._inputs is not None and a.get("type") == "hidden":
-            self._inputs.append((a.get("name") or "", a.get("value") or ""))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "form" and self._inputs is not None:
-            self.forms.append((self._action, self._inputs))
-            self._inputs = None
-
-
 def _replace_form(response: HttpResponse) -> tuple[str, dict[str, list[str]]]:
-    html = response.content.decode()
-    section = html[
-        html.index('id="conflict"') : html.index("</section>", html.index('id="conflict"'))
-    ]
-    parser = _ConflictForm()
-    parser.feed(section)
-    [(action, inputs)] = parser.forms
+    """The action and hidden inputs of the form whose button replaces the saved text."""
+    [form] = parse(response).xpath('//*[@id="conflict"]//form')
     data: dict[str, list[str]] = {}
-    for name, value in inputs:
+    for field in form.xpath('.//input[@type="hidden"]'):
+        name = field.get("name") or ""
         if name != "csrfmiddlewaretoken":
-            data.setdefault(name, []).append(value)
-    return action, data
+            data.setdefault(name, []).append(field.get("value") or "")
+    return form.get("action") or "", data
 
 
 def test_two_saves_from_the_same_version_conflict(
@@ -945,50 +919,16 @@ def test_acknowledging_a_rating_alert(
 # --- The therapist's notes page and the supervisor's queue -------------------------------------
 
 
-class _Sections(HTMLParser):
-    """For each <section aria-labelledby=...>, the text of the first <span> of each list item."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[str, list[str]] = {}
-        self._section = ""
-        self._in_li = False
-        self._span_depth = 0
-        self._taken = False
-        self._buffer: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        if tag == "section" and a.get("aria-labelledby"):
-            self._section = a["aria-labelledby"] or ""
-            self.items.setdefault(self._section, [])
-        elif tag == "li" and self._section:
-            self._in_li, self._taken, self._span_depth = True, False, 0
-        elif tag == "span" and self._in_li and not self._taken:
-            self._span_depth += 1
-            if self._span_depth == 1:
-                self._buffer = []
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "span" and self._span_depth:
-            self._span_depth -= 1
-            if self._span_depth == 0:
-                self.items[self._section].append(" ".join("".join(self._buffer).split()))
-                self._taken = True
-        elif tag == "li":
-            self._in_li = False
-        elif tag == "section":
-            self._section = ""
-
-    def handle_data(self, data: str) -> None:
-        if self._span_depth:
-            self._buffer.append(data)
-
-
 def sections(response: HttpResponse) -> dict[str, list[str]]:
-    parser = _Sections()
-    parser.feed(text(response))
-    return parser.items
+    """For each <section aria-labelledby=...>, the text of the first <span> of each list item."""
+    items: dict[str, list[str]] = {}
+    for section in parse(response).xpath("//section[@aria-labelledby != '']"):
+        items.setdefault(section.get("aria-labelledby"), []).extend(
+            cell_text(li.xpath(".//span")[0])
+            for li in section.xpath(".//li")
+            if li.xpath(".//span")
+        )
+    return items
 
 
 def _when(appointment: Appointment, fmt: str = "D j M, H:i") -> str:

@@ -18,18 +18,12 @@ from django.utils import timezone
 
 from clients.models import Client
 from hrp.accounts.models import User
+from tests.budgets import CALENDAR_QUERIES, CASELOAD_QUERIES, SESSIONS_SECTION_QUERIES
 from tests.clients.factories import ClientFactory
 from tests.sessions.factories import AppointmentFactory, at
 
 ClientFor = Callable[[User | None], HttpClient]
 
-CALENDAR_QUERIES = 4  # + the week's appointments with their clients
-# + client with header data, 3 flag prefetches (2 assessment, 1 goals), appointments with their
-#   therapist, the appointment each replaced and their note, the rating trend, access event
-SECTION_QUERIES = 10
-# As tests/clients/test_queries.py: + count, page, intakes in progress, 2 assessment prefetches,
-# open goals, 2 appointment prefetches (upcoming and attended), the home notices' counts
-CASELOAD_QUERIES = 12
 
 MONDAY = datetime.date(2030, 3, 4)
 STATUSES = ["scheduled", "attended", "no_show", "cancelled_client", "rescheduled"]
@@ -87,7 +81,7 @@ def test_chart_section_queries(
     web = client_for(request.getfixturevalue(role))
     url = reverse("sessions:section", kwargs={"pk": sessions_record.pk})
 
-    with django_assert_num_queries(SECTION_QUERIES):
+    with django_assert_num_queries(SESSIONS_SECTION_QUERIES):
         response = web.get(url)
 
     assert response.status_code == 200

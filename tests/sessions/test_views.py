@@ -28,13 +28,13 @@ from sessions import urls as session_urls
 from sessions.models import Appointment, AppointmentSeries
 from tests.clients.factories import ClientFactory
 from tests.clients.helpers import text
+from tests.conftest import STAFF_ROLES
 from tests.goals.helpers import form_values, table
 from tests.sessions.factories import AppointmentFactory, at
 from tests.sessions.test_note_views import NOTE_GET
 
 ClientFor = Callable[[User | None], HttpClient]
 
-ROLES = ["therapist", "other_therapist", "supervisor", "other_supervisor", "clinic_admin"]
 MONDAY = datetime.date(2030, 3, 4)
 OVERLAP_WARNING = (
     "This overlaps another appointment on the calendar. Tick “Book anyway” to keep it."
@@ -103,7 +103,7 @@ EXPECTED_GET: dict[str, dict[str, int]] = {
     "book": _statuses(200, 403),
     "reschedule": _statuses(200, 403),
     # A form posted from the Sessions section: no page to show, for anyone.
-    "attendance": {role: 405 for role in ROLES},
+    "attendance": {role: 405 for role in STAFF_ROLES},
 }
 EXPECTED_POST: dict[str, dict[str, int]] = {
     "book": _statuses(302, 403),
@@ -134,7 +134,7 @@ def test_the_matrix_covers_every_sessions_url() -> None:
     assert set(EXPECTED_POST) == {"book", "reschedule", "attendance"}
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", STAFF_ROLES)
 @pytest.mark.parametrize("name", list(EXPECTED_GET))
 def test_get_status_by_role(
     request: pytest.FixtureRequest,
@@ -152,7 +152,7 @@ def test_get_status_by_role(
     assert _state() == before
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", STAFF_ROLES)
 @pytest.mark.parametrize("name", list(EXPECTED_POST))
 def test_post_status_by_role(
     request: pytest.FixtureRequest,

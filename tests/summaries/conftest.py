@@ -17,6 +17,7 @@ from hrp.celery import app as celery_app
 from sessions.models import Appointment, RatingAlert
 from tests.assessments.factories import AdministrationFactory, answers_for, local_noon
 from tests.clients.factories import ClientFactory, SubstanceUseFactory
+from tests.conftest import unreachable_redis_url
 from tests.goals.factories import GoalFactory, GoalReviewFactory, UseCheckInFactory, weeks_ago
 from tests.sessions.factories import AppointmentFactory, SessionNoteFactory, at, days_from_today
 
@@ -170,23 +171,21 @@ def seeded(record: Client) -> Seeded:
     return seed(record)
 
 
-# A Redis port nobody listens on: publishing there fails as it does when Redis is down.
-UNUSED_BROKER = "redis://127.0.0.1:6390/0"
-
-
 @contextmanager
 def broker_down() -> Iterator[None]:
-    """Tasks are published (not run eagerly) to UNUSED_BROKER while this is open."""
+    """Tasks are published (not run eagerly) to a Redis that refuses connections while this is
+    open, so publishing fails as it does when Redis is down."""
     conf = celery_app.conf
     saved = (conf.task_always_eager, conf.broker_url)
-    conf.task_always_eager = False
-    conf.broker_url = UNUSED_BROKER
-    # Celery caches its connection and producer pools; drop them so the URL takes effect.
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    try:
-        yield
-    finally:
-        conf.task_always_eager, conf.broker_url = saved
+    with unreachable_redis_url() as url:
+        conf.task_always_eager = False
+        conf.broker_url = url
+        # Celery caches its connection and producer pools; drop them so the URL takes effect.
         celery_app._pool = None
         celery_app.amqp._producer_pool = None
+        try:
+            yield
+        finally:
+            conf.task_always_eager, conf.broker_url = saved
+            celery_app._pool = None
+            celery_app.amqp._producer_pool = None

@@ -18,6 +18,7 @@ from hrp.audit.models import AuditEvent
 from summaries import services
 from summaries.models import SummaryRequest
 from tests.clients.factories import ClientFactory
+from tests.conftest import STAFF_ROLES
 from tests.factories import SupervisionFactory, TherapistFactory
 from tests.sessions.factories import days_from_today
 from tests.summaries.conftest import Seeded, broker_down
@@ -25,7 +26,6 @@ from tests.summaries.conftest import Seeded, broker_down
 pytestmark = pytest.mark.django_db
 
 SIGN_IN = "/account/sign-in/"
-ROLES = ["therapist", "supervisor", "other_therapist", "other_supervisor", "clinic_admin"]
 # Who may read a client's summaries: the therapist and their supervisor.
 CLIENT_STATUS = {
     "therapist": 200,
@@ -88,7 +88,7 @@ def test_the_tab_is_the_charts_summaries_section(record: Client) -> None:
 # --- Access matrix ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", STAFF_ROLES)
 def test_tab_access(
     request: pytest.FixtureRequest, role: str, record: Client, all_roles: None, client_for
 ) -> None:
@@ -97,7 +97,7 @@ def test_tab_access(
     assert response.status_code == CLIENT_STATUS[role]
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", STAFF_ROLES)
 def test_requesting_access(
     request: pytest.FixtureRequest,
     role: str,
@@ -129,7 +129,7 @@ def test_requesting_access(
         ("summaries:retry", "failed", "post"),
     ],
 )
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", STAFF_ROLES)
 def test_summary_url_access(
     request: pytest.FixtureRequest,
     role: str,
@@ -192,7 +192,7 @@ CASELOAD_STATUS = {
 }
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", STAFF_ROLES)
 def test_caseload_page_access(
     request: pytest.FixtureRequest, role: str, all_roles: None, client_for
 ) -> None:
@@ -201,7 +201,7 @@ def test_caseload_page_access(
     assert response.status_code == CASELOAD_STATUS[role]
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", STAFF_ROLES)
 def test_a_caseload_pdf_is_for_the_supervisor_who_asked(
     request: pytest.FixtureRequest, role: str, supervisor: User, all_roles: None, client_for
 ) -> None:

@@ -13,6 +13,7 @@ from pytest_django import DjangoAssertNumQueries
 from hrp.accounts.models import User
 from supervision import selectors
 from tests.assessments.factories_harm import HarmAssessmentFactory
+from tests.budgets import SUPERVISOR_DASHBOARD_QUERIES
 from tests.clients.factories import ClientFactory
 from tests.factories import SupervisionFactory, SupervisorFactory, TherapistFactory
 from tests.sessions.factories import AttendedAppointmentFactory, at, days_from_today
@@ -158,12 +159,6 @@ def seed_supervisees(supervisor: User, *, supervisees: int, clients: int) -> Non
         seed_every_column(therapist)  # six clients more, with records in every column
 
 
-# session, user, authenticator; supervisees; clients with last contact (1) and their
-# expiring consents, administrations, harm assessments, open goals (4); this week's sessions,
-# late notes, notes to co-sign, rating alerts (4)
-DASHBOARD_QUERIES = 13
-
-
 @pytest.mark.parametrize(("supervisees", "clients"), [(1, 1), (5, 8)])
 def test_dashboard_queries_do_not_grow(
     client_for: ClientFor,
@@ -177,7 +172,7 @@ def test_dashboard_queries_do_not_grow(
     client = client_for(sup)
     client.get(HOME)  # settles the session's last-seen stamp
 
-    with django_assert_num_queries(DASHBOARD_QUERIES):
+    with django_assert_num_queries(SUPERVISOR_DASHBOARD_QUERIES):
         response = client.get(HOME)
 
     assert len(response.context["rows"]) == supervisees

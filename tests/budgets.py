@@ -1,0 +1,29 @@
+"""Query budgets of pages that tests in more than one file measure, each named once.
+
+A budget is the exact number of queries a page issues however many rows it shows; the tests pin
+it at one row and at many. A page measured in one file only keeps its budget beside those tests.
+Every signed-in request starts with 3: session, user, authenticator ("+" below counts from there).
+"""
+
+# The therapist's caseload (clients:caseload): + count, page of clients, intakes in progress,
+# 2 assessment prefetches (administrations, harm assessments), open goals, 2 appointment
+# prefetches (upcoming and attended), the home notices' counts (one query; the rating-alert flag
+# is a column).
+CASELOAD_QUERIES = 12
+
+# A supervisee's caseload, seen by their supervisor (clients:supervisee_caseload): + supervisee
+# check, count, page, 2 assessment prefetches, open goals, 2 appointment prefetches.
+SUPERVISEE_CASELOAD_QUERIES = 11
+
+# A client's sessions section (sessions:section): + client with header data, 3 flag prefetches
+# (2 assessment, 1 goals), appointments with their therapist, the appointment each replaced and
+# their note, the rating trend, access event.
+SESSIONS_SECTION_QUERIES = 10
+
+# The therapist's week calendar: + the week's appointments with their clients.
+CALENDAR_QUERIES = 4
+
+# The supervisor's dashboard (home:home for a supervisor): supervisees; their clients with last
+# contact and the four prefetches the columns read (consents, administrations, harm
+# assessments, goals); this week's sessions, late notes, notes to co-sign, rating alerts.
+SUPERVISOR_DASHBOARD_QUERIES = 13
