@@ -140,7 +140,7 @@ def intake_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     """Every intake step after the first; each POST saves the draft."""
     if step not in STEP_KEYS:
         raise Http404
-    client = access.client_for(request.user, pk, write=True)
+    client, _can = access.client_for(request.user, pk, write=True)
     intake = client.intake
     data = request.POST or None
     reason_initial = {
@@ -318,14 +318,15 @@ def render_chart_section(
     *,
     record_access: bool = True,
     client: Client | None = None,
+    can: access.ClientAccess | None = None,
     **extra: Any,
 ) -> HttpResponse:
-    """Render a chart section. Apps that own a section load the client themselves (with
-    selectors.chart_client) and pass it in, so it is not loaded twice."""
-    if client is None:
-        client = selectors.chart_client(user=request.user, pk=pk)
-    can_edit = client.therapist_id == request.user.pk
-    if section == "access" and not can_edit:
+    """Render a chart section. Apps that own a section load the client and the user's access
+    to it themselves (with selectors.chart_client) and pass both in, so neither is loaded
+    twice."""
+    if client is None or can is None:
+        client, can = selectors.chart_client(user=request.user, pk=pk)
+    if section == "access" and not can.write:
         # The accounting of disclosures is for the client's own therapist.
         raise Http404
     if record_access:
@@ -336,10 +337,10 @@ def render_chart_section(
         "sections": [
             (k, label, _section_url(client.pk, k))
             for k, label in SECTIONS
-            if k != "access" or can_edit
+            if k != "access" or can.write
         ],
         "section": section,
-        "can_edit": can_edit,
+        "can": can,
         "chart_notices": extensions.chart_notices(client, request.user),
         "nav": "caseload",
         **extra,
@@ -359,19 +360,19 @@ def chart_section(request: HttpRequest, pk: int, section: str) -> HttpResponse:
 
 def chart_consents(request: HttpRequest, pk: int) -> HttpResponse:
     # One access check per page (an emergency grant audits each check).
-    client = selectors.chart_client(user=request.user, pk=pk)
+    client, can = selectors.chart_client(user=request.user, pk=pk)
     consents = selectors.consents_for(client=client)
-    return render_chart_section(request, pk, "consents", client=client, consents=consents)
+    return render_chart_section(request, pk, "consents", client=client, can=can, consents=consents)
 
 
 def chart_timeline(request: HttpRequest, pk: int) -> HttpResponse:
-    client = selectors.chart_client(user=request.user, pk=pk)
+    client, can = selectors.chart_client(user=request.user, pk=pk)
     events = selectors.timeline(client=client)
-    return render_chart_section(request, pk, "timeline", client=client, events=events)
+    return render_chart_section(request, pk, "timeline", client=client, can=can, events=events)
 
 
 def chart_access(request: HttpRequest, pk: int) -> HttpResponse:
-    client = access.client_for(request.user, pk, write=True)
+    client, _can = access.client_for(request.user, pk, write=True)
     # Record this view before the log is counted: counted after, the page's slice would be one
     # row short and drop the oldest event (or show nothing at all on the first view).
     services.access_record(request=request, client=client, what="access")
@@ -380,7 +381,7 @@ def chart_access(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    client = access.client_for(request.user, pk, write=True)
+    client, _can = access.client_for(request.user, pk, write=True)
     form = ClientEditForm(request.POST or None, instance=client)
     if request.method == "POST" and form.is_valid():
         try:
@@ -399,7 +400,7 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def client_status(request: HttpRequest, pk: int) -> HttpResponse:
-    client = access.client_for(request.user, pk, write=True)
+    client, _can = access.client_for(request.user, pk, write=True)
     form = StatusForm(
         request.POST or None,
         initial={
@@ -425,7 +426,7 @@ def client_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
-    client = access.client_for(request.user, pk, write=True)
+    client, _can = access.client_for(request.user, pk, write=True)
     form = ConsentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -443,7 +444,7 @@ def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def consent_revoke(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse:
-    client = access.client_for(request.user, pk, write=True)
+    client, _can = access.client_for(request.user, pk, write=True)
     consent = get_object_or_404(client.consents, pk=consent_pk)
     form = ConsentRevokeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -77,8 +77,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Makes the request available to hrp.access, which audits pages opened under emergency access.
+    # Makes the request available to helpers deep in a call.
     "hrp.accounts.middleware.CurrentRequestMiddleware",
+    # Audits each page opened under an emergency grant (hrp.access answers, this records).
+    "hrp.accounts.middleware.EmergencyViewAuditMiddleware",
     # The clinic's time zone as saved on the Clinic settings page.
     "hrp.core.middleware.ClinicTimeZoneMiddleware",
     "django_otp.middleware.OTPMiddleware",

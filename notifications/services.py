@@ -99,9 +99,7 @@ def _staff_specs(
 
 def _supervisors_by_supervisee() -> dict[int, list[User]]:
     found: dict[int, list[User]] = {}
-    for supervision in Supervision.objects.filter(ended_at__isnull=True).select_related(
-        "supervisor"
-    ):
+    for supervision in Supervision.objects.current().select_related("supervisor"):
         found.setdefault(supervision.supervisee_id, []).append(supervision.supervisor)
     return found
 
@@ -425,11 +423,9 @@ def _still_needed(reminder: Reminder, now: datetime.datetime) -> bool:
         return (
             note is not None
             and note.status == SessionNote.Status.AWAITING_COSIGN
-            and Supervision.objects.filter(
-                supervisor_id=reminder.recipient_id,
-                supervisee_id=note.author_id,
-                ended_at__isnull=True,
-            ).exists()
+            and Supervision.objects.current()
+            .filter(supervisor_id=reminder.recipient_id, supervisee_id=note.author_id)
+            .exists()
         )
     if kind == Kind.RATING_ALERT:
         from sessions.models import RatingAlert

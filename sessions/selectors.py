@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from clients.models import Client
 from hrp import access
-from hrp.accounts.models import Supervision, User
+from hrp.accounts.models import User
 from hrp.clinic import clinic_setting
 from sessions.models import Appointment, NoteAddendum, NoteReview, RatingAlert, SessionNote
 
@@ -200,9 +200,7 @@ def late_notes(
 
 
 def supervisee_ids(supervisor: User) -> QuerySet[Any]:
-    return Supervision.objects.filter(supervisor=supervisor, ended_at__isnull=True).values(
-        "supervisee_id"
-    )
+    return access.supervisee_ids(supervisor)
 
 
 def notes_of(*, author: User) -> dict[str, list[SessionNote]]:

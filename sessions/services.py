@@ -653,9 +653,11 @@ def rating_evaluate(*, note: SessionNote) -> RatingAlert | None:
 def rating_alert_acknowledge(
     *, actor: User, request: HttpRequest | None, alert: RatingAlert
 ) -> RatingAlert:
-    """Mark an alert as seen (by the therapist or their supervisor). Side effect:
-    `rating_alert.acknowledge`."""
+    """Mark an alert as seen (by the therapist or their supervisor). Refused
+    (PermissionDenied) for anyone outside the client's care team, such as a reader under an
+    emergency grant. Side effect: `rating_alert.acknowledge`."""
     alert = RatingAlert.objects.select_for_update().select_related("client").get(pk=alert.pk)
+    access.require_care(actor, alert.client)
     if alert.acknowledged_at is None:
         alert.acknowledged_at = timezone.now()
         alert.acknowledged_by = actor

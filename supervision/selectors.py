@@ -51,11 +51,11 @@ from assessments.selectors import Due
 from clients.models import Client, Consent
 from goals import selectors as goal_selectors
 from goals.models import Goal
-from hrp.access import clients_visible_q
+from hrp import access
+from hrp.access import clients_visible_q, comments_visible_q, meetings_visible_q
 from hrp.accounts.models import User
 from sessions import selectors as session_selectors
 from sessions.models import Appointment, RatingAlert, SessionNote
-from supervision.access import comments_visible_q, meetings_visible_q
 from supervision.models import ChartComment, SupervisionMeeting
 
 # Defaults; the clinic's settings NO_CONTACT_DAYS and CONSENT_EXPIRY_WARNING_DAYS override them.
@@ -276,7 +276,7 @@ def boards(
     """One board per therapist, sorted so that what needs attention first comes first.
 
     `therapists` must already be the supervisor's current supervisees (see
-    supervision.access.supervisee_for / current_supervisees). Nine queries whatever the
+    hrp.access.supervisee_for / current_supervisees). Nine queries whatever the
     number of therapists, clients and notes; none when there are no therapists."""
     now = now or timezone.now()
     by_id = {t.pk: Board(therapist=t) for t in therapists}
@@ -342,10 +342,7 @@ def boards(
 def dashboard(*, supervisor: User, now: datetime.datetime | None = None) -> list[Board]:
     """The supervisor's dashboard rows: every current supervisee (ten queries)."""
     supervisees = list(
-        User.objects.filter(
-            supervisions_received__supervisor=supervisor,
-            supervisions_received__ended_at__isnull=True,
-        ).order_by("full_name")
+        User.objects.filter(pk__in=access.supervisee_ids(supervisor)).order_by("full_name")
     )
     return boards(supervisor=supervisor, therapists=supervisees, now=now)
 

@@ -16,7 +16,10 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from hrp import access
 from hrp.accounts.receivers import SESSION_LAST_SEEN_KEY, SESSION_STARTED_KEY
+from hrp.audit.models import AuditEvent
+from hrp.audit.services import audit_record
 from hrp.clinic import clinic_setting
 
 # Writing the session on every request would be a database write per page; refreshing the
@@ -121,3 +124,29 @@ class CurrentRequestMiddleware:
             return self.get_response(request)
         finally:
             _current_request.reset(token)
+
+
+class EmergencyViewAuditMiddleware:
+    """Audits every page opened under an emergency grant as `emergency.view`, with its path:
+    the one place that writes these events. `hrp.access.client_for` decides and answers (its
+    answer carries the grant); it writes nothing. One insert per client read under a grant on
+    the page, none otherwise."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with access.emergency_reads() as reads:
+            response = self.get_response(request)
+        for client in reads.values():
+            audit_record(
+                category=AuditEvent.Category.SECURITY,
+                action="emergency.view",
+                actor=request.user,
+                request=request,
+                obj=client,
+                chart_number=client.chart_number,
+                changes={"grant": (None, client.emergency_grant_id)},
+                detail=request.path,
+            )
+        return response

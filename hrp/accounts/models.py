@@ -112,6 +112,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         return labels
 
 
+class SupervisionQuerySet(models.QuerySet["Supervision"]):
+    def current(self) -> SupervisionQuerySet:
+        """The supervisions in force now: the one definition of "current supervisor" that
+        access, dashboards, reminders and summaries all use."""
+        return self.filter(ended_at__isnull=True)
+
+
 class Supervision(models.Model):
     """Links a supervisor to a therapist. Ending a supervision keeps the row, so who supervised
     whom and when stays answerable; a therapist has at most one current supervisor."""
@@ -127,6 +134,8 @@ class Supervision(models.Model):
     created_by = models.ForeignKey(
         User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
+
+    objects = SupervisionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at"]
