@@ -21,6 +21,7 @@ from clients.models import (
     SubstanceUse,
     TherapistAssignment,
 )
+from hrp import access
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record, diff_fields
@@ -174,6 +175,7 @@ def client_update(
     *, actor: User, request: HttpRequest | None, client: Client, values: Mapping[str, Any]
 ) -> dict[str, tuple[Any, Any]]:
     """Change the client's identifying and contact details. Side effect: `client.update`."""
+    access.require_write(actor, client)
     allowed = {
         "legal_name",
         "preferred_name",
@@ -388,6 +390,7 @@ def consent_create(
     *, actor: User, request: HttpRequest | None, client: Client, values: Mapping[str, Any]
 ) -> Consent:
     """Record a signed consent to disclose. Side effect: `consent.create`."""
+    access.require_write(actor, client)
     consent = Consent(client=client, created_by=actor, **values)
     consent.full_clean()
     consent.save()

@@ -134,6 +134,7 @@ def note_detail(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
         context = _note_context(
             request,
             client,
+            can,
             conflict.current,
             form=form,
             conflict=_conflict_rows(form, conflict.current),

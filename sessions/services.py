@@ -118,6 +118,7 @@ def appointment_book(
     """Book one appointment, or a weekly / fortnightly series of `occurrences`, with the
     client's therapist. Double-booking is allowed (a warning, not a refusal: clinics book
     groups and back-to-back handovers), see `overlapping`. Side effect: `appointment.book`."""
+    access.require_write(actor, client)
     _validate_times(starts_at, ends_at)
     if client.therapist_id is None:
         raise ValidationError(_("Assign a therapist to the client first."))
