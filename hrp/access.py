@@ -46,7 +46,7 @@ from django.db.models.functions import Coalesce, Now
 from django.http import Http404
 from django.utils import timezone
 
-from hrp.accounts.models import EmergencyGrant, Supervision, User
+from hrp.accounts.models import Cover, EmergencyGrant, Supervision, User
 
 # Dependencies point one way (apps -> hrp): hrp may not import a feature app at module level,
 # and an import inside a function would only hide the cycle. Models of the apps whose objects
@@ -132,11 +132,14 @@ def supervisee_for(user: Any, therapist_pk: int) -> User:
 
 
 def caseload_owner_for(user: Any, therapist_pk: int) -> User:
-    """The therapist whose caseload `user` may review: themself, or a current supervisee."""
+    """The therapist whose caseload `user` may review: themself, a therapist they cover for
+    now, or a current supervisee."""
     if not has_clinical_role(user):
         raise Http404
     if therapist_pk == user.pk and user.is_therapist:
         return user
+    if is_therapist(user) and covers(user, therapist_pk):
+        return User.objects.get(pk=therapist_pk)
     if user.is_supervisor:
         return supervisee_for(user, therapist_pk)
     raise Http404
@@ -156,6 +159,52 @@ def supervisions_ended_within(supervisor: Any, start: Any, end: Any) -> QuerySet
     )
 
 
+# --- Covers ------------------------------------------------------------------------------------
+# While a cover is in force (Cover.objects.current(): the clinic's dates, inclusive), the cover
+# is a treating clinician of the absent therapist's clients: reads and writes them, and signs
+# notes in their own name. The day after its last day, or once ended early, that is over.
+
+
+def covered_ids(user: Any) -> QuerySet[Any]:
+    """The ids of the therapists `user` covers for today, as a subquery."""
+    return Cover.objects.current().filter(cover_id=user.pk).values("absent_id")
+
+
+def covers(user: Any, therapist_id: int | None) -> bool:
+    """Whether `user` covers for the therapist today (one query)."""
+    if therapist_id is None or not is_therapist(user):
+        return False
+    return Cover.objects.current().filter(cover_id=user.pk, absent_id=therapist_id).exists()
+
+
+def cover_arrangeable_by(user: Any, absent: Any) -> bool:
+    """Who arranges or ends a cover for `absent`: a clinic admin, or their current supervisor."""
+    return bool(is_clinic_admin(user) or supervises(user, getattr(absent, "pk", None)))
+
+
+def covers_arrangeable_q(user: Any) -> Q:
+    """The covers `user` may end early (for a list's annotation): the same rule as
+    cover_arrangeable_by, as a filter on Cover."""
+    if is_clinic_admin(user):
+        return Q(pk__isnull=False)  # every cover (an empty Q() cannot be a When condition)
+    if not is_supervisor(user):
+        return Q(pk__in=[])
+    return Q(absent_id__in=supervisee_ids(user))
+
+
+def covers_visible_q(user: Any) -> Q:
+    """The covers `user` sees on the covers page: all for a clinic admin; otherwise those
+    they give, receive, or that concern their current supervisees."""
+    if is_clinic_admin(user):
+        return Q()
+    if not has_clinical_role(user):
+        return Q(pk__in=[])
+    q = Q(cover_id=user.pk) | Q(absent_id=user.pk)
+    if user.is_supervisor:
+        q |= Q(absent_id__in=supervisee_ids(user))
+    return q
+
+
 # --- Clients -----------------------------------------------------------------------------------
 # A therapist reads and writes their assigned clients (the treating clinician); a supervisor
 # reads the clients of their current supervisees and supervises (comments, co-signs, follows
@@ -169,9 +218,18 @@ rules.add_rule("clients.supervise", is_supervisor)
 
 @rules.predicate
 def treats(user: Any, client: Any) -> bool:
-    """The treating clinician: the client's assigned therapist. The one rule for writing a
-    client's record."""
-    return bool(is_therapist(user) and client is not None and client.therapist_id == user.pk)
+    """A treating clinician: the client's assigned therapist, or a therapist covering for them
+    today. The one rule for writing a client's record. Uses the answer `client_for` loaded
+    with the client when there is one (no query), else asks (one query, only for someone
+    other than the assigned therapist)."""
+    if client is None or not is_therapist(user) or client.therapist_id is None:
+        return False
+    if client.therapist_id == user.pk:
+        return True
+    known = getattr(client, "access_covers", None)
+    if known is not None:
+        return bool(known)
+    return covers(user, client.therapist_id)
 
 
 @rules.predicate
@@ -269,7 +327,7 @@ def _own_q(user: Any) -> Q:
     """Clients the user reads by role: their own caseload, and their supervisees' clients."""
     q = Q(pk__in=[])
     if user.is_therapist:
-        q |= Q(therapist_id=user.pk)
+        q |= Q(therapist_id=user.pk) | Q(therapist_id__in=covered_ids(user))
     if user.is_supervisor:
         q |= Q(therapist_id__in=supervisee_ids(user))
     return q
@@ -322,6 +380,13 @@ def client_for(
             if user.is_supervisor
             else Value(False, output_field=BooleanField())
         ),
+        access_covers=(
+            Exists(
+                Cover.objects.current().filter(cover_id=user.pk, absent_id=OuterRef("therapist_id"))
+            )
+            if user.is_therapist
+            else Value(False, output_field=BooleanField())
+        ),
     )
     try:
         client = qs.filter(clients_visible_q(user, emergency=True)).get(pk=pk)
@@ -345,6 +410,52 @@ def client_for_admin(user: Any, pk: int) -> Any:
         raise Http404 from None
 
 
+@dataclass(frozen=True)
+class Holder:
+    """One person who may open a client's record now, and on what basis."""
+
+    user: User
+    basis: str  # "therapist", "cover", "supervisor" or "emergency"
+    until: Any = None  # the cover's last day or the grant's expiry; None: while assigned
+
+
+def holders(client: Any) -> list[Holder]:
+    """Everyone who may open `client`'s record now and why, from the same rules `client_for`
+    applies (the access report shows this, so it cannot drift from them). Three queries."""
+    found: list[Holder] = []
+    therapist = client.therapist
+    if therapist is not None and is_therapist(therapist):
+        found.append(Holder(therapist, "therapist"))
+    if client.therapist_id is not None:
+        for cover in (
+            Cover.objects.current()
+            .filter(absent_id=client.therapist_id, cover__is_active=True, cover__is_therapist=True)
+            .select_related("cover")
+            .order_by("ends_on", "id")
+        ):
+            found.append(Holder(cover.cover, "cover", cover.ends_on))
+        for supervision in (
+            Supervision.objects.current()
+            .filter(
+                supervisee_id=client.therapist_id,
+                supervisor__is_active=True,
+                supervisor__is_supervisor=True,
+            )
+            .select_related("supervisor")
+        ):
+            found.append(Holder(supervision.supervisor, "supervisor"))
+    for grant in (
+        EmergencyGrant.objects.filter(
+            client_id=client.pk, ended_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        .select_related("user")
+        .order_by("expires_at", "id")
+    ):
+        if has_clinical_role(grant.user):
+            found.append(Holder(grant.user, "emergency", grant.expires_at))
+    return found
+
+
 # The only client fields a clinic admin's pages load: no clinical content can reach them.
 ADMIN_CLIENT_FIELDS = [
     "id",
@@ -357,6 +468,8 @@ ADMIN_CLIENT_FIELDS = [
     "therapist__id",
     "therapist__full_name",
     "therapist__credentials",
+    "therapist__is_active",
+    "therapist__is_therapist",
 ]
 
 

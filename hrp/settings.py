@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "disclosures",
     "supervision",
     "oversight",
+    "covers",
     "clients",
     "assessments",
     "goals",
