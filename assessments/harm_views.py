@@ -46,7 +46,7 @@ def _full_assessments(client: Client) -> Any:
 
 def harm_new(request: HttpRequest, pk: int) -> HttpResponse:
     """A new harm assessment with the client, pre-filled from the last one."""
-    client = access.client_for(request.user, pk, write=True)
+    client, can = access.client_for(request.user, pk, write=True)
     client_services.access_record(actor=request.user, client=client, what="harm_assessment")
     form, formset, initial = harm_forms(client, request.POST if request.method == "POST" else None)
     if request.method == "POST":
@@ -74,7 +74,7 @@ def harm_new(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "formset": formset,
         "initial": initial,
-        "can_edit": True,
+        "can": can,
         "nav": "caseload",
     }
     return render(request, "assessments/harm_form.html", context)
@@ -85,7 +85,7 @@ def harm_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 def harm_detail(request: HttpRequest, pk: int, assessment_pk: int) -> HttpResponse:
     """One harm assessment, read-only (supervisors included)."""
-    client = access.client_for(request.user, pk)
+    client, can = access.client_for(request.user, pk)
     assessment = get_object_or_404(_full_assessments(client), pk=assessment_pk)
     client_services.access_record(actor=request.user, client=client, what="harm_assessment")
     # The one before it, for a "compare with the previous one" link.
@@ -106,7 +106,7 @@ def harm_detail(request: HttpRequest, pk: int, assessment_pk: int) -> HttpRespon
         ],
         "balance": _balance_lists(assessment),
         "previous_pk": previous,
-        "can_edit": client.therapist_id == request.user.pk,
+        "can": can,
         "nav": "caseload",
     }
     return render(request, "assessments/harm_detail.html", context)
@@ -289,7 +289,7 @@ def _id_param(request: HttpRequest, name: str) -> int | None:
 def harm_compare(request: HttpRequest, pk: int) -> HttpResponse:
     """Two assessments side by side (?a=<id>&b=<id>, ids only), by default the latest two.
     Whatever order they are given in, the earlier one is on the left."""
-    client = access.client_for(request.user, pk)
+    client, can = access.client_for(request.user, pk)
     choices = list(
         client.harm_assessments.order_by("-assessed_on", "-id").values_list("pk", "assessed_on")
     )
@@ -317,7 +317,7 @@ def harm_compare(request: HttpRequest, pk: int) -> HttpResponse:
         "selected_b": b,
         "same": same,
         "comparison": comparison,
-        "can_edit": client.therapist_id == request.user.pk,
+        "can": can,
         "nav": "caseload",
     }
     return render(request, "assessments/harm_compare.html", context)

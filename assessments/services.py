@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from assessments.measures import MEASURES
 from assessments.models import Administration, HarmAssessment, RiskFollowUp, SubstancePattern
 from clients.models import Client
+from hrp import access
 from hrp.accounts.models import User
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
@@ -48,6 +49,7 @@ def administration_record(
     sitting, so the trend and the schedule keep it in its place. Side effect: change event
     `measure.administer` (score and band only: answers stay out of the audit trail).
     """
+    access.require_write(actor, client)
     measure = MEASURES.get(measure_code)
     if measure is None:
         raise TamperedSubmission("unknown measure")
@@ -146,6 +148,7 @@ def harm_assessment_record(
     """Store a new harm assessment with its per-substance patterns. Earlier assessments are
     untouched (read-only). Side effect: change event `harm.assess` (the overdose flag and
     harm ratings, not the client's words)."""
+    access.require_write(actor, client)
     assessment = HarmAssessment(client=client, assessed_by=actor, **values)
     assessment.full_clean()
     assessment.save()

@@ -26,15 +26,15 @@ from hrp import access
 FORM_FIELDS = {"csrfmiddlewaretoken", "correction_reason", "corrects"}
 
 
-def _client_with_records(request: HttpRequest, pk: int) -> Any:
-    """The client as the chart header shows it, with assessment records prefetched."""
+def _client_with_records(request: HttpRequest, pk: int) -> tuple[Any, access.ClientAccess]:
+    """The client as the chart header shows it, with what the user may do with it."""
     return client_selectors.chart_client(user=request.user, pk=pk)
 
 
 def chart_section(request: HttpRequest, pk: int) -> HttpResponse:
     """The chart's Assessments section: flags to act on, measures with their latest scores
     and what is due, and the harm assessments."""
-    client = _client_with_records(request, pk)
+    client, can = _client_with_records(request, pk)
     latest = selectors.latest_by_measure(client)
     context = {
         "measures": [(m, latest.get(code)) for code, m in MEASURES.items()],
@@ -43,7 +43,7 @@ def chart_section(request: HttpRequest, pk: int) -> HttpResponse:
         "harm_assessments": client.harm_assessments.order_by("-assessed_on", "-id"),
         "history": selectors.history(client)[:10],
     }
-    return render_chart_section(request, pk, "assessments", client=client, **context)
+    return render_chart_section(request, pk, "assessments", client=client, can=can, **context)
 
 
 def _measure_or_404(code: str) -> Measure:
@@ -56,7 +56,7 @@ def _measure_or_404(code: str) -> Measure:
 def administer(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     """Give a measure with the client. Every item is required; the score, band and flags are
     computed on the server."""
-    client = access.client_for(request.user, pk, write=True)
+    client, _can = access.client_for(request.user, pk, write=True)
     measure = MEASURES.get(code)
     if measure is None:
         if request.method == "POST":
@@ -151,7 +151,7 @@ def _corrected(client: Any, measure: Measure, raw: str | None) -> Administration
 def trend(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     """One measure over time: a chart with the bands shaded and the same numbers as a table."""
     measure = _measure_or_404(code)
-    client = _client_with_records(request, pk)
+    client, can = _client_with_records(request, pk)
     measure_trend = selectors.trend(client, measure)
     client_services.access_record(actor=request.user, client=client, what=f"measure.{code}")
     context = {
@@ -159,7 +159,7 @@ def trend(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         "measure": measure,
         "trend": measure_trend,
         "chart": selectors.chart_data(measure_trend),
-        "can_edit": client.therapist_id == request.user.pk,
+        "can": can,
         "flags": client_selectors.chart_flags(client),
         "nav": "caseload",
     }
@@ -167,14 +167,13 @@ def trend(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 
 
 def administration_detail(request: HttpRequest, pk: int, administration_pk: int) -> HttpResponse:
-    client = access.client_for(request.user, pk)
+    client, can = access.client_for(request.user, pk)
     administration = get_object_or_404(
         client.administrations.select_related("administered_by", "corrects"),
         pk=administration_pk,
     )
     client_services.access_record(actor=request.user, client=client, what="measure.answers")
     measure = administration.measure
-    can_edit = client.therapist_id == request.user.pk
     follow_up = getattr(administration, "follow_up", None)
     context = {
         "client": client,
@@ -193,10 +192,10 @@ def administration_detail(request: HttpRequest, pk: int, administration_pk: int)
         "follow_up": follow_up,
         "follow_up_form": (
             FollowUpForm(initial={"done_at": timezone.localtime().replace(second=0, microsecond=0)})
-            if can_edit and administration.suicide_risk and follow_up is None
+            if can.write and administration.suicide_risk and follow_up is None
             else None
         ),
-        "can_edit": can_edit,
+        "can": can,
         "nav": "caseload",
     }
     return render(request, "assessments/administration_detail.html", context)
@@ -204,7 +203,7 @@ def administration_detail(request: HttpRequest, pk: int, administration_pk: int)
 
 def follow_up(request: HttpRequest, pk: int, administration_pk: int) -> HttpResponse:
     """Record what was done about a suicide-risk flag; the flag clears."""
-    client = access.client_for(request.user, pk, write=True)
+    client, _can = access.client_for(request.user, pk, write=True)
     administration = get_object_or_404(client.administrations, pk=administration_pk)
     form = FollowUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

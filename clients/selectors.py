@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from clients import extensions
 from clients.models import Client, Consent, TherapistAssignment
-from hrp.access import ADMIN_CLIENT_FIELDS, clients_visible_q
+from hrp.access import ADMIN_CLIENT_FIELDS, ClientAccess, client_for, clients_visible_q
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
 
@@ -87,10 +87,9 @@ def intake_drafts(*, user: User) -> QuerySet[Client]:
     )
 
 
-def chart_client(*, user: User, pk: int) -> Client:
-    """A client for the chart header, with what the header shows loaded in one query."""
-    from hrp.access import client_for
-
+def chart_client(*, user: User, pk: int) -> tuple[Client, ClientAccess]:
+    """A client for the chart header, with what the header shows loaded in one query, and
+    what `user` may do with it (hrp.access.client_for)."""
     today = timezone.localdate()
     qs = Client.objects.select_related("therapist", "referral", "intake").annotate(
         consent_expiring=Exists(_expiring_consents(today))

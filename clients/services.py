@@ -20,6 +20,7 @@ from clients.models import (
     SubstanceUse,
     TherapistAssignment,
 )
+from hrp import access
 from hrp.accounts.models import User
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
@@ -169,6 +170,7 @@ def client_update(
     *, actor: User, client: Client, values: Mapping[str, Any]
 ) -> dict[str, tuple[Any, Any]]:
     """Change the client's identifying and contact details. Side effect: `client.update`."""
+    access.require_write(actor, client)
     allowed = {
         "legal_name",
         "preferred_name",
@@ -401,6 +403,7 @@ def client_hand_over(*, actor: User, client_pk: int, therapist: User | None, rea
 @transaction.atomic
 def consent_create(*, actor: User, client: Client, values: Mapping[str, Any]) -> Consent:
     """Record a signed consent to disclose. Side effect: `consent.create`."""
+    access.require_write(actor, client)
     consent = Consent(client=client, created_by=actor, **values)
     consent.full_clean()
     consent.save()

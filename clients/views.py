@@ -141,7 +141,7 @@ def intake_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     """Every intake step after the first; each POST saves the draft."""
     if step not in STEP_KEYS:
         raise Http404
-    client = access.client_for(request.user, pk, write=True)
+    client, _can = access.client_for(request.user, pk, write=True)
     intake = client.intake
     data = request.POST or None
     reason_initial = {
@@ -285,17 +285,17 @@ def render_chart_section(
     *,
     record_access: bool = True,
     client: Client | None = None,
+    can: access.ClientAccess | None = None,
     **extra: Any,
 ) -> HttpResponse:
     """Render the chart section registered as `section` (clients.extensions.ChartSection) in
     the chart shell, with a tab for every registered section this reader may open. Apps that
-    own a section load the client themselves (with selectors.chart_client) and pass it in, so
-    it is not loaded twice."""
+    own a section load the client and the user's access to it themselves (with
+    selectors.chart_client) and pass both in, so neither is loaded twice."""
     this = extensions.chart_section(section)
-    if client is None:
-        client = selectors.chart_client(user=request.user, pk=pk)
-    can_edit = client.therapist_id == request.user.pk
-    if this.access == extensions.ChartSection.TREATING and not can_edit:
+    if client is None or can is None:
+        client, can = selectors.chart_client(user=request.user, pk=pk)
+    if this.access == extensions.ChartSection.TREATING and not can.write:
         # e.g. the accounting of disclosures is for the client's own therapist.
         raise Http404
     if record_access:
@@ -306,10 +306,10 @@ def render_chart_section(
         "sections": [
             (s.key, s.label, section_url(client.pk, s))
             for s in extensions.chart_sections()
-            if s.access == extensions.ChartSection.READ or can_edit
+            if s.access == extensions.ChartSection.READ or can.write
         ],
         "section": section,
-        "can_edit": can_edit,
+        "can": can,
         "chart_notices": extensions.chart_notices(client, request.user),
         "nav": "caseload",
         **extra,
@@ -327,19 +327,19 @@ def chart_intake(request: HttpRequest, pk: int) -> HttpResponse:
 
 def chart_consents(request: HttpRequest, pk: int) -> HttpResponse:
     # One access check per page (an emergency grant audits each check).
-    client = selectors.chart_client(user=request.user, pk=pk)
+    client, can = selectors.chart_client(user=request.user, pk=pk)
     consents = selectors.consents_for(client=client)
-    return render_chart_section(request, pk, "consents", client=client, consents=consents)
+    return render_chart_section(request, pk, "consents", client=client, can=can, consents=consents)
 
 
 def chart_timeline(request: HttpRequest, pk: int) -> HttpResponse:
-    client = selectors.chart_client(user=request.user, pk=pk)
+    client, can = selectors.chart_client(user=request.user, pk=pk)
     events = selectors.timeline(client=client)
-    return render_chart_section(request, pk, "timeline", client=client, events=events)
+    return render_chart_section(request, pk, "timeline", client=client, can=can, events=events)
 
 
 def chart_access(request: HttpRequest, pk: int) -> HttpResponse:
-    client = access.client_for(request.user, pk, write=True)
+    client, _can = access.client_for(request.user, pk, write=True)
     # Record this view before the log is counted: counted after, the page's slice would be one
     # row short and drop the oldest event (or show nothing at all on the first view).
     services.access_record(actor=request.user, client=client, what="access")
@@ -348,7 +348,7 @@ def chart_access(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    client = access.client_for(request.user, pk, write=True)
+    client, _can = access.client_for(request.user, pk, write=True)
     form = ClientEditForm(request.POST or None, instance=client)
     if request.method == "POST" and form.is_valid():
         try:
@@ -365,7 +365,7 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def client_status(request: HttpRequest, pk: int) -> HttpResponse:
-    client = access.client_for(request.user, pk, write=True)
+    client, _can = access.client_for(request.user, pk, write=True)
     form = StatusForm(
         request.POST or None,
         initial={
@@ -389,7 +389,7 @@ def client_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
-    client = access.client_for(request.user, pk, write=True)
+    client, _can = access.client_for(request.user, pk, write=True)
     form = ConsentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -405,7 +405,7 @@ def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def consent_revoke(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse:
-    client = access.client_for(request.user, pk, write=True)
+    client, _can = access.client_for(request.user, pk, write=True)
     consent = get_object_or_404(client.consents, pk=consent_pk)
     form = ConsentRevokeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

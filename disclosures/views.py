@@ -41,23 +41,24 @@ def _tab(
     pk: int,
     *,
     client: Client | None = None,
+    can: access.ClientAccess | None = None,
     status: int = 200,
     **extra: Any,
 ) -> HttpResponse:
-    response = render_chart_section(request, pk, "disclosures", client=client, **extra)
+    response = render_chart_section(request, pk, "disclosures", client=client, can=can, **extra)
     response.status_code = status
     return response
 
 
 @require_GET
 def chart(request: HttpRequest, pk: int) -> HttpResponse:
-    client = client_selectors.chart_client(user=request.user, pk=pk)
+    client, can = client_selectors.chart_client(user=request.user, pk=pk)
     extra: dict[str, Any] = {"disclosures": selectors.disclosures_for(client)}
-    if client.therapist_id == request.user.pk:
+    if can.write:
         consents = list(selectors.valid_consents_for_report(client, timezone.localdate()))
         extra["unavailable"] = _unavailable_reason(client, consents)
         extra["form"] = AttendanceReportForm(consents=consents) if consents else None
-    return _tab(request, pk, client=client, **extra)
+    return _tab(request, pk, client=client, can=can, **extra)
 
 
 def _form(client: Client, data: Any) -> tuple[AttendanceReportForm | None, str]:
@@ -87,7 +88,7 @@ def _prepare(form: AttendanceReportForm, client: Client) -> report.AttendanceRep
 @require_GET
 def attendance_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """The report as the agency will read it. Records nothing: nothing has left the clinic."""
-    client = access.client_for(
+    client, _can = access.client_for(
         request.user, pk, write=True, queryset=Client.objects.select_related("referral")
     )
     form, reason = _form(client, request.GET)
@@ -108,7 +109,7 @@ def attendance_preview(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def attendance_download(request: HttpRequest, pk: int) -> HttpResponse:
     """Produce the PDF, record the disclosure, and send the file."""
-    client = access.client_for(
+    client, _can = access.client_for(
         request.user, pk, write=True, queryset=Client.objects.select_related("referral")
     )
     form, reason = _form(client, request.POST)

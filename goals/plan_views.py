@@ -36,7 +36,7 @@ WORDS_CLASSES = {"client_words": "client-words", "clinician_notes": "clinician-n
 def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Build or change the plan with the client. A change saves a new version; the earlier
     ones stay exactly as they were."""
-    client = access.client_for(request.user, pk, write=True)
+    client, can = access.client_for(request.user, pk, write=True)
     client_services.access_record(actor=request.user, client=client, what="plan")
     posted = request.method == "POST"
     formset, reason_form, initial, latest = plan_forms(client, request.POST if posted else None)
@@ -60,7 +60,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "reason_form": reason_form,
         "initial": initial,
         "latest": latest,
-        "can_edit": True,
+        "can": can,
         "nav": "caseload",
     }
     return render(request, "goals/plan_form.html", context)
@@ -154,7 +154,7 @@ def _in_function_order(alternatives: dict[str, str]) -> list[tuple[str, str]]:
 
 def plan_version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     """One version of the plan, read-only (supervisors included)."""
-    client = access.client_for(request.user, pk)
+    client, can = access.client_for(request.user, pk)
     version = get_object_or_404(selectors.versions_for(client), number=number)
     client_services.access_record(actor=request.user, client=client, what="plan_version")
     newest = selectors.versions_for(client).order_by("-number").values_list("number", flat=True)
@@ -165,7 +165,7 @@ def plan_version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
         "sections": [(s.get("name", ""), section_rows(s)) for s in version.sections],
         "latest_number": latest_number,
         "is_latest": latest_number == version.number,
-        "can_edit": client.therapist_id == request.user.pk,
+        "can": can,
         "nav": "caseload",
     }
     return render(request, "goals/plan_version.html", context)
@@ -181,7 +181,7 @@ def _version_list(client: Client) -> list[PlanVersion]:
 
 def plan_history(request: HttpRequest, pk: int) -> HttpResponse:
     """Every version of the plan, newest first: number, date, who, and what changed and why."""
-    client = access.client_for(request.user, pk)
+    client, can = access.client_for(request.user, pk)
     client_services.access_record(actor=request.user, client=client, what="plan_history")
     versions = _version_list(client)
     context = {
@@ -189,7 +189,7 @@ def plan_history(request: HttpRequest, pk: int) -> HttpResponse:
         "versions": versions,
         "selected_a": versions[1].number if len(versions) > 1 else None,
         "selected_b": versions[0].number if versions else None,
-        "can_edit": client.therapist_id == request.user.pk,
+        "can": can,
         "nav": "caseload",
     }
     return render(request, "goals/plan_history.html", context)
@@ -246,7 +246,7 @@ def _number_param(request: HttpRequest, name: str) -> int | None:
 def plan_compare(request: HttpRequest, pk: int) -> HttpResponse:
     """Two versions side by side (?a=<number>&b=<number>), by default the latest two. Whatever
     order they are given in, the earlier one is on the left."""
-    client = access.client_for(request.user, pk)
+    client, can = access.client_for(request.user, pk)
     versions = _version_list(client)
     known = [v.number for v in versions]
     a, b = _number_param(request, "a"), _number_param(request, "b")
@@ -277,7 +277,7 @@ def plan_compare(request: HttpRequest, pk: int) -> HttpResponse:
         "earlier": pair[0] if len(pair) == 2 else None,
         "later": pair[1] if len(pair) == 2 else None,
         "diffs": diffs,
-        "can_edit": client.therapist_id == request.user.pk,
+        "can": can,
         "nav": "caseload",
     }
     return render(request, "goals/plan_compare.html", context)

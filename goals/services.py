@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from assessments.models import FUNCTIONS
 from clients.models import Client, SubstanceUse
 from goals.models import SECTION_FIELDS, Goal, GoalReview, Plan, PlanVersion, UseCheckIn
+from hrp import access
 from hrp.accounts.models import User
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
@@ -63,6 +64,7 @@ def plan_save(
     """Save the plan: a new version when anything changed (returns it and True), otherwise the
     current version and False. Earlier versions are never touched. Side effect: `plan.version`.
     """
+    access.require_write(actor, client)
     clean = [normalise_section(s) for s in sections if str(s.get("name", "")).strip()]
     for section in clean:
         days = section["max_days_per_week"]
@@ -101,6 +103,7 @@ def goal_create(
     revised_from: Goal | None = None,
 ) -> Goal:
     """Add a goal. Side effect: `goal.create`."""
+    access.require_write(actor, client)
     goal = Goal(client=client, created_by=actor, revised_from=revised_from, **values)
     goal.full_clean()
     goal.save()
@@ -207,6 +210,7 @@ def checkin_record(
     """Record use for one substance in the week containing `week` (the sessions issue calls
     this from a note). A second record for the same week replaces the numbers.
     Side effect: `checkin.record`."""
+    access.require_write(actor, client)
     if substance.client_id != client.pk:
         raise ValidationError({"substance": _("Choose one of this client's substances.")})
     start = week_start(week)

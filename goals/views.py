@@ -26,7 +26,7 @@ GOAL_FIELDS = GoalForm.Meta.fields
 
 def chart_section(request: HttpRequest, pk: int) -> HttpResponse:
     """The chart's Plan section: the current plan version and the goals."""
-    client = client_selectors.chart_client(user=request.user, pk=pk)
+    client, can = client_selectors.chart_client(user=request.user, pk=pk)
     version = selectors.latest_version(client)
     goals = list(selectors.goals_for(client))
     checkins = list(UseCheckIn.objects.filter(client=client).order_by("week_start"))
@@ -45,11 +45,11 @@ def chart_section(request: HttpRequest, pk: int) -> HttpResponse:
         "closed_goals": [goal for goal in goals if not goal.is_open],
         "today": timezone.localdate(),
     }
-    return render_chart_section(request, pk, "plan", client=client, **context)
+    return render_chart_section(request, pk, "plan", client=client, can=can, **context)
 
 
 def goal_create(request: HttpRequest, pk: int) -> HttpResponse:
-    client = access.client_for(request.user, pk, write=True)
+    client, _can = access.client_for(request.user, pk, write=True)
     initial = {"review_date": timezone.localdate() + datetime.timedelta(weeks=4)}
     form = GoalForm(request.POST or None, client=client, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -74,7 +74,7 @@ def goal_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def goal_detail(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
-    client = access.client_for(request.user, pk)
+    client, can = access.client_for(request.user, pk)
     goal = get_object_or_404(
         Goal.objects.select_related("substance", "revised_from", "created_by").prefetch_related(
             "reviews__reviewed_by", "reviews__new_goal"
@@ -90,7 +90,7 @@ def goal_detail(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
         "progress": progress,
         "chart": selectors.progress_chart(progress) if progress.chartable else None,
         "revised_into": Goal.objects.filter(revised_from=goal).first(),
-        "can_edit": client.therapist_id == request.user.pk,
+        "can": can,
         "nav": "caseload",
     }
     return render(request, "goals/goal_detail.html", context)
@@ -99,7 +99,7 @@ def goal_detail(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
 def goal_review(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
     """Review a goal with the client: what happened, was it realistic, what was learned, and
     the decision. "Revise" describes the new goal on the same page."""
-    client = access.client_for(request.user, pk, write=True)
+    client, _can = access.client_for(request.user, pk, write=True)
     goal = get_object_or_404(Goal, client=client, pk=goal_pk)
     if not goal.is_open:
         messages.info(request, _("This goal is no longer active."))

@@ -1,19 +1,65 @@
 """Who may see what: the one place access rules live.
 
-Role predicates are `rules` predicates so that templates and later apps share one definition.
-Helpers here raise Http404 when a user may not see an object at all (its existence is itself
-private) and PermissionDenied only when they may see it but not change it.
+Every page gets its object through one helper here that returns the object together with
+what this user may do with it (`client, can = access.client_for(user, pk)`, the way
+healthchecks returns `(check, rw)`). Views, services and templates ask that answer, or the
+same `rules` predicates declared below; nobody else compares a client's therapist with the
+user.
+
+Helpers raise Http404 when a user may not see an object at all (its existence is itself
+private) and PermissionDenied only when they may see it but not do what they asked.
+
+Every rule is evaluated when it is asked, from the current rows: a reassignment, the end of
+a supervision, a deactivation (`is_active`) or the end of an emergency grant takes effect on
+the next request, for pages, PDFs and CSVs alike. Nothing here caches an answer.
+
+This module writes nothing. Pages opened under an emergency grant are audited by
+`EmergencyViewAuditMiddleware` (hrp/accounts/middleware.py) from the answers handed out
+during the request (`emergency_reads`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import contextvars
+import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 
 import rules
+from django.apps import apps
+from django.core.exceptions import PermissionDenied
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Case,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Now
 from django.http import Http404
+from django.utils import timezone
 
-if TYPE_CHECKING:
-    from hrp.accounts.models import User
+from hrp.accounts.models import Cover, EmergencyGrant, Supervision, User
+
+# Dependencies point one way (apps -> hrp): hrp may not import a feature app at module level,
+# and an import inside a function would only hide the cycle. Models of the apps whose objects
+# the rules guard (clients.Client, supervision.ChartComment, ...) are looked up by label in the
+# app registry when a rule is asked, which needs only that the app is installed, or come from
+# the caller as a `queryset`.
+
+
+def _model(label: str) -> Any:
+    return apps.get_model(label)
+
+
+# --- Roles -------------------------------------------------------------------------------------
 
 
 @rules.predicate
@@ -50,8 +96,6 @@ def require(user: Any, rule: str) -> None:
 
 def staff_account_for(user: Any, pk: int) -> User:
     """A staff account as seen by someone managing accounts (clinic admins only)."""
-    from hrp.accounts.models import User
-
     require(user, "accounts.manage_staff")
     try:
         return User.objects.get(pk=pk)
@@ -59,123 +103,306 @@ def staff_account_for(user: Any, pk: int) -> User:
         raise Http404 from None
 
 
+# --- Supervision -------------------------------------------------------------------------------
+
+
+def supervisee_ids(supervisor: Any) -> QuerySet[Any]:
+    """The ids of `supervisor`'s current supervisees, as a subquery."""
+    return Supervision.objects.current().filter(supervisor=supervisor).values("supervisee_id")
+
+
+def supervises(supervisor: Any, therapist_id: int | None) -> bool:
+    """Whether `supervisor` is the therapist's current supervisor (one query)."""
+    if therapist_id is None or not is_supervisor(supervisor):
+        return False
+    return (
+        Supervision.objects.current()
+        .filter(supervisor=supervisor, supervisee_id=therapist_id)
+        .exists()
+    )
+
+
+def supervisee_for(user: Any, therapist_pk: int) -> User:
+    """A current supervisee of `user` (never `user` themself); 404 otherwise."""
+    require(user, "clients.supervise")
+    supervisee = User.objects.filter(pk=therapist_pk, pk__in=supervisee_ids(user)).first()
+    if supervisee is None:
+        raise Http404
+    return supervisee
+
+
+def caseload_owner_for(user: Any, therapist_pk: int) -> User:
+    """The therapist whose caseload `user` may review: themself, a therapist they cover for
+    now, or a current supervisee."""
+    if not has_clinical_role(user):
+        raise Http404
+    if therapist_pk == user.pk and user.is_therapist:
+        return user
+    if is_therapist(user) and covers(user, therapist_pk):
+        return User.objects.get(pk=therapist_pk)
+    if user.is_supervisor:
+        return supervisee_for(user, therapist_pk)
+    raise Http404
+
+
+def supervisions_ended_within(supervisor: Any, start: Any, end: Any) -> QuerySet[Supervision]:
+    """The supervisions `supervisor` held at some moment from `start` to `end` (None: now)
+    that have ended since `start`. A caseload summary prepared in that window shows those
+    trainees' clients, which are no longer the supervisor's to see. `start` and `end` may be
+    values or expressions (OuterRef) for use in a list's Exists()."""
+    if end is None:
+        end = Now()
+    elif not isinstance(end, datetime.datetime):
+        end = Coalesce(end, Now())
+    return Supervision.objects.filter(
+        supervisor=supervisor, started_at__lte=end, ended_at__gt=start
+    )
+
+
+# --- Covers ------------------------------------------------------------------------------------
+# While a cover is in force (Cover.objects.current(): the clinic's dates, inclusive), the cover
+# is a treating clinician of the absent therapist's clients: reads and writes them, and signs
+# notes in their own name. The day after its last day, or once ended early, that is over.
+
+
+def covered_ids(user: Any) -> QuerySet[Any]:
+    """The ids of the therapists `user` covers for today, as a subquery."""
+    return Cover.objects.current().filter(cover_id=user.pk).values("absent_id")
+
+
+def covers(user: Any, therapist_id: int | None) -> bool:
+    """Whether `user` covers for the therapist today (one query)."""
+    if therapist_id is None or not is_therapist(user):
+        return False
+    return Cover.objects.current().filter(cover_id=user.pk, absent_id=therapist_id).exists()
+
+
+def cover_arrangeable_by(user: Any, absent: Any) -> bool:
+    """Who arranges or ends a cover for `absent`: a clinic admin, or their current supervisor."""
+    return bool(is_clinic_admin(user) or supervises(user, getattr(absent, "pk", None)))
+
+
+def covers_arrangeable_q(user: Any) -> Q:
+    """The covers `user` may end early (for a list's annotation): the same rule as
+    cover_arrangeable_by, as a filter on Cover."""
+    if is_clinic_admin(user):
+        return Q(pk__isnull=False)  # every cover (an empty Q() cannot be a When condition)
+    if not is_supervisor(user):
+        return Q(pk__in=[])
+    return Q(absent_id__in=supervisee_ids(user))
+
+
+def covers_visible_q(user: Any) -> Q:
+    """The covers `user` sees on the covers page: all for a clinic admin; otherwise those
+    they give, receive, or that concern their current supervisees."""
+    if is_clinic_admin(user):
+        return Q()
+    if not has_clinical_role(user):
+        return Q(pk__in=[])
+    q = Q(cover_id=user.pk) | Q(absent_id=user.pk)
+    if user.is_supervisor:
+        q |= Q(absent_id__in=supervisee_ids(user))
+    return q
+
+
 # --- Clients -----------------------------------------------------------------------------------
-# A therapist sees and edits their assigned clients; a supervisor reads the clients of their
-# current supervisees; a clinic admin sees only name, chart number, status and assignment (for
-# reassignment and discharge) through `client_for_admin`; everyone else gets 404.
+# A therapist reads and writes their assigned clients (the treating clinician); a supervisor
+# reads the clients of their current supervisees and supervises (comments, co-signs, follows
+# up alerts) but does not write the record; a clinician holding an active emergency grant reads
+# one client, read-only; a clinic admin sees only name, chart number, status and assignment
+# (for reassignment and discharge) through `client_for_admin`; everyone else gets 404.
 
 rules.add_rule("clients.create", is_therapist)
 rules.add_rule("clients.supervise", is_supervisor)
 
 
-def clients_visible_q(user: Any, *, emergency: bool = False) -> Any:
+@rules.predicate
+def treats(user: Any, client: Any) -> bool:
+    """A treating clinician: the client's assigned therapist, or a therapist covering for them
+    today. The one rule for writing a client's record. Uses the answer `client_for` loaded
+    with the client when there is one (no query), else asks (one query, only for someone
+    other than the assigned therapist)."""
+    if client is None or not is_therapist(user) or client.therapist_id is None:
+        return False
+    if client.therapist_id == user.pk:
+        return True
+    known = getattr(client, "access_covers", None)
+    if known is not None:
+        return bool(known)
+    return covers(user, client.therapist_id)
+
+
+@rules.predicate
+def supervises_client(user: Any, client: Any) -> bool:
+    """The current supervisor of the client's therapist. Uses the answer `client_for` loaded
+    with the client when there is one (no query), else asks (one query)."""
+    if client is None or not is_supervisor(user) or client.therapist_id == user.pk:
+        return False
+    known = getattr(client, "access_supervises", None)
+    if known is not None:
+        return bool(known)
+    return supervises(user, client.therapist_id)
+
+
+@rules.predicate
+def holds_grant(user: Any, client: Any) -> bool:
+    """Reads under an active emergency grant (read-only)."""
+    if client is None or not has_clinical_role(user):
+        return False
+    known = getattr(client, "emergency_grant_id", None)
+    if known is not None:
+        return True
+    return _active_grants(user).filter(client_id=client.pk).exists()
+
+
+may_read_client = treats | supervises_client | holds_grant
+# The client's care team: who follows up what the record asks of its clinicians (marking a
+# rating alert seen, asking for a progress summary). Not someone reading under a grant.
+in_care_team = treats | supervises_client
+
+rules.add_rule("clients.read_client", may_read_client)
+rules.add_rule("clients.change_client", treats)
+rules.add_rule("clients.supervise_client", supervises_client)
+rules.add_rule("clients.care_for_client", in_care_team)
+
+
+@dataclass(frozen=True)
+class ClientAccess:
+    """What one user may do with one client, answered once when the client is loaded. Passed to
+    templates as `can` (`{% if can.write %}`)."""
+
+    read: bool
+    write: bool
+    supervise: bool
+    emergency_grant_id: int | None = None
+
+    @property
+    def emergency(self) -> bool:
+        """Read only through an emergency grant (read-only, audited page by page)."""
+        return self.emergency_grant_id is not None
+
+    @property
+    def care(self) -> bool:
+        """In the client's care team (treating clinician or current supervisor)."""
+        return self.write or self.supervise
+
+
+def access_to(user: Any, client: Any) -> ClientAccess:
+    """The answer for a client already loaded (by `client_for` or a scoped list)."""
+    return ClientAccess(
+        read=bool(may_read_client(user, client)),
+        write=bool(treats(user, client)),
+        supervise=bool(supervises_client(user, client)),
+        emergency_grant_id=getattr(client, "emergency_grant_id", None),
+    )
+
+
+def require_write(actor: Any, client: Any) -> None:
+    """For services that write a client's record: refuse an actor who is not the treating
+    clinician, whatever page or task called them."""
+    if not treats(actor, client):
+        raise PermissionDenied
+
+
+def require_care(actor: Any, client: Any) -> None:
+    """For services that follow up a client's record (alerts, summaries): refuse anyone
+    outside the care team, such as a reader under an emergency grant."""
+    if not in_care_team(actor, client):
+        raise PermissionDenied
+
+
+def clients_visible_q(user: Any, *, emergency: bool = False) -> Q:
     """The Q object selecting the clients whose clinical record `user` may read: for lists,
     their caseload and their supervisees'; with `emergency`, for opening one record, also
     the clients they hold an active emergency grant for."""
-    from django.db.models import Q
-
     if not has_clinical_role(user):
         return Q(pk__in=[])
     q = _own_q(user)
     if emergency:
-        # Read-only, time-limited, audited page by page (see client_for).
         q |= Q(pk__in=_active_grants(user).values("client_id"))
     return q
 
 
-def _own_q(user: Any) -> Any:
+def _own_q(user: Any) -> Q:
     """Clients the user reads by role: their own caseload, and their supervisees' clients."""
-    from django.db.models import Q
-
-    from hrp.accounts.models import Supervision
-
     q = Q(pk__in=[])
     if user.is_therapist:
-        q |= Q(therapist_id=user.pk)
+        q |= Q(therapist_id=user.pk) | Q(therapist_id__in=covered_ids(user))
     if user.is_supervisor:
-        supervisees = Supervision.objects.filter(supervisor=user, ended_at__isnull=True)
-        q |= Q(therapist_id__in=supervisees.values("supervisee_id"))
+        q |= Q(therapist_id__in=supervisee_ids(user))
     return q
 
 
-def _active_grants(user: Any) -> Any:
-    from django.utils import timezone
-
-    from hrp.accounts.models import EmergencyGrant
-
+def _active_grants(user: Any) -> QuerySet[EmergencyGrant]:
     return EmergencyGrant.objects.filter(
         user_id=user.pk, ended_at__isnull=True, expires_at__gt=timezone.now()
     )
 
 
-def supervises(supervisor: Any, therapist_id: int | None) -> bool:
-    """Whether `supervisor` is the therapist's current supervisor (one query)."""
-    from hrp.accounts.models import Supervision
-
-    if therapist_id is None:
-        return False
-    return Supervision.objects.filter(
-        supervisor=supervisor, supervisee_id=therapist_id, ended_at__isnull=True
-    ).exists()
+def active_grants(user: Any) -> QuerySet[EmergencyGrant]:
+    """The user's emergency grants in force now."""
+    return _active_grants(user)
 
 
-def client_for(user: Any, pk: int, *, write: bool = False, queryset: Any = None) -> Any:
-    """The client `pk` as seen by `user` for clinical work.
+def client_for(
+    user: Any,
+    pk: int,
+    *,
+    write: bool = False,
+    care: bool = False,
+    queryset: QuerySet[Any] | None = None,
+) -> tuple[Any, ClientAccess]:
+    """The client `pk` as seen by `user` for clinical work, with what they may do with it.
 
-    404 if the user may not read the record; 403 if they may read but `write` is asked and
-    they are not the assigned therapist (supervisors read only).
+    404 if the user may not read the record; 403 if they may read it but `write` is asked and
+    they are not the treating clinician, or `care` is asked and they are not in the care team
+    (a reader under an emergency grant). One query.
     """
-    from django.core.exceptions import PermissionDenied
-    from django.db.models import BigIntegerField, Case, OuterRef, Subquery, Value, When
-
-    from clients.models import Client
-
-    qs = queryset if queryset is not None else Client.objects.all()
+    Client = _model("clients.Client")
     if not has_clinical_role(user):
         raise Http404
-    # Whether the record is open only through an emergency grant, in the same query.
+    qs = queryset if queryset is not None else Client.objects.all()
+    # Whether the record is open only through an emergency grant, and whether the user
+    # supervises its therapist, in the same query.
     grant = _active_grants(user).filter(client_id=OuterRef("pk")).values("pk")[:1]
     qs = qs.annotate(
         emergency_grant_id=Case(
             When(_own_q(user), then=Value(None, output_field=BigIntegerField())),
             default=Subquery(grant),
             output_field=BigIntegerField(),
-        )
+        ),
+        access_supervises=(
+            Exists(
+                Supervision.objects.current().filter(
+                    supervisor_id=user.pk, supervisee_id=OuterRef("therapist_id")
+                )
+            )
+            if user.is_supervisor
+            else Value(False, output_field=BooleanField())
+        ),
+        access_covers=(
+            Exists(
+                Cover.objects.current().filter(cover_id=user.pk, absent_id=OuterRef("therapist_id"))
+            )
+            if user.is_therapist
+            else Value(False, output_field=BooleanField())
+        ),
     )
     try:
         client = qs.filter(clients_visible_q(user, emergency=True)).get(pk=pk)
     except Client.DoesNotExist:
         raise Http404 from None
-    if client.emergency_grant_id is not None:
-        _audit_emergency_view(user, client)
-    if write and client.therapist_id != user.pk:
+    can = access_to(user, client)
+    if can.emergency:
+        _note_emergency_read(client)
+    if (write and not can.write) or (care and not can.care):
         raise PermissionDenied
-    return client
-
-
-def _audit_emergency_view(user: Any, client: Any) -> None:
-    """Every page opened under an emergency grant is an audited security event."""
-    from hrp.accounts.middleware import current_request
-    from hrp.audit.models import AuditEvent
-    from hrp.audit.services import audit_record
-
-    request = current_request()
-    audit_record(
-        category=AuditEvent.Category.SECURITY,
-        action="emergency.view",
-        actor=user,
-        request=request,
-        obj=client,
-        chart_number=client.chart_number,
-        changes={"grant": (None, client.emergency_grant_id)},
-        detail=request.path if request is not None else "",
-    )
+    return client, can
 
 
 def client_for_admin(user: Any, pk: int) -> Any:
     """The client `pk` for a clinic admin's reassign/discharge page; 404 for anyone else."""
-    from clients.models import Client
-
+    Client = _model("clients.Client")
     require(user, "accounts.manage_staff")
     try:
         return Client.objects.select_related("therapist").only(*ADMIN_CLIENT_FIELDS).get(pk=pk)
@@ -183,24 +410,50 @@ def client_for_admin(user: Any, pk: int) -> Any:
         raise Http404 from None
 
 
-def caseload_owner_for(user: Any, therapist_pk: int) -> Any:
-    """The therapist whose caseload `user` may review: themself, or a current supervisee."""
-    from hrp.accounts.models import User
+@dataclass(frozen=True)
+class Holder:
+    """One person who may open a client's record now, and on what basis."""
 
-    if not has_clinical_role(user):
-        raise Http404
-    if therapist_pk == user.pk and user.is_therapist:
-        return user
-    owner = None
-    if user.is_supervisor:
-        owner = User.objects.filter(
-            pk=therapist_pk,
-            supervisions_received__supervisor=user,
-            supervisions_received__ended_at__isnull=True,
-        ).first()
-    if owner is None:
-        raise Http404
-    return owner
+    user: User
+    basis: str  # "therapist", "cover", "supervisor" or "emergency"
+    until: Any = None  # the cover's last day or the grant's expiry; None: while assigned
+
+
+def holders(client: Any) -> list[Holder]:
+    """Everyone who may open `client`'s record now and why, from the same rules `client_for`
+    applies (the access report shows this, so it cannot drift from them). Three queries."""
+    found: list[Holder] = []
+    therapist = client.therapist
+    if therapist is not None and is_therapist(therapist):
+        found.append(Holder(therapist, "therapist"))
+    if client.therapist_id is not None:
+        for cover in (
+            Cover.objects.current()
+            .filter(absent_id=client.therapist_id, cover__is_active=True, cover__is_therapist=True)
+            .select_related("cover")
+            .order_by("ends_on", "id")
+        ):
+            found.append(Holder(cover.cover, "cover", cover.ends_on))
+        for supervision in (
+            Supervision.objects.current()
+            .filter(
+                supervisee_id=client.therapist_id,
+                supervisor__is_active=True,
+                supervisor__is_supervisor=True,
+            )
+            .select_related("supervisor")
+        ):
+            found.append(Holder(supervision.supervisor, "supervisor"))
+    for grant in (
+        EmergencyGrant.objects.filter(
+            client_id=client.pk, ended_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        .select_related("user")
+        .order_by("expires_at", "id")
+    ):
+        if has_clinical_role(grant.user):
+            found.append(Holder(grant.user, "emergency", grant.expires_at))
+    return found
 
 
 # The only client fields a clinic admin's pages load: no clinical content can reach them.
@@ -215,4 +468,93 @@ ADMIN_CLIENT_FIELDS = [
     "therapist__id",
     "therapist__full_name",
     "therapist__credentials",
+    "therapist__is_active",
+    "therapist__is_therapist",
 ]
+
+
+# --- Emergency reads, for the page audit ---------------------------------------------------------
+# The answers handed out under a grant during one request, so that one middleware audits each
+# page opened under a grant (with its path) after the view: the rule stays here, the audit
+# write stays in one place, and a helper called outside a request writes nothing.
+
+_emergency_reads: contextvars.ContextVar[dict[int, Any] | None] = contextvars.ContextVar(
+    "hrp_emergency_reads", default=None
+)
+
+
+def _note_emergency_read(client: Any) -> None:
+    reads = _emergency_reads.get()
+    if reads is not None:
+        reads.setdefault(client.pk, client)
+
+
+@contextmanager
+def emergency_reads() -> Iterator[dict[int, Any]]:
+    """Collect, by client id, the clients opened under an emergency grant inside the block."""
+    reads: dict[int, Any] = {}
+    token = _emergency_reads.set(reads)
+    try:
+        yield reads
+    finally:
+        _emergency_reads.reset(token)
+
+
+# --- Supervision records -----------------------------------------------------------------------
+# A meeting record: the supervisor who recorded it and the supervisee. Not other supervisors (a
+# later supervisor of the same therapist included) and not clinic admins: supervision is the
+# supervisor's and supervisee's own working record, kept apart from the clinic's administration
+# and from the client's record. A chart comment: its author and the client's current therapist;
+# only the therapist acknowledges it.
+
+
+def meetings_visible_q(user: Any) -> Q:
+    if not has_clinical_role(user):
+        return Q(pk__in=[])
+    return Q(supervisor=user) | Q(supervisee=user)
+
+
+def meeting_for(user: Any, pk: int) -> Any:
+    SupervisionMeeting = _model("supervision.SupervisionMeeting")
+    try:
+        return (
+            SupervisionMeeting.objects.filter(meetings_visible_q(user))
+            .select_related("supervisor", "supervisee")
+            .prefetch_related("clients")
+            .get(pk=pk)
+        )
+    except SupervisionMeeting.DoesNotExist:
+        raise Http404 from None
+
+
+def comment_client_for(user: Any, pk: int) -> tuple[Any, ClientAccess]:
+    """The client a supervisor may leave a comment on: a client of a current supervisee.
+
+    404 for anyone who may not read the chart; 403 for a reader who may not comment (the
+    client's own therapist, a supervisor reading their own client, anyone reading it under
+    an emergency grant)."""
+    client, can = client_for(user, pk)
+    if not can.supervise:
+        raise PermissionDenied
+    return client, can
+
+
+def comments_visible_q(user: Any) -> Q:
+    if not has_clinical_role(user):
+        return Q(pk__in=[])
+    return Q(author=user) | Q(client__therapist=user)
+
+
+def comment_for(user: Any, pk: int, *, acknowledge: bool = False) -> Any:
+    ChartComment = _model("supervision.ChartComment")
+    try:
+        comment = (
+            ChartComment.objects.filter(comments_visible_q(user))
+            .select_related("client", "author")
+            .get(pk=pk)
+        )
+    except ChartComment.DoesNotExist:
+        raise Http404 from None
+    if acknowledge and not treats(user, comment.client):
+        raise PermissionDenied
+    return comment

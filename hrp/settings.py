@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "disclosures",
     "supervision",
     "oversight",
+    "covers",
     "clients",
     "assessments",
     "goals",
@@ -81,8 +82,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Actor, address and path for the audit trail: the web way in (hrp/audit/context.py).
     "hrp.audit.context.AuditContextMiddleware",
-    # Makes the request available to hrp.access, which audits pages opened under emergency access.
-    "hrp.accounts.middleware.CurrentRequestMiddleware",
+    # Audits each page opened under an emergency grant (hrp.access answers, this records).
+    "hrp.accounts.middleware.EmergencyViewAuditMiddleware",
     # The clinic's time zone as saved on the Clinic settings page.
     "hrp.core.middleware.ClinicTimeZoneMiddleware",
     "django_otp.middleware.OTPMiddleware",

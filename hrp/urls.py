@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("disclosures.urls")),
     path("", include("supervision.urls")),
     path("", include("oversight.urls")),
+    path("", include("covers.urls")),
     path("clients/", include("clients.urls")),
     path("healthz", core_views.healthz, name="healthz"),
 ]

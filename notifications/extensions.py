@@ -127,9 +127,7 @@ def staff_specs(
 
 def supervisors_by_supervisee() -> dict[int, list[User]]:
     found: dict[int, list[User]] = {}
-    for supervision in Supervision.objects.filter(ended_at__isnull=True).select_related(
-        "supervisor"
-    ):
+    for supervision in Supervision.objects.current().select_related("supervisor"):
         found.setdefault(supervision.supervisee_id, []).append(supervision.supervisor)
     return found
 

@@ -31,6 +31,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from clients.models import Client
+from hrp import access
 from hrp.accounts.models import User
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
@@ -245,6 +246,7 @@ def client_reminders_set(
     """The client's choice of appointment reminders. Choosing none after having a channel is
     an opt-out, recorded with its time. Pending reminders stop at send time (the channel is
     re-checked). Side effect: `client.reminders`."""
+    access.require_write(actor, client)
     client = Client.objects.select_for_update().get(pk=client.pk)
     if channel and not client.may_contact:
         raise ValidationError(

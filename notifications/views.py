@@ -108,7 +108,7 @@ class ClientRemindersForm(forms.Form):
 
 def client_reminders(request: HttpRequest, pk: int) -> HttpResponse:
     """The client's appointment-reminder choices (their therapist records them)."""
-    client = access.client_for(request.user, pk, write=request.method == "POST")
+    client, can = access.client_for(request.user, pk, write=request.method == "POST")
     form = ClientRemindersForm(
         request.POST or None,
         initial={
@@ -133,7 +133,7 @@ def client_reminders(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "client": client,
         "form": form,
-        "can_edit": client.therapist_id == request.user.pk,
+        "can": can,
         "nav": "caseload",
     }
     return render(

@@ -143,6 +143,7 @@ def client_access(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "client": client,
         "report": report,
+        "holders": access.holders(client),
         "generated_at": timezone.now(),
         "nav": "audit",
     }

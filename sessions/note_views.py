@@ -31,12 +31,9 @@ from sessions.services import NoteConflict
 from sessions.vocab import EXERCISE_STAGES, FORMAT_FIELDS, INTERVENTIONS, RATING_ITEMS
 
 
-def _can_edit(user: Any, client: Any, note: SessionNote) -> bool:
-    return (
-        note.status == SessionNote.Status.DRAFT
-        and note.author_id == user.pk
-        and client.therapist_id == user.pk
-    )
+def _note_editable(user: Any, can: access.ClientAccess, note: SessionNote) -> bool:
+    """A draft is edited by its author while they are the client's treating clinician."""
+    return note.status == SessionNote.Status.DRAFT and note.author_id == user.pk and can.write
 
 
 def _editor_form(note: SessionNote, data: Any = None) -> NoteForm:
@@ -62,9 +59,11 @@ def _labels(choices: list[tuple[str, Any]], keys: list[str]) -> list[Any]:
     return [names.get(k, k) for k in keys]
 
 
-def _note_context(request: HttpRequest, client: Any, note: SessionNote, **extra: Any) -> dict:
+def _note_context(
+    request: HttpRequest, client: Any, can: access.ClientAccess, note: SessionNote, **extra: Any
+) -> dict:
     verified = services.note_verify(actor=request.user, note=note)
-    can_edit = _can_edit(request.user, client, note)
+    note_editable = _note_editable(request.user, can, note)
     form = extra.pop("form", None)
     if form is None:
         form = _editor_form(note)
@@ -77,15 +76,16 @@ def _note_context(request: HttpRequest, client: Any, note: SessionNote, **extra:
         "client": client,
         "note": note,
         "form": form,
-        "can_edit": can_edit,
-        "can_addend": note.is_signed and client.therapist_id == request.user.pk,
+        "can": can,
+        "note_editable": note_editable,
+        "can_addend": note.is_signed and can.write,
         "is_reviewer": is_reviewer,
         "verified": verified,
         "body_labels": FORMAT_FIELDS[note.format],
         "interventions": _labels(INTERVENTIONS, note.interventions or []),
         "stages": _labels(EXERCISE_STAGES, note.exercise_stages or []),
         "rating_items": [(label, getattr(note, key)) for key, label in RATING_ITEMS],
-        "sign_problems": services.sign_problems(note) if can_edit else [],
+        "sign_problems": services.sign_problems(note) if note_editable else [],
         "addendum_form": extra.pop("addendum_form", None) or AddendumForm(),
         "review_form": extra.pop("review_form", None) or ReviewForm(),
         "nav": "caseload",
@@ -95,7 +95,7 @@ def _note_context(request: HttpRequest, client: Any, note: SessionNote, **extra:
 
 @require_POST
 def note_start(request: HttpRequest, pk: int, appointment_pk: int) -> HttpResponse:
-    client = access.client_for(request.user, pk, write=True)
+    client, _can = access.client_for(request.user, pk, write=True)
     appointment = get_object_or_404(client.appointments, pk=appointment_pk)
     try:
         note = services.note_start(actor=request.user, appointment=appointment)
@@ -110,17 +110,17 @@ def note_detail(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
     """The note: its editor for the author while a draft, otherwise the signed record with
     its addenda and co-signature history. POST saves the whole draft (the no-script path and
     the explicit "Save draft" button)."""
-    client = access.client_for(request.user, pk, write=request.method == "POST")
+    client, can = access.client_for(request.user, pk, write=request.method == "POST")
     note = selectors.note_for(client, note_pk)
     if request.method != "POST":
         access_record(actor=request.user, client=client, what="note")
-        return render(request, "sessions/note.html", _note_context(request, client, note))
-    if not _can_edit(request.user, client, note):
-        return _locked_response(request, client, note)
+        return render(request, "sessions/note.html", _note_context(request, client, can, note))
+    if not _note_editable(request.user, can, note):
+        return _locked_response(request, client, can, note)
     form = _editor_form(note, request.POST)
     if not form.is_valid():
         messages.error(request, _("The draft was not saved: please check the marked fields."))
-        context = _note_context(request, client, note, form=form)
+        context = _note_context(request, client, can, note, form=form)
         return render(request, "sessions/note.html", context, status=400)
     try:
         result = services.note_save(
@@ -133,6 +133,7 @@ def note_detail(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
         context = _note_context(
             request,
             client,
+            can,
             conflict.current,
             form=form,
             conflict=_conflict_rows(form, conflict.current),
@@ -140,7 +141,7 @@ def note_detail(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
         )
         return render(request, "sessions/note.html", context, status=409)
     except NoteLockedError:
-        return _locked_response(request, client, note)
+        return _locked_response(request, client, can, note)
     messages.success(request, _("Draft saved."))
     for hint in result.hints:
         messages.info(request, _hint_message(hint))
@@ -176,14 +177,16 @@ def _conflict_rows(form: NoteForm, current: SessionNote) -> list[dict[str, Any]]
     return rows
 
 
-def _locked_response(request: HttpRequest, client: Any, note: SessionNote) -> HttpResponse:
+def _locked_response(
+    request: HttpRequest, client: Any, can: access.ClientAccess, note: SessionNote
+) -> HttpResponse:
     """409 for a write to a note that is no longer a draft: nothing is changed."""
     if request.headers.get("HX-Request"):
         return render(
             request, "sessions/_note_locked.html", {"client": client, "note": note}, status=409
         )
     messages.error(request, _("This note is signed and can no longer be changed."))
-    context = _note_context(request, client, note)
+    context = _note_context(request, client, can, note)
     return render(request, "sessions/note.html", context, status=409)
 
 
@@ -191,10 +194,10 @@ def _locked_response(request: HttpRequest, client: Any, note: SessionNote) -> Ht
 def note_autosave(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
     """htmx autosave: a status fragment, the new version number out of band, and any
     language hints. Invalid input saves nothing and says so; the typed text stays in the page."""
-    client = access.client_for(request.user, pk, write=True)
+    client, can = access.client_for(request.user, pk, write=True)
     note = selectors.note_for(client, note_pk)
-    if not _can_edit(request.user, client, note):
-        return _locked_response(request, client, note)
+    if not _note_editable(request.user, can, note):
+        return _locked_response(request, client, can, note)
     form = _editor_form(note, request.POST)
     if not form.is_valid():
         errors = [
@@ -229,11 +232,11 @@ def note_autosave(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
 
 
 def note_sign(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
-    client = access.client_for(request.user, pk, write=True)
+    client, can = access.client_for(request.user, pk, write=True)
     note = selectors.note_for(client, note_pk)
-    if not _can_edit(request.user, client, note):
+    if not _note_editable(request.user, can, note):
         if request.method == "POST":
-            return _locked_response(request, client, note)
+            return _locked_response(request, client, can, note)
         return redirect("sessions:note", pk=client.pk, note_pk=note.pk)
     form = SignForm(request.POST or None, initial={"version": note.version})
     if request.method == "POST" and form.is_valid():
@@ -263,13 +266,13 @@ def note_sign(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Signed. The note is locked; corrections are addenda."))
             return redirect("sessions:note", pk=client.pk, note_pk=note.pk)
-    context = _note_context(request, client, note, sign_form=form)
+    context = _note_context(request, client, can, note, sign_form=form)
     return render(request, "sessions/note_sign.html", context, status=400 if form.errors else 200)
 
 
 @require_POST
 def note_addendum(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
-    client = access.client_for(request.user, pk, write=True)
+    client, can = access.client_for(request.user, pk, write=True)
     note = selectors.note_for(client, note_pk)
     form = AddendumForm(request.POST)
     if form.is_valid():
@@ -282,14 +285,14 @@ def note_addendum(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Addendum added."))
             return redirect(reverse("sessions:note", args=[client.pk, note.pk]) + "#addenda")
-    context = _note_context(request, client, note, addendum_form=form)
+    context = _note_context(request, client, can, note, addendum_form=form)
     return render(request, "sessions/note.html", context, status=400)
 
 
 @require_POST
 def note_review(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
     """The supervisor co-signs or returns a note of their supervisee."""
-    client = access.client_for(request.user, pk)
+    client, can = access.client_for(request.user, pk)
     note = selectors.note_for(client, note_pk)
     if not (request.user.is_supervisor and access.supervises(request.user, note.author_id)):
         raise PermissionDenied
@@ -310,7 +313,7 @@ def note_review(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
             form.add_error(None, error.messages)
         else:
             return redirect("sessions:cosign_queue")
-    context = _note_context(request, client, note, review_form=form)
+    context = _note_context(request, client, can, note, review_form=form)
     return render(request, "sessions/note.html", context, status=400)
 
 
@@ -342,7 +345,8 @@ def cosign_queue(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def rating_alert_acknowledge(request: HttpRequest, pk: int, alert_pk: int) -> HttpResponse:
-    client = access.client_for(request.user, pk)
+    # The care team follows up an alert; a reader under an emergency grant may not (403).
+    client, _can = access.client_for(request.user, pk, care=True)
     alert = get_object_or_404(client.rating_alerts, pk=alert_pk)
     services.rating_alert_acknowledge(actor=request.user, alert=alert)
     messages.success(request, _("Alert marked as seen."))

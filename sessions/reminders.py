@@ -186,11 +186,9 @@ class NoteAwaitingCosign(ReminderRule):
         return (
             note is not None
             and note.status == SessionNote.Status.AWAITING_COSIGN
-            and Supervision.objects.filter(
-                supervisor_id=reminder.recipient_id,
-                supervisee_id=note.author_id,
-                ended_at__isnull=True,
-            ).exists()
+            and Supervision.objects.current()
+            .filter(supervisor_id=reminder.recipient_id, supervisee_id=note.author_id)
+            .exists()
         )
 
     def render(self, reminder: Reminder) -> tuple[str, str]:

@@ -16,7 +16,7 @@ from clients.extensions import Notice
 from clients.models import Client
 from clients.selectors import Flag
 from hrp import access
-from hrp.accounts.models import Supervision, User
+from hrp.accounts.models import User
 from hrp.clinic import clinic_setting
 from sessions.models import Appointment, NoteAddendum, NoteReview, RatingAlert, SessionNote
 
@@ -202,9 +202,7 @@ def late_notes(
 
 
 def supervisee_ids(supervisor: User) -> QuerySet[Any]:
-    return Supervision.objects.filter(supervisor=supervisor, ended_at__isnull=True).values(
-        "supervisee_id"
-    )
+    return access.supervisee_ids(supervisor)
 
 
 def notes_of(*, author: User) -> dict[str, list[SessionNote]]:

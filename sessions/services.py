@@ -118,6 +118,7 @@ def appointment_book(
     """Book one appointment, or a weekly / fortnightly series of `occurrences`, with the
     client's therapist. Double-booking is allowed (a warning, not a refusal: clinics book
     groups and back-to-back handovers), see `overlapping`. Side effect: `appointment.book`."""
+    access.require_write(actor, client)
     _validate_times(starts_at, ends_at)
     if client.therapist_id is None:
         raise ValidationError(_("Assign a therapist to the client first."))
@@ -640,9 +641,11 @@ def rating_evaluate(*, note: SessionNote) -> RatingAlert | None:
 
 @transaction.atomic
 def rating_alert_acknowledge(*, actor: User, alert: RatingAlert) -> RatingAlert:
-    """Mark an alert as seen (by the therapist or their supervisor). Side effect:
-    `rating_alert.acknowledge`."""
+    """Mark an alert as seen (by the therapist or their supervisor). Refused
+    (PermissionDenied) for anyone outside the client's care team, such as a reader under an
+    emergency grant. Side effect: `rating_alert.acknowledge`."""
     alert = RatingAlert.objects.select_for_update().select_related("client").get(pk=alert.pk)
+    access.require_care(actor, alert.client)
     if alert.acknowledged_at is None:
         alert.acknowledged_at = timezone.now()
         alert.acknowledged_by = actor

@@ -47,7 +47,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
 
 
 def chart_section(request: HttpRequest, pk: int) -> HttpResponse:
-    client = client_selectors.chart_client(user=request.user, pk=pk)
+    client, can = client_selectors.chart_client(user=request.user, pk=pk)
     appointments = list(selectors.appointments_for(client))
     ratings = selectors.rating_trend(client)
     now = timezone.now()
@@ -65,11 +65,11 @@ def chart_section(request: HttpRequest, pk: int) -> HttpResponse:
             "threshold": clinic_setting("RATING_ALERT_THRESHOLD"),
         },
     }
-    return render_chart_section(request, pk, "sessions", client=client, **context)
+    return render_chart_section(request, pk, "sessions", client=client, can=can, **context)
 
 
 def book(request: HttpRequest, pk: int) -> HttpResponse:
-    client = access.client_for(request.user, pk, write=True)
+    client, _can = access.client_for(request.user, pk, write=True)
     form = BookForm(request.POST or None, initial={"modality": "in_person"})
     overlaps: list[Appointment] = []
     if request.method == "POST" and form.is_valid():
@@ -118,7 +118,7 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def reschedule(request: HttpRequest, pk: int, appointment_pk: int) -> HttpResponse:
-    client = access.client_for(request.user, pk, write=True)
+    client, _can = access.client_for(request.user, pk, write=True)
     appointment = get_object_or_404(client.appointments, pk=appointment_pk)
     local = timezone.localtime(appointment.starts_at)
     form = RescheduleForm(
@@ -150,7 +150,7 @@ def reschedule(request: HttpRequest, pk: int, appointment_pk: int) -> HttpRespon
 
 @require_POST
 def attendance(request: HttpRequest, pk: int, appointment_pk: int) -> HttpResponse:
-    client = access.client_for(request.user, pk, write=True)
+    client, _can = access.client_for(request.user, pk, write=True)
     appointment = get_object_or_404(client.appointments, pk=appointment_pk)
     form = AttendanceForm(request.POST)
     if form.is_valid():

@@ -38,7 +38,7 @@ from clients.models import Client
 from clients.selectors import Flag, _expiring_consents, chart_flags
 from goals.models import Goal, GoalReview, UseCheckIn
 from hrp import access
-from hrp.accounts.models import Supervision, User
+from hrp.accounts.models import User
 from hrp.clinic import clinic_setting
 from sessions.models import Appointment, RatingAlert, SessionNote
 from summaries import svg
@@ -391,12 +391,9 @@ class CaseloadRow:
 def caseload_clients(supervisor: User, start: datetime.date) -> QuerySet[Client]:
     """The clients of the supervisor's current supervisees (not those discharged before the
     period), through the same rule that lets the supervisor read their charts."""
-    supervisees = Supervision.objects.filter(supervisor=supervisor, ended_at__isnull=True).values(
-        "supervisee_id"
-    )
     return (
         Client.objects.filter(access.clients_visible_q(supervisor))
-        .filter(therapist_id__in=supervisees)
+        .filter(therapist_id__in=access.supervisee_ids(supervisor))
         .filter(Q(discharged_on__isnull=True) | Q(discharged_on__gte=start))
         .select_related("therapist")
         .only(
@@ -517,19 +514,29 @@ def summaries_for(client: Client) -> QuerySet[SummaryRequest]:
 
 
 def caseload_summaries_for(supervisor: User) -> QuerySet[SummaryRequest]:
+    """The supervisor's caseload summaries they may still open (see summary_for)."""
+    moved = access.supervisions_ended_within(
+        supervisor, OuterRef("requested_at"), OuterRef("finished_at")
+    )
     return (
         SummaryRequest.objects.filter(kind=SummaryRequest.Kind.CASELOAD, supervisor=supervisor)
+        .exclude(Exists(moved))
         .defer(*LIGHT_FIELDS)
         .order_by("-requested_at", "-id")
     )
 
 
-def summary_for(user: Any, pk: int, *, with_bytes: bool = False) -> SummaryRequest:
-    """A summary as `user` may see it; 404 otherwise.
+def summary_for(
+    user: Any, pk: int, *, with_bytes: bool = False
+) -> tuple[SummaryRequest, access.ClientAccess]:
+    """A summary as `user` may see it, with what they may do with it; 404 otherwise.
 
     A client's summary (requested or monthly) is visible to whoever may read the client's
-    chart (hrp.access.client_for: the therapist and their supervisor). A caseload summary is
-    visible to the supervisor it was prepared for, while they are a supervisor.
+    chart now (hrp.access.client_for: the therapist and their supervisor), and is acted on
+    (tried again) by the client's care team. A caseload summary is visible to the supervisor
+    it was prepared for, while they are a supervisor and while every trainee it covered is
+    still theirs: once a trainee moves to another supervisor, the summaries that showed that
+    trainee's clients are gone for the old supervisor (checked at each request).
     """
     qs = SummaryRequest.objects.select_related("client")
     if not with_bytes:
@@ -541,6 +548,10 @@ def summary_for(user: Any, pk: int, *, with_bytes: bool = False) -> SummaryReque
     if summary.kind == SummaryRequest.Kind.CASELOAD:
         if not (access.is_supervisor(user) and summary.supervisor_id == user.pk):
             raise Http404
-    else:
-        access.client_for(user, summary.client_id)
-    return summary
+        if access.supervisions_ended_within(
+            user, summary.requested_at, summary.finished_at
+        ).exists():
+            raise Http404
+        return summary, access.ClientAccess(read=True, write=False, supervise=True)
+    _client, can = access.client_for(user, summary.client_id)
+    return summary, can

@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Client
+from hrp import access
 from hrp.accounts.models import User
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
@@ -123,11 +124,13 @@ def summary_request(
     period_start: datetime.date,
     period_end: datetime.date,
 ) -> SummaryRequest:
-    """Ask for a progress summary of `client` over [period_start, period_end]. The caller has
-    checked access (hrp.access.client_for) and validated the period (forms.PeriodForm).
+    """Ask for a progress summary of `client` over [period_start, period_end]. Refused
+    (PermissionDenied) unless `actor` is in the client's care team (hrp.access: not a reader
+    under an emergency grant). The caller has validated the period (forms.PeriodForm).
 
     Side effects: change event `summary.request`; the build task is published after commit.
     """
+    access.require_care(actor, client)
     summary = SummaryRequest.objects.create(
         kind=SummaryRequest.Kind.CLIENT,
         client=client,
@@ -188,6 +191,8 @@ def summary_retry(*, actor: User, summary: SummaryRequest) -> SummaryRequest:
     )
     if locked.status != SummaryRequest.Status.FAILED:
         raise ValidationError(_("Only a summary that could not be prepared can be tried again."))
+    if locked.client is not None:
+        access.require_care(actor, locked.client)
     locked.status = SummaryRequest.Status.QUEUED
     locked.progress = 0
     locked.error_code = ""

@@ -10,7 +10,7 @@ clinical content and is not (it would write an event a second).
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -29,7 +29,10 @@ from summaries.models import SummaryRequest
 
 def chart_section(request: HttpRequest, pk: int) -> HttpResponse:
     """The chart's Summaries tab; a POST asks for a new summary of the chosen period."""
-    client = client_selectors.chart_client(user=request.user, pk=pk)
+    client, can = client_selectors.chart_client(user=request.user, pk=pk)
+    if request.method == "POST" and not can.care:
+        # Read under an emergency grant: the tab is readable, asking for a summary is not.
+        raise PermissionDenied
     form = PeriodForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.summary_request(
@@ -45,6 +48,7 @@ def chart_section(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         "summaries",
         client=client,
+        can=can,
         form=form,
         summaries=list(selectors.summaries_for(client)),
     )
@@ -52,8 +56,8 @@ def chart_section(request: HttpRequest, pk: int) -> HttpResponse:
 
 def summary_status(request: HttpRequest, summary_pk: int) -> HttpResponse:
     """The status fragment htmx polls while a summary is queued or being prepared."""
-    summary = selectors.summary_for(request.user, summary_pk)
-    return render(request, "summaries/_status.html", {"summary": summary})
+    summary, can = selectors.summary_for(request.user, summary_pk)
+    return render(request, "summaries/_status.html", {"summary": summary, "can": can})
 
 
 def _audit(request: HttpRequest, summary: SummaryRequest, action: AuditAction) -> None:
@@ -68,7 +72,7 @@ def _audit(request: HttpRequest, summary: SummaryRequest, action: AuditAction) -
 
 def summary_detail(request: HttpRequest, summary_pk: int) -> HttpResponse:
     """A prepared summary as a page: the same HTML the PDF was made from."""
-    summary = selectors.summary_for(request.user, summary_pk, with_bytes=True)
+    summary, _can = selectors.summary_for(request.user, summary_pk, with_bytes=True)
     body = summary.html_body()
     if body is None:
         raise Http404
@@ -95,7 +99,7 @@ def _filename(summary: SummaryRequest) -> str:
 
 def summary_pdf(request: HttpRequest, summary_pk: int) -> HttpResponse:
     """The PDF, only once complete and intact (hash checked); 404 in any other state."""
-    summary = selectors.summary_for(request.user, summary_pk, with_bytes=True)
+    summary, _can = selectors.summary_for(request.user, summary_pk, with_bytes=True)
     pdf = summary.pdf_bytes()
     if pdf is None:
         raise Http404
@@ -108,7 +112,9 @@ def summary_pdf(request: HttpRequest, summary_pk: int) -> HttpResponse:
 
 @require_POST
 def summary_retry(request: HttpRequest, summary_pk: int) -> HttpResponse:
-    summary = selectors.summary_for(request.user, summary_pk)
+    summary, can = selectors.summary_for(request.user, summary_pk)
+    if not can.care:
+        raise PermissionDenied
     try:
         services.summary_retry(actor=request.user, summary=summary)
     except ValidationError as error:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from clients.extensions import ChartNotice
+from hrp import access
 from supervision.models import ChartComment
 
 
@@ -47,7 +48,7 @@ def chart_notices(client: Any, user: Any) -> list[ChartNotice]:
     """No query when nothing is open; one (the comments) for the therapist when some are."""
     if not getattr(user, "is_authenticated", False):
         return []
-    if client.therapist_id == user.pk:
+    if access.treats(user, client):
         if not _open_count(client):
             return []
         comments = ChartComment.objects.filter(
@@ -68,9 +69,9 @@ def chart_notices(client: Any, user: Any) -> list[ChartNotice]:
             )
             for comment in comments.order_by("created_at", "id")
         ]
-    if user.is_supervisor and getattr(client, "emergency_grant_id", None) is None:
-        # A client of a current supervisee (hrp.access); a chart opened under an emergency
-        # grant is read-only and not the supervisor's to comment on.
+    if access.supervises_client(user, client):
+        # A client of a current supervisee; a chart opened under an emergency grant is
+        # read-only and not the supervisor's to comment on.
         waiting = _open_count(client)
         title = _("You are reviewing this chart as a supervisor.")
         if waiting:

@@ -51,12 +51,12 @@ from assessments.selectors import Due
 from clients.models import Client, Consent
 from goals import selectors as goal_selectors
 from goals.models import Goal
-from hrp.access import clients_visible_q
+from hrp import access
+from hrp.access import clients_visible_q, comments_visible_q, meetings_visible_q
 from hrp.accounts.models import User
 from hrp.clinic import clinic_setting
 from sessions import selectors as session_selectors
 from sessions.models import Appointment, RatingAlert, SessionNote
-from supervision.access import comments_visible_q, meetings_visible_q
 from supervision.models import ChartComment, SupervisionMeeting
 
 # Defaults; the clinic's settings NO_CONTACT_DAYS and CONSENT_EXPIRY_WARNING_DAYS override them.
@@ -277,7 +277,7 @@ def boards(
     """One board per therapist, sorted so that what needs attention first comes first.
 
     `therapists` must already be the supervisor's current supervisees (see
-    supervision.access.supervisee_for / current_supervisees). Nine queries whatever the
+    hrp.access.supervisee_for / current_supervisees). Nine queries whatever the
     number of therapists, clients and notes; none when there are no therapists."""
     now = now or timezone.now()
     by_id = {t.pk: Board(therapist=t) for t in therapists}
@@ -344,11 +344,9 @@ def dashboard(*, supervisor: User, now: datetime.datetime | None = None) -> list
     """The supervisor's dashboard rows: every current supervisee whose account is active
     (ten queries). A deactivated supervisee's row would list clients nobody can see."""
     supervisees = list(
-        User.objects.filter(
-            is_active=True,
-            supervisions_received__supervisor=supervisor,
-            supervisions_received__ended_at__isnull=True,
-        ).order_by("full_name")
+        User.objects.filter(is_active=True, pk__in=access.supervisee_ids(supervisor)).order_by(
+            "full_name"
+        )
     )
     return boards(supervisor=supervisor, therapists=supervisees, now=now)
 

@@ -105,7 +105,7 @@ def comment_acknowledge(*, actor: User, comment: ChartComment) -> ChartComment:
     locked = ChartComment.objects.select_for_update().get(pk=comment.pk)
     if locked.acknowledged_at is not None:
         return locked
-    if locked.client.therapist_id != actor.pk:
+    if not access.treats(actor, locked.client):
         raise ValidationError(_("Only the client's therapist acknowledges a comment."))
     locked.acknowledged_at = timezone.now()
     locked.acknowledged_by = actor

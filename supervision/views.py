@@ -1,7 +1,7 @@
 """The supervisor's pages: the list behind each dashboard number, supervision meetings and
 chart comments. The dashboard itself is the supervisor's home (home/views.py).
 
-Every object comes through supervision/access.py (404 when the user may not see it, 403
+Every object comes through hrp/access.py (404 when the user may not see it, 403
 when they may see it but not do what they asked)."""
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hrp import access as clinic_access
+from hrp import access
 from hrp.accounts import selectors as account_selectors
-from supervision import access, selectors, services
+from supervision import selectors, services
 from supervision.forms import CommentForm, MeetingForm
 
 
@@ -40,7 +40,7 @@ def column_list(request: HttpRequest, therapist_pk: int, column: str) -> HttpRes
 
 
 def meeting_list(request: HttpRequest) -> HttpResponse:
-    clinic_access.require(request.user, "clinical.any")
+    access.require(request.user, "clinical.any")
     context = {
         "meetings": selectors.meetings_for(user=request.user),
         "supervisees": (
@@ -78,13 +78,13 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def comment_list(request: HttpRequest) -> HttpResponse:
-    clinic_access.require(request.user, "clinical.any")
+    access.require(request.user, "clinical.any")
     context = {"comments": selectors.comments_for(user=request.user), "nav": "home"}
     return render(request, "supervision/comment_list.html", context)
 
 
 def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
-    client = access.comment_client_for(request.user, pk)
+    client, _can = access.comment_client_for(request.user, pk)
     form = CommentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -1,6 +1,7 @@
 """Emergency ("break-glass") access, HIPAA 164.312(a)(2)(ii): a clinician opens a client who
 is not theirs by stating a reason and re-entering their password. The grant is read-only and
-lasts EMERGENCY_ACCESS_HOURS; `hrp.access.client_for` audits every page opened under it; the
+lasts EMERGENCY_ACCESS_HOURS; every page opened under it is audited (hrp.access answers with
+the grant, `EmergencyViewAuditMiddleware` records the page); the
 client's therapist and their supervisor are notified at once. A refused request grants nothing
 and is audited."""
 
@@ -94,9 +95,9 @@ def _grant_create(*, actor: User, client: Any, reason: str) -> EmergencyGrant:
         recipients.append(client.therapist)
         recipients += [
             s.supervisor
-            for s in Supervision.objects.filter(
-                supervisee_id=client.therapist_id, ended_at__isnull=True
-            ).select_related("supervisor")
+            for s in Supervision.objects.current()
+            .filter(supervisee_id=client.therapist_id)
+            .select_related("supervisor")
             if s.supervisor_id != actor.pk
         ]
     notify_now(
@@ -171,11 +172,7 @@ def emergency_view(request: HttpRequest) -> HttpResponse:
                 % {"time": timezone.localtime(grant.expires_at).strftime("%H:%M")},
             )
             return redirect("clients:chart", pk=grant.client_id)
-    grants = list(
-        EmergencyGrant.objects.filter(
-            user=request.user, ended_at__isnull=True, expires_at__gt=timezone.now()
-        ).select_related("client")
-    )
+    grants = list(access.active_grants(request.user).select_related("client"))
     context = {
         "form": form,
         "grants": grants,

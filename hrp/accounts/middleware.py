@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextvars
 import time
 from collections.abc import Callable
 from typing import Any
@@ -16,7 +15,11 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from hrp import access
 from hrp.accounts.receivers import SESSION_LAST_SEEN_KEY, SESSION_STARTED_KEY
+from hrp.audit.actions import AuditAction
+from hrp.audit.models import AuditEvent
+from hrp.audit.services import audit_record
 from hrp.clinic import clinic_setting
 
 # Writing the session on every request would be a database write per page; refreshing the
@@ -98,26 +101,26 @@ class TwoFactorRequiredMiddleware:
         return redirect(target)
 
 
-_current_request: contextvars.ContextVar[HttpRequest | None] = contextvars.ContextVar(
-    "hrp_current_request", default=None
-)
-
-
-def current_request() -> HttpRequest | None:
-    """The request being handled in this thread or task, if any (None in Celery tasks)."""
-    return _current_request.get()
-
-
-class CurrentRequestMiddleware:
-    """Lets deep helpers (hrp.access) audit with the request's path and address without every
-    caller passing the request down. No queries."""
+class EmergencyViewAuditMiddleware:
+    """Audits every page opened under an emergency grant as `emergency.view`, with its path:
+    the one place that writes these events. `hrp.access.client_for` decides and answers (its
+    answer carries the grant); it writes nothing. One insert per client read under a grant on
+    the page, none otherwise."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        token = _current_request.set(request)
-        try:
-            return self.get_response(request)
-        finally:
-            _current_request.reset(token)
+        with access.emergency_reads() as reads:
+            response = self.get_response(request)
+        for client in reads.values():
+            audit_record(
+                category=AuditEvent.Category.SECURITY,
+                action=AuditAction.EMERGENCY_VIEW,
+                actor=request.user,
+                obj=client,
+                chart_number=client.chart_number,
+                changes={"grant": (None, client.emergency_grant_id)},
+                detail=request.path,
+            )
+        return response

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -112,6 +113,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         return labels
 
 
+class SupervisionQuerySet(models.QuerySet["Supervision"]):
+    def current(self) -> SupervisionQuerySet:
+        """The supervisions in force now: the one definition of "current supervisor" that
+        access, dashboards, reminders and summaries all use."""
+        return self.filter(ended_at__isnull=True)
+
+
 class Supervision(models.Model):
     """Links a supervisor to a therapist. Ending a supervision keeps the row, so who supervised
     whom and when stays answerable; a therapist has at most one current supervisor."""
@@ -127,6 +135,8 @@ class Supervision(models.Model):
     created_by = models.ForeignKey(
         User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
+
+    objects = SupervisionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at"]
@@ -174,3 +184,48 @@ class EmergencyGrant(models.Model):
     def is_active(self, now: Any = None) -> bool:
         now = now or timezone.now()
         return self.ended_at is None and self.expires_at > now
+
+
+class CoverQuerySet(models.QuerySet["Cover"]):
+    def current(self, today: datetime.date | None = None) -> CoverQuerySet:
+        """The covers in force on `today`: by default today in the active time zone, which is
+        the clinic's during every request and task (hrp.core.middleware). A cover's range is
+        inclusive of both dates; one ended early is over at once."""
+        today = today or timezone.localdate()
+        return self.filter(ended_at__isnull=True, starts_on__lte=today, ends_on__gte=today)
+
+
+class Cover(models.Model):
+    """A therapist covers another's caseload for a date range (leave, holidays): while it is in
+    force the cover reads and writes the absent therapist's clients as a treating clinician
+    (hrp.access). Arranged by a clinic admin or the absent therapist's supervisor; ending it
+    early keeps the row, so who covered whom and when stays answerable."""
+
+    absent = models.ForeignKey(User, on_delete=models.PROTECT, related_name="covers_received")
+    cover = models.ForeignKey(User, on_delete=models.PROTECT, related_name="covers_given")
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
+    arranged_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    arranged_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    objects = CoverQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(absent=models.F("cover")), name="no_self_cover"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="cover_ends_on_or_after_start"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["cover", "ends_on"]),
+            models.Index(fields=["absent", "ends_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cover} covers {self.absent}"

@@ -15,7 +15,7 @@ from hrp.accounts.models import Supervision, User
 def staff_for_admin(*, show: str = "active") -> QuerySet[User]:
     """Staff accounts for the clinic admin's list, with current supervisor and two-factor
     status annotated (no query per row)."""
-    current = Supervision.objects.filter(supervisee=OuterRef("pk"), ended_at__isnull=True)
+    current = Supervision.objects.current().filter(supervisee=OuterRef("pk"))
     qs = User.objects.annotate(
         supervisor_name=Subquery(current.values("supervisor__full_name")[:1]),
         two_factor_enrolled=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)),
@@ -29,17 +29,14 @@ def staff_for_admin(*, show: str = "active") -> QuerySet[User]:
 
 def current_supervisor(*, user: User) -> User | None:
     supervision = (
-        Supervision.objects.select_related("supervisor")
-        .filter(supervisee=user, ended_at__isnull=True)
-        .first()
+        Supervision.objects.current().select_related("supervisor").filter(supervisee=user).first()
     )
     return supervision.supervisor if supervision else None
 
 
 def current_supervisees(*, user: User) -> QuerySet[User]:
     return User.objects.filter(
-        supervisions_received__supervisor=user,
-        supervisions_received__ended_at__isnull=True,
+        pk__in=Supervision.objects.current().filter(supervisor=user).values("supervisee_id")
     ).order_by("full_name")
 
 

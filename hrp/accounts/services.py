@@ -50,7 +50,7 @@ def _validate_roles(*, user: User | None, actor: User, values: dict[str, Any]) -
             elif not User.objects.active().filter(is_clinic_admin=True).exclude(pk=user.pk):
                 errors["is_clinic_admin"] = _("The clinic needs at least one active clinic admin.")
         if user.is_supervisor and not values["is_supervisor"]:
-            count = user.supervisions_given.filter(ended_at__isnull=True).count()
+            count = Supervision.objects.current().filter(supervisor=user).count()
             if count:
                 errors["is_supervisor"] = _(
                     "%(name)s still supervises %(count)d therapist(s). "
@@ -170,9 +170,7 @@ def supervision_assign(
     `supervision.assign` when anything changed.
     """
     current = (
-        Supervision.objects.select_for_update()
-        .filter(supervisee=supervisee, ended_at__isnull=True)
-        .first()
+        Supervision.objects.current().select_for_update().filter(supervisee=supervisee).first()
     )
     if supervisor is not None:
         if supervisor == supervisee:

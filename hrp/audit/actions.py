@@ -39,6 +39,8 @@ class AuditAction(models.TextChoices):
     CLINIC_SETTINGS = "clinic.settings", _("Clinic settings changed")
 
     # Emergency access
+    COVER_ARRANGE = "cover.arrange", _("Cover arranged")
+    COVER_END = "cover.end", _("Cover ended")
     EMERGENCY_GRANT = "emergency.grant", _("Emergency access granted")
     EMERGENCY_GRANT_REFUSED = "emergency.grant_refused", _("Emergency access refused")
     EMERGENCY_VIEW = "emergency.view", _("Page opened under emergency access")

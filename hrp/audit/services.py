@@ -31,7 +31,6 @@ def audit_record(
     chart_number: str = "",
     changes: Mapping[str, tuple[Any, Any]] | None = None,
     detail: str = "",
-    request: Any = None,
 ) -> AuditEvent:
     """Append one event to the audit trail.
 
@@ -41,9 +40,6 @@ def audit_record(
     `action` must be an `AuditAction`; anything else raises ValueError. Address and path (or
     "task:<name>" / "command:<name>") come from the audit context (hrp.audit.context), as
     does the actor when none is given.
-
-    `request` is ignored: it is accepted only until the emergency-view audit in hrp/access.py
-    (issue 12, access branch) stops passing it. Remove it then.
     """
     try:
         action = AuditAction(action)

@@ -30,6 +30,7 @@ from assessments.harm_forms import SubstancePatternForm
 from assessments.harm_views import _balance_change, _point_key
 from assessments.models import HarmAssessment, ImmutableError, SubstancePattern
 from clients.models import Client, SubstanceUse
+from hrp.access import ClientAccess
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
 from tests.assessments.factories_harm import HarmAssessmentFactory, SubstancePatternFactory
@@ -1026,7 +1027,7 @@ def _harm_list(record: Client, can_edit: bool) -> str:
         "assessments/_harm_list.html",
         {
             "client": record,
-            "can_edit": can_edit,
+            "can": ClientAccess(read=True, write=can_edit, supervise=not can_edit),
             "harm_assessments": record.harm_assessments.order_by("-assessed_on", "-id"),
         },
     )

@@ -255,7 +255,9 @@ def test_a_grant_opens_the_chart_read_only_for_four_hours(
     chart = http.get(response["Location"])
     assert chart.status_code == 200
     assert chart.context["client"].emergency_grant_id == grant.pk
-    assert chart.context["can_edit"] is False
+    assert chart.context["can"] == access.ClientAccess(
+        read=True, write=False, supervise=False, emergency_grant_id=grant.pk
+    )
     assert BANNER in chart.content.decode()
     local_expiry = timezone.localtime(grant.expires_at).strftime("%H:%M")
     assert [str(m) for m in chart.context["messages"]] == [

@@ -31,6 +31,7 @@ from clients.models import Client, SubstanceUse
 from goals import selectors
 from goals.models import SECTION_FIELDS, ImmutableError, Plan, PlanVersion
 from goals.plan_forms import ALTERNATIVE_LABELS, PlanSectionForm
+from hrp.access import ClientAccess
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
 from tests.assessments.factories_harm import HarmAssessmentFactory, SubstancePatternFactory
@@ -1050,7 +1051,12 @@ def _summary(record: Client, *, can_edit: bool) -> str:
     ]
     return render_to_string(
         "goals/plan_summary.html",
-        {"client": record, "version": version, "sections": sections, "can_edit": can_edit},
+        {
+            "client": record,
+            "version": version,
+            "sections": sections,
+            "can": ClientAccess(read=True, write=can_edit, supervise=not can_edit),
+        },
     )
 
 

@@ -403,7 +403,7 @@ def test_client_preferences_read_access(
 
     assert response.status_code == expected
     if expected == 200:
-        assert response.context["can_edit"] is (role == "therapist")
+        assert response.context["can"].write is (role == "therapist")
 
 
 @pytest.mark.parametrize(

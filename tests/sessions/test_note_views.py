@@ -346,7 +346,7 @@ def test_a_draft_is_edited_only_by_its_author_while_they_are_the_therapist(
     response = web.post(note_url("note", draft), _note_post(draft, agenda="Mine now."))
 
     assert page.status_code == 200
-    assert page.context["can_edit"] is False
+    assert page.context["note_editable"] is False
     assert 'id="note-form"' not in page.content.decode()
     assert response.status_code == 409
     assert _row(draft) == before
@@ -815,7 +815,7 @@ def test_a_returned_note_reopens_with_the_comments(
     assert _messages(response) == [("success", "Returned to the therapist with your comments.")]
     stored = SessionNote.objects.get(pk=note.pk)
     assert (stored.status, stored.signed_at, stored.content_hash) == ("draft", None, "")
-    assert page.context["can_edit"] is True
+    assert page.context["note_editable"] is True
     shown = text(page)
     review = NoteReview.objects.get()
     when = date_filter(timezone.localtime(review.created_at), "j M Y, H:i")

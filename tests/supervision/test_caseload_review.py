@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from clients.extensions import chart_sections
 from clients.views import section_url
+from hrp.access import ClientAccess
 from hrp.accounts.models import User
 from tests.clients.factories import ClientFactory
 from tests.supervision.helpers import seed_every_column
@@ -50,7 +51,7 @@ def test_every_chart_section_is_read_only_for_the_supervisor(
     # The accounting of disclosures is the therapist's page only.
     assert statuses == {s.key: 403 if s.key == "access" else 200 for s in chart_sections()}
     overview = sup.get(reverse("clients:chart", args=[record.pk]))
-    assert overview.context["can_edit"] is False
+    assert overview.context["can"] == ClientAccess(read=True, write=False, supervise=True)
     assert overview.content.decode().count("Read-only: supervision view") == 1
     assert sup.get(reverse("clients:edit", args=[record.pk])).status_code == 403
     assert sup.post(reverse("clients:edit", args=[record.pk]), {}).status_code == 403
