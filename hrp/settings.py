@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "supervision",
     "oversight",
     "covers",
+    "emergency",
     "clients",
     "assessments",
     "goals",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("home.urls")),
     path("", include("hrp.core.urls")),
     path("account/", include("hrp.accounts.urls")),
+    path("", include("emergency.urls")),
     # Include order does not matter: no two patterns match the same path (every chart section
     # has its own literal path; tests/clients/test_chart_sections.py resolves them in any order).
     path("", include("assessments.urls")),

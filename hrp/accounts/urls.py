@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hrp.accounts import emergency, views
+from hrp.accounts import views
 
 app_name = "accounts"
 
@@ -12,8 +12,6 @@ urlpatterns = [
     path("signed-out/", views.timed_out, name="timed_out"),
     path("recovery-codes/", views.recovery_codes, name="recovery_codes"),
     path("me/", views.my_account, name="my_account"),
-    path("emergency/", emergency.emergency_view, name="emergency"),
-    path("emergency/<int:pk>/end/", emergency.emergency_end_view, name="emergency_end"),
     path("password-reset/", views.password_reset, name="password_reset"),
     path("password-reset/sent/", views.password_reset_done, name="password_reset_done"),
     path("set-password/<uidb64>/<token>/", views.set_password, name="set_password"),

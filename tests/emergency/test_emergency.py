@@ -20,8 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import Client
+from emergency.services import emergency_grant
 from hrp import access
-from hrp.accounts.emergency import emergency_grant
 from hrp.accounts.models import EmergencyGrant, User
 from hrp.audit.models import AuditEvent
 from notifications.models import Reminder
@@ -32,7 +32,7 @@ from tests.factories import TEST_PASSWORD
 
 ClientFor = Callable[[User | None], HttpClient]
 
-EMERGENCY = reverse("accounts:emergency")
+EMERGENCY = reverse("emergency:start")
 REASON = "Client is in the waiting room in crisis; their therapist is on leave."
 BANNER = "Emergency access: read-only and time-limited."
 
@@ -70,7 +70,7 @@ def chart_url(name: str, record: Client) -> str:
 
 
 def end_url(grant: EmergencyGrant) -> str:
-    return reverse("accounts:emergency_end", kwargs={"pk": grant.pk})
+    return reverse("emergency:end", kwargs={"pk": grant.pk})
 
 
 def sign_in_url(path: str) -> str:

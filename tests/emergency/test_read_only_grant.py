@@ -21,8 +21,8 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 
 from clients.models import Client
+from emergency.services import emergency_grant
 from hrp import access
-from hrp.accounts.emergency import emergency_grant
 from hrp.accounts.models import EmergencyGrant, User
 from hrp.audit.models import AuditEvent
 from sessions import services as session_services

@@ -10,23 +10,20 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django import forms
 from django.conf import settings
-from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
+from clients.models import Client
 from hrp import access
 from hrp.accounts.models import EmergencyGrant, Supervision, User
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
+from notifications.models import Reminder
+from notifications.services import notify_now
 
 REASON_LIMIT = 2000
 
@@ -42,8 +39,6 @@ def emergency_grant(
     Not one transaction as a whole: the refusal's audit event must outlive the
     ValidationError that reports it (raised inside an atomic block, it would be rolled back
     with it). The grant and its side effects are one transaction (`_grant_create`)."""
-    from clients.models import Client
-
     if not access.has_clinical_role(actor):
         raise ValidationError(_("Emergency access is for therapists and supervisors."))
     reason = reason.strip()
@@ -71,9 +66,6 @@ def emergency_grant(
 
 @transaction.atomic
 def _grant_create(*, actor: User, client: Any, reason: str) -> EmergencyGrant:
-    from notifications.models import Reminder
-    from notifications.services import notify_now
-
     now = timezone.now()
     grant = EmergencyGrant.objects.create(
         user=actor,
@@ -122,72 +114,3 @@ def emergency_end(*, actor: User, grant: EmergencyGrant) -> None:
             obj=grant,
             chart_number=grant.client.chart_number,
         )
-
-
-class EmergencyForm(forms.Form):
-    # Nothing is required here: `emergency_grant` checks every field, so that a request
-    # without a reason or a password is refused with its message *and* audited.
-    chart_number = forms.CharField(
-        label=gettext_lazy("Chart number"),
-        required=False,
-        widget=forms.TextInput(attrs={"maxlength": 16, "required": True}),
-    )
-    reason = forms.CharField(
-        label=gettext_lazy("Why you need this record now"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "maxlength": REASON_LIMIT, "required": True}),
-        help_text=gettext_lazy(
-            "Shown to the client's therapist and kept in the audit trail's record of this access."
-        ),
-    )
-    password = forms.CharField(
-        label=gettext_lazy("Your password"),
-        required=False,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "required": True}),
-    )
-
-
-def emergency_view(request: HttpRequest) -> HttpResponse:
-    access.require(request.user, "clinical.any")
-    form = EmergencyForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            grant = emergency_grant(
-                actor=request.user,
-                chart_number=form.cleaned_data["chart_number"],
-                reason=form.cleaned_data["reason"],
-                password=form.cleaned_data["password"],
-            )
-        except ValidationError as error:
-            for field, field_errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, field_errors)
-        else:
-            messages.warning(
-                request,
-                _(
-                    "Emergency access granted until %(time)s. Every page you open is recorded, "
-                    "and the client's therapist and supervisor have been told."
-                )
-                % {"time": timezone.localtime(grant.expires_at).strftime("%H:%M")},
-            )
-            return redirect("clients:chart", pk=grant.client_id)
-    grants = list(access.active_grants(request.user).select_related("client"))
-    context = {
-        "form": form,
-        "grants": grants,
-        "hours": settings.EMERGENCY_ACCESS_HOURS,
-        "nav": "emergency",
-    }
-    return render(request, "accounts/emergency.html", context, status=400 if form.errors else 200)
-
-
-@require_POST
-def emergency_end_view(request: HttpRequest, pk: int) -> HttpResponse:
-    access.require(request.user, "clinical.any")
-    grant = get_object_or_404(
-        EmergencyGrant.objects.select_related("client"), pk=pk, user=request.user
-    )
-    emergency_end(actor=request.user, grant=grant)
-    messages.success(request, _("Emergency access ended."))
-    return redirect("accounts:emergency")
