@@ -38,9 +38,13 @@ run: $(VENV)/.base-installed
 test: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest
 
+# Style, then architecture: dependencies point one way (import-linter's layers contract in
+# pyproject.toml) and no project import hides inside a function (docs/ARCHITECTURE.md).
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/python scripts/lint_function_imports.py
 
 format: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .
