@@ -60,6 +60,21 @@ def home_notices(user: Any) -> list[Notice]:
     return [notice for key in sorted(HOME_NOTICES) for notice in HOME_NOTICES[key](user)]
 
 
+# Notices that load after the page (htmx, on load) from a URL of the registering app, so the
+# caseload's own query budget does not grow with each app that has something to say. Each URL
+# name renders a fragment of `clients/_notice.html` items for the signed-in therapist.
+DEFERRED_HOME_NOTICES: dict[str, str] = {}
+
+
+def register_deferred_home_notice(key: str, url_name: str) -> None:
+    DEFERRED_HOME_NOTICES[key] = url_name
+
+
+def deferred_home_notices() -> list[str]:
+    """The URL names to fetch, in key order."""
+    return [DEFERRED_HOME_NOTICES[key] for key in sorted(DEFERRED_HOME_NOTICES)]
+
+
 CASELOAD_COLUMNS: dict[str, CaseloadColumn] = {}
 FLAG_SOURCES: dict[str, FlagSource] = {}
 

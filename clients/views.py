@@ -60,6 +60,9 @@ def _caseload_page(request: HttpRequest, *, therapist: Any, template: str) -> Ht
         "own": therapist == request.user,
         "drafts": selectors.intake_drafts(user=request.user) if therapist == request.user else [],
         "notices": extensions.home_notices(request.user) if therapist == request.user else [],
+        "deferred_notices": (
+            extensions.deferred_home_notices() if therapist == request.user else []
+        ),
         "columns": extensions.caseload_columns(),
         "nav": "caseload",
     }

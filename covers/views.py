@@ -69,3 +69,11 @@ def cover_end(request: HttpRequest, pk: int) -> HttpResponse:
     services.cover_end(actor=request.user, cover=cover)
     messages.success(request, _("The cover has ended."))
     return redirect("covers:list")
+
+
+def home_notices(request: HttpRequest) -> HttpResponse:
+    """Who covers the signed-in therapist's caseload, or whose caseload they cover: a fragment
+    the caseload page loads after itself (clients.extensions.register_deferred_home_notice).
+    Empty for anyone else. One query after sign-in."""
+    notices = selectors.home_notices(request.user)
+    return render(request, "covers/_home_notices.html", {"notices": notices})

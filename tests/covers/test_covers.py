@@ -405,3 +405,70 @@ def test_the_list_takes_the_same_queries_for_one_cover_or_many(
         response = http.get(LIST)
 
     assert len(response.context["covers"]) == count
+
+
+# --- The absent therapist's home ---------------------------------------------------------------
+
+HOME_NOTICES = reverse("covers:home_notices")
+# Session, user, OTP device; the covers naming the therapist, with both therapists.
+HOME_NOTICE_QUERIES = 4
+
+
+def test_the_caseload_loads_the_cover_notice_after_itself(
+    client_for: ClientFor, therapist: User, other_therapist: User
+) -> None:
+    response = client_for(therapist).get(reverse("clients:caseload"))
+
+    assert response.status_code == 200
+    assert response.context["deferred_notices"] == ["covers:home_notices"]
+    assert f'hx-get="{HOME_NOTICES}" hx-trigger="load"' in response.content.decode()
+
+
+def test_the_absent_therapists_home_shows_who_covers(
+    client_for: ClientFor, therapist: User, other_therapist: User
+) -> None:
+    cover = _cover(therapist, other_therapist, 0, 9)
+    end = f"{cover.ends_on.day} {cover.ends_on:%b %Y}"
+    start = f"{cover.starts_on.day} {cover.starts_on:%b %Y}"
+
+    absent = client_for(therapist).get(HOME_NOTICES)
+    covering = client_for(other_therapist).get(HOME_NOTICES)
+
+    assert absent.status_code == 200
+    assert [n.text for n in absent.context["notices"]] == [
+        f"Omar Other covers your caseload from {start} to {end}."
+    ]
+    assert f"Omar Other covers your caseload from {start} to {end}." in absent.content.decode()
+    assert [n.text for n in covering.context["notices"]] == [
+        f"You cover Tess Therapist's caseload from {start} to {end}."
+    ]
+
+
+@pytest.mark.parametrize("role", ["supervisor", "clinic_admin"])
+def test_the_cover_notice_is_empty_for_other_roles(
+    request: pytest.FixtureRequest,
+    client_for: ClientFor,
+    therapist: User,
+    other_therapist: User,
+    role: str,
+) -> None:
+    _cover(therapist, other_therapist, 0, 9)
+    response = client_for(_user(request, role)).get(HOME_NOTICES)
+
+    assert response.status_code == 200
+    assert response.context["notices"] == []
+    assert response.content.decode().strip() == ""
+
+
+@pytest.mark.parametrize("count", [1, 4])
+def test_the_cover_notice_takes_the_same_queries_for_one_cover_or_many(
+    client_for: ClientFor, django_assert_num_queries: Any, therapist: User, count: int
+) -> None:
+    for index in range(count):
+        _cover(therapist, TherapistFactory(), index * 10, index * 10 + 5)
+    http = client_for(therapist)
+
+    with django_assert_num_queries(HOME_NOTICE_QUERIES):
+        response = http.get(HOME_NOTICES)
+
+    assert len(response.context["notices"]) == count
