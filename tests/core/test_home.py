@@ -92,6 +92,7 @@ def test_supervisor_sees_their_supervisees(
         ("Supervision", HOME),
         ("Co-signature", reverse("sessions:cosign_queue")),
         ("Unassigned clients", reverse("clients:unassigned")),
+        ("Covers", reverse("covers:list")),
         *clinical_links(supervisor),
     ]
 
@@ -122,6 +123,7 @@ def test_supervisor_who_is_also_a_therapist_sees_both(
         ("Supervision", HOME),
         ("Co-signature", reverse("sessions:cosign_queue")),
         ("Unassigned clients", reverse("clients:unassigned")),
+        ("Covers", reverse("covers:list")),
         ("My caseload", reverse("clients:caseload")),
         ("Calendar", reverse("sessions:calendar")),
         ("Notes", reverse("sessions:my_notes")),
@@ -145,6 +147,7 @@ def test_clinic_admin_without_clinical_role_lands_on_staff_accounts(
     assert nav_links(staff) == [
         ("Clients", reverse("clients:manage_list")),
         ("Unassigned clients", reverse("clients:unassigned")),
+        ("Covers", reverse("covers:list")),
         ("Staff accounts", reverse("accounts:staff_list")),
         ("Audit trail", reverse("oversight:audit_trail")),
         ("User activity", reverse("oversight:user_activity")),
