@@ -241,7 +241,7 @@ def test_clinic_admin_reassigns_a_client_and_the_old_therapist_loses_access(
     sign_in_as(page, admin)
     expect(page.get_by_role("heading", level=1)).to_have_text("Staff accounts")
     page.get_by_role("navigation", name="Main navigation").get_by_role(
-        "link", name="Clients"
+        "link", name="Clients", exact=True
     ).click()
     expect(page).to_have_url(re.compile(r"/clients/manage/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Clients")
