@@ -89,6 +89,47 @@ def fernet() -> MultiFernet:
     return _fernet(tuple(settings.FIELD_ENCRYPTION_KEYS), settings.SECRET_KEY)
 
 
+def _keys() -> list[bytes]:
+    """The keys in force, first (the one that encrypts) first."""
+    if settings.FIELD_ENCRYPTION_KEYS:
+        return [key.encode() for key in settings.FIELD_ENCRYPTION_KEYS]
+    return [_derived_key()]
+
+
+def key_fingerprint(key: bytes) -> str:
+    """A short public name for a key, safe to print and to store beside a backup: 16 hex
+    digits of SHA-256 over the key (256 random bits, so the digest reveals nothing of it)."""
+    return hashlib.sha256(b"hrp-key-fingerprint:" + key).hexdigest()[:16]
+
+
+@cache
+def _fernets_by_fingerprint(keys: tuple[bytes, ...]) -> tuple[tuple[str, Fernet], ...]:
+    return tuple((key_fingerprint(key), Fernet(key)) for key in keys)
+
+
+def key_fingerprints() -> list[str]:
+    """The fingerprints of the keys in force, in order (the first encrypts)."""
+    return [fingerprint for fingerprint, _f in _fernets_by_fingerprint(tuple(_keys()))]
+
+
+def opening_key(stored: str | bytes | memoryview) -> str | None:
+    """The fingerprint of the key in force that opens `stored` (a non-empty stored value), or
+    None when none does (a missing key, a damaged or plaintext value)."""
+    if isinstance(stored, memoryview):
+        stored = bytes(stored)
+    prefix = PREFIX if isinstance(stored, str) else PREFIX_BYTES
+    if not stored.startswith(prefix):
+        return None
+    token = _token(stored)
+    for fingerprint, key in _fernets_by_fingerprint(tuple(_keys())):
+        try:
+            key.decrypt(token)
+        except (InvalidToken, ValueError):
+            continue
+        return fingerprint
+    return None
+
+
 def encrypt(plaintext: str) -> str:
     if plaintext == "":
         return ""

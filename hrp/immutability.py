@@ -57,6 +57,25 @@ from hrp.crypto import EncryptedTextField
 
 ROTATION_ROLE = "hrp_key_rotation"
 
+# The role, the migrating login's membership and the role's rights on the schema: run by migration
+# core.0002 and again by `manage.py restore` (a restore leaves privileges out of the dump).
+ROTATION_ROLE_SQL = f"""
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{ROTATION_ROLE}') THEN
+        CREATE ROLE {ROTATION_ROLE} NOLOGIN;
+    END IF;
+    IF NOT pg_has_role(current_user, '{ROTATION_ROLE}', 'MEMBER') THEN
+        EXECUTE 'GRANT {ROTATION_ROLE} TO ' || quote_ident(current_user);
+    END IF;
+END $$;
+GRANT USAGE ON SCHEMA public TO {ROTATION_ROLE};
+GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO {ROTATION_ROLE};
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {ROTATION_ROLE};
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE ON TABLES TO {ROTATION_ROLE};
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {ROTATION_ROLE};
+"""
+
 
 class ImmutableError(Exception):
     """Raised in Python when code tries to change or remove a row the database would refuse."""

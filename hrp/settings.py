@@ -367,6 +367,12 @@ EMERGENCY_ACCESS_HOURS: int = env.int("EMERGENCY_ACCESS_HOURS", default=4)
 # derived from SECRET_KEY and `check --deploy` warns.
 FIELD_ENCRYPTION_KEYS: list[str] = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
+# `manage.py migrate` waits at most this long for a table lock (PostgreSQL `lock_timeout`), so a
+# migration never queues a busy table's queries behind it for long (hrp/schema.py). "0": no limit.
+MIGRATION_LOCK_TIMEOUT: str = env.str("MIGRATION_LOCK_TIMEOUT", default="10s")
+# Where `manage.py backup` writes its dump and manifest (README, "Backup and restore").
+BACKUP_DIR: str = env.str("BACKUP_DIR", default=str(BASE_DIR / "backups"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -8,3 +8,7 @@ class CoreConfig(AppConfig):
     name = "hrp.core"
     label = "core"
     verbose_name = _("Clinic shell")
+
+    def ready(self) -> None:
+        # Registers the deploy check for INVALID indexes (hrp.E102).
+        from hrp import schema  # noqa: F401

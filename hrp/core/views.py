@@ -17,10 +17,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
     db_ok, db_detail = health.database()
     broker_ok, broker_detail = health.broker()
     healthy = db_ok and broker_ok
+    # An INVALID index slows queries but breaks nothing: shown, without failing the check.
+    indexes_ok, invalid = health.indexes() if db_ok else (False, [])
     body = {
         "status": "ok" if healthy else "unavailable",
         "database": {"ok": db_ok, "detail": db_detail},
         "broker": {"ok": broker_ok, "detail": broker_detail},
+        "indexes": {"ok": indexes_ok, "invalid": invalid},
         "beat_heartbeat_age_seconds": health.beat_heartbeat_age(),
     }
     return JsonResponse(body, status=200 if healthy else 503)

@@ -34,6 +34,7 @@ def test_healthz_reports_ok_without_sign_in(settings: Settings) -> None:
         "status": "ok",
         "database": {"ok": True, "detail": connection.vendor},
         "broker": {"ok": True, "detail": "in-process (no broker configured)"},
+        "indexes": {"ok": True, "invalid": []},
         "beat_heartbeat_age_seconds": None,
     }
     assert "no-cache" in response["Cache-Control"].split(", ")
@@ -50,6 +51,7 @@ def test_healthz_is_unavailable_when_the_broker_is_down(settings: Settings) -> N
         "status": "unavailable",
         "database": {"ok": True, "detail": connection.vendor},
         "broker": {"ok": False, "detail": "ConnectionError"},
+        "indexes": {"ok": True, "invalid": []},
         "beat_heartbeat_age_seconds": None,
     }
 
@@ -72,6 +74,7 @@ def test_healthz_is_unavailable_when_the_database_is_down(
 
     assert response.status_code == 503
     assert response.json()["database"] == {"ok": False, "detail": "OperationalError"}
+    assert response.json()["indexes"] == {"ok": False, "invalid": []}
     assert response.json()["status"] == "unavailable"
 
 

@@ -5,10 +5,14 @@ index, cut short by the keyset cursor, whatever the table's size.
 They are created here rather than declared in AuditEvent.Meta so that, on PostgreSQL, they
 can be built CONCURRENTLY: a plain CREATE INDEX would block every audited page (each writes a
 row) for as long as the build takes on a large trail. The migration is therefore not atomic,
-and the indexes live outside Django's model state (makemigrations does not see them).
+and the indexes live outside Django's model state (makemigrations does not see them). An
+interrupted build leaves an INVALID index behind; `create_index_concurrently` drops such a
+leftover and builds it again, so running migrate again finishes the job (hrp/schema.py).
 """
 
 from django.db import migrations
+
+from hrp.schema import create_index_concurrently, drop_index_concurrently
 
 INDEXES = {
     "audit_event_at_id": "(at, id)",
@@ -19,18 +23,15 @@ INDEXES = {
 
 
 def forwards(apps, schema_editor):
-    concurrently = "CONCURRENTLY " if schema_editor.connection.vendor == "postgresql" else ""
     for name, columns in INDEXES.items():
-        schema_editor.execute(
-            f"CREATE INDEX {concurrently}IF NOT EXISTS {name} ON audit_auditevent {columns}",
-            params=None,
+        create_index_concurrently(
+            schema_editor, name=name, table="audit_auditevent", columns=columns
         )
 
 
 def backwards(apps, schema_editor):
-    concurrently = "CONCURRENTLY " if schema_editor.connection.vendor == "postgresql" else ""
     for name in INDEXES:
-        schema_editor.execute(f"DROP INDEX {concurrently}IF EXISTS {name}", params=None)
+        drop_index_concurrently(schema_editor, name=name)
 
 
 class Migration(migrations.Migration):

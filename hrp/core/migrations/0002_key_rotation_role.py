@@ -12,24 +12,9 @@ TRUNCATE. If the migrating login may not create roles, a DBA creates it beforeha
 
 from django.db import migrations
 
-from hrp.immutability import ROTATION_ROLE
+from hrp.immutability import ROTATION_ROLE, ROTATION_ROLE_SQL
 
-CREATE = f"""
-DO $$
-BEGIN
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{ROTATION_ROLE}') THEN
-        CREATE ROLE {ROTATION_ROLE} NOLOGIN;
-    END IF;
-    IF NOT pg_has_role(current_user, '{ROTATION_ROLE}', 'MEMBER') THEN
-        EXECUTE 'GRANT {ROTATION_ROLE} TO ' || quote_ident(current_user);
-    END IF;
-END $$;
-GRANT USAGE ON SCHEMA public TO {ROTATION_ROLE};
-GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO {ROTATION_ROLE};
-GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {ROTATION_ROLE};
-ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE ON TABLES TO {ROTATION_ROLE};
-ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {ROTATION_ROLE};
-"""
+CREATE = ROTATION_ROLE_SQL
 
 # The role is shared by every database of the cluster: revoke this database's privileges only.
 REVOKE = f"""

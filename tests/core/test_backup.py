@@ -1,0 +1,274 @@
+"""`manage.py backup`, `restore` and `verify_integrity` (hrp/backup.py).
+
+Issue 13: there was no way back from a lost database, and a restore without the right keys
+would have yielded unreadable notes without a word.
+- A backup restored into a fresh database reads back: every encrypted field of every row of
+  every table in `crypto.registry()` opens to what was written, every integrity hash (signed
+  notes, addenda, reviews, summaries) verifies, every table has its rows.
+- A restore under keys that do not open the backup refuses, non-zero, and changes nothing.
+- Dump and manifest are 0600; the manifest holds no plaintext and no ciphertext.
+- A damaged dump, a non-empty target and a live database with a damaged value are reported.
+
+The tests dump committed rows (pg_dump reads its own snapshot), hence `transaction=True`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.management import CommandError, call_command
+from django.db import connection, connections
+from django.test import override_settings
+
+from hrp import backup, crypto
+from sessions.models import SessionNote
+from supervision.models import ChartComment
+from tests.crypto.conftest import NEW_KEY, OLD_KEY, build_every_table
+from tests.supervision.factories import ChartCommentFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+TARGET = "restore_target"
+
+
+def _plaintexts(using: str) -> dict[tuple[str, Any, str], Any]:
+    """What every encrypted field of every row of every registered table reads as."""
+    return {
+        (table.label, row.pk, field.name): getattr(row, field.attname)
+        for table in crypto.registry()
+        for row in table.model._base_manager.using(using).order_by("pk")
+        for field in table.fields
+    }
+
+
+def _hashes(using: str) -> dict[str, dict[Any, bool]]:
+    """Per model carrying integrity hashes: row -> whether its hash verifies."""
+    return {
+        model._meta.label: {
+            row.pk: row.hash_verified()
+            for row in model._base_manager.using(using).exclude(content_hash="")
+        }
+        for model in backup.hashed_models()
+    }
+
+
+@pytest.fixture
+def target() -> Iterator[str]:
+    """A fresh, empty database on the same server, reachable as the alias TARGET."""
+    name = connection.settings_dict["NAME"] + "_restored"
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    # A connection made here and registered by hand, outside settings.DATABASES: Django's test
+    # case lets such "dynamically created" connections through (and pytest-django would
+    # otherwise build a test database for every configured alias).
+    connections.settings[TARGET] = {**connection.settings_dict, "NAME": name}
+    connections[TARGET] = connections.create_connection(TARGET)
+    del connections.settings[TARGET]
+    yield TARGET
+    connections[TARGET].close()
+    del connections[TARGET]
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class Made:
+    def __init__(self, dump: Path) -> None:
+        self.dump = dump
+        self.manifest = backup.manifest_path(dump)
+
+
+def _backup(directory: Path) -> Made:
+    call_command("backup", output_dir=str(directory), stdout=io.StringIO())
+    (dump,) = directory.glob("*.dump")
+    return Made(dump)
+
+
+@override_settings(FIELD_ENCRYPTION_KEYS=[NEW_KEY, OLD_KEY])
+def test_a_backup_restored_into_a_fresh_database_opens_and_verifies_everything(
+    tmp_path: Path, target: str
+) -> None:
+    with override_settings(FIELD_ENCRYPTION_KEYS=[OLD_KEY]):
+        build_every_table()  # every encrypted field of every registered table, under OLD_KEY
+    ChartCommentFactory(text="Written under the new key.")
+    written = _plaintexts("default")
+    hashes = _hashes("default")
+    assert all(not isinstance(v, crypto.Unreadable | crypto.UnreadableBytes) for v in written.values())
+    # A hash to verify in every hashed table, and all of them verify.
+    assert {label: all(rows.values()) and bool(rows) for label, rows in hashes.items()} == {
+        "summaries.SummaryRequest": True,
+        "therapy_sessions.NoteAddendum": True,
+        "therapy_sessions.NoteReview": True,
+        "therapy_sessions.SessionNote": True,
+    }
+
+    made = _backup(tmp_path)
+
+    out = io.StringIO()
+    call_command("restore", str(made.dump), database=target, stdout=out)
+
+    assert _plaintexts(target) == written
+    assert _hashes(target) == hashes
+    restored = backup.integrity(target)
+    assert restored.problems() == []
+    assert restored.row_counts == backup.integrity("default").row_counts
+    assert sum(restored.row_counts.values()) > 0
+    assert "Restored and verified" in out.getvalue()
+    # The restored database is one the app can use: the rotation door is open to this login.
+    with connections[target].cursor() as cursor:
+        cursor.execute("SELECT pg_has_role(current_user, 'hrp_key_rotation', 'MEMBER')")
+        assert cursor.fetchone() == (True,)
+
+
+def test_backup_files_are_private_and_the_manifest_holds_no_content(
+    tmp_path: Path, settings: Any
+) -> None:
+    settings.FIELD_ENCRYPTION_KEYS = [OLD_KEY]
+    build_every_table()
+    comment = ChartCommentFactory(text="Mentioned the overdose last spring.")
+
+    made = _backup(tmp_path / "backups")
+
+    assert sorted(p.name for p in made.dump.parent.iterdir()) == [
+        made.dump.name,
+        made.manifest.name,
+    ]
+    assert stat.S_IMODE(made.dump.stat().st_mode) == 0o600
+    assert stat.S_IMODE(made.manifest.stat().st_mode) == 0o600
+    assert stat.S_IMODE(made.dump.parent.stat().st_mode) == 0o700
+    text = made.manifest.read_text()
+    manifest = json.loads(text)
+    old = crypto.key_fingerprint(OLD_KEY.encode())
+    assert manifest["keys_in_force"] == [old]
+    assert manifest["encrypted"]["supervision.ChartComment"] == {
+        "values": 2,
+        "by_key": {old: 2},
+        "unreadable": 0,
+    }
+    signed = SessionNote.objects.exclude(content_hash="").count()
+    assert signed >= 1
+    assert manifest["hashed"]["therapy_sessions.SessionNote"] == {
+        "rows": signed,
+        "verified": signed,
+    }
+    # No plaintext, no ciphertext, no key.
+    assert "overdose" not in text
+    assert "enc1:" not in text and "gAAAAA" not in text
+    assert OLD_KEY not in text
+    assert comment.text not in text
+
+
+def test_a_restore_under_the_wrong_keys_refuses_and_changes_nothing(
+    tmp_path: Path, target: str, settings: Any
+) -> None:
+    settings.FIELD_ENCRYPTION_KEYS = [OLD_KEY]
+    build_every_table()
+    made = _backup(tmp_path)
+    old = crypto.key_fingerprint(OLD_KEY.encode())
+    new = crypto.key_fingerprint(NEW_KEY.encode())
+
+    settings.FIELD_ENCRYPTION_KEYS = [NEW_KEY]
+    with pytest.raises(CommandError) as refused:
+        call_command("restore", str(made.dump), database=target)
+
+    message = str(refused.value)
+    assert message.startswith(
+        f"Refusing to restore {made.dump.name}: the keys in force cannot open it"
+    )
+    assert f"key {old} is not in FIELD_ENCRYPTION_KEYS; it encrypted: " in message
+    assert "therapy_sessions.SessionNote (" in message
+    assert f"keys in force: {new}" in message
+    assert connections[target].introspection.table_names() == []
+
+
+def test_the_command_line_exits_non_zero_on_the_wrong_keys(tmp_path: Path, settings: Any) -> None:
+    settings.FIELD_ENCRYPTION_KEYS = [OLD_KEY]
+    ChartCommentFactory(text="Under the old key.")
+    made = _backup(tmp_path)
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "FIELD_ENCRYPTION_KEYS": NEW_KEY,
+        "SECRET_KEY": "x",
+        "PGPASSWORD": db["PASSWORD"] or "",
+    }
+
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "restore", str(made.dump)],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 1
+    assert "CommandError: Refusing to restore" in result.stderr
+    assert "Nothing was restored." in result.stderr
+
+
+def test_a_damaged_dump_or_a_missing_manifest_is_refused(tmp_path: Path, target: str) -> None:
+    ChartCommentFactory()
+    made = _backup(tmp_path)
+    with made.dump.open("r+b") as file:
+        file.seek(-10, os.SEEK_END)
+        file.write(b"0123456789")
+
+    with pytest.raises(CommandError, match="does not match its manifest"):
+        call_command("restore", str(made.dump), database=target)
+
+    made.manifest.unlink()
+    with pytest.raises(CommandError, match="manifest.json is missing"):
+        call_command("restore", str(made.dump), database=target)
+    assert connections[target].introspection.table_names() == []
+
+
+def test_a_restore_into_a_database_in_use_is_refused(tmp_path: Path) -> None:
+    ChartCommentFactory()
+    made = _backup(tmp_path)
+    rows = backup.integrity("default").row_counts
+
+    with pytest.raises(CommandError, match=r"already holds \d+ tables; restore only into an empty"):
+        call_command("restore", str(made.dump))
+
+    assert backup.integrity("default").row_counts == rows
+
+
+def test_verify_integrity_names_the_rows_that_fail(settings: Any) -> None:
+    settings.FIELD_ENCRYPTION_KEYS = [OLD_KEY]
+    build_every_table()
+    out = io.StringIO()
+    call_command("verify_integrity", stdout=out)
+    assert out.getvalue().endswith("Every encrypted value opens and every hash verifies.\n")
+
+    comment = ChartCommentFactory()
+    settings.FIELD_ENCRYPTION_KEYS = [NEW_KEY]
+    ChartCommentFactory()  # opens under NEW_KEY
+    with pytest.raises(CommandError) as failed:
+        call_command("verify_integrity", stdout=io.StringIO())
+
+    problems = str(failed.value).splitlines()
+    first, second = ChartComment.objects.order_by("pk").values_list("pk", flat=True)[:2]
+    assert second == comment.pk
+    assert problems[problems.index(next(p for p in problems if "ChartComment" in p))] == (
+        f"supervision.ChartComment: 2 encrypted value(s) open with no key in force "
+        f"(rows {first}, {second})."
+    )
+    # Signed notes whose text no key opens: their hashes cannot verify either.
+    signed = list(SessionNote.objects.exclude(content_hash="").order_by("pk").values_list("pk", flat=True))
+    rows = ", ".join(map(str, signed))
+    assert (
+        f"therapy_sessions.SessionNote: {len(signed)} integrity hash(es) do not verify "
+        f"(rows {rows})." in problems
+    )
