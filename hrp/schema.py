@@ -79,10 +79,12 @@ def lock_timeout(connection: BaseDatabaseWrapper, value: str) -> Iterator[None]:
             _set(connection, "lock_timeout", previous)
 
 
-def is_lock_timeout(error: BaseException) -> bool:
+def is_lock_timeout(error: BaseException | None) -> bool:
     """True when `error` (or what caused it) is PostgreSQL's lock_not_available."""
     while error is not None:
-        if getattr(error, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+        # psycopg2 names the SQLSTATE `pgcode`, psycopg 3 `sqlstate`.
+        code = getattr(error, "pgcode", None) or getattr(error, "sqlstate", None)
+        if code == LOCK_NOT_AVAILABLE:
             return True
         error = error.__cause__
     return False

@@ -36,7 +36,8 @@ from supervision.models import ChartComment
 from tests.crypto.conftest import NEW_KEY, OLD_KEY, build_every_table
 from tests.supervision.factories import ChartCommentFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# pg_dump reads committed rows only.
+dumps = pytest.mark.django_db(transaction=True)
 
 TARGET = "restore_target"
 
@@ -94,6 +95,7 @@ def _backup(directory: Path) -> Made:
     return Made(dump)
 
 
+@dumps
 @override_settings(FIELD_ENCRYPTION_KEYS=[NEW_KEY, OLD_KEY])
 def test_a_backup_restored_into_a_fresh_database_opens_and_verifies_everything(
     tmp_path: Path, target: str
@@ -124,31 +126,36 @@ def test_a_backup_restored_into_a_fresh_database_opens_and_verifies_everything(
     assert restored.row_counts == backup.integrity("default").row_counts
     assert sum(restored.row_counts.values()) > 0
     assert "Restored and verified" in out.getvalue()
-    # The restored database is one the app can use: the rotation door is open to this login.
+    # The dump's grants are left out; the key-rotation role got its rights back.
     with connections[target].cursor() as cursor:
-        cursor.execute("SELECT pg_has_role(current_user, 'hrp_key_rotation', 'MEMBER')")
-        assert cursor.fetchone() == (True,)
+        cursor.execute(
+            "SELECT has_table_privilege('hrp_key_rotation', 'therapy_sessions_sessionnote', "
+            "'UPDATE'), has_table_privilege('hrp_key_rotation', 'audit_auditevent', 'DELETE')"
+        )
+        assert cursor.fetchone() == (True, False)
 
 
-def test_backup_files_are_private_and_the_manifest_holds_no_content(
-    tmp_path: Path, settings: Any
+@dumps
+def test_a_backup_under_other_keys_a_damaged_one_or_into_a_database_in_use_is_refused(
+    tmp_path: Path, target: str, settings: Any
 ) -> None:
+    """One backup, every refusal; the files are private and the manifest holds no content."""
     settings.FIELD_ENCRYPTION_KEYS = [OLD_KEY]
     build_every_table()
     comment = ChartCommentFactory(text="Mentioned the overdose last spring.")
-
+    old = crypto.key_fingerprint(OLD_KEY.encode())
+    new = crypto.key_fingerprint(NEW_KEY.encode())
     made = _backup(tmp_path / "backups")
 
-    assert sorted(p.name for p in made.dump.parent.iterdir()) == [
-        made.dump.name,
-        made.manifest.name,
-    ]
+    # Private files; a manifest with counts and fingerprints, no plaintext, ciphertext or key.
+    assert sorted(p.name for p in made.dump.parent.iterdir()) == sorted(
+        [made.dump.name, made.manifest.name]
+    )
     assert stat.S_IMODE(made.dump.stat().st_mode) == 0o600
     assert stat.S_IMODE(made.manifest.stat().st_mode) == 0o600
     assert stat.S_IMODE(made.dump.parent.stat().st_mode) == 0o700
     text = made.manifest.read_text()
     manifest = json.loads(text)
-    old = crypto.key_fingerprint(OLD_KEY.encode())
     assert manifest["keys_in_force"] == [old]
     assert manifest["encrypted"]["supervision.ChartComment"] == {
         "values": 2,
@@ -161,90 +168,63 @@ def test_backup_files_are_private_and_the_manifest_holds_no_content(
         "rows": signed,
         "verified": signed,
     }
-    # No plaintext, no ciphertext, no key.
-    assert "overdose" not in text
+    assert "overdose" not in text and comment.text not in text
     assert "enc1:" not in text and "gAAAAA" not in text
     assert OLD_KEY not in text
-    assert comment.text not in text
 
-
-def test_a_restore_under_the_wrong_keys_refuses_and_changes_nothing(
-    tmp_path: Path, target: str, settings: Any
-) -> None:
-    settings.FIELD_ENCRYPTION_KEYS = [OLD_KEY]
-    build_every_table()
-    made = _backup(tmp_path)
-    old = crypto.key_fingerprint(OLD_KEY.encode())
-    new = crypto.key_fingerprint(NEW_KEY.encode())
-
+    # Under keys that do not open it: refused, loudly, before anything is touched.
     settings.FIELD_ENCRYPTION_KEYS = [NEW_KEY]
     with pytest.raises(CommandError) as refused:
         call_command("restore", str(made.dump), database=target)
-
     message = str(refused.value)
     assert message.startswith(
-        f"Refusing to restore {made.dump.name}: the keys in force cannot open it"
+        f"Refusing to restore {made.dump.name}: the keys in force cannot open it, so its "
+        "notes would come back unreadable. Nothing was restored.\n"
     )
     assert f"key {old} is not in FIELD_ENCRYPTION_KEYS; it encrypted: " in message
-    assert "therapy_sessions.SessionNote (" in message
-    assert f"keys in force: {new}" in message
+    assert "supervision.ChartComment (2)" in message
+    assert f"keys in force: {new}\n" in message
     assert connections[target].introspection.table_names() == []
 
-
-def test_the_command_line_exits_non_zero_on_the_wrong_keys(tmp_path: Path, settings: Any) -> None:
-    settings.FIELD_ENCRYPTION_KEYS = [OLD_KEY]
-    ChartCommentFactory(text="Under the old key.")
-    made = _backup(tmp_path)
+    # The same from the command line: exit status 1 and the message on stderr.
     db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "FIELD_ENCRYPTION_KEYS": NEW_KEY,
-        "SECRET_KEY": "x",
-        "PGPASSWORD": db["PASSWORD"] or "",
-    }
-
     result = subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", "restore", str(made.dump)],
         cwd=django_settings.BASE_DIR,
-        env=env,
+        env={
+            **os.environ,
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "PGPASSWORD": db["PASSWORD"] or "",
+            "FIELD_ENCRYPTION_KEYS": NEW_KEY,
+            "SECRET_KEY": "x",
+        },
         capture_output=True,
         text=True,
         check=False,
     )
-
     assert result.returncode == 1
-    assert "CommandError: Refusing to restore" in result.stderr
-    assert "Nothing was restored." in result.stderr
+    assert f"CommandError: Refusing to restore {made.dump.name}" in result.stderr
 
+    # Under the right keys, into a database in use: refused, nothing changed.
+    settings.FIELD_ENCRYPTION_KEYS = [OLD_KEY]
+    rows = backup.integrity("default").row_counts
+    with pytest.raises(CommandError, match=r"already holds \d+ tables; restore only into an empty"):
+        call_command("restore", str(made.dump))
+    assert backup.integrity("default").row_counts == rows
 
-def test_a_damaged_dump_or_a_missing_manifest_is_refused(tmp_path: Path, target: str) -> None:
-    ChartCommentFactory()
-    made = _backup(tmp_path)
+    # A damaged dump, then a dump without its manifest.
     with made.dump.open("r+b") as file:
         file.seek(-10, os.SEEK_END)
         file.write(b"0123456789")
-
     with pytest.raises(CommandError, match="does not match its manifest"):
         call_command("restore", str(made.dump), database=target)
-
     made.manifest.unlink()
     with pytest.raises(CommandError, match="manifest.json is missing"):
         call_command("restore", str(made.dump), database=target)
     assert connections[target].introspection.table_names() == []
 
 
-def test_a_restore_into_a_database_in_use_is_refused(tmp_path: Path) -> None:
-    ChartCommentFactory()
-    made = _backup(tmp_path)
-    rows = backup.integrity("default").row_counts
-
-    with pytest.raises(CommandError, match=r"already holds \d+ tables; restore only into an empty"):
-        call_command("restore", str(made.dump))
-
-    assert backup.integrity("default").row_counts == rows
-
-
+@pytest.mark.django_db
 def test_verify_integrity_names_the_rows_that_fail(settings: Any) -> None:
     settings.FIELD_ENCRYPTION_KEYS = [OLD_KEY]
     build_every_table()
@@ -261,14 +241,14 @@ def test_verify_integrity_names_the_rows_that_fail(settings: Any) -> None:
     problems = str(failed.value).splitlines()
     first, second = ChartComment.objects.order_by("pk").values_list("pk", flat=True)[:2]
     assert second == comment.pk
-    assert problems[problems.index(next(p for p in problems if "ChartComment" in p))] == (
+    assert (
         f"supervision.ChartComment: 2 encrypted value(s) open with no key in force "
-        f"(rows {first}, {second})."
+        f"(rows {first}, {second})." in problems
     )
     # Signed notes whose text no key opens: their hashes cannot verify either.
-    signed = list(SessionNote.objects.exclude(content_hash="").order_by("pk").values_list("pk", flat=True))
-    rows = ", ".join(map(str, signed))
+    signed = SessionNote.objects.exclude(content_hash="").order_by("pk")
+    rows = ", ".join(str(pk) for pk in signed.values_list("pk", flat=True))
     assert (
-        f"therapy_sessions.SessionNote: {len(signed)} integrity hash(es) do not verify "
+        f"therapy_sessions.SessionNote: {signed.count()} integrity hash(es) do not verify "
         f"(rows {rows})." in problems
     )
