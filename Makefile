@@ -9,7 +9,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3; do command -v $$p >/de
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format checks demo worker beat reinstall clean
+.PHONY: run test lint format checks demo worker beat backup restore verify reinstall clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "HRP Clinic needs Python 3.12 or newer; found " + sys.version.split()[0])'
@@ -66,6 +66,18 @@ worker: $(VENV)/.base-installed
 
 beat: $(VENV)/.base-installed
 	$(BIN)/celery -A hrp beat --loglevel=INFO
+
+# Backup and restore (README, "Backup and restore"), against DATABASE_URL with the keys in
+# FIELD_ENCRYPTION_KEYS. `make backup [BACKUP_DIR=...]`, `make restore DUMP=path/to/hrp-....dump`.
+backup: $(VENV)/.base-installed
+	$(BIN)/python manage.py backup $(if $(BACKUP_DIR),--output-dir "$(BACKUP_DIR)")
+
+restore: $(VENV)/.base-installed
+	@test -n "$(DUMP)" || { echo "Usage: make restore DUMP=backups/hrp-<time>.dump"; exit 2; }
+	$(BIN)/python manage.py restore "$(DUMP)"
+
+verify: $(VENV)/.base-installed
+	$(BIN)/python manage.py verify_integrity
 
 reinstall:
 	rm -f $(VENV)/.base-installed $(VENV)/.dev-installed

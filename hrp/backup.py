@@ -99,7 +99,11 @@ class Integrity:
     def summary(self) -> list[str]:
         lines = []
         for label, count in self.encrypted.items():
-            line = f"{label}: {count.values - len(count.unreadable)} of {count.values} encrypted values open"
+            opened = count.values - len(count.unreadable)
+            line = f"{label}: {opened} of {count.values} encrypted values open"
+            if count.by_key:
+                keys = sorted(count.by_key.items())
+                line += " (" + ", ".join(f"key {key}: {n}" for key, n in keys) + ")"
             if label in self.hashed:
                 hashed = self.hashed[label]
                 line += f"; {hashed.verified} of {hashed.rows} hashes verify"

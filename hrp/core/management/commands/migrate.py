@@ -28,7 +28,7 @@ class Command(migrate.Command):
             "--lock-timeout",
             default=None,
             help="Longest wait for a table lock, in PostgreSQL units (e.g. 10s, 500ms; 0 for "
-            "no limit). Default: MIGRATION_LOCK_TIMEOUT (%s)." % settings.MIGRATION_LOCK_TIMEOUT,
+            f"no limit). Default: MIGRATION_LOCK_TIMEOUT ({settings.MIGRATION_LOCK_TIMEOUT}).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

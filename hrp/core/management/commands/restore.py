@@ -37,12 +37,14 @@ class Command(AuditedCommand):
                 "Restored, but the restored database does not verify; do not serve from it:\n"
                 + "\n".join(restored.problems)
             )
-        self.stdout.write("Restored and verified: every encrypted value opens, every hash verifies.")
+        self.stdout.write(
+            "Restored and verified: every encrypted value opens, every hash verifies."
+        )
         if restored.unapplied_migrations:
             self.stdout.write(
                 f"{restored.unapplied_migrations} migration(s) of this version are not applied "
                 "yet: run `manage.py migrate`."
             )
         self.stdout.write(
-            "Grant the app's database login its rights again (README, \"Database roles\")."
+            'Grant the app\'s database login its rights again (README, "Database roles").'
         )
