@@ -38,6 +38,9 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from hrp import crypto
+from hrp.audit.actions import AuditAction
+from hrp.audit.models import AuditEvent
+from hrp.audit.services import audit_record
 from hrp.immutability import ROTATION_ROLE_SQL
 
 FORMAT = "hrp-backup/1"
@@ -287,7 +290,8 @@ def backup_create(*, directory: Path, using: str = "default") -> Backup:
     """Dump database `using` into `directory` with its manifest, both 0600.
 
     The dump is written under a `.partial` name and renamed when complete, and the manifest
-    is written last: a dump without a manifest beside it is not a finished backup."""
+    is written last: a dump without a manifest beside it is not a finished backup. Side
+    effect: a `backup.create` security event (the file's name) in the database dumped."""
     _require_postgresql(using)
     connection = connections[using]
     if connection.in_atomic_block:
@@ -334,6 +338,12 @@ def backup_create(*, directory: Path, using: str = "default") -> Backup:
     }
     _create_private(manifest_file)
     manifest_file.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    audit_record(
+        category=AuditEvent.Category.SECURITY,
+        action=AuditAction.BACKUP_CREATE,
+        detail=dump.name,
+        using=using,
+    )
     return Backup(dump=dump, manifest=manifest_file, integrity=found)
 
 
@@ -427,7 +437,8 @@ def restore(*, dump: Path, using: str = "default") -> Restored:
 
     Refuses before touching the database when the dump does not match its manifest, when a
     key it needs is not in force, or when the database is not empty. pg_restore runs in one
-    transaction: it restores all or nothing."""
+    transaction: it restores all or nothing. Side effect: once the restored database verifies,
+    a `backup.restore` security event (the dump's name) in it."""
     _require_postgresql(using)
     manifest = read_manifest(dump)
     check_keys(manifest, name=dump.name)
@@ -465,11 +476,15 @@ def restore(*, dump: Path, using: str = "default") -> Restored:
             "(hrp.immutability.ROTATION_ROLE_SQL) before keys are next rotated."
         )
     found = integrity(using)
+    problems = compare(manifest, found)
     executor = MigrationExecutor(connection)
     unapplied = len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
-    return Restored(
-        integrity=found,
-        problems=compare(manifest, found),
-        unapplied_migrations=unapplied,
-        notes=notes,
-    )
+    if not problems and not unapplied:
+        # With migrations pending the audit table may not be this version's yet; migrate first.
+        audit_record(
+            category=AuditEvent.Category.SECURITY,
+            action=AuditAction.BACKUP_RESTORE,
+            detail=dump.name,
+            using=using,
+        )
+    return Restored(integrity=found, problems=problems, unapplied_migrations=unapplied, notes=notes)

@@ -37,6 +37,8 @@ class AuditAction(models.TextChoices):
     TWO_FACTOR_RESET = "two_factor.reset", _("Two-factor reset")
     SUPERVISION_ASSIGN = "supervision.assign", _("Supervisor assigned")
     CLINIC_SETTINGS = "clinic.settings", _("Clinic settings changed")
+    BACKUP_CREATE = "backup.create", _("Database backup made")
+    BACKUP_RESTORE = "backup.restore", _("Database restored from a backup")
 
     # Emergency access
     COVER_ARRANGE = "cover.arrange", _("Cover arranged")

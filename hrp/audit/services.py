@@ -31,6 +31,7 @@ def audit_record(
     chart_number: str = "",
     changes: Mapping[str, tuple[Any, Any]] | None = None,
     detail: str = "",
+    using: str = "default",
 ) -> AuditEvent:
     """Append one event to the audit trail.
 
@@ -39,7 +40,8 @@ def audit_record(
 
     `action` must be an `AuditAction`; anything else raises ValueError. Address and path (or
     "task:<name>" / "command:<name>") come from the audit context (hrp.audit.context), as
-    does the actor when none is given.
+    does the actor when none is given. `using` is another database alias (a restore records
+    itself in the database it restored).
     """
     try:
         action = AuditAction(action)
@@ -48,7 +50,7 @@ def audit_record(
     where = context.current()
     if actor is None:
         actor = where.actor
-    return AuditEvent.objects.create(
+    return AuditEvent.objects.using(using).create(
         category=category,
         action=action.value,
         actor=actor if actor is not None and actor.pk else None,

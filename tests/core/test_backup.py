@@ -31,6 +31,7 @@ from django.db import connection, connections
 from django.test import override_settings
 
 from hrp import backup, crypto
+from hrp.audit.models import AuditEvent
 from sessions.models import SessionNote
 from supervision.models import ChartComment
 from tests.crypto.conftest import NEW_KEY, OLD_KEY, build_every_table
@@ -124,8 +125,19 @@ def test_a_backup_restored_into_a_fresh_database_opens_and_verifies_everything(
     assert _hashes(target) == hashes
     restored = backup.integrity(target)
     assert restored.problems() == []
-    assert restored.row_counts == backup.integrity("default").row_counts
-    assert sum(restored.row_counts.values()) > 0
+    manifest = json.loads(made.manifest.read_text())
+    # Every table has the rows it had, and the trail says a restore happened (and which).
+    assert restored.row_counts == {
+        **manifest["row_counts"],
+        "audit_auditevent": manifest["row_counts"]["audit_auditevent"] + 1,
+    }
+    assert sum(restored.row_counts.values()) > 100
+    event = AuditEvent.objects.using(target).get(action="backup.restore")
+    assert (event.category, event.detail, event.path) == (
+        "security",
+        made.dump.name,
+        "command:restore",
+    )
     assert "Restored and verified" in out.getvalue()
     # The dump's grants are left out; the key-rotation role got its rights back.
     with connections[target].cursor() as cursor:
@@ -172,6 +184,10 @@ def test_a_backup_under_other_keys_a_damaged_one_or_into_a_database_in_use_is_re
     assert "overdose" not in text and comment.text not in text
     assert "enc1:" not in text and "gAAAAA" not in text
     assert OLD_KEY not in text
+    made_events = AuditEvent.objects.filter(action="backup.create")
+    assert list(made_events.values_list("category", "detail", "path")) == [
+        ("security", made.dump.name, "command:backup")
+    ]
 
     # Under keys that do not open it: refused, loudly, before anything is touched.
     settings.FIELD_ENCRYPTION_KEYS = [NEW_KEY]
