@@ -17,9 +17,10 @@ from django.core.management.commands import migrate
 from django.db import DatabaseError, connections
 
 from hrp import schema
+from hrp.audit.context import AuditedCommand
 
 
-class Command(migrate.Command):
+class Command(AuditedCommand, migrate.Command):
     help = migrate.Command.help + " Runs under a lock timeout (MIGRATION_LOCK_TIMEOUT)."
 
     def add_arguments(self, parser: CommandParser) -> None:
