@@ -444,7 +444,13 @@ def restore(*, dump: Path, using: str = "default") -> Restored:
     check_keys(manifest, name=dump.name)
     connection = connections[using]
     name = connection.settings_dict["NAME"]
-    tables = connection.introspection.table_names()
+    try:
+        tables = connection.introspection.table_names()
+    except DatabaseError as error:
+        raise BackupError(
+            f"Cannot reach the database {name} ({type(error).__name__}): create it first "
+            "(`createdb`), point DATABASE_URL at it, and run restore again. Nothing was restored."
+        ) from None
     if tables:
         raise BackupError(
             f"The database {name} already holds {len(tables)} tables; restore only into an "

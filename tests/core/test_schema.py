@@ -13,11 +13,16 @@ CREATE INDEX CONCURRENTLY cannot run inside a transaction, hence `transaction=Tr
 from __future__ import annotations
 
 import importlib
+import re
 import time
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import psycopg2
 import pytest
+from django.apps import apps
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection
 from django.test import Client
@@ -148,9 +153,7 @@ def _lock_of_another_session(table: str) -> psycopg2.extensions.connection:
 
 
 @pytest.mark.parametrize("how", ["option", "setting"])
-def test_migrate_gives_up_on_a_busy_table_after_the_lock_timeout(
-    how: str, settings: object
-) -> None:
+def test_migrate_gives_up_on_a_busy_table_after_the_lock_timeout(how: str, settings: Any) -> None:
     before = _setting("lock_timeout")
     other = _lock_of_another_session("django_migrations")
     try:
@@ -180,3 +183,25 @@ def _setting(name: str) -> str:
     with connection.cursor() as cursor:
         cursor.execute(f"SHOW {name}")
         return cursor.fetchone()[0]
+
+
+# CREATE [UNIQUE] INDEX CONCURRENTLY IF NOT EXISTS, literally or with CONCURRENTLY in a
+# placeholder (f"CREATE INDEX {concurrently}IF NOT EXISTS ...", as audit 0003 had it).
+BY_HAND = re.compile(
+    r"CREATE\s+(UNIQUE\s+)?INDEX\s+(CONCURRENTLY\s+|\{\w*\})IF\s+NOT\s+EXISTS", re.IGNORECASE
+)
+
+
+@pytest.mark.django_db(transaction=False)
+def test_no_migration_builds_an_index_concurrently_by_hand() -> None:
+    """`CREATE INDEX CONCURRENTLY IF NOT EXISTS` skips an INVALID leftover for ever: every
+    migration builds concurrent indexes through hrp.schema.create_index_concurrently."""
+    base = Path(settings.BASE_DIR)
+    by_hand = [
+        str(path.relative_to(base))
+        for config in apps.get_app_configs()
+        if base in Path(config.path).parents and "site-packages" not in Path(config.path).parts
+        for path in sorted((Path(config.path) / "migrations").glob("*.py"))
+        if BY_HAND.search(path.read_text())
+    ]
+    assert by_hand == []
