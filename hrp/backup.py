@@ -426,7 +426,7 @@ def compare(manifest: dict[str, Any], restored: Integrity) -> list[str]:
 
 @dataclass(frozen=True)
 class Restored:
-    integrity: Integrity
+    integrity: Integrity | None  # None: not verified yet, migrations are pending
     problems: list[str]
     unapplied_migrations: int
     notes: list[str]
@@ -437,8 +437,9 @@ def restore(*, dump: Path, using: str = "default") -> Restored:
 
     Refuses before touching the database when the dump does not match its manifest, when a
     key it needs is not in force, or when the database is not empty. pg_restore runs in one
-    transaction: it restores all or nothing. Side effect: once the restored database verifies,
-    a `backup.restore` security event (the dump's name) in it."""
+    transaction: it restores all or nothing. A backup from an older version is verified
+    only after `migrate` (`verify_integrity`), one from a newer version not at all. Side effect:
+    once the restored database verifies, a `backup.restore` security event (the dump's name)."""
     _require_postgresql(using)
     manifest = read_manifest(dump)
     check_keys(manifest, name=dump.name)
@@ -481,16 +482,25 @@ def restore(*, dump: Path, using: str = "default") -> Restored:
             f"({type(error).__name__}); a DBA must run migration core.0002's SQL "
             "(hrp.immutability.ROTATION_ROLE_SQL) before keys are next rotated."
         )
-    found = integrity(using)
-    problems = compare(manifest, found)
     executor = MigrationExecutor(connection)
     unapplied = len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
-    if not problems and not unapplied:
-        # With migrations pending the audit table may not be this version's yet; migrate first.
+    newer = set(executor.loader.applied_migrations) - set(executor.loader.graph.nodes)
+    if newer:
+        # This code's models may not match the restored tables: reading them could fail.
+        raise BackupError(
+            f"Restored, but {dump.name} comes from a newer version of HRP Clinic ({len(newer)} "
+            "migration(s) this version does not know): serve and verify it with that version."
+        )
+    if unapplied:
+        # Older tables than this code's models: verified after `migrate` (verify_integrity).
+        return Restored(integrity=None, problems=[], unapplied_migrations=unapplied, notes=notes)
+    found = integrity(using)
+    problems = compare(manifest, found)
+    if not problems:
         audit_record(
             category=AuditEvent.Category.SECURITY,
             action=AuditAction.BACKUP_RESTORE,
             detail=dump.name,
             using=using,
         )
-    return Restored(integrity=found, problems=problems, unapplied_migrations=unapplied, notes=notes)
+    return Restored(integrity=found, problems=problems, unapplied_migrations=0, notes=notes)

@@ -241,6 +241,39 @@ def test_a_backup_under_other_keys_a_damaged_one_or_into_a_database_in_use_is_re
     assert connections[target].introspection.table_names() == []
 
 
+@dumps
+def test_a_backup_from_an_older_version_is_restored_and_verified_after_migrate(
+    tmp_path: Path, target: str
+) -> None:
+    ChartCommentFactory()
+    # The backup of a clinic one migration behind this code.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM django_migrations WHERE app = 'core' AND name = %s RETURNING app, name, "
+            "applied",
+            ["0002_key_rotation_role"],
+        )
+        (row,) = cursor.fetchall()
+    try:
+        made = _backup(tmp_path)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO django_migrations (app, name, applied) VALUES (%s, %s, %s)", row
+            )
+    out = io.StringIO()
+
+    call_command("restore", str(made.dump), database=target, stdout=out)
+
+    assert out.getvalue() == (
+        "Restored. The backup predates 1 migration(s) of this version: run `manage.py "
+        "migrate`, then `manage.py verify_integrity`.\n"
+    )
+    assert ChartComment.objects.using(target).count() == 1
+    # Not verified yet, so not recorded as a restore yet.
+    assert not AuditEvent.objects.using(target).filter(action="backup.restore").exists()
+
+
 @pytest.mark.django_db
 def test_verify_integrity_names_the_rows_that_fail(settings: Any) -> None:
     settings.FIELD_ENCRYPTION_KEYS = [OLD_KEY]

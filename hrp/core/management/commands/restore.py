@@ -28,10 +28,16 @@ class Command(AuditedCommand):
             restored = backup.restore(dump=Path(dump), using=database)
         except backup.BackupError as error:
             raise CommandError(str(error)) from error
-        for line in restored.integrity.summary():
-            self.stdout.write(line)
         for note in restored.notes:
             self.stderr.write(note)
+        if restored.integrity is None:
+            self.stdout.write(
+                f"Restored. The backup predates {restored.unapplied_migrations} migration(s) of "
+                "this version: run `manage.py migrate`, then `manage.py verify_integrity`."
+            )
+            return
+        for line in restored.integrity.summary():
+            self.stdout.write(line)
         if restored.problems:
             raise CommandError(
                 "Restored, but the restored database does not verify; do not serve from it:\n"
@@ -40,11 +46,6 @@ class Command(AuditedCommand):
         self.stdout.write(
             "Restored and verified: every encrypted value opens, every hash verifies."
         )
-        if restored.unapplied_migrations:
-            self.stdout.write(
-                f"{restored.unapplied_migrations} migration(s) of this version are not applied "
-                "yet: run `manage.py migrate`."
-            )
         self.stdout.write(
             'Grant the app\'s database login its rights again (README, "Database roles").'
         )
