@@ -464,7 +464,8 @@ def restore(*, dump: Path, using: str = "default") -> Restored:
             "--exit-on-error",
             "--single-transaction",
             # Owner and grants name roles of the old server; the restoring login owns the
-            # tables, and the app login's rights are granted again (README, "Database roles").
+            # tables, and the app login's rights are granted again (README, "Immutability,
+            # and the database logins it needs").
             "--no-owner",
             "--no-privileges",
             f"--dbname={name}",

@@ -47,5 +47,6 @@ class Command(AuditedCommand):
             "Restored and verified: every encrypted value opens, every hash verifies."
         )
         self.stdout.write(
-            'Grant the app\'s database login its rights again (README, "Database roles").'
+            "Grant the app's database login its rights again (README, \"Immutability, and "
+            'the database logins it needs").'
         )
