@@ -315,6 +315,7 @@ def test_pages_work_without_redis_and_reminders_go_out_once_it_is_back(
         "status": "unavailable",
         "database": {"ok": True, "detail": "postgresql"},
         "broker": {"ok": False, "detail": "ConnectionError"},
+        "indexes": {"ok": True, "invalid": []},
         "beat_heartbeat_age_seconds": None,
     }
     assert planned == 10
