@@ -8,7 +8,7 @@ Numbers
   ``PG_INT_MAX``, ``PG_INT_MIN``, ``PG_BIGINT_MAX``   PostgreSQL integer and bigint limits.
   ``parse_int(raw, *, minimum=0, maximum=PG_INT_MAX, default=None)``
       The integer in ``raw`` (a query parameter, a hidden field), or ``default``. ASCII digits
-      only ("²", "٣", "３" are not numbers here), a leading "-" only when ``minimum`` is
+      only ("²", "٣", full-width digits are not numbers here), a leading "-" only when ``minimum`` is
       negative, no "+", no inner spaces, no "1.0", nothing outside ``minimum..maximum``.
   ``parse_pk(raw)``   a row id: ``parse_int`` within 1..PG_BIGINT_MAX, else None.
   ``is_ascii_int(raw, *, signed=False)``   whether ``raw`` is written the one accepted way.
@@ -82,7 +82,7 @@ PG_INT_MAX = 2**31 - 1
 PG_INT_MIN = -(2**31)
 PG_BIGINT_MAX = 2**63 - 1
 
-# ASCII only: Python's str.isdigit() and int() also read "²", "٣" and "３".
+# ASCII only: Python's str.isdigit() and int() also read "²", "٣" and full-width digits.
 _ASCII_UNSIGNED = re.compile(r"[0-9]+", re.ASCII)
 _ASCII_SIGNED = re.compile(r"-?[0-9]+", re.ASCII)
 # No integer we accept needs more characters than bigint's minimum ("-9223372036854775808").

@@ -182,5 +182,5 @@ def test_time_and_datetime_fields_refuse_other_scripts():
 )
 def test_reads_never_raise_on_stored_values_python_cannot_hold(sql, expected):
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {sql}")  # noqa: S608 (constants above)
+        cursor.execute(f"SELECT {sql}")
         assert cursor.fetchone()[0] == expected
