@@ -7,9 +7,10 @@ Public API (stable: other branches build on these names; add, never rename)
 Numbers
   ``PG_INT_MAX``, ``PG_INT_MIN``, ``PG_BIGINT_MAX``   PostgreSQL integer and bigint limits.
   ``parse_int(raw, *, minimum=0, maximum=PG_INT_MAX, default=None)``
-      The integer in ``raw`` (a query parameter, a hidden field), or ``default``. ASCII digits
-      only ("²", "٣", full-width digits are not numbers here), a leading "-" only when ``minimum`` is
-      negative, no "+", no inner spaces, no "1.0", nothing outside ``minimum..maximum``.
+      The integer in ``raw`` (a query parameter, a hidden field), or ``default``. ASCII
+      digits only ("²", "٣" and full-width digits are not numbers here), a leading "-" only
+      when ``minimum`` is negative, no "+", no inner spaces, no "1.0", nothing outside
+      ``minimum..maximum``.
   ``parse_pk(raw)``   a row id: ``parse_int`` within 1..PG_BIGINT_MAX, else None.
   ``is_ascii_int(raw, *, signed=False)``   whether ``raw`` is written the one accepted way.
 
