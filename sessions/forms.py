@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hrp import bounds
-from sessions.services import MAX_SERIES, series_times
 from sessions.models import NOTE_TEXT_LIMIT, Appointment, AppointmentSeries, Modality, SessionNote
+from sessions.services import MAX_SERIES, series_times
 from sessions.vocab import EXERCISE_STAGES, FORMAT_FIELDS, INTERVENTIONS, RATING_ITEMS, RiskLevel
 
 
