@@ -45,8 +45,11 @@ Form fields and widgets (use these, never django.forms' own date/time/integer fi
   ``IntegerField(...)`` (ASCII only; bounded by PG_INT_MIN..PG_INT_MAX unless told tighter),
   ``DecimalField(...)`` (ASCII digits and one ".", no exponent, no NaN or infinity),
   ``DateInput``, ``TimeInput``, ``DateTimeInput`` (HTML5 inputs; a bounded DateField sets the
-  input's min and max). ``date_formfield(within)`` returns a ``formfield_callback``-style
-  factory for model forms.
+  input's min and max). ``date_formfield(within)`` returns a DateField class bound to a range,
+  for a model form's ``Meta.field_classes``. ``formfield`` is a model form's
+  ``Meta.formfield_callback``: every date, time, datetime, integer and decimal model field
+  becomes one of the fields above (dates default to ``HISTORY``; name another range in
+  ``field_classes``).
 
 Reads
   ``install_safe_reads()``  called once from ``hrp.core``'s ``AppConfig.ready()``.
@@ -80,6 +83,7 @@ from typing import Any
 import psycopg2.extensions
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -498,6 +502,56 @@ def date_formfield(within: DateRange) -> Callable[..., forms.Field]:
 
     BoundDateField.__name__ = f"DateField_{within.key}"
     return BoundDateField
+
+
+def formfield(model_field: Any, **kwargs: Any) -> forms.Field | None:
+    """`Meta.formfield_callback` for model forms: our date, time and number fields in place of
+    Django's, so a model form obeys the same policy as a hand-written one. A `form_class`
+    chosen in `Meta.field_classes` wins."""
+    if "form_class" not in kwargs and not model_field.choices:
+        for model_class, form_class in _model_field_classes():
+            if isinstance(model_field, model_class):
+                kwargs["form_class"] = form_class
+                if form_class in (DateField, DateTimeField):
+                    kwargs["within"] = date_range_of(model_field)
+                break
+    return model_field.formfield(**kwargs)
+
+
+def date_range_of(model_field: Any) -> DateRange:
+    """The range a model's date field keeps to: its model's `DATE_RANGES` entry, else
+    HISTORY (most dates we store record something that has happened)."""
+    ranges = getattr(model_field.model, "DATE_RANGES", {})
+    return ranges.get(model_field.name, HISTORY)
+
+
+def check_dates(values: Any, ranges: Any) -> None:
+    """For services: raise one ValidationError naming every field of `values` (a mapping of
+    field name to date or datetime) whose value lies outside its range in `ranges` (usually
+    the model's `DATE_RANGES`). Fields not being written are not checked, so a row stored
+    before this policy can still be changed elsewhere and corrected here."""
+    problems: dict[str, list[str]] = {}
+    for name, value in values.items():
+        within = ranges.get(name)
+        if within is None or value is None:
+            continue
+        try:
+            within.check(value)
+        except ValidationError as error:
+            problems[name] = error.messages
+    if problems:
+        raise ValidationError(problems)
+
+
+def _model_field_classes() -> tuple[tuple[type, type], ...]:
+    # Most specific first: a DateTimeField is a DateField too.
+    return (
+        (models.DateTimeField, DateTimeField),
+        (models.DateField, DateField),
+        (models.TimeField, TimeField),
+        (models.DecimalField, DecimalField),
+        (models.IntegerField, IntegerField),
+    )
 
 
 # --- Reads -----------------------------------------------------------------------------------
