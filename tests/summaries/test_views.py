@@ -14,8 +14,8 @@ from django.urls import reverse
 from clients import extensions
 from clients.models import Client
 from hrp.accounts.models import User
-from hrp.bounds import show_date
 from hrp.audit.models import AuditEvent
+from hrp.bounds import show_date
 from summaries import services
 from summaries.models import SummaryRequest
 from tests.clients.factories import ClientFactory
