@@ -87,6 +87,17 @@ def test_pages_listing_out_of_range_rows_open(
     assert response.status_code == 200
 
 
+def test_the_supervisors_home_opens_with_them(
+    client_for: ClientFor, supervisor: User, year_10000: Appointment, year_1850: Appointment
+):
+    response = client_for(supervisor).get("/", follow=True)
+    assert response.status_code == 200
+    sections = client_for(supervisor).get(
+        reverse("sessions:section", args=[year_10000.client_id])
+    )
+    assert sections.status_code == 200
+
+
 def test_the_chart_marks_them_and_offers_move_and_cancel(
     client_for: ClientFor, therapist: User, record: Client, year_10000: Appointment, year_1850
 ):
