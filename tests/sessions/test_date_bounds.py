@@ -92,9 +92,7 @@ def test_the_supervisors_home_opens_with_them(
 ):
     response = client_for(supervisor).get("/", follow=True)
     assert response.status_code == 200
-    sections = client_for(supervisor).get(
-        reverse("sessions:section", args=[year_10000.client_id])
-    )
+    sections = client_for(supervisor).get(reverse("sessions:section", args=[year_10000.client_id]))
     assert sections.status_code == 200
 
 
