@@ -11,7 +11,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case, F, IntegerField, Prefetch, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,33 +33,83 @@ def measure_interval(code: str) -> datetime.timedelta:
 
 
 def prefetch_for_clients(qs: QuerySet[Client]) -> QuerySet[Client]:
-    """Attach each client's administrations (newest first) and harm assessments. Idempotent:
-    the caseload column and the flag source both ask for it."""
-    already = {
+    """Attach what the caseload, chart header and dashboard show of each client's assessments,
+    read so that the rows do not grow with the client's history (two queries for any number
+    of clients). Idempotent: the caseload column and the flag source both ask for it.
+
+    `prefetched_current_administrations`: per measure, the latest administration that no later
+    one corrects, plus every current PHQ-9 with an open suicide-risk flag (no follow-up yet),
+    one `DISTINCT ON` query. The open flags get a group each (`open_flag_key` is their id, 0
+    for every other row), so a measure's latest is the newest of its rows here whichever group
+    it falls in. `prefetched_harm_assessments`: the latest harm assessment only."""
+    already = _prefetched(qs)
+    if CURRENT_ADMINISTRATIONS in already or FULL_HISTORY in already:
+        return qs
+    current = (
+        Administration.objects.filter(corrected_by__isnull=True)
+        .annotate(
+            open_flag_key=Case(
+                When(suicide_risk=True, follow_up__isnull=True, then=F("id")),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+        .select_related("follow_up")
+        .defer("answers")
+        .order_by("client_id", "measure_code", "open_flag_key", "-administered_at", "-id")
+        .distinct("client_id", "measure_code", "open_flag_key")
+    )
+    return qs.prefetch_related(
+        Prefetch("administrations", queryset=current, to_attr=CURRENT_ADMINISTRATIONS),
+        _latest_harm_prefetch(),
+    )
+
+
+def _latest_harm_prefetch() -> Prefetch:
+    return Prefetch(
+        "harm_assessments",
+        queryset=HarmAssessment.objects.only(
+            "id",
+            "client_id",
+            "assessed_on",
+            "overdose_risk",
+            *[key for key, _label in _overdose_factor_fields()],
+        )
+        .order_by("client_id", "-assessed_on", "-id")
+        .distinct("client_id"),
+        to_attr="prefetched_harm_assessments",
+    )
+
+
+CURRENT_ADMINISTRATIONS = "prefetched_current_administrations"
+FULL_HISTORY = "prefetched_administrations"
+
+
+def _prefetched(qs: QuerySet[Client]) -> set[str | None]:
+    return {
         getattr(lookup, "to_attr", None) for lookup in getattr(qs, "_prefetch_related_lookups", ())
     }
-    if "prefetched_administrations" in already:
-        return qs
+
+
+def with_history(qs: QuerySet[Client]) -> QuerySet[Client]:
+    """For the pages of one client that show their measures' history (the chart's Assessments
+    section, a trend): every administration, newest first, in place of the latest ones that
+    `prefetch_for_clients` would load; flags and latest scores then read the same list. Never
+    for lists of clients."""
     return qs.prefetch_related(
         Prefetch(
             "administrations",
-            queryset=Administration.objects.select_related("follow_up")
-            .defer("answers")
-            .order_by("-administered_at", "-id"),
-            to_attr="prefetched_administrations",
+            queryset=Administration.objects.select_related("follow_up").order_by(
+                "-administered_at", "-id"
+            ),
+            to_attr=FULL_HISTORY,
         ),
-        Prefetch(
-            "harm_assessments",
-            queryset=HarmAssessment.objects.only(
-                "id",
-                "client_id",
-                "assessed_on",
-                "overdose_risk",
-                *[key for key, _label in _overdose_factor_fields()],
-            ).order_by("-assessed_on", "-id"),
-            to_attr="prefetched_harm_assessments",
-        ),
+        _latest_harm_prefetch(),
     )
+
+
+def _newest_first(administrations: list[Administration]) -> list[Administration]:
+    return sorted(administrations, key=lambda a: (a.administered_at, a.pk), reverse=True)
 
 
 def _overdose_factor_fields() -> list[tuple[str, Any]]:
@@ -67,7 +117,9 @@ def _overdose_factor_fields() -> list[tuple[str, Any]]:
 
 
 def _administrations(client: Client) -> list[Administration]:
-    cached = getattr(client, "prefetched_administrations", None)
+    """The client's whole history, newest first: for the pages that show it (trend, history),
+    never for lists of clients."""
+    cached = getattr(client, FULL_HISTORY, None)
     if cached is None:
         cached = list(
             client.administrations.select_related("follow_up").order_by("-administered_at", "-id")
@@ -81,20 +133,25 @@ def _current(administrations: list[Administration]) -> list[Administration]:
     return [a for a in administrations if a.pk not in corrected]
 
 
+def _current_for_flags(client: Client) -> list[Administration]:
+    """Current administrations, newest first: from `prefetch_for_clients` when the client came
+    through it (only what the flags need), else the client's whole history."""
+    prefetched = getattr(client, CURRENT_ADMINISTRATIONS, None)
+    if prefetched is not None:
+        return _newest_first(prefetched)
+    return _current(_administrations(client))
+
+
 def latest_by_measure(client: Client) -> dict[str, Administration]:
     latest: dict[str, Administration] = {}
-    for administration in _current(_administrations(client)):
+    for administration in _current_for_flags(client):
         latest.setdefault(administration.measure_code, administration)
     return latest
 
 
 def open_suicide_flags(client: Client) -> list[Administration]:
     """PHQ-9 administrations with item 9 above 0 and no follow-up recorded yet."""
-    return [
-        a
-        for a in _current(_administrations(client))
-        if a.suicide_risk and not hasattr(a, "follow_up")
-    ]
+    return [a for a in _current_for_flags(client) if a.suicide_risk and not hasattr(a, "follow_up")]
 
 
 def severity_flags(client: Client) -> list[Administration]:

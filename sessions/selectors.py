@@ -22,7 +22,8 @@ from sessions.models import Appointment, NoteAddendum, NoteReview, RatingAlert, 
 
 
 def prefetch_for_clients(qs: QuerySet[Client]) -> QuerySet[Client]:
-    """Attach each client's next scheduled appointment and attended ones. Idempotent."""
+    """Attach each client's next scheduled appointment and last attended one: one row per
+    client each (`DISTINCT ON`), however long the history or the booked series. Idempotent."""
     already = {
         getattr(lookup, "to_attr", None) for lookup in getattr(qs, "_prefetch_related_lookups", ())
     }
@@ -34,14 +35,16 @@ def prefetch_for_clients(qs: QuerySet[Client]) -> QuerySet[Client]:
             "appointments",
             queryset=Appointment.objects.filter(
                 status=Appointment.Status.SCHEDULED, starts_at__gte=now
-            ).order_by("starts_at"),
+            )
+            .order_by("client_id", "starts_at", "id")
+            .distinct("client_id"),
             to_attr="prefetched_upcoming",
         ),
         Prefetch(
             "appointments",
-            queryset=Appointment.objects.filter(status=Appointment.Status.ATTENDED).order_by(
-                "-starts_at"
-            ),
+            queryset=Appointment.objects.filter(status=Appointment.Status.ATTENDED)
+            .order_by("client_id", "-starts_at", "-id")
+            .distinct("client_id"),
             to_attr="prefetched_attended",
         ),
     )
