@@ -11,7 +11,8 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, F, IntegerField, Prefetch, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Prefetch, QuerySet, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,10 +39,11 @@ def prefetch_for_clients(qs: QuerySet[Client]) -> QuerySet[Client]:
     of clients). Idempotent: the caseload column and the flag source both ask for it.
 
     `prefetched_current_administrations`: per measure, the latest administration that no later
-    one corrects, plus every current PHQ-9 with an open suicide-risk flag (no follow-up yet),
-    one `DISTINCT ON` query. The open flags get a group each (`open_flag_key` is their id, 0
-    for every other row), so a measure's latest is the newest of its rows here whichever group
-    it falls in. `prefetched_harm_assessments`: the latest harm assessment only."""
+    one corrects, plus every current PHQ-9 with an open suicide-risk flag (no follow-up yet):
+    the first row of each group by `ROW_NUMBER()` (as `DISTINCT ON`, and portable to the SQLite
+    demo). The open flags get a group each (`open_flag_key` is their id, 0 for every other
+    row), so a measure's latest is the newest of its rows here whichever group it falls in.
+    `prefetched_harm_assessments`: the latest harm assessment only."""
     already = _prefetched(qs)
     if CURRENT_ADMINISTRATIONS in already or FULL_HISTORY in already:
         return qs
@@ -54,10 +56,17 @@ def prefetch_for_clients(qs: QuerySet[Client]) -> QuerySet[Client]:
                 output_field=IntegerField(),
             )
         )
+        .annotate(
+            rank_in_group=Window(
+                RowNumber(),
+                partition_by=[F("client_id"), F("measure_code"), F("open_flag_key")],
+                order_by=[F("administered_at").desc(), F("id").desc()],
+            )
+        )
+        .filter(rank_in_group=1)
         .select_related("follow_up")
         .defer("answers")
-        .order_by("client_id", "measure_code", "open_flag_key", "-administered_at", "-id")
-        .distinct("client_id", "measure_code", "open_flag_key")
+        .order_by("-administered_at", "-id")
     )
     return qs.prefetch_related(
         Prefetch("administrations", queryset=current, to_attr=CURRENT_ADMINISTRATIONS),
@@ -75,8 +84,8 @@ def _latest_harm_prefetch() -> Prefetch:
             "overdose_risk",
             *[key for key, _label in _overdose_factor_fields()],
         )
-        .order_by("client_id", "-assessed_on", "-id")
-        .distinct("client_id"),
+        # A sliced prefetch: Django reads the first row per client (ROW_NUMBER() per client).
+        .order_by("-assessed_on", "-id")[:1],
         to_attr="prefetched_harm_assessments",
     )
 

@@ -241,6 +241,13 @@ def appointment_record_attendance(
     appointment.status = status
     appointment.notice_hours = notice_hours if cancelled else None
     appointment.save(update_fields=["status", "notice_hours"])
+    # Only an attended session can have a note (refused above otherwise).
+    note_status = (
+        SessionNote.objects.filter(appointment=appointment).values_list("status", flat=True).first()
+        if status == Appointment.Status.ATTENDED
+        else None
+    )
+    _note_pending_sync(appointment_id=appointment.pk, status=status, note_status=note_status)
     changes: dict[str, tuple[Any, Any]] = {}
     if old != status:
         changes["status"] = (old, status)
@@ -300,6 +307,15 @@ def _seal[Row: (NoteAddendum, NoteReview)](row: Row) -> Row:
     row.content_hash = row.compute_hash()
     row.save()
     return row
+
+
+def _note_pending_sync(*, appointment_id: int, status: str, note_status: str | None) -> None:
+    """Store `Appointment.note_pending` after a change of attendance or of a note's status
+    (one update, none when the flag already says so)."""
+    pending = Appointment.is_note_pending(status, note_status)
+    Appointment.objects.filter(pk=appointment_id).exclude(note_pending=pending).update(
+        note_pending=pending
+    )
 
 
 def _locked_guard(note: SessionNote) -> None:
@@ -453,6 +469,12 @@ def note_sign_verified(*, actor: User, note: SessionNote) -> SessionNote:
     note.save(
         update_fields=["signed_at", "signed_by", "status", "version", "updated_at", "content_hash"]
     )
+    # A note exists only for an attended session.
+    _note_pending_sync(
+        appointment_id=note.appointment_id,
+        status=Appointment.Status.ATTENDED,
+        note_status=note.status,
+    )
     _note_audit(
         AuditAction.NOTE_SIGN,
         actor=actor,
@@ -528,6 +550,12 @@ def note_return(*, actor: User, note: SessionNote, comments: str) -> SessionNote
     note.content_hash = ""
     note.version += 1
     note.save(update_fields=["status", "signed_at", "signed_by", "content_hash", "version"])
+    # A note exists only for an attended session.
+    _note_pending_sync(
+        appointment_id=note.appointment_id,
+        status=Appointment.Status.ATTENDED,
+        note_status=note.status,
+    )
     _seal(
         NoteReview(
             note=note, reviewer=actor, decision=NoteReview.Decision.RETURNED, comments=comments
