@@ -5,16 +5,17 @@ attended session. Existing rows are filled here from the same rule
 
 from django.conf import settings
 from django.db import migrations, models
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
 
 def fill(apps, schema_editor):
+    """Both ways, so that it also repairs rows loaded in bulk around the services."""
     appointment_model = apps.get_model("therapy_sessions", "Appointment")
     note_model = apps.get_model("therapy_sessions", "SessionNote")
     signed = note_model.objects.filter(appointment=OuterRef("pk")).exclude(status="draft")
-    appointment_model.objects.filter(status="attended").exclude(Exists(signed)).update(
-        note_pending=True
-    )
+    pending = Q(status="attended") & ~Exists(signed)
+    appointment_model.objects.filter(pending, note_pending=False).update(note_pending=True)
+    appointment_model.objects.filter(~pending, note_pending=True).update(note_pending=False)
 
 
 class Migration(migrations.Migration):

@@ -61,14 +61,16 @@ def test_the_rows_each_page_reads_do_not_grow_with_history(
     as_therapist, as_supervisor = client_for(therapist), client_for(supervisor)
     as_therapist.get(therapist_urls["caseload"])  # settles each session's last-seen stamp
     as_supervisor.get(supervisor_urls["dashboard"])
-    before = _rows_and_pages(as_therapist, therapist_urls), _rows_and_pages(
-        as_supervisor, supervisor_urls
+    before = (
+        _rows_and_pages(as_therapist, therapist_urls),
+        _rows_and_pages(as_supervisor, supervisor_urls),
     )
 
     for client in clients:
         add_history(client, years_back=2, count=3)
-    after = _rows_and_pages(as_therapist, therapist_urls), _rows_and_pages(
-        as_supervisor, supervisor_urls
+    after = (
+        _rows_and_pages(as_therapist, therapist_urls),
+        _rows_and_pages(as_supervisor, supervisor_urls),
     )
 
     assert [rows for rows, _pages in after] == [rows for rows, _pages in before]
