@@ -208,8 +208,8 @@ def appointment_record_attendance(
 ) -> Appointment:
     """Mark an appointment attended, cancelled (by client or clinic, with the notice given) or
     not attended. Attendance is recorded once it has started; a cancellation any time before.
-    Side effect: `appointment.attendance` with the old and new status and notice, when either
-    changed."""
+    Side effects: `appointment.attendance` with the old and new status and notice, when either
+    changed; `note_pending` (late notes) follows the new status."""
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     allowed = {
         Appointment.Status.ATTENDED,
@@ -430,7 +430,7 @@ def note_sign(
     """Sign a draft with the author's password re-entered. The content hash is stored; use
     check-ins are written for the progress charts. A therapist who needs co-signature signs
     into their supervisor's queue. Side effects: `note.sign` (or `note.sign_refused`),
-    check-ins `checkin.record`."""
+    check-ins `checkin.record`, the session's `note_pending` cleared (no longer late)."""
     with transaction.atomic():
         note = SessionNote.objects.select_for_update().select_related("client").get(pk=note.pk)
         _locked_guard(note)
@@ -533,7 +533,8 @@ def note_cosign(*, actor: User, note: SessionNote) -> SessionNote:
 @transaction.atomic
 def note_return(*, actor: User, note: SessionNote, comments: str) -> SessionNote:
     """The supervisor returns a note with comments: it reopens as a draft for its author, and
-    the comments stay with it. Side effect: `note.return`."""
+    the comments stay with it. Side effects: `note.return`; the session's `note_pending` is set
+    again (a returned draft is late like any draft)."""
     note = SessionNote.objects.select_for_update().select_related("client").get(pk=note.pk)
     if note.status != SessionNote.Status.AWAITING_COSIGN:
         raise ValidationError(_("This note is not waiting for co-signature."))
