@@ -21,9 +21,11 @@ from django.utils import timezone
 
 from assessments.measures import MEASURES
 from clients.models import Client
+from goals.models import UseCheckIn
 from sessions.models import Appointment, SessionNote
 from tests.assessments.factories import AdministrationFactory, answers_for
 from tests.assessments.factories_harm import HarmAssessmentFactory
+from tests.clients.factories import SubstanceUseFactory
 from tests.sessions.factories import AppointmentFactory, SessionNoteFactory
 
 postgres_only = pytest.mark.skipif(
@@ -57,11 +59,21 @@ def add_history(client: Client, *, years_back: int, count: int) -> None:
     """`count` of each kind of record, spread over the year that ends `years_back` years ago
     (older than anything the test seeded before), plus `count` appointments booked a year or
     more ahead: measures with scores that raise no flag, harm assessments without overdose
-    risk, attended sessions with signed notes, scheduled sessions."""
+    risk, weekly use check-ins, attended sessions with signed notes, scheduled sessions."""
     now = timezone.now()
     therapist = client.therapist
+    substance = client.substances.first() or SubstanceUseFactory(client=client)
     for n in range(count):
         when = now - datetime.timedelta(days=365 * years_back + 7 * n + 1)
+        week = timezone.localdate(when)
+        UseCheckIn.objects.create(
+            client=client,
+            substance=substance,
+            week_start=week - datetime.timedelta(days=week.weekday()),
+            use_days=2,
+            days_above_plan=0,
+            recorded_by=therapist,
+        )
         for code in ("PHQ9", "GAD7", "AUDIT", "DAST10", "WHO5"):
             AdministrationFactory(
                 client=client,
