@@ -11,7 +11,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, F, IntegerField, Prefetch, QuerySet, Value, When, Window
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,42 +33,45 @@ def measure_interval(code: str) -> datetime.timedelta:
     return datetime.timedelta(weeks=weeks) if weeks else MEASURES[code].default_interval
 
 
+def _not_corrected() -> Exists:
+    # `corrects` is set on the few corrections only: saying so lets PostgreSQL read them from
+    # their unique index instead of hashing the whole table for an anti-join.
+    return ~Exists(
+        Administration.objects.filter(corrects_id=OuterRef("pk"), corrects__isnull=False)
+    )
+
+
 def prefetch_for_clients(qs: QuerySet[Client]) -> QuerySet[Client]:
     """Attach what the caseload, chart header and dashboard show of each client's assessments,
     read so that the rows do not grow with the client's history (two queries for any number
     of clients). Idempotent: the caseload column and the flag source both ask for it.
 
     `prefetched_current_administrations`: per measure, the latest administration that no later
-    one corrects, plus every current PHQ-9 with an open suicide-risk flag (no follow-up yet):
-    the first row of each group by `ROW_NUMBER()` (as `DISTINCT ON`, and portable to the SQLite
-    demo). The open flags get a group each (`open_flag_key` is their id, 0 for every other
-    row), so a measure's latest is the newest of its rows here whichever group it falls in.
+    one corrects (the first row per client and measure by `ROW_NUMBER()`, in the order of the
+    (client, measure, date) index: as `DISTINCT ON`, and portable to the SQLite demo).
+    `has_open_suicide_flag`: a column on the client query, whether any current PHQ-9 has an
+    open suicide-risk flag (no follow-up yet), found through a partial index.
     `prefetched_harm_assessments`: the latest harm assessment only."""
     already = _prefetched(qs)
     if CURRENT_ADMINISTRATIONS in already or FULL_HISTORY in already:
         return qs
     current = (
-        Administration.objects.filter(corrected_by__isnull=True)
-        .annotate(
-            open_flag_key=Case(
-                When(suicide_risk=True, follow_up__isnull=True, then=F("id")),
-                default=Value(0),
-                output_field=IntegerField(),
-            )
-        )
+        Administration.objects.filter(_not_corrected())
         .annotate(
             rank_in_group=Window(
                 RowNumber(),
-                partition_by=[F("client_id"), F("measure_code"), F("open_flag_key")],
+                partition_by=[F("client_id"), F("measure_code")],
                 order_by=[F("administered_at").desc(), F("id").desc()],
             )
         )
         .filter(rank_in_group=1)
-        .select_related("follow_up")
         .defer("answers")
         .order_by("-administered_at", "-id")
     )
-    return qs.prefetch_related(
+    open_flag = Administration.objects.filter(
+        _not_corrected(), client=OuterRef("pk"), suicide_risk=True, follow_up__isnull=True
+    )
+    return qs.annotate(has_open_suicide_flag=Exists(open_flag)).prefetch_related(
         Prefetch("administrations", queryset=current, to_attr=CURRENT_ADMINISTRATIONS),
         _latest_harm_prefetch(),
     )
@@ -144,7 +147,7 @@ def _current(administrations: list[Administration]) -> list[Administration]:
 
 def _current_for_flags(client: Client) -> list[Administration]:
     """Current administrations, newest first: from `prefetch_for_clients` when the client came
-    through it (only what the flags need), else the client's whole history."""
+    through it (the latest of each measure only), else the client's whole history."""
     prefetched = getattr(client, CURRENT_ADMINISTRATIONS, None)
     if prefetched is not None:
         return _newest_first(prefetched)
@@ -159,8 +162,22 @@ def latest_by_measure(client: Client) -> dict[str, Administration]:
 
 
 def open_suicide_flags(client: Client) -> list[Administration]:
-    """PHQ-9 administrations with item 9 above 0 and no follow-up recorded yet."""
-    return [a for a in _current_for_flags(client) if a.suicide_risk and not hasattr(a, "follow_up")]
+    """PHQ-9 administrations with item 9 above 0 and no follow-up recorded yet, from the
+    client's whole history (the pages that list them show it)."""
+    return [
+        a
+        for a in _current(_administrations(client))
+        if a.suicide_risk and not hasattr(a, "follow_up")
+    ]
+
+
+def has_open_suicide_flag(client: Client) -> bool:
+    """Whether any open suicide-risk flag exists: the column `prefetch_for_clients` adds,
+    else from the client's whole history."""
+    flagged = getattr(client, "has_open_suicide_flag", None)
+    if flagged is None:
+        return bool(open_suicide_flags(client))
+    return bool(flagged)
 
 
 def severity_flags(client: Client) -> list[Administration]:
@@ -293,7 +310,7 @@ def chart_data(trend: Trend) -> dict[str, Any]:
 def caseload_flags(client: Client) -> list[Any]:
     """Flags for the chart header and caseload, from prefetched records only."""
     flags = []
-    if open_suicide_flags(client):
+    if has_open_suicide_flag(client):
         flags.append(Flag(_("Suicide risk: follow-up needed"), "risk"))
     latest_harm = latest_harm_assessment(client)
     if latest_harm is not None and latest_harm.overdose_risk:
