@@ -200,6 +200,8 @@ def late_notes(
             ends_at__lte=late_cutoff(now),
         )
         .select_related("client", "therapist", "note")
+        # The lists show whether a draft exists and link to it: its text stays unread.
+        .defer(*(f"note__{name}" for name in (*SessionNote.TEXT_FIELDS, "goal_checkins")))
         .order_by("ends_at", "id")
     )
 
