@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -315,6 +315,21 @@ def _note_pending_sync(*, appointment_id: int, status: str, note_status: str | N
     pending = Appointment.is_note_pending(status, note_status)
     Appointment.objects.filter(pk=appointment_id).exclude(note_pending=pending).update(
         note_pending=pending
+    )
+
+
+@transaction.atomic
+def appointments_note_pending_refill() -> int:
+    """Set `Appointment.note_pending` on every row from the rule, for data loaded in bulk
+    around the services (`seed_load` writes with COPY). The same statement as migration
+    0007's fill. Returns how many rows changed. No audit event: no record changes meaning."""
+    signed = SessionNote.objects.filter(appointment=OuterRef("pk")).exclude(
+        status=SessionNote.Status.DRAFT
+    )
+    pending = Q(status=Appointment.Status.ATTENDED) & ~Exists(signed)
+    changed = Appointment.objects.filter(pending, note_pending=False).update(note_pending=True)
+    return changed + Appointment.objects.filter(~pending, note_pending=True).update(
+        note_pending=False
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import importlib
 
+import pytest
 from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
@@ -98,7 +99,10 @@ def _past_attended(record: Client) -> Appointment:
     return appointment
 
 
-def test_the_migration_fills_the_flag_from_the_rule(therapist: User, record: Client) -> None:
+@pytest.mark.parametrize("fill", ["migration", "service"])
+def test_the_migration_and_the_refill_set_the_flag_from_the_rule(
+    therapist: User, record: Client, fill: str
+) -> None:
     no_note = _past_attended(record)
     draft = SessionNoteFactory(appointment=_past_attended(record)).appointment
     signed = sign_note(SessionNoteFactory(appointment=_past_attended(record))).appointment
@@ -107,8 +111,11 @@ def test_the_migration_fills_the_flag_from_the_rule(therapist: User, record: Cli
     Appointment.objects.update(note_pending=False)
     Appointment.objects.filter(pk=signed.pk).update(note_pending=True)
 
-    migration = importlib.import_module("sessions.migrations.0007_appointment_note_pending")
-    migration.fill(apps, None)
+    if fill == "migration":
+        migration = importlib.import_module("sessions.migrations.0007_appointment_note_pending")
+        migration.fill(apps, None)
+    else:
+        assert services.appointments_note_pending_refill() == 3
 
     assert {a: _pending(a) for a in (no_note, draft, signed, cancelled)} == {
         no_note: True,
