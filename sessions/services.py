@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -214,8 +214,8 @@ def appointment_record_attendance(
 ) -> Appointment:
     """Mark an appointment attended, cancelled (by client or clinic, with the notice given) or
     not attended. Attendance is recorded once it has started; a cancellation any time before.
-    Side effect: `appointment.attendance` with the old and new status and notice, when either
-    changed."""
+    Side effects: `appointment.attendance` with the old and new status and notice, when either
+    changed; `note_pending` (late notes) follows the new status."""
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     allowed = {
         Appointment.Status.ATTENDED,
@@ -247,6 +247,13 @@ def appointment_record_attendance(
     appointment.status = status
     appointment.notice_hours = notice_hours if cancelled else None
     appointment.save(update_fields=["status", "notice_hours"])
+    # Only an attended session can have a note (refused above otherwise).
+    note_status = (
+        SessionNote.objects.filter(appointment=appointment).values_list("status", flat=True).first()
+        if status == Appointment.Status.ATTENDED
+        else None
+    )
+    _note_pending_sync(appointment_id=appointment.pk, status=status, note_status=note_status)
     changes: dict[str, tuple[Any, Any]] = {}
     if old != status:
         changes["status"] = (old, status)
@@ -306,6 +313,30 @@ def _seal[Row: (NoteAddendum, NoteReview)](row: Row) -> Row:
     row.content_hash = row.compute_hash()
     row.save()
     return row
+
+
+def _note_pending_sync(*, appointment_id: int, status: str, note_status: str | None) -> None:
+    """Store `Appointment.note_pending` after a change of attendance or of a note's status
+    (one update, none when the flag already says so)."""
+    pending = Appointment.is_note_pending(status, note_status)
+    Appointment.objects.filter(pk=appointment_id).exclude(note_pending=pending).update(
+        note_pending=pending
+    )
+
+
+@transaction.atomic
+def appointments_note_pending_refill() -> int:
+    """Set `Appointment.note_pending` on every row from the rule, for data loaded in bulk
+    around the services (`seed_load` writes with COPY). The same statement as migration
+    0007's fill. Returns how many rows changed. No audit event: no record changes meaning."""
+    signed = SessionNote.objects.filter(appointment=OuterRef("pk")).exclude(
+        status=SessionNote.Status.DRAFT
+    )
+    pending = Q(status=Appointment.Status.ATTENDED) & ~Exists(signed)
+    changed = Appointment.objects.filter(pending, note_pending=False).update(note_pending=True)
+    return changed + Appointment.objects.filter(~pending, note_pending=True).update(
+        note_pending=False
+    )
 
 
 def _locked_guard(note: SessionNote) -> None:
@@ -420,7 +451,7 @@ def note_sign(
     """Sign a draft with the author's password re-entered. The content hash is stored; use
     check-ins are written for the progress charts. A therapist who needs co-signature signs
     into their supervisor's queue. Side effects: `note.sign` (or `note.sign_refused`),
-    check-ins `checkin.record`."""
+    check-ins `checkin.record`, the session's `note_pending` cleared (no longer late)."""
     with transaction.atomic():
         note = SessionNote.objects.select_for_update().select_related("client").get(pk=note.pk)
         _locked_guard(note)
@@ -458,6 +489,12 @@ def note_sign_verified(*, actor: User, note: SessionNote) -> SessionNote:
     note.content_hash = note.compute_hash()
     note.save(
         update_fields=["signed_at", "signed_by", "status", "version", "updated_at", "content_hash"]
+    )
+    # A note exists only for an attended session.
+    _note_pending_sync(
+        appointment_id=note.appointment_id,
+        status=Appointment.Status.ATTENDED,
+        note_status=note.status,
     )
     _note_audit(
         AuditAction.NOTE_SIGN,
@@ -517,7 +554,8 @@ def note_cosign(*, actor: User, note: SessionNote) -> SessionNote:
 @transaction.atomic
 def note_return(*, actor: User, note: SessionNote, comments: str) -> SessionNote:
     """The supervisor returns a note with comments: it reopens as a draft for its author, and
-    the comments stay with it. Side effect: `note.return`."""
+    the comments stay with it. Side effects: `note.return`; the session's `note_pending` is set
+    again (a returned draft is late like any draft)."""
     note = SessionNote.objects.select_for_update().select_related("client").get(pk=note.pk)
     if note.status != SessionNote.Status.AWAITING_COSIGN:
         raise ValidationError(_("This note is not waiting for co-signature."))
@@ -534,6 +572,12 @@ def note_return(*, actor: User, note: SessionNote, comments: str) -> SessionNote
     note.content_hash = ""
     note.version += 1
     note.save(update_fields=["status", "signed_at", "signed_by", "content_hash", "version"])
+    # A note exists only for an attended session.
+    _note_pending_sync(
+        appointment_id=note.appointment_id,
+        status=Appointment.Status.ATTENDED,
+        note_status=note.status,
+    )
     _seal(
         NoteReview(
             note=note, reviewer=actor, decision=NoteReview.Decision.RETURNED, comments=comments
