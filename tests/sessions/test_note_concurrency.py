@@ -31,7 +31,7 @@ from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from sessions.models import SessionNote
 from tests.clients.factories import ClientFactory
-from tests.conftest import sign_in
+from tests.concurrency import run_at_once, web_for
 from tests.factories import TEST_PASSWORD
 from tests.sessions.factories import AttendedAppointmentFactory, SessionNoteFactory, sign_note
 
@@ -157,31 +157,6 @@ def test_the_editor_page_carries_an_empty_key_for_its_script(
 # --- Races on real connections -----------------------------------------------------------------
 
 
-def _run_at_once(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run every call in its own thread (its own database connection), released together."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[index] = call()
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results
-
-
-def _web(user: User) -> HttpClient:
-    # A 500 is counted, not raised: the point is how many there are.
-    return sign_in(HttpClient(raise_request_exception=False), user)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_ten_signs_and_ten_autosaves_at_once(therapist: User) -> None:
     _with_password(therapist)
@@ -190,8 +165,8 @@ def test_ten_signs_and_ten_autosaves_at_once(therapist: User) -> None:
             client=ClientFactory(therapist=therapist, chart_number="C-RACE2")
         )
     )
-    signers = [_web(therapist) for _ in range(SIGN_REQUESTS)]
-    savers = [_web(therapist) for _ in range(AUTOSAVES)]
+    signers = [web_for(therapist) for _ in range(SIGN_REQUESTS)]
+    savers = [web_for(therapist) for _ in range(AUTOSAVES)]
 
     def sign(web: HttpClient) -> Callable[[], tuple[str, int, float]]:
         def call() -> tuple[str, int, float]:
@@ -212,7 +187,7 @@ def test_ten_signs_and_ten_autosaves_at_once(therapist: User) -> None:
 
         return call
 
-    results = _run_at_once(
+    results = run_at_once(
         [sign(w) for w in signers] + [autosave(w, n) for n, w in enumerate(savers)]
     )
 
@@ -220,7 +195,8 @@ def test_ten_signs_and_ten_autosaves_at_once(therapist: User) -> None:
     stored = SessionNote.objects.get(pk=note.pk)
     signatures = AuditEvent.objects.filter(action=AuditAction.NOTE_SIGN, object_id=str(note.pk))
     print("status counts:", dict(counts))
-    print("slowest autosave: %.2f s" % max(s for k, _c, s in results if k == "autosave"))
+    slowest = max(s for k, _c, s in results if k == "autosave")
+    print(f"slowest autosave: {slowest:.2f} s")
     assert not [r for r in results if r[1] >= 500]
     assert counts[("sign", 302)] == 1
     # Every other sign is told the note moved on: signed meanwhile, or saved meanwhile.
@@ -237,7 +213,7 @@ def test_ten_editors_saving_from_one_version_at_once(therapist: User) -> None:
             client=ClientFactory(therapist=therapist, chart_number="C-RACE5")
         )
     )
-    webs = [_web(therapist) for _ in range(AUTOSAVES)]
+    webs = [web_for(therapist) for _ in range(AUTOSAVES)]
 
     def autosave(web: HttpClient, n: int) -> Callable[[], int]:
         return lambda: (
@@ -246,7 +222,7 @@ def test_ten_editors_saving_from_one_version_at_once(therapist: User) -> None:
             ).status_code
         )
 
-    results = _run_at_once([autosave(w, n) for n, w in enumerate(webs)])
+    results = run_at_once([autosave(w, n) for n, w in enumerate(webs)])
 
     assert sorted(results) == [200] + [409] * (AUTOSAVES - 1)
     assert SessionNote.objects.get(pk=note.pk).version == 2
@@ -260,7 +236,7 @@ def test_a_wrong_password_is_answered_while_the_note_is_held(therapist: User) ->
             client=ClientFactory(therapist=therapist, chart_number="C-RACE3")
         )
     )
-    web = _web(therapist)
+    web = web_for(therapist)
     held = threading.Event()
     release = threading.Event()
 
@@ -301,9 +277,9 @@ def test_two_cosignatures_at_once(therapist: User, supervisor: User) -> None:
             author=User.objects.get(pk=therapist.pk),
         )
     )
-    webs = [_web(supervisor) for _ in range(4)]
+    webs = [web_for(supervisor) for _ in range(4)]
 
-    results = _run_at_once(
+    results = run_at_once(
         [
             (lambda w=w: w.post(_url("note_review", note), {"decision": "cosign"}).status_code)
             for w in webs
