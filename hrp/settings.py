@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "hrp.accounts.middleware.SessionLimitsMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "hrp.accounts.middleware.TwoFactorRequiredMiddleware",
+    # A write that met another in the database answers 409 "not saved, send it again".
+    "hrp.core.errors.WriteConflictMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Axes must come last: it turns a lockout raised during authentication into a response.
