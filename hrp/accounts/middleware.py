@@ -33,7 +33,9 @@ def idle_times(request: HttpRequest) -> tuple[int, int]:
     idle_seconds = int(clinic_setting("IDLE_TIMEOUT_MINUTES") * 60)
     last_seen = request.session.get(SESSION_LAST_SEEN_KEY) or time.time()
     remaining = idle_seconds - (time.time() - last_seen)
-    return idle_seconds, max(0, round(remaining))
+    # Rounded down: the page's timer must end no later than the server's, so the page signs
+    # out first and its own request is the one that says why.
+    return idle_seconds, max(0, int(remaining))
 
 
 def idle_headers(response: HttpResponse, request: HttpRequest) -> HttpResponse:

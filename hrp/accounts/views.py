@@ -147,12 +147,16 @@ def timed_out(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         request.hrp_logout_reason = "idle"  # type: ignore[attr-defined]
         logout(request)
+    text = _("You were signed out after %(minutes)d minutes without activity.") % {
+        "minutes": clinic_setting("IDLE_TIMEOUT_MINUTES")
+    }
+    # The page's timer may have asked the server just after it ended the session, which then
+    # said why on that request; the sign-in page says it once.
+    pending = messages.get_messages(request)
+    said = said or any(str(message) == text for message in pending)
+    pending.used = False
     if not said:
-        messages.info(
-            request,
-            _("You were signed out after %(minutes)d minutes without activity.")
-            % {"minutes": clinic_setting("IDLE_TIMEOUT_MINUTES")},
-        )
+        messages.info(request, text)
     return redirect(settings.LOGIN_URL)
 
 
