@@ -37,6 +37,8 @@ from sessions.models import (
 from sessions.vocab import FORMAT_FIELDS, LanguageHint, RiskLevel, language_hints
 
 MAX_SERIES = 52
+# How long an identical addendum from the same author counts as the same one sent again.
+ADDENDUM_RESEND_WINDOW = datetime.timedelta(minutes=1)
 
 
 def overlapping(
@@ -561,8 +563,11 @@ def note_return(*, actor: User, note: SessionNote, comments: str) -> SessionNote
 
 @transaction.atomic
 def note_add_addendum(*, actor: User, note: SessionNote, text: str) -> NoteAddendum:
-    """A correction or addition under a signed note. Side effect: `note.addendum`."""
-    note = SessionNote.objects.select_related("client").get(pk=note.pk)
+    """A correction or addition under a signed note. The same text from the same author
+    within a minute is the same addendum sent twice (a double click, a resend after a lost
+    answer): it is returned, not added again. Side effect: `note.addendum`."""
+    # Locked (reading a signed row this way changes nothing), so two sends at once queue.
+    note = SessionNote.objects.select_for_update().select_related("client").get(pk=note.pk)
     if not note.is_signed:
         raise ValidationError(_("A draft is changed directly; addenda are for signed notes."))
     text = text.strip()
@@ -575,6 +580,15 @@ def note_add_addendum(*, actor: User, note: SessionNote, text: str) -> NoteAdden
                 % {"n": len(text)}
             }
         )
+    latest = (
+        NoteAddendum.objects.filter(
+            note=note, author=actor, created_at__gte=timezone.now() - ADDENDUM_RESEND_WINDOW
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if latest is not None and latest.text == text:
+        return latest
     addendum = _seal(NoteAddendum(note=note, author=actor, text=text))
     _note_audit(AuditAction.NOTE_ADDENDUM, actor=actor, note=note)
     return addendum

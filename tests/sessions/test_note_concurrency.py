@@ -18,22 +18,25 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.db import connection, connections, transaction
 from django.test import Client as HttpClient
 from django.urls import reverse
+from django.utils import timezone
 
 from clients.models import Client
 from hrp.accounts.models import User
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
-from sessions.models import SessionNote
+from sessions.models import NoteAddendum, SessionNote
 from tests.clients.factories import ClientFactory
 from tests.concurrency import run_at_once, web_for
 from tests.factories import TEST_PASSWORD
 from tests.sessions.factories import AttendedAppointmentFactory, SessionNoteFactory, sign_note
+from tests.sessions.factories_review import NoteAddendumFactory
 
 ClientFor = Callable[[User | None], HttpClient]
 EDITOR_A = "3f0c7d52-9a41-4c3e-8f7e-1d2b3c4d5e6f"
@@ -288,3 +291,45 @@ def test_two_cosignatures_at_once(therapist: User, supervisor: User) -> None:
 
     assert sorted(results) == [302, 409, 409, 409]
     assert SessionNote.objects.get(pk=note.pk).status == "cosigned"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_addendum_sent_twice_at_once_is_added_once(therapist: User) -> None:
+    note = sign_note(
+        SessionNoteFactory(
+            appointment=AttendedAppointmentFactory(
+                client=ClientFactory(therapist=therapist, chart_number="C-RACE6")
+            )
+        )
+    )
+    webs = [web_for(therapist) for _ in range(3)]
+    text = "Corrected the date of the last use: Sunday, not Saturday."
+
+    statuses = run_at_once(
+        [
+            (lambda w=w: w.post(_url("note_addendum", note), {"text": text}).status_code)
+            for w in webs
+        ]
+    )
+
+    assert statuses == [302, 302, 302]
+    assert [a.text for a in NoteAddendum.objects.filter(note=note)] == [text]
+    assert AuditEvent.objects.filter(action=AuditAction.NOTE_ADDENDUM).count() == 1
+
+
+def test_the_same_addendum_later_or_a_different_one_is_added(
+    client_for: ClientFor, therapist: User, draft: SessionNote
+) -> None:
+    note = sign_note(draft)
+    web = client_for(therapist)
+    # Two minutes ago: longer than a resend.
+    NoteAddendumFactory(note=note, text="First.", created_at=timezone.now() - timedelta(minutes=2))
+
+    web.post(_url("note_addendum", note), {"text": "First."})
+    web.post(_url("note_addendum", note), {"text": "Second."})
+
+    assert [a.text for a in NoteAddendum.objects.filter(note=note)] == [
+        "First.",
+        "First.",
+        "Second.",
+    ]
