@@ -289,7 +289,10 @@ def intake_complete(*, actor: User, client: Client) -> Client:
 
     Side effects: `intake.complete`, `client.status`.
     """
-    intake = client.intake
+    # Locked, so a second click of "Complete" waits and then finds it done, instead of
+    # completing (and auditing) it twice.
+    intake = Intake.objects.select_for_update().get(pk=client.intake.pk)
+    client.intake = intake
     if not intake.is_draft:
         return client
     if not intake.reason_for_coming.strip():

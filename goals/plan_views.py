@@ -40,17 +40,20 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     client_services.access_record(actor=request.user, client=client, what="plan")
     posted = request.method == "POST"
     formset, reason_form, initial, latest = plan_forms(client, request.POST if posted else None)
+    status = 200
     if posted:
         # Both are validated so that every problem is shown at once.
         formset_valid = formset.is_valid()
         reason_valid = reason_form.is_valid()
         if formset_valid and reason_valid:
-            current = latest.number if latest else 0
-            based_on = reason_form.cleaned_data["based_on"]
-            if based_on is not None and based_on != current:
-                reason_form = _stale(request, current)
-            else:
+            try:
                 response = _save(request, client, formset.section_values(), reason_form)
+            except services.PlanConflict as conflict:
+                # Saved elsewhere meanwhile (another tab, or a second click that got there
+                # first): the page's own conflict answer, with what was typed kept.
+                reason_form = _stale(request, conflict.current)
+                status = 409
+            else:
                 if response is not None:
                     return response
         messages.error(request, _("Nothing was saved yet. Please look at the notes marked below."))
@@ -63,7 +66,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "can": can,
         "nav": "caseload",
     }
-    return render(request, "goals/plan_form.html", context)
+    return render(request, "goals/plan_form.html", context, status=status)
 
 
 def _save(
@@ -76,6 +79,7 @@ def _save(
             client=client,
             sections=sections,
             reason=form.cleaned_data["reason"],
+            based_on=form.cleaned_data["based_on"],
         )
     except ValidationError as error:
         form.add_error(None, error)

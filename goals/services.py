@@ -53,6 +53,14 @@ def _audit(action: AuditAction, *, actor: User, client: Client, obj: Any, **kw: 
     )
 
 
+class PlanConflict(Exception):
+    """A newer version of the plan was saved since the page was opened."""
+
+    def __init__(self, current: int) -> None:
+        super().__init__(f"The plan is at version {current}.")
+        self.current = current
+
+
 @transaction.atomic
 def plan_save(
     *,
@@ -60,9 +68,12 @@ def plan_save(
     client: Client,
     sections: Sequence[Mapping[str, Any]],
     reason: str,
+    based_on: int | None = None,
 ) -> tuple[PlanVersion, bool]:
     """Save the plan: a new version when anything changed (returns it and True), otherwise the
-    current version and False. Earlier versions are never touched. Side effect: `plan.version`.
+    current version and False. Earlier versions are never touched. `based_on` is the version
+    the page was opened on: a change on top of a newer one raises PlanConflict, decided under
+    the plan's row lock so two saves at once cannot both pass. Side effect: `plan.version`.
     """
     access.require_write(actor, client)
     clean = [normalise_section(s) for s in sections if str(s.get("name", "")).strip()]
@@ -74,6 +85,9 @@ def plan_save(
     latest = plan.versions.order_by("-number").first()
     if latest is not None and latest.sections == clean:
         return latest, False
+    current = latest.number if latest else 0
+    if based_on is not None and based_on != current:
+        raise PlanConflict(current)
     if not reason.strip():
         raise ValidationError({"reason": _("Say briefly what changed and why.")})
     version = PlanVersion.objects.create(

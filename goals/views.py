@@ -113,6 +113,7 @@ def goal_review(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
         review_date=timezone.localdate() + datetime.timedelta(weeks=4),
     )
     new_goal_form = GoalForm(data, client=client, prefix="new", initial=new_goal_initial)
+    status = 200
     if request.method == "POST" and form.is_valid():
         revising = form.cleaned_data["decision"] == GoalReview.Decision.REVISE
         if revising and not new_goal_form.is_valid():
@@ -132,6 +133,9 @@ def goal_review(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
                 )
             except ValidationError as error:
                 form.add_error(None, error)
+                # Reviewed meanwhile (another tab, or a second click that got there first).
+                if not Goal.objects.get(pk=goal.pk).is_open:
+                    status = 409
             else:
                 messages.success(request, _review_message(review))
                 target = review.new_goal or goal
@@ -143,7 +147,7 @@ def goal_review(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
         "new_goal_form": new_goal_form,
         "nav": "caseload",
     }
-    return render(request, "goals/goal_review.html", context)
+    return render(request, "goals/goal_review.html", context, status=status)
 
 
 def _review_message(review: GoalReview) -> str:

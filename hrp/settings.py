@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "hrp.accounts.middleware.SessionLimitsMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "hrp.accounts.middleware.TwoFactorRequiredMiddleware",
+    # A write that met another in the database answers 409 "not saved, send it again".
+    "hrp.core.errors.WriteConflictMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Axes must come last: it turns a lockout raised during authentication into a response.
@@ -126,10 +128,19 @@ if env.str("DATABASE_URL", default=""):
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
+    # The embedded default serves a few people at once without "database is locked": WAL
+    # lets pages read while one request writes; IMMEDIATE takes the write lock when a
+    # transaction starts (a deferred one that later needs it fails at once instead of
+    # waiting); the busy timeout lets a write wait its turn instead of failing.
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": env.str("SQLITE_PATH", default=str(BASE_DIR / "db.sqlite3")),
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

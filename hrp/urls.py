@@ -29,3 +29,6 @@ urlpatterns = [
     path("clients/", include("clients.urls")),
     path("healthz", core_views.healthz, name="healthz"),
 ]
+
+# Failure pages that say whether what was just sent was saved (hrp/core/errors.py).
+handler500 = "hrp.core.errors.server_error"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -14,6 +15,9 @@ from hrp import bounds
 from sessions.models import NOTE_TEXT_LIMIT, Appointment, AppointmentSeries, Modality, SessionNote
 from sessions.services import MAX_SERIES, series_times
 from sessions.vocab import EXERCISE_STAGES, FORMAT_FIELDS, INTERVENTIONS, RATING_ITEMS, RiskLevel
+
+# What note.js sends as a tab's key: crypto.randomUUID() or its fallback, letters, digits, "-".
+SAVE_KEY = re.compile(r"[A-Za-z0-9-]{8,64}")
 
 
 def _helper() -> FormHelper:
@@ -172,6 +176,9 @@ class NoteForm(forms.Form):
     """
 
     version = bounds.IntegerField(min_value=0, widget=forms.HiddenInput)
+    # The editor tab's random key (note.js keeps one per tab in sessionStorage), so a save
+    # whose answer was lost is not taken for a conflict with the same tab's next save.
+    save_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
     agenda = _text(_("The client's agenda for today, in their words"), rows=2)
     data = _text(_("Data"))
     objective = _text(_("Objective"))
@@ -294,6 +301,11 @@ class NoteForm(forms.Form):
             )
             for line in self.use_lines
         ]
+
+    def clean_save_key(self) -> str:
+        # Anything but the key note.js makes is ignored: the save then works as without script.
+        key = self.cleaned_data.get("save_key") or ""
+        return key if SAVE_KEY.fullmatch(key) else ""
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

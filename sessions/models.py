@@ -226,6 +226,13 @@ class SessionNote(models.Model):
     )
     # Optimistic locking: every save must name the version it started from.
     version = models.PositiveIntegerField(default=1)
+    # The editor (a random key per rendered page, never content) that made the last save, the
+    # version it saved from and the version it produced. An editor whose answer was lost (a
+    # timeout, a restart) sends its next save from that older version again; when nobody else
+    # has saved since, that is the same editor going on, not a conflict with itself.
+    save_key = models.CharField(max_length=64, blank=True, default="")
+    save_key_base = models.PositiveIntegerField(null=True, blank=True)
+    save_key_version = models.PositiveIntegerField(null=True, blank=True)
 
     # Free text, encrypted at rest.
     agenda = EncryptedTextField(_("the client's agenda for today"), blank=True)

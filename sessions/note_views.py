@@ -128,6 +128,7 @@ def note_detail(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
             note=note,
             expected_version=form.cleaned_data["version"],
             values=form.values(),
+            save_key=form.cleaned_data["save_key"],
         )
     except NoteConflict as conflict:
         context = _note_context(
@@ -212,6 +213,7 @@ def note_autosave(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
             note=note,
             expected_version=form.cleaned_data["version"],
             values=form.values(),
+            save_key=form.cleaned_data["save_key"],
         )
     except NoteConflict as conflict:
         context = {
@@ -221,6 +223,10 @@ def note_autosave(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
             "mine": request.POST,
         }
         return render(request, "sessions/_autosave_conflict.html", context, status=409)
+    except NoteLockedError:
+        # Signed (in another tab, or by a sign request racing this save) while the autosave
+        # waited: nothing is saved, and the status line says why.
+        return _locked_response(request, client, can, note)
     context = {
         "note": result.note,
         "saved": True,
@@ -239,6 +245,7 @@ def note_sign(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
             return _locked_response(request, client, can, note)
         return redirect("sessions:note", pk=client.pk, note_pk=note.pk)
     form = SignForm(request.POST or None, initial={"version": note.version})
+    status: int | None = None
     if request.method == "POST" and form.is_valid():
         try:
             note = services.note_sign(
@@ -247,11 +254,16 @@ def note_sign(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
                 password=form.cleaned_data["password"],
                 expected_version=form.cleaned_data["version"],
             )
-        except NoteConflict:
+        except NoteConflict as conflict:
             form.add_error(
                 None,
                 _("The note changed since this page was opened. Check it again, then sign."),
             )
+            note = conflict.current
+            status = 409
+        except NoteLockedError:
+            # Signed by another request (a double click, a second tab) while this one waited.
+            return _locked_response(request, client, can, selectors.note_for(client, note_pk))
         except ValidationError as error:
             if hasattr(error, "error_dict"):
                 for field, errors in error.message_dict.items():
@@ -267,7 +279,9 @@ def note_sign(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
                 messages.success(request, _("Signed. The note is locked; corrections are addenda."))
             return redirect("sessions:note", pk=client.pk, note_pk=note.pk)
     context = _note_context(request, client, can, note, sign_form=form)
-    return render(request, "sessions/note_sign.html", context, status=400 if form.errors else 200)
+    if status is None:
+        status = 400 if form.errors else 200
+    return render(request, "sessions/note_sign.html", context, status=status)
 
 
 @require_POST
@@ -313,8 +327,12 @@ def note_review(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
             form.add_error(None, error.messages)
         else:
             return redirect("sessions:cosign_queue")
-    context = _note_context(request, client, can, note, review_form=form)
-    return render(request, "sessions/note.html", context, status=400)
+    # A second click or a second reviewer got there first: the note has moved on (409), and
+    # the page shows where it is now.
+    current = selectors.note_for(client, note_pk)
+    status = 409 if current.status != note.status else 400
+    context = _note_context(request, client, can, current, review_form=form)
+    return render(request, "sessions/note.html", context, status=status)
 
 
 def my_notes(request: HttpRequest) -> HttpResponse:

@@ -37,6 +37,8 @@ from sessions.models import (
 from sessions.vocab import FORMAT_FIELDS, LanguageHint, RiskLevel, language_hints
 
 MAX_SERIES = 52
+# How long an identical addendum from the same author counts as the same one sent again.
+ADDENDUM_RESEND_WINDOW = datetime.timedelta(minutes=1)
 
 
 def overlapping(
@@ -379,13 +381,16 @@ def note_save(
     note: SessionNote,
     expected_version: int,
     values: dict[str, Any],
+    save_key: str = "",
 ) -> SaveResult:
     """Save a draft. `values` holds cleaned NoteForm data (any subset of the content fields).
 
     Refused when the note is signed (NoteLockedError) and when it was saved elsewhere since
-    `expected_version` was loaded (NoteConflict): never last-write-wins. The audit event names
-    the fields changed, never their text. Side effects: `note.save`; the rating alert is
-    re-evaluated when the four ratings are complete."""
+    `expected_version` was loaded (NoteConflict): never last-write-wins. `save_key` names the
+    editor tab (random, per tab): a stale version from the tab that made the last save, with
+    nobody saving since, is that tab going on after its answer was lost, never a conflict with
+    itself. The audit event names the fields changed, never their text. Side effects:
+    `note.save`; the rating alert is re-evaluated when the four ratings are complete."""
     note = SessionNote.objects.select_for_update().select_related("client").get(pk=note.pk)
     _locked_guard(note)
     changed = [
@@ -395,13 +400,23 @@ def note_save(
     ]
     # A stale version only conflicts when it would change something: the explicit "Save
     # draft" right after an autosave of the same text (leaving the field autosaves) is a no-op.
-    if note.version != expected_version and changed:
+    # The same editor resending from the version its lost save started from, with nothing
+    # saved since by anyone else, carries on from its own text.
+    own_last_save = bool(save_key) and (
+        note.save_key,
+        note.save_key_base,
+        note.save_key_version,
+    ) == (save_key, expected_version, note.version)
+    if note.version != expected_version and changed and not own_last_save:
         raise NoteConflict(note)
     for name in changed:
         setattr(note, name, values[name])
     if changed:
         note.version += 1
         note.updated_at = timezone.now()
+        note.save_key = save_key
+        note.save_key_base = expected_version if save_key else None
+        note.save_key_version = note.version if save_key else None
         note.full_clean(exclude=["appointment", "client", "author", "signed_by", "cosigned_by"])
         note.save()
         _note_audit(
@@ -452,14 +467,18 @@ def note_sign(
     check-ins are written for the progress charts. A therapist who needs co-signature signs
     into their supervisor's queue. Side effects: `note.sign` (or `note.sign_refused`),
     check-ins `checkin.record`, the session's `note_pending` cleared (no longer late)."""
-    with transaction.atomic():
-        note = SessionNote.objects.select_for_update().select_related("client").get(pk=note.pk)
-        _locked_guard(note)
-        if note.author_id != actor.pk:
-            raise PermissionDenied
-        if note.version != expected_version:
-            raise NoteConflict(note)
-        if password and actor.check_password(password):
+    if note.author_id != actor.pk:
+        raise PermissionDenied
+    # The password is checked before the row is locked: hashing takes a noticeable fraction
+    # of a second, and an autosave of this note would wait for it behind the lock.
+    if password and actor.check_password(password):
+        with transaction.atomic():
+            note = SessionNote.objects.select_for_update().select_related("client").get(pk=note.pk)
+            _locked_guard(note)
+            if note.author_id != actor.pk:
+                raise PermissionDenied
+            if note.version != expected_version:
+                raise NoteConflict(note)
             return note_sign_verified(actor=actor, note=note)
     # Recorded after the signing transaction has closed: inside it, the ValidationError below
     # would roll the security event back with everything else.
@@ -594,8 +613,11 @@ def note_return(*, actor: User, note: SessionNote, comments: str) -> SessionNote
 
 @transaction.atomic
 def note_add_addendum(*, actor: User, note: SessionNote, text: str) -> NoteAddendum:
-    """A correction or addition under a signed note. Side effect: `note.addendum`."""
-    note = SessionNote.objects.select_related("client").get(pk=note.pk)
+    """A correction or addition under a signed note. The same text from the same author
+    within a minute is the same addendum sent twice (a double click, a resend after a lost
+    answer): it is returned, not added again. Side effect: `note.addendum`."""
+    # Locked (reading a signed row this way changes nothing), so two sends at once queue.
+    note = SessionNote.objects.select_for_update().select_related("client").get(pk=note.pk)
     if not note.is_signed:
         raise ValidationError(_("A draft is changed directly; addenda are for signed notes."))
     text = text.strip()
@@ -608,6 +630,15 @@ def note_add_addendum(*, actor: User, note: SessionNote, text: str) -> NoteAdden
                 % {"n": len(text)}
             }
         )
+    latest = (
+        NoteAddendum.objects.filter(
+            note=note, author=actor, created_at__gte=timezone.now() - ADDENDUM_RESEND_WINDOW
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if latest is not None and latest.text == text:
+        return latest
     addendum = _seal(NoteAddendum(note=note, author=actor, text=text))
     _note_audit(AuditAction.NOTE_ADDENDUM, actor=actor, note=note)
     return addendum

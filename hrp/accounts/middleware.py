@@ -27,6 +27,24 @@ from hrp.clinic import clinic_setting
 LAST_SEEN_REFRESH_SECONDS = 30
 
 
+def idle_times(request: HttpRequest) -> tuple[int, int]:
+    """The clinic's idle limit as it is now, and the seconds this session has left before the
+    server ends it (from the last-seen stamp), for the browser's timer (idle.js)."""
+    idle_seconds = int(clinic_setting("IDLE_TIMEOUT_MINUTES") * 60)
+    last_seen = request.session.get(SESSION_LAST_SEEN_KEY) or time.time()
+    remaining = idle_seconds - (time.time() - last_seen)
+    # Rounded down: the page's timer must end no later than the server's, so the page signs
+    # out first and its own request is the one that says why.
+    return idle_seconds, max(0, int(remaining))
+
+
+def idle_headers(response: HttpResponse, request: HttpRequest) -> HttpResponse:
+    idle_seconds, remaining = idle_times(request)
+    response["X-Idle-Seconds"] = str(idle_seconds)
+    response["X-Idle-Remaining"] = str(remaining)
+    return response
+
+
 class SessionLimitsMiddleware:
     """Idle logoff (IDLE_TIMEOUT_MINUTES) and an absolute limit (SESSION_MAX_HOURS)."""
 
@@ -58,9 +76,10 @@ class SessionLimitsMiddleware:
                     response = HttpResponse(status=204)
                     response["HX-Redirect"] = reverse(settings.LOGIN_URL)
                     return response
-            elif now - last_seen >= min(
+            elif request.path_info != reverse("accounts:idle_status") and now - last_seen >= min(
                 LAST_SEEN_REFRESH_SECONDS, clinic_setting("IDLE_TIMEOUT_MINUTES") * 60 / 10
             ):
+                # The browser's timer asking how long is left is not activity.
                 request.session[SESSION_LAST_SEEN_KEY] = now
         return self.get_response(request)
 

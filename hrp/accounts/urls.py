@@ -9,6 +9,7 @@ urlpatterns = [
     path("sign-out/", views.LogoutView.as_view(), name="logout"),
     path("two-factor/", views.two_factor, name="two_factor"),
     path("keepalive/", views.keepalive, name="keepalive"),
+    path("idle/", views.idle_status, name="idle_status"),
     path("signed-out/", views.timed_out, name="timed_out"),
     path("recovery-codes/", views.recovery_codes, name="recovery_codes"),
     path("me/", views.my_account, name="my_account"),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import segno
@@ -17,7 +18,7 @@ from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -31,8 +32,9 @@ from hrp.accounts.forms import (
     StaffAccountForm,
     TokenForm,
 )
-from hrp.accounts.middleware import two_factor_exempt
+from hrp.accounts.middleware import idle_headers, two_factor_exempt
 from hrp.accounts.models import User
+from hrp.accounts.receivers import SESSION_LAST_SEEN_KEY
 from hrp.clinic import clinic_setting
 
 SHOW_RECOVERY_CODES_KEY = "hrp_show_recovery_codes"
@@ -115,9 +117,21 @@ def _enrol(request: HttpRequest) -> HttpResponse:
 @require_POST
 @two_factor_exempt
 def keepalive(request: HttpRequest) -> HttpResponse:
-    """The page reports activity in the browser; the session middleware has already refreshed
-    the last-seen time. A request that arrives after logoff is redirected to sign-in instead."""
-    return HttpResponse(status=204)
+    """The page reports activity in the browser: the session's last-seen time is now, and the
+    answer carries the clinic's idle limit as it is now and the time left, for the page's
+    timer. A request that arrives after logoff is redirected to sign-in instead."""
+    request.session[SESSION_LAST_SEEN_KEY] = time.time()
+    return idle_headers(HttpResponse(status=204), request)
+
+
+@require_GET
+@two_factor_exempt
+def idle_status(request: HttpRequest) -> HttpResponse:
+    """The page's timer asks, without counting as activity (the session middleware leaves
+    the last-seen time alone for this URL), what the idle limit is now and how long this
+    session has left: a change of the clinic setting reaches open pages, and the warning
+    states the time the server will actually allow. After logoff: redirected to sign-in."""
+    return idle_headers(HttpResponse(status=204), request)
 
 
 @login_not_required
@@ -133,12 +147,16 @@ def timed_out(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         request.hrp_logout_reason = "idle"  # type: ignore[attr-defined]
         logout(request)
+    text = _("You were signed out after %(minutes)d minutes without activity.") % {
+        "minutes": clinic_setting("IDLE_TIMEOUT_MINUTES")
+    }
+    # The page's timer may have asked the server just after it ended the session, which then
+    # said why on that request; the sign-in page says it once.
+    pending = messages.get_messages(request)
+    said = said or any(str(message) == text for message in pending)
+    pending.used = False
     if not said:
-        messages.info(
-            request,
-            _("You were signed out after %(minutes)d minutes without activity.")
-            % {"minutes": clinic_setting("IDLE_TIMEOUT_MINUTES")},
-        )
+        messages.info(request, text)
     return redirect(settings.LOGIN_URL)
 
 

@@ -6,6 +6,25 @@
     return;
   }
 
+  // A random key for this editor, sent with every save. When a save's answer is lost (a
+  // timeout, a restart, Back after an error page), the next save comes from the older version
+  // number; the key tells the server it is this same editor going on, not someone else's
+  // change to check against. The hidden field keeps it when the browser restores the page.
+  var saveKey = form.querySelector("input[name=save_key]");
+  if (saveKey && !saveKey.value) {
+    if (window.crypto && window.crypto.randomUUID) {
+      saveKey.value = window.crypto.randomUUID();
+    } else {
+      var bytes = new Uint8Array(16);
+      window.crypto.getRandomValues(bytes);
+      saveKey.value = Array.prototype.map
+        .call(bytes, function (b) {
+          return ("0" + b.toString(16)).slice(-2);
+        })
+        .join("");
+    }
+  }
+
   // The autosave answers 409 when the draft was saved elsewhere (a conflict, shown with both
   // texts) or has been signed meanwhile. htmx drops error responses by default; swap these in
   // so the person sees why nothing was saved. (A second htmx-config meta tag cannot do this:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -17,6 +18,7 @@ from hrp.accounts.models import User
 from hrp.accounts.receivers import SESSION_LAST_SEEN_KEY, SESSION_STARTED_KEY
 from hrp.audit.models import AuditEvent
 from tests.factories import TEST_PASSWORD, TherapistFactory
+from tests.htmltext import parse
 
 HOME = reverse("home:home")
 # A page every signed-in, verified person can open, whatever their role: the probe for
@@ -281,3 +283,82 @@ def test_browser_timer_landing_after_the_server_already_ended_the_session(
         "You were signed out after 15 minutes without activity."
     ]
     assert AuditEvent.objects.filter(action="auth.logout").count() == 1
+
+
+# --- The browser's timer follows the server -----------------------------------------------------
+
+
+def test_the_timer_asking_is_not_activity_and_hears_the_current_setting(
+    therapist: User, client_for: ClientFor, settings: Any
+) -> None:
+    client = client_for(therapist)
+    set_session_times(client, signed_in_ago=600, last_seen_ago=100)
+    last_seen = client.session[SESSION_LAST_SEEN_KEY]
+    settings.IDLE_TIMEOUT_MINUTES = 5  # changed by the clinic while the page is open
+
+    response = client.get(reverse("accounts:idle_status"))
+
+    assert response.status_code == 204
+    assert response["X-Idle-Seconds"] == "300"
+    assert int(response["X-Idle-Remaining"]) in (198, 199)
+    assert client.session[SESSION_LAST_SEEN_KEY] == last_seen
+    assert client.post(reverse("accounts:idle_status")).status_code == 405
+
+
+def test_the_timer_asking_after_the_limit_finds_the_session_ended(
+    therapist: User, client_for: ClientFor, settings: Any
+) -> None:
+    client = client_for(therapist)
+    set_session_times(client, signed_in_ago=600, last_seen_ago=400)
+    settings.IDLE_TIMEOUT_MINUTES = 5
+
+    response = client.get(reverse("accounts:idle_status"))
+
+    assert response.status_code == 302
+    assert urlsplit(response["Location"]).path == reverse("accounts:login")
+
+
+def test_keepalive_restarts_the_time_left(
+    therapist: User, client_for: ClientFor, settings: Any
+) -> None:
+    client = client_for(therapist)
+    set_session_times(client, signed_in_ago=600, last_seen_ago=20)
+    settings.IDLE_TIMEOUT_MINUTES = 3
+
+    response = client.post(reverse("accounts:keepalive"))
+
+    assert (response["X-Idle-Seconds"], response["X-Idle-Remaining"]) in [
+        ("180", "180"),
+        ("180", "179"),
+    ]
+    assert time.time() - client.session[SESSION_LAST_SEEN_KEY] < 2
+
+
+def test_a_page_tells_its_timer_the_time_the_server_still_allows(
+    therapist: User, client_for: ClientFor, settings: Any
+) -> None:
+    client = client_for(therapist)
+    # Seen 10 seconds ago: too recent for this page to refresh the stamp.
+    set_session_times(client, signed_in_ago=600, last_seen_ago=10)
+    settings.IDLE_TIMEOUT_MINUTES = 4
+
+    body = parse(client.get(MY_ACCOUNT)).xpath("//body")[0]
+
+    assert body.get("data-idle-seconds") == "240"
+    assert int(body.get("data-idle-remaining")) in (228, 229)
+    assert body.get("data-idle-status-url") == reverse("accounts:idle_status")
+
+
+def test_the_sign_in_page_says_why_once_when_the_timer_asked_after_the_end(
+    therapist: User, client_for: ClientFor, settings: Any
+) -> None:
+    client = client_for(therapist)
+    set_session_times(client, signed_in_ago=600, last_seen_ago=400)
+    settings.IDLE_TIMEOUT_MINUTES = 5
+    client.get(reverse("accounts:idle_status"))  # the server ends the session here
+
+    response = client.post(reverse("accounts:timed_out"), follow=True)
+
+    assert [str(m) for m in response.context["messages"]] == [
+        "You were signed out after 5 minutes without activity."
+    ]

@@ -29,7 +29,12 @@ PUBLIC_URL_NAMES = {
     "healthz",
 }
 # Reachable after the password step but before two-factor: the second step itself and sign-out.
-TWO_FACTOR_EXEMPT_URL_NAMES = {"accounts:two_factor", "accounts:logout", "accounts:keepalive"}
+TWO_FACTOR_EXEMPT_URL_NAMES = {
+    "accounts:two_factor",
+    "accounts:logout",
+    "accounts:keepalive",
+    "accounts:idle_status",
+}
 
 DUMMY_BY_KWARG = {"uidb64": "MQ", "token": "abc-def"}
 DUMMY_BY_CONVERTER: dict[type, object] = {

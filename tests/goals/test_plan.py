@@ -36,6 +36,7 @@ from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
 from tests.assessments.factories_harm import HarmAssessmentFactory, SubstancePatternFactory
 from tests.clients.factories import ClientFactory, SubstanceUseFactory
+from tests.concurrency import run_at_once, web_for
 from tests.conftest import STAFF_ROLES
 from tests.goals.factories_plan import PlanFactory, PlanVersionFactory, plan_section
 from tests.htmltext import form_audit, parse
@@ -475,7 +476,7 @@ def test_a_newer_version_saved_meanwhile_is_not_overwritten_silently(
 
     response = web.post(page_url("plan_edit", record), data)
 
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert stored_state(record) == before
     message = (
         "The plan was saved as version 2 while this page was open. What you typed is still "
@@ -1234,3 +1235,24 @@ def test_pages_use_person_first_non_punitive_words(
         page = text(response).lower()
         for word in ("failed", "failure", "relapse", "addict", "dirty", "clean", "non-compliant"):
             assert word not in page, (name, word)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_saves_of_the_plan_at_once(therapist: User) -> None:
+    record = ClientFactory(therapist=therapist, preferred_name="Robin")
+    PlanVersionFactory(plan=PlanFactory(client=record), sections=[plan_section()])
+    webs = [web_for(therapist) for _ in range(4)]
+    pages = [form_values(w.get(page_url("plan_edit", record)).content.decode()) for w in webs]
+    for n, data in enumerate(pages):
+        data["sections-0-clinician_notes"] = f"Typed in tab {n}"
+        data["reason"] = "Notes"
+
+    statuses = run_at_once(
+        [
+            (lambda w=w, d=d: w.post(page_url("plan_edit", record), d).status_code)
+            for w, d in zip(webs, pages, strict=True)
+        ]
+    )
+
+    assert sorted(statuses) == [302, 409, 409, 409]
+    assert selectors.latest_version(record).number == 2  # type: ignore[union-attr]

@@ -27,6 +27,7 @@ from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
 from tests.clients.factories import ClientFactory, SubstanceUseFactory
 from tests.clients.helpers import text
+from tests.concurrency import run_at_once, web_for
 from tests.conftest import STAFF_ROLES
 from tests.goals.factories import (
     GoalFactory,
@@ -490,3 +491,20 @@ def test_a_reviewed_goal_shows_its_reviews(
     assert "Keep going (new review date)" in page
     assert "Used on 4 days most weeks; two weeks within the plan." in page
     assert "Weekends with old friends are the hard part." in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_goal_reviewed_twice_at_once_is_reviewed_once(therapist: User, goal: Goal) -> None:
+    webs = [web_for(therapist) for _ in range(3)]
+
+    statuses = run_at_once(
+        [
+            (lambda w=w: w.post(page_url("goal_review", goal=goal), _review_post("achieved")))
+            for w in webs
+        ]
+    )
+
+    # The first closes the goal; the others are told it moved on (their page's own 409).
+    assert sorted(r.status_code for r in statuses) == [302, 409, 409]
+    assert GoalReview.objects.filter(goal=goal).count() == 1
+    assert Goal.objects.get(pk=goal.pk).status == Goal.Status.ACHIEVED
