@@ -300,7 +300,9 @@ def note_review(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             if form.cleaned_data["decision"] == "cosign":
-                services.note_cosign(actor=request.user, note=note)
+                services.note_cosign(
+                    actor=request.user, note=note, password=form.cleaned_data["password"]
+                )
                 messages.success(request, _("Co-signed."))
             else:
                 services.note_return(
@@ -310,7 +312,11 @@ def note_review(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
                 )
                 messages.success(request, _("Returned to the therapist with your comments."))
         except ValidationError as error:
-            form.add_error(None, error.messages)
+            if hasattr(error, "error_dict"):
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, error.messages)
         else:
             return redirect("sessions:cosign_queue")
     context = _note_context(request, client, can, note, review_form=form)

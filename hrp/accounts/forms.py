@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from hrp.accounts.identity import canonical_email
 from hrp.accounts.models import User
 
 
@@ -31,7 +32,7 @@ class EmailAuthenticationForm(AuthenticationForm):
         self.helper.add_input(Submit("submit", _("Continue")))
 
     def clean_username(self) -> str:
-        return self.cleaned_data["username"].strip().lower()
+        return canonical_email(self.cleaned_data["username"])
 
 
 class TokenForm(forms.Form):
@@ -111,7 +112,7 @@ class StaffAccountForm(forms.ModelForm):
         )
 
     def clean_email(self) -> str:
-        return self.cleaned_data["email"].strip().lower()
+        return canonical_email(self.cleaned_data["email"])
 
     def validate_unique(self) -> None:
         # Email uniqueness is checked by account_create, with the clinic's wording.

@@ -27,6 +27,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hrp.accounts import caseload
+from hrp.accounts.identity import canonical_email
 from hrp.accounts.models import Supervision, User
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
@@ -99,8 +100,8 @@ def account_create(
         "requires_cosign": requires_cosign,
     }
     _validate_roles(user=None, actor=actor, values=values)
-    email = email.strip().lower()
-    if User.objects.filter(email__iexact=email).exists():
+    email = canonical_email(email)
+    if User.objects.filter(email=email).exists():
         raise ValidationError({"email": _("An account with this email address already exists.")})
     user = User.objects.create_user(email=email, **values)
     audit_record(
