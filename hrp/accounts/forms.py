@@ -35,6 +35,22 @@ class EmailAuthenticationForm(AuthenticationForm):
         return canonical_email(self.cleaned_data["username"])
 
 
+class PasswordAgainForm(forms.Form):
+    """The password typed again before a step that needs it (new recovery codes)."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": _("Enter your password.")},
+    )
+
+    def __init__(self, *args: Any, submit_label: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", submit_label or _("Continue")))
+
+
 class TokenForm(forms.Form):
     token = forms.CharField(
         label=_("Code"),
