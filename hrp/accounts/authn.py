@@ -12,7 +12,7 @@ the cool-off, and a locked account refuses every password, right or wrong, with 
 from __future__ import annotations
 
 from axes.handlers.proxy import AxesProxyHandler
-from axes.helpers import get_credentials, get_failure_limit
+from axes.helpers import get_failure_limit
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.http import HttpRequest
@@ -55,7 +55,7 @@ def password_reentry_error(*, user: User, password: str, wrong: str = "") -> str
     answer takes as long as a check would and says nothing about the password."""
     wrong = wrong or _("That password is not right.")
     request = _axes_request()
-    credentials = get_credentials(canonical_email(user.email))
+    credentials = {"username": canonical_email(user.email)}
     failures = AxesProxyHandler.get_failures(request, credentials) if settings.AXES_ENABLED else 0
     if failures >= get_failure_limit(request, credentials):
         make_password(password or "")

@@ -30,7 +30,14 @@ def _account_for(username: str | None) -> User | None:
 def axes_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
     """The key axes locks on: the canonical form of the email typed, the same form accounts
     are stored and found by, so every spelling that reaches an account shares its count."""
-    value = (credentials or {}).get("username") or request.POST.get("username", "")
+    # Django's authenticate() passes "username"; axes' own calls name it after the user
+    # model's USERNAME_FIELD ("email").
+    credentials = credentials or {}
+    value = (
+        credentials.get("username")
+        or credentials.get(User.USERNAME_FIELD)
+        or request.POST.get("username", "")
+    )
     return canonical_email(str(value))
 
 
