@@ -4,8 +4,8 @@ Sign-in, the lockout counter (django-axes), account lookup and every stored emai
 form and nothing else, so that each account has exactly one spelling and one failure count
 (NIST SP 800-63B 5.2.2, OWASP ASVS V2.2.1). Before, the lockout counted by `str.lower()` of
 what was typed while PostgreSQL found the account case-insensitively (`iexact`, which upper-
-cases and so folds look-alikes such as the dotless ı and the long ſ): every look-alike spelling
-got its own five tries at the same account.
+cases and so folds look-alikes such as the dotless i, U+0131, and the long s, U+017F): every
+look-alike spelling got its own five tries at the same account.
 
 Accounts are therefore found by exact equality with the canonical form, never by a
 case-insensitive comparison in the database: a look-alike that does not fold to the stored

@@ -39,7 +39,7 @@ PAUSED = (
     "Try again in 15 minutes, or ask a clinic admin to lift the pause."
 )
 # Spellings PostgreSQL's case-insensitive match took for the same account, each of which had
-# its own five tries while the lockout counted by str.lower(): the long s (ſ) folds to "s".
+# its own five tries while the lockout counted by str.lower(): the long s (U+017F) folds to "s".
 LOOK_ALIKES = [
     EMAIL,
     EMAIL.upper(),
@@ -67,7 +67,7 @@ def test_the_canonical_form_folds_case_and_compatibility_characters() -> None:
     assert [canonical_email(s) for s in LOOK_ALIKES] == [EMAIL] * 5
     assert canonical_email("ＴＥＳＳ@Clinic.Test") == "tess@clinic.test"  # fullwidth
     assert canonical_email("Straße@clinic.test") == "strasse@clinic.test"
-    # The dotless ı has no case fold to "i": it is another address, not a look-alike.
+    # The dotless i (U+0131) has no case fold to "i": it is another address, not a look-alike.
     assert canonical_email("tess.therapıst@clinic.test") != EMAIL
 
 
@@ -91,7 +91,7 @@ def test_a_look_alike_that_folds_to_the_address_signs_in(tess: User) -> None:
 
 
 def test_a_dotless_i_does_not_reach_the_account(tess: User) -> None:
-    """PostgreSQL upper-cases ı to I, so a case-insensitive lookup found Tess by it."""
+    """PostgreSQL upper-cases the dotless i (U+0131) to I, so a case-insensitive lookup found Tess by it."""
     client = HttpClient()
 
     response = password_step(client, "tess.therapıst@clinic.test", TEST_PASSWORD)

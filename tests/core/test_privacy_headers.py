@@ -75,9 +75,7 @@ def test_back_after_sign_out_finds_nothing_stored_and_nothing_served(
     )
 
 
-def test_a_view_s_own_directives_are_kept_alongside(
-    client_for: ClientFor, therapist: User
-) -> None:
+def test_a_view_s_own_directives_are_kept_alongside(client_for: ClientFor, therapist: User) -> None:
     """The caching a view sets is added to, not replaced (/healthz is never cached)."""
     response = client_for(therapist).get(reverse("healthz"))
 
@@ -101,9 +99,7 @@ def test_pages_for_nobody_signed_in_keep_their_caching_and_get_the_policy(db: No
     assert reset.status_code == 200
     assert "Cache-Control" not in reset
     assert healthz["Cache-Control"] == "max-age=0, no-cache, no-store, must-revalidate, private"
-    assert [reset["Permissions-Policy"], healthz["Permissions-Policy"]] == [
-        PERMISSIONS_POLICY
-    ] * 2
+    assert [reset["Permissions-Policy"], healthz["Permissions-Policy"]] == [PERMISSIONS_POLICY] * 2
 
 
 def test_static_files_stay_cacheable_and_get_the_policy(
