@@ -91,7 +91,8 @@ def test_a_look_alike_that_folds_to_the_address_signs_in(tess: User) -> None:
 
 
 def test_a_dotless_i_does_not_reach_the_account(tess: User) -> None:
-    """PostgreSQL upper-cases the dotless i (U+0131) to I, so a case-insensitive lookup found Tess by it."""
+    """PostgreSQL upper-cases the dotless i (U+0131) to I: a case-insensitive lookup found
+    Tess by it."""
     client = HttpClient()
 
     response = password_step(client, "tess.therapıst@clinic.test", TEST_PASSWORD)
