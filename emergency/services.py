@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from clients.models import Client
 from hrp import access
+from hrp.accounts.authn import password_reentry_error
 from hrp.accounts.models import EmergencyGrant, Supervision, User
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
@@ -47,8 +48,10 @@ def emergency_grant(
         errors["reason"] = _("Say why you need this record now.")
     elif len(reason) > REASON_LIMIT:
         errors["reason"] = _("Keep the reason under 2,000 characters.")
-    if not password or not actor.check_password(password):
-        errors["password"] = _("That password is not right.")
+    # Counted toward the account's sign-in limit, and refused while it is locked.
+    refusal = password_reentry_error(user=actor, password=password)
+    if refusal is not None:
+        errors["password"] = refusal
     client = Client.objects.filter(chart_number__iexact=chart_number.strip()).first()
     if client is None and "password" not in errors:
         errors["chart_number"] = _("No client has this chart number.")

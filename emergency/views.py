@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from emergency import services
 from emergency.forms import EmergencyForm
 from hrp import access
+from hrp.accounts.authn import privilege_step
 from hrp.accounts.models import EmergencyGrant
 
 
@@ -32,6 +33,8 @@ def emergency_view(request: HttpRequest) -> HttpResponse:
             for field, field_errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, field_errors)
         else:
+            # Reading a record that is not one's own is a privilege step: new session key.
+            privilege_step(request)
             messages.warning(
                 request,
                 _(

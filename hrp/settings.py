@@ -74,6 +74,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Cache-Control for signed-in pages and Permissions-Policy for all (outermost, so that
+    # static files answered by whitenoise get the policy too).
+    "hrp.core.middleware.PrivacyHeadersMiddleware",
     # Clinic settings read from the cache once per request (hrp/clinic.py), before any reader.
     "hrp.clinic.ClinicSettingsMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -228,6 +231,29 @@ SECURE_CSP = {
     "base-uri": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],
+}
+
+# Browser features no page of the clinic uses, denied to every page and anything in one
+# (hrp.core.middleware.PrivacyHeadersMiddleware). An empty list is "()": allowed nowhere.
+# Only features Chromium and Firefox recognise, so the header causes no console warnings.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
 }
 
 # Internationalisation: times are stored in UTC and shown in the clinic's time zone.

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clients.models import Client
+from hrp.accounts.identity import canonical_email
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
 from oversight.filters import AuditFilters, Cursor
@@ -264,7 +265,7 @@ def _disclosures(chart_number: str) -> list[dict[str, Any]] | None:
 
 
 def locked_usernames(now: datetime.datetime | None = None) -> set[str]:
-    """Usernames (lower-cased emails) that axes currently refuses to sign in.
+    """Usernames (canonical emails, hrp.accounts.identity) that axes currently refuses to sign in.
 
     The same rule as axes' database handler: failures within the cool-off window, summed over
     every address and browser the attempts came from, reaching the failure limit.
@@ -309,4 +310,4 @@ def staff_activity() -> list[StaffActivity]:
         .order_by("full_name", "email")
     )
     locked = locked_usernames()
-    return [StaffActivity(account=a, locked=a.email.lower() in locked) for a in accounts]
+    return [StaffActivity(account=a, locked=canonical_email(a.email) in locked) for a in accounts]

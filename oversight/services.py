@@ -8,6 +8,7 @@ from __future__ import annotations
 from axes.utils import reset as axes_reset
 from django.db import transaction
 
+from hrp.accounts.identity import canonical_email
 from hrp.accounts.models import User
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
@@ -54,7 +55,7 @@ def account_unlock(*, actor: User, user: User) -> bool:
     sign-in starts a fresh count. Nothing happens, and nothing is audited, when the account was
     not locked. Side effect: audit event `account.unlock`.
     """
-    username = user.email.lower()
+    username = canonical_email(user.email)
     if username not in selectors.locked_usernames():
         return False
     cleared = axes_reset(username=username)

@@ -195,7 +195,7 @@ def seed_demo_notes(*, clients: list[Client]) -> int:
                         "own words, and the actions on overdose risk.",
                     )
                 else:
-                    services.note_cosign(actor=supervisor, note=note)
+                    services.note_cosign_verified(actor=supervisor, note=note)
         seeded += 1
     return seeded
 

@@ -393,9 +393,19 @@ class ReviewForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Needed when you return the note; kept with it."),
     )
+    # Co-signing is a signature, so it asks for the password as signing does (SignForm).
+    password = forms.CharField(
+        label=_("Your password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("Needed to co-sign."),
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("decision") == "return" and not (data.get("comments") or "").strip():
             self.add_error("comments", _("Say what the therapist should revise."))
+        if data.get("decision") == "cosign" and not data.get("password"):
+            self.add_error("password", _("Enter your password to co-sign."))
         return data

@@ -314,7 +314,9 @@ def note_review(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             if form.cleaned_data["decision"] == "cosign":
-                services.note_cosign(actor=request.user, note=note)
+                services.note_cosign(
+                    actor=request.user, note=note, password=form.cleaned_data["password"]
+                )
                 messages.success(request, _("Co-signed."))
             else:
                 services.note_return(
@@ -324,7 +326,11 @@ def note_review(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
                 )
                 messages.success(request, _("Returned to the therapist with your comments."))
         except ValidationError as error:
-            form.add_error(None, error.messages)
+            if hasattr(error, "error_dict"):
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, error.messages)
         else:
             return redirect("sessions:cosign_queue")
     # A second click or a second reviewer got there first: the note has moved on (409), and

@@ -19,6 +19,7 @@ from clients.models import Client, SubstanceUse
 from goals import services as goal_services
 from goals.models import Goal
 from hrp import access, bounds
+from hrp.accounts.authn import password_reentry_error
 from hrp.accounts.models import User
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
@@ -470,8 +471,11 @@ def note_sign(
     if note.author_id != actor.pk:
         raise PermissionDenied
     # The password is checked before the row is locked: hashing takes a noticeable fraction
-    # of a second, and an autosave of this note would wait for it behind the lock.
-    if password and actor.check_password(password):
+    # of a second, and an autosave of this note would wait for it behind the lock. It is
+    # throttled with sign-in (hrp.accounts.authn); a failure it records is committed at once.
+    wrong = _("That password is not right. The note is still a draft.")
+    refusal = password_reentry_error(user=actor, password=password, wrong=wrong)
+    if refusal is None:
         with transaction.atomic():
             note = SessionNote.objects.select_for_update().select_related("client").get(pk=note.pk)
             _locked_guard(note)
@@ -487,9 +491,9 @@ def note_sign(
         actor=actor,
         note=note,
         category=AuditEvent.Category.SECURITY,
-        detail="wrong password",
+        detail="wrong password" if refusal == wrong else "password entry paused",
     )
-    raise ValidationError({"password": _("That password is not right. The note is still a draft.")})
+    raise ValidationError({"password": refusal})
 
 
 def note_sign_verified(*, actor: User, note: SessionNote) -> SessionNote:
@@ -545,9 +549,31 @@ def _record_use(*, actor: User, note: SessionNote) -> None:
         )
 
 
+def note_cosign(*, actor: User, note: SessionNote, password: str) -> SessionNote:
+    """The supervisor co-signs a note waiting for them, with their password re-entered as the
+    author's is for signing. Side effects: `note.cosign`, or `note.cosign_refused` (and a failed
+    attempt toward the account's sign-in limit) for a password refused.
+
+    The password is checked before the transaction: a refusal raised inside it would roll back
+    the failed attempt and the audit event with it."""
+    wrong = _("That password is not right. The note is not co-signed.")
+    refusal = password_reentry_error(user=actor, password=password, wrong=wrong)
+    if refusal is not None:
+        _note_audit(
+            AuditAction.NOTE_COSIGN_REFUSED,
+            actor=actor,
+            note=note,
+            category=AuditEvent.Category.SECURITY,
+            detail="wrong password" if refusal == wrong else "password entry paused",
+        )
+        raise ValidationError({"password": refusal})
+    return note_cosign_verified(actor=actor, note=note)
+
+
 @transaction.atomic
-def note_cosign(*, actor: User, note: SessionNote) -> SessionNote:
-    """The supervisor co-signs a note waiting for them. Side effect: `note.cosign`."""
+def note_cosign_verified(*, actor: User, note: SessionNote) -> SessionNote:
+    """Co-sign for a supervisor who has just proved who they are (note_cosign checks the
+    password; the demo seeder co-signs as its own accounts). Side effect: `note.cosign`."""
     note = SessionNote.objects.select_for_update().select_related("client").get(pk=note.pk)
     if note.status != SessionNote.Status.AWAITING_COSIGN:
         raise ValidationError(_("This note is not waiting for co-signature."))

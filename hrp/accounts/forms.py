@@ -9,6 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from hrp import bounds
+from hrp.accounts.identity import canonical_email
 from hrp.accounts.models import User
 
 
@@ -32,7 +33,23 @@ class EmailAuthenticationForm(AuthenticationForm):
         self.helper.add_input(Submit("submit", _("Continue")))
 
     def clean_username(self) -> str:
-        return self.cleaned_data["username"].strip().lower()
+        return canonical_email(self.cleaned_data["username"])
+
+
+class PasswordAgainForm(forms.Form):
+    """The password typed again before a step that needs it (new recovery codes)."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": _("Enter your password.")},
+    )
+
+    def __init__(self, *args: Any, submit_label: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", submit_label or _("Continue")))
 
 
 class TokenForm(forms.Form):
@@ -112,7 +129,7 @@ class StaffAccountForm(forms.ModelForm):
         )
 
     def clean_email(self) -> str:
-        return self.cleaned_data["email"].strip().lower()
+        return canonical_email(self.cleaned_data["email"])
 
     def validate_unique(self) -> None:
         # Email uniqueness is checked by account_create, with the clinic's wording.

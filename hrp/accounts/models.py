@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hrp.accounts.identity import canonical_email
 from hrp.crypto import EncryptedTextField
 
 
@@ -16,13 +17,14 @@ class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def get_by_natural_key(self, username: str | None) -> User:
-        # Sign-in by email is case-insensitive; emails are stored lower-cased.
-        return self.get(email__iexact=username or "")
+        # Emails are stored in their canonical form and found by exact equality with it, never
+        # by a case-insensitive match in the database (hrp.accounts.identity says why).
+        return self.get(email=canonical_email(username))
 
     def create_user(self, email: str, password: str | None = None, **extra: object) -> User:
         if not email:
             raise ValueError("An email address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user = self.model(email=canonical_email(email), **extra)
         if password:
             user.set_password(password)
         else:
@@ -90,6 +92,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.full_name or self.email
+
+    @classmethod
+    def normalize_username(cls, username: str) -> str:
+        # Django's clean() and its user forms normalise the sign-in name through this.
+        return canonical_email(username)
 
     def get_full_name(self) -> str:
         return self.full_name

@@ -10,6 +10,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from hrp.accounts.identity import canonical_email
 from hrp.accounts.models import User
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
@@ -23,13 +24,21 @@ def _account_for(username: str | None) -> User | None:
     # We never store what was typed: a mistyped "email" is sometimes a password.
     if not username:
         return None
-    return User.objects.filter(email__iexact=username.strip()).first()
+    return User.objects.filter(email=canonical_email(username)).first()
 
 
 def axes_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
-    """The key axes locks on: the email typed, lower-cased, so case changes don't reset it."""
-    value = (credentials or {}).get("username") or request.POST.get("username", "")
-    return str(value).strip().lower()
+    """The key axes locks on: the canonical form of the email typed, the same form accounts
+    are stored and found by, so every spelling that reaches an account shares its count."""
+    # Django's authenticate() passes "username"; axes' own calls name it after the user
+    # model's USERNAME_FIELD ("email").
+    credentials = credentials or {}
+    value = (
+        credentials.get("username")
+        or credentials.get(User.USERNAME_FIELD)
+        or request.POST.get("username", "")
+    )
+    return canonical_email(str(value))
 
 
 @receiver(user_logged_in)

@@ -28,6 +28,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hrp import bounds
 from hrp.accounts import caseload
+from hrp.accounts.authn import password_reentry_error
+from hrp.accounts.identity import canonical_email
 from hrp.accounts.models import Supervision, User
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
@@ -100,8 +102,8 @@ def account_create(
         "requires_cosign": requires_cosign,
     }
     _validate_roles(user=None, actor=actor, values=values)
-    email = email.strip().lower()
-    if User.objects.filter(email__iexact=email).exists():
+    email = canonical_email(email)
+    if User.objects.filter(email=email).exists():
         raise ValidationError({"email": _("An account with this email address already exists.")})
     user = User.objects.create_user(email=email, **values)
     audit_record(
@@ -464,9 +466,31 @@ def two_factor_enrol_confirm(*, user: User, device: TOTPDevice, token: str) -> l
     return codes
 
 
+def recovery_codes_regenerate(*, user: User, password: str) -> list[str]:
+    """Replace a user's recovery codes with ten new ones, once they have typed their password
+    again: a session left open must not yield codes that get past the second factor.
+
+    Side effects: audit event `two_factor.recovery_codes`, or `two_factor.recovery_codes_refused`
+    and a failed attempt toward the sign-in limit (hrp.accounts.authn) for a password refused.
+    The check runs outside the transaction, so a refusal keeps its record."""
+    refusal = password_reentry_error(
+        user=user,
+        password=password,
+        wrong=_("That password is not right. Your recovery codes have not changed."),
+    )
+    if refusal is not None:
+        audit_record(
+            category=AuditEvent.Category.SECURITY,
+            action=AuditAction.TWO_FACTOR_RECOVERY_CODES_REFUSED,
+            actor=user,
+            obj=user,
+        )
+        raise ValidationError({"password": refusal})
+    return _recovery_codes_replace(user=user)
+
+
 @transaction.atomic
-def recovery_codes_regenerate(*, user: User) -> list[str]:
-    """Replace a user's recovery codes with ten new ones. Side effect: audit event."""
+def _recovery_codes_replace(*, user: User) -> list[str]:
     static, _created = StaticDevice.objects.get_or_create(
         user=user, defaults={"name": str(_("Recovery codes")), "confirmed": True}
     )

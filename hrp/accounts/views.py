@@ -25,10 +25,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hrp import access
 from hrp.accounts import selectors, services
+from hrp.accounts.authn import privilege_step
 from hrp.accounts.forms import (
     EmailAuthenticationForm,
     EnrolForm,
     HandoverForm,
+    PasswordAgainForm,
     StaffAccountForm,
     TokenForm,
 )
@@ -68,6 +70,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         device = services.two_factor_verify(user=user, token=form.cleaned_data["token"])
         if device is not None:
             otp_login(request, device)
+            privilege_step(request)
             if isinstance(device, StaticDevice):
                 left = device.token_set.count()
                 messages.warning(
@@ -102,6 +105,7 @@ def _enrol(request: HttpRequest) -> HttpResponse:
         )
         if codes is not None:
             otp_login(request, device)
+            privilege_step(request)
             request.session[SHOW_RECOVERY_CODES_KEY] = True
             return redirect("accounts:recovery_codes")
         form.add_error("token", _("That code did not match. Check the time on your phone."))
@@ -161,14 +165,27 @@ def timed_out(request: HttpRequest) -> HttpResponse:
 
 
 def recovery_codes(request: HttpRequest) -> HttpResponse:
-    """Shows recovery codes once, right after enrolment or regeneration."""
+    """Shows recovery codes once, right after enrolment or regeneration. New codes need the
+    password typed again."""
     codes: list[str] = []
-    if request.method == "POST":
-        codes = services.recovery_codes_regenerate(user=request.user)
-    elif request.session.pop(SHOW_RECOVERY_CODES_KEY, False):
+    form = PasswordAgainForm(
+        request.POST if request.method == "POST" else None,
+        submit_label=_("Make new recovery codes"),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = services.recovery_codes_regenerate(
+                user=request.user, password=form.cleaned_data["password"]
+            )
+        except ValidationError as error:
+            form.add_error("password", error.message_dict["password"])
+    elif request.method != "POST" and request.session.pop(SHOW_RECOVERY_CODES_KEY, False):
         device = StaticDevice.objects.filter(user=request.user).first()
         codes = [t.token for t in device.token_set.all()] if device else []
-    return render(request, "accounts/recovery_codes.html", {"codes": codes})
+    context = {"codes": codes, "form": form}
+    return render(
+        request, "accounts/recovery_codes.html", context, status=400 if form.errors else 200
+    )
 
 
 def my_account(request: HttpRequest) -> HttpResponse:

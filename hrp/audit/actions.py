@@ -34,6 +34,10 @@ class AuditAction(models.TextChoices):
     TWO_FACTOR_VERIFY = "two_factor.verify", _("Two-factor code accepted")
     TWO_FACTOR_VERIFY_FAILED = "two_factor.verify_failed", _("Two-factor code refused")
     TWO_FACTOR_RECOVERY_CODES = "two_factor.recovery_codes", _("Recovery codes replaced")
+    TWO_FACTOR_RECOVERY_CODES_REFUSED = (
+        "two_factor.recovery_codes_refused",
+        _("New recovery codes refused"),
+    )
     TWO_FACTOR_RESET = "two_factor.reset", _("Two-factor reset")
     SUPERVISION_ASSIGN = "supervision.assign", _("Supervisor assigned")
     CLINIC_SETTINGS = "clinic.settings", _("Clinic settings changed")
@@ -114,6 +118,7 @@ class AuditAction(models.TextChoices):
     NOTE_SAVE = "note.save", _("Session note saved")
     NOTE_SIGN = "note.sign", _("Session note signed")
     NOTE_SIGN_REFUSED = "note.sign_refused", _("Session note signature refused")
+    NOTE_COSIGN_REFUSED = "note.cosign_refused", _("Session note co-signature refused")
     NOTE_COSIGN = "note.cosign", _("Session note co-signed")
     NOTE_RETURN = "note.return", _("Session note returned for changes")
     NOTE_ADDENDUM = "note.addendum", _("Addendum added to a session note")

@@ -135,7 +135,7 @@ def test_download_sends_the_pdf_named_by_chart_and_period(
         f'attachment; filename="attendance-report_{record.chart_number}_'
         f'{PERIOD_START.isoformat()}_to_{PERIOD_END.isoformat()}.pdf"'
     )
-    assert response["Cache-Control"] == "no-store"
+    assert response["Cache-Control"] == "no-store, private"
     assert response.content.startswith(b"%PDF-")
 
 

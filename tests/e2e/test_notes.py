@@ -248,6 +248,8 @@ def test_trainee_note_is_returned_revised_cosigned_locked_and_takes_an_addendum(
         queue.get_by_role("link", name=re.compile(r"^Open")).click()
         expect(supervisor_page.get_by_role("main")).to_contain_text(revised_text)
         review.get_by_role("radio", name="Co-sign").check()
+        # Co-signing is a signature: the password is asked for again, as for signing.
+        review.get_by_label("Your password").fill(TEST_PASSWORD)
         review.get_by_role("button", name="Record decision").click()
         expect(status_messages(supervisor_page)).to_have_text("Co-signed.")
     finally:

@@ -59,7 +59,7 @@ def test_export_of_one_clients_events_is_exact_and_audited(
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="audit-trail-')
-    assert response["Cache-Control"] == "no-store"
+    assert response["Cache-Control"] == "no-store, private"
     # Times in the clinic's time zone (New York, UTC-5 in January).
     assert rows == [
         HEADER,

@@ -273,7 +273,7 @@ def written_under_the_old_key(therapist: User, record: Client) -> dict[str, Any]
         cosigned = sign_note(_full_note(ClientFactory(therapist=trainee)))
         services.note_return(actor=supervisor, note=cosigned, comments="Name the risk actions.")
         cosigned = sign_note(SessionNote.objects.get(pk=cosigned.pk))
-        cosigned = services.note_cosign(actor=supervisor, note=cosigned)
+        cosigned = services.note_cosign_verified(actor=supervisor, note=cosigned)
     return {"draft": draft, "signed": signed, "cosigned": cosigned, "addendum": addendum}
 
 

@@ -198,7 +198,7 @@ def test_a_review_is_never_changed_or_deleted(
     supervisor: User, awaiting: SessionNote, decision: str
 ) -> None:
     if decision == "cosign":
-        services.note_cosign(actor=supervisor, note=awaiting)
+        services.note_cosign_verified(actor=supervisor, note=awaiting)
     else:
         services.note_return(actor=supervisor, note=awaiting, comments="Revise.")
     review = NoteReview.objects.get()
@@ -238,7 +238,7 @@ def test_the_trigger_refuses_raw_updates_of_a_signed_row(
 ) -> None:
     note = request.getfixturevalue("signed" if which == "signed" else "awaiting")
     if which == "cosigned":
-        note = services.note_cosign(actor=supervisor, note=note)
+        note = services.note_cosign_verified(actor=supervisor, note=note)
     before = _row(NOTES, note.pk)
 
     with pytest.raises(Error):

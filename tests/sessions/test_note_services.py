@@ -642,7 +642,7 @@ def awaiting(trainee: User, record: Client) -> SessionNote:
 
 
 def test_the_supervisor_co_signs(trainee: User, supervisor: User, awaiting: SessionNote) -> None:
-    services.note_cosign(actor=supervisor, note=awaiting)
+    services.note_cosign_verified(actor=supervisor, note=awaiting)
 
     stored = SessionNote.objects.get(pk=awaiting.pk)
     assert (stored.status, stored.cosigned_by, stored.signed_by, stored.version) == (
@@ -695,7 +695,7 @@ def test_only_a_current_supervisor_of_the_author_decides(
 
     with pytest.raises(PermissionDenied):
         if decision == "cosign":
-            services.note_cosign(actor=actor, note=awaiting)
+            services.note_cosign_verified(actor=actor, note=awaiting)
         else:
             services.note_return(actor=actor, note=awaiting, comments="Revise.")
 
@@ -764,7 +764,7 @@ def test_a_returned_note_is_revised_signed_again_and_co_signed(
     assert stored.hash_verified() is True
     assert stored.plan == "Eat before going out; text a friend at midnight."
 
-    services.note_cosign(actor=supervisor, note=stored)
+    services.note_cosign_verified(actor=supervisor, note=stored)
 
     final = SessionNote.objects.get(pk=awaiting.pk)
     assert (final.status, final.cosigned_by, final.hash_verified()) == (
@@ -788,7 +788,7 @@ def test_only_a_note_awaiting_co_signature_is_reviewed(
     before = _stored(note)
 
     for decide in (
-        lambda: services.note_cosign(actor=supervisor, note=note),
+        lambda: services.note_cosign_verified(actor=supervisor, note=note),
         lambda: services.note_return(actor=supervisor, note=note, comments="x"),
     ):
         with pytest.raises(ValidationError) as refused:

@@ -242,7 +242,7 @@ def matrix_post(name: str, notes: dict[str, Any]) -> dict[str, Any]:
         "note_autosave": _note_post(draft, agenda="A changed agenda."),
         "note_sign": {"version": str(draft.version), "password": TEST_PASSWORD},
         "note_addendum": {"text": "The session ran ten minutes over."},
-        "note_review": {"decision": "cosign"},
+        "note_review": {"decision": "cosign", "password": TEST_PASSWORD},
     }.get(name, {})
 
 
@@ -289,7 +289,7 @@ def test_post_status_by_role(
     role: str,
 ) -> None:
     user = request.getfixturevalue(role)
-    if role == "therapist":
+    if role in ("therapist", "supervisor"):
         _with_password(user)
     before = _state()
 
@@ -766,10 +766,12 @@ def test_the_sign_page_of_a_complete_note_asks_for_the_password(
 
 def test_the_supervisor_cosigns(client_for: ClientFor, supervisor: User, record: Client) -> None:
     note = _awaiting(record, -3)
-    web = client_for(supervisor)
+    web = client_for(_with_password(supervisor))
 
     page = web.get(note_url("note", note))
-    response = web.post(note_url("note_review", note), {"decision": "cosign"})
+    response = web.post(
+        note_url("note_review", note), {"decision": "cosign", "password": TEST_PASSWORD}
+    )
 
     assert page.context["is_reviewer"] is True
     assert response.status_code == 302
@@ -780,6 +782,32 @@ def test_the_supervisor_cosigns(client_for: ClientFor, supervisor: User, record:
     assert list(NoteReview.objects.values_list("decision", "reviewer")) == [
         ("cosigned", supervisor.pk)
     ]
+
+
+@pytest.mark.parametrize(
+    ("typed", "error"),
+    [
+        ("", "Enter your password to co-sign."),
+        ("not-the-password", "That password is not right. The note is not co-signed."),
+    ],
+)
+def test_co_signing_asks_for_the_password_as_signing_does(
+    client_for: ClientFor, supervisor: User, record: Client, typed: str, error: str
+) -> None:
+    note = _awaiting(record, -3)
+    web = client_for(_with_password(supervisor))
+    page = web.get(note_url("note", note))
+    before = _state()
+
+    response = web.post(note_url("note_review", note), {"decision": "cosign", "password": typed})
+
+    assert text(page).count('name="password"') == 1
+    assert response.status_code == 400
+    assert response.context["review_form"].errors == {"password": [error]}
+    assert text(response).count(error) == 1
+    assert _state() == before
+    refused = list(AuditEvent.objects.filter(action="note.cosign_refused").values_list("detail"))
+    assert refused == ([("wrong password",)] if typed else [])
 
 
 def test_returning_without_comments_is_refused(
@@ -831,8 +859,8 @@ def test_a_supervisor_of_someone_else_may_not_decide(
     SupervisionFactory(supervisor=other_supervisor, supervisee=therapist, ended_at=timezone.now())
     before = _state()
 
-    response = client_for(other_supervisor).post(
-        note_url("note_review", note), {"decision": "cosign"}
+    response = client_for(_with_password(other_supervisor)).post(
+        note_url("note_review", note), {"decision": "cosign", "password": TEST_PASSWORD}
     )
 
     assert response.status_code == 404

@@ -394,7 +394,7 @@ def test_download_is_an_attachment_named_by_chart_number_and_period(
     assert response["Content-Type"] == "application/pdf"
     name = f"progress-summary-{record.chart_number}-2026-01-01-to-2026-01-31.pdf"
     assert response["Content-Disposition"] == f'attachment; filename="{name}"'
-    assert response["Cache-Control"] == "no-store"
+    assert response["Cache-Control"] == "no-store, private"
     assert response.content == summary.pdf_bytes()
     assert response.content.startswith(b"%PDF-")
 

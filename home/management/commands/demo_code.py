@@ -5,6 +5,7 @@ from django.core.management.base import CommandError, CommandParser
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from hrp.accounts.identity import canonical_email
 from hrp.audit.context import AuditedCommand
 
 
@@ -18,7 +19,7 @@ class Command(AuditedCommand):
         if not settings.DEMO_MODE:
             raise CommandError("demo_code only works in a demo clinic (DEMO_MODE=1).")
         device = TOTPDevice.objects.filter(
-            user__email__iexact=options["email"], confirmed=True
+            user__email=canonical_email(options["email"]), confirmed=True
         ).first()
         if device is None:
             raise CommandError("No demo account with an authenticator has that email.")
