@@ -5,7 +5,8 @@ and return by the current supervisor only, addenda up to 20,000 characters, atte
 once a note exists, rating alerts at the threshold and the drop, late notes at the 24-hour
 edge, the follow-back weeks a note covers, and the person-first language hints.
 
-Fixed dates are in 2030; MONDAY (4 March) starts a week. Nothing here depends on today.
+Fixed dates are in 2030; MONDAY (4 March) starts a week. Use recorded at signing is for past weeks
+(bounds.HISTORY), so those tests use weeks in October 2026. Nothing here depends on today.
 """
 
 from __future__ import annotations
@@ -566,7 +567,7 @@ def test_signing_writes_the_use_since_last_session_as_check_ins(
         use_entries=[
             {
                 "substance": alcohol.pk,
-                "week": "2030-02-25",
+                "week": "2026-10-26",
                 "use_days": 3,
                 "days_above_plan": 1,
                 "amount": "2.5",
@@ -575,15 +576,15 @@ def test_signing_writes_the_use_since_last_session_as_check_ins(
             # A Wednesday: the check-in is for the week it falls in.
             {
                 "substance": cannabis.pk,
-                "week": "2030-02-27",
+                "week": "2026-10-28",
                 "use_days": 0,
                 "days_above_plan": 0,
                 "amount": "",
                 "unit": "",
             },
             # Another client's substance, and a week left blank: both skipped.
-            {"substance": elsewhere.pk, "week": "2030-02-25", "use_days": 2},
-            {"substance": alcohol.pk, "week": "2030-02-18", "use_days": None},
+            {"substance": elsewhere.pk, "week": "2026-10-26", "use_days": 2},
+            {"substance": alcohol.pk, "week": "2026-10-19", "use_days": None},
         ],
     )
 
@@ -607,7 +608,7 @@ def test_signing_writes_the_use_since_last_session_as_check_ins(
         (
             record,
             alcohol,
-            datetime.date(2030, 2, 25),
+            datetime.date(2026, 10, 26),
             3,
             1,
             Decimal("2.5"),
@@ -615,7 +616,7 @@ def test_signing_writes_the_use_since_last_session_as_check_ins(
             signer,
             note.pk,
         ),
-        (record, cannabis, datetime.date(2030, 2, 25), 0, 0, None, "", signer, note.pk),
+        (record, cannabis, datetime.date(2026, 10, 26), 0, 0, None, "", signer, note.pk),
     ]
     assert len(_events("checkin.record")) == 2
 
