@@ -1,0 +1,416 @@
+"""Is it fast? Every main page of every role on a large clinic, against its raw-SQL floor.
+
+    set -a; . ./large.env; set +a      # DATABASE_URL, SECRET_KEY, FIELD_ENCRYPTION_KEYS
+    .venv/bin/python -m bench --write-docs
+
+Starts gunicorn with the repository's gunicorn.conf.py and the production settings (DEBUG off,
+HTTPS as behind the proxy: requests carry X-Forwarded-Proto) plus the floor views
+(bench.settings), signs in as a therapist, a supervisor and a clinic admin of the generated
+clinic (`manage.py seed_load`: demo password, authenticator secret from `demo_totp_key`), then
+for each page runs wrk at each concurrency, alternating page and floor `--rounds` times so that
+machine noise falls on both. Prints p50, p95, requests/s, queries and the page/floor ratio of
+p50; `--write-docs` puts the table into docs/PERFORMANCE.md between its bench markers.
+
+Options: --rounds 2 --duration 3 --connections 1,20 --pages caseload,dashboard
+         --workers/--threads/--worker-class (override gunicorn.conf.py, for comparisons)
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1")
+os.environ["DEBUG"] = "0"
+# Static files from the sources: the pages' HTML is the same; no collectstatic needed.
+os.environ["STATIC_MANIFEST"] = "0"
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django_otp.oath import TOTP  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+
+from clients.models import Client  # noqa: E402
+from hrp.accounts.demo import DEMO_PASSWORD  # noqa: E402
+from hrp.accounts.models import User  # noqa: E402
+from sessions.models import SessionNote  # noqa: E402
+
+WRK = "/usr/bin/wrk"
+REPORT = Path(__file__).with_name("wrk_report.lua")
+DOCS = ROOT / "docs" / "PERFORMANCE.md"
+START, END = "<!-- bench:pages -->", "<!-- /bench:pages -->"
+
+
+@dataclass
+class Page:
+    role: str
+    label: str
+    path: str
+    floor: str
+    floor_query: str = ""
+
+
+@dataclass
+class Run:
+    requests: int
+    seconds: float
+    errors: int
+    non_2xx: int
+    p50: float  # ms
+    p95: float
+
+
+@dataclass
+class Result:
+    page: Page
+    queries: int
+    floor_queries: int
+    runs: dict[tuple[str, int], list[Run]] = field(default_factory=dict)
+
+    def stat(self, kind: str, conns: int) -> tuple[float, float, float, int]:
+        runs = self.runs.get((kind, conns), [])
+        if not runs:
+            return (0.0, 0.0, 0.0, 0)
+        seconds = sum(r.seconds for r in runs)
+        return (
+            statistics.median(r.p50 for r in runs),
+            statistics.median(r.p95 for r in runs),
+            sum(r.requests for r in runs) / seconds if seconds else 0.0,
+            sum(r.errors + r.non_2xx for r in runs),
+        )
+
+
+# --- The server and the browser ------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Http:
+    """A minimal browser for one signed-in person: cookies by hand (the session cookie is
+    Secure, and we speak plain HTTP to gunicorn as the TLS proxy would)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookies: dict[str, str] = {}
+
+    @property
+    def cookie_header(self) -> str:
+        return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+
+    def request(
+        self, method: str, path: str, form: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], str]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        headers = {"X-Forwarded-Proto": "https", "Host": f"127.0.0.1:{self.port}"}
+        if self.cookies:
+            headers["Cookie"] = self.cookie_header
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Origin"] = headers["Referer"] = f"https://127.0.0.1:{self.port}"
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        text = response.read().decode(errors="replace")
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie":
+                key, _, rest = value.partition("=")
+                self.cookies[key.strip()] = rest.split(";", 1)[0]
+        conn.close()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, text
+
+    def post_form(self, path: str, form: dict[str, str]) -> tuple[int, dict[str, str], str]:
+        _status, _headers, text = self.request("GET", path)
+        match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', text)
+        if not match:
+            raise RuntimeError(f"No form on {path}")
+        return self.request("POST", path, {"csrfmiddlewaretoken": match.group(1), **form})
+
+
+def sign_in(port: int, email: str) -> Http:
+    browser = Http(port)
+    status, headers, _text = browser.post_form(
+        "/account/sign-in/", {"username": email, "password": DEMO_PASSWORD}
+    )
+    if status != 302:
+        raise RuntimeError(f"Sign-in refused for {email} ({status}).")
+    device = TOTPDevice.objects.get(user__email=email, confirmed=True)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    status, headers, _text = browser.post_form(
+        "/account/two-factor/", {"token": f"{totp.token():0{device.digits}d}"}
+    )
+    if status != 302 or "two-factor" in headers.get("location", ""):
+        raise RuntimeError(f"Two-factor step refused for {email} ({status}).")
+    return browser
+
+
+def start_server(port: int, overrides: list[str]) -> subprocess.Popen:
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-c",
+        str(ROOT / "gunicorn.conf.py"),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--access-logfile",
+        "/dev/null",
+        *overrides,
+        "hrp.wsgi:application",
+    ]
+    server = subprocess.Popen(command, cwd=ROOT, env=os.environ.copy())
+    for _attempt in range(120):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return server
+        except OSError:
+            pass
+        if server.poll() is not None:
+            raise RuntimeError("gunicorn exited")
+        time.sleep(0.5)
+    server.terminate()
+    raise RuntimeError("gunicorn did not answer /healthz")
+
+
+# --- wrk -----------------------------------------------------------------------------------
+
+
+def wrk(browser: Http, path: str, conns: int, seconds: int) -> Run:
+    command = [
+        WRK,
+        f"-t{min(conns, 2)}",
+        f"-c{conns}",
+        f"-d{seconds}s",
+        "--timeout",
+        "60s",
+        "-s",
+        str(REPORT),
+        "-H",
+        f"Cookie: {browser.cookie_header}",
+        "-H",
+        "X-Forwarded-Proto: https",
+        f"http://127.0.0.1:{browser.port}{path}",
+    ]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    line = next(line for line in out.splitlines() if line.startswith("BENCH "))
+    requests, micros, errors, non_2xx, p50, p95, _mean = (float(x) for x in line.split()[1:])
+    return Run(int(requests), micros / 1e6, int(errors), int(non_2xx), p50 / 1000, p95 / 1000)
+
+
+def probe(browser: Http, path: str) -> tuple[int, float]:
+    """(queries, seconds) of one request, which must answer 200."""
+    started = time.perf_counter()
+    status, headers, _text = browser.request("GET", path)
+    elapsed = time.perf_counter() - started
+    if status != 200:
+        raise RuntimeError(f"{path} answered {status}")
+    return int(headers.get("x-queries", "0")), elapsed
+
+
+# --- The pages -----------------------------------------------------------------------------
+
+
+def pages() -> tuple[list[Page], dict[str, str]]:
+    """Every main page of each role, on the generated clinic's first therapist, supervisor and
+    admin; the chart pages on that therapist's active client with the longest history."""
+    therapist = User.objects.get(email__startswith="therapist1@")
+    supervisor = User.objects.get(email__startswith="supervisor1@")
+    admin = User.objects.get(email__startswith="admin@")
+    client = (
+        Client.objects.filter(therapist=therapist, status=Client.Status.ACTIVE)
+        .annotate(n=Count("appointments"))
+        .order_by("-n", "id")
+        .first()
+    )
+    note = (
+        SessionNote.objects.filter(client=client, signed_at__isnull=False)
+        .order_by("-signed_at")
+        .first()
+    )
+    supervisee = supervisor.supervisions_given.filter(ended_at__isnull=True).first().supervisee_id
+    c, q = client.pk, f"client={client.pk}"
+    listed = [
+        Page("therapist", "Caseload (home)", "/clients/", "caseload"),
+        Page("therapist", "Chart overview", f"/clients/{c}/", "chart", q),
+        Page("therapist", "Plan section", f"/clients/{c}/plan/", "plan", q),
+        Page("therapist", "Chart sessions", f"/clients/{c}/sessions/", "sessions", q),
+        Page("therapist", "Chart assessments", f"/clients/{c}/assessments/", "assessments", q),
+        Page("therapist", "Signed note", f"/clients/{c}/notes/{note.pk}/", "note", f"note={note.pk}"),
+        Page("therapist", "Notes list", "/notes/", "notes"),
+        Page("therapist", "Calendar", "/calendar/", "calendar"),
+        Page("therapist", "Measures due", "/measures/due/", "measures_due"),
+        Page("therapist", "Reviews due", "/goals/reviews-due/", "reviews_due"),
+        Page("supervisor", "Supervisor dashboard", "/", "dashboard"),
+        Page(
+            "supervisor",
+            "Supervisee caseload",
+            f"/clients/caseload/{supervisee}/",
+            "caseload",
+            f"therapist={supervisee}",
+        ),
+        Page("supervisor", "Co-signature queue", "/notes/cosign/", "cosign"),
+        Page("supervisor", "Supervision meetings", "/supervision/meetings/", "meetings"),
+        Page("admin", "Audit viewer (first page)", "/oversight/audit/", "audit"),
+        Page("admin", "Staff accounts", "/account/staff/", "staff"),
+    ]
+    emails = {"therapist": therapist.email, "supervisor": supervisor.email, "admin": admin.email}
+    return listed, emails
+
+
+def floor_path(page: Page) -> str:
+    return f"/_floor/{page.floor}/" + (f"?{page.floor_query}" if page.floor_query else "")
+
+
+def measure(
+    page: Page, browser: Http, *, conns_list: list[int], rounds: int, duration: int
+) -> Result:
+    queries, first = probe(browser, page.path)
+    floor_queries, _ = probe(browser, floor_path(page))
+    result = Result(page=page, queries=queries, floor_queries=floor_queries)
+    # A slow page gets a window long enough for a few requests at one connection, and one
+    # round, so that the whole run stays within minutes.
+    seconds = duration
+    page_rounds = rounds
+    if first * 3 > duration:
+        seconds = min(30, max(duration, round(first * 3)))
+        page_rounds = 1
+    for conns in conns_list:
+        for n in range(page_rounds):
+            order = ("page", "floor") if n % 2 == 0 else ("floor", "page")
+            for kind in order:
+                path = page.path if kind == "page" else floor_path(page)
+                run = wrk(browser, path, conns, seconds)
+                result.runs.setdefault((kind, conns), []).append(run)
+    return result
+
+
+# --- The report ----------------------------------------------------------------------------
+
+
+def clinic_size() -> str:
+    with connection.cursor() as cursor:
+        counts = []
+        for label, table in (
+            ("clients", "clients_client"),
+            ("appointments", "therapy_sessions_appointment"),
+            ("notes", "therapy_sessions_sessionnote"),
+            ("measure results", "assessments_administration"),
+            ("check-ins", "goals_usecheckin"),
+            ("audit events", "audit_auditevent"),
+        ):
+            cursor.execute(f"SELECT reltuples::bigint FROM pg_class WHERE relname = '{table}'")
+            counts.append(f"{cursor.fetchone()[0]:,} {label}")
+    return ", ".join(counts)
+
+
+def table(results: list[Result], conns_list: list[int]) -> list[str]:
+    head = "| Page | Role | Queries (floor) |"
+    rule = "|---|---|---|"
+    for conns in conns_list:
+        head += f" c={conns} p50 ms | p95 ms | req/s | floor p50 | ×floor |"
+        rule += "---:|---:|---:|---:|---:|"
+    lines = [head, rule]
+    for result in results:
+        row = f"| {result.page.label} | {result.page.role} | {result.queries} ({result.floor_queries}) |"
+        for conns in conns_list:
+            p50, p95, rps, errors = result.stat("page", conns)
+            f50, _f95, _frps, _ferrors = result.stat("floor", conns)
+            ratio = p50 / f50 if f50 else 0
+            flag = f" ({errors} failed)" if errors else ""
+            row += f" {p50:.1f}{flag} | {p95:.1f} | {rps:.1f} | {f50:.1f} | {ratio:.1f} |"
+        lines.append(row)
+    return lines
+
+
+def write_docs(lines: list[str]) -> None:
+    text = DOCS.read_text()
+    block = "\n".join([START, *lines, END])
+    if START in text:
+        before, _old, after = text.partition(START)
+        _old, _end, after = after.partition(END)
+        text = before + block + after
+    else:
+        text = text.rstrip() + "\n\n## Pages on the large clinic (`python -m bench`)\n\n" + block + "\n"
+    DOCS.write_text(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--duration", type=int, default=3, help="seconds per wrk run")
+    parser.add_argument("--connections", default="1,20")
+    parser.add_argument("--pages", default="", help="comma-separated floor names to keep")
+    parser.add_argument("--workers", default="")
+    parser.add_argument("--threads", default="")
+    parser.add_argument("--worker-class", default="")
+    parser.add_argument("--write-docs", action="store_true")
+    args = parser.parse_args()
+    conns_list = [int(c) for c in args.connections.split(",")]
+    overrides = []
+    for name in ("workers", "threads", "worker_class"):
+        if getattr(args, name):
+            overrides += [f"--{name.replace('_', '-')}", getattr(args, name)]
+
+    listed, emails = pages()
+    if args.pages:
+        keep = set(args.pages.split(","))
+        listed = [p for p in listed if p.floor in keep or p.label in keep]
+    size = clinic_size()
+    connection.close()  # idle for the rest of the run: the server has its own connections
+    port = free_port()
+    server = start_server(port, overrides)
+    try:
+        browsers = {role: sign_in(port, email) for role, email in emails.items()}
+        results = []
+        for page in listed:
+            result = measure(
+                page,
+                browsers[page.role],
+                conns_list=conns_list,
+                rounds=args.rounds,
+                duration=args.duration,
+            )
+            results.append(result)
+            print(table([result], conns_list)[-1], flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    config = " ".join(overrides) or "gunicorn.conf.py defaults"
+    lines = [
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {size}; "
+        f"gunicorn ({config}), DEBUG off; wrk {args.rounds} rounds x {args.duration} s "
+        "per page and per floor, alternating. p50/p95 are medians over the rounds.",
+        "",
+        *table(results, conns_list),
+    ]
+    print("\n".join(lines))
+    if args.write_docs:
+        write_docs(lines)
+
+
+if __name__ == "__main__":
+    main()
