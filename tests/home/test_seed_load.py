@@ -60,7 +60,16 @@ def test_refused_sizes(settings: Settings, db: None) -> None:
     assert User.objects.count() == 0
 
 
-def test_counts_are_what_is_stored(tiny: dict[str, int]) -> None:
+def test_tiny_clinic(tiny: dict[str, int]) -> None:
+    """One clinic, generated once, checked for everything that must hold of it."""
+    _counts_are_what_is_stored(tiny)
+    _encrypted_columns_hold_ciphertext_that_decrypts()
+    _signed_notes_and_reviews_verify()
+    _staff_sign_in_as_the_demo_does()
+    _ids_continue_after_the_load()
+
+
+def _counts_are_what_is_stored(tiny: dict[str, int]) -> None:
     for label, count in tiny.items():
         assert apps.get_model(label)._base_manager.count() == count, label
     assert tiny["accounts.User"] == 1 + 2 + 20
@@ -73,7 +82,7 @@ def test_counts_are_what_is_stored(tiny: dict[str, int]) -> None:
     assert Supervision.objects.current().count() == 20
 
 
-def test_encrypted_columns_hold_ciphertext_that_decrypts(tiny: dict[str, int]) -> None:
+def _encrypted_columns_hold_ciphertext_that_decrypts() -> None:
     checked = 0
     for table in crypto.registry():
         for batch in table.batches(size=1000):
@@ -91,7 +100,7 @@ def test_encrypted_columns_hold_ciphertext_that_decrypts(tiny: dict[str, int]) -
     assert note.data.startswith(("Came in", "Reported", "Talked"))
 
 
-def test_signed_notes_and_reviews_verify(tiny: dict[str, int]) -> None:
+def _signed_notes_and_reviews_verify() -> None:
     signed = list(SessionNote.objects.filter(signed_at__isnull=False))
     assert len(signed) > 100
     assert all(note.hash_verified() for note in signed)
@@ -112,13 +121,13 @@ def test_signed_notes_and_reviews_verify(tiny: dict[str, int]) -> None:
     assert sources and sources <= {note.pk for note in signed}
 
 
-def test_ids_continue_after_the_load(tiny: dict[str, int]) -> None:
+def _ids_continue_after_the_load() -> None:
     loaded = max(Client.objects.values_list("pk", flat=True))
     client = ClientFactory()  # would collide with a loaded id if the sequence had not moved
     assert client.pk > loaded
 
 
-def test_staff_sign_in_as_the_demo_does(tiny: dict[str, int]) -> None:
+def _staff_sign_in_as_the_demo_does() -> None:
     for email in (staff_email(supervisor_key(0)), staff_email(therapist_key(0))):
         user = User.objects.get(email=email)
         assert user.check_password(DEMO_PASSWORD)
