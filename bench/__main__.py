@@ -180,7 +180,7 @@ def start_server(port: int, overrides: list[str]) -> subprocess.Popen:
         *overrides,
         "hrp.wsgi:application",
     ]
-    server = subprocess.Popen(command, cwd=ROOT, env=os.environ.copy())
+    server = subprocess.Popen(command, cwd=ROOT, env=os.environ.copy())  # noqa: S603
     for _attempt in range(120):
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
@@ -215,7 +215,7 @@ def wrk(browser: Http, path: str, conns: int, seconds: int) -> Run:
         "X-Forwarded-Proto: https",
         f"http://127.0.0.1:{browser.port}{path}",
     ]
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
     line = next(line for line in out.splitlines() if line.startswith("BENCH "))
     requests, micros, errors, non_2xx, p50, p95, _mean = (float(x) for x in line.split()[1:])
     return Run(int(requests), micros / 1e6, int(errors), int(non_2xx), p50 / 1000, p95 / 1000)
@@ -252,14 +252,14 @@ def pages() -> tuple[list[Page], dict[str, str]]:
         .first()
     )
     supervisee = supervisor.supervisions_given.filter(ended_at__isnull=True).first().supervisee_id
-    c, q = client.pk, f"client={client.pk}"
+    c, n, q = client.pk, note.pk, f"client={client.pk}"
     listed = [
         Page("therapist", "Caseload (home)", "/clients/", "caseload"),
         Page("therapist", "Chart overview", f"/clients/{c}/", "chart", q),
         Page("therapist", "Plan section", f"/clients/{c}/plan/", "plan", q),
         Page("therapist", "Chart sessions", f"/clients/{c}/sessions/", "sessions", q),
         Page("therapist", "Chart assessments", f"/clients/{c}/assessments/", "assessments", q),
-        Page("therapist", "Signed note", f"/clients/{c}/notes/{note.pk}/", "note", f"note={note.pk}"),
+        Page("therapist", "Signed note", f"/clients/{c}/notes/{n}/", "note", f"note={n}"),
         Page("therapist", "Notes list", "/notes/", "notes"),
         Page("therapist", "Calendar", "/calendar/", "calendar"),
         Page("therapist", "Measures due", "/measures/due/", "measures_due"),
@@ -285,8 +285,42 @@ def floor_path(page: Page) -> str:
     return f"/_floor/{page.floor}/" + (f"?{page.floor_query}" if page.floor_query else "")
 
 
+@dataclass
+class Alongside:
+    """A page kept busy with `conns` connections while another is measured: does one slow
+    page stall the others?"""
+
+    browser: Http
+    path: str
+    conns: int
+
+    def start(self, seconds: int) -> subprocess.Popen:
+        return subprocess.Popen(  # noqa: S603 (our own command line)
+            [
+                WRK,
+                f"-t{min(self.conns, 2)}",
+                f"-c{self.conns}",
+                f"-d{seconds}s",
+                "--timeout",
+                "60s",
+                "-H",
+                f"Cookie: {self.browser.cookie_header}",
+                "-H",
+                "X-Forwarded-Proto: https",
+                f"http://127.0.0.1:{self.browser.port}{self.path}",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+
+
 def measure(
-    page: Page, browser: Http, *, conns_list: list[int], rounds: int, duration: int
+    page: Page,
+    browser: Http,
+    *,
+    conns_list: list[int],
+    rounds: int,
+    duration: int,
+    alongside: Alongside | None = None,
 ) -> Result:
     queries, first = probe(browser, page.path)
     floor_queries, _ = probe(browser, floor_path(page))
@@ -303,7 +337,12 @@ def measure(
             order = ("page", "floor") if n % 2 == 0 else ("floor", "page")
             for kind in order:
                 path = page.path if kind == "page" else floor_path(page)
+                busy = alongside.start(seconds + 2) if alongside else None
+                if busy:
+                    time.sleep(1)  # let the slow page's requests reach the workers first
                 run = wrk(browser, path, conns, seconds)
+                if busy:
+                    busy.wait()
                 result.runs.setdefault((kind, conns), []).append(run)
     return result
 
@@ -322,7 +361,7 @@ def clinic_size() -> str:
             ("check-ins", "goals_usecheckin"),
             ("audit events", "audit_auditevent"),
         ):
-            cursor.execute(f"SELECT reltuples::bigint FROM pg_class WHERE relname = '{table}'")
+            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [table])
             counts.append(f"{cursor.fetchone()[0]:,} {label}")
     return ", ".join(counts)
 
@@ -335,7 +374,8 @@ def table(results: list[Result], conns_list: list[int]) -> list[str]:
         rule += "---:|---:|---:|---:|---:|"
     lines = [head, rule]
     for result in results:
-        row = f"| {result.page.label} | {result.page.role} | {result.queries} ({result.floor_queries}) |"
+        page = result.page
+        row = f"| {page.label} | {page.role} | {result.queries} ({result.floor_queries}) |"
         for conns in conns_list:
             p50, p95, rps, errors = result.stat("page", conns)
             f50, _f95, _frps, _ferrors = result.stat("floor", conns)
@@ -354,7 +394,12 @@ def write_docs(lines: list[str]) -> None:
         _old, _end, after = after.partition(END)
         text = before + block + after
     else:
-        text = text.rstrip() + "\n\n## Pages on the large clinic (`python -m bench`)\n\n" + block + "\n"
+        text = (
+            text.rstrip()
+            + "\n\n## Pages on the large clinic (`python -m bench`)\n\n"
+            + block
+            + "\n"
+        )
     DOCS.write_text(text)
 
 
@@ -367,6 +412,11 @@ def main() -> None:
     parser.add_argument("--workers", default="")
     parser.add_argument("--threads", default="")
     parser.add_argument("--worker-class", default="")
+    parser.add_argument(
+        "--alongside",
+        default="",
+        help="floor name:connections of a page kept busy meanwhile, e.g. dashboard:4",
+    )
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args()
     conns_list = [int(c) for c in args.connections.split(",")]
@@ -376,6 +426,7 @@ def main() -> None:
             overrides += [f"--{name.replace('_', '-')}", getattr(args, name)]
 
     listed, emails = pages()
+    all_pages = list(listed)
     if args.pages:
         keep = set(args.pages.split(","))
         listed = [p for p in listed if p.floor in keep or p.label in keep]
@@ -385,6 +436,11 @@ def main() -> None:
     server = start_server(port, overrides)
     try:
         browsers = {role: sign_in(port, email) for role, email in emails.items()}
+        alongside = None
+        if args.alongside:
+            name, _, conns = args.alongside.partition(":")
+            busy_page = next(p for p in all_pages if p.floor == name)
+            alongside = Alongside(browsers[busy_page.role], busy_page.path, int(conns or 4))
         results = []
         for page in listed:
             result = measure(
@@ -393,6 +449,7 @@ def main() -> None:
                 conns_list=conns_list,
                 rounds=args.rounds,
                 duration=args.duration,
+                alongside=alongside,
             )
             results.append(result)
             print(table([result], conns_list)[-1], flush=True)
@@ -400,6 +457,8 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
     config = " ".join(overrides) or "gunicorn.conf.py defaults"
+    if args.alongside:
+        config += f"; meanwhile {args.alongside} kept busy"
     lines = [
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {size}; "
         f"gunicorn ({config}), DEBUG off; wrk {args.rounds} rounds x {args.duration} s "

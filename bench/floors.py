@@ -21,9 +21,7 @@ from django.utils import timezone
 
 from hrp.crypto import decrypt
 
-ACTIVE = "('active', 'on_hold', 'intake')"
-
-CASELOAD = f"""
+CASELOAD = """
 SELECT c.id, c.chart_number, c.preferred_name, c.legal_name, c.status,
   (SELECT max(a.starts_at) FROM therapy_sessions_appointment a
     WHERE a.client_id = c.id AND a.status = 'attended') AS last_session,
@@ -36,7 +34,7 @@ SELECT c.id, c.chart_number, c.preferred_name, c.legal_name, c.status,
   (SELECT count(*) FROM therapy_sessions_ratingalert r
     WHERE r.client_id = c.id AND r.acknowledged_at IS NULL) AS alerts
 FROM clients_client c
-WHERE c.therapist_id = %(therapist)s AND c.status IN {ACTIVE}
+WHERE c.therapist_id = %(therapist)s AND c.status IN ('active', 'on_hold', 'intake')
 ORDER BY c.preferred_name, c.legal_name, c.id
 LIMIT 25
 """

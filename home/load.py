@@ -91,6 +91,10 @@ class LoadSize:
 ADMIN_KEY = "admin"
 
 
+def _name(first: int, last: int) -> str:
+    return f"{FIRST_NAMES[first % len(FIRST_NAMES)]} {LAST_NAMES[last % len(LAST_NAMES)]}"
+
+
 def supervisor_key(n: int) -> str:
     return f"supervisor{n + 1}"
 
@@ -166,7 +170,10 @@ class Table:
         converters = self.converters
         for row in self.rows:
             writer.writerow(
-                [None if value is None else conv(value) for conv, value in zip(converters, row)]
+                [
+                    None if value is None else conv(value)
+                    for conv, value in zip(converters, row, strict=True)
+                ]
             )
         buffer.seek(0)
         quote = connection.ops.quote_name
@@ -246,16 +253,98 @@ def _reset_sequence(model: type[models.Model]) -> None:
 
 # --- Words ----------------------------------------------------------------------------------
 
-FIRST_NAMES = (
-    "Alex Avery Blake Casey Charlie Dakota Devon Drew Eden Emerson Finley Frankie Gray Harper "
-    "Hayden Jamie Jesse Jordan Kai Kendall Lee Logan Marley Morgan Noel Parker Quinn Reese "
-    "Riley Rowan Sage Sam Skyler Taylor Toby Val Wren Ari Bo Cam Dale Eli Fran Gus Hal Ivy"
-).split()
-LAST_NAMES = (
-    "Abbott Baker Castillo Dubois Ellis Fischer Garcia Haddad Ibrahim Jensen Kim Lopez Mensah "
-    "Nakamura Okafor Patel Quinn Rossi Silva Tanaka Usman Vargas Wong Xu Yilmaz Zhang Brooks "
-    "Carter Diaz Evans Flores Green Hughes Ito Jones Khan Li Moreau Novak Ortiz Price Reyes"
-).split()
+FIRST_NAMES = [
+    "Alex",
+    "Avery",
+    "Blake",
+    "Casey",
+    "Charlie",
+    "Dakota",
+    "Devon",
+    "Drew",
+    "Eden",
+    "Emerson",
+    "Finley",
+    "Frankie",
+    "Gray",
+    "Harper",
+    "Hayden",
+    "Jamie",
+    "Jesse",
+    "Jordan",
+    "Kai",
+    "Kendall",
+    "Lee",
+    "Logan",
+    "Marley",
+    "Morgan",
+    "Noel",
+    "Parker",
+    "Quinn",
+    "Reese",
+    "Riley",
+    "Rowan",
+    "Sage",
+    "Sam",
+    "Skyler",
+    "Taylor",
+    "Toby",
+    "Val",
+    "Wren",
+    "Ari",
+    "Bo",
+    "Cam",
+    "Dale",
+    "Eli",
+    "Fran",
+    "Gus",
+    "Hal",
+    "Ivy",
+]
+LAST_NAMES = [
+    "Abbott",
+    "Baker",
+    "Castillo",
+    "Dubois",
+    "Ellis",
+    "Fischer",
+    "Garcia",
+    "Haddad",
+    "Ibrahim",
+    "Jensen",
+    "Kim",
+    "Lopez",
+    "Mensah",
+    "Nakamura",
+    "Okafor",
+    "Patel",
+    "Quinn",
+    "Rossi",
+    "Silva",
+    "Tanaka",
+    "Usman",
+    "Vargas",
+    "Wong",
+    "Xu",
+    "Yilmaz",
+    "Zhang",
+    "Brooks",
+    "Carter",
+    "Diaz",
+    "Evans",
+    "Flores",
+    "Green",
+    "Hughes",
+    "Ito",
+    "Jones",
+    "Khan",
+    "Li",
+    "Moreau",
+    "Novak",
+    "Ortiz",
+    "Price",
+    "Reyes",
+]
 PRONOUNS = ("she/her", "he/him", "they/them", "she/they", "he/they", "")
 SUBSTANCES: list[tuple[str, str, str, str]] = [
     # (substance, amount, frequency, route)
@@ -325,7 +414,12 @@ LIFE_GOALS = (
     ("Call my sister every Sunday", "If I call her, I expect to feel less alone."),
     ("Cook dinner at home four nights", "If I eat at home, I expect to sleep better."),
 )
-INTERVENTIONS = ("decisional_balance", "ideal_use_plan", "awareness_relaxation", "overdose_prevention")
+INTERVENTIONS = (
+    "decisional_balance",
+    "ideal_use_plan",
+    "awareness_relaxation",
+    "overdose_prevention",
+)
 
 
 # --- Measures: answers precomputed per severity, scored by the measure itself ---------------
@@ -462,14 +556,18 @@ class Generator:
 
         admin = user(ADMIN_KEY, "Alex Rivera", credentials="Clinic manager", is_clinic_admin=True)
         supervisors = [
-            user(supervisor_key(n), f"{FIRST_NAMES[n % len(FIRST_NAMES)]} {LAST_NAMES[(n * 7) % len(LAST_NAMES)]}",
-                 credentials="LCSW, supervisor", is_supervisor=True)
+            user(
+                supervisor_key(n),
+                _name(n, n * 7),
+                credentials="LCSW, supervisor",
+                is_supervisor=True,
+            )
             for n in range(self.size.supervisors)
         ]
         therapists = [
             user(
                 therapist_key(n),
-                f"{FIRST_NAMES[(n * 5 + 3) % len(FIRST_NAMES)]} {LAST_NAMES[(n * 11 + 1) % len(LAST_NAMES)]}",
+                _name(n * 5 + 3, n * 11 + 1),
                 credentials="MSW trainee" if n % TRAINEE_EVERY == TRAINEE_EVERY - 1 else "LMHC",
                 is_therapist=True,
                 requires_cosign=n % TRAINEE_EVERY == TRAINEE_EVERY - 1,
@@ -612,8 +710,12 @@ class Generator:
         )
         self.clients_of.setdefault(tid, []).append(client_id)
         self.audit(
-            at=start_at, actor=tid, action=AuditAction.CLIENT_CREATE, obj=Client,
-            obj_id=client_id, chart=chart,
+            at=start_at,
+            actor=tid,
+            action=AuditAction.CLIENT_CREATE,
+            obj=Client,
+            obj_id=client_id,
+            chart=chart,
         )
         intake_done = start_at + datetime.timedelta(hours=1)
         t[Intake].add(
@@ -629,8 +731,12 @@ class Generator:
             updated_at=intake_done,
         )
         self.audit(
-            at=intake_done, actor=tid, action=AuditAction.INTAKE_COMPLETE, obj=Client,
-            obj_id=client_id, chart=chart,
+            at=intake_done,
+            actor=tid,
+            action=AuditAction.INTAKE_COMPLETE,
+            obj=Client,
+            obj_id=client_id,
+            chart=chart,
         )
         mandated = rng.random() < 0.1
         t[Referral].add(
@@ -640,7 +746,10 @@ class Generator:
             agency="County Probation Department" if mandated else "",
         )
         t[TherapistAssignment].add(
-            client_id=client_id, therapist_id=tid, started_at=start_at, assigned_by_id=tid,
+            client_id=client_id,
+            therapist_id=tid,
+            started_at=start_at,
+            assigned_by_id=tid,
             reason="Intake",
         )
         if mandated or rng.random() < 0.2:
@@ -666,9 +775,15 @@ class Generator:
         for substance, amount, frequency, route in picks:
             goal = rng.choice(list(GOAL_OF))
             sid = t[SubstanceUse].add(
-                client_id=client_id, substance=substance, amount=amount, frequency=frequency,
-                route=route, setting="at home", goal=goal,
-                stage_of_change=SubstanceUse.Stage.CONTEMPLATION, last_use="this week",
+                client_id=client_id,
+                substance=substance,
+                amount=amount,
+                frequency=frequency,
+                route=route,
+                setting="at home",
+                goal=goal,
+                stage_of_change=SubstanceUse.Stage.CONTEMPLATION,
+                last_use="this week",
                 recorded_at=start_at,
             )
             substances.append((sid, substance, goal))
@@ -699,31 +814,46 @@ class Generator:
                 created_by_id=tid,
             )
             self.audit(
-                at=at, actor=tid, action=AuditAction.PLAN_VERSION, obj=PlanVersion, obj_id=vid,
+                at=at,
+                actor=tid,
+                action=AuditAction.PLAN_VERSION,
+                obj=PlanVersion,
+                obj_id=vid,
                 chart=chart,
             )
         goals = []
-        sid, sub, sub_goal = substances[0]
+        sid, _substance, sub_goal = substances[0]
         goal_specs = [
             (GOAL_OF[sub_goal], sid, "Fewer use days, and never alone", Goal.Target.MAX_USE_DAYS),
         ]
         if rng.random() < 0.6:
-            words, hypothesis = rng.choice(LIFE_GOALS)
+            words, _hypothesis = rng.choice(LIFE_GOALS)
             goal_specs.append((Goal.Kind.LIFE, None, words, Goal.Target.NONE))
         for kind, substance_id, words, target in goal_specs:
             gid = t[Goal].reserve()
             review_date = self._goal_reviews(gid, start_day, end_day, tid, rng, discharged)
             t[Goal].add(
-                id=gid, client_id=client_id, kind=kind, substance_id=substance_id,
+                id=gid,
+                client_id=client_id,
+                kind=kind,
+                substance_id=substance_id,
                 client_words=words,
                 hypothesis="If I plan the week, I expect fewer evenings above the plan.",
-                target=target, target_value=Decimal(3) if target else None,
-                start_date=start_day, review_date=review_date,
-                status=Goal.Status.ACTIVE, created_at=start_at, created_by_id=tid,
+                target=target,
+                target_value=Decimal(3) if target else None,
+                start_date=start_day,
+                review_date=review_date,
+                status=Goal.Status.ACTIVE,
+                created_at=start_at,
+                created_by_id=tid,
             )
             goals.append(gid)
             self.audit(
-                at=start_at, actor=tid, action=AuditAction.GOAL_CREATE, obj=Goal, obj_id=gid,
+                at=start_at,
+                actor=tid,
+                action=AuditAction.GOAL_CREATE,
+                obj=Goal,
+                obj_id=gid,
                 chart=chart,
             )
 
@@ -731,28 +861,52 @@ class Generator:
         self._measures(client_id, tid, substances, start_at, end_day, rng)
         for k, day in enumerate((start_day, start_day + datetime.timedelta(days=span // 2))):
             hid = t[HarmAssessment].add(
-                client_id=client_id, assessed_on=day, assessed_by_id=tid,
-                created_at=self._at(day, 11), physical_rating=rng.randint(0, 3),
-                mental_rating=rng.randint(0, 3), relationships_rating=rng.randint(0, 2),
-                uses_alone=(alone := k == 0 and rng.random() < 0.4), has_naloxone=k == 1,
-                overdose_risk=alone, benefits_of_use="Calm\nCompany",
-                costs_of_use="Lost mornings", notes="Done together.",
+                client_id=client_id,
+                assessed_on=day,
+                assessed_by_id=tid,
+                created_at=self._at(day, 11),
+                physical_rating=rng.randint(0, 3),
+                mental_rating=rng.randint(0, 3),
+                relationships_rating=rng.randint(0, 2),
+                uses_alone=(alone := k == 0 and rng.random() < 0.4),
+                has_naloxone=k == 1,
+                overdose_risk=alone,
+                benefits_of_use="Calm\nCompany",
+                costs_of_use="Lost mornings",
+                notes="Done together.",
             )
             for substance_id, substance, _goal in substances:
                 t[SubstancePattern].add(
-                    assessment_id=hid, substance_id=substance_id,
+                    assessment_id=hid,
+                    substance_id=substance_id,
                     substance_name=str(SubstanceUse.Substance(substance).label),
-                    functions=["coping", "social"], importance=rng.randint(3, 9),
-                    confidence=rng.randint(3, 9), readiness=rng.randint(3, 9),
+                    functions=["coping", "social"],
+                    importance=rng.randint(3, 9),
+                    confidence=rng.randint(3, 9),
+                    readiness=rng.randint(3, 9),
                 )
             self.audit(
-                at=self._at(day, 11), actor=tid, action=AuditAction.HARM_ASSESS,
-                obj=HarmAssessment, obj_id=hid, chart=chart,
+                at=self._at(day, 11),
+                actor=tid,
+                action=AuditAction.HARM_ASSESS,
+                obj=HarmAssessment,
+                obj_id=hid,
+                chart=chart,
             )
 
         # Appointments, notes and the weekly use check-ins they record.
-        self._sessions(client_id, chart, therapist, staff, substances, goals, start_day, end_day,
-                       discharged, rng)
+        self._sessions(
+            client_id,
+            chart,
+            therapist,
+            staff,
+            substances,
+            goals,
+            start_day,
+            end_day,
+            discharged,
+            rng,
+        )
 
     def _goal_reviews(
         self,
@@ -769,10 +923,15 @@ class Generator:
         while day < end_day - datetime.timedelta(days=3):
             next_day = day + datetime.timedelta(weeks=rng.randint(10, 14))
             self.tables[GoalReview].add(
-                goal_id=goal_id, reviewed_on=day, what_happened="Mostly within the plan.",
-                realistic=GoalReview.Realistic.PARTLY, learned="Evenings alone are the hard part.",
-                decision=GoalReview.Decision.KEEP, next_review_date=next_day,
-                reviewed_by_id=tid, created_at=self._at(day, 15),
+                goal_id=goal_id,
+                reviewed_on=day,
+                what_happened="Mostly within the plan.",
+                realistic=GoalReview.Realistic.PARTLY,
+                learned="Evenings alone are the hard part.",
+                decision=GoalReview.Decision.KEEP,
+                next_review_date=next_day,
+                reviewed_by_id=tid,
+                created_at=self._at(day, 15),
             )
             day = next_day
         if not discharged and rng.random() < 0.1:
@@ -804,9 +963,14 @@ class Generator:
             while at < end - (datetime.timedelta(weeks=6) if late else datetime.timedelta()):
                 scored = rng.choice(table[max(0, min(LEVELS - 1, round(level * (LEVELS - 1))))])
                 self.tables[Administration].add(
-                    client_id=client_id, measure_code=code, answers=scored.answers,
-                    score=scored.score, band=scored.band, suicide_risk=scored.suicide_risk,
-                    severity_flag=scored.severity_flag, administered_at=at,
+                    client_id=client_id,
+                    measure_code=code,
+                    answers=scored.answers,
+                    score=scored.score,
+                    band=scored.band,
+                    suicide_risk=scored.suicide_risk,
+                    severity_flag=scored.severity_flag,
+                    administered_at=at,
                     administered_by_id=tid,
                 )
                 level = max(0.0, min(1.0, level + rng.uniform(-0.08, 0.05)))
@@ -841,8 +1005,13 @@ class Generator:
                 use_days = max(0, min(7, usual[sid] + rng.randint(-2, 1)))
                 above = min(use_days, rng.choice((0, 0, 0, 1)))
                 checkins.setdefault(week, []).append(
-                    {"substance": sid, "week": week, "use_days": use_days,
-                     "days_above_plan": above, "note": None}
+                    {
+                        "substance": sid,
+                        "week": week,
+                        "use_days": use_days,
+                        "days_above_plan": above,
+                        "note": None,
+                    }
                 )
             week += datetime.timedelta(weeks=1)
         supervisor = staff.supervisor_of.get(tid)
@@ -863,9 +1032,12 @@ class Generator:
                 continue
             roll = rng.random()
             status = (
-                Appointment.Status.ATTENDED if roll < 0.88
-                else Appointment.Status.NO_SHOW if roll < 0.93
-                else Appointment.Status.CANCELLED_CLIENT if roll < 0.98
+                Appointment.Status.ATTENDED
+                if roll < 0.88
+                else Appointment.Status.NO_SHOW
+                if roll < 0.93
+                else Appointment.Status.CANCELLED_CLIENT
+                if roll < 0.98
                 else Appointment.Status.CANCELLED_CLINIC
             )
             statuses.append(status)
@@ -874,18 +1046,26 @@ class Generator:
         for index, ((day, starts), status) in enumerate(zip(appointments, statuses, strict=True)):
             booked = starts - datetime.timedelta(weeks=every, hours=2)
             aid = t[Appointment].add(
-                client_id=client_id, therapist_id=tid, starts_at=starts,
+                client_id=client_id,
+                therapist_id=tid,
+                starts_at=starts,
                 ends_at=starts + datetime.timedelta(minutes=50),
-                modality="video" if rng.random() < 0.3 else "in_person", status=status,
+                modality="video" if rng.random() < 0.3 else "in_person",
+                status=status,
                 notice_hours=rng.randint(2, 72) if status.startswith("cancelled") else None,
-                created_at=booked, created_by_id=tid,
+                created_at=booked,
+                created_by_id=tid,
             )
             if status == Appointment.Status.SCHEDULED:
                 continue
             self.audit(
-                at=starts + datetime.timedelta(minutes=55), actor=tid,
-                action=AuditAction.APPOINTMENT_ATTENDANCE, obj=Appointment, obj_id=aid,
-                chart=chart, changes={"status": ["scheduled", str(status)]},
+                at=starts + datetime.timedelta(minutes=55),
+                actor=tid,
+                action=AuditAction.APPOINTMENT_ATTENDANCE,
+                obj=Appointment,
+                obj_id=aid,
+                chart=chart,
+                changes={"status": ["scheduled", str(status)]},
             )
             if status != Appointment.Status.ATTENDED:
                 continue
@@ -901,18 +1081,30 @@ class Generator:
                 for entry in checkins.get(covered, ()):
                     entries.append(entry)
             self._note(
-                aid, client_id, chart, therapist, supervisor, starts, entries, goals, draft,
-                ratings_seen, rng,
+                aid,
+                client_id,
+                chart,
+                therapist,
+                supervisor,
+                starts,
+                entries,
+                goals,
+                draft,
+                ratings_seen,
+                rng,
             )
         for week_entries in checkins.values():
             for entry in week_entries:
                 t[UseCheckIn].add(
-                    client_id=client_id, substance_id=entry["substance"],
-                    week_start=entry["week"], use_days=entry["use_days"],
+                    client_id=client_id,
+                    substance_id=entry["substance"],
+                    week_start=entry["week"],
+                    use_days=entry["use_days"],
                     days_above_plan=entry["days_above_plan"],
-                    recorded_at=entry.get("at") or self._at(entry["week"], 12)
-                    + datetime.timedelta(weeks=1),
-                    recorded_by_id=tid, source_note_id=entry["note"],
+                    recorded_at=entry.get("at")
+                    or self._at(entry["week"], 12) + datetime.timedelta(weeks=1),
+                    recorded_by_id=tid,
+                    source_note_id=entry["note"],
                 )
 
     @staticmethod
@@ -1002,7 +1194,9 @@ class Generator:
             note.signed_at = signed_at
             note.signed_by_id = tid
             trainee = therapist.requires_cosign and supervisor is not None
-            note.status = SessionNote.Status.AWAITING_COSIGN if trainee else SessionNote.Status.SIGNED
+            note.status = (
+                SessionNote.Status.AWAITING_COSIGN if trainee else SessionNote.Status.SIGNED
+            )
             note.content_hash = note.compute_hash()
             if trainee and signed_at < self.now - datetime.timedelta(days=7):
                 # Co-signed by the supervisor a day later, with the review row note_cosign writes.
@@ -1011,8 +1205,11 @@ class Generator:
                 note.cosigned_by_id = supervisor
                 note.version = 4
                 review = NoteReview(
-                    id=t[NoteReview].reserve(), note_id=note.id, reviewer_id=supervisor,
-                    decision=NoteReview.Decision.COSIGNED, comments="",
+                    id=t[NoteReview].reserve(),
+                    note_id=note.id,
+                    reviewer_id=supervisor,
+                    decision=NoteReview.Decision.COSIGNED,
+                    comments="",
                     created_at=note.cosigned_at,
                 )
                 review.content_hash = review.compute_hash()
@@ -1021,8 +1218,13 @@ class Generator:
                 entry["note"] = note.id
                 entry["at"] = signed_at
             self.audit(
-                at=signed_at, actor=tid, action=AuditAction.NOTE_SIGN, obj=SessionNote,
-                obj_id=note.id, chart=chart, changes={"status": ["draft", str(note.status)]},
+                at=signed_at,
+                actor=tid,
+                action=AuditAction.NOTE_SIGN,
+                obj=SessionNote,
+                obj_id=note.id,
+                chart=chart,
+                changes={"status": ["draft", str(note.status)]},
             )
         t[SessionNote].add_instance(note)
         total = sum(ratings)
@@ -1031,14 +1233,17 @@ class Generator:
             drop = bool(ratings_seen) and total <= usual - 5
             if below or drop:
                 t[RatingAlert].add(
-                    note_id=note.id, client_id=client_id,
+                    note_id=note.id,
+                    client_id=client_id,
                     reason="both" if below and drop else "threshold" if below else "drop",
                     total=total,
                     running_average=Decimal(usual) if ratings_seen else None,
                     created_at=signed_at,
-                    acknowledged_at=None if signed_at > self.now - datetime.timedelta(days=14)
+                    acknowledged_at=None
+                    if signed_at > self.now - datetime.timedelta(days=14)
                     else signed_at + datetime.timedelta(days=1),
-                    acknowledged_by_id=None if signed_at > self.now - datetime.timedelta(days=14)
+                    acknowledged_by_id=None
+                    if signed_at > self.now - datetime.timedelta(days=14)
                     else tid,
                 )
             ratings_seen.append(total)
@@ -1055,7 +1260,9 @@ class Generator:
             day = self.today - datetime.timedelta(weeks=4 * (self.size.months * 13 // 12))
             while day <= self.today:
                 mid = t[SupervisionMeeting].add(
-                    supervisor_id=supervisor, supervisee_id=therapist.pk, met_on=day,
+                    supervisor_id=supervisor,
+                    supervisee_id=therapist.pk,
+                    met_on=day,
                     guidance="Keep the plan concrete; ask about evenings alone.",
                     follow_ups="Bring the trend charts next time.",
                     created_at=self._at(day, 16),
@@ -1067,7 +1274,8 @@ class Generator:
                 day += datetime.timedelta(weeks=4)
             if mine:
                 t[ChartComment].add(
-                    client_id=mine[0], author_id=supervisor,
+                    client_id=mine[0],
+                    author_id=supervisor,
                     text="Worth asking about the weekend pattern next session.",
                     created_at=self.now - datetime.timedelta(days=2),
                 )
@@ -1084,4 +1292,3 @@ def seed_load(
     `background=False` writes from the calling thread's connection (tests, inside their
     transaction)."""
     return Generator(size, seed=seed, background=background, progress=progress).run()
-
