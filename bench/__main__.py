@@ -218,7 +218,25 @@ def wrk(browser: Http, path: str, conns: int, seconds: int) -> Run:
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
     line = next(line for line in out.splitlines() if line.startswith("BENCH "))
     requests, micros, errors, non_2xx, p50, p95, _mean = (float(x) for x in line.split()[1:])
+    drain(browser.port)
+    if not requests:  # nothing answered within the window: at least the window, failed
+        return Run(0, micros / 1e6, conns, 0, seconds * 1000.0, seconds * 1000.0)
     return Run(int(requests), micros / 1e6, int(errors), int(non_2xx), p50 / 1000, p95 / 1000)
+
+
+def drain(port: int) -> None:
+    """Wait until the server has worked off what the last run left queued (wrk closes its
+    connections at the end, but requests already sent are still served), so that it does not
+    count against the next run."""
+    fast = 0
+    deadline = time.monotonic() + 120
+    while fast < 2 and time.monotonic() < deadline:
+        started = time.perf_counter()
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        conn.request("GET", "/healthz")
+        conn.getresponse().read()
+        conn.close()
+        fast = fast + 1 if time.perf_counter() - started < 0.1 else 0
 
 
 def probe(browser: Http, path: str) -> tuple[int, float]:
