@@ -166,7 +166,9 @@ def sign_in(port: int, email: str) -> Http:
     return browser
 
 
-def start_server(port: int, overrides: list[str]) -> subprocess.Popen:
+def start_server(
+    port: int, overrides: list[str], env: dict[str, str] | None = None
+) -> subprocess.Popen:
     command = [
         sys.executable,
         "-m",
@@ -180,7 +182,7 @@ def start_server(port: int, overrides: list[str]) -> subprocess.Popen:
         *overrides,
         "hrp.wsgi:application",
     ]
-    server = subprocess.Popen(command, cwd=ROOT, env=os.environ.copy())  # noqa: S603
+    server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})})  # noqa: S603
     for _attempt in range(120):
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
@@ -331,6 +333,11 @@ class Alongside:
         )
 
 
+def window(first: float, conns: int, duration: int) -> int:
+    """Seconds of one wrk run for a page whose single request took `first` seconds."""
+    return int(min(30, max(duration, first * 3 * max(1, conns / 2))))
+
+
 def measure(
     page: Page,
     browser: Http,
@@ -343,14 +350,13 @@ def measure(
     queries, first = probe(browser, page.path)
     floor_queries, _ = probe(browser, floor_path(page))
     result = Result(page=page, queries=queries, floor_queries=floor_queries)
-    # A slow page gets a window long enough for a few requests at one connection, and one
-    # round, so that the whole run stays within minutes.
-    seconds = duration
-    page_rounds = rounds
-    if first * 3 > duration:
-        seconds = min(30, max(duration, round(first * 3)))
-        page_rounds = 1
+    # Each window is long enough for the page's requests to come back a few times over at
+    # that concurrency (on two cores, `conns` requests of `first` seconds take about
+    # conns * first / 2), and a slow page gets one round, so that the whole run stays within
+    # minutes.
+    page_rounds = rounds if first * 3 <= duration else 1
     for conns in conns_list:
+        seconds = window(first, conns, duration)
         for n in range(page_rounds):
             order = ("page", "floor") if n % 2 == 0 else ("floor", "page")
             for kind in order:
@@ -421,6 +427,104 @@ def write_docs(lines: list[str]) -> None:
     DOCS.write_text(text)
 
 
+@dataclass
+class Config:
+    """One server configuration of a comparison: `class/workers/threads[/conn_max_age]`."""
+
+    spec: str
+    overrides: list[str]
+    env: dict[str, str]
+
+    @classmethod
+    def parse(cls, spec: str) -> Config:
+        parts = spec.split("/")
+        worker_class, workers, threads = parts[:3]
+        env = {"CONN_MAX_AGE": parts[3]} if len(parts) > 3 else {}
+        overrides = ["--worker-class", worker_class, "--workers", workers, "--threads", threads]
+        return cls(spec=spec, overrides=overrides, env=env)
+
+
+def compare(
+    specs: list[str],
+    listed: list[Page],
+    emails: dict[str, str],
+    *,
+    conns_list: list[int],
+    rounds: int,
+    duration: int,
+    alongside_spec: str,
+    all_pages: list[Page],
+) -> list[str]:
+    """Each page on several server configurations at once (one server each, idle but for the
+    one being measured), alternating between them round by round so that the machine's noise
+    falls on all alike. Returns the table."""
+    configs = [Config.parse(spec) for spec in specs]
+    servers = []
+    ports = []
+    try:
+        for config in configs:
+            ports.append(free_port())
+            servers.append(start_server(ports[-1], config.overrides, config.env))
+        # Sessions live in the database: one sign-in per role serves every server.
+        signed = {role: sign_in(ports[0], email) for role, email in emails.items()}
+
+        def browser(role: str, port: int) -> Http:
+            copy = Http(port)
+            copy.cookies = dict(signed[role].cookies)
+            return copy
+
+        busy_page = None
+        if alongside_spec:
+            name, _, busy_conns = alongside_spec.partition(":")
+            busy_page = next(p for p in all_pages if p.floor == name)
+        head = "| Page | Server (class/workers/threads[/CONN_MAX_AGE]) |"
+        rule = "|---|---|"
+        for conns in conns_list:
+            head += f" c={conns} p50 ms | p95 ms | req/s | failed |"
+            rule += "---:|---:|---:|---:|"
+        lines = [head, rule]
+        for page in listed:
+            runs: dict[tuple[int, int], list[Run]] = {}
+            _queries, first = probe(browser(page.role, ports[0]), page.path)
+            for conns in conns_list:
+                seconds = window(first, conns, duration)
+                for n in range(rounds):
+                    order = list(range(len(configs)))
+                    order = order[n % len(order) :] + order[: n % len(order)]
+                    for index in order:
+                        port = ports[index]
+                        busy = None
+                        if busy_page is not None:
+                            busy = Alongside(
+                                browser(busy_page.role, port), busy_page.path, int(busy_conns or 4)
+                            ).start(seconds + 2)
+                            time.sleep(1)
+                        run = wrk(browser(page.role, port), page.path, conns, seconds)
+                        if busy is not None:
+                            busy.wait()
+                            drain(port)
+                        runs.setdefault((index, conns), []).append(run)
+            for index, config in enumerate(configs):
+                row = f"| {page.label} | {config.spec} |"
+                for conns in conns_list:
+                    got = runs[(index, conns)]
+                    seconds = sum(r.seconds for r in got)
+                    row += (
+                        f" {statistics.median(r.p50 for r in got):.1f}"
+                        f" | {statistics.median(r.p95 for r in got):.1f}"
+                        f" | {sum(r.requests for r in got) / seconds:.1f}"
+                        f" | {sum(r.errors + r.non_2xx for r in got)} |"
+                    )
+                lines.append(row)
+                print(row, flush=True)
+        return lines
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=2)
@@ -434,6 +538,11 @@ def main() -> None:
         "--alongside",
         default="",
         help="floor name:connections of a page kept busy meanwhile, e.g. dashboard:4",
+    )
+    parser.add_argument(
+        "--compare",
+        default="",
+        help="server configurations to compare, e.g. sync/4/1,gthread/4/4,gthread/4/4/0",
     )
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args()
@@ -450,6 +559,20 @@ def main() -> None:
         listed = [p for p in listed if p.floor in keep or p.label in keep]
     size = clinic_size()
     connection.close()  # idle for the rest of the run: the server has its own connections
+    if args.compare:
+        lines = compare(
+            args.compare.split(","),
+            listed,
+            emails,
+            conns_list=conns_list,
+            rounds=args.rounds,
+            duration=args.duration,
+            alongside_spec=args.alongside,
+            all_pages=all_pages,
+        )
+        print(f"Compared on {size}; wrk, {args.rounds} rounds alternating between servers.")
+        print("\n".join(lines))
+        return
     port = free_port()
     server = start_server(port, overrides)
     try:
@@ -479,8 +602,10 @@ def main() -> None:
         config += f"; meanwhile {args.alongside} kept busy"
     lines = [
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {size}; "
-        f"gunicorn ({config}), DEBUG off; wrk {args.rounds} rounds x {args.duration} s "
-        "per page and per floor, alternating. p50/p95 are medians over the rounds.",
+        f"gunicorn ({config}), DEBUG off; wrk, {args.rounds} rounds of page and floor "
+        f"alternating, windows of {args.duration} s or more (long enough for a few answers "
+        "at each concurrency; one round for pages slower than a third of that). p50/p95 are "
+        "medians over the rounds; ×floor is page p50 / floor p50.",
         "",
         *table(results, conns_list),
     ]
