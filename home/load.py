@@ -16,7 +16,8 @@ with, so the database ends up exactly as the app would have left it:
 
 Deterministic: each client's history comes from a random generator seeded with the run's seed
 and the client's number, and times are counted back from the day of the run, so two runs on the
-same day write the same clinic (ids included).
+same day into empty databases write the same clinic, ids included (only which of that day's
+appointments already lie in the past depends on the hour).
 """
 
 from __future__ import annotations
