@@ -26,4 +26,5 @@ RUN DEBUG=1 STATIC_MANIFEST=1 SECRET_KEY=build-only python manage.py collectstat
 USER hrp
 
 EXPOSE 8000
-CMD ["gunicorn", "hrp.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", "--forwarded-allow-ips", "*"]
+# Workers, threads and timeouts: gunicorn.conf.py (chosen by measurement, see README "Serving").
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "hrp.wsgi:application"]

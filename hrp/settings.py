@@ -130,6 +130,12 @@ if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Set by gunicorn.conf.py for the web processes only: a page's query running longer is
+    # cancelled by PostgreSQL (that page answers 500) instead of holding a worker thread.
+    if statement_timeout := env.int("DATABASE_STATEMENT_TIMEOUT", default=0):
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+            f"-c statement_timeout={statement_timeout}"
+        )
 else:
     # The embedded default serves a few people at once without "database is locked": WAL
     # lets pages read while one request writes; IMMEDIATE takes the write lock when a
