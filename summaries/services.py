@@ -525,12 +525,14 @@ def previous_month(today: datetime.date) -> tuple[datetime.date, datetime.date]:
     return last.replace(day=1), last.replace(day=calendar.monthrange(last.year, last.month)[1])
 
 
-def monthly_summaries_create(*, today: datetime.date | None = None) -> int:
+def monthly_summaries_create(
+    *, today: datetime.date | None = None, group_size: int = MONTHLY_GROUP_SIZE
+) -> int:
     """A summary of last month for every active client, built in the background. Idempotent:
     a unique constraint allows one monthly summary per client and month, so a second beat
     (or a rerun) creates nothing. Returns how many were created.
 
-    Side effects: build tasks published after commit for the new rows.
+    Side effects: after commit, one build task per `group_size` new rows (ids only).
     """
     start, end = previous_month(today or timezone.localdate())
     with transaction.atomic():
@@ -567,6 +569,6 @@ def monthly_summaries_create(*, today: datetime.date | None = None) -> int:
         ).count()
         # Groups, not one task per client: a group's figures are read in a fixed number of
         # queries, and 20,000 clients make 800 messages rather than 20,000.
-        for index in range(0, len(new), MONTHLY_GROUP_SIZE):
-            transaction.on_commit(partial(_publish_group, new[index : index + MONTHLY_GROUP_SIZE]))
+        for index in range(0, len(new), group_size):
+            transaction.on_commit(partial(_publish_group, new[index : index + group_size]))
     return after - before
