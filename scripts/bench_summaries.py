@@ -355,7 +355,8 @@ def monthly_round(*, workers: int, seconds: float, today: datetime.date, keep: b
             f"monthly round for {start:%Y-%m}: {count} summaries created and published in "
             f"groups of {getattr(services, 'MONTHLY_GROUP_SIZE', 1)} in {publish_seconds:.1f} s"
         )
-        pending = SummaryRequest.objects.filter(pk__in=created, status__in=["queued", "running"])
+        # By the round's own columns, not a list of 20,000 ids (this runs every few seconds).
+        pending = monthly.filter(status__in=["queued", "running"]).exclude(pk__in=existing)
         last_report = began
         while True:
             for proc in procs:
@@ -373,7 +374,7 @@ def monthly_round(*, workers: int, seconds: float, today: datetime.date, keep: b
                     f"  {now - began:5.0f} s: {len(created) - left} done, peak RSS MiB {rss}",
                     flush=True,
                 )
-            time.sleep(1)
+            time.sleep(2)
         elapsed = time.perf_counter() - began
         cpu = sum(_cpu_seconds(p.pid) - cpu_before[p.pid] for p in procs)
         states = dict(
