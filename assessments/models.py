@@ -54,7 +54,16 @@ class Administration(AppendOnlyModel):
 
     class Meta:
         ordering = ["-administered_at", "-id"]
-        indexes = [models.Index(fields=["client", "measure_code", "-administered_at"])]
+        indexes = [
+            models.Index(fields=["client", "measure_code", "-administered_at"]),
+            # Open suicide-risk flags per client (caseload, chart header, dashboard): the few
+            # flagged rows, not the client's whole history.
+            models.Index(
+                fields=["client"],
+                condition=Q(suicide_risk=True),
+                name="administration_suicide_risk",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(corrects__isnull=True) | ~Q(correction_reason=""),

@@ -11,7 +11,8 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,34 +33,95 @@ def measure_interval(code: str) -> datetime.timedelta:
     return datetime.timedelta(weeks=weeks) if weeks else MEASURES[code].default_interval
 
 
+def _not_corrected() -> Exists:
+    # `corrects` is set on the few corrections only: saying so lets PostgreSQL read them from
+    # their unique index instead of hashing the whole table for an anti-join.
+    return ~Exists(
+        Administration.objects.filter(corrects_id=OuterRef("pk"), corrects__isnull=False)
+    )
+
+
 def prefetch_for_clients(qs: QuerySet[Client]) -> QuerySet[Client]:
-    """Attach each client's administrations (newest first) and harm assessments. Idempotent:
-    the caseload column and the flag source both ask for it."""
-    already = {
+    """Attach what the caseload, chart header and dashboard show of each client's assessments,
+    read so that the rows do not grow with the client's history (two queries for any number
+    of clients). Idempotent: the caseload column and the flag source both ask for it.
+
+    `prefetched_current_administrations`: per measure, the latest administration that no later
+    one corrects (the first row per client and measure by `ROW_NUMBER()`, in the order of the
+    (client, measure, date) index: as `DISTINCT ON`, and portable to the SQLite demo).
+    `has_open_suicide_flag`: a column on the client query, whether any current PHQ-9 has an
+    open suicide-risk flag (no follow-up yet), found through a partial index.
+    `prefetched_harm_assessments`: the latest harm assessment only."""
+    already = _prefetched(qs)
+    if CURRENT_ADMINISTRATIONS in already or FULL_HISTORY in already:
+        return qs
+    current = (
+        Administration.objects.filter(_not_corrected())
+        .annotate(
+            rank_in_group=Window(
+                RowNumber(),
+                partition_by=[F("client_id"), F("measure_code")],
+                order_by=[F("administered_at").desc(), F("id").desc()],
+            )
+        )
+        .filter(rank_in_group=1)
+        .defer("answers")
+        .order_by("-administered_at", "-id")
+    )
+    open_flag = Administration.objects.filter(
+        _not_corrected(), client=OuterRef("pk"), suicide_risk=True, follow_up__isnull=True
+    )
+    return qs.annotate(has_open_suicide_flag=Exists(open_flag)).prefetch_related(
+        Prefetch("administrations", queryset=current, to_attr=CURRENT_ADMINISTRATIONS),
+        _latest_harm_prefetch(),
+    )
+
+
+def _latest_harm_prefetch() -> Prefetch:
+    return Prefetch(
+        "harm_assessments",
+        queryset=HarmAssessment.objects.only(
+            "id",
+            "client_id",
+            "assessed_on",
+            "overdose_risk",
+            *[key for key, _label in _overdose_factor_fields()],
+        )
+        # A sliced prefetch: Django reads the first row per client (ROW_NUMBER() per client).
+        .order_by("-assessed_on", "-id")[:1],
+        to_attr="prefetched_harm_assessments",
+    )
+
+
+CURRENT_ADMINISTRATIONS = "prefetched_current_administrations"
+FULL_HISTORY = "prefetched_administrations"
+
+
+def _prefetched(qs: QuerySet[Client]) -> set[str | None]:
+    return {
         getattr(lookup, "to_attr", None) for lookup in getattr(qs, "_prefetch_related_lookups", ())
     }
-    if "prefetched_administrations" in already:
-        return qs
+
+
+def with_history(qs: QuerySet[Client]) -> QuerySet[Client]:
+    """For the pages of one client that show their measures' history (the chart's Assessments
+    section, a trend): every administration, newest first, in place of the latest ones that
+    `prefetch_for_clients` would load; flags and latest scores then read the same list. Never
+    for lists of clients."""
     return qs.prefetch_related(
         Prefetch(
             "administrations",
-            queryset=Administration.objects.select_related("follow_up")
-            .defer("answers")
-            .order_by("-administered_at", "-id"),
-            to_attr="prefetched_administrations",
+            queryset=Administration.objects.select_related("follow_up").order_by(
+                "-administered_at", "-id"
+            ),
+            to_attr=FULL_HISTORY,
         ),
-        Prefetch(
-            "harm_assessments",
-            queryset=HarmAssessment.objects.only(
-                "id",
-                "client_id",
-                "assessed_on",
-                "overdose_risk",
-                *[key for key, _label in _overdose_factor_fields()],
-            ).order_by("-assessed_on", "-id"),
-            to_attr="prefetched_harm_assessments",
-        ),
+        _latest_harm_prefetch(),
     )
+
+
+def _newest_first(administrations: list[Administration]) -> list[Administration]:
+    return sorted(administrations, key=lambda a: (a.administered_at, a.pk), reverse=True)
 
 
 def _overdose_factor_fields() -> list[tuple[str, Any]]:
@@ -67,7 +129,9 @@ def _overdose_factor_fields() -> list[tuple[str, Any]]:
 
 
 def _administrations(client: Client) -> list[Administration]:
-    cached = getattr(client, "prefetched_administrations", None)
+    """The client's whole history, newest first: for the pages that show it (trend, history),
+    never for lists of clients."""
+    cached = getattr(client, FULL_HISTORY, None)
     if cached is None:
         cached = list(
             client.administrations.select_related("follow_up").order_by("-administered_at", "-id")
@@ -81,20 +145,39 @@ def _current(administrations: list[Administration]) -> list[Administration]:
     return [a for a in administrations if a.pk not in corrected]
 
 
+def _current_for_flags(client: Client) -> list[Administration]:
+    """Current administrations, newest first: from `prefetch_for_clients` when the client came
+    through it (the latest of each measure only), else the client's whole history."""
+    prefetched = getattr(client, CURRENT_ADMINISTRATIONS, None)
+    if prefetched is not None:
+        return _newest_first(prefetched)
+    return _current(_administrations(client))
+
+
 def latest_by_measure(client: Client) -> dict[str, Administration]:
     latest: dict[str, Administration] = {}
-    for administration in _current(_administrations(client)):
+    for administration in _current_for_flags(client):
         latest.setdefault(administration.measure_code, administration)
     return latest
 
 
 def open_suicide_flags(client: Client) -> list[Administration]:
-    """PHQ-9 administrations with item 9 above 0 and no follow-up recorded yet."""
+    """PHQ-9 administrations with item 9 above 0 and no follow-up recorded yet, from the
+    client's whole history (the pages that list them show it)."""
     return [
         a
         for a in _current(_administrations(client))
         if a.suicide_risk and not hasattr(a, "follow_up")
     ]
+
+
+def has_open_suicide_flag(client: Client) -> bool:
+    """Whether any open suicide-risk flag exists: the column `prefetch_for_clients` adds,
+    else from the client's whole history."""
+    flagged = getattr(client, "has_open_suicide_flag", None)
+    if flagged is None:
+        return bool(open_suicide_flags(client))
+    return bool(flagged)
 
 
 def severity_flags(client: Client) -> list[Administration]:
@@ -227,7 +310,7 @@ def chart_data(trend: Trend) -> dict[str, Any]:
 def caseload_flags(client: Client) -> list[Any]:
     """Flags for the chart header and caseload, from prefetched records only."""
     flags = []
-    if open_suicide_flags(client):
+    if has_open_suicide_flag(client):
         flags.append(Flag(_("Suicide risk: follow-up needed"), "risk"))
     latest_harm = latest_harm_assessment(client)
     if latest_harm is not None and latest_harm.overdose_risk:

@@ -19,6 +19,7 @@ from assessments.measures import MEASURES, Measure
 from assessments.models import Administration
 from clients import selectors as client_selectors
 from clients import services as client_services
+from clients.models import Client
 from clients.views import render_chart_section
 from hrp import access
 
@@ -27,8 +28,11 @@ FORM_FIELDS = {"csrfmiddlewaretoken", "correction_reason", "corrects"}
 
 
 def _client_with_records(request: HttpRequest, pk: int) -> tuple[Any, access.ClientAccess]:
-    """The client as the chart header shows it, with what the user may do with it."""
-    return client_selectors.chart_client(user=request.user, pk=pk)
+    """The client as the chart header shows it, with their measures' whole history (these
+    pages show it), and what the user may do with it."""
+    return client_selectors.chart_client(
+        user=request.user, pk=pk, queryset=selectors.with_history(Client.objects.all())
+    )
 
 
 def chart_section(request: HttpRequest, pk: int) -> HttpResponse:

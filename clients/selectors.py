@@ -87,11 +87,15 @@ def intake_drafts(*, user: User) -> QuerySet[Client]:
     )
 
 
-def chart_client(*, user: User, pk: int) -> tuple[Client, ClientAccess]:
+def chart_client(
+    *, user: User, pk: int, queryset: QuerySet[Client] | None = None
+) -> tuple[Client, ClientAccess]:
     """A client for the chart header, with what the header shows loaded in one query, and
-    what `user` may do with it (hrp.access.client_for)."""
+    what `user` may do with it (hrp.access.client_for). `queryset` lets a section add what
+    it shows before the header's flags are added (a flag source skips what is already there)."""
     today = timezone.localdate()
-    qs = Client.objects.select_related("therapist", "referral", "intake").annotate(
+    base = Client.objects.all() if queryset is None else queryset
+    qs = base.select_related("therapist", "referral", "intake").annotate(
         consent_expiring=Exists(_expiring_consents(today))
     )
     return client_for(user, pk, queryset=extensions.annotate_flags(qs))

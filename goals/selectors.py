@@ -125,12 +125,28 @@ class Progress:
         )
 
 
+def _recent_weeks(today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The last 4 completed weeks: [first Monday, this Monday)."""
+    this_week = today - datetime.timedelta(days=today.weekday())
+    return this_week - datetime.timedelta(weeks=4), this_week
+
+
+def recent_checkins(client: Client, today: datetime.date | None = None) -> list[UseCheckIn]:
+    """The client's check-ins that `percent_days_within_plan` reads (the last 4 completed
+    weeks), for pages that show only that figure: a few rows, not years of weekly history."""
+    since, this_week = _recent_weeks(today or timezone.localdate())
+    return list(
+        UseCheckIn.objects.filter(
+            client=client, week_start__gte=since, week_start__lt=this_week
+        ).order_by("week_start")
+    )
+
+
 def percent_days_within_plan(checkins: list[UseCheckIn], today: datetime.date) -> int | None:
     """Over the last 4 completed weeks (Monday to Sunday, the current week left out as it is
     not over), the share of days with a check-in that had no use above the plan: any day
     within the client's own plan counts, use or not."""
-    this_week = today - datetime.timedelta(days=today.weekday())
-    since = this_week - datetime.timedelta(weeks=4)
+    since, this_week = _recent_weeks(today)
     recent = [c for c in checkins if since <= c.week_start < this_week]
     if not recent:
         return None

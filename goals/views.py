@@ -18,7 +18,7 @@ from clients import services as client_services
 from clients.views import render_chart_section
 from goals import selectors, services
 from goals.forms import GoalForm, ReviewForm
-from goals.models import SECTION_FIELDS, Goal, GoalReview, UseCheckIn
+from goals.models import SECTION_FIELDS, Goal, GoalReview
 from hrp import access
 
 GOAL_FIELDS = GoalForm.Meta.fields
@@ -29,7 +29,8 @@ def chart_section(request: HttpRequest, pk: int) -> HttpResponse:
     client, can = client_selectors.chart_client(user=request.user, pk=pk)
     version = selectors.latest_version(client)
     goals = list(selectors.goals_for(client))
-    checkins = list(UseCheckIn.objects.filter(client=client).order_by("week_start"))
+    # The section shows each open goal's share of days within plan over the last 4 weeks only.
+    checkins = selectors.recent_checkins(client)
     context = {
         "version": version,
         "plan_sections": [

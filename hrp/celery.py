@@ -12,6 +12,7 @@ from celery.schedules import crontab
 # Imports no models, so it is safe before Django is set up.
 from django.utils import timezone
 
+from hrp import clinic
 from hrp.audit import context as audit_context
 from hrp.core.middleware import activate_clinic_time_zone
 
@@ -20,6 +21,23 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hrp.settings")
 app = Celery("hrp")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+_settings_tokens: dict[str, object] = {}
+
+
+# Connected first, so that every task_prerun handler below reads the settings inside it.
+@signals.task_prerun.connect
+def _clinic_settings_scope(task_id: str = "", **kwargs: object) -> None:
+    # A task reads the clinic settings from the cache once, however many rows it handles.
+    _settings_tokens[task_id] = clinic.enter_scope()
+
+
+@signals.task_postrun.connect
+def _clinic_settings_scope_end(task_id: str = "", **kwargs: object) -> None:
+    token = _settings_tokens.pop(task_id, None)
+    if token is not None:
+        clinic.leave_scope(token)  # type: ignore[arg-type]
 
 
 _zones_before: list[object] = []

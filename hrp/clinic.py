@@ -6,14 +6,26 @@ directly. The values saved on the page live in `ClinicSetting` rows and in the c
 configured, so every web process and worker sees a change at once), written through on save:
 a read costs no query unless the cache was emptied (a Redis restart), and then one. If the cache
 is unreachable the database answers. Without a saved value the environment's default applies.
+
+Within a request or a Celery task the saved values are read from the cache once, on the first
+`clinic_setting()`, and kept for the rest of it (`settings_scope()`, entered by
+`ClinicSettingsMiddleware` and by the task signals in hrp/celery.py): a page that asks for a
+setting per row costs one cache read, not one per row. A save in the same request or task
+(`store`, `clear_cache`) replaces what the scope holds, so it reads what it wrote; other
+requests see the change from their next start. Outside a scope (shell, management commands)
+every read goes to the cache, as before.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import copy
 import logging
 import zoneinfo
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.conf import settings
@@ -21,6 +33,9 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest, HttpResponse
 
 logger = logging.getLogger(__name__)
 CACHE_KEY = "hrp:clinic-settings:v1"
@@ -102,8 +117,65 @@ def _load_from_db() -> dict[str, Any]:
     return dict(setting_model.objects.values_list("key", "value"))
 
 
+class _Scope:
+    """What one request or task has read: None until its first read."""
+
+    __slots__ = ("values",)
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] | None = None
+
+
+_scope: contextvars.ContextVar[_Scope | None] = contextvars.ContextVar(
+    "hrp_clinic_settings_scope", default=None
+)
+
+
+@contextlib.contextmanager
+def settings_scope() -> Iterator[None]:
+    """Read the saved settings at most once inside this block (a request, a task, a batch
+    command): `with clinic.settings_scope(): ...`. Nested blocks start afresh."""
+    token = enter_scope()
+    try:
+        yield
+    finally:
+        leave_scope(token)
+
+
+def enter_scope() -> contextvars.Token[_Scope | None]:
+    """Start a scope without a block (for paired signals such as Celery's task_prerun and
+    task_postrun); end it with `leave_scope(token)`."""
+    return _scope.set(_Scope())
+
+
+def leave_scope(token: contextvars.Token[_Scope | None]) -> None:
+    _scope.reset(token)
+
+
+class ClinicSettingsMiddleware:
+    """One cache read of the clinic settings per request, however many times pages, middleware
+    and templates ask (see `settings_scope`). Comes before every middleware that reads one."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with settings_scope():
+            return self.get_response(request)
+
+
 def saved_values() -> dict[str, Any]:
-    """The values saved on the Clinic settings page (not the defaults)."""
+    """The values saved on the Clinic settings page (not the defaults): from the current
+    scope when one is open and has read them, else from the cache (or the database)."""
+    scope = _scope.get()
+    if scope is None:
+        return _read_saved()
+    if scope.values is None:
+        scope.values = _read_saved()
+    return scope.values
+
+
+def _read_saved() -> dict[str, Any]:
     try:
         values = cache.get(CACHE_KEY, MISSING)
     except Exception:  # an unreachable cache must not take pages down; the database answers
@@ -139,7 +211,8 @@ def clinic_setting(name: str) -> Any:
     value = saved[name]
     if isinstance(base, dict) and isinstance(value, dict):
         return {**base, **value}
-    return value
+    # A copy: the scope's values are shared by every read of this request or task.
+    return copy.deepcopy(value) if isinstance(value, (dict, list)) else value
 
 
 def validate(name: str, raw: Any) -> Any:
@@ -186,6 +259,9 @@ def validate(name: str, raw: Any) -> Any:
 
 
 def clear_cache() -> None:
+    scope = _scope.get()
+    if scope is not None:
+        scope.values = None
     try:
         cache.delete(CACHE_KEY)
     except Exception as error:
@@ -193,5 +269,9 @@ def clear_cache() -> None:
 
 
 def store(values: dict[str, Any]) -> None:
-    """Write-through after the database commit: every process reads the new values."""
+    """Write-through after the database commit: every process reads the new values (this
+    request or task at once, the others from their next start)."""
+    scope = _scope.get()
+    if scope is not None:
+        scope.values = dict(values)
     _cache_set(values)

@@ -114,12 +114,23 @@ class Appointment(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # Attended and its note not yet signed by the therapist (no note, or a draft, including
+    # one returned by the supervisor): what "late notes" lists once LATE_NOTE_HOURS have
+    # passed. Kept by the services that change attendance or a note's status
+    # (`sessions.services._note_pending_sync`), so that late notes are read from a partial
+    # index, not found by scanning every attended session ever held.
+    note_pending = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["starts_at", "id"]
         indexes = [
             models.Index(fields=["therapist", "starts_at"]),
             models.Index(fields=["client", "starts_at"]),
+            models.Index(
+                fields=["therapist", "ends_at"],
+                condition=Q(note_pending=True),
+                name="appointment_note_pending",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -131,6 +142,14 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.starts_at:%Y-%m-%d %H:%M}"
+
+    @staticmethod
+    def is_note_pending(status: str, note_status: str | None) -> bool:
+        """The rule `note_pending` stores: attended, and no note or only a draft."""
+        return status == Appointment.Status.ATTENDED and note_status in (
+            None,
+            SessionNote.Status.DRAFT,
+        )
 
     @property
     def is_cancelled(self) -> bool:

@@ -22,7 +22,9 @@ from sessions.models import Appointment, NoteAddendum, NoteReview, RatingAlert, 
 
 
 def prefetch_for_clients(qs: QuerySet[Client]) -> QuerySet[Client]:
-    """Attach each client's next scheduled appointment and attended ones. Idempotent."""
+    """Attach each client's next scheduled appointment and last attended one: one row per
+    client each (sliced prefetches: `ROW_NUMBER()` per client), however long the history or
+    the booked series. Idempotent."""
     already = {
         getattr(lookup, "to_attr", None) for lookup in getattr(qs, "_prefetch_related_lookups", ())
     }
@@ -34,14 +36,14 @@ def prefetch_for_clients(qs: QuerySet[Client]) -> QuerySet[Client]:
             "appointments",
             queryset=Appointment.objects.filter(
                 status=Appointment.Status.SCHEDULED, starts_at__gte=now
-            ).order_by("starts_at"),
+            ).order_by("starts_at", "id")[:1],
             to_attr="prefetched_upcoming",
         ),
         Prefetch(
             "appointments",
             queryset=Appointment.objects.filter(status=Appointment.Status.ATTENDED).order_by(
-                "-starts_at"
-            ),
+                "-starts_at", "-id"
+            )[:1],
             to_attr="prefetched_attended",
         ),
     )
@@ -188,14 +190,15 @@ def late_notes(
     *, therapist_ids: Any, now: datetime.datetime | None = None
 ) -> QuerySet[Appointment]:
     """Attended sessions of these therapists that ended at least LATE_NOTE_HOURS ago without a
-    note signed by the therapist (no note, or a draft, including a returned one)."""
+    note signed by the therapist (no note, or a draft, including a returned one): the
+    maintained `note_pending` flag, read from its partial index, so the rows read are the late
+    notes themselves, not every session the therapists ever held."""
     return (
         Appointment.objects.filter(
             therapist_id__in=therapist_ids,
-            status=Appointment.Status.ATTENDED,
+            note_pending=True,
             ends_at__lte=late_cutoff(now),
         )
-        .filter(Q(note__isnull=True) | Q(note__status=SessionNote.Status.DRAFT))
         .select_related("client", "therapist", "note")
         .order_by("ends_at", "id")
     )

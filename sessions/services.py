@@ -208,8 +208,8 @@ def appointment_record_attendance(
 ) -> Appointment:
     """Mark an appointment attended, cancelled (by client or clinic, with the notice given) or
     not attended. Attendance is recorded once it has started; a cancellation any time before.
-    Side effect: `appointment.attendance` with the old and new status and notice, when either
-    changed."""
+    Side effects: `appointment.attendance` with the old and new status and notice, when either
+    changed; `note_pending` (late notes) follows the new status."""
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     allowed = {
         Appointment.Status.ATTENDED,
@@ -241,6 +241,13 @@ def appointment_record_attendance(
     appointment.status = status
     appointment.notice_hours = notice_hours if cancelled else None
     appointment.save(update_fields=["status", "notice_hours"])
+    # Only an attended session can have a note (refused above otherwise).
+    note_status = (
+        SessionNote.objects.filter(appointment=appointment).values_list("status", flat=True).first()
+        if status == Appointment.Status.ATTENDED
+        else None
+    )
+    _note_pending_sync(appointment_id=appointment.pk, status=status, note_status=note_status)
     changes: dict[str, tuple[Any, Any]] = {}
     if old != status:
         changes["status"] = (old, status)
@@ -300,6 +307,15 @@ def _seal[Row: (NoteAddendum, NoteReview)](row: Row) -> Row:
     row.content_hash = row.compute_hash()
     row.save()
     return row
+
+
+def _note_pending_sync(*, appointment_id: int, status: str, note_status: str | None) -> None:
+    """Store `Appointment.note_pending` after a change of attendance or of a note's status
+    (one update, none when the flag already says so)."""
+    pending = Appointment.is_note_pending(status, note_status)
+    Appointment.objects.filter(pk=appointment_id).exclude(note_pending=pending).update(
+        note_pending=pending
+    )
 
 
 def _locked_guard(note: SessionNote) -> None:
@@ -414,7 +430,7 @@ def note_sign(
     """Sign a draft with the author's password re-entered. The content hash is stored; use
     check-ins are written for the progress charts. A therapist who needs co-signature signs
     into their supervisor's queue. Side effects: `note.sign` (or `note.sign_refused`),
-    check-ins `checkin.record`."""
+    check-ins `checkin.record`, the session's `note_pending` cleared (no longer late)."""
     with transaction.atomic():
         note = SessionNote.objects.select_for_update().select_related("client").get(pk=note.pk)
         _locked_guard(note)
@@ -452,6 +468,12 @@ def note_sign_verified(*, actor: User, note: SessionNote) -> SessionNote:
     note.content_hash = note.compute_hash()
     note.save(
         update_fields=["signed_at", "signed_by", "status", "version", "updated_at", "content_hash"]
+    )
+    # A note exists only for an attended session.
+    _note_pending_sync(
+        appointment_id=note.appointment_id,
+        status=Appointment.Status.ATTENDED,
+        note_status=note.status,
     )
     _note_audit(
         AuditAction.NOTE_SIGN,
@@ -511,7 +533,8 @@ def note_cosign(*, actor: User, note: SessionNote) -> SessionNote:
 @transaction.atomic
 def note_return(*, actor: User, note: SessionNote, comments: str) -> SessionNote:
     """The supervisor returns a note with comments: it reopens as a draft for its author, and
-    the comments stay with it. Side effect: `note.return`."""
+    the comments stay with it. Side effects: `note.return`; the session's `note_pending` is set
+    again (a returned draft is late like any draft)."""
     note = SessionNote.objects.select_for_update().select_related("client").get(pk=note.pk)
     if note.status != SessionNote.Status.AWAITING_COSIGN:
         raise ValidationError(_("This note is not waiting for co-signature."))
@@ -528,6 +551,12 @@ def note_return(*, actor: User, note: SessionNote, comments: str) -> SessionNote
     note.content_hash = ""
     note.version += 1
     note.save(update_fields=["status", "signed_at", "signed_by", "content_hash", "version"])
+    # A note exists only for an attended session.
+    _note_pending_sync(
+        appointment_id=note.appointment_id,
+        status=Appointment.Status.ATTENDED,
+        note_status=note.status,
+    )
     _seal(
         NoteReview(
             note=note, reviewer=actor, decision=NoteReview.Decision.RETURNED, comments=comments

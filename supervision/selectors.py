@@ -203,7 +203,7 @@ class Board:
 def risk_reasons(client: Client) -> list[str]:
     """The client's open risk flags, named, from the prefetched assessment records."""
     reasons = []
-    if assessment_selectors.open_suicide_flags(client):
+    if assessment_selectors.has_open_suicide_flag(client):
         reasons.append(_("Suicide risk: follow-up needed"))
     latest_harm = assessment_selectors.latest_harm_assessment(client)
     if latest_harm is not None and latest_harm.overdose_risk:

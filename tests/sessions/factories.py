@@ -52,6 +52,8 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     location = "Room 2"
     status = Appointment.Status.SCHEDULED
     created_by = factory.SelfAttribute("client.therapist")
+    # What the services keep (late notes read it): attended and no signed note yet.
+    note_pending = factory.LazyAttribute(lambda o: Appointment.is_note_pending(o.status, None))
 
 
 class AttendedAppointmentFactory(AppointmentFactory):
@@ -67,6 +69,7 @@ class SessionNoteFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = SessionNote
+        skip_postgeneration_save = True  # a signed note refuses save(); the hook saves nothing
 
     appointment = factory.SubFactory(AttendedAppointmentFactory)
     client = factory.SelfAttribute("appointment.client")
@@ -78,6 +81,14 @@ class SessionNoteFactory(factory.django.DjangoModelFactory):
     plan = "Try the evening routine."
     overdose_risk = RiskLevel.NONE
     suicide_risk = RiskLevel.NONE
+
+    @factory.post_generation
+    def note_pending(obj: SessionNote, create: bool, extracted: object, **kwargs: object) -> None:
+        # A note built already signed settles its appointment's flag, as signing does.
+        if create:
+            pending = Appointment.is_note_pending(obj.appointment.status, obj.status)
+            Appointment.objects.filter(pk=obj.appointment_id).update(note_pending=pending)
+            obj.appointment.note_pending = pending
 
 
 def sign_note(note: SessionNote) -> SessionNote:
