@@ -21,6 +21,7 @@ from summaries.models import SummaryRequest
 from tests.assessments.factories import AdministrationFactory, local_noon
 from tests.clients.factories import ClientFactory, SubstanceUseFactory
 from tests.goals.factories import GoalFactory, GoalReviewFactory, UseCheckInFactory, weeks_ago
+from tests.rows import postgres_only, rows_fetched
 from tests.sessions.factories import AppointmentFactory, SessionNoteFactory, at, days_from_today
 from tests.summaries.conftest import Seeded, seed
 
@@ -100,18 +101,22 @@ def _queries(action: object) -> int:
     return len(captured)
 
 
-def test_a_summary_costs_the_same_queries_with_years_of_history(seeded: Seeded) -> None:
+@postgres_only
+def test_a_summary_reads_the_same_queries_and_rows_with_years_of_history(seeded: Seeded) -> None:
     before = _queued(seeded.client, seeded.start, seeded.end)
-    short = _queries(lambda: services.summary_build(summary_id=before.pk))
+    with rows_fetched() as short:
+        services.summary_build(summary_id=before.pk)
     html_before = SummaryRequest.objects.get(pk=before.pk).html_body()
 
     _add_history(seeded.client, years=3)
     after = SummaryRequest.objects.create(
         client=seeded.client, period_start=seeded.start, period_end=seeded.end
     )
-    long = _queries(lambda: services.summary_build(summary_id=after.pk))
+    with rows_fetched() as long:
+        services.summary_build(summary_id=after.pk)
 
-    assert (short, long) == (SUMMARY_BUILD_QUERIES, SUMMARY_BUILD_QUERIES)
+    assert (short.queries, long.queries) == (SUMMARY_BUILD_QUERIES, SUMMARY_BUILD_QUERIES)
+    assert long.rows == short.rows
     # History outside the period changes nothing the summary shows (but the time prepared).
     html_after = SummaryRequest.objects.get(pk=after.pk).html_body()
     assert html_before is not None and html_after is not None
