@@ -7,9 +7,10 @@ How a summary survives faults:
   stays queued. `summary_requeue_stale` (beat, every minute) publishes it again later.
 - Preparing claims the row under a row lock, so a second delivery of the same task (acks-late
   redelivery, a duplicate from the requeue) finds it running or done and does nothing.
-- The PDF and the page's HTML are written in the same transaction that sets "done"; a failure
-  at any step sets "failed" with a short code and stores no bytes (a database constraint
-  enforces it too).
+- The page's HTML (and, for a summary a person asked for, its PDF) is written in the same
+  transaction that sets "done"; a failure at any step sets "failed" with a short code and
+  stores no bytes (a database constraint enforces it too). A monthly summary's PDF is made on
+  its first download (`summary_download`), from the stored page once its hash verifies.
 """
 
 from __future__ import annotations
@@ -351,17 +352,39 @@ def _content(summary: SummaryRequest) -> Prepared:
 
 
 def summary_build(*, summary_id: int) -> str:
-    """Prepare the summary `summary_id`: figures, HTML, PDF. Returns what happened ("done",
-    "failed", "skipped"). Idempotent: a done or running (live worker) summary is left alone.
+    """Prepare the summary `summary_id`: figures, page and, for a summary a person asked for
+    (requested or caseload), its PDF. Returns what happened ("done", "failed", "skipped").
+    Idempotent: a done or running (live worker) summary is left alone.
 
-    Progress moves 10 (claimed) / 40 (figures) / 70 (page) / 100 (PDF stored), each in its own
-    short transaction. The PDF and HTML, encrypted, are stored in the transaction that sets
-    "done". Any failure sets "failed" with a short code and stores nothing, except a transient
-    database error, which puts the row back in the queue and re-raises for the task to retry.
+    A monthly summary is stored without its PDF, whichever task prepares it: WeasyPrint is
+    nine tenths of a summary's cost, the round prepares one for every active client and most
+    are read on the page if at all, so its PDF is made on first download (`summary_download`).
+    A summary someone asked for is awaited by that person, so its PDF is ready when the page
+    says "Ready" (and a PDF failure shows as this summary's failure, with "try again").
+
+    Progress moves 10 (claimed) / 40 (figures) / 70 (page) / 100 (stored), each in its own
+    short transaction. The page (with `content_hash`) and the PDF (with `pdf_hash`), encrypted,
+    are stored in the transaction that sets "done". Any failure sets "failed" with a short code
+    and stores nothing, except a transient database error, which puts the row back in the
+    queue and re-raises for the task to retry.
 
     Side effects: none outside the row (no audit: no person reads anything here).
     """
     return _build(summary_id, _content)
+
+
+def _pdf(summary: SummaryRequest, body: str, chart_number: str) -> bytes:
+    """The PDF of a summary's page (its body HTML in the print document). Raises
+    RemoteResourceRefused when the page asked for anything from outside."""
+    document = render_to_string(
+        "summaries/summary_pdf.html",
+        {"body": body, "summary": summary, "chart_number": chart_number},
+    )
+    fetcher = OfflineFetcher()
+    pdf = html_to_pdf(document, fetcher)
+    if fetcher.refused:
+        raise RemoteResourceRefused(f"{len(fetcher.refused)} URL(s) refused")
+    return pdf
 
 
 def _build(summary_id: int, prepare: Callable[[SummaryRequest], Prepared]) -> str:
@@ -375,14 +398,10 @@ def _build(summary_id: int, prepare: Callable[[SummaryRequest], Prepared]) -> st
         _progress(summary, PROGRESS_DATA)
         body = render_to_string(body_template, context)
         _progress(summary, PROGRESS_RENDERED)
-        document = render_to_string(
-            "summaries/summary_pdf.html",
-            {"body": body, "summary": summary, "chart_number": chart_number},
-        )
-        fetcher = OfflineFetcher()
-        pdf = html_to_pdf(document, fetcher)
-        if fetcher.refused:
-            raise RemoteResourceRefused(f"{len(fetcher.refused)} URL(s) refused")
+        stored_pdf: dict[str, Any] = {}
+        if summary.kind != SummaryRequest.Kind.MONTHLY:
+            pdf = _pdf(summary, body, chart_number)
+            stored_pdf = {"pdf": pdf, "pdf_hash": hashlib.sha256(pdf).hexdigest()}
         with transaction.atomic():
             stored = SummaryRequest.objects.filter(
                 pk=summary.pk, status=SummaryRequest.Status.RUNNING, attempts=summary.attempts
@@ -390,9 +409,9 @@ def _build(summary_id: int, prepare: Callable[[SummaryRequest], Prepared]) -> st
                 status=SummaryRequest.Status.DONE,
                 progress=PROGRESS_DONE,
                 # Encrypted by the fields themselves (hrp.crypto).
-                pdf=pdf,
                 html=body,
-                content_hash=hashlib.sha256(pdf).hexdigest(),
+                content_hash=hashlib.sha256(body.encode()).hexdigest(),
+                **stored_pdf,
                 finished_at=timezone.now(),
                 error_code="",
             )
@@ -442,8 +461,9 @@ def _group_data(summary_ids: list[int]) -> dict[int, Prepared]:
 def summaries_build(*, summary_ids: list[int], budget_seconds: float | None = None) -> Counter[str]:
     """Prepare a group of summaries (the monthly round publishes its rows in groups): the
     figures of the whole group are read first, in a fixed number of queries, then each
-    summary is claimed, rendered and stored exactly as `summary_build` does it, with the
-    same outcomes and idempotence. Returns how many were done, failed, skipped.
+    summary is claimed, rendered and stored exactly as `summary_build` does it (a monthly
+    summary's page only, its PDF made on first download), with the same outcomes and
+    idempotence. Returns how many were done, failed, skipped.
 
     A group that would outlast its task's time limit hands what is left to a new task once
     `budget_seconds` have passed (never a summary half-done: each is claimed on its own).
@@ -472,6 +492,68 @@ def summaries_build(*, summary_ids: list[int], budget_seconds: float | None = No
         else:
             outcomes[_build(pk, lambda _summary, found=group_content: found)] += 1
     return outcomes
+
+
+# --- Downloading a summary ---------------------------------------------------------------------
+
+
+class SummaryPdfFailed(Exception):
+    """The PDF of a verified page could not be made (the page itself can still be shown)."""
+
+
+def summary_download(*, actor: User, summary: SummaryRequest) -> bytes | None:
+    """The summary's PDF for `actor`, made from the stored page on its first download (the
+    monthly round stores pages only, see `summary_build`). None when the summary is not done
+    or cannot be verified: a page whose `content_hash` does not match is never turned into a
+    PDF, and a stored PDF whose `pdf_hash` does not match is never served. `summary` comes
+    from selectors.summary_for (access checked there) with its bytes loaded.
+
+    The PDF is made outside any transaction (a few hundred milliseconds of WeasyPrint must not
+    hold a row lock) and stored by a conditional update of the row: only while it is still
+    done, without a PDF, and with the page that was verified. Two first downloads at once both
+    render; the one stored first is what both serve (the second reads it back), so everyone
+    gets the same bytes from then on. Raises SummaryPdfFailed when rendering fails (the
+    error's type is logged, never its message).
+
+    Side effects: access event `summary.download` (as every download); the PDF and its hash
+    stored on the row when made.
+    """
+    body = summary.html_body()
+    if body is None:
+        return None
+    pdf = summary.pdf_bytes()
+    if pdf is None and summary.pdf is not None:
+        return None  # a PDF is stored but does not verify: never replaced silently
+    if pdf is None:
+        chart_number = summary.client.chart_number if summary.client else ""
+        try:
+            made = _pdf(summary, body, chart_number)
+        except Exception as error:
+            logger.error("summary %s PDF could not be made: %s", summary.pk, type(error).__name__)
+            raise SummaryPdfFailed(_error_code(error)) from error
+        stored = SummaryRequest.objects.filter(
+            pk=summary.pk,
+            status=SummaryRequest.Status.DONE,
+            pdf__isnull=True,
+            content_hash=summary.content_hash,
+        ).update(pdf=made, pdf_hash=hashlib.sha256(made).hexdigest())
+        if stored:
+            summary.pdf, summary.pdf_hash = made, hashlib.sha256(made).hexdigest()
+            pdf = made
+        else:
+            # Someone else's first download stored its PDF meanwhile: serve that one.
+            summary.refresh_from_db(fields=["status", "html", "content_hash", "pdf", "pdf_hash"])
+            pdf = summary.pdf_bytes()
+            if pdf is None:
+                return None
+    audit_record(
+        category=AuditEvent.Category.ACCESS,
+        action=AuditAction.SUMMARY_DOWNLOAD,
+        actor=actor,
+        obj=summary,
+        chart_number=summary.client.chart_number if summary.client else "",
+    )
+    return pdf
 
 
 # --- Beat -------------------------------------------------------------------------------------

@@ -143,3 +143,5 @@ def test_a_real_worker_prepares_the_monthly_round_one_task_per_group(therapist: 
     assert sorted((r.client_id, r.kind, r.attempts) for r in results) == sorted(
         (c.pk, "monthly", 1) for c in clients
     )
+    # The round stores pages only; each PDF is made on its first download.
+    assert [(r.pdf, r.pdf_hash, r.hash_verified()) for r in results] == [(None, "", True)] * 5
