@@ -32,6 +32,10 @@ them); summaries not prepared when time ran out stay queued until then.
 `--profile` prepares one summary of the client with the most appointments, in this process,
 under cProfile, and prints where its time goes (figures, page, WeasyPrint's parse, layout and
 drawing, storing), on the database in DATABASE_URL as it is.
+
+`--downloads N` times the first download of N monthly summaries (the round stores them
+without their PDF; `summary_download` makes, stores and serves it), then a second download of
+each, on the database in DATABASE_URL as it is (the N busiest active clients, last month).
 """
 
 from __future__ import annotations
@@ -485,6 +489,65 @@ def profile_one() -> None:
     SummaryRequest.objects.filter(pk__in=made).delete()
 
 
+def first_downloads(count: int) -> None:
+    """The first download of monthly summaries (stored without their PDF by the round): the
+    `count` busiest active clients get last month's summary prepared as the round does it,
+    then each PDF is made, stored and served by `summary_download` (the view's service), timed
+    per summary; then a second download of each (the stored PDF, no rendering)."""
+    from django.db.models import Count
+
+    from hrp.core.middleware import activate_clinic_time_zone
+
+    activate_clinic_time_zone()
+    clients = list(
+        Client.objects.filter(status=Client.Status.ACTIVE)
+        .annotate(n=Count("appointments"))
+        .order_by("-n")[:count]
+    )
+    start, end = services.previous_month(timezone.localdate())
+    made = [
+        SummaryRequest.objects.get_or_create(
+            kind=SummaryRequest.Kind.MONTHLY,
+            client=client,
+            period_start=start,
+            defaults={"period_end": end},
+        )
+        for client in clients
+    ]
+    created = [summary.pk for summary, new in made if new]
+    services.summaries_build(summary_ids=created)
+    try:
+        timings = []
+        for summary, _new in made:
+            row = SummaryRequest.objects.select_related("client").get(pk=summary.pk)
+            assert row.is_done and row.pdf is None, "not a summary waiting for its PDF"
+            actor = row.client.therapist
+            began, cpu = time.perf_counter(), time.process_time()
+            pdf = services.summary_download(actor=actor, summary=row)
+            first = (time.perf_counter() - began, time.process_time() - cpu)
+            again = SummaryRequest.objects.select_related("client").get(pk=summary.pk)
+            began, cpu = time.perf_counter(), time.process_time()
+            same = services.summary_download(actor=actor, summary=again)
+            second = (time.perf_counter() - began, time.process_time() - cpu)
+            assert pdf is not None and same == pdf
+            timings.append((first, second, len(pdf)))
+        for index, ((wall, cpu), (wall2, cpu2), size) in enumerate(timings):
+            print(
+                f"summary {index + 1} ({clients[index].n} appointments): first download "
+                f"{1000 * wall:.0f} ms wall, {1000 * cpu:.0f} ms CPU; second "
+                f"{1000 * wall2:.0f} ms wall, {1000 * cpu2:.0f} ms CPU; PDF {size / 1024:.0f} KiB"
+            )
+        warm = sorted(first for first, _second, _size in timings[1:])
+        if warm:
+            wall, cpu = warm[len(warm) // 2]
+            print(
+                f"median first download after the first (warm process): {1000 * wall:.0f} ms "
+                f"wall, {1000 * cpu:.0f} ms CPU"
+            )
+    finally:
+        SummaryRequest.objects.filter(pk__in=created).delete()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=30)
@@ -495,9 +558,13 @@ def main() -> None:
     parser.add_argument("--today", type=datetime.date.fromisoformat, default=None)
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--downloads", type=int, default=0)
     args = parser.parse_args()
     if args.profile:
         profile_one()
+        return
+    if args.downloads:
+        first_downloads(args.downloads)
         return
     if args.monthly:
         monthly_round(
