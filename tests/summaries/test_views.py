@@ -8,7 +8,9 @@ import re
 from unittest import mock
 
 import pytest
+from django.db import connection
 from django.test import Client as HttpClient
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clients import extensions
@@ -561,3 +563,54 @@ def test_a_tampered_page_is_neither_shown_nor_made_into_a_pdf(
         user.get(reverse("summaries:detail", kwargs={"summary_pk": summary.pk})).status_code == 404
     )
     assert SummaryRequest.objects.filter(pk=summary.pk, pdf__isnull=True).exists()
+
+
+def _updates_of_summaries(queries: CaptureQueriesContext) -> int:
+    return sum(
+        q["sql"].startswith('UPDATE "summaries_summaryrequest"') for q in queries.captured_queries
+    )
+
+
+def test_only_the_first_download_stores_a_pdf(therapist: User, seeded: Seeded, client_for) -> None:
+    summary = _summary(
+        seeded.client, kind="monthly", period_start=seeded.start, period_end=seeded.end
+    )
+    services.summaries_build(summary_ids=[summary.pk])
+    user = client_for(therapist)
+    url = reverse("summaries:pdf", kwargs={"summary_pk": summary.pk})
+
+    with CaptureQueriesContext(connection) as first:
+        assert user.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as second:
+        assert user.get(url).status_code == 200
+
+    assert (_updates_of_summaries(first), _updates_of_summaries(second)) == (1, 0)
+    assert len(second) == len(first) - 1
+
+
+def test_a_pdf_that_cannot_be_made_leaves_the_page_and_stores_nothing(
+    therapist: User, seeded: Seeded, client_for
+) -> None:
+    summary = _summary(
+        seeded.client, kind="monthly", period_start=seeded.start, period_end=seeded.end
+    )
+    services.summaries_build(summary_ids=[summary.pk])
+    user = client_for(therapist)
+
+    with mock.patch.object(services, "html_to_pdf", side_effect=RuntimeError):
+        response = user.get(reverse("summaries:pdf", kwargs={"summary_pk": summary.pk}))
+
+    assert (response.status_code, response["Location"]) == (
+        302,
+        reverse("summaries:detail", kwargs={"summary_pk": summary.pk}),
+    )
+    page = user.get(response["Location"]).content.decode()
+    assert "The PDF could not be made just now." in page
+    assert SummaryRequest.objects.filter(
+        pk=summary.pk, status="done", pdf__isnull=True, pdf_hash=""
+    ).exists()
+    assert list(
+        AuditEvent.objects.filter(
+            object_id=str(summary.pk), action__startswith="summary."
+        ).values_list("action", flat=True)
+    ) == ["summary.view"]
