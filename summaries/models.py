@@ -7,7 +7,7 @@ constraints make "content without done" and "done without content" impossible, s
 half-written summary can ever be shown.
 
 The PDF is made from the stored page: at once for a summary a person asked for, on its first
-download for the monthly round's (services.summary_pdf). So a done row has its page and
+download for the monthly round's (services.summary_download). So a done row has its page and
 `content_hash` always, and its PDF with `pdf_hash` once made; the two hashes are checked
 separately, so a summary is verifiable before it has a PDF.
 """
