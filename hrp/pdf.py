@@ -7,11 +7,13 @@ static files (link a stylesheet as `static:path/to.css`), resolved by path; ever
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 PREFIX = "static:"
@@ -42,6 +44,23 @@ def render_pdf(template: str, context: dict[str, Any]) -> bytes:
     return html_to_pdf(html)
 
 
+_fonts = threading.local()
+
+
+def _font_config() -> FontConfiguration:
+    """One font configuration per thread, reused by every document it renders. WeasyPrint
+    otherwise makes a new one (a new Pango font map) per document, and a worker preparing
+    thousands of summaries grew by about 0.4 MiB a document; reused, its memory stays flat
+    and each document is a little faster. Safe to share because our stylesheets use system
+    fonts only (no @font-face, the one thing a configuration accumulates)."""
+    config = getattr(_fonts, "config", None)
+    if config is None:
+        config = _fonts.config = FontConfiguration()
+    return config
+
+
 def html_to_pdf(html: str, fetcher: OfflineFetcher | None = None) -> bytes:
     fetcher = fetcher or OfflineFetcher()
-    return HTML(string=html, base_url=PREFIX, url_fetcher=fetcher).write_pdf()
+    return HTML(string=html, base_url=PREFIX, url_fetcher=fetcher).write_pdf(
+        font_config=_font_config()
+    )

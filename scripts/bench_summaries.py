@@ -15,13 +15,36 @@ one after another and the peak RSS is this process's (resource.getrusage).
         .venv/bin/python scripts/bench_summaries.py --clients 30
 
 Options: --clients 30 (or 1000)  --in-process
+
+The monthly round (`--monthly`) runs on the database in DATABASE_URL as it is, e.g. a copy of
+the large generated clinic (20,000 clients), never a throwaway one: the beat's own service
+creates last month's summary for every active client and publishes them in groups to a
+private queue served by --workers real worker processes (solo pool, the production command
+line). It waits until every summary is done or --seconds have passed, then prints the wall
+time, the ms per summary (wall and the workers' CPU), the extrapolated time of the whole round
+and each worker's peak RSS (VmHWM). The rows it created are deleted at the end (--keep keeps
+them); summaries not prepared when time ran out stay queued until then.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hrp_large_copy REDIS_URL=redis://... \
+        FIELD_ENCRYPTION_KEYS=... SECRET_KEY=... \
+        .venv/bin/python scripts/bench_summaries.py --monthly --workers 2 --seconds 600
+
+`--profile` prepares one summary of the client with the most appointments, in this process,
+under cProfile, and prints where its time goes (figures, page, WeasyPrint's parse, layout and
+drawing, storing), on the database in DATABASE_URL as it is.
+
+`--downloads N` times the first download of N monthly summaries (the round stores them
+without their PDF; `summary_download` makes, stores and serves it), then a second download of
+each, on the database in DATABASE_URL as it is (the N busiest active clients, last month).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import datetime
 import os
+import pstats
 import resource
 import subprocess
 import sys
@@ -291,11 +314,266 @@ def run_in_process(summary_ids: list[int]) -> tuple[float, int]:
     return elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (its own, not its children's)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def monthly_round(*, workers: int, seconds: float, today: datetime.date, keep: bool) -> None:
+    """The beat's monthly round on this database with `workers` real worker processes."""
+    import redis
+
+    from tests.workers import worker_command
+
+    queue = f"hrp-bench-monthly-{uuid.uuid4().hex}"
+    settings.SUMMARIES_QUEUE = queue
+    start, _end = services.previous_month(today)
+    monthly = SummaryRequest.objects.filter(kind=SummaryRequest.Kind.MONTHLY, period_start=start)
+    existing = set(monthly.values_list("pk", flat=True))
+    env = {**os.environ, "CONN_MAX_AGE": "600"}
+    logs = [tempfile.TemporaryFile() for _ in range(workers)]  # noqa: SIM115 - closed below
+    procs = [
+        subprocess.Popen(  # noqa: S603 - our own celery binary, fixed arguments
+            worker_command(queue, name=f"bench{i}-{uuid.uuid4().hex[:6]}@%h"),
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        for i, log in enumerate(logs)
+    ]
+    peaks = dict.fromkeys((p.pid for p in procs), 0)
+    created: list[int] = []
+    try:
+        time.sleep(3)  # let the workers connect before the messages arrive
+        cpu_before = {p.pid: _cpu_seconds(p.pid) for p in procs}
+        began = time.perf_counter()
+        count = services.monthly_summaries_create(today=today)
+        publish_seconds = time.perf_counter() - began
+        created = sorted(set(monthly.values_list("pk", flat=True)) - existing)
+        print(
+            f"monthly round for {start:%Y-%m}: {count} summaries created and published in "
+            f"groups of {getattr(services, 'MONTHLY_GROUP_SIZE', 1)} in {publish_seconds:.1f} s"
+        )
+        # By the round's own columns, not a list of 20,000 ids (this runs every few seconds).
+        pending = monthly.filter(status__in=["queued", "running"]).exclude(pk__in=existing)
+        last_report = began
+        while True:
+            for proc in procs:
+                peaks[proc.pid] = max(peaks[proc.pid], _peak_rss_kib(proc.pid))
+                if proc.poll() is not None:
+                    raise SystemExit(f"a worker exited with {proc.returncode}")
+            left = pending.count()
+            now = time.perf_counter()
+            if not left or now - began > seconds:
+                break
+            if now - last_report > 60:
+                last_report = now
+                rss = ", ".join(f"{_peak_rss_kib(p.pid) / 1024:.0f}" for p in procs)
+                print(
+                    f"  {now - began:5.0f} s: {len(created) - left} done, peak RSS MiB {rss}",
+                    flush=True,
+                )
+            time.sleep(2)
+        elapsed = time.perf_counter() - began
+        cpu = sum(_cpu_seconds(p.pid) - cpu_before[p.pid] for p in procs)
+        states = dict(
+            SummaryRequest.objects.filter(pk__in=created)
+            .values_list("status")
+            .annotate(n=django.db.models.Count("id"))
+            .order_by()
+        )
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+        broker = redis.Redis.from_url(settings.REDIS_URL)
+        broker.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+        for log in logs:
+            log.close()
+    done = states.get("done", 0)
+    print(f"workers: {workers} (solo pool)  states: {states}")
+    if done:
+        per = 1000 * elapsed / done
+        print(
+            f"wall: {elapsed:.1f} s for {done} summaries: {per:.0f} ms a summary for the round, "
+            f"{1000 * cpu / done:.0f} ms of worker CPU each"
+        )
+        print(
+            f"whole round of {len(created)}: {elapsed / 60:.1f} min measured"
+            if done == len(created)
+            else f"whole round of {len(created)} at this rate: {per * len(created) / 60000:.1f} min"
+        )
+    print("peak RSS per worker: " + ", ".join(f"{kib / 1024:.0f} MiB" for kib in peaks.values()))
+    if not keep and created:
+        deleted = 0
+        for index in range(0, len(created), 5000):
+            deleted += SummaryRequest.objects.filter(pk__in=created[index : index + 5000]).delete()[
+                0
+            ]
+        print(f"deleted the {deleted} summaries this run created (--keep keeps them)")
+
+
+def profile_one() -> None:
+    """One summary of the busiest client, in-process under cProfile, by stage."""
+    from django.db.models import Count
+    from django.test.utils import CaptureQueriesContext
+
+    from hrp.core.middleware import activate_clinic_time_zone
+
+    activate_clinic_time_zone()
+    client = (
+        Client.objects.filter(status=Client.Status.ACTIVE)
+        .annotate(n=Count("appointments"))
+        .order_by("-n")
+        .first()
+    )
+    start, end = services.previous_month(timezone.localdate())
+    made = []
+    for _ in range(4):
+        made.append(
+            SummaryRequest.objects.create(client=client, period_start=start, period_end=end).pk
+        )
+    services.summary_build(summary_id=made[0])  # warm: templates, fonts
+    # Wall-clock timer: a query's wait for the database counts, as it does for the round.
+    profiler = cProfile.Profile()
+    began, cpu = time.perf_counter(), time.process_time()
+    with CaptureQueriesContext(connection) as queries:
+        profiler.enable()
+        for pk in made[1:]:
+            services.summary_build(summary_id=pk)
+        profiler.disable()
+    wall, cpu = time.perf_counter() - began, time.process_time() - cpu
+    runs = len(made) - 1
+    stats = pstats.Stats(profiler)
+    stages = {
+        "summary_build (all)": ("summaries/services.py", "summary_build"),
+        "figures (summary_client + summaries_data)": ("summaries/services.py", "_content"),
+        "  of which SQL (psycopg execute)": ("django/db/backends/utils.py", "_execute"),
+        "page (Django templates)": ("django/template/loader.py", "render_to_string"),
+        "PDF (html_to_pdf)": ("hrp/pdf.py", "html_to_pdf"),
+        "  HTML parse (tinyhtml5)": ("weasyprint/__init__.py", "__init__"),
+        "  styles (cascade)": ("weasyprint/css/__init__.py", "get_all_computed_styles"),
+        "  boxes (formatting structure)": (
+            "formatting_structure/build.py",
+            "build_formatting_structure",
+        ),
+        "  layout": ("weasyprint/layout/__init__.py", "layout_document"),
+        "  writing (drawing and PDF objects)": ("weasyprint/pdf/__init__.py", "generate_pdf"),
+        "    drawing the pages": ("weasyprint/document.py", "paint"),
+        "      of which SVG charts": ("weasyprint/svg/__init__.py", "draw"),
+    }
+    found = {}
+    for (path, _line, name), row in stats.stats.items():  # type: ignore[attr-defined]
+        for label, (suffix, function) in stages.items():
+            if path.endswith(suffix) and name == function:
+                found[label] = found.get(label, 0.0) + row[3]
+    total = found.get("summary_build (all)", 0.0) or 1.0
+    print(f"client with {client.n} appointments; period {start} to {end}; {runs} builds")
+    print(
+        f"per summary: {1000 * wall / runs:.0f} ms wall, {1000 * cpu / runs:.0f} ms CPU "
+        f"(profiled: slower than unprofiled), {len(queries) // runs} queries"
+    )
+    for label in stages:
+        value = found.get(label, 0.0)
+        print(f"  {label:<45} {100 * value / total:5.1f} %")
+    SummaryRequest.objects.filter(pk__in=made).delete()
+
+
+def first_downloads(count: int) -> None:
+    """The first download of monthly summaries (stored without their PDF by the round): the
+    `count` busiest active clients get last month's summary prepared as the round does it,
+    then each PDF is made, stored and served by `summary_download` (the view's service), timed
+    per summary; then a second download of each (the stored PDF, no rendering)."""
+    from django.db.models import Count
+
+    from hrp.core.middleware import activate_clinic_time_zone
+
+    activate_clinic_time_zone()
+    clients = list(
+        Client.objects.filter(status=Client.Status.ACTIVE)
+        .annotate(n=Count("appointments"))
+        .order_by("-n")[:count]
+    )
+    start, end = services.previous_month(timezone.localdate())
+    made = [
+        SummaryRequest.objects.get_or_create(
+            kind=SummaryRequest.Kind.MONTHLY,
+            client=client,
+            period_start=start,
+            defaults={"period_end": end},
+        )
+        for client in clients
+    ]
+    created = [summary.pk for summary, new in made if new]
+    services.summaries_build(summary_ids=created)
+    try:
+        timings = []
+        for summary, _new in made:
+            row = SummaryRequest.objects.select_related("client").get(pk=summary.pk)
+            assert row.is_done and row.pdf is None, "not a summary waiting for its PDF"
+            actor = row.client.therapist
+            began, cpu = time.perf_counter(), time.process_time()
+            pdf = services.summary_download(actor=actor, summary=row)
+            first = (time.perf_counter() - began, time.process_time() - cpu)
+            again = SummaryRequest.objects.select_related("client").get(pk=summary.pk)
+            began, cpu = time.perf_counter(), time.process_time()
+            same = services.summary_download(actor=actor, summary=again)
+            second = (time.perf_counter() - began, time.process_time() - cpu)
+            assert pdf is not None and same == pdf
+            timings.append((first, second, len(pdf)))
+        for index, ((wall, cpu), (wall2, cpu2), size) in enumerate(timings):
+            print(
+                f"summary {index + 1} ({clients[index].n} appointments): first download "
+                f"{1000 * wall:.0f} ms wall, {1000 * cpu:.0f} ms CPU; second "
+                f"{1000 * wall2:.0f} ms wall, {1000 * cpu2:.0f} ms CPU; PDF {size / 1024:.0f} KiB"
+            )
+        warm = sorted(first for first, _second, _size in timings[1:])
+        if warm:
+            wall, cpu = warm[len(warm) // 2]
+            print(
+                f"median first download after the first (warm process): {1000 * wall:.0f} ms "
+                f"wall, {1000 * cpu:.0f} ms CPU"
+            )
+    finally:
+        SummaryRequest.objects.filter(pk__in=created).delete()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=30)
     parser.add_argument("--in-process", action="store_true")
+    parser.add_argument("--monthly", action="store_true")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=3600)
+    parser.add_argument("--today", type=datetime.date.fromisoformat, default=None)
+    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--downloads", type=int, default=0)
     args = parser.parse_args()
+    if args.profile:
+        profile_one()
+        return
+    if args.downloads:
+        first_downloads(args.downloads)
+        return
+    if args.monthly:
+        monthly_round(
+            workers=args.workers,
+            seconds=args.seconds,
+            today=args.today or timezone.localdate(),
+            keep=args.keep,
+        )
+        return
 
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:

@@ -1,10 +1,15 @@
 """A request for a progress summary and, once built, its result.
 
 A row is the whole life of one summary: queued when asked for, running while a worker builds
-it, then done (with the PDF and the page's HTML, encrypted) or failed (with a short code that
-names no clinical detail). The bytes are written in the same transaction that sets "done", and
-constraints make "bytes without done" and "done without bytes" impossible, so no half-written
-file can ever be served.
+it, then done (with the page's HTML, encrypted, and its hash) or failed (with a short code that
+names no clinical detail). The page is written in the same transaction that sets "done", and
+constraints make "content without done" and "done without content" impossible, so no
+half-written summary can ever be shown.
+
+The PDF is made from the stored page: at once for a summary a person asked for, on its first
+download for the monthly round's (services.summary_download). So a done row has its page and
+`content_hash` always, and its PDF with `pdf_hash` once made; the two hashes are checked
+separately, so a summary is verifiable before it has a PDF.
 """
 
 from __future__ import annotations
@@ -73,8 +78,13 @@ class SummaryRequest(models.Model):
     # rotated with every other encrypted field, hrp.crypto.registry()).
     pdf = EncryptedBinaryField(null=True, blank=True, editable=False)
     html = EncryptedTextField(null=True, blank=True, editable=False)
-    # SHA-256 of the plaintext PDF, checked before every download.
+    # SHA-256 of the plaintext page (`html`): the summary's content, checked before the page is
+    # shown and before a PDF is made from it. Named as on every hashed model, so key rotation
+    # and the backup check (which look for a non-empty `content_hash`) verify every done
+    # summary, with or without its PDF.
     content_hash = models.CharField(max_length=64, blank=True)
+    # SHA-256 of the plaintext PDF, once made; checked before every download.
+    pdf_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-id"]
@@ -97,19 +107,20 @@ class SummaryRequest(models.Model):
                 ),
                 name="summary_has_one_subject",
             ),
-            # Bytes exist exactly when the summary is done: never a partial file.
+            # Content exists exactly when the summary is done: never a partial page. A done
+            # summary may lack its PDF (made on first download), never its page; a PDF comes
+            # with its hash.
             models.CheckConstraint(
                 condition=(
-                    Q(
-                        status="done",
-                        pdf__isnull=False,
-                        html__isnull=False,
-                        progress=100,
-                    )
+                    Q(status="done", html__isnull=False, progress=100)
                     & ~Q(content_hash="")
+                    & (Q(pdf__isnull=True, pdf_hash="") | (Q(pdf__isnull=False) & ~Q(pdf_hash="")))
                 )
-                | (~Q(status="done") & Q(pdf__isnull=True, html__isnull=True, content_hash="")),
-                name="summary_bytes_only_when_done",
+                | (
+                    ~Q(status="done")
+                    & Q(pdf__isnull=True, html__isnull=True, content_hash="", pdf_hash="")
+                ),
+                name="summary_content_only_when_done",
             ),
             # Beat may run twice by mistake: still one monthly summary per client and month.
             models.UniqueConstraint(
@@ -140,20 +151,27 @@ class SummaryRequest(models.Model):
         """Progress rounded down to a step of 10, for the bar's width class (no inline style)."""
         return max(0, min(100, self.progress // 10 * 10))
 
-    def pdf_bytes(self) -> bytes | None:
-        """The decrypted PDF, or None unless done and intact (hash checked)."""
-        if not self.is_done or self.pdf is None or isinstance(self.pdf, UnreadableBytes):
-            return None
-        pdf = bytes(self.pdf)
-        if hashlib.sha256(pdf).hexdigest() != self.content_hash:
-            return None
-        return pdf
-
     def html_body(self) -> str | None:
+        """The decrypted page, or None unless done and intact (`content_hash` checked)."""
         if not self.is_done or self.html is None or isinstance(self.html, Unreadable):
+            return None
+        if hashlib.sha256(self.html.encode()).hexdigest() != self.content_hash:
             return None
         return self.html
 
+    def pdf_bytes(self) -> bytes | None:
+        """The decrypted PDF, or None unless done, made already and intact: its own hash and
+        that of the page it was made from are both checked."""
+        if self.html_body() is None or self.pdf is None or isinstance(self.pdf, UnreadableBytes):
+            return None
+        pdf = bytes(self.pdf)
+        if hashlib.sha256(pdf).hexdigest() != self.pdf_hash:
+            return None
+        return pdf
+
     def hash_verified(self) -> bool:
-        """The stored PDF matches its hash (key rotation checks it, hrp.crypto.HASH_CHECK)."""
-        return self.pdf_bytes() is not None
+        """The stored page matches `content_hash`, and the PDF, when one is stored, matches
+        `pdf_hash` (key rotation checks it, hrp.crypto.HASH_CHECK; so does the backup check)."""
+        if self.html_body() is None:
+            return False
+        return self.pdf is None or self.pdf_bytes() is not None

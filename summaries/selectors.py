@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -188,16 +189,26 @@ class SummaryData:
         return round(sum(p.total for p in self.ratings) / len(self.ratings), 1)
 
 
+def _summary_clients_qs() -> QuerySet[Client]:
+    qs = Client.objects.select_related("therapist", "referral", "intake").annotate(
+        consent_expiring=Exists(_expiring_consents(timezone.localdate()))
+    )
+    return extensions.annotate_flags(qs)
+
+
 def summary_client(pk: int) -> Client:
     """The client of a summary being prepared, with what the chart header's flags read.
 
     Access was checked when the summary was requested and is checked again whenever it is
     shown or downloaded; the worker preparing it acts for no user.
     """
-    qs = Client.objects.select_related("therapist", "referral", "intake").annotate(
-        consent_expiring=Exists(_expiring_consents(timezone.localdate()))
-    )
-    return extensions.annotate_flags(qs).get(pk=pk)
+    return _summary_clients_qs().get(pk=pk)
+
+
+def summary_clients(pks: Iterable[int]) -> dict[int, Client]:
+    """`summary_client` for a group of clients (the monthly round), in the same fixed number
+    of queries whatever the size of the group; missing ids are left out."""
+    return {client.pk: client for client in _summary_clients_qs().filter(pk__in=list(pks))}
 
 
 def _week_label(day: datetime.date) -> str:
@@ -208,17 +219,39 @@ def summary_data(client: Client, start: datetime.date, end: datetime.date) -> Su
     """Every figure of a client's progress summary for the period [start, end] (module
     docstring for the definitions). `client` should come from `summary_client` (or
     `clients.selectors.chart_client`) so that its flags are read from annotations."""
+    return summaries_data([client], start, end)[client.pk]
+
+
+def _by_client(rows: Iterable[Any]) -> dict[int, list[Any]]:
+    """Rows split per client, each list keeping the query's order."""
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        grouped[row.client_id].append(row)
+    return grouped
+
+
+def summaries_data(
+    clients: Sequence[Client], start: datetime.date, end: datetime.date
+) -> dict[int, SummaryData]:
+    """`summary_data` for several clients over the same period, by client id: one query per
+    kind of figure for the whole group (attendance, goals and their reviews, check-ins,
+    measures, ratings, the clinic's threshold), so a group of 1 and a group of 50 cost the
+    same number of queries, and each query reads only the period's rows. One code path: a
+    single summary is a group of one, so both give the same figures."""
+    ids = [client.pk for client in clients]
     begin, finish = period_bounds(start, end)
 
-    counts = dict(
-        Appointment.objects.filter(client=client, starts_at__gte=begin, starts_at__lt=finish)
-        .values_list("status")
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for client_id, state, n in (
+        Appointment.objects.filter(client_id__in=ids, starts_at__gte=begin, starts_at__lt=finish)
+        .values_list("client_id", "status")
         .annotate(n=Count("id"))
         .order_by()
-    )
+    ):
+        counts[client_id][state] = n
 
-    goals = list(
-        Goal.objects.filter(client=client, start_date__lte=end)
+    goals = _by_client(
+        Goal.objects.filter(client_id__in=ids, start_date__lte=end)
         .filter(
             Q(status=Goal.Status.ACTIVE)
             | Q(reviews__reviewed_on__gte=start, reviews__reviewed_on__lte=end)
@@ -236,6 +269,68 @@ def summary_data(client: Client, start: datetime.date, end: datetime.date) -> Su
         )
         .order_by("status", "review_date", "id")
     )
+    checkins = _by_client(
+        UseCheckIn.objects.filter(client_id__in=ids, week_start__gte=start, week_start__lte=end)
+        .select_related("substance")
+        .order_by("substance__recorded_at", "substance_id", "week_start")
+    )
+    administrations = _by_client(
+        Administration.objects.filter(
+            client_id__in=ids,
+            administered_at__gte=begin,
+            administered_at__lt=finish,
+            corrected_by__isnull=True,
+        )
+        .only("id", "client_id", "measure_code", "score", "band", "administered_at")
+        .order_by("administered_at", "id")
+    )
+    notes = _by_client(
+        SessionNote.objects.filter(
+            client_id__in=ids,
+            appointment__starts_at__gte=begin,
+            appointment__starts_at__lt=finish,
+            rating_heard__isnull=False,
+            rating_wanted__isnull=False,
+            rating_approach__isnull=False,
+            rating_overall__isnull=False,
+        )
+        .annotate(has_alert=Exists(RatingAlert.objects.filter(note_id=OuterRef("pk"))))
+        .select_related("appointment")
+        .only(*SessionNote.RATING_FIELDS, "client_id", "appointment__starts_at")
+        .order_by("appointment__starts_at", "id")
+    )
+    # Read once for the group: the same value on every summary of the round.
+    threshold = clinic_setting("RATING_ALERT_THRESHOLD")
+
+    return {
+        client.pk: _client_summary(
+            client,
+            start,
+            end,
+            counts=counts.get(client.pk, {}),
+            goals=goals.get(client.pk, []),
+            checkins=checkins.get(client.pk, []),
+            administrations=administrations.get(client.pk, []),
+            notes=notes.get(client.pk, []),
+            threshold=threshold,
+        )
+        for client in clients
+    }
+
+
+def _client_summary(
+    client: Client,
+    start: datetime.date,
+    end: datetime.date,
+    *,
+    counts: dict[str, int],
+    goals: list[Goal],
+    checkins: list[UseCheckIn],
+    administrations: list[Administration],
+    notes: list[SessionNote],
+    threshold: int,
+) -> SummaryData:
+    """One client's figures from the rows `summaries_data` read (no query)."""
     goal_summaries = [GoalSummary(g, list(g.reviews_until_end)) for g in goals]  # type: ignore[attr-defined]
     targets: dict[int, int] = {}
     for goal in goals:
@@ -247,11 +342,6 @@ def summary_data(client: Client, start: datetime.date, end: datetime.date) -> Su
         ):
             targets.setdefault(goal.substance_id, int(goal.target_value))
 
-    checkins = list(
-        UseCheckIn.objects.filter(client=client, week_start__gte=start, week_start__lte=end)
-        .select_related("substance")
-        .order_by("substance__recorded_at", "substance_id", "week_start")
-    )
     by_substance: dict[int, list[UseCheckIn]] = defaultdict(list)
     for checkin in checkins:
         by_substance[checkin.substance_id].append(checkin)
@@ -278,27 +368,18 @@ def summary_data(client: Client, start: datetime.date, end: datetime.date) -> Su
             )
         )
 
-    administrations = list(
-        Administration.objects.filter(
-            client=client,
-            administered_at__gte=begin,
-            administered_at__lt=finish,
-            corrected_by__isnull=True,
-        )
-        .only("id", "measure_code", "score", "band", "administered_at")
-        .order_by("administered_at", "id")
-    )
     by_measure: dict[str, list[Administration]] = defaultdict(list)
     for administration in administrations:
         by_measure[administration.measure_code].append(administration)
     measures = []
     for code in MEASURES:  # the registry's order, the same in every summary
-        rows = by_measure.get(code)
-        if not rows:
+        measure_rows = by_measure.get(code)
+        if not measure_rows:
             continue
         measure = MEASURES[code]
         points = [
-            MeasurePoint(timezone.localdate(a.administered_at), a.score, a.band_label) for a in rows
+            MeasurePoint(timezone.localdate(a.administered_at), a.score, a.band_label)
+            for a in measure_rows
         ]
         measures.append(
             MeasureSummary(
@@ -309,28 +390,13 @@ def summary_data(client: Client, start: datetime.date, end: datetime.date) -> Su
                     [p.date.strftime("%d %b") for p in points],
                     [p.score for p in points],
                     y_max=measure.score_max,
-                    bands=[svg.Band(b.low, b.high, str(b.label)) for b in measure.bands],
+                    bands=_bands(code),
                 ),
             )
         )
 
-    notes = (
-        SessionNote.objects.filter(
-            client=client,
-            appointment__starts_at__gte=begin,
-            appointment__starts_at__lt=finish,
-            rating_heard__isnull=False,
-            rating_wanted__isnull=False,
-            rating_approach__isnull=False,
-            rating_overall__isnull=False,
-        )
-        .annotate(has_alert=Exists(RatingAlert.objects.filter(note_id=OuterRef("pk"))))
-        .select_related("appointment")
-        .only(*SessionNote.RATING_FIELDS, "appointment__starts_at")
-        .order_by("appointment__starts_at", "id")
-    )
     ratings = [
-        RatingPoint(timezone.localdate(n.appointment.starts_at), n.rating_total or 0, n.has_alert)
+        RatingPoint(timezone.localdate(n.appointment.starts_at), n.rating_total or 0, n.has_alert)  # type: ignore[attr-defined]
         for n in notes
     ]
     ratings_chart = None
@@ -340,9 +406,8 @@ def summary_data(client: Client, start: datetime.date, end: datetime.date) -> Su
             [p.date.strftime("%d %b") for p in ratings],
             [p.total for p in ratings],
             y_max=40,
-            threshold=clinic_setting("RATING_ALERT_THRESHOLD"),
-            threshold_label=_("clinic threshold %(n)d")
-            % {"n": clinic_setting("RATING_ALERT_THRESHOLD")},
+            threshold=threshold,
+            threshold_label=_("clinic threshold %(n)d") % {"n": threshold},
         )
 
     return SummaryData(
@@ -357,6 +422,10 @@ def summary_data(client: Client, start: datetime.date, end: datetime.date) -> Su
         ratings_chart=ratings_chart,
         flags=chart_flags(client),
     )
+
+
+def _bands(code: str) -> list[svg.Band]:
+    return [svg.Band(b.low, b.high, str(b.label)) for b in MEASURES[code].bands]
 
 
 # --- A supervisor's caseload ------------------------------------------------------------------

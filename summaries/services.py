@@ -7,9 +7,10 @@ How a summary survives faults:
   stays queued. `summary_requeue_stale` (beat, every minute) publishes it again later.
 - Preparing claims the row under a row lock, so a second delivery of the same task (acks-late
   redelivery, a duplicate from the requeue) finds it running or done and does nothing.
-- The PDF and the page's HTML are written in the same transaction that sets "done"; a failure
-  at any step sets "failed" with a short code and stores no bytes (a database constraint
-  enforces it too).
+- The page's HTML (and, for a summary a person asked for, its PDF) is written in the same
+  transaction that sets "done"; a failure at any step sets "failed" with a short code and
+  stores no bytes (a database constraint enforces it too). A monthly summary's PDF is made on
+  its first download (`summary_download`), from the stored page once its hash verifies.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ import contextlib
 import datetime
 import hashlib
 import logging
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -70,6 +74,11 @@ RUNNING_STALE_AFTER = datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT
 # A summary that loses its worker this many times is marked failed rather than retried
 # forever (it may be what kills the worker).
 MAX_ATTEMPTS = 3
+# The monthly round publishes its summaries in groups of this many (one task each); a group
+# takes well under a minute on one core, and a worker's memory holds one group's figures.
+MONTHLY_GROUP_SIZE = 25
+# A group task hands what is left to a new task after this long, well before its time limit.
+GROUP_BUDGET_SECONDS = 240
 
 PROGRESS_CLAIMED = 10
 PROGRESS_DATA = 40
@@ -108,6 +117,31 @@ def _publish(summary_id: int) -> bool:
     SummaryRequest.objects.filter(pk=summary_id, status=SummaryRequest.Status.QUEUED).update(
         enqueued_at=timezone.now()
     )
+    return True
+
+
+def _publish_group(summary_ids: list[int]) -> bool:
+    """`_publish` for a group of summaries: one task, its arguments the ids only."""
+    options: dict[str, Any] = {"retry": False}
+    queue = getattr(settings, "SUMMARIES_QUEUE", None)
+    if queue:
+        options["queue"] = queue
+    try:
+        tasks.build_summaries.apply_async(args=[summary_ids], **options)
+    except BROKER_ERRORS as error:
+        logger.warning(
+            "%d summaries not enqueued (%s); they stay queued for requeue_stale",
+            len(summary_ids),
+            type(error).__name__,
+        )
+        return False
+    except Exception as error:
+        # Eager mode only, as in _publish.
+        logger.error("summary group build raised %s", type(error).__name__)
+        return True
+    SummaryRequest.objects.filter(
+        pk__in=summary_ids, status=SummaryRequest.Status.QUEUED, enqueued_at__isnull=True
+    ).update(enqueued_at=timezone.now())
     return True
 
 
@@ -305,50 +339,79 @@ def _release(summary: SummaryRequest) -> None:
         ).update(status=SummaryRequest.Status.QUEUED, progress=0)
 
 
-def _content(summary: SummaryRequest) -> tuple[str, dict[str, Any]]:
-    """The body template and its context for the summary's kind."""
+# The body template, its context and the chart number for the PDF's title.
+Prepared = tuple[str, dict[str, Any], str]
+
+
+def _content(summary: SummaryRequest) -> Prepared:
+    """The body template, its context and the chart number for the summary's kind."""
     if summary.kind == SummaryRequest.Kind.CASELOAD:
         supervisor = User.objects.get(pk=summary.supervisor_id)
         rows = selectors.caseload_summary(supervisor, summary.period_start, summary.period_end)
-        return "summaries/_caseload_body.html", {
+        context = {
             "rows": rows,
             "supervisor": supervisor,
             "start": summary.period_start,
             "end": summary.period_end,
             "prepared_at": timezone.now(),
         }
+        return "summaries/_caseload_body.html", context, ""
     client = selectors.summary_client(summary.client_id)
     data = selectors.summary_data(client, summary.period_start, summary.period_end)
-    return "summaries/_summary_body.html", {"data": data}
+    return "summaries/_summary_body.html", {"data": data}, client.chart_number
 
 
 def summary_build(*, summary_id: int) -> str:
-    """Prepare the summary `summary_id`: figures, HTML, PDF. Returns what happened ("done",
-    "failed", "skipped"). Idempotent: a done or running (live worker) summary is left alone.
+    """Prepare the summary `summary_id`: figures, page and, for a summary a person asked for
+    (requested or caseload), its PDF. Returns what happened ("done", "failed", "skipped").
+    Idempotent: a done or running (live worker) summary is left alone.
 
-    Progress moves 10 (claimed) / 40 (figures) / 70 (page) / 100 (PDF stored), each in its own
-    short transaction. The PDF and HTML, encrypted, are stored in the transaction that sets
-    "done". Any failure sets "failed" with a short code and stores nothing, except a transient
-    database error, which puts the row back in the queue and re-raises for the task to retry.
+    A monthly summary is stored without its PDF, whichever task prepares it: WeasyPrint is
+    nine tenths of a summary's cost, the round prepares one for every active client and most
+    are read on the page if at all, so its PDF is made on first download (`summary_download`).
+    A summary someone asked for is awaited by that person, so its PDF is ready when the page
+    says "Ready" (and a PDF failure shows as this summary's failure, with "try again").
+
+    Progress moves 10 (claimed) / 40 (figures) / 70 (page) / 100 (stored), each in its own
+    short transaction. The page (with `content_hash`) and the PDF (with `pdf_hash`), encrypted,
+    are stored in the transaction that sets "done". Any failure sets "failed" with a short code
+    and stores nothing, except a transient database error, which puts the row back in the
+    queue and re-raises for the task to retry.
 
     Side effects: none outside the row (no audit: no person reads anything here).
     """
+    return _build(summary_id, _content)
+
+
+def _pdf(summary: SummaryRequest, body: str, chart_number: str) -> bytes:
+    """The PDF of a summary's page (its body HTML in the print document). Raises
+    RemoteResourceRefused when the page asked for anything from outside."""
+    document = render_to_string(
+        "summaries/summary_pdf.html",
+        {"body": body, "summary": summary, "chart_number": chart_number},
+    )
+    fetcher = OfflineFetcher()
+    pdf = html_to_pdf(document, fetcher)
+    if fetcher.refused:
+        raise RemoteResourceRefused(f"{len(fetcher.refused)} URL(s) refused")
+    return pdf
+
+
+def _build(summary_id: int, prepare: Callable[[SummaryRequest], Prepared]) -> str:
+    """summary_build's steps, with the figures from `prepare` (read for this summary alone,
+    or taken from what summaries_build read for its whole group)."""
     summary = _claim(summary_id, timezone.now())
     if summary is None:
         return "skipped"
     try:
-        body_template, context = _content(summary)
+        body_template, context, chart_number = prepare(summary)
         _progress(summary, PROGRESS_DATA)
         body = render_to_string(body_template, context)
         _progress(summary, PROGRESS_RENDERED)
-        document = render_to_string(
-            "summaries/summary_pdf.html",
-            {"body": body, "summary": summary, "chart_number": _chart_number(summary)},
-        )
-        fetcher = OfflineFetcher()
-        pdf = html_to_pdf(document, fetcher)
-        if fetcher.refused:
-            raise RemoteResourceRefused(f"{len(fetcher.refused)} URL(s) refused")
+        stored_pdf: dict[str, Any] = {}
+        if summary.kind != SummaryRequest.Kind.MONTHLY:
+            pdf = _pdf(summary, body, chart_number)
+            stored_pdf = {"pdf": pdf, "pdf_hash": hashlib.sha256(pdf).hexdigest()}
         with transaction.atomic():
             stored = SummaryRequest.objects.filter(
                 pk=summary.pk, status=SummaryRequest.Status.RUNNING, attempts=summary.attempts
@@ -356,9 +419,9 @@ def summary_build(*, summary_id: int) -> str:
                 status=SummaryRequest.Status.DONE,
                 progress=PROGRESS_DONE,
                 # Encrypted by the fields themselves (hrp.crypto).
-                pdf=pdf,
                 html=body,
-                content_hash=hashlib.sha256(pdf).hexdigest(),
+                content_hash=hashlib.sha256(body.encode()).hexdigest(),
+                **stored_pdf,
                 finished_at=timezone.now(),
                 error_code="",
             )
@@ -376,10 +439,131 @@ def summary_build(*, summary_id: int) -> str:
         return "failed"
 
 
-def _chart_number(summary: SummaryRequest) -> str:
-    if summary.client_id is None:
-        return ""
-    return Client.objects.filter(pk=summary.client_id).values_list("chart_number", flat=True)[0]
+def _group_data(summary_ids: list[int]) -> dict[int, Prepared]:
+    """The figures of every client summary in the group still to prepare, read together: a
+    fixed number of queries per period (the monthly round has one period), whatever the
+    number of clients."""
+    waiting = (
+        SummaryRequest.objects.filter(
+            pk__in=summary_ids,
+            status__in=(SummaryRequest.Status.QUEUED, SummaryRequest.Status.RUNNING),
+        )
+        .exclude(kind=SummaryRequest.Kind.CASELOAD)
+        .values_list("pk", "client_id", "period_start", "period_end")
+    )
+    by_period: dict[tuple[datetime.date, datetime.date], dict[int, int]] = defaultdict(dict)
+    for pk, client_id, start, end in waiting:
+        by_period[start, end][pk] = client_id
+    prepared: dict[int, Prepared] = {}
+    for (start, end), client_of in by_period.items():
+        clients = selectors.summary_clients(set(client_of.values()))
+        data = selectors.summaries_data(list(clients.values()), start, end)
+        for pk, client_id in client_of.items():
+            if client_id in data:
+                prepared[pk] = (
+                    "summaries/_summary_body.html",
+                    {"data": data[client_id]},
+                    clients[client_id].chart_number,
+                )
+    return prepared
+
+
+def summaries_build(*, summary_ids: list[int], budget_seconds: float | None = None) -> Counter[str]:
+    """Prepare a group of summaries (the monthly round publishes its rows in groups): the
+    figures of the whole group are read first, in a fixed number of queries, then each
+    summary is claimed, rendered and stored exactly as `summary_build` does it (a monthly
+    summary's page only, its PDF made on first download), with the same outcomes and
+    idempotence. Returns how many were done, failed, skipped.
+
+    A group that would outlast its task's time limit hands what is left to a new task once
+    `budget_seconds` have passed (never a summary half-done: each is claimed on its own).
+    If the group's reads fail for any reason but a transient one, each summary is prepared on
+    its own, so one client's data can only fail that client's summary.
+
+    Side effects: none outside the rows; possibly a task for the rest of the group.
+    """
+    began = time.monotonic()
+    try:
+        prepared = _group_data(summary_ids)
+    except TRANSIENT_DB_ERRORS:
+        raise
+    except Exception as error:
+        logger.error("summary group reads failed (%s); one at a time", type(error).__name__)
+        prepared = {}
+    outcomes: Counter[str] = Counter()
+    for index, pk in enumerate(summary_ids):
+        if budget_seconds is not None and time.monotonic() - began > budget_seconds:
+            _publish_group(summary_ids[index:])
+            outcomes["handed_on"] += len(summary_ids) - index
+            break
+        group_content = prepared.get(pk)
+        if group_content is None:
+            outcomes[_build(pk, _content)] += 1
+        else:
+            outcomes[_build(pk, lambda _summary, found=group_content: found)] += 1
+    return outcomes
+
+
+# --- Downloading a summary ---------------------------------------------------------------------
+
+
+class SummaryPdfFailed(Exception):
+    """The PDF of a verified page could not be made (the page itself can still be shown)."""
+
+
+def summary_download(*, actor: User, summary: SummaryRequest) -> bytes | None:
+    """The summary's PDF for `actor`, made from the stored page on its first download (the
+    monthly round stores pages only, see `summary_build`). None when the summary is not done
+    or cannot be verified: a page whose `content_hash` does not match is never turned into a
+    PDF, and a stored PDF whose `pdf_hash` does not match is never served. `summary` comes
+    from selectors.summary_for (access checked there) with its bytes loaded.
+
+    The PDF is made outside any transaction (a few hundred milliseconds of WeasyPrint must not
+    hold a row lock) and stored by a conditional update of the row: only while it is still
+    done, without a PDF, and with the page that was verified. Two first downloads at once both
+    render; the one stored first is what both serve (the second reads it back), so everyone
+    gets the same bytes from then on. Raises SummaryPdfFailed when rendering fails (the
+    error's type is logged, never its message).
+
+    Side effects: access event `summary.download` (as every download); the PDF and its hash
+    stored on the row when made.
+    """
+    body = summary.html_body()
+    if body is None:
+        return None
+    pdf = summary.pdf_bytes()
+    if pdf is None and summary.pdf is not None:
+        return None  # a PDF is stored but does not verify: never replaced silently
+    if pdf is None:
+        chart_number = summary.client.chart_number if summary.client else ""
+        try:
+            made = _pdf(summary, body, chart_number)
+        except Exception as error:
+            logger.error("summary %s PDF could not be made: %s", summary.pk, type(error).__name__)
+            raise SummaryPdfFailed(_error_code(error)) from error
+        stored = SummaryRequest.objects.filter(
+            pk=summary.pk,
+            status=SummaryRequest.Status.DONE,
+            pdf__isnull=True,
+            content_hash=summary.content_hash,
+        ).update(pdf=made, pdf_hash=hashlib.sha256(made).hexdigest())
+        if stored:
+            summary.pdf, summary.pdf_hash = made, hashlib.sha256(made).hexdigest()
+            pdf = made
+        else:
+            # Someone else's first download stored its PDF meanwhile: serve that one.
+            summary.refresh_from_db(fields=["status", "html", "content_hash", "pdf", "pdf_hash"])
+            pdf = summary.pdf_bytes()
+            if pdf is None:
+                return None
+    audit_record(
+        category=AuditEvent.Category.ACCESS,
+        action=AuditAction.SUMMARY_DOWNLOAD,
+        actor=actor,
+        obj=summary,
+        chart_number=summary.client.chart_number if summary.client else "",
+    )
+    return pdf
 
 
 # --- Beat -------------------------------------------------------------------------------------
@@ -433,12 +617,14 @@ def previous_month(today: datetime.date) -> tuple[datetime.date, datetime.date]:
     return last.replace(day=1), last.replace(day=calendar.monthrange(last.year, last.month)[1])
 
 
-def monthly_summaries_create(*, today: datetime.date | None = None) -> int:
+def monthly_summaries_create(
+    *, today: datetime.date | None = None, group_size: int = MONTHLY_GROUP_SIZE
+) -> int:
     """A summary of last month for every active client, built in the background. Idempotent:
     a unique constraint allows one monthly summary per client and month, so a second beat
     (or a rerun) creates nothing. Returns how many were created.
 
-    Side effects: build tasks published after commit for the new rows.
+    Side effects: after commit, one build task per `group_size` new rows (ids only).
     """
     start, end = previous_month(today or timezone.localdate())
     with transaction.atomic():
@@ -466,11 +652,15 @@ def monthly_summaries_create(*, today: datetime.date | None = None) -> int:
                 period_start=start,
                 status=SummaryRequest.Status.QUEUED,
                 enqueued_at__isnull=True,
-            ).values_list("pk", flat=True)
+            )
+            .order_by("id")
+            .values_list("pk", flat=True)
         )
         after = SummaryRequest.objects.filter(
             kind=SummaryRequest.Kind.MONTHLY, period_start=start
         ).count()
-        for pk in new:
-            summary_enqueue(summary_id=pk)
+        # Groups, not one task per client: a group's figures are read in a fixed number of
+        # queries, and 20,000 clients make 800 messages rather than 20,000.
+        for index in range(0, len(new), group_size):
+            transaction.on_commit(partial(_publish_group, new[index : index + group_size]))
     return after - before

@@ -28,6 +28,28 @@ def build_summary(request_id: int) -> str:
     return services.summary_build(summary_id=request_id)
 
 
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError, kombu.exceptions.OperationalError),
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=5,
+    # A group hands what is left to a new task after services.GROUP_BUDGET_SECONDS.
+    soft_time_limit=300,
+    time_limit=330,
+    ignore_result=True,
+)
+def build_summaries(request_ids: list[int]) -> dict[str, int]:
+    """Prepare a group of summaries (SummaryRequest ids), as the monthly round publishes them."""
+    return dict(
+        services.summaries_build(
+            summary_ids=request_ids, budget_seconds=services.GROUP_BUDGET_SECONDS
+        )
+    )
+
+
 @shared_task(acks_late=True, ignore_result=True, soft_time_limit=50, time_limit=55)
 def requeue_stale() -> int:
     """Beat, every minute: publish again what never reached a worker or lost its worker."""

@@ -98,12 +98,22 @@ def _filename(summary: SummaryRequest) -> str:
 
 
 def summary_pdf(request: HttpRequest, summary_pk: int) -> HttpResponse:
-    """The PDF, only once complete and intact (hash checked); 404 in any other state."""
+    """The PDF, only once done and intact (hashes checked); 404 in any other state. A monthly
+    summary's PDF is made here on its first download (services.summary_download)."""
     summary, _can = selectors.summary_for(request.user, summary_pk, with_bytes=True)
-    pdf = summary.pdf_bytes()
+    try:
+        pdf = services.summary_download(actor=request.user, summary=summary)
+    except services.SummaryPdfFailed:
+        messages.error(
+            request,
+            _(
+                "The PDF could not be made just now. The summary is shown below; "
+                "please try the download again later."
+            ),
+        )
+        return redirect("summaries:detail", summary_pk=summary.pk)
     if pdf is None:
         raise Http404
-    _audit(request, summary, AuditAction.SUMMARY_DOWNLOAD)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{_filename(summary)}"'
     response["Cache-Control"] = "no-store"

@@ -41,11 +41,15 @@ def _notes() -> list[Model]:
     return [SessionNoteFactory(**text), sign_note(SessionNoteFactory(**text))]
 
 
-# Label of each table in hrp.crypto.registry() -> a function writing rows in it whose every
-# encrypted field holds a value.
+# Label of each table in hrp.crypto.registry() -> a function writing rows in it, among them one
+# in which every encrypted field holds a value.
 BUILDERS: dict[str, Callable[[], list[Model]]] = {
     "accounts.EmergencyGrant": lambda: [EmergencyGrantFactory()],
-    "summaries.SummaryRequest": lambda: [DoneSummaryFactory()],
+    # A requested summary with its PDF, and a monthly one whose PDF is not made yet.
+    "summaries.SummaryRequest": lambda: [
+        DoneSummaryFactory(),
+        DoneSummaryFactory(kind="monthly", pdf=None, pdf_hash=""),
+    ],
     "supervision.ChartComment": lambda: [ChartCommentFactory()],
     "supervision.SupervisionMeeting": lambda: [SupervisionMeetingFactory()],
     "therapy_sessions.NoteAddendum": lambda: [NoteAddendumFactory()],

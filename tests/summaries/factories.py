@@ -1,5 +1,6 @@
-"""A summary already prepared (done, with its PDF and page), built directly: for tests about
-what is stored, not about preparing it (test_services.py does that with a real PDF)."""
+"""A summary already prepared (done, with its PDF and page, each with its hash), built
+directly: for tests about what is stored, not about preparing it (test_services.py does that
+with a real PDF)."""
 
 from __future__ import annotations
 
@@ -26,4 +27,5 @@ class DoneSummaryFactory(factory.django.DjangoModelFactory):
     progress = 100
     pdf = PDF
     html = factory.LazyAttribute(lambda s: f"<h1>Progress summary · {s.client.chart_number}</h1>")
-    content_hash = factory.LazyAttribute(lambda s: hashlib.sha256(s.pdf).hexdigest())
+    content_hash = factory.LazyAttribute(lambda s: hashlib.sha256(s.html.encode()).hexdigest())
+    pdf_hash = factory.LazyAttribute(lambda s: hashlib.sha256(s.pdf).hexdigest())

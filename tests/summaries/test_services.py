@@ -13,7 +13,9 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from clients.models import Client
+from hrp import crypto
 from hrp.accounts.models import User
+from hrp.audit.models import AuditEvent
 from hrp.celery import app as celery_app
 from hrp.crypto import decrypt_bytes
 from hrp.pdf import OfflineFetcher
@@ -50,7 +52,8 @@ def test_a_summary_is_prepared_to_a_pdf_with_the_chart_number_and_period(
     assert pdf is not None
     assert pdf.startswith(b"%PDF-")
     assert pdf.rstrip().endswith(b"%%EOF")
-    assert summary.content_hash == hashlib.sha256(pdf).hexdigest()
+    assert summary.pdf_hash == hashlib.sha256(pdf).hexdigest()
+    assert summary.content_hash == hashlib.sha256(summary.html.encode()).hexdigest()
     # Stored encrypted: the plaintext PDF and page are not in their columns.
     with connection.cursor() as cursor:
         cursor.execute("SELECT pdf, html FROM summaries_summaryrequest WHERE id = %s", [summary.pk])
@@ -116,14 +119,14 @@ def test_a_done_summary_is_not_prepared_again(seeded: Seeded, therapist: User) -
     summary = _queued(seeded.client, therapist, seeded.start, seeded.end)
     services.summary_build(summary_id=summary.pk)
     summary.refresh_from_db()
-    first_hash = summary.content_hash
+    first_hashes = (summary.content_hash, summary.pdf_hash)
 
     with mock.patch.object(services, "html_to_pdf") as render:
         assert services.summary_build(summary_id=summary.pk) == "skipped"
 
     render.assert_not_called()
     summary.refresh_from_db()
-    assert (summary.content_hash, summary.attempts) == (first_hash, 1)
+    assert (summary.content_hash, summary.pdf_hash, summary.attempts) == (*first_hashes, 1)
 
 
 def test_a_summary_running_on_a_live_worker_is_skipped(record: Client, therapist: User) -> None:
@@ -159,7 +162,12 @@ def test_a_failure_half_way_leaves_a_failed_summary_without_bytes(
         "unexpected_error",
         70,
     )
-    assert (summary.pdf, summary.html, summary.content_hash) == (None, None, "")
+    assert (summary.pdf, summary.html, summary.content_hash, summary.pdf_hash) == (
+        None,
+        None,
+        "",
+        "",
+    )
     assert summary.pdf_bytes() is None
     assert summary.finished_at is not None
 
@@ -302,6 +310,121 @@ def test_monthly_summaries_once_per_active_client_and_month(
         (c.pk, "monthly", datetime.date(2026, 2, 1), datetime.date(2026, 2, 28), "done", None)
         for c in active
     ]
+    # The round stores pages only: no PDF was made (its PDF comes on first download).
+    assert [(r.pdf, r.pdf_hash, r.hash_verified()) for r in rows] == [(None, "", True)] * 2
+
+
+# --- The PDF on first download -----------------------------------------------------------------
+
+
+def _monthly(seeded: Seeded) -> SummaryRequest:
+    summary = SummaryRequest.objects.create(
+        kind=SummaryRequest.Kind.MONTHLY,
+        client=seeded.client,
+        period_start=seeded.start,
+        period_end=seeded.end,
+    )
+    assert services.summaries_build(summary_ids=[summary.pk]) == {"done": 1}
+    return SummaryRequest.objects.select_related("client").get(pk=summary.pk)
+
+
+def test_a_monthly_summary_is_done_with_its_page_and_hash_and_no_pdf(seeded: Seeded) -> None:
+    summary = _monthly(seeded)
+
+    assert (summary.status, summary.progress, summary.pdf, summary.pdf_hash) == (
+        "done",
+        100,
+        None,
+        "",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM summaries_summaryrequest WHERE id = %s AND pdf IS NULL "
+            "AND html IS NOT NULL",
+            [summary.pk],
+        )
+        assert cursor.fetchone() == (1,)
+    assert summary.content_hash == hashlib.sha256(summary.html.encode()).hexdigest()
+    assert summary.hash_verified() is True
+    assert summary.pdf_bytes() is None
+
+
+def test_the_first_download_makes_and_stores_the_pdf_the_second_serves_it(
+    seeded: Seeded, therapist: User
+) -> None:
+    summary = _monthly(seeded)
+    with mock.patch.object(services, "html_to_pdf", wraps=services.html_to_pdf) as render:
+        first = services.summary_download(actor=therapist, summary=summary)
+        stored = SummaryRequest.objects.select_related("client").get(pk=summary.pk)
+        second = services.summary_download(actor=therapist, summary=stored)
+
+    assert render.call_count == 1
+    assert first is not None and first.startswith(b"%PDF-")
+    assert second == first
+    assert (stored.pdf_bytes(), stored.pdf_hash) == (first, hashlib.sha256(first).hexdigest())
+    assert stored.hash_verified() is True
+    assert contains(first, f"Progress summary · {seeded.client.chart_number}")
+    assert contains(first, f"Period: {seeded.start:%Y-%m-%d} to {seeded.end:%Y-%m-%d}")
+    assert contains(first, "89% of days within the plan (3 days of use above plan over 4 weeks")
+    assert (
+        list(
+            AuditEvent.objects.filter(object_id=str(summary.pk), action__startswith="summary.")
+            .order_by("id")
+            .values_list("action", "actor_id")
+        )
+        == [("summary.download", therapist.pk)] * 2
+    )
+
+
+def test_two_first_downloads_at_once_serve_the_same_stored_pdf(
+    seeded: Seeded, therapist: User, supervisor: User
+) -> None:
+    summary = _monthly(seeded)
+    # Both loaded before either stored its PDF, as two requests at the same moment.
+    mine = SummaryRequest.objects.select_related("client").get(pk=summary.pk)
+    theirs = SummaryRequest.objects.select_related("client").get(pk=summary.pk)
+
+    first = services.summary_download(actor=therapist, summary=mine)
+    second = services.summary_download(actor=supervisor, summary=theirs)
+
+    assert first is not None
+    assert second == first
+    assert SummaryRequest.objects.get(pk=summary.pk).pdf_bytes() == first
+
+
+def test_a_tampered_page_is_never_made_into_a_pdf(seeded: Seeded, therapist: User) -> None:
+    summary = _monthly(seeded)
+    SummaryRequest.objects.filter(pk=summary.pk).update(html="<p>changed</p>")
+    tampered = SummaryRequest.objects.select_related("client").get(pk=summary.pk)
+
+    with mock.patch.object(services, "html_to_pdf", wraps=services.html_to_pdf) as render:
+        assert services.summary_download(actor=therapist, summary=tampered) is None
+
+    render.assert_not_called()
+    assert (tampered.hash_verified(), tampered.html_body()) == (False, None)
+    assert SummaryRequest.objects.filter(pk=summary.pk, pdf__isnull=True).exists()
+    assert not AuditEvent.objects.filter(
+        object_id=str(summary.pk), action__startswith="summary."
+    ).exists()
+
+
+def test_key_rotation_verifies_summaries_with_and_without_their_pdf(
+    seeded: Seeded, therapist: User
+) -> None:
+    without = _monthly(seeded)
+    made = SummaryRequest.objects.create(
+        kind=SummaryRequest.Kind.CLIENT,
+        client=seeded.client,
+        period_start=seeded.start,
+        period_end=seeded.end,
+    )
+    assert services.summary_build(summary_id=made.pk) == "done"
+    table = next(t for t in crypto.registry() if t.model is SummaryRequest)
+
+    assert table.verified([without.pk, made.pk]) == {without.pk, made.pk}
+    SummaryRequest.objects.filter(pk=made.pk).update(pdf_hash="0" * 64)
+    SummaryRequest.objects.filter(pk=without.pk).update(content_hash="0" * 64)
+    assert table.verified([without.pk, made.pk]) == set()
 
 
 def test_the_database_refuses_a_second_monthly_summary(record: Client) -> None:

@@ -67,6 +67,11 @@ def test_a_summary_stored_the_old_way_is_converted() -> None:
     assert raw_html.startswith("enc1:gAAAAA")
     done = SummaryRequest.objects.get(pk=done_pk)
     assert (done.pdf_bytes(), done.html_body(), done.hash_verified()) == (PDF, html, True)
+    # 0003: the page got its own hash; the PDF's moved to pdf_hash.
+    assert (done.content_hash, done.pdf_hash) == (
+        hashlib.sha256(html.encode()).hexdigest(),
+        hashlib.sha256(PDF).hexdigest(),
+    )
     queued = SummaryRequest.objects.get(pk=queued_pk)
     assert (queued.pdf, queued.html, queued.pdf_bytes(), queued.hash_verified()) == (
         None,
@@ -90,7 +95,8 @@ def test_an_unreadable_pdf_is_not_served_and_cannot_be_saved_back() -> None:
         progress=100,
         pdf=PDF,
         html="<p>page</p>",
-        content_hash=hashlib.sha256(PDF).hexdigest(),
+        content_hash=hashlib.sha256(b"<p>page</p>").hexdigest(),
+        pdf_hash=hashlib.sha256(PDF).hexdigest(),
     )
 
     with override_settings(FIELD_ENCRYPTION_KEYS=[NEW_KEY]):
@@ -123,3 +129,25 @@ def test_the_migration_can_be_reversed_with_its_data() -> None:
         _migrate(None)
 
     assert SummaryRequest.objects.get(pk=summary.pk).pdf_bytes() == PDF
+
+
+def test_going_back_before_page_hashes_queues_again_a_summary_without_its_pdf() -> None:
+    with_pdf = DoneSummaryFactory()
+    without_pdf = DoneSummaryFactory(pdf=None, pdf_hash="")
+    _migrate([("summaries", "0002_encrypted_fields")])
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id, status, html IS NULL, content_hash FROM summaries_summaryrequest "
+                "ORDER BY id"
+            )
+            rows = cursor.fetchall()
+    finally:
+        _migrate(None)
+
+    assert rows == [
+        (with_pdf.pk, "done", False, hashlib.sha256(PDF).hexdigest()),
+        (without_pdf.pk, "queued", True, ""),
+    ]
+    again = SummaryRequest.objects.get(pk=with_pdf.pk)
+    assert (again.pdf_hash, again.hash_verified()) == (hashlib.sha256(PDF).hexdigest(), True)

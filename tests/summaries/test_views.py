@@ -8,7 +8,9 @@ import re
 from unittest import mock
 
 import pytest
+from django.db import connection
 from django.test import Client as HttpClient
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clients import extensions
@@ -373,7 +375,7 @@ def test_no_bytes_are_served_before_the_summary_is_done(
 
 def test_a_tampered_pdf_is_not_served(therapist: User, record: Client, client_for) -> None:
     summary = _done(record)
-    SummaryRequest.objects.filter(pk=summary.pk).update(content_hash="0" * 64)
+    SummaryRequest.objects.filter(pk=summary.pk).update(pdf_hash="0" * 64)
 
     response = client_for(therapist).get(
         reverse("summaries:pdf", kwargs={"summary_pk": summary.pk})
@@ -540,3 +542,90 @@ def test_the_caseload_page_takes_a_fixed_number_of_queries(
         response = user.get(reverse("summaries:caseload"))
 
     assert response.content.decode().count("<td>C-T") == clients
+
+
+def test_a_monthly_summary_s_pdf_is_made_on_its_first_download(
+    therapist: User, seeded: Seeded, client_for
+) -> None:
+    summary = _summary(
+        seeded.client, kind="monthly", period_start=seeded.start, period_end=seeded.end
+    )
+    services.summaries_build(summary_ids=[summary.pk])
+    assert SummaryRequest.objects.filter(pk=summary.pk, status="done", pdf__isnull=True).exists()
+    user = client_for(therapist)
+
+    first = user.get(reverse("summaries:pdf", kwargs={"summary_pk": summary.pk}))
+    second = user.get(reverse("summaries:pdf", kwargs={"summary_pk": summary.pk}))
+
+    assert (first.status_code, first["Content-Type"]) == (200, "application/pdf")
+    assert first.content.startswith(b"%PDF-")
+    assert second.content == first.content
+    assert SummaryRequest.objects.get(pk=summary.pk).pdf_bytes() == first.content
+
+
+def test_a_tampered_page_is_neither_shown_nor_made_into_a_pdf(
+    therapist: User, seeded: Seeded, client_for
+) -> None:
+    summary = _summary(
+        seeded.client, kind="monthly", period_start=seeded.start, period_end=seeded.end
+    )
+    services.summaries_build(summary_ids=[summary.pk])
+    SummaryRequest.objects.filter(pk=summary.pk).update(html="<p>changed</p>")
+    user = client_for(therapist)
+
+    assert user.get(reverse("summaries:pdf", kwargs={"summary_pk": summary.pk})).status_code == 404
+    assert (
+        user.get(reverse("summaries:detail", kwargs={"summary_pk": summary.pk})).status_code == 404
+    )
+    assert SummaryRequest.objects.filter(pk=summary.pk, pdf__isnull=True).exists()
+
+
+def _updates_of_summaries(queries: CaptureQueriesContext) -> int:
+    return sum(
+        q["sql"].startswith('UPDATE "summaries_summaryrequest"') for q in queries.captured_queries
+    )
+
+
+def test_only_the_first_download_stores_a_pdf(therapist: User, seeded: Seeded, client_for) -> None:
+    summary = _summary(
+        seeded.client, kind="monthly", period_start=seeded.start, period_end=seeded.end
+    )
+    services.summaries_build(summary_ids=[summary.pk])
+    user = client_for(therapist)
+    url = reverse("summaries:pdf", kwargs={"summary_pk": summary.pk})
+
+    with CaptureQueriesContext(connection) as first:
+        assert user.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as second:
+        assert user.get(url).status_code == 200
+
+    assert (_updates_of_summaries(first), _updates_of_summaries(second)) == (1, 0)
+    assert len(second) == len(first) - 1
+
+
+def test_a_pdf_that_cannot_be_made_leaves_the_page_and_stores_nothing(
+    therapist: User, seeded: Seeded, client_for
+) -> None:
+    summary = _summary(
+        seeded.client, kind="monthly", period_start=seeded.start, period_end=seeded.end
+    )
+    services.summaries_build(summary_ids=[summary.pk])
+    user = client_for(therapist)
+
+    with mock.patch.object(services, "html_to_pdf", side_effect=RuntimeError):
+        response = user.get(reverse("summaries:pdf", kwargs={"summary_pk": summary.pk}))
+
+    assert (response.status_code, response["Location"]) == (
+        302,
+        reverse("summaries:detail", kwargs={"summary_pk": summary.pk}),
+    )
+    page = user.get(response["Location"]).content.decode()
+    assert "The PDF could not be made just now." in page
+    assert SummaryRequest.objects.filter(
+        pk=summary.pk, status="done", pdf__isnull=True, pdf_hash=""
+    ).exists()
+    assert list(
+        AuditEvent.objects.filter(
+            object_id=str(summary.pk), action__startswith="summary."
+        ).values_list("action", flat=True)
+    ) == ["summary.view"]

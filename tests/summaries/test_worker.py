@@ -99,3 +99,49 @@ def test_a_real_worker_prepares_summaries_even_after_redis_was_down(therapist: U
                 worker.wait(timeout=10)
             broker = redis.Redis.from_url(os.environ["REDIS_URL"])
             broker.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+
+
+def test_a_real_worker_prepares_the_monthly_round_one_task_per_group(therapist: User) -> None:
+    clients = [ClientFactory(therapist=therapist) for _ in range(5)]
+    queue = f"hrp-test-summaries-{uuid.uuid4().hex}"
+    env = {**os.environ, "DATABASE_URL": database_url(), "CONN_MAX_AGE": "0"}
+    with tempfile.TemporaryFile() as log, override_settings(SUMMARIES_QUEUE=queue):
+        worker = subprocess.Popen(
+            worker_command(queue),
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            assert services.monthly_summaries_create(group_size=2) == 5
+            ids = list(SummaryRequest.objects.order_by("id").values_list("pk", flat=True))
+            results = [_wait_for(pk, "done") for pk in ids]
+            log.seek(0)
+            text = log.read().decode()
+            if any(r.status != "done" for r in results):
+                pytest.fail(f"worker did not finish; its log:\n{text}")
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait(timeout=10)
+            broker = redis.Redis.from_url(os.environ["REDIS_URL"])
+            broker.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+        log.seek(0)
+        text = log.read().decode()
+    # 5 clients in groups of 2: three messages, each carrying ids only.
+    received = [line for line in text.splitlines() if "received" in line]
+    assert len(received) == 3, text
+    assert all("summaries.tasks.build_summaries[" in line for line in received)
+    assert "build_summary[" not in text
+    for client in clients:
+        assert client.chart_number not in text
+        assert client.legal_name not in text
+    assert sorted((r.client_id, r.kind, r.attempts) for r in results) == sorted(
+        (c.pk, "monthly", 1) for c in clients
+    )
+    # The round stores pages only; each PDF is made on its first download.
+    assert [(r.pdf, r.pdf_hash, r.hash_verified()) for r in results] == [(None, "", True)] * 5
