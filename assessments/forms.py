@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import TEXT_LIMIT
+from hrp import bounds
 
 
 class FollowUpForm(forms.Form):
@@ -22,9 +23,10 @@ class FollowUpForm(forms.Form):
         ),
         error_messages={"required": _("Describe what was done.")},
     )
-    done_at = forms.DateTimeField(
+    # ASCII, representable everywhere; how far back or ahead is the service's rule.
+    done_at = bounds.DateTimeField(
         label=_("When"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        within=None,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         error_messages={"required": _("Enter when it was done.")},
     )

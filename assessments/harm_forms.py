@@ -30,6 +30,7 @@ from assessments.models import (
 )
 from clients.forms import CrispyMixin, DateInput
 from clients.models import Client, SubstanceUse
+from hrp import bounds
 
 RATING_FIELDS = [f"{key}_rating" for key, _label in HARM_DOMAINS]
 WORDS_FIELDS = [f"{key}_words" for key, _label in HARM_DOMAINS]
@@ -64,7 +65,7 @@ RATING_MESSAGE = _("Choose a rating from 0 (no harm) to 3 (severe harm).")
 
 def _zero_to_ten(label: Any, help_text: Any) -> forms.IntegerField:
     message = _("Use a whole number from 0 to 10, or leave it empty.")
-    return forms.IntegerField(
+    return bounds.IntegerField(
         label=label,
         help_text=help_text,
         required=False,
@@ -80,6 +81,7 @@ class HarmAssessmentForm(CrispyMixin, forms.ModelForm):
 
     class Meta:
         model = HarmAssessment
+        formfield_callback = bounds.formfield
         fields = ["assessed_on", *CARRIED_OVER, "notes"]
         widgets = {
             "assessed_on": DateInput(),
@@ -115,12 +117,6 @@ class HarmAssessmentForm(CrispyMixin, forms.ModelForm):
         self.fields["notes"].label = _("Clinician's notes")
         self.fields["notes"].help_text = _("Your own notes, kept apart from the client's words.")
         self._crispy()
-
-    def clean_assessed_on(self) -> Any:
-        value = self.cleaned_data["assessed_on"]
-        if value and value > timezone.localdate():
-            raise forms.ValidationError(_("The date of the assessment cannot be in the future."))
-        return value
 
     # Template helpers: the form is laid out by section, not field by field.
     def domain_rows(self) -> list[tuple[Any, forms.BoundField, forms.BoundField]]:
@@ -160,6 +156,7 @@ class SubstancePatternForm(CrispyMixin, forms.ModelForm):
 
     class Meta:
         model = SubstancePattern
+        formfield_callback = bounds.formfield
         fields = ["substance", *PATTERN_FIELDS]
         widgets = {"function_notes": forms.Textarea(attrs={"rows": 2})}
         labels = {

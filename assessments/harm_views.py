@@ -30,7 +30,7 @@ from assessments.models import (
 )
 from clients import services as client_services
 from clients.models import Client
-from hrp import access
+from hrp import access, bounds
 
 
 def _full_assessments(client: Client) -> Any:
@@ -281,9 +281,10 @@ def _id_param(request: HttpRequest, name: str) -> int | None:
     if not raw:
         return None
     # ASCII digits only: ids, never anything else, travel in the query string.
-    if not (raw.isascii() and raw.isdigit()):
+    pk = bounds.parse_pk(raw)
+    if pk is None:
         raise Http404
-    return int(raw)
+    return pk
 
 
 def harm_compare(request: HttpRequest, pk: int) -> HttpResponse:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.measures import MEASURES, Measure, get_measure
 from clients.models import Client, LongText, SubstanceUse
+from hrp import bounds
 from hrp.immutability import AppendOnlyModel, append_only
 from hrp.immutability import ImmutableError as BaseImmutableError
 
@@ -141,6 +142,8 @@ zero_to_three = [MinValueValidator(0), MaxValueValidator(3)]
 class HarmAssessment(AppendOnlyModel):
     """A harm assessment done with the client. Each one is kept; once saved it is read-only
     and later ones are compared against it."""
+
+    DATE_RANGES = {"assessed_on": bounds.HISTORY}
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="harm_assessments")
     assessed_on = models.DateField(_("date"), default=timezone.localdate)

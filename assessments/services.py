@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from assessments.measures import MEASURES
 from assessments.models import Administration, HarmAssessment, RiskFollowUp, SubstancePattern
 from clients.models import Client
-from hrp import access
+from hrp import access, bounds
 from hrp.accounts.models import User
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
@@ -50,6 +50,8 @@ def administration_record(
     `measure.administer` (score and band only: answers stay out of the audit trail).
     """
     access.require_write(actor, client)
+    # Only a time given here: a correction keeps the corrected sitting's, whatever it is.
+    bounds.HISTORY.check_datetime(administered_at, field="administered_at")
     measure = MEASURES.get(measure_code)
     if measure is None:
         raise TamperedSubmission("unknown measure")
@@ -119,6 +121,7 @@ def risk_follow_up_record(
         raise ValidationError({"action": _("Describe what was done.")})
     if done_at > timezone.now() + datetime.timedelta(minutes=5):
         raise ValidationError({"done_at": _("The follow-up cannot be in the future.")})
+    bounds.HISTORY.check_datetime(done_at, field="done_at")
     if done_at < administration.administered_at - datetime.timedelta(minutes=5):
         raise ValidationError({"done_at": _("The follow-up cannot be before the flag was raised.")})
     follow_up = RiskFollowUp(
@@ -149,6 +152,7 @@ def harm_assessment_record(
     untouched (read-only). Side effect: change event `harm.assess` (the overdose flag and
     harm ratings, not the client's words)."""
     access.require_write(actor, client)
+    bounds.check_dates(values, HarmAssessment.DATE_RANGES)
     assessment = HarmAssessment(client=client, assessed_by=actor, **values)
     assessment.full_clean()
     assessment.save()

@@ -20,7 +20,7 @@ from assessments.models import Administration
 from clients import selectors as client_selectors
 from clients import services as client_services
 from clients.views import render_chart_section
-from hrp import access
+from hrp import access, bounds
 
 # Fields an administration form posts besides the items; anything else is tampering.
 FORM_FIELDS = {"csrfmiddlewaretoken", "correction_reason", "corrects"}
@@ -143,9 +143,10 @@ def administer(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 def _corrected(client: Any, measure: Measure, raw: str | None) -> Administration | None:
     if not raw:
         return None
-    if not raw.isdigit():
+    pk = bounds.parse_pk(raw)
+    if pk is None:
         raise Http404
-    return get_object_or_404(client.administrations, pk=int(raw), measure_code=measure.code)
+    return get_object_or_404(client.administrations, pk=pk, measure_code=measure.code)
 
 
 def trend(request: HttpRequest, pk: int, code: str) -> HttpResponse:

@@ -8,14 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import TEXT_LIMIT, Client, Consent, Intake, Referral, SubstanceUse, text_limit
+from hrp import bounds
 from hrp.accounts.models import User
 
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
+# The date input of hrp/bounds.py, under the name other apps' forms import from here.
+DateInput = bounds.DateInput
 
 
 class CrispyMixin:
@@ -67,6 +64,7 @@ class ReasonForm(CrispyMixin, forms.Form):
 class ClientDetailsForm(CrispyMixin, forms.ModelForm):
     class Meta:
         model = Client
+        formfield_callback = bounds.formfield
         fields = [
             "date_of_birth",
             "phone",
@@ -100,6 +98,7 @@ class ClientEditForm(ClientDetailsForm):
 class SubstanceForm(CrispyMixin, forms.ModelForm):
     class Meta:
         model = SubstanceUse
+        formfield_callback = bounds.formfield
         fields = [
             "substance",
             "substance_other",
@@ -135,6 +134,7 @@ SubstanceFormSet = forms.modelformset_factory(
 class ConcernsForm(CrispyMixin, forms.ModelForm):
     class Meta:
         model = Intake
+        formfield_callback = bounds.formfield
         fields = ["anxiety", "depression", "trauma_history", "other_concern", "concerns_notes"]
         widgets = {"concerns_notes": forms.Textarea(attrs={"rows": 4})}
 
@@ -146,6 +146,7 @@ class ConcernsForm(CrispyMixin, forms.ModelForm):
 class MedicalForm(CrispyMixin, forms.ModelForm):
     class Meta:
         model = Intake
+        formfield_callback = bounds.formfield
         fields = [
             "medical_evaluation_recommended",
             "medical_evaluation_completed_on",
@@ -160,16 +161,11 @@ class MedicalForm(CrispyMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self._crispy()
 
-    def clean_medical_evaluation_completed_on(self) -> Any:
-        value = self.cleaned_data["medical_evaluation_completed_on"]
-        if value and value > timezone.localdate():
-            raise forms.ValidationError(_("The evaluation date cannot be in the future."))
-        return value
-
 
 class ReferralForm(CrispyMixin, forms.ModelForm):
     class Meta:
         model = Referral
+        formfield_callback = bounds.formfield
         fields = ["source", "mandate_kind", "agency", "agency_contact", "agency_contact_details"]
         widgets = {"source": forms.RadioSelect}
         help_texts = {
@@ -196,6 +192,7 @@ class ReferralForm(CrispyMixin, forms.ModelForm):
 class ConsentForm(CrispyMixin, forms.ModelForm):
     class Meta:
         model = Consent
+        formfield_callback = bounds.formfield
         fields = [
             "recipient",
             "purpose",
@@ -218,7 +215,7 @@ class ConsentForm(CrispyMixin, forms.ModelForm):
 
 
 class ConsentRevokeForm(CrispyMixin, forms.Form):
-    revoked_on = forms.DateField(label=_("Revoked on"), widget=DateInput())
+    revoked_on = bounds.DateField(label=_("Revoked on"), within=bounds.HISTORY)
     revoked_by = forms.CharField(label=_("Revoked by"), max_length=200, initial=_("The client"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -229,7 +226,9 @@ class ConsentRevokeForm(CrispyMixin, forms.Form):
 
 class StatusForm(CrispyMixin, forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=Client.Status.choices)
-    discharged_on = forms.DateField(label=_("Discharge date"), widget=DateInput(), required=False)
+    discharged_on = bounds.DateField(
+        label=_("Discharge date"), within=bounds.HISTORY, required=False
+    )
     discharge_reason = forms.CharField(
         label=_("Reason for discharge"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -301,4 +300,4 @@ class ClientSearchForm(forms.Form):
         ],
         required=False,
     )
-    page = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+    page = bounds.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)

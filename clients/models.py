@@ -14,6 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hrp import bounds
+
 # Free text longer than this is refused with a message rather than silently cut.
 TEXT_LIMIT = 10_000
 text_limit = MaxLengthValidator(
@@ -35,6 +37,9 @@ class ClientQuerySet(models.QuerySet["Client"]):
 
 
 class Client(models.Model):
+    # The range each date keeps to (hrp/bounds.py): forms and services read it from here.
+    DATE_RANGES = {"date_of_birth": bounds.HISTORY, "discharged_on": bounds.HISTORY}
+
     class Status(models.TextChoices):
         INTAKE = "intake", _("Intake")
         ACTIVE = "active", _("Active")
@@ -124,14 +129,6 @@ class Client(models.Model):
     def display_name(self) -> str:
         return self.preferred_name or self.legal_name
 
-    def clean(self) -> None:
-        if self.date_of_birth and self.date_of_birth > timezone.localdate():
-            raise ValidationError(
-                {"date_of_birth": _("The date of birth cannot be in the future.")}
-            )
-        if self.date_of_birth and self.date_of_birth < datetime.date(1900, 1, 1):
-            raise ValidationError({"date_of_birth": _("Check the year of the date of birth.")})
-
 
 class TherapistAssignment(models.Model):
     """Who was the client's therapist, and when. The current one has no end."""
@@ -161,6 +158,8 @@ class TherapistAssignment(models.Model):
 
 class Intake(models.Model):
     """The intake conversation, saved step by step as a draft until completed."""
+
+    DATE_RANGES = {"medical_evaluation_completed_on": bounds.HISTORY}
 
     class Step(models.TextChoices):
         REASON = "reason", _("In their words")
@@ -331,6 +330,14 @@ class Consent(models.Model):
     """A written consent to disclose, in the shape 42 CFR Part 2 requires: recipient,
     purpose, what may be disclosed, effective and expiry dates, signature, revocation."""
 
+    # Signed and revoked in the past; in force from and expiring on dates that may lie ahead.
+    DATE_RANGES = {
+        "signed_on": bounds.HISTORY,
+        "revoked_on": bounds.HISTORY,
+        "effective_on": bounds.PLANNING,
+        "expires_on": bounds.PLANNING,
+    }
+
     class Scope(models.TextChoices):
         ATTENDANCE = "attendance", _("Attendance only (dates attended or missed)")
         SUMMARY = "summary", _("Treatment summary")
@@ -379,8 +386,6 @@ class Consent(models.Model):
             raise ValidationError(
                 {"expires_on": _("The expiry date must be after the effective date.")}
             )
-        if self.signed_on and self.signed_on > timezone.localdate():
-            raise ValidationError({"signed_on": _("The signing date cannot be in the future.")})
         if self.scope == self.Scope.OTHER and not self.scope_details.strip():
             raise ValidationError({"scope_details": _("Describe what may be disclosed.")})
 

@@ -20,7 +20,7 @@ from clients.models import (
     SubstanceUse,
     TherapistAssignment,
 )
-from hrp import access
+from hrp import access, bounds
 from hrp.accounts.models import User
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
@@ -60,6 +60,9 @@ def _audit_change(
 def _apply(instance: models.Model, values: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
     """Set `values` on `instance`, validate, save the changed fields; return the diff."""
     fields = list(values)
+    # Only the dates being written: a row stored before the date policy can still change
+    # elsewhere, and is refused here only until its date is corrected.
+    bounds.check_dates(values, getattr(type(instance), "DATE_RANGES", {}))
     # The old values come from the stored row, not from `instance`: a ModelForm validated on
     # the same instance has already copied the new values onto it, which would hide every
     # change (and skip both the save and the audit event).
@@ -324,10 +327,6 @@ def client_set_status(
     if status == Client.Status.DISCHARGED:
         if discharged_on is None:
             raise ValidationError({"discharged_on": _("Enter the date of discharge.")})
-        if discharged_on > timezone.localdate():
-            raise ValidationError(
-                {"discharged_on": _("The discharge date cannot be in the future.")}
-            )
         values.update(discharged_on=discharged_on, discharge_reason=discharge_reason)
     else:
         values.update(discharged_on=None, discharge_reason="")
@@ -404,6 +403,7 @@ def client_hand_over(*, actor: User, client_pk: int, therapist: User | None, rea
 def consent_create(*, actor: User, client: Client, values: Mapping[str, Any]) -> Consent:
     """Record a signed consent to disclose. Side effect: `consent.create`."""
     access.require_write(actor, client)
+    bounds.check_dates(values, Consent.DATE_RANGES)
     consent = Consent(client=client, created_by=actor, **values)
     consent.full_clean()
     consent.save()
@@ -430,8 +430,7 @@ def consent_revoke(
     visibly revoked. Side effect: `consent.revoke`."""
     if consent.revoked_on:
         raise ValidationError(_("This consent was already revoked."))
-    if revoked_on > timezone.localdate():
-        raise ValidationError({"revoked_on": _("The revocation date cannot be in the future.")})
+    bounds.HISTORY.check(revoked_on, field="revoked_on")
     if revoked_on < consent.signed_on:
         raise ValidationError(
             {"revoked_on": _("A consent cannot be revoked before it was signed.")}

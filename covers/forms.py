@@ -6,23 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from covers import selectors
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-class ClinicDateField(forms.DateField):
-    """A date typed as YYYY-MM-DD in ASCII digits. Python's parser also reads other scripts'
-    digits, which no clinician means to type and which would be stored as a different date."""
-
-    def to_python(self, value: Any) -> Any:
-        if isinstance(value, str) and not value.strip().isascii():
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().to_python(value)
+from hrp import bounds
 
 
 class CoverForm(forms.Form):
@@ -36,8 +20,9 @@ class CoverForm(forms.Form):
     cover = forms.ModelChoiceField(
         label=_("Therapist who covers"), queryset=None, empty_label=_("Choose…")
     )
-    starts_on = ClinicDateField(label=_("First day"), widget=DateInput())
-    ends_on = ClinicDateField(label=_("Last day"), widget=DateInput())
+    # ASCII dates every time zone can hold (hrp/bounds.py); the range is the service's rule.
+    starts_on = bounds.DateField(label=_("First day"), within=None)
+    ends_on = bounds.DateField(label=_("Last day"), within=None)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hrp import access
+from hrp import access, bounds
 from hrp.accounts.models import Cover, User
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
@@ -48,6 +48,8 @@ def cover_arrange(
         errors["cover"] = _("Choose someone other than the therapist who will be away.")
     if starts_on < today:
         errors["starts_on"] = _("The first day cannot be in the past.")
+    elif problem := bounds.PLANNING.message(starts_on, today=today):
+        errors["starts_on"] = problem
     if ends_on < starts_on:
         errors["ends_on"] = _("The last day cannot be before the first day.")
     elif (ends_on - starts_on).days + 1 > LONGEST_COVER_DAYS:

@@ -9,8 +9,8 @@ from django import forms
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from clients.forms import DateInput
 from clients.models import Consent
+from hrp import bounds
 
 
 def consent_label(consent: Consent) -> str:
@@ -36,8 +36,9 @@ class AttendanceReportForm(forms.Form):
             )
         },
     )
-    start = forms.DateField(label=_("Period from"), widget=DateInput())
-    end = forms.DateField(label=_("Period to"), widget=DateInput())
+    # ASCII dates that every time zone can hold; the range itself is the service's rule.
+    start = bounds.DateField(label=_("Period from"), within=None)
+    end = bounds.DateField(label=_("Period to"), within=None)
 
     def __init__(self, *args: Any, consents: Sequence[Consent], **kwargs: Any) -> None:
         today = timezone.localdate()

@@ -31,6 +31,7 @@ from disclosures import report as report_module
 from disclosures import selectors
 from disclosures.models import Disclosure
 from disclosures.report import AttendanceReport
+from hrp import bounds
 from hrp.accounts.models import User
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
@@ -55,6 +56,7 @@ def last_day_allowed(start: datetime.date) -> datetime.date:
 
 
 def check_period(*, start: datetime.date, end: datetime.date, today: datetime.date) -> None:
+    bounds.PERIOD.check(start, today=today)
     if end < start:
         raise ValidationError(_("The end of the period must be on or after its start."))
     if end > today:

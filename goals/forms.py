@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from clients.forms import DateInput
 from clients.models import Client, SubstanceUse
 from goals.models import Goal, GoalReview
+from hrp import bounds
 
 
 def _helper() -> FormHelper:
@@ -22,6 +23,7 @@ def _helper() -> FormHelper:
 class GoalForm(forms.ModelForm):
     class Meta:
         model = Goal
+        formfield_callback = bounds.formfield
         fields = [
             "kind",
             "substance",
@@ -64,6 +66,7 @@ class GoalForm(forms.ModelForm):
 class ReviewForm(forms.ModelForm):
     class Meta:
         model = GoalReview
+        formfield_callback = bounds.formfield
         fields = [
             "reviewed_on",
             "what_happened",
@@ -91,9 +94,3 @@ class ReviewForm(forms.ModelForm):
         self.fields["learned"].required = False
         self.fields["reviewed_on"].initial = timezone.localdate()
         self.helper = _helper()
-
-    def clean_reviewed_on(self) -> Any:
-        value = self.cleaned_data["reviewed_on"]
-        if value and value > timezone.localdate():
-            raise forms.ValidationError(_("The review date cannot be in the future."))
-        return value

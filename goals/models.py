@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, LongText, SubstanceUse
+from hrp import bounds
 from hrp.immutability import AppendOnlyModel, append_only
 from hrp.immutability import ImmutableError as BaseImmutableError
 
@@ -84,6 +85,9 @@ class PlanVersion(AppendOnlyModel):
 
 
 class Goal(models.Model):
+    # Ranges of the dates (hrp/bounds.py): a goal may start, and is reviewed, ahead of today.
+    DATE_RANGES = {"start_date": bounds.PLANNING, "review_date": bounds.PLANNING}
+
     """A goal stated as a hypothesis to test, not a promise. There is no "failed": a goal is
     active, achieved, revised (a new goal took its place) or set aside."""
 
@@ -226,6 +230,8 @@ class Goal(models.Model):
 
 
 class GoalReview(models.Model):
+    DATE_RANGES = {"reviewed_on": bounds.HISTORY, "next_review_date": bounds.PLANNING}
+
     """The result of testing a goal: what happened, was it realistic, what was learned, and
     what to do next."""
 

@@ -25,6 +25,7 @@ from clients.forms import CrispyMixin
 from clients.models import Client, SubstanceUse, text_limit
 from goals import selectors
 from goals.models import SAFER_USE_PRACTICES, PlanVersion
+from hrp import bounds
 
 FUNCTION_KEYS = [key for key, _label in FUNCTIONS]
 
@@ -91,7 +92,7 @@ class PlanSectionForm(CrispyMixin, forms.Form):
         _("Most per occasion"),
         help_text=_("The dose limit per occasion, in the client's units, e.g. 3 drinks."),
     )
-    max_days_per_week = forms.IntegerField(
+    max_days_per_week = bounds.IntegerField(
         label=_("Most use days a week"),
         required=False,
         min_value=0,
@@ -275,7 +276,7 @@ class PlanReasonForm(CrispyMixin, forms.Form):
         },
     )
     # The version the page was opened on: saving over a newer one would undo its changes.
-    based_on = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    based_on = bounds.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

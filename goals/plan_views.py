@@ -24,7 +24,7 @@ from goals import selectors, services
 from goals.models import SAFER_USE_PRACTICES, SECTION_FIELDS, PlanVersion
 from goals.plan_forms import PlanReasonForm, plan_forms
 from goals.selectors import FieldDiff, SectionDiff
-from hrp import access
+from hrp import access, bounds
 
 # Fields shown as someone's words rather than as settings of the plan: the page marks whose.
 WORDS_CLASSES = {"client_words": "client-words", "clinician_notes": "clinician-notes"}
@@ -238,9 +238,10 @@ def _number_param(request: HttpRequest, name: str) -> int | None:
     if not raw:
         return None
     # ASCII digits only: version numbers, never anything else, travel in the query string.
-    if not (raw.isascii() and raw.isdigit()):
+    number = bounds.parse_int(raw)
+    if number is None:
         raise Http404
-    return int(raw)
+    return number
 
 
 def plan_compare(request: HttpRequest, pk: int) -> HttpResponse:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from assessments.models import FUNCTIONS
 from clients.models import Client, SubstanceUse
 from goals.models import SECTION_FIELDS, Goal, GoalReview, Plan, PlanVersion, UseCheckIn
-from hrp import access
+from hrp import access, bounds
 from hrp.accounts.models import User
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
@@ -104,6 +104,7 @@ def goal_create(
 ) -> Goal:
     """Add a goal. Side effect: `goal.create`."""
     access.require_write(actor, client)
+    bounds.check_dates(values, Goal.DATE_RANGES)
     goal = Goal(client=client, created_by=actor, revised_from=revised_from, **values)
     goal.full_clean()
     goal.save()
@@ -142,6 +143,7 @@ def goal_review_record(
     if not goal.is_open:
         raise ValidationError(_("This goal is no longer active; review its newer version."))
     decision = values.get("decision")
+    bounds.check_dates(values, GoalReview.DATE_RANGES)
     review = GoalReview(goal=goal, reviewed_by=actor, **values)
     errors: dict[str, Any] = {}
     if review.reviewed_on and review.reviewed_on < goal.start_date:
@@ -213,6 +215,7 @@ def checkin_record(
     access.require_write(actor, client)
     if substance.client_id != client.pk:
         raise ValidationError({"substance": _("Choose one of this client's substances.")})
+    bounds.HISTORY.check(week, field="week")
     start = week_start(week)
     checkin = UseCheckIn.objects.filter(
         client=client, substance=substance, week_start=start

@@ -23,24 +23,33 @@ Dates and times
   The ranges (the one place each is stated):
     ``HISTORY``      1900 .. today: birth dates, evaluations, onsets, signatures, assessments,
                      revocations, discharges, meetings, reviews held.
-    ``APPOINTMENT``  2 years back .. 3 years ahead: every appointment booked or moved,
+    ``APPOINTMENT``  2 years back .. 5 years ahead: every appointment booked or moved,
                      each occurrence of a series included.
     ``PLANNING``     1900 .. 10 years ahead: dates that look forward (consent expiry,
                      review dates, cover days).
     ``PERIOD``       1900 .. today: the days a summary, report or filter covers.
     ``CALENDAR``     1900 .. 10 years ahead: the weeks the calendar can show.
-  ``parse_date(raw, *, within=CALENDAR, default=None)``   an ASCII YYYY-MM-DD inside the range.
+  ``parse_date(raw, *, within=CALENDAR, default=None)``   an ASCII ISO 8601 date inside the
+                     range (2030-03-04, 20300304 or 2030-W10-1).
   ``fits_everywhere(moment)``   whether a datetime stays representable in every time zone
                      (between ``SAFE_EARLIEST`` and ``SAFE_LATEST``), so no local-time
                      conversion, week or day arithmetic near it can overflow.
+  ``show_date(day)``   a date as messages name it.
   ``add_years(day, years)``   the same day ``years`` later (28 Feb for an unmatched 29 Feb).
+  ``implausible(value)``   whether a stored date or datetime cannot be right (before 1900, more
+                     than 10 years ahead, or read at the safe edge): pages mark such rows so
+                     that someone corrects them.
 
 Form fields and widgets (use these, never django.forms' own date/time/integer fields)
   ``DateField(within=RANGE, ...)``, ``TimeField``, ``DateTimeField(within=RANGE, ...)``,
   ``IntegerField(...)`` (ASCII only; bounded by PG_INT_MIN..PG_INT_MAX unless told tighter),
+  ``DecimalField(...)`` (ASCII digits and one ".", no exponent, no NaN or infinity),
   ``DateInput``, ``TimeInput``, ``DateTimeInput`` (HTML5 inputs; a bounded DateField sets the
-  input's min and max). ``date_formfield(within)`` returns a ``formfield_callback``-style
-  factory for model forms.
+  input's min and max). ``date_formfield(within)`` returns a DateField class bound to a range,
+  for a model form's ``Meta.field_classes``. ``formfield`` is a model form's
+  ``Meta.formfield_callback``: every date, time, datetime, integer and decimal model field
+  becomes one of the fields above (dates default to ``HISTORY``; name another range in
+  ``field_classes``).
 
 Reads
   ``install_safe_reads()``  called once from ``hrp.core``'s ``AppConfig.ready()``.
@@ -74,6 +83,7 @@ from typing import Any
 import psycopg2.extensions
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -155,8 +165,12 @@ def fits_everywhere(moment: datetime.datetime | datetime.date | None) -> bool:
     return SAFE_EARLIEST_DATE <= moment <= SAFE_LATEST_DATE
 
 
-def _show(day: datetime.date) -> str:
+def show_date(day: datetime.date) -> str:
+    """A date as messages name it (the locale's date format)."""
     return formats.date_format(day, "DATE_FORMAT")
+
+
+_show = show_date
 
 
 @dataclass(frozen=True)
@@ -246,7 +260,7 @@ HISTORY = DateRange(
 APPOINTMENT = DateRange(
     key="appointment",
     earliest_from_today=lambda today: add_years(today, -2),
-    latest_from_today=lambda today: add_years(today, 3),
+    latest_from_today=lambda today: add_years(today, 5),
     too_early=_("Appointments can be recorded back to %(earliest)s; please check the year."),
     too_late=_("Appointments can be booked up to %(latest)s; please check the year."),
 )
@@ -273,6 +287,14 @@ CALENDAR = DateRange(
 )
 
 
+def implausible(value: datetime.date | datetime.datetime | None) -> bool:
+    """Whether a stored date (or moment) is one no record of ours can carry: before 1900, more
+    than ten years ahead, or clamped at the safe edge when read (see `install_safe_reads`)."""
+    if value is None:
+        return False
+    return not PLANNING.contains(value)
+
+
 def parse_date[T](
     raw: Any, *, within: DateRange = CALENDAR, default: T = None
 ) -> datetime.date | T:
@@ -280,7 +302,8 @@ def parse_date[T](
     if not isinstance(raw, str):
         return default
     text = raw.strip()
-    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text, re.ASCII):
+    # ISO 8601 as Python reads it (2030-03-04, 20300304, 2030-W10-1), in ASCII only.
+    if not text.isascii() or len(text) > 10:
         return default
     try:
         day = datetime.date.fromisoformat(text)
@@ -344,17 +367,18 @@ class DateField(forms.DateField):
 
     def to_python(self, value: Any) -> Any:
         _refuse_non_ascii(value, self.error_messages["invalid"])
-        day = super().to_python(value)
-        if day is not None and not fits_everywhere(day):
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        return day
+        return super().to_python(value)
 
     def validate(self, value: Any) -> None:
         super().validate(value)
-        if value is not None and self.within is not None:
+        if value is None:
+            return
+        if self.within is not None:
             problem = self.within.message(value)
             if problem:
                 raise ValidationError(problem, code="out_of_range")
+        elif not fits_everywhere(value):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
 
     def widget_attrs(self, widget: Any) -> dict[str, Any]:
         attrs = super().widget_attrs(widget)
@@ -436,9 +460,35 @@ class IntegerField(forms.IntegerField):
             value = value.strip()
             if value in self.empty_values:
                 return None
-            if not is_ascii_int(value, signed=self.min_value is not None and self.min_value < 0):
+            # "-3" is read, so that min_value's message (which names the range) answers it.
+            if not is_ascii_int(value, signed=True):
                 raise ValidationError(self.error_messages["invalid"], code="invalid")
             return int(value)
+        return super().to_python(value)
+
+
+class DecimalField(forms.DecimalField):
+    """A decimal typed in ASCII digits with at most one "." (Python's Decimal also reads other
+    scripts' digits, exponents and "NaN")."""
+
+    _pattern = re.compile(r"-?[0-9]*\.?[0-9]+|-?[0-9]+\.", re.ASCII)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.error_messages["invalid"] = kwargs.get("error_messages", {}).get(
+            "invalid", _("Enter a number, such as 2 or 2.5.")
+        )
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip()
+            negatives = self.min_value is None or self.min_value < 0
+            if value and (
+                len(value) > 40
+                or not self._pattern.fullmatch(value)
+                or (value.startswith("-") and not negatives)
+            ):
+                raise ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)
 
 
@@ -452,6 +502,56 @@ def date_formfield(within: DateRange) -> Callable[..., forms.Field]:
 
     BoundDateField.__name__ = f"DateField_{within.key}"
     return BoundDateField
+
+
+def formfield(model_field: Any, **kwargs: Any) -> forms.Field | None:
+    """`Meta.formfield_callback` for model forms: our date, time and number fields in place of
+    Django's, so a model form obeys the same policy as a hand-written one. A `form_class`
+    chosen in `Meta.field_classes` wins."""
+    if "form_class" not in kwargs and not model_field.choices:
+        for model_class, form_class in _model_field_classes():
+            if isinstance(model_field, model_class):
+                kwargs["form_class"] = form_class
+                if form_class in (DateField, DateTimeField):
+                    kwargs["within"] = date_range_of(model_field)
+                break
+    return model_field.formfield(**kwargs)
+
+
+def date_range_of(model_field: Any) -> DateRange:
+    """The range a model's date field keeps to: its model's `DATE_RANGES` entry, else
+    HISTORY (most dates we store record something that has happened)."""
+    ranges = getattr(model_field.model, "DATE_RANGES", {})
+    return ranges.get(model_field.name, HISTORY)
+
+
+def check_dates(values: Any, ranges: Any) -> None:
+    """For services: raise one ValidationError naming every field of `values` (a mapping of
+    field name to date or datetime) whose value lies outside its range in `ranges` (usually
+    the model's `DATE_RANGES`). Fields not being written are not checked, so a row stored
+    before this policy can still be changed elsewhere and corrected here."""
+    problems: dict[str, list[str]] = {}
+    for name, value in values.items():
+        within = ranges.get(name)
+        if within is None or value is None:
+            continue
+        try:
+            within.check(value)
+        except ValidationError as error:
+            problems[name] = error.messages
+    if problems:
+        raise ValidationError(problems)
+
+
+def _model_field_classes() -> tuple[tuple[type, type], ...]:
+    # Most specific first: a DateTimeField is a DateField too.
+    return (
+        (models.DateTimeField, DateTimeField),
+        (models.DateField, DateField),
+        (models.TimeField, TimeField),
+        (models.DecimalField, DecimalField),
+        (models.IntegerField, IntegerField),
+    )
 
 
 # --- Reads -----------------------------------------------------------------------------------

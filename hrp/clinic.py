@@ -22,6 +22,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from hrp import bounds
+
 logger = logging.getLogger(__name__)
 CACHE_KEY = "hrp:clinic-settings:v1"
 MISSING = object()
@@ -146,10 +148,10 @@ def validate(name: str, raw: Any) -> Any:
     """The value to store for `name`, or ValidationError with a message for the page."""
     spec = spec_for(name)
     if spec.kind == "int":
-        try:
-            value = int(raw)
-        except (TypeError, ValueError):
-            raise ValidationError(_("Enter a whole number.")) from None
+        # ASCII digits only (hrp/bounds.py): int() would also take "٣", "+3" and "3_0".
+        value = bounds.parse_int(raw, minimum=bounds.PG_INT_MIN)
+        if value is None:
+            raise ValidationError(_("Enter a whole number."))
         if not spec.minimum <= value <= spec.maximum:
             raise ValidationError(
                 _("Use a number from %(min)d to %(max)d.")
@@ -170,10 +172,11 @@ def validate(name: str, raw: Any) -> Any:
     if spec.kind == "int_map":
         values = {}
         for key, label, low, high in spec.keys:
-            try:
-                value = int(raw[key])
-            except (KeyError, TypeError, ValueError):
-                raise ValidationError(_("Enter a whole number for each.")) from None
+            value = bounds.parse_int(
+                raw.get(key) if isinstance(raw, dict) else None, minimum=bounds.PG_INT_MIN
+            )
+            if value is None:
+                raise ValidationError(_("Enter a whole number for each."))
             if not low <= value <= high:
                 # The label, not the key: "send_hour" means nothing to a clinic admin.
                 raise ValidationError(

@@ -15,6 +15,8 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from hrp import bounds
+
 SESSION_KEY = "hrp_oversight_audit_filters"
 # The "user" filter value for events without a signed-in user (failed sign-ins, lockouts).
 NO_ACTOR = "none"
@@ -49,7 +51,7 @@ class AuditFilters:
         if not isinstance(data, dict):
             return cls()
         actor = str(data.get("actor", ""))
-        if actor not in ("", NO_ACTOR) and not actor.isdigit():
+        if actor not in ("", NO_ACTOR) and bounds.parse_pk(actor) is None:
             return cls()
         try:
             return cls(
@@ -119,12 +121,16 @@ class Cursor:
         if not token:
             return None
         micros, sep, pk = token.partition("-")
-        if not sep or not micros.isdigit() or not pk.isdigit() or len(token) > 40:
+        # ASCII digits only: str.isdigit() also says yes to "²", which int() refuses.
+        micros_value = bounds.parse_int(micros, maximum=bounds.PG_BIGINT_MAX)
+        pk_value = bounds.parse_pk(pk)
+        if not sep or micros_value is None or pk_value is None or len(token) > 40:
             return None
         try:
-            return cls(at=_EPOCH + int(micros) * _MICROSECOND, id=int(pk))
+            at = _EPOCH + micros_value * _MICROSECOND
         except OverflowError:
             return None
+        return cls(at=at, id=pk_value) if bounds.fits_everywhere(at) else None
 
     def older_q(self) -> Q:
         # `at__lte` is redundant with the OR but gives the planner an index range to scan.

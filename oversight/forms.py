@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from hrp import bounds
 from hrp.audit.actions import action_label
 from hrp.audit.models import AuditEvent
 from oversight.filters import NO_ACTOR, AuditFilters
@@ -36,16 +37,16 @@ class AuditFilterForm(forms.Form):
             )
         },
     )
-    date_from = forms.DateField(
+    date_from = bounds.DateField(
         label=_("From"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        within=bounds.PERIOD,
         error_messages={"invalid": _("Enter the start date as YYYY-MM-DD.")},
     )
-    date_to = forms.DateField(
+    date_to = bounds.DateField(
         label=_("To"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        within=bounds.PERIOD,
         error_messages={"invalid": _("Enter the end date as YYYY-MM-DD.")},
     )
 

@@ -10,8 +10,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clients.forms import DateInput
+from hrp import bounds
 from sessions.models import NOTE_TEXT_LIMIT, Appointment, AppointmentSeries, Modality, SessionNote
+from sessions.services import MAX_SERIES, series_times
 from sessions.vocab import EXERCISE_STAGES, FORMAT_FIELDS, INTERVENTIONS, RATING_ITEMS, RiskLevel
 
 
@@ -22,19 +23,13 @@ def _helper() -> FormHelper:
     return helper
 
 
-class TimeInput(forms.TimeInput):
-    input_type = "time"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%H:%M", **kwargs)
-
-
 class WhenForm(forms.Form):
-    """A date, start time and end time in the clinic's time zone."""
+    """A date, start time and end time in the clinic's time zone. The date is inside
+    `bounds.APPOINTMENT`, so combining it with a time cannot overflow in any time zone."""
 
-    date = forms.DateField(label=_("Date"), widget=DateInput())
-    start = forms.TimeField(label=_("Starts"), widget=TimeInput())
-    end = forms.TimeField(label=_("Ends"), widget=TimeInput())
+    date = bounds.DateField(label=_("Date"), within=bounds.APPOINTMENT)
+    start = bounds.TimeField(label=_("Starts"))
+    end = bounds.TimeField(label=_("Ends"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -55,8 +50,8 @@ class BookForm(WhenForm):
         choices=[("", _("Does not repeat")), *AppointmentSeries.Frequency.choices],
         required=False,
     )
-    occurrences = forms.IntegerField(
-        label=_("Number of appointments"), min_value=2, max_value=52, required=False
+    occurrences = bounds.IntegerField(
+        label=_("Number of appointments"), min_value=2, max_value=MAX_SERIES, required=False
     )
     confirm_overlap = forms.BooleanField(
         label=_("Book anyway, although it overlaps another appointment"), required=False
@@ -75,6 +70,23 @@ class BookForm(WhenForm):
             and "occurrences" not in self.errors
         ):
             self.add_error("occurrences", _("How many appointments in the series?"))
+        elif data.get("frequency") and data.get("occurrences") and data.get("starts_at"):
+            # Every occurrence must be bookable, not only the first.
+            last_start, _last_end = series_times(
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                frequency=data["frequency"],
+                occurrences=data["occurrences"],
+            )[-1]
+            if not bounds.APPOINTMENT.contains(last_start):
+                self.add_error(
+                    "occurrences",
+                    _(
+                        "The last appointment of this series would fall after %(latest)s, the "
+                        "last day appointments can be booked. Book fewer or start earlier."
+                    )
+                    % {"latest": bounds.show_date(bounds.APPOINTMENT.latest())},
+                )
         return data
 
 
@@ -95,7 +107,7 @@ class AttendanceForm(forms.Form):
             (Appointment.Status.SCHEDULED, _("Scheduled")),
         ],
     )
-    notice_hours = forms.IntegerField(
+    notice_hours = bounds.IntegerField(
         label=_("Notice given (hours)"), min_value=0, max_value=24 * 365, required=False
     )
 
@@ -123,7 +135,7 @@ def _text(label: Any, rows: int = 4, help_text: Any = "") -> forms.CharField:
 
 
 def _score(label: Any, maximum: int = 10) -> forms.IntegerField:
-    return forms.IntegerField(
+    return bounds.IntegerField(
         label=label,
         required=False,
         min_value=0,
@@ -159,7 +171,7 @@ class NoteForm(forms.Form):
     signing needs. Validation still refuses numbers out of range and text over the limit.
     """
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = bounds.IntegerField(min_value=0, widget=forms.HiddenInput)
     agenda = _text(_("The client's agenda for today, in their words"), rows=2)
     data = _text(_("Data"))
     objective = _text(_("Objective"))
@@ -229,7 +241,7 @@ class NoteForm(forms.Form):
                 prefix = f"use_{substance.pk}_{week:%Y%m%d}"
                 self.fields[f"{prefix}_days"] = _score(_("Use days"), maximum=7)
                 self.fields[f"{prefix}_above"] = _score(_("Days beyond the plan"), maximum=7)
-                self.fields[f"{prefix}_amount"] = forms.DecimalField(
+                self.fields[f"{prefix}_amount"] = bounds.DecimalField(
                     label=_("Typical amount per use day"),
                     required=False,
                     min_value=Decimal(0),
@@ -336,7 +348,7 @@ class NoteForm(forms.Form):
 
 
 class SignForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = bounds.IntegerField(min_value=0, widget=forms.HiddenInput)
     password = forms.CharField(
         label=_("Your password"),
         strip=False,

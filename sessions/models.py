@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
+from hrp import bounds
 from hrp.crypto import EncryptedJSONField, EncryptedTextField, Unreadable
 from hrp.immutability import AppendOnlyModel, ImmutableError, SignedNoteLock, append_only
 from sessions.vocab import NoteFormat, RiskLevel
@@ -131,6 +132,12 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def date_implausible(self) -> bool:
+        """Stored before the date policy with a date no appointment can have: pages mark it
+        so that it is moved or cancelled (hrp/bounds.py)."""
+        return bounds.implausible(self.starts_at)
 
     @property
     def is_cancelled(self) -> bool:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from clients.extensions import Notice
 from clients.models import Client
 from clients.selectors import Flag
-from hrp import access
+from hrp import access, bounds
 from hrp.accounts.models import User
 from hrp.clinic import clinic_setting
 from sessions.models import Appointment, NoteAddendum, NoteReview, RatingAlert, SessionNote
@@ -116,6 +116,22 @@ def week_calendar(*, therapist: User, week: datetime.date) -> list[CalendarDay]:
             )
         )
     return days
+
+
+def out_of_range_appointments(*, therapist: User) -> list[Appointment]:
+    """The therapist's appointments dated where no calendar week reaches (stored before the
+    date policy in hrp/bounds.py): before the calendar's first day or after its last."""
+    tz = timezone.get_current_timezone()
+    earliest = datetime.datetime.combine(bounds.CALENDAR.earliest(), datetime.time.min, tzinfo=tz)
+    after = datetime.datetime.combine(
+        bounds.CALENDAR.latest() + datetime.timedelta(days=7), datetime.time.min, tzinfo=tz
+    )
+    return list(
+        Appointment.objects.filter(therapist=therapist)
+        .filter(Q(starts_at__lt=earliest) | Q(starts_at__gte=after))
+        .select_related("client")
+        .order_by("starts_at", "id")
+    )
 
 
 def appointments_for(client: Client) -> QuerySet[Appointment]:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from clients.models import Client, SubstanceUse
 from goals import services as goal_services
 from goals.models import Goal
-from hrp import access
+from hrp import access, bounds
 from hrp.accounts.models import User
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
@@ -65,7 +65,8 @@ def series_times(
     frequency: str = "",
     occurrences: int = 1,
 ) -> list[tuple[datetime.datetime, datetime.datetime]]:
-    """Start and end of every appointment a booking would make (one, or the whole series)."""
+    """Start and end of every appointment a booking would make (one, or the whole series).
+    Callers pass a start inside `bounds.APPOINTMENT`, so 52 fortnights later cannot overflow."""
     if not frequency:
         return [(starts_at, ends_at)]
     step = datetime.timedelta(weeks=1 if frequency == AppointmentSeries.Frequency.WEEKLY else 2)
@@ -86,6 +87,9 @@ def overlapping_any(
 
 
 def _validate_times(starts_at: datetime.datetime, ends_at: datetime.datetime) -> None:
+    # The clinic's range first: past it, even the arithmetic below could overflow.
+    bounds.APPOINTMENT.check_datetime(starts_at, field="starts_at")
+    bounds.APPOINTMENT.check_datetime(ends_at, field="ends_at")
     if ends_at <= starts_at:
         raise ValidationError({"ends_at": _("The end must be after the start.")})
     if ends_at - starts_at > datetime.timedelta(hours=8):
@@ -142,6 +146,8 @@ def appointment_book(
         starts_at=starts_at, ends_at=ends_at, frequency=frequency, occurrences=occurrences
     )
     for start, end in times:
+        # Every occurrence, not only the first, must fall inside the clinic's range.
+        _validate_times(start, end)
         appointment = Appointment.objects.create(
             client=client,
             therapist=client.therapist,

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from clients import selectors as client_selectors
 from clients.views import render_chart_section
-from hrp import access
+from hrp import access, bounds
 from hrp.clinic import clinic_setting
 from sessions import selectors, services
 from sessions.forms import AttendanceForm, BookForm, RescheduleForm
@@ -25,13 +25,10 @@ from sessions.models import Appointment
 def calendar(request: HttpRequest) -> HttpResponse:
     """The therapist's week. ?week=YYYY-MM-DD (a date, never a name) picks the week."""
     access.require(request.user, "clients.create")
-    try:
-        week = datetime.date.fromisoformat(request.GET.get("week", ""))
-    except ValueError:
-        week = timezone.localdate()
-    if not datetime.MINYEAR < week.year < datetime.MAXYEAR:
-        # The first and last years have no week before or after to link to.
-        week = timezone.localdate()
+    # Inside bounds.CALENDAR every week has a week before and after to link to.
+    week = bounds.parse_date(
+        request.GET.get("week"), within=bounds.CALENDAR, default=timezone.localdate()
+    )
     start = selectors.week_start_of(week)
     days = selectors.week_calendar(therapist=request.user, week=start)
     context = {
@@ -41,6 +38,8 @@ def calendar(request: HttpRequest) -> HttpResponse:
         "next": start + datetime.timedelta(weeks=1),
         "today": timezone.localdate(),
         "double_booked": sum(1 for d in days for a in d.appointments if a.double_booked),
+        # Rows stored before the date policy, which no week of the calendar reaches.
+        "out_of_range": selectors.out_of_range_appointments(therapist=request.user),
         "nav": "calendar",
     }
     return render(request, "sessions/calendar.html", context)

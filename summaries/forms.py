@@ -2,41 +2,31 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clients.forms import DateInput
+from hrp import bounds
 from summaries.selectors import default_period
 
 MAX_YEARS = 2
 
 
-def years_before(day: datetime.date, years: int) -> datetime.date:
-    """The same date `years` earlier (28 February for a 29 February with no match)."""
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:
-        return day.replace(year=day.year - years, day=28)
-
-
 class PeriodForm(forms.Form):
-    period_start = forms.DateField(
+    period_start = bounds.DateField(
         label=_("From"),
-        widget=DateInput(),
+        within=bounds.PERIOD,
         error_messages={
             "required": _("Enter the first day of the period."),
             "invalid": _("Enter the first day as a date, for example 2026-01-31."),
         },
     )
-    period_end = forms.DateField(
+    period_end = bounds.DateField(
         label=_("To"),
-        widget=DateInput(),
+        within=bounds.PERIOD,
         error_messages={
             "required": _("Enter the last day of the period."),
             "invalid": _("Enter the last day as a date, for example 2026-03-31."),
@@ -62,13 +52,11 @@ class PeriodForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         start, end = data.get("period_start"), data.get("period_end")
-        today = timezone.localdate()
-        if end is not None and end > today:
-            self.add_error("period_end", _("The period cannot end in the future."))
+        # Each day is inside bounds.PERIOD (1900 to today) by now, or has its own message.
         if start is not None and end is not None:
             if end < start:
                 self.add_error("period_end", _("The last day cannot be before the first day."))
-            elif start < years_before(end, MAX_YEARS):
+            elif start < bounds.add_years(end, -MAX_YEARS):
                 self.add_error(
                     "period_start",
                     _("A summary covers at most two years. Choose a later first day."),

@@ -35,7 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Client
-from hrp import access
+from hrp import access, bounds
 from hrp.accounts.models import User
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
@@ -116,6 +116,14 @@ def summary_enqueue(*, summary_id: int) -> None:
     transaction.on_commit(partial(_publish, summary_id))
 
 
+def _check_period(period_start: datetime.date, period_end: datetime.date) -> None:
+    """Whatever the caller: both days inside bounds.PERIOD, so building cannot overflow."""
+    bounds.check_dates(
+        {"period_start": period_start, "period_end": period_end},
+        {"period_start": bounds.PERIOD, "period_end": bounds.PERIOD},
+    )
+
+
 @transaction.atomic
 def summary_request(
     *,
@@ -131,6 +139,7 @@ def summary_request(
     Side effects: change event `summary.request`; the build task is published after commit.
     """
     access.require_care(actor, client)
+    _check_period(period_start, period_end)
     summary = SummaryRequest.objects.create(
         kind=SummaryRequest.Kind.CLIENT,
         client=client,
@@ -160,6 +169,7 @@ def caseload_summary_request(
 
     Side effects: change event `summary.request_caseload`; the build task after commit.
     """
+    _check_period(period_start, period_end)
     summary = SummaryRequest.objects.create(
         kind=SummaryRequest.Kind.CASELOAD,
         supervisor=actor,

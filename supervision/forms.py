@@ -8,8 +8,8 @@ from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clients.forms import DateInput
 from clients.models import Client
+from hrp import bounds
 from hrp.accounts.models import User
 from supervision.models import TEXT_LIMIT
 
@@ -27,7 +27,7 @@ class MeetingForm(forms.Form):
     """A supervision meeting. The service checks the same rules again (date, text, clients);
     the form says them in words a clinician understands."""
 
-    met_on = forms.DateField(label=_("Date of the meeting"), widget=DateInput())
+    met_on = bounds.DateField(label=_("Date of the meeting"), within=bounds.HISTORY)
     clients = ClientChoice(
         label=_("Clients discussed"),
         queryset=Client.objects.none(),
@@ -62,12 +62,6 @@ class MeetingForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
-
-    def clean_met_on(self) -> Any:
-        met_on = self.cleaned_data["met_on"]
-        if met_on > timezone.localdate():
-            raise forms.ValidationError(_("The meeting date cannot be in the future."))
-        return met_on
 
     def clean_guidance(self) -> str:
         guidance = self.cleaned_data["guidance"].strip()

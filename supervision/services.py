@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Client
-from hrp import access
+from hrp import access, bounds
 from hrp.accounts.models import User
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
@@ -51,8 +51,8 @@ def meeting_record(
     errors: dict[str, Any] = {}
     if not supervisor.is_supervisor or not access.supervises(supervisor, supervisee.pk):
         errors["supervisee"] = _("You can record meetings only with people you supervise.")
-    if met_on > timezone.localdate():
-        errors["met_on"] = _("The meeting date cannot be in the future.")
+    if problem := bounds.HISTORY.message(met_on):
+        errors["met_on"] = problem
     errors.update(_check_text(guidance, "guidance", required=True))
     errors.update(_check_text(follow_ups, "follow_ups", required=False))
     if any(client.therapist_id != supervisee.pk for client in clients):

@@ -20,8 +20,9 @@ SUPERVISEE_CASELOAD_QUERIES = 11
 # their note, the rating trend, access event.
 SESSIONS_SECTION_QUERIES = 10
 
-# The therapist's week calendar: + the week's appointments with their clients.
-CALENDAR_QUERIES = 4
+# The therapist's week calendar: + the week's appointments with their clients, + appointments
+# stored with dates no week reaches (hrp/bounds.py), with their clients.
+CALENDAR_QUERIES = 5
 
 # The supervisor's dashboard (home:home for a supervisor): supervisees; their clients with last
 # contact and the four prefetches the columns read (consents, administrations, harm

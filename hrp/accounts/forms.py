@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from hrp import bounds
 from hrp.accounts.models import User
 
 
@@ -55,7 +56,7 @@ class TokenForm(forms.Form):
 class EnrolForm(TokenForm):
     def clean_token(self) -> str:
         token = super().clean_token()
-        if not (token.isdigit() and len(token) == 6):
+        if not (bounds.is_ascii_int(token) and len(token) == 6):
             raise forms.ValidationError(_("Enter the 6-digit code your authenticator app shows."))
         return token
 

@@ -26,6 +26,7 @@ from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from hrp import bounds
 from hrp.accounts import caseload
 from hrp.accounts.models import Supervision, User
 from hrp.audit.actions import AuditAction
@@ -486,7 +487,7 @@ def two_factor_verify(*, user: User, token: str) -> Any:
     `two_factor.verify` or `two_factor.verify_failed`.
     """
     token = token.strip().replace(" ", "")
-    if token.isdigit() and len(token) == 6:
+    if bounds.is_ascii_int(token) and len(token) == 6:
         devices = TOTPDevice.objects.filter(user=user, confirmed=True)
     else:
         devices = StaticDevice.objects.filter(user=user, confirmed=True)

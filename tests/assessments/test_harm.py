@@ -30,6 +30,7 @@ from assessments.harm_forms import SubstancePatternForm
 from assessments.harm_views import _balance_change, _point_key
 from assessments.models import HarmAssessment, ImmutableError, SubstancePattern
 from clients.models import Client, SubstanceUse
+from hrp import bounds
 from hrp.access import ClientAccess
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
@@ -475,8 +476,20 @@ BAD_INPUT = [
     pytest.param(
         {"assessed_on": (timezone.localdate() + datetime.timedelta(days=1)).isoformat()},
         "assessed_on",
-        "The date of the assessment cannot be in the future.",
+        bounds.HISTORY.message(timezone.localdate() + datetime.timedelta(days=1)),
         id="future-date",
+    ),
+    pytest.param(
+        {"assessed_on": "1850-03-01"},
+        "assessed_on",
+        "Enter a date from Jan. 1, 1900 onwards; please check the year.",
+        id="1850",
+    ),
+    pytest.param(
+        {"patterns-0-importance": "٣"},
+        "patterns-0-importance",
+        "Use a whole number from 0 to 10, or leave it empty.",
+        id="importance-arabic-indic-digit",
     ),
     pytest.param(
         {"mental_words": LONG},

@@ -346,6 +346,17 @@ def _trend_scores(response: HttpResponse) -> list[tuple[int, int]]:
     return [(p.administration.pk, p.score) for p in response.context["trend"].points]
 
 
+@pytest.mark.parametrize("raw", ["²", "٣", "-1", "99999999999999999999", "1.0"])
+def test_a_corrects_parameter_that_is_not_an_id_is_not_found(
+    client_for: ClientFor, therapist: User, record: Client, raw: str
+) -> None:
+    """Issue 13: ?corrects=² answered 500 (str.isdigit() accepts superscripts; int() does
+    not). Ids are read by hrp.bounds.parse_pk."""
+    response = client_for(therapist).get(_administer_url(record), {"corrects": raw})
+
+    assert response.status_code == 404
+
+
 def test_a_correction_is_a_new_administration_and_the_trend_uses_it(
     client_for: ClientFor, therapist: User, record: Client
 ) -> None:

@@ -390,5 +390,5 @@ def test_a_discharge_in_the_future_is_refused(web: HttpClient, record: Client) -
     )
 
     assert response.status_code == 200
-    assert "The discharge date cannot be in the future." in text(response)
+    assert "This date is in the future. Enter a date up to today" in text(response)
     assert Client.objects.get(pk=record.pk).status == "active"

@@ -24,6 +24,7 @@ from clients.models import Client, SubstanceUse
 from goals import selectors, services
 from goals.forms import GoalForm, ReviewForm
 from goals.models import Goal, GoalReview, UseCheckIn
+from hrp import bounds
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
 from tests.clients.factories import ClientFactory, SubstanceUseFactory
@@ -304,7 +305,16 @@ def test_a_review_cannot_be_dated_in_the_future() -> None:
         }
     )
 
-    assert form.errors == {"reviewed_on": ["The review date cannot be in the future."]}
+    assert form.errors == {"reviewed_on": [bounds.HISTORY.message(days_from_today(1))]}
+
+
+def test_a_next_review_in_2500_is_refused(
+    therapist: User,
+) -> None:
+    """Issue 13: dates go through hrp/bounds.py (PLANNING: at most ten years ahead)."""
+    form = ReviewForm({**_review(GoalReview.Decision.KEEP), "next_review_date": "2500-01-01"})
+    assert list(form.errors) == ["next_review_date"]
+    assert form.errors["next_review_date"][0].startswith("Enter a date up to ")
 
 
 # --- Review decisions through the page ---------------------------------------------------------

@@ -313,6 +313,26 @@ def test_a_cursor_that_is_not_ours_shows_the_first_page(
         assert shown_ids(admin_http.get(URL, {"older": token})) == first
 
 
+@pytest.mark.parametrize(
+    "token",
+    [
+        "²-1",  # issue 13: str.isdigit() accepts superscripts, int() does not: a 500
+        "1-²",
+        "١٢-٣",  # Arabic-Indic digits: int() reads them, the policy does not
+        "253402300800000000-1",  # microseconds past year 9999
+        "1-99999999999999999999",  # an id past bigint
+    ],
+)
+def test_a_cursor_in_other_digits_or_out_of_range_shows_the_first_page(
+    admin_http: HttpClient, seeded: dict[str, AuditEvent], token: str
+) -> None:
+    first = shown_ids(admin_http.get(URL))
+    for direction in ("older", "newer"):
+        response = admin_http.get(URL, {direction: token})
+        assert response.status_code == 200
+        assert shown_ids(response) == first
+
+
 def test_cursor_round_trips_to_the_microsecond() -> None:
     cursor = Cursor(at=datetime.datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=datetime.UTC), id=42)
     assert cursor.encode() == "1767323045678901-42"

@@ -15,6 +15,7 @@ from clients import extensions
 from clients.models import Client
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
+from hrp.bounds import show_date
 from summaries import services
 from summaries.models import SummaryRequest
 from tests.clients.factories import ClientFactory
@@ -241,18 +242,32 @@ def _errors(response) -> list[str]:
     ("start", "end", "messages"),
     [
         (-10, -20, ["The last day cannot be before the first day."]),
-        (-10, 1, ["The period cannot end in the future."]),
+        (-10, 1, [f"The period cannot reach past today ({show_date(days_from_today(0))})."]),
+        # Issue 13: a period from year 1 answered 500 (hrp/bounds.py: PERIOD starts in 1900).
+        (
+            "0001-01-01",
+            0,
+            [
+                "A period can start on Jan. 1, 1900 at the earliest; please check the year.",
+            ],
+        ),
+        (
+            "0001-01-01",
+            "0001-01-05",
+            ["A period can start on Jan. 1, 1900 at the earliest; please check the year."] * 2,
+        ),
+        ("١٩٩٠-01-01", 0, ["Enter the first day as a date, for example 2026-01-31."]),
         (-800, 0, ["A summary covers at most two years. Choose a later first day."]),
         (None, 0, ["Enter the first day of the period."]),
         ("31/12/2025", 0, ["Enter the first day as a date, for example 2026-01-31."]),
     ],
 )
 def test_the_period_is_validated_with_clear_messages(
-    therapist: User, record: Client, client_for, start: object, end: int, messages: list[str]
+    therapist: User, record: Client, client_for, start: object, end: object, messages: list[str]
 ) -> None:
     data = {
         "period_start": days_from_today(start) if isinstance(start, int) else (start or ""),
-        "period_end": days_from_today(end),
+        "period_end": days_from_today(end) if isinstance(end, int) else end,
     }
 
     response = client_for(therapist).post(_tab(record), data)

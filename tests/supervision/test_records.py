@@ -17,12 +17,16 @@ from pytest_django import DjangoAssertNumQueries
 
 from clients.extensions import chart_sections
 from clients.views import section_url
+from hrp import bounds
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
 from supervision import services
 from supervision.models import ChartComment, SupervisionMeeting
 from tests.clients.factories import ClientFactory
 from tests.factories import SupervisionFactory, SupervisorFactory
+
+# The message hrp/bounds.py gives for a date after today.
+FUTURE_DATE = bounds.HISTORY.message(timezone.localdate() + datetime.timedelta(days=1))
 
 ClientFor = Callable[[User | None], Client]
 MEETING_MARKER = "Zanzibarquill"
@@ -81,7 +85,7 @@ def test_supervisor_records_a_meeting(
     [
         (
             {"met_on": "FUTURE"},
-            {"met_on": ["The meeting date cannot be in the future."]},
+            {"met_on": [FUTURE_DATE]},
         ),
         ({"guidance": ""}, {"guidance": ["Write down the guidance given in the meeting."]}),
         ({"guidance": "   \n "}, {"guidance": ["Write down the guidance given in the meeting."]}),
@@ -97,7 +101,7 @@ def test_supervisor_records_a_meeting(
             {"clients": "OTHER"},
             {"clients": ["Choose only clients on Tess Therapist's caseload."]},
         ),
-        ({"met_on": "31/02/2026"}, {"met_on": ["Enter a valid date."]}),
+        ({"met_on": "31/02/2026"}, {"met_on": ["Enter a date such as 2026-06-01."]}),
     ],
 )
 def test_meeting_refusals_say_why_and_store_nothing(
@@ -142,7 +146,7 @@ def test_service_refuses_what_the_form_would(
         )
     assert caught.value.message_dict == {
         "supervisee": ["You can record meetings only with people you supervise."],
-        "met_on": ["The meeting date cannot be in the future."],
+        "met_on": [FUTURE_DATE],
         "guidance": ["This cannot be empty."],
         "clients": ["Choose only clients on Omar Other's caseload."],
     }
