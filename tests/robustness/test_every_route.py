@@ -253,9 +253,6 @@ class World:
     )
     requests: int = 0
     seconds: float = 0.0
-    # CPU seconds of this process and of its database backend over crawl and cases: what the
-    # suite costs on a quiet machine, whatever else the machine was doing meanwhile.
-    cpu_seconds: float = 0.0
 
 
 @dataclass
