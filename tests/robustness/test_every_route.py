@@ -7,9 +7,9 @@ A generated robustness suite over the whole site. What it covers:
 - **Every role the app has**: one demo account per distinct combination of role flags in
   `hrp.accounts.demo.DEMO_STAFF` (therapist, trainee therapist who needs co-signature,
   supervisor, supervisor who also treats, clinic admin), plus anonymous (`ROLES`).
-- **GET and POST** for each route and role, `CASES_PER_ROUTE` hypothesis examples each, with a
-  fixed seed per route and role (so a run is reproducible and two routes do not get the same
-  inputs).
+- **GET and POST** for each route and role, `CASES_PER_ROUTE` hypothesis examples each (2 in
+  `make test`; `ROBUSTNESS_CASES=20` searches harder), with a fixed seed per route and role, so
+  a run is reproducible and two routes do not get the same inputs.
 - **URL arguments** filled with real values: the demo clinic is crawled once per run as each
   role, and every link, htmx URL and form action found is resolved back to its route, so each
   route gets argument values its role reached (objects it may see), values only other roles
@@ -27,11 +27,14 @@ What it asserts, per request (failures name route, role, method, path and body):
   inserted, updated or deleted in any table but sign-in bookkeeping and the audit trail
   (PostgreSQL's per-transaction tuple counters, `pg_stat_xact_user_tables`);
 - a re-rendered form keeps what was typed: each text field sent once with a printable value
-  shows that value again.
+  shows that value again;
+- an accepted POST (a redirect) sent a second time, as a double click or a resend after a lost
+  response would, is not a 500 either.
 
 Every request runs in a savepoint that is rolled back, so each one sees the demo clinic as
 seeded, whatever the one before it did (signed a note, ended a grant, signed out).
-The session summary prints the matrix: routes x roles x cases and the request count.
+The session summary prints the matrix (routes x roles x cases), the request count and the CPU
+seconds spent by the test process and its database backend (tests/robustness/conftest.py).
 """
 
 from __future__ import annotations
@@ -271,6 +274,7 @@ class Tally:
     # suite costs on a quiet machine, whatever else the machine was doing meanwhile.
     cpu_seconds: float = 0.0
     refused_posts: int = 0
+    second_submissions: int = 0
     forms_checked: int = 0
 
 
@@ -374,7 +378,7 @@ def _crawl(session_keys: dict[str, str | None]) -> World:
                 continue
             visited.add(path)
             visits[route[0]] += 1
-            response, _written = _send(_fresh(client, session_key), "GET", path, "")
+            response, _written, _again = _send(_fresh(client, session_key), "GET", path, "")
             world.requests += 1
             if response.status_code == 200:
                 if route[1] and route[1] not in world.kwargs[route[0]][role]:
@@ -400,30 +404,47 @@ def _writes() -> dict[str, int]:
         return {table: count for table, count in cursor.fetchall() if count}
 
 
+class SecondSubmissionError(Exception):
+    """The same form, sent again after it was accepted, broke the page."""
+
+
+def _request(client: Client, method: str, path: str, encoded: str) -> HttpResponse:
+    if method == "GET":
+        response = client.get(f"{path}?{encoded}" if encoded else path)
+    else:
+        response = client.post(
+            path, data=encoded.encode(), content_type="application/x-www-form-urlencoded"
+        )
+    if response.streaming:
+        # A download is produced while it is sent: an error half-way is a broken download.
+        response.streamed_body = b"".join(response.streaming_content)
+    return response
+
+
 def _send(
     client: Client, method: str, path: str, encoded: str
-) -> tuple[HttpResponse, dict[str, int]]:
+) -> tuple[HttpResponse, dict[str, int], HttpResponse | None]:
     """One request in a savepoint that is rolled back, so the next sees the seeded clinic.
-    Returns the response and the rows it wrote per table."""
+    An accepted POST (a redirect) is sent a second time, as a double click or a resend after
+    a lost response would. Returns the response, the rows it wrote per table and the second
+    response (None when there was none)."""
     before = _writes() if method == "POST" else {}
+    again = None
     with transaction.atomic():
-        if method == "GET":
-            response = client.get(f"{path}?{encoded}" if encoded else path)
-        else:
-            response = client.post(
-                path, data=encoded.encode(), content_type="application/x-www-form-urlencoded"
-            )
-        if response.streaming:
-            # A download is produced while it is sent: an error half-way is a broken download.
-            response.streamed_body = b"".join(response.streaming_content)
+        response = _request(client, method, path, encoded)
         after = _writes() if method == "POST" else {}
+        if method == "POST" and 300 <= response.status_code < 400:
+            try:
+                again = _request(client, method, path, encoded)
+            except Exception as error:
+                raise SecondSubmissionError(f"{type(error).__name__}: {error}") from error
         transaction.set_rollback(True)
     written = {
         table: count - before.get(table, 0)
         for table, count in after.items()
         if count != before.get(table, 0)
     }
-    return response, written
+    return response, written, again
 
 
 def _client(session_key: str | None) -> Client:
@@ -657,11 +678,15 @@ def test_no_input_breaks_a_page_or_a_record(
             encoded = encode_pairs(data)
             where = f"{method} {path} as {role} with {encoded[:300]!r}"
             try:
-                response, written = _send(_fresh(client, session_key), method, path, encoded)
+                response, written, again = _send(_fresh(client, session_key), method, path, encoded)
+            except SecondSubmissionError as error:
+                raise AssertionError(f"500 on the second {where}: {error}") from error
             except Exception as error:
                 raise AssertionError(f"500 on {where}: {type(error).__name__}: {error}") from error
-            TALLY.requests += 1
+            TALLY.requests += 1 if again is None else 2
+            TALLY.second_submissions += again is not None
             assert response.status_code < 500, f"{response.status_code} on {where}"
+            assert again is None or again.status_code < 500, f"500 on the second {where}"
             if method != "POST":
                 continue
             refused = 400 <= response.status_code < 500 or (
