@@ -321,11 +321,24 @@ _INVALID_NUMBER = _("Enter a whole number, such as 3.")
 
 
 class DateInput(forms.DateInput):
+    """An HTML5 date input. Given a range (a bounded DateField sets it), the picker's min and
+    max are worked out at each render: today moves, a server process does not restart."""
+
     input_type = "date"
+    within: DateRange | None = None
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("format", "%Y-%m-%d")
         super().__init__(**kwargs)
+
+    def get_context(self, name: str, value: Any, attrs: Any) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        if self.within is not None:
+            # A hint for the browser's picker; the server decides.
+            widget_attrs = context["widget"]["attrs"]
+            widget_attrs.setdefault("min", self.within.earliest().isoformat())
+            widget_attrs.setdefault("max", self.within.latest().isoformat())
+        return context
 
 
 class TimeInput(forms.TimeInput):
@@ -360,7 +373,8 @@ class DateField(forms.DateField):
     def __init__(self, *, within: DateRange | None = HISTORY, **kwargs: Any) -> None:
         self.within = within
         super().__init__(**kwargs)
-        self.error_messages.setdefault("invalid", _INVALID_DATE)
+        if isinstance(self.widget, DateInput):
+            self.widget.within = within
         self.error_messages["invalid"] = kwargs.get("error_messages", {}).get(
             "invalid", _INVALID_DATE
         )
@@ -379,14 +393,6 @@ class DateField(forms.DateField):
                 raise ValidationError(problem, code="out_of_range")
         elif not fits_everywhere(value):
             raise ValidationError(self.error_messages["invalid"], code="invalid")
-
-    def widget_attrs(self, widget: Any) -> dict[str, Any]:
-        attrs = super().widget_attrs(widget)
-        if self.within is not None and isinstance(widget, forms.DateInput):
-            # A hint for the browser's picker; the server decides.
-            attrs.setdefault("min", self.within.earliest().isoformat())
-            attrs.setdefault("max", self.within.latest().isoformat())
-        return attrs
 
 
 class TimeField(forms.TimeField):

@@ -4,14 +4,22 @@ it have their regression tests beside their apps)."""
 from __future__ import annotations
 
 import datetime
+from unittest import mock
 
 import pytest
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db import connection
 from hypothesis import given
 from hypothesis import strategies as st
 
 from hrp import bounds
+
+
+def freeze_today(day: datetime.date):
+    """Today in the clinic's time zone, as hrp/bounds.py reads it."""
+    return mock.patch.object(bounds.timezone, "localdate", return_value=day)
+
 
 TODAY = datetime.date(2026, 6, 15)
 
@@ -146,10 +154,16 @@ def test_date_field_ascii_and_range():
         assert raised.value.messages == [message]
 
 
-def test_date_field_sets_the_pickers_min_and_max():
-    field = bounds.DateField(within=bounds.HISTORY)
-    attrs = field.widget_attrs(field.widget)
-    assert attrs["min"] == "1900-01-01"
+def test_date_field_sets_the_pickers_min_and_max_at_each_render(settings):
+    class Form(forms.Form):
+        day = bounds.DateField(within=bounds.HISTORY)
+
+    with freeze_today(datetime.date(2026, 6, 15)):
+        first = str(Form()["day"])
+    with freeze_today(datetime.date(2026, 6, 16)):
+        second = str(Form()["day"])
+    assert 'min="1900-01-01" max="2026-06-15"' in first
+    assert 'max="2026-06-16"' in second
 
 
 def test_time_and_datetime_fields_refuse_other_scripts():

@@ -87,6 +87,15 @@ def test_pages_listing_out_of_range_rows_open(
     assert response.status_code == 200
 
 
+def test_the_supervisors_home_opens_with_them(
+    client_for: ClientFor, supervisor: User, year_10000: Appointment, year_1850: Appointment
+):
+    response = client_for(supervisor).get("/", follow=True)
+    assert response.status_code == 200
+    sections = client_for(supervisor).get(reverse("sessions:section", args=[year_10000.client_id]))
+    assert sections.status_code == 200
+
+
 def test_the_chart_marks_them_and_offers_move_and_cancel(
     client_for: ClientFor, therapist: User, record: Client, year_10000: Appointment, year_1850
 ):
@@ -106,6 +115,10 @@ def test_the_calendar_points_to_them(
 def test_a_year_10000_appointment_can_be_moved_into_range(
     client_for: ClientFor, therapist: User, record: Client, year_10000: Appointment
 ):
+    move = reverse("sessions:reschedule", args=[record.pk, year_10000.pk])
+    form = client_for(therapist).get(move)
+    assert form.status_code == 200
+    assert 'value="9999-11-30"' in text(form)  # the safe edge, in the clinic's time zone
     day = days_from_today(7)
     response = client_for(therapist).post(
         reverse("sessions:reschedule", args=[record.pk, year_10000.pk]),
