@@ -9,12 +9,11 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from hrp import access
+from hrp import access, redirects
 from notifications import services
 from notifications.models import Reminder
 
@@ -52,9 +51,7 @@ def _own(request: HttpRequest, pk: int) -> Reminder:
 @require_POST
 def open_reminder(request: HttpRequest, pk: int) -> HttpResponse:
     url = services.reminder_open(user=request.user, reminder=_own(request, pk))
-    if url and url_has_allowed_host_and_scheme(url, allowed_hosts=None):
-        return redirect(url)
-    return redirect("notifications:inbox")
+    return redirect(redirects.local_path(request, url) or "notifications:inbox")
 
 
 @require_POST

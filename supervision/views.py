@@ -11,11 +11,10 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hrp import access
+from hrp import access, redirects
 from hrp.accounts import selectors as account_selectors
 from supervision import selectors, services
 from supervision.forms import CommentForm, MeetingForm
@@ -107,9 +106,5 @@ def comment_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     comment = access.comment_for(request.user, pk, acknowledge=True)
     services.comment_acknowledge(actor=request.user, comment=comment)
     messages.success(request, _("Comment acknowledged."))
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = reverse("clients:chart", args=[comment.client_id])
-    return redirect(target)
+    target = redirects.local_path(request, request.POST.get("next"))
+    return redirect(target or reverse("clients:chart", args=[comment.client_id]))

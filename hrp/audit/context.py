@@ -24,6 +24,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.http import HttpRequest, HttpResponse
+from django.utils.encoding import escape_uri_path
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,9 @@ class AuditContextMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         with audit_context(
-            path=request.path[:255],
+            # As sent on the wire (percent-escaped): a decoded path may hold a NUL, which
+            # PostgreSQL refuses in text, and the audit row must be written whatever was typed.
+            path=escape_uri_path(request.path)[:255],
             ip_address=client_ip(request),
             actor_source=lambda: getattr(request, "user", None),
         ):

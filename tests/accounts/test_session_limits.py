@@ -81,6 +81,21 @@ def test_idle_session_is_signed_out(client_for: ClientFor, therapist: User) -> N
     ]
 
 
+def test_idle_sign_out_is_audited_whatever_the_path_typed(
+    client_for: ClientFor, therapist: User
+) -> None:
+    # The audit trail keeps the path as sent: a NUL typed into the address bar (%00) would
+    # otherwise be refused by PostgreSQL and the sign-out would answer 500.
+    client = client_for(therapist)
+    set_session_times(client, signed_in_ago=3600, last_seen_ago=idle_limit_seconds() + 1)
+
+    response = client.get("/clients/%00/")
+
+    assert response.status_code == 404  # no such page, and signed out on the way
+    assert logout_events() == [(therapist.pk, "idle")]
+    assert AuditEvent.objects.get(action="auth.logout").path == "/clients/%00/"
+
+
 def test_session_just_under_the_idle_limit_stays_signed_in(
     client_for: ClientFor, therapist: User
 ) -> None:

@@ -292,14 +292,13 @@ def test_verification_returns_to_the_page_asked_for(therapist: User) -> None:
     assert response["Location"] == "/account/me/"
 
 
-def test_verification_ignores_a_next_pointing_off_site(therapist: User) -> None:
+@pytest.mark.parametrize("sent", ["https://evil.example/", "account", "%00"])
+def test_verification_ignores_a_next_that_is_not_a_page_of_ours(therapist: User, sent: str) -> None:
     device = TOTPDeviceFactory(user=therapist)
     client = Client()
     client.force_login(therapist)
 
-    response = client.post(
-        f"{TWO_FACTOR_URL}?next=https://evil.example/", {"token": totp_code(device)}
-    )
+    response = client.post(f"{TWO_FACTOR_URL}?next={sent}", {"token": totp_code(device)})
 
     assert response["Location"] == reverse("home:home")
 

@@ -183,6 +183,32 @@ def test_acknowledging_a_comment_per_role(
     assert comment.is_acknowledged is acknowledged
 
 
+@pytest.mark.parametrize(
+    ("sent", "expected"),
+    [
+        ("/supervision/comments/", "/supervision/comments/"),
+        # A bare word would be taken for a URL name by redirect() (NoReverseMatch, a 500).
+        ("comments", None),
+        ("https://elsewhere.example/", None),
+        ("//elsewhere.example/", None),
+    ],
+)
+def test_acknowledging_returns_only_to_a_page_of_ours(
+    client_for: ClientFor,
+    therapist: User,
+    records: tuple[ClinicClient, SupervisionMeeting, ChartComment],
+    sent: str,
+    expected: str | None,
+) -> None:
+    client, _meeting, comment = records
+    url = reverse("supervision:comment_acknowledge", args=[comment.pk])
+
+    response = client_for(therapist).post(url, {"next": sent})
+
+    assert response.status_code == 302
+    assert response["Location"] == (expected or reverse("clients:chart", args=[client.pk]))
+
+
 def test_acknowledge_is_post_only(
     client_for: ClientFor,
     therapist: User,
