@@ -400,11 +400,10 @@ def dashboard(*, supervisor: User, now: datetime.datetime | None = None) -> list
     warn_until = today + datetime.timedelta(days=consent_expiry_warning_days())
     silent_since = now - datetime.timedelta(days=no_contact_days())
     begin, end = _week_bounds(now)
-    visible = Client.objects.filter(clients_visible_q(supervisor))
-    # The clients a column looks at, as `_clients` selects them (the therapist is the outer
-    # row, active and a current supervisee).
-    in_care = Q(client__in=visible, client__status__in=IN_CARE)
-    active = Q(client__in=visible, client__status=Client.Status.ACTIVE)
+    # The outer row is an active current supervisee, so their clients are the ones
+    # `clients_visible_q(supervisor)` lets through: the subqueries need not test it again.
+    in_care = Q(client__status__in=IN_CARE)
+    active = Q(client__status=Client.Status.ACTIVE)
     mine = OuterRef("pk")
     supervisees = list(
         User.objects.filter(is_active=True, pk__in=access.supervisee_ids(supervisor))
@@ -426,9 +425,7 @@ def dashboard(*, supervisor: User, now: datetime.datetime | None = None) -> list
                 )
             ),
             alerts=_count(
-                session_selectors.open_rating_alerts(user=supervisor).filter(
-                    client__therapist_id=mine
-                )
+                RatingAlert.objects.filter(acknowledged_at__isnull=True, client__therapist_id=mine)
             ),
             reviews_overdue=_count(
                 Goal.objects.filter(
@@ -455,7 +452,8 @@ def dashboard(*, supervisor: User, now: datetime.datetime | None = None) -> list
         return []
     is_active = Q(status=Client.Status.ACTIVE)
     per_therapist = (
-        visible.filter(
+        Client.objects.filter(clients_visible_q(supervisor))
+        .filter(
             therapist_id__in=[t.pk for t in supervisees],
             therapist__is_active=True,
             status__in=IN_CARE,
