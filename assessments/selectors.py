@@ -24,8 +24,8 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.lookups import Exact, LessThan
 from django.db.models.functions import RowNumber
+from django.db.models.lookups import Exact, LessThan
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -113,7 +113,8 @@ def risk_flag_expression() -> Q:
     latest_harm = HarmAssessment.objects.filter(client=OuterRef("pk")).order_by(
         "-assessed_on", "-id"
     )
-    flagged = Q(Exists(open_flag)) | Q(Exact(Subquery(latest_harm.values("overdose_risk")[:1]), True))
+    overdose = Subquery(latest_harm.values("overdose_risk")[:1])
+    flagged = Q(Exists(open_flag)) | Q(Exact(overdose, True))
     for code, measure in MEASURES.items():
         # Only measures with a threshold ever set `severity_flag` (assessments/services.py).
         if measure.severity_flag_at is not None:
@@ -126,7 +127,8 @@ def overdue_measures_expression(today: datetime.date) -> Any:
     """How many of the client's measures are overdue as `due_measures` has them (due before
     `today`): per measure, the latest current administration is older than today's start less
     the interval."""
-    start = datetime.datetime.combine(today, datetime.time.min, tzinfo=timezone.get_current_timezone())
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime.combine(today, datetime.time.min, tzinfo=tz)
     total: Any = Value(0)
     for code in MEASURES:
         latest = _latest_current_of(code, by_date_only=True).values("administered_at")[:1]
