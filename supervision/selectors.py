@@ -1,10 +1,13 @@
 """Reads for the supervisor's workspace.
 
-The dashboard and the list behind each of its numbers come from one function, `boards`, so a
-number and its list cannot disagree. It reads every supervisee at once in a fixed set of
-queries (the supervisees' clients with what the flags need prefetched, this week's sessions,
-late notes, notes waiting for co-signature, open rating alerts): the count does not grow
-with the number of supervisees, clients or notes.
+The dashboard shows a number per supervisee and column; each number opens the list behind it.
+The lists come from `boards` (one supervisee at a time, on the column pages: the supervisee's
+clients with what the flags need prefetched, this week's sessions, late notes, notes waiting
+for co-signature, open rating alerts, in a fixed set of queries). The numbers come from
+`dashboard`, which counts the same records in SQL (two queries, one row per supervisee each)
+so that the dashboard does not read every client of every supervisee. The column meanings
+below hold for both; tests/supervision/test_dashboard_counts.py pins that each number is the
+length of its list.
 
 Which records each column counts:
 
