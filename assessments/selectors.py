@@ -11,8 +11,21 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet, Window
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import RowNumber
+from django.db.models.lookups import Exact, LessThan
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -75,6 +88,55 @@ def prefetch_for_clients(qs: QuerySet[Client]) -> QuerySet[Client]:
         Prefetch("administrations", queryset=current, to_attr=CURRENT_ADMINISTRATIONS),
         _latest_harm_prefetch(),
     )
+
+
+# --- The same flags as SQL expressions on a client query (OuterRef("pk")), for pages that count
+# them over many clients without reading each client's records (the supervisor dashboard).
+
+
+def _latest_current_of(code: str, *, by_date_only: bool = False) -> QuerySet[Administration]:
+    # Walks the (client, measure, date) index from the newest row: one row read per client.
+    # Reading only the date, ties on it need no order by id (no sort step per client).
+    order = ["-administered_at"] if by_date_only else ["-administered_at", "-id"]
+    return Administration.objects.filter(
+        _not_corrected(), client=OuterRef("pk"), measure_code=code
+    ).order_by(*order)
+
+
+def risk_flag_expression() -> Q:
+    """True for a client with an open risk flag, as `risk_reasons` names them
+    (supervision/selectors.py): an open suicide-risk flag, overdose risk on the latest harm
+    assessment, or the latest AUDIT / DAST-10 at its severity threshold."""
+    open_flag = Administration.objects.filter(
+        _not_corrected(), client=OuterRef("pk"), suicide_risk=True, follow_up__isnull=True
+    )
+    latest_harm = HarmAssessment.objects.filter(client=OuterRef("pk")).order_by(
+        "-assessed_on", "-id"
+    )
+    overdose = Subquery(latest_harm.values("overdose_risk")[:1])
+    flagged = Q(Exists(open_flag)) | Q(Exact(overdose, True))
+    for code, measure in MEASURES.items():
+        # Only measures with a threshold ever set `severity_flag` (assessments/services.py).
+        if measure.severity_flag_at is not None:
+            latest = _latest_current_of(code).values("severity_flag")[:1]
+            flagged |= Q(Exact(Subquery(latest), True))
+    return flagged
+
+
+def overdue_measures_expression(today: datetime.date) -> Any:
+    """How many of the client's measures are overdue as `due_measures` has them (due before
+    `today`): per measure, the latest current administration is older than today's start less
+    the interval."""
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime.combine(today, datetime.time.min, tzinfo=tz)
+    total: Any = Value(0)
+    for code in MEASURES:
+        latest = _latest_current_of(code, by_date_only=True).values("administered_at")[:1]
+        total += Case(
+            When(LessThan(Subquery(latest), start - measure_interval(code)), then=Value(1)),
+            default=Value(0),
+        )
+    return total
 
 
 def _latest_harm_prefetch() -> Prefetch:

@@ -492,6 +492,15 @@ class RatingAlert(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            # Open alerts per client (supervisor dashboard, home notices): the few still
+            # open, not every alert ever raised.
+            models.Index(
+                fields=["client"],
+                condition=Q(acknowledged_at__isnull=True),
+                name="ratingalert_open",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Rating alert {self.total}/40"

@@ -202,6 +202,11 @@ def late_cutoff(now: datetime.datetime | None = None) -> datetime.datetime:
     return (now or timezone.now()) - datetime.timedelta(hours=clinic_setting("LATE_NOTE_HOURS"))
 
 
+def late_note_q(now: datetime.datetime | None = None) -> Q:
+    """The sessions `late_notes` lists, for lists and for counts (the supervisor dashboard)."""
+    return Q(note_pending=True, ends_at__lte=late_cutoff(now))
+
+
 def late_notes(
     *, therapist_ids: Any, now: datetime.datetime | None = None
 ) -> QuerySet[Appointment]:
@@ -210,11 +215,7 @@ def late_notes(
     maintained `note_pending` flag, read from its partial index, so the rows read are the late
     notes themselves, not every session the therapists ever held."""
     return (
-        Appointment.objects.filter(
-            therapist_id__in=therapist_ids,
-            note_pending=True,
-            ends_at__lte=late_cutoff(now),
-        )
+        Appointment.objects.filter(late_note_q(now), therapist_id__in=therapist_ids)
         .select_related("client", "therapist", "note")
         # The lists show whether a draft exists and link to it: its text stays unread.
         .defer(*(f"note__{name}" for name in (*SessionNote.TEXT_FIELDS, "goal_checkins")))

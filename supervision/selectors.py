@@ -1,10 +1,13 @@
 """Reads for the supervisor's workspace.
 
-The dashboard and the list behind each of its numbers come from one function, `boards`, so a
-number and its list cannot disagree. It reads every supervisee at once in a fixed set of
-queries (the supervisees' clients with what the flags need prefetched, this week's sessions,
-late notes, notes waiting for co-signature, open rating alerts): the count does not grow
-with the number of supervisees, clients or notes.
+The dashboard shows a number per supervisee and column; each number opens the list behind it.
+The lists come from `boards` (one supervisee at a time, on the column pages: the supervisee's
+clients with what the flags need prefetched, this week's sessions, late notes, notes waiting
+for co-signature, open rating alerts, in a fixed set of queries). The numbers come from
+`dashboard`, which counts the same records in SQL (two queries, one row per supervisee each)
+so that the dashboard does not read every client of every supervisee. The column meanings
+below hold for both; tests/supervision/test_dashboard_counts.py pins that each number is the
+length of its list.
 
 Which records each column counts:
 
@@ -41,7 +44,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -340,15 +356,158 @@ def boards(
     return sorted(by_id.values(), key=lambda b: (*b.attention_key(), b.therapist.full_name))
 
 
-def dashboard(*, supervisor: User, now: datetime.datetime | None = None) -> list[Board]:
+@dataclass(frozen=True)
+class Tally:
+    """One supervisee's dashboard row: the number behind each column, counted in SQL (the
+    lists behind them are `Board`s, one supervisee at a time, on the column pages)."""
+
+    therapist: User
+    numbers: dict[str, int]
+
+    def counts(self) -> dict[str, int]:
+        return {column.key: self.numbers.get(column.key) or 0 for column in COLUMNS}
+
+    def attention_key(self) -> tuple[int, ...]:
+        """As Board.attention_key."""
+        n = self.counts()
+        return (
+            -n["risk"],
+            -n["late_notes"],
+            -n["alerts"],
+            -n["cosign"],
+            -n["no_contact"],
+            -(n["reviews_overdue"] + n["measures_overdue"]),
+            -n["consents_expiring"],
+        )
+
+
+def _count(qs: QuerySet[Any]) -> Coalesce:
+    """COUNT(*) of `qs` as a correlated subquery (one number per outer row)."""
+    counted = qs.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def dashboard(*, supervisor: User, now: datetime.datetime | None = None) -> list[Tally]:
     """The supervisor's dashboard rows: every current supervisee whose account is active
-    (ten queries). A deactivated supervisee's row would list clients nobody can see."""
+    (a deactivated supervisee's row would list clients nobody can see), with each column's
+    number counted exactly as `boards` lists it, sorted as `boards` sorts.
+
+    Two queries whatever the number of supervisees, clients and history: the supervisees with
+    the numbers counted per supervisee (sessions, notes, alerts, goals, consents), and one row
+    per supervisee counting their clients in care (caseload, risk, no contact, measures). The
+    rows read are the supervisees', not their clients' records: the flags are read through
+    their indexes (note_pending, the suicide-risk partial index, the newest row per client
+    and measure) inside the counts."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    warn_until = today + datetime.timedelta(days=consent_expiry_warning_days())
+    silent_since = now - datetime.timedelta(days=no_contact_days())
+    begin, end = _week_bounds(now)
+    # The outer row is an active current supervisee, so their clients are the ones
+    # `clients_visible_q(supervisor)` lets through: the subqueries need not test it again.
+    in_care = Q(client__status__in=IN_CARE)
+    active = Q(client__status=Client.Status.ACTIVE)
+    mine = OuterRef("pk")
     supervisees = list(
-        User.objects.filter(is_active=True, pk__in=access.supervisee_ids(supervisor)).order_by(
-            "full_name"
+        User.objects.filter(is_active=True, pk__in=access.supervisee_ids(supervisor))
+        .annotate(
+            sessions_week=_count(
+                Appointment.objects.filter(
+                    therapist_id=mine,
+                    starts_at__gte=begin,
+                    starts_at__lt=end,
+                    status__in=[Appointment.Status.ATTENDED, Appointment.Status.SCHEDULED],
+                )
+            ),
+            late_notes=_count(
+                Appointment.objects.filter(session_selectors.late_note_q(now), therapist_id=mine)
+            ),
+            cosign=_count(
+                SessionNote.objects.filter(
+                    status=SessionNote.Status.AWAITING_COSIGN, author_id=mine
+                )
+            ),
+            alerts=_count(
+                RatingAlert.objects.filter(acknowledged_at__isnull=True, client__therapist_id=mine)
+            ),
+            reviews_overdue=_count(
+                Goal.objects.filter(
+                    active,
+                    client__therapist_id=mine,
+                    status=Goal.Status.ACTIVE,
+                    review_date__lt=today,
+                )
+            ),
+            consents_expiring=_count(
+                Consent.objects.filter(
+                    in_care,
+                    client__therapist_id=mine,
+                    revoked_on__isnull=True,
+                    effective_on__lte=today,
+                    expires_on__gte=today,
+                    expires_on__lte=warn_until,
+                )
+            ),
+        )
+        .order_by("full_name")
+    )
+    if not supervisees:
+        return []
+    is_active = Q(status=Client.Status.ACTIVE)
+    per_therapist = (
+        Client.objects.filter(clients_visible_q(supervisor))
+        .filter(
+            therapist_id__in=[t.pk for t in supervisees],
+            therapist__is_active=True,
+            status__in=IN_CARE,
+        )
+        .order_by()
+        .values("therapist_id")
+        .annotate(
+            caseload=Count("pk", filter=is_active),
+            risk=Count("pk", filter=assessment_selectors.risk_flag_expression()),
+            no_contact=Count(
+                "pk",
+                filter=is_active
+                & Q(created_at__lte=silent_since)
+                & ~Q(
+                    Exists(
+                        Appointment.objects.filter(
+                            client=OuterRef("pk"),
+                            status=Appointment.Status.ATTENDED,
+                            starts_at__gte=silent_since,
+                            starts_at__lte=now,
+                        )
+                    )
+                ),
+            ),
+            measures_overdue=Sum(
+                assessment_selectors.overdue_measures_expression(today), filter=is_active
+            ),
         )
     )
-    return boards(supervisor=supervisor, therapists=supervisees, now=now)
+    numbers = {row.pop("therapist_id"): row for row in per_therapist}
+    tallies = [
+        Tally(
+            therapist=t,
+            numbers={
+                **numbers.get(t.pk, {}),
+                **{key: getattr(t, key) for key in TALLIED_PER_THERAPIST},
+            },
+        )
+        for t in supervisees
+    ]
+    return sorted(tallies, key=lambda b: (*b.attention_key(), b.therapist.full_name))
+
+
+TALLIED_PER_THERAPIST = [
+    "sessions_week",
+    "late_notes",
+    "cosign",
+    "alerts",
+    "reviews_overdue",
+    "consents_expiring",
+]
 
 
 # --- Supervision records -----------------------------------------------------------------------

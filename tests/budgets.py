@@ -24,7 +24,8 @@ SESSIONS_SECTION_QUERIES = 10
 # stored with dates no week reaches (hrp/bounds.py), with their clients.
 CALENDAR_QUERIES = 5
 
-# The supervisor's dashboard (home:home for a supervisor): supervisees; their clients with last
-# contact and the four prefetches the columns read (consents, administrations, harm
-# assessments, goals); this week's sessions, late notes, notes to co-sign, rating alerts.
-SUPERVISOR_DASHBOARD_QUERIES = 13
+# The supervisor's dashboard (home:home for a supervisor): session, user, authenticator; the
+# supervisees with the numbers counted per supervisee (sessions this week, late notes, notes to
+# co-sign, rating alerts, goal reviews, consents); one row per supervisee counting their clients
+# in care (caseload, risk, no contact, measures). Was 13 when it read every client's records.
+SUPERVISOR_DASHBOARD_QUERIES = 5

@@ -457,7 +457,8 @@ def test_one_click_deactivation_no_longer_strands_clients(
     assert response.context["form"].errors == {"mode": ["Choose where their clients go."]}
     assert state() == before
     [(board, _cells)] = client_for(supervisor).get(reverse("home:home")).context["rows"]
-    assert [c.preferred_name for c in board.caseload] == ["Robin"]
+    # The dashboard shows numbers: Robin, the one active client, still counts there.
+    assert (board.therapist, board.counts()["caseload"]) == (therapist, 1)
 
 
 def test_the_account_service_refuses_while_clients_are_in_care(
