@@ -280,11 +280,20 @@ def test_two_cosignatures_at_once(therapist: User, supervisor: User) -> None:
             author=User.objects.get(pk=therapist.pk),
         )
     )
+    # Co-signing asks for the supervisor's password, as signing asks for the author's.
+    supervisor.set_password(TEST_PASSWORD)
+    supervisor.save(update_fields=["password"])
     webs = [web_for(supervisor) for _ in range(4)]
 
     results = run_at_once(
         [
-            (lambda w=w: w.post(_url("note_review", note), {"decision": "cosign"}).status_code)
+            (
+                lambda w=w: (
+                    w.post(
+                        _url("note_review", note), {"decision": "cosign", "password": TEST_PASSWORD}
+                    ).status_code
+                )
+            )
             for w in webs
         ]
     )

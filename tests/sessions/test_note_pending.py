@@ -86,7 +86,7 @@ def test_a_returned_note_is_pending_again_and_co_signed_is_not(
     assert _pending(appointment) is True
     note = sign_note(note)
     with transaction.atomic():
-        services.note_cosign(actor=supervisor, note=note)
+        services.note_cosign_verified(actor=supervisor, note=note)
     assert _pending(appointment) is False
 
 
