@@ -175,3 +175,84 @@ def chart_sections() -> list[ChartSection]:
 
 def chart_section(key: str) -> ChartSection:
     return CHART_SECTIONS[key]
+
+
+# --- The chart's Overview and Timeline, composed from every app -------------------------------
+
+
+@dataclass(frozen=True)
+class OverviewPanel:
+    """A panel of the chart's Overview ("the story at a glance"), owned by the app that
+    registers it: open risk flags, next appointment, plan per substance, goals, measures...
+
+    `context(client, can)` returns what `template` needs (rendered with `client`, `can` and
+    `panel`, the returned dict), or None to leave the panel out (e.g. nothing to show and
+    nothing the reader could start). It must cost a fixed number of queries whatever the
+    client's history: read the latest rows through indexes, never load history into Python.
+    `access` is ChartSection.READ (everyone who may open the chart) or TREATING."""
+
+    key: str
+    label: Any  # a lazy translation: the panel's heading
+    template: str
+    context: Callable[[Any, Any], dict[str, Any] | None]
+    order: int = 100
+    access: str = "read"
+
+
+OVERVIEW_PANELS: dict[str, OverviewPanel] = {}
+
+
+def register_overview_panel(panel: OverviewPanel) -> None:
+    if panel.access not in (ChartSection.READ, ChartSection.TREATING):
+        raise ValueError(f"unknown access {panel.access!r} for overview panel {panel.key!r}")
+    OVERVIEW_PANELS[panel.key] = panel
+
+
+def overview_panels() -> list[OverviewPanel]:
+    return sorted(OVERVIEW_PANELS.values(), key=lambda p: (p.order, p.key))
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One clinical event as the Timeline shows it."""
+
+    at: Any  # an aware datetime
+    title: str
+    detail: str = ""
+    url: str = ""
+    who: str = ""
+
+
+@dataclass(frozen=True)
+class TimelineSource:
+    """One kind of clinical event on the chart's Timeline (notes, contacts, measures, plan
+    versions, goal reviews, referrals, risk flags, supplies...), owned by the app that
+    registers it.
+
+    `rows(client)` returns a queryset of the source's model, filtered to the client, annotated
+    with `timeline_at` (an aware datetime; a date-only event uses noon in clinic time). The
+    Timeline unions every source's rows in one query (ordered and paginated in the database,
+    filterable by `key`), then calls `load(pks)` once per kind present on the page to turn
+    those rows into TimelineEntry objects (one query each). So a page costs a fixed number of
+    queries, and reads one page of rows, whatever the client's history.
+    `access` is ChartSection.READ or TREATING, as for chart sections."""
+
+    key: str
+    label: Any  # a lazy translation, plural: "Session notes"
+    rows: Callable[[Any], QuerySet[Any]]
+    load: Callable[[list[int]], dict[int, TimelineEntry]]
+    order: int = 100
+    access: str = "read"
+
+
+TIMELINE_SOURCES: dict[str, TimelineSource] = {}
+
+
+def register_timeline_source(source: TimelineSource) -> None:
+    if source.access not in (ChartSection.READ, ChartSection.TREATING):
+        raise ValueError(f"unknown access {source.access!r} for timeline source {source.key!r}")
+    TIMELINE_SOURCES[source.key] = source
+
+
+def timeline_sources() -> list[TimelineSource]:
+    return sorted(TIMELINE_SOURCES.values(), key=lambda s: (s.order, s.key))
