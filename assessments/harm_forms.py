@@ -23,6 +23,7 @@ from assessments.models import (
     FUNCTIONS,
     HARM_DOMAINS,
     HARM_RATINGS,
+    NOT_ASKED,
     OVERDOSE_FACTORS,
     OVERDOSE_RESOURCES,
     HarmAssessment,
@@ -60,7 +61,13 @@ PATTERN_FIELDS = [
 MAX_PATTERNS = 20
 BLANK_PATTERN_ROWS = 2
 
-RATING_MESSAGE = _("Choose a rating from 0 (no harm) to 3 (severe harm).")
+RATING_MESSAGE = _(
+    "Choose a rating from 0 (no harm) to 3 (severe harm), or “Not asked” if you did not "
+    "talk about this part of life."
+)
+# "Not asked" comes first and is what a new assessment starts from: a life area nobody asked
+# about must not be stored as "0 none".
+RATING_CHOICES = [("", NOT_ASKED), *HARM_RATINGS]
 
 
 def _zero_to_ten(label: Any, help_text: Any) -> forms.IntegerField:
@@ -102,7 +109,7 @@ class HarmAssessmentForm(CrispyMixin, forms.ModelForm):
         for key, label in HARM_DOMAINS:
             rating = self.fields[f"{key}_rating"]
             rating.label = _("%(domain)s: how much harm") % {"domain": label}
-            rating.choices = HARM_RATINGS
+            rating.choices = RATING_CHOICES
             rating.error_messages.update(
                 {"invalid_choice": RATING_MESSAGE, "required": RATING_MESSAGE}
             )

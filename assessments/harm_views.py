@@ -22,11 +22,11 @@ from assessments import services
 from assessments.harm_forms import BALANCE_FIELDS, harm_forms
 from assessments.models import (
     HARM_DOMAINS,
-    HARM_RATINGS,
     OVERDOSE_FACTORS,
     OVERDOSE_RESOURCES,
     HarmAssessment,
     SubstancePattern,
+    harm_rating_label,
 )
 from clients import services as client_services
 from clients.models import Client
@@ -101,7 +101,7 @@ def harm_detail(request: HttpRequest, pk: int, assessment_pk: int) -> HttpRespon
         "client": client,
         "assessment": assessment,
         "harms": [
-            (label, rating, _rating_label(rating), words)
+            (label, rating, harm_rating_label(rating), words)
             for _key, label, rating, words in assessment.harms
         ],
         "balance": _balance_lists(assessment),
@@ -120,9 +120,6 @@ BALANCE_LABELS = {
 }
 
 
-def _rating_label(rating: int) -> Any:
-    return dict(HARM_RATINGS).get(rating, rating)
-
 
 def _balance_lists(assessment: HarmAssessment) -> list[tuple[str, Any, list[str]]]:
     points = assessment.balance()
@@ -135,13 +132,16 @@ def _balance_lists(assessment: HarmAssessment) -> list[tuple[str, Any, list[str]
 @dataclass(frozen=True)
 class DomainChange:
     label: Any
-    earlier_rating: int
-    later_rating: int
+    earlier_rating: int | None
+    later_rating: int | None
     earlier_words: str
     later_words: str
 
     @property
-    def change(self) -> int:
+    def change(self) -> int | None:
+        """Later minus earlier; None when either was not asked (unknown, never counted as 0)."""
+        if self.earlier_rating is None or self.later_rating is None:
+            return None
         return self.later_rating - self.earlier_rating
 
     @property
@@ -150,15 +150,18 @@ class DomainChange:
 
     @property
     def earlier_label(self) -> Any:
-        return _rating_label(self.earlier_rating)
+        return harm_rating_label(self.earlier_rating)
 
     @property
     def later_label(self) -> Any:
-        return _rating_label(self.later_rating)
+        return harm_rating_label(self.later_rating)
 
     @property
     def direction(self) -> str:
-        """ "less", "more" or "same" harm: the page says it in words and with an arrow."""
+        """ "less", "more" or "same" harm, or "unknown" when a side was not asked: the page
+        says it in words and with an arrow."""
+        if self.change is None:
+            return "unknown"
         if self.change < 0:
             return "less"
         return "more" if self.change > 0 else "same"

@@ -42,6 +42,13 @@ class Band:
     label: str
     low: int  # inclusive, on the reported score
     high: int  # inclusive
+    # The band in a word or two, for places that show a score beside it ("10 positive"):
+    # a label that carries its own threshold ("Positive (4+)") reads badly in brackets there.
+    short: str = ""
+
+    @property
+    def short_label(self) -> str:
+        return str(self.short or self.label).lower()
 
 
 @dataclass(frozen=True)
@@ -302,9 +309,9 @@ AUDIT_C = Measure(
     bands=(
         # DOMAIN.md: positive at 4+ for men and 3+ for women. The product records no sex, so
         # a score of 3 is shown as "positive for some people" rather than guessing.
-        Band("negative", _("Below screening threshold"), 0, 2),
-        Band("positive_women", _("Positive for women (3+)"), 3, 3),
-        Band("positive", _("Positive (4+)"), 4, 12),
+        Band("negative", _("Below screening threshold"), 0, 2, _("negative")),
+        Band("positive_women", _("Positive for women (3+)"), 3, 3, _("positive for women")),
+        Band("positive", _("Positive (4+)"), 4, 12, _("positive")),
     ),
     score_max=12,
     default_interval=timedelta(weeks=12),

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from assessments.measures import MEASURES, Measure, get_measure
+from assessments.measures import MEASURES, Band, Measure, get_measure
 from clients.models import Client, LongText, SubstanceUse
 from hrp import bounds
 from hrp.immutability import AppendOnlyModel, append_only
@@ -82,7 +82,16 @@ class Administration(AppendOnlyModel):
 
     @property
     def band_label(self) -> str:
-        return str(next(b.label for b in self.measure.bands if b.key == self.band))
+        return str(self._band.label)
+
+    @property
+    def band_short(self) -> str:
+        """The band in a word or two, lower case, to follow the score ("10 positive")."""
+        return self._band.short_label
+
+    @property
+    def _band(self) -> Band:
+        return next(b for b in self.measure.bands if b.key == self.band)
 
 
 class RiskFollowUp(models.Model):
@@ -115,6 +124,17 @@ HARM_DOMAINS: list[tuple[str, Any]] = [
     ("safety", _("Safety and housing")),
 ]
 HARM_RATINGS = [(0, _("0 none")), (1, _("1 mild")), (2, _("2 moderate")), (3, _("3 severe"))]
+# A life area the assessment did not cover has no rating (NULL), never 0: "0 none" is a
+# finding. Every page, comparison and count treats it as unknown.
+NOT_ASKED = _("Not asked")
+
+
+def harm_rating_label(rating: int | None) -> Any:
+    """How a harm rating reads: "2 moderate", or "Not asked" for a life area not covered."""
+    if rating is None:
+        return NOT_ASKED
+    return dict(HARM_RATINGS).get(rating, rating)
+
 
 OVERDOSE_FACTORS: list[tuple[str, Any]] = [
     ("uses_alone", _("Using alone")),
@@ -146,6 +166,13 @@ FUNCTIONS: list[tuple[str, Any]] = [
 
 zero_to_ten = [MinValueValidator(0), MaxValueValidator(10)]
 zero_to_three = [MinValueValidator(0), MaxValueValidator(3)]
+# A harm rating starts as "not asked" (no value) until the client and clinician rate it.
+_NOT_ASKED_YET: dict[str, Any] = {
+    "null": True,
+    "blank": True,
+    "default": None,
+    "validators": zero_to_three,
+}
 
 
 class HarmAssessment(AppendOnlyModel):
@@ -161,33 +188,33 @@ class HarmAssessment(AppendOnlyModel):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
-    # Harms per life domain, each 0-3 with the client's own words.
+    # Harms per life domain, each 0-3 (or not asked) with the client's own words.
     physical_rating = models.PositiveSmallIntegerField(
-        _("physical health"), choices=HARM_RATINGS, default=0, validators=zero_to_three
+        _("physical health"), choices=HARM_RATINGS, **_NOT_ASKED_YET
     )
     physical_words = LongText(_("in the client's words"))
     mental_rating = models.PositiveSmallIntegerField(
-        _("mental health"), choices=HARM_RATINGS, default=0, validators=zero_to_three
+        _("mental health"), choices=HARM_RATINGS, **_NOT_ASKED_YET
     )
     mental_words = LongText(_("in the client's words"))
     relationships_rating = models.PositiveSmallIntegerField(
-        _("relationships"), choices=HARM_RATINGS, default=0, validators=zero_to_three
+        _("relationships"), choices=HARM_RATINGS, **_NOT_ASKED_YET
     )
     relationships_words = LongText(_("in the client's words"))
     work_rating = models.PositiveSmallIntegerField(
-        _("work or school"), choices=HARM_RATINGS, default=0, validators=zero_to_three
+        _("work or school"), choices=HARM_RATINGS, **_NOT_ASKED_YET
     )
     work_words = LongText(_("in the client's words"))
     legal_rating = models.PositiveSmallIntegerField(
-        _("legal"), choices=HARM_RATINGS, default=0, validators=zero_to_three
+        _("legal"), choices=HARM_RATINGS, **_NOT_ASKED_YET
     )
     legal_words = LongText(_("in the client's words"))
     financial_rating = models.PositiveSmallIntegerField(
-        _("financial"), choices=HARM_RATINGS, default=0, validators=zero_to_three
+        _("financial"), choices=HARM_RATINGS, **_NOT_ASKED_YET
     )
     financial_words = LongText(_("in the client's words"))
     safety_rating = models.PositiveSmallIntegerField(
-        _("safety and housing"), choices=HARM_RATINGS, default=0, validators=zero_to_three
+        _("safety and housing"), choices=HARM_RATINGS, **_NOT_ASKED_YET
     )
     safety_words = LongText(_("in the client's words"))
 
@@ -232,7 +259,8 @@ class HarmAssessment(AppendOnlyModel):
         return [str(label) for key, label in OVERDOSE_RESOURCES if getattr(self, key)]
 
     @property
-    def harms(self) -> list[tuple[str, Any, int, str]]:
+    def harms(self) -> list[tuple[str, Any, int | None, str]]:
+        """(key, life area, rating or None when not asked, the client's words) per domain."""
         return [
             (key, label, getattr(self, f"{key}_rating"), getattr(self, f"{key}_words"))
             for key, label in HARM_DOMAINS

@@ -35,9 +35,6 @@ from clients.models import Client
 from clients.selectors import Flag
 from hrp.clinic import clinic_setting
 
-# The measures shown as caseload columns, in this order.
-CASELOAD_MEASURES = ["PHQ9", "GAD7", "AUDIT", "DAST10", "WHO5"]
-
 
 def measure_interval(code: str) -> datetime.timedelta:
     """The clinic's re-administration interval for a measure (the MEASURE_INTERVAL_WEEKS setting,
@@ -390,7 +387,7 @@ def caseload_flags(client: Client) -> list[Any]:
                 % {
                     "measure": administration.measure.name,
                     "score": administration.score,
-                    "band": administration.band_label.lower(),
+                    "band": administration.band_short,
                 },
                 "warning",
             )
@@ -407,5 +404,7 @@ def caseload_flags(client: Client) -> list[Any]:
 
 
 def latest_for_caseload(client: Client) -> list[Administration]:
+    """The latest current result of every measure the client has had, in the registry's order
+    (assessments/measures.py): a measure added there shows here without a list to keep."""
     latest = latest_by_measure(client)
-    return [latest[code] for code in CASELOAD_MEASURES if code in latest]
+    return [latest[code] for code in MEASURES if code in latest]

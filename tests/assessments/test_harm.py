@@ -67,6 +67,7 @@ def earlier(record: Client) -> HarmAssessment:
         assessed_on=TODAY() - datetime.timedelta(days=60),
         physical_rating=2,
         mental_rating=3,
+        relationships_rating=0,
         financial_rating=1,
         uses_alone=True,
         mixes_depressants=True,
@@ -88,6 +89,8 @@ def later(record: Client, earlier: HarmAssessment) -> HarmAssessment:
         assessed_on=TODAY() - datetime.timedelta(days=5),
         physical_rating=1,
         mental_rating=3,
+        relationships_rating=0,
+        work_rating=1,
         financial_rating=2,
         uses_alone=False,
         mixes_depressants=True,
@@ -452,7 +455,8 @@ BAD_INPUT = [
     pytest.param(
         {"physical_rating": "4"},
         "physical_rating",
-        "Choose a rating from 0 (no harm) to 3 (severe harm).",
+        "Choose a rating from 0 (no harm) to 3 (severe harm), or “Not asked” if you did not "
+        "talk about this part of life.",
         id="rating-4",
     ),
     pytest.param(
@@ -845,11 +849,13 @@ def test_compare_chosen_pair_in_either_order(
     assert domains == [
         ("Physical health", 2, 1, "less"),
         ("Mental health", 3, 3, "same"),
+        # Rated "0 none" both times: a finding, compared like any rating.
         ("Relationships", 0, 0, "same"),
-        ("Work or school", 0, 0, "same"),
-        ("Legal", 0, 0, "same"),
+        # Not asked the first time: unknown, never "more harm" from an assumed 0.
+        ("Work or school", None, 1, "unknown"),
+        ("Legal", None, None, "unknown"),
         ("Financial", 1, 2, "more"),
-        ("Safety and housing", 0, 0, "same"),
+        ("Safety and housing", None, None, "unknown"),
     ]
     factors = {str(f.label): f.status for f in comparison.factors}
     assert factors["Using alone"] == "gone"
@@ -864,11 +870,13 @@ def test_compare_chosen_pair_in_either_order(
         ("less", '<span aria-hidden="true">↓</span> less harm (-1)'),
         ("same", '<span aria-hidden="true">→</span> no change'),
         ("same", '<span aria-hidden="true">→</span> no change'),
-        ("same", '<span aria-hidden="true">→</span> no change'),
-        ("same", '<span aria-hidden="true">→</span> no change'),
+        ("unknown", '<span aria-hidden="true">?</span> unknown: not asked'),
+        ("unknown", '<span aria-hidden="true">?</span> unknown: not asked'),
         ("more", '<span aria-hidden="true">↑</span> more harm (+1)'),
-        ("same", '<span aria-hidden="true">→</span> no change'),
+        ("unknown", '<span aria-hidden="true">?</span> unknown: not asked'),
     ]
+    cells = re.findall(r'<th scope="row">Work or school</th>\s*<td>(.*?)</td>\s*<td>(.*?)<', page)
+    assert cells == [("Not asked", "1 mild")]
     assert "no longer present" in page
     assert "newly has it" in page
 

@@ -833,6 +833,12 @@ def test_the_chart_section_lists_each_measure_with_its_latest_score(
     assert [f.label for f in response.context["flags"]] == ["Measures due: PHQ-9"]
 
 
+def caseload_measures(response: HttpResponse) -> list[str]:
+    """The "Latest measures" cell of each caseload row, as text."""
+    cells = re.findall(r'<ul class="[^"]*caseload-measures">(.*?)</ul>', response.content.decode())
+    return [" ".join(re.sub(r"<[^>]+>", "", cell).split()) for cell in cells]
+
+
 def test_the_caseload_shows_the_latest_scores_in_order(
     client_for: ClientFor, therapist: User, record: Client
 ) -> None:
@@ -840,19 +846,59 @@ def test_the_caseload_shows_the_latest_scores_in_order(
     AdministrationFactory(client=record, measure_code="AUDIT", raw_total=20)
     AdministrationFactory(client=record, raw_total=22, administered_at=local_noon(20))
     AdministrationFactory(client=record, raw_total=9, administered_at=local_noon(3))
-    AdministrationFactory(client=record, measure_code="AUDITC", raw_total=4)  # not a column
+    AdministrationFactory(client=record, measure_code="AUDITC", raw_total=4, administered_at=local_noon(9))
+    AdministrationFactory(client=record, measure_code="AUDITC", raw_total=10)
 
     response = client_for(therapist).get(reverse("clients:caseload"))
 
-    items = re.findall(r"<li>(.*?)</li>", response.content.decode())
-    assert [" ".join(re.sub(r"<[^>]+>", "", item).split()) for item in items] == [
-        "PHQ-9 9 (mild)",
-        "AUDIT 20 (possible dependence)",
-        "WHO-5 48% (poor wellbeing)",
+    # Every measure in the registry's order, the latest result of each, the band in a word.
+    assert caseload_measures(response) == [
+        "PHQ-9 9 mild · AUDIT 20 possible dependence · AUDIT-C 10 positive · WHO-5 48% poor wellbeing"
     ]
     assert [[f.label for f in flags] for _c, flags in response.context["rows"]] == [
         ["AUDIT 20: possible dependence"]
     ]
+
+
+@pytest.mark.parametrize(
+    ("raw_total", "shown"),
+    [(2, "AUDIT-C 2 negative"), (3, "AUDIT-C 3 positive for women"), (4, "AUDIT-C 4 positive")],
+)
+def test_the_caseload_shows_an_audit_c_alone(
+    client_for: ClientFor, therapist: User, record: Client, raw_total: int, shown: str
+) -> None:
+    AdministrationFactory(client=record, measure_code="AUDITC", raw_total=raw_total)
+
+    response = client_for(therapist).get(reverse("clients:caseload"))
+
+    assert caseload_measures(response) == [shown]
+
+
+def test_the_caseload_shows_every_measure_of_the_registry(
+    client_for: ClientFor, therapist: User, record: Client
+) -> None:
+    for code in MEASURES:
+        AdministrationFactory(client=record, measure_code=code, raw_total=1)
+
+    response = client_for(therapist).get(reverse("clients:caseload"))
+
+    [cell] = caseload_measures(response)
+    assert [part.split(" ")[0] for part in cell.split(" · ")] == [m.name for m in MEASURES.values()]
+
+
+def test_the_chart_section_shows_the_band_in_a_word(
+    client_for: ClientFor, therapist: User, record: Client
+) -> None:
+    AdministrationFactory(client=record, measure_code="AUDITC", raw_total=10)
+
+    response = client_for(therapist).get(
+        reverse("assessments:section", kwargs={"pk": record.pk})
+    )
+
+    rows = re.findall(
+        r'<th scope="row">AUDIT-C</th>\s*<td>(.*?)</td>', response.content.decode()
+    )
+    assert rows == ["10 (positive)"]
 
 
 # --- Due list ----------------------------------------------------------------------------------
