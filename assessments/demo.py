@@ -1,6 +1,7 @@
-"""Demo assessments for `manage.py seed_demo` (DEMO_MODE only): several months of measures and
-two harm assessments per client, so trend charts show real movement — mostly toward less harm,
-with some setbacks. Skips clients that already have measures, so re-running adds nothing."""
+"""Demo assessments for `manage.py seed_demo` (DEMO_MODE only): the measures given since each
+client's intake (the first ones at the intake meeting) and two harm assessments, the first at the
+intake, so trend charts show real movement — mostly toward less harm, with some setbacks. Skips
+clients that already have measures, so re-running adds nothing."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from django.utils import timezone
 
 from assessments import services
 from assessments.measures import MEASURES, Measure
-from clients.models import Client, SubstanceUse
+from clients.demo import intake_at
+from clients.models import Client, Referral, SubstanceUse
 
 DRUGS = {
     SubstanceUse.Substance.HEROIN_FENTANYL,
@@ -41,11 +43,26 @@ def _answers(measure: Measure, severity: float, rng: random.Random) -> dict[str,
 def _severity_path(start: float, steps: int, rng: random.Random) -> list[float]:
     """Mostly downward, with a setback somewhere along the way."""
     setback = rng.randrange(1, steps) if steps > 2 else -1
-    values, value = [], start
+    values: list[float] = []
+    value = start
     for step in range(steps):
         values.append(max(0.0, min(1.0, value)))
         value += 0.12 if step == setback else -rng.uniform(0.04, 0.12)
     return values
+
+
+def _schedule(
+    first: datetime.datetime, until: datetime.datetime, every_days: int, rng: random.Random
+) -> list[datetime.datetime]:
+    """The first time, then one every `every_days` (a day or three late, as sessions fall)
+    up to `until`."""
+    times = [first]
+    while True:
+        step = len(times)
+        when = first + datetime.timedelta(days=step * every_days + rng.randint(0, 3))
+        if when > until:
+            return times
+        times.append(when)
 
 
 @transaction.atomic
@@ -68,10 +85,17 @@ def seed_demo_assessments(*, clients: list[Client]) -> int:
         if index % 3 == 0:
             plan.append(("WHO5", 28))
         start_severity = rng.uniform(0.35, 0.8)
+        # Given first at the intake meeting, then every `every_days` until today. Some clients'
+        # measures have not been given again on time (the last ones stop 35 days short): overdue.
+        first = intake_at(client) + datetime.timedelta(minutes=30)
+        until = now - datetime.timedelta(days=35 if index % 6 == 2 else 0, hours=2)
         for code, every_days in plan:
             measure = MEASURES[code]
-            steps = max(2, 150 // every_days + 1)
-            for step, severity in enumerate(_severity_path(start_severity, steps, rng)):
+            times = _schedule(first, until, every_days, rng)
+            steps = len(times)
+            for step, (when, severity) in enumerate(
+                zip(times, _severity_path(start_severity, steps, rng), strict=True)
+            ):
                 if code in ("AUDIT", "DAST10"):
                     severity *= 0.75  # their top bands are for the heaviest patterns
                 answers = _answers(
@@ -82,11 +106,6 @@ def seed_demo_assessments(*, clients: list[Client]) -> int:
                     # One client's latest PHQ-9 and another's first raise the suicide flag.
                     if (index == 1 and step == steps - 1) or (index == 4 and step == 0):
                         answers["q9"] = "1"
-                # Some clients' measures have not been given again on time: overdue.
-                late = 35 if index % 6 == 2 else 0
-                when = now - datetime.timedelta(
-                    days=(steps - 1 - step) * every_days + rng.randint(0, 3) + late, hours=2
-                )
                 administration = services.administration_record(
                     actor=therapist,
                     client=client,
@@ -113,7 +132,10 @@ def _seed_harm_assessments(
     client: Client, substances: list[SubstanceUse], rng: random.Random
 ) -> None:
     today = timezone.localdate()
+    # The first at the intake meeting, the second three weeks ago.
+    dates = (timezone.localdate(intake_at(client)), today - datetime.timedelta(days=20))
     uses_opioids = any(s.substance in OPIOIDS for s in substances)
+    on_probation = client.referral.mandate_kind == Referral.MandateKind.CRIMINAL_JUSTICE
     injects = any("inject" in s.route for s in substances)
     balances = [
         {
@@ -129,16 +151,18 @@ def _seed_harm_assessments(
             "costs_of_change": "Friends might not get it",
         },
     ]
-    for step, days_ago in enumerate((150, 20)):
+    for step, assessed_on in enumerate(dates):
         harm = max(0, 3 - step - rng.randint(0, 1))
         values = {
-            "assessed_on": today - datetime.timedelta(days=days_ago),
+            "assessed_on": assessed_on,
             "physical_rating": harm,
             "physical_words": "Tired all the time" if harm else "",
             "mental_rating": min(3, harm + rng.randint(0, 1)),
             "relationships_rating": max(0, harm - rng.randint(0, 1)),
             "work_rating": max(0, harm - 1),
-            "legal_rating": 0,
+            # The intake meeting did not come to legal harms unless the client came from a
+            # court: "not asked" the first time, asked at the next assessment.
+            "legal_rating": 2 if on_probation else (None if step == 0 else 0),
             "financial_rating": max(0, harm - 1),
             "safety_rating": 1 if uses_opioids else 0,
             "uses_alone": uses_opioids and step == 0,

@@ -120,7 +120,6 @@ BALANCE_LABELS = {
 }
 
 
-
 def _balance_lists(assessment: HarmAssessment) -> list[tuple[str, Any, list[str]]]:
     points = assessment.balance()
     return [(name, BALANCE_LABELS[name], points[name]) for name in BALANCE_FIELDS]

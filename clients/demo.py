@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clients import services
-from clients.models import Client, Referral, SubstanceUse
+from clients.models import Client, Intake, Referral, SubstanceUse, TherapistAssignment
 from hrp.accounts.models import User
 
 S = SubstanceUse.Substance
@@ -593,6 +593,26 @@ DEMO_CLIENTS: list[tuple[str, str, str, str, str, list[tuple]]] = [
     ),
 ]
 
+# The demo clinic's calendar, counted back from the day it is seeded. Each client came for their
+# intake about thirteen weeks ago (a few days apart), a week before their first weekly session.
+# Every other demo module dates its records from the client's intake (`intake_at`), never from a
+# date of its own, so each chart reads in order: intake, assessments, plan and goals, sessions.
+WEEKS_SINCE_INTAKE = 13
+# The two intakes still in progress were started this many days ago.
+DAYS_SINCE_DRAFT_INTAKE = 2
+
+
+def intake_day(index: int, today: datetime.date) -> datetime.date:
+    """The day the client at `index` of DEMO_CLIENTS came for their intake."""
+    return today - datetime.timedelta(weeks=WEEKS_SINCE_INTAKE) + datetime.timedelta(days=index % 5)
+
+
+def intake_at(client: Client) -> datetime.datetime:
+    """When the demo client's intake was completed (when it was started, for a draft): the
+    moment every other demo record of theirs comes after."""
+    return client.intake.completed_at or client.created_at
+
+
 MANDATED = {
     "Daniel Kowalski": (
         Referral.MandateKind.CRIMINAL_JUSTICE,
@@ -614,10 +634,16 @@ def seed_demo_clients(*, therapists: list[User]) -> int:
     today = timezone.localdate()
     existing = set(Client.objects.values_list("legal_name", flat=True))
     created = 0
-    created_ids: list[int] = []
     for index, (legal, preferred, pronouns, reason, goals, substances) in enumerate(DEMO_CLIENTS):
         if legal in existing:
             continue
+        # The last two clients are intakes still in progress; the rest are complete.
+        draft = index >= len(DEMO_CLIENTS) - 2
+        came_on = (
+            today - datetime.timedelta(days=DAYS_SINCE_DRAFT_INTAKE)
+            if draft
+            else intake_day(index, today)
+        )
         therapist = therapists[index % len(therapists)]
         client = services.intake_start(
             actor=therapist,
@@ -666,9 +692,10 @@ def seed_demo_clients(*, therapists: list[User]) -> int:
                 "depression": rng.random() < 0.35,
                 "trauma_history": rng.random() < 0.3,
                 "medical_evaluation_recommended": True,
+                # After the intake recommended it.
                 "medical_evaluation_completed_on": (
                     today - datetime.timedelta(days=rng.randint(5, 60))
-                    if rng.random() < 0.6
+                    if rng.random() < 0.6 and not draft
                     else None
                 ),
             },
@@ -693,8 +720,9 @@ def seed_demo_clients(*, therapists: list[User]) -> int:
                     "recipient": agency,
                     "purpose": "Confirm attendance for the mandate",
                     "scope": "attendance",
-                    "signed_on": today - datetime.timedelta(days=40),
-                    "effective_on": today - datetime.timedelta(days=40),
+                    # Signed at the intake, as a mandated referral's consent is.
+                    "signed_on": came_on,
+                    "effective_on": came_on,
                     # The probation consent expires soon: the chart and caseload flag it.
                     "expires_on": today
                     + datetime.timedelta(days=20 if kind == "criminal_justice" else 300),
@@ -710,14 +738,13 @@ def seed_demo_clients(*, therapists: list[User]) -> int:
                     "recipient": "Family doctor, Eastside Health Center",
                     "purpose": "Coordinate care",
                     "scope": "summary",
-                    "signed_on": today - datetime.timedelta(days=340),
-                    "effective_on": today - datetime.timedelta(days=340),
+                    # Signed at the intake, for about four months.
+                    "signed_on": came_on,
+                    "effective_on": came_on,
                     "expires_on": today + datetime.timedelta(days=25),
                 },
             )
-        created_ids.append(client.pk)
-        # The last two clients are intakes still in progress; the rest are complete.
-        if index < len(DEMO_CLIENTS) - 2:
+        if not draft:
             services.intake_complete(actor=therapist, client=client)
         if index in (5, 11):
             services.client_set_status(actor=therapist, client=client, status=Client.Status.ON_HOLD)
@@ -737,8 +764,8 @@ def seed_demo_clients(*, therapists: list[User]) -> int:
                     "recipient": "Dr. L. Moreau, primary care",
                     "purpose": "Coordinate care for anxiety medication",
                     "scope": "summary",
-                    "signed_on": today - datetime.timedelta(days=90),
-                    "effective_on": today - datetime.timedelta(days=90),
+                    "signed_on": came_on + datetime.timedelta(days=14),
+                    "effective_on": came_on + datetime.timedelta(days=14),
                     "expires_on": today + datetime.timedelta(days=275),
                 },
             )
@@ -749,10 +776,23 @@ def seed_demo_clients(*, therapists: list[User]) -> int:
                 revoked_on=today - datetime.timedelta(days=7),
                 revoked_by="The client",
             )
+        _date_the_intake(client, came_on, draft=draft)
         created += 1
-    # The demo clinic has seen these clients for about three months: their records start
-    # before the twelve weeks of appointments (dashboards count "with us 30+ days").
-    Client.objects.filter(pk__in=created_ids).update(
-        created_at=timezone.now() - datetime.timedelta(weeks=14)
-    )
     return created
+
+
+def _date_the_intake(client: Client, came_on: datetime.date, *, draft: bool) -> None:
+    """Move the record's own dates to the intake meeting on `came_on` (the services stamp
+    "now"): started at 10:00, completed at 11:00, assigned and substances recorded as it
+    started. The audit trail keeps the real moment of seeding."""
+    tz = timezone.get_current_timezone()
+    started = datetime.datetime.combine(came_on, datetime.time(10), tzinfo=tz)
+    completed = None if draft else started + datetime.timedelta(hours=1)
+    Client.objects.filter(pk=client.pk).update(created_at=started)
+    Intake.objects.filter(client=client).update(completed_at=completed)
+    TherapistAssignment.objects.filter(client=client).update(started_at=started)
+    SubstanceUse.objects.filter(client=client).update(recorded_at=started)
+    # Active since the intake was completed (on hold and discharged keep their own moment).
+    Client.objects.filter(pk=client.pk, status=Client.Status.ACTIVE).update(
+        status_changed_at=completed
+    )

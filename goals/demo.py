@@ -1,6 +1,7 @@
 """Demo plans and goals for `manage.py seed_demo` (DEMO_MODE only): plans with two to four
 versions, goals of every kind (most not abstinence), several reviewed and revised, and ten weeks
-of use check-ins so progress shows. Skips clients that already have a plan."""
+of use check-ins so progress shows. Goals start three weeks after the client's intake. Skips
+clients that already have a plan."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from clients.demo import intake_at
 from clients.models import Client, SubstanceUse
 from goals import services
 from goals.models import Goal, GoalReview, Plan
@@ -21,6 +23,54 @@ GOAL_KIND = {
     SubstanceUse.Goal.ABSTINENCE: Goal.Kind.ABSTINENCE,
     SubstanceUse.Goal.UNDECIDED: Goal.Kind.SAFER_USE,
 }
+S = SubstanceUse.Substance
+OPIOIDS = {S.HEROIN_FENTANYL, S.OPIOIDS_PRESCRIBED}
+
+# Each goal's words and its hypothesis are written together, here: the hypothesis is the
+# experiment the goal tests ("If I ..., I expect ..."), so it is about the same thing. A safer-use
+# goal follows the substance (DOMAIN.md: naloxone and never using alone are about opioids).
+SAFER_USE_GOALS: dict[str, tuple[str, str]] = {
+    "opioids": (
+        "Carry naloxone and never use alone",
+        "If I keep naloxone with me and never use alone, I expect that someone could reverse an "
+        "overdose in time.",
+    ),
+    S.BENZODIAZEPINES: (
+        "Never mix {name} with alcohol or opioids",
+        "If I keep {name} to days without alcohol or opioids, I expect to stay out of overdose "
+        "danger.",
+    ),
+    S.CANNABIS: (
+        "Keep {name} away from driving and from my kid",
+        "If I only use {name} at home after my kid is asleep, I expect no more driving high and "
+        "no more being high around my kid.",
+    ),
+    S.ALCOHOL: (
+        "Eat first and drink water between drinks",
+        "If I eat before drinking and have water between drinks, I expect fewer blackouts and "
+        "easier mornings.",
+    ),
+    "other": (
+        "Test {name} before I take it",
+        "If I test {name} with strips before I take it, I expect to know what is in it and to "
+        "skip a bad batch.",
+    ),
+}
+MODERATION_GOAL = (
+    "{Use} on fewer days",
+    "If I decide in the morning whether today is a {name} day, I expect to {use} on fewer days "
+    "and feel more in control of my week.",
+)
+ABSTINENCE_GOAL = (
+    "A month without {name}",
+    "If I plan something else for the evenings I used to spend on {name}, I expect to get "
+    "through a month without {name}.",
+)
+# The revision of a moderation goal that proved too big a step at its first review.
+REVISED_GOAL = (
+    "{Use} on four days at most, then three",
+    "If I plan my weekends ahead, I expect to {use} on four days a week at most.",
+)
 LIFE_GOALS = [
     (
         "Walk to the park three mornings a week",
@@ -32,6 +82,27 @@ LIFE_GOALS = [
         "If I eat at home, I expect to spend less and sleep better.",
     ),
 ]
+
+
+def _fill(texts: tuple[str, str], substance: SubstanceUse) -> tuple[str, str]:
+    name = substance.name.lower()
+    use = "gamble" if substance.substance == S.GAMBLING else f"use {name}"
+    values = {"name": name, "use": use, "Use": use[0].upper() + use[1:]}
+    return texts[0].format(**values), texts[1].format(**values)
+
+
+def goal_texts(kind: str, substance: SubstanceUse) -> tuple[str, str]:
+    """The client's words and the hypothesis of the demo's goal of `kind` for `substance`."""
+    if kind == Goal.Kind.SAFER_USE:
+        key = "opioids" if substance.substance in OPIOIDS else substance.substance
+        return _fill(SAFER_USE_GOALS.get(key, SAFER_USE_GOALS["other"]), substance)
+    if kind == Goal.Kind.ABSTINENCE:
+        return _fill(ABSTINENCE_GOAL, substance)
+    return _fill(MODERATION_GOAL, substance)
+
+
+def revised_goal_texts(substance: SubstanceUse) -> tuple[str, str]:
+    return _fill(REVISED_GOAL, substance)
 
 
 def _section(substance: SubstanceUse, version: int) -> dict:
@@ -85,24 +156,23 @@ def seed_demo_goals(*, clients: list[Client]) -> int:
             )
         main = substances[0]
         kind = GOAL_KIND[main.goal]
-        start = today - datetime.timedelta(weeks=10)
-        target = (
-            Goal.Target.MAX_USE_DAYS
-            if kind != Goal.Kind.SAFER_USE
-            else Goal.Target.CARRIES_NALOXONE
-        )
+        # Three weeks after the intake, once the first plan has been talked through.
+        start = timezone.localdate(intake_at(client)) + datetime.timedelta(weeks=3)
+        if kind != Goal.Kind.SAFER_USE:
+            target = Goal.Target.MAX_USE_DAYS
+        elif main.substance in OPIOIDS:
+            target = Goal.Target.CARRIES_NALOXONE
+        else:
+            target = Goal.Target.NONE
+        words, hypothesis = goal_texts(kind, main)
         goal = services.goal_create(
             actor=therapist,
             client=client,
             values={
                 "kind": kind,
                 "substance": main,
-                "client_words": {
-                    Goal.Kind.MODERATION: f"Use {main.name.lower()} on fewer days",
-                    Goal.Kind.ABSTINENCE: f"A month without {main.name.lower()}",
-                    Goal.Kind.SAFER_USE: "Carry naloxone and never use alone",
-                }[kind],
-                "hypothesis": "If I plan my days ahead, I expect to feel more in control.",
+                "client_words": words,
+                "hypothesis": hypothesis,
                 "target": target,
                 "target_value": (
                     Decimal(0 if kind == Goal.Kind.ABSTINENCE else 3)
@@ -133,8 +203,8 @@ def seed_demo_goals(*, clients: list[Client]) -> int:
                     {
                         "kind": kind,
                         "substance": main,
-                        "client_words": f"Use {main.name.lower()} on four days at most, then three",
-                        "hypothesis": "If I plan weekends ahead, I expect fewer days above plan.",
+                        "client_words": revised_goal_texts(main)[0],
+                        "hypothesis": revised_goal_texts(main)[1],
                         "target": Goal.Target.MAX_USE_DAYS,
                         "target_value": Decimal(4),
                         "start_date": start + datetime.timedelta(weeks=4),

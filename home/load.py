@@ -115,6 +115,19 @@ TRAINEE_EVERY = 20
 CHUNK = 1000
 
 
+def _other_harm_ratings(client_id: int, step: int) -> dict[str, int | None]:
+    """Ratings of the life areas the main random stream does not draw (work, legal, financial,
+    safety), from a stream of their own so that every other generated row stays as it was.
+    The legal area is "not asked" (None) on a later assessment."""
+    rng = random.Random(client_id * 2 + step)  # generated data, not security
+    return {
+        "work_rating": rng.randint(0, 2),
+        "legal_rating": rng.randint(0, 1) if step == 0 else None,
+        "financial_rating": rng.randint(0, 3),
+        "safety_rating": rng.randint(0, 2),
+    }
+
+
 # --- COPY -----------------------------------------------------------------------------------
 
 
@@ -872,6 +885,10 @@ class Generator:
                 physical_rating=rng.randint(0, 3),
                 mental_rating=rng.randint(0, 3),
                 relationships_rating=rng.randint(0, 2),
+                # Every life area gets a value of its own: left to the field's default, the
+                # rest would be NULL, "not asked". A part of the areas is rated, the legal one
+                # only on the first assessment (the later one did not come back to it).
+                **_other_harm_ratings(client_id, k),
                 uses_alone=(alone := k == 0 and rng.random() < 0.4),
                 has_naloxone=k == 1,
                 overdose_risk=alone,

@@ -1,6 +1,6 @@
-"""Demo appointments for `manage.py seed_demo` (DEMO_MODE only): about 12 weeks of weekly
-appointments per active client (mostly attended, some cancelled or missed) and the next one
-booked. Skips clients that already have appointments."""
+"""Demo appointments for `manage.py seed_demo` (DEMO_MODE only): weekly appointments from a
+week after each active client's intake, about 12 weeks (mostly attended, some cancelled or
+missed), and the next one booked. Skips clients that already have appointments."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
+from clients.demo import intake_at
 from clients.models import Client
 from goals.models import Goal, UseCheckIn
 from hrp.accounts.models import User
@@ -23,14 +24,14 @@ from sessions.selectors import covered_weeks
 def seed_demo_appointments(*, clients: list[Client]) -> int:
     rng = random.Random(6)  # demo data, not security
     tz = timezone.get_current_timezone()
-    today = timezone.localdate()
     seeded = 0
     for index, client in enumerate(clients):
         if client.appointments.exists() or client.status not in ("active", "on_hold"):
             continue
         therapist = client.therapist
         hour = 9 + index % 8
-        first_day = today - datetime.timedelta(weeks=12) + datetime.timedelta(days=index % 5)
+        # Weekly from a week after the intake (about twelve weeks ago), the last one ahead.
+        first_day = timezone.localdate(intake_at(client)) + datetime.timedelta(weeks=1)
         # A few clients stopped coming about six weeks ago: "no contact" on the dashboard.
         occurrences = 7 if index % 7 == 3 else 13
         starts = datetime.datetime.combine(first_day, datetime.time(hour), tzinfo=tz)

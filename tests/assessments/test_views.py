@@ -846,14 +846,17 @@ def test_the_caseload_shows_the_latest_scores_in_order(
     AdministrationFactory(client=record, measure_code="AUDIT", raw_total=20)
     AdministrationFactory(client=record, raw_total=22, administered_at=local_noon(20))
     AdministrationFactory(client=record, raw_total=9, administered_at=local_noon(3))
-    AdministrationFactory(client=record, measure_code="AUDITC", raw_total=4, administered_at=local_noon(9))
+    AdministrationFactory(
+        client=record, measure_code="AUDITC", raw_total=4, administered_at=local_noon(9)
+    )
     AdministrationFactory(client=record, measure_code="AUDITC", raw_total=10)
 
     response = client_for(therapist).get(reverse("clients:caseload"))
 
     # Every measure in the registry's order, the latest result of each, the band in a word.
     assert caseload_measures(response) == [
-        "PHQ-9 9 mild · AUDIT 20 possible dependence · AUDIT-C 10 positive · WHO-5 48% poor wellbeing"
+        "PHQ-9 9 mild · AUDIT 20 possible dependence · AUDIT-C 10 positive"
+        " · WHO-5 48% poor wellbeing"
     ]
     assert [[f.label for f in flags] for _c, flags in response.context["rows"]] == [
         ["AUDIT 20: possible dependence"]
@@ -891,13 +894,9 @@ def test_the_chart_section_shows_the_band_in_a_word(
 ) -> None:
     AdministrationFactory(client=record, measure_code="AUDITC", raw_total=10)
 
-    response = client_for(therapist).get(
-        reverse("assessments:section", kwargs={"pk": record.pk})
-    )
+    response = client_for(therapist).get(reverse("assessments:section", kwargs={"pk": record.pk}))
 
-    rows = re.findall(
-        r'<th scope="row">AUDIT-C</th>\s*<td>(.*?)</td>', response.content.decode()
-    )
+    rows = re.findall(r'<th scope="row">AUDIT-C</th>\s*<td>(.*?)</td>', response.content.decode())
     assert rows == ["10 (positive)"]
 
 

@@ -12,9 +12,13 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from assessments.models import HarmAssessment
 from clients.demo import DEMO_CLIENTS
 from clients.models import Client, Consent, Intake, Referral, SubstanceUse, TherapistAssignment
+from goals.demo import LIFE_GOALS, goal_texts, revised_goal_texts
+from goals.models import Goal, PlanVersion, UseCheckIn
 from hrp.accounts.models import User
+from supervision.models import SupervisionMeeting
 from tests.conftest import DemoClinic
 
 if TYPE_CHECKING:
@@ -125,3 +129,99 @@ def test_running_it_twice_keeps_thirty(demo: None, settings: Settings) -> None:
     assert Client.objects.count() == 30
     assert Consent.objects.count() == consents
     assert SubstanceUse.objects.count() == substances
+
+
+# --- The demo tells one story: intake first, then everything else -----------------------------
+
+
+def _first(values: list) -> object:
+    return min(values) if values else None
+
+
+def test_every_intake_precedes_the_clients_other_records(demo: None) -> None:
+    """For each demo client: the intake was started, then completed, before their first session,
+    measure, harm assessment, plan version, goal, check-in, consent and supervision meeting."""
+    today = timezone.localdate()
+    clients = Client.objects.select_related("intake").order_by("id")
+    checked = 0
+    for client in clients:
+        intake = client.intake
+        if intake.is_draft:
+            # Started a couple of days ago and nothing recorded after it yet.
+            assert (today - timezone.localdate(client.created_at)).days == 2
+            assert not client.appointments.exists()
+            assert not client.administrations.exists()
+            continue
+        completed = intake.completed_at
+        came_on = timezone.localdate(completed)
+        assert client.created_at <= completed
+        # About thirteen weeks ago, never "today" beside months of sessions.
+        assert 13 * 7 - 5 <= (today - came_on).days <= 13 * 7
+        after = {
+            "session": _first([a.starts_at for a in client.appointments.all()]),
+            "measure": _first([a.administered_at for a in client.administrations.all()]),
+            "plan": _first([v.created_at for v in PlanVersion.objects.filter(plan__client=client)]),
+            "assignment": _first([a.started_at for a in client.assignments.all()]),
+        }
+        for what, at in after.items():
+            assert at is None or at >= client.created_at, (client.legal_name, what)
+            if what != "assignment":
+                assert at is None or at >= completed, (client.legal_name, what)
+        dates = {
+            "harm assessment": _first([h.assessed_on for h in client.harm_assessments.all()]),
+            "goal": _first([g.start_date for g in client.goals.all()]),
+            "check-in": _first([c.week_start for c in UseCheckIn.objects.filter(client=client)]),
+            "consent": _first([c.signed_on for c in client.consents.all()]),
+            "meeting": _first(
+                [m.met_on for m in SupervisionMeeting.objects.filter(clients=client)]
+            ),
+            "medical evaluation": intake.medical_evaluation_completed_on,
+        }
+        for what, day in dates.items():
+            assert day is None or day >= came_on, (client.legal_name, what)
+        assert after["measure"] is not None and after["plan"] is not None
+        if client.status == Client.Status.ACTIVE:
+            assert after["session"] is not None
+            assert client.status_changed_at == completed
+        checked += 1
+    assert checked == 28
+
+
+def _subject_words(text: str) -> set[str]:
+    words = {w.strip(".,;:!?\"'()").lower() for w in text.split()}
+    return {w for w in words if len(w) >= 4} - {"expect", "feel", "more", "less", "with", "that"}
+
+
+def test_every_goals_hypothesis_is_about_its_goal(demo: None) -> None:
+    """Each goal's hypothesis is the experiment the goal tests: "If I ..., I expect ...", about
+    the same thing as the client's words (it shares their subject) and, for a substance goal,
+    written with it in goals.demo's tables for that substance."""
+    goals = list(Goal.objects.select_related("substance", "revised_from").order_by("id"))
+    assert len(goals) >= 28
+    life = dict(LIFE_GOALS)
+    for goal in goals:
+        words, hypothesis = goal.client_words, goal.hypothesis
+        assert hypothesis.startswith("If I ") and ", I expect " in hypothesis, hypothesis
+        assert _subject_words(words) & _subject_words(hypothesis), (words, hypothesis)
+        if goal.kind == Goal.Kind.LIFE:
+            assert life[words] == hypothesis
+        elif goal.revised_from_id is not None:
+            assert (words, hypothesis) == revised_goal_texts(goal.substance)
+        else:
+            assert (words, hypothesis) == goal_texts(goal.kind, goal.substance)
+    # Naloxone goals only where opioids are the substance.
+    naloxone = [g for g in goals if "naloxone" in g.client_words.lower()]
+    assert naloxone
+    assert {g.substance.substance for g in naloxone} <= {
+        SubstanceUse.Substance.HEROIN_FENTANYL,
+        SubstanceUse.Substance.OPIOIDS_PRESCRIBED,
+    }
+    assert {g.target for g in naloxone} == {Goal.Target.CARRIES_NALOXONE}
+
+
+def test_the_demo_harm_assessments_leave_some_life_areas_not_asked(demo: None) -> None:
+    """The first harm assessment, at the intake, did not come to legal harms (unless the client
+    came from a court): shown as "Not asked", not as "0 none"."""
+    first = HarmAssessment.objects.order_by("client_id", "assessed_on", "id").distinct("client_id")
+    legal = Counter(h.legal_rating for h in first)
+    assert legal == {None: 27, 2: 1}
