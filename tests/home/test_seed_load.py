@@ -15,6 +15,7 @@ from django.db.models import Count
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from pytest_django import Settings
 
+from assessments.models import HARM_DOMAINS, HarmAssessment
 from clients.models import Client
 from goals.models import UseCheckIn
 from home.load import LoadSize, seed_load, staff_email, supervisor_key, therapist_key
@@ -145,3 +146,14 @@ def _staff_sign_in_as_the_demo_does() -> None:
     supervisor = User.objects.get(email=staff_email(supervisor_key(0)))
     assert supervisor.is_supervisor and not supervisor.is_therapist
     assert User.objects.filter(requires_cosign=True).count() == 1
+
+
+def test_every_life_area_is_rated_or_deliberately_not_asked(tiny: dict[str, int]) -> None:
+    """Harm ratings are nullable ("not asked"): the generator rates every life area, except the
+    legal one on each client's later assessment, which it leaves not asked on purpose."""
+    rated = [f"{key}_rating" for key, _label in HARM_DOMAINS if key != "legal"]
+    assessments = list(HarmAssessment.objects.order_by("client_id", "assessed_on", "id"))
+
+    assert len(assessments) == 2 * Client.objects.count()
+    assert all(getattr(a, name) is not None for a in assessments for name in rated)
+    assert [a.legal_rating is None for a in assessments] == [False, True] * (len(assessments) // 2)
