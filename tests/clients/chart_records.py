@@ -112,11 +112,18 @@ def record_with_events(therapist: User, n: int, *, discharged: bool = True) -> C
         )
         GoalReviewFactory(goal=goal, reviewed_on=when)
         AdministrationFactory(
-            client=client, measure_code="PHQ9", raw_total=index % 20, administered_at=at(when, "14:00")
+            client=client,
+            measure_code="PHQ9",
+            raw_total=index % 20,
+            administered_at=at(when, "14:00"),
         )
         HarmAssessmentFactory(client=client, assessed_on=when)
     for weeks in (1, 2):
         UseCheckInFactory(
-            client=client, substance=alcohol, week_start=weeks_ago(weeks), use_days=3, days_above_plan=1
+            client=client,
+            substance=alcohol,
+            week_start=weeks_ago(weeks),
+            use_days=3,
+            days_above_plan=1,
         )
     return client
