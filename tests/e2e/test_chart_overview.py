@@ -13,11 +13,13 @@ from tests.factories import TEST_PASSWORD, TherapistFactory
 
 
 def _columns(page: Page) -> int:
-    """How many panels share the first row of the Overview's grid."""
+    """How many panels share a row of the Overview's grid."""
     tops = page.locator("section[data-panel]").evaluate_all(
         "els => els.map(e => Math.round(e.getBoundingClientRect().top))"
     )
-    return tops.count(tops[1])  # the first panel is wide: count the row after it
+    # The first panel is wide (two columns on a laptop, the whole row on a tablet): count the
+    # row of the third.
+    return tops.count(tops[2])
 
 
 @pytest.mark.e2e
@@ -52,7 +54,7 @@ def test_the_timeline_filters_by_kind_and_pages_without_javascript(
     sign_in_as(page, therapist)
 
     page.goto(f"/clients/{record.pk}/timeline/")
-    page.get_by_label("Show").select_option(label="Measures")
+    page.get_by_label("Kind of event").select_option(label="Measures")
     page.get_by_role("button", name="Filter").click()
 
     entries = page.locator("li[data-kind]")
