@@ -9,7 +9,7 @@ class AssessmentsConfig(AppConfig):
     verbose_name = _("Assessments")
 
     def ready(self) -> None:
-        from assessments import clinic_settings, reminders, selectors
+        from assessments import chart, clinic_settings, reminders, selectors
         from clients import extensions
         from hrp.clinic import register_setting
         from notifications.extensions import register_reminder_rule
@@ -45,3 +45,6 @@ class AssessmentsConfig(AppConfig):
 
         for spec in clinic_settings.SETTINGS:
             register_setting(spec)
+
+        # The Overview's latest measures, the Timeline's measures and harm assessments.
+        chart.register()

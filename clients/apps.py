@@ -10,7 +10,7 @@ class ClientsConfig(AppConfig):
     verbose_name = _("Clients")
 
     def ready(self) -> None:
-        from clients import selectors, services
+        from clients import chart, selectors, services
         from hrp import access
         from hrp.accounts import caseload
 
@@ -49,3 +49,6 @@ class ClientsConfig(AppConfig):
                     access=needs,
                 )
             )
+        # The client's words and contact details on the Overview; intake, assignments,
+        # consents and discharge on the Timeline (clients/chart.py).
+        chart.register()

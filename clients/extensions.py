@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import QuerySet
+from django.db.models import DateTimeField, F, Func, QuerySet, Value
+from django.utils import timezone
 
 if TYPE_CHECKING:
     from clients.models import Client
@@ -189,7 +190,12 @@ class OverviewPanel:
     `panel`, the returned dict), or None to leave the panel out (e.g. nothing to show and
     nothing the reader could start). It must cost a fixed number of queries whatever the
     client's history: read the latest rows through indexes, never load history into Python.
-    `access` is ChartSection.READ (everyone who may open the chart) or TREATING."""
+    `access` is ChartSection.READ (everyone who may open the chart) or TREATING.
+
+    `annotate` (optional) adds what the panel reads to the query that loads the chart's client
+    (an annotation or a sliced Prefetch, idempotent like a caseload column's), so panels that
+    read what the header's flags already prefetch cost nothing more. `wide` panels take two
+    columns of the Overview's grid on wide screens."""
 
     key: str
     label: Any  # a lazy translation: the panel's heading
@@ -197,6 +203,8 @@ class OverviewPanel:
     context: Callable[[Any, Any], dict[str, Any] | None]
     order: int = 100
     access: str = "read"
+    annotate: Annotate | None = None
+    wide: bool = False
 
 
 OVERVIEW_PANELS: dict[str, OverviewPanel] = {}
@@ -212,11 +220,18 @@ def overview_panels() -> list[OverviewPanel]:
     return sorted(OVERVIEW_PANELS.values(), key=lambda p: (p.order, p.key))
 
 
+def annotate_for_overview(qs: QuerySet[Client], panels: list[OverviewPanel]) -> QuerySet[Client]:
+    for panel in panels:
+        if panel.annotate is not None:
+            qs = panel.annotate(qs)
+    return qs
+
+
 @dataclass(frozen=True)
 class TimelineEntry:
     """One clinical event as the Timeline shows it."""
 
-    at: Any  # an aware datetime
+    at: Any  # an aware datetime; or a date for a date-only event, shown without a time
     title: str
     detail: str = ""
     url: str = ""
@@ -246,6 +261,28 @@ class TimelineSource:
 
 
 TIMELINE_SOURCES: dict[str, TimelineSource] = {}
+
+
+class NoonOf(Func):
+    """A date column as noon of that day in the clinic's time zone, an aware datetime: how a
+    date-only event (a consent signed, a goal reviewed) takes its place on the Timeline.
+    `rows(client)` annotates `timeline_at=NoonOf("signed_on")`."""
+
+    output_field = DateTimeField()
+
+    def __init__(self, field: str) -> None:
+        super().__init__(F(field), Value(timezone.get_current_timezone_name()))
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
+        day, day_params = compiler.compile(self.source_expressions[0])
+        zone, zone_params = compiler.compile(self.source_expressions[1])
+        sql = f"(({day} + TIME '12:00') AT TIME ZONE {zone})"
+        return sql, (*day_params, *zone_params)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
+        # The embedded demo's SQLite has no time zones: noon UTC is near enough to sort by.
+        day, day_params = compiler.compile(self.source_expressions[0])
+        return f"datetime({day}, '+12 hours')", tuple(day_params)
 
 
 def register_timeline_source(source: TimelineSource) -> None:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients import extensions
-from clients.models import Client, Consent, TherapistAssignment
+from clients.models import Client, Consent
 from hrp.access import ADMIN_CLIENT_FIELDS, ClientAccess, client_for, clients_visible_q
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
@@ -126,44 +127,143 @@ def consents_for(*, client: Client) -> QuerySet[Consent]:
     return client.consents.select_related("created_by", "revocation_recorded_by")
 
 
+# --- The chart's Overview and Timeline -------------------------------------------------------
+
+
+def _may_see(access_needed: str, can: ClientAccess) -> bool:
+    return access_needed == extensions.ChartSection.READ or can.write
+
+
+def overview_panels_for(can: ClientAccess) -> list[extensions.OverviewPanel]:
+    """The Overview's panels this reader may see, in order (the same rule as chart tabs)."""
+    return [p for p in extensions.overview_panels() if _may_see(p.access, can)]
+
+
+def overview_client(*, user: User, pk: int) -> tuple[Client, ClientAccess]:
+    """The chart's client with what every Overview panel reads added to its query (each
+    panel's `annotate`). Who may see a TREATING panel is only known once the client is loaded,
+    so every panel's annotation is added: they are cheap, bounded reads, and a panel the
+    reader may not see is never rendered."""
+    base = extensions.annotate_for_overview(Client.objects.all(), extensions.overview_panels())
+    return chart_client(user=user, pk=pk, queryset=base)
+
+
 @dataclass(frozen=True)
-class TimelineEvent:
-    at: datetime.datetime
-    label: str
-    detail: str = ""
+class RenderedPanel:
+    panel: extensions.OverviewPanel
+    context: dict[str, Any]
+
+    @property
+    def heading_id(self) -> str:
+        return f"panel-{self.panel.key}-h"
 
 
-def timeline(*, client: Client) -> list[TimelineEvent]:
-    """The client's events, newest first, composed from the record's own rows (a fixed number
-    of queries). Sessions, assessments and goals add their events as their issues land."""
-    events: list[TimelineEvent] = [TimelineEvent(client.created_at, _("Intake started"))]
-    intake = client.intake
-    if intake.completed_at:
-        events.append(TimelineEvent(intake.completed_at, _("Intake completed")))
-    for assignment in TherapistAssignment.objects.filter(client=client).select_related("therapist"):
-        events.append(
-            TimelineEvent(
-                assignment.started_at,
-                _("Assigned to %(name)s") % {"name": assignment.therapist.full_name},
-                assignment.reason,
-            )
+def overview(*, client: Client, can: ClientAccess) -> list[RenderedPanel]:
+    """Each panel this reader may see with its context, leaving out those that return None."""
+    rendered = []
+    for panel in overview_panels_for(can):
+        context = panel.context(client, can)
+        if context is not None:
+            rendered.append(RenderedPanel(panel, context))
+    return rendered
+
+
+TIMELINE_PAGE_SIZE = 50
+
+
+def timeline_sources_for(can: ClientAccess) -> list[extensions.TimelineSource]:
+    return [s for s in extensions.timeline_sources() if _may_see(s.access, can)]
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    at: datetime.datetime  # the row's timeline_at: where the event sits in the list
+    kind: str
+    kind_label: str
+    entry: extensions.TimelineEntry
+
+    @property
+    def has_time(self) -> bool:
+        """False for a date-only event (its entry's `at` is a date): no time is shown."""
+        return isinstance(self.entry.at, datetime.datetime)
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    items: list[TimelineItem]
+    number: int
+    has_next: bool
+    kind: str  # the kind shown, "" for every kind
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def days(self) -> list[tuple[datetime.date, list[TimelineItem]]]:
+        """The page's items under a heading per day (in clinic time), newest first."""
+        days: list[tuple[datetime.date, list[TimelineItem]]] = []
+        for item in self.items:
+            day = timezone.localdate(item.at)
+            if not days or days[-1][0] != day:
+                days.append((day, []))
+            days[-1][1].append(item)
+        return days
+
+
+def _timeline_rows(source: extensions.TimelineSource, client: Client) -> QuerySet[Any]:
+    # The same three columns, in the same order, from every source: all three are annotations
+    # so none is placed ahead of the others as a model field would be.
+    return (
+        source.rows(client)
+        .order_by()
+        .annotate(
+            timeline_kind=Value(source.key, output_field=CharField()),
+            timeline_pk=F("pk"),
         )
-    for consent in client.consents.all():
-        start = timezone.make_aware(datetime.datetime.combine(consent.signed_on, datetime.time(12)))
-        events.append(TimelineEvent(start, _("Consent signed: %(to)s") % {"to": consent.recipient}))
-        if consent.revoked_on:
-            revoked = timezone.make_aware(
-                datetime.datetime.combine(consent.revoked_on, datetime.time(12))
-            )
-            events.append(
-                TimelineEvent(revoked, _("Consent revoked: %(to)s") % {"to": consent.recipient})
-            )
-    if client.status == Client.Status.DISCHARGED and client.discharged_on:
-        discharged = timezone.make_aware(
-            datetime.datetime.combine(client.discharged_on, datetime.time(12))
-        )
-        events.append(TimelineEvent(discharged, _("Discharged")))
-    return sorted(events, key=lambda e: e.at, reverse=True)
+        .values_list("timeline_at", "timeline_kind", "timeline_pk")
+    )
+
+
+def timeline(
+    *,
+    client: Client,
+    can: ClientAccess,
+    kind: str = "",
+    page: int = 1,
+    per_page: int = TIMELINE_PAGE_SIZE,
+) -> TimelinePage:
+    """One page of the client's clinical events, newest first, from every registered source
+    this reader may see (or the one `kind`): the sources' rows in one UNION ALL, ordered and
+    cut to the page in the database (one row more than the page says whether an older page
+    exists), then one `load` per kind on the page. 1 + (kinds on the page) queries, and the
+    rows read are a page's, whatever the client's history. Ties on the time keep a stable
+    order (kind, then newest row first) so no event falls between two pages."""
+    sources = [s for s in timeline_sources_for(can) if not kind or s.key == kind]
+    if not sources:
+        return TimelinePage([], page, False, kind)
+    parts = [_timeline_rows(source, client) for source in sources]
+    union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    offset = (page - 1) * per_page
+    rows = list(
+        union.order_by("-timeline_at", "timeline_kind", "-timeline_pk")[
+            offset : offset + per_page + 1
+        ]
+    )
+    has_next = len(rows) > per_page
+    rows = rows[:per_page]
+    by_key = {s.key: s for s in sources}
+    pks_by_kind: dict[str, list[int]] = {}
+    for _at, row_kind, pk in rows:
+        pks_by_kind.setdefault(row_kind, []).append(pk)
+    loaded = {row_kind: by_key[row_kind].load(pks) for row_kind, pks in pks_by_kind.items()}
+    items = [
+        TimelineItem(at, row_kind, str(by_key[row_kind].label), loaded[row_kind][pk])
+        for at, row_kind, pk in rows
+        # A row deleted between the two reads is left out rather than failing the page.
+        if pk in loaded[row_kind]
+    ]
+    return TimelinePage(items, page, has_next, kind)
 
 
 def access_log(*, client: Client) -> QuerySet[AuditEvent]:

@@ -29,7 +29,7 @@ from clients.forms import (
     SubstanceFormSet,
 )
 from clients.models import Client, Intake, SubstanceUse
-from hrp import access
+from hrp import access, bounds
 
 PAGE_SIZE = 25
 
@@ -321,7 +321,10 @@ def render_chart_section(
 
 
 def chart(request: HttpRequest, pk: int) -> HttpResponse:
-    return render_chart_section(request, pk, "overview")
+    """The Overview: every panel registered in clients.extensions that this reader may see."""
+    client, can = selectors.overview_client(user=request.user, pk=pk)
+    panels = selectors.overview(client=client, can=can)
+    return render_chart_section(request, pk, "overview", client=client, can=can, panels=panels)
 
 
 def chart_intake(request: HttpRequest, pk: int) -> HttpResponse:
@@ -336,9 +339,28 @@ def chart_consents(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def chart_timeline(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every clinical event in one list, newest first, filterable by kind, a page at a time."""
     client, can = selectors.chart_client(user=request.user, pk=pk)
-    events = selectors.timeline(client=client)
-    return render_chart_section(request, pk, "timeline", client=client, can=can, events=events)
+    sources = selectors.timeline_sources_for(can)
+    kinds = {source.key for source in sources}
+    kind = request.GET.get("kind", "")
+    kind_error = ""
+    if kind and kind not in kinds:
+        # A kind this reader may not see, or none that exists: say so and show every kind.
+        kind_error = _("There is no kind of event called that; showing every kind.")
+        kind = ""
+    number = bounds.parse_int(request.GET.get("page"), minimum=1, maximum=10_000, default=1)
+    page = selectors.timeline(client=client, can=can, kind=kind, page=number)
+    return render_chart_section(
+        request,
+        pk,
+        "timeline",
+        client=client,
+        can=can,
+        page=page,
+        kinds=[(source.key, source.label) for source in sources],
+        kind_error=kind_error,
+    )
 
 
 def chart_access(request: HttpRequest, pk: int) -> HttpResponse:

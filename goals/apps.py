@@ -10,7 +10,7 @@ class GoalsConfig(AppConfig):
 
     def ready(self) -> None:
         from clients import extensions
-        from goals import reminders, selectors
+        from goals import chart, reminders, selectors
         from notifications.extensions import register_reminder_rule
 
         extensions.register_caseload_column(
@@ -41,3 +41,6 @@ class GoalsConfig(AppConfig):
 
         for rule in reminders.RULES:
             register_reminder_rule(rule)
+
+        # The Overview's plan and goals, the Timeline's plan versions, goals and reviews.
+        chart.register()

@@ -17,7 +17,7 @@ class TherapySessionsConfig(AppConfig):
         from clients import extensions
         from hrp.clinic import register_setting
         from notifications.extensions import register_reminder_rule
-        from sessions import clinic_settings, reminders, selectors
+        from sessions import chart, clinic_settings, reminders, selectors
 
         extensions.register_caseload_column(
             extensions.CaseloadColumn(
@@ -60,3 +60,6 @@ class TherapySessionsConfig(AppConfig):
 
         for spec in clinic_settings.SETTINGS:
             register_setting(spec)
+
+        # The Overview's appointments and last notes, the Timeline's notes and appointments.
+        chart.register()

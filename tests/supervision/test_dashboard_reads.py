@@ -11,6 +11,7 @@ from collections.abc import Callable
 from django.test import Client as HttpClient
 from django.urls import reverse
 
+from assessments.chart import SPARK_POINTS
 from clients.models import Client
 from hrp.accounts.models import User
 from sessions.models import SessionNote
@@ -40,8 +41,10 @@ def test_the_rows_each_page_reads_do_not_grow_with_history(
 ) -> None:
     seeded = seed_every_column(therapist)
     clients = list(Client.objects.filter(therapist=therapist).order_by("pk"))
+    # Enough history that every bounded read is full before more is added: the chart's
+    # Overview draws the last SPARK_POINTS scores of each measure.
     for client in clients:
-        add_history(client, years_back=1, count=1)
+        add_history(client, years_back=1, count=SPARK_POINTS)
     signed = SessionNote.objects.filter(client=seeded.a, status=SessionNote.Status.SIGNED).first()
     assert signed is not None
     chart = seeded.a.pk
