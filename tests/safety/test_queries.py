@@ -16,9 +16,9 @@ from tests.safety.helpers import overdose_version, safety_version, window
 ClientFor = Callable[[User | None], HttpClient]
 
 # + client with the header's data and flags (one query: the tolerance flag is a subquery in
-# it), the flag sources' prefetches (2 assessment, 1 goals, 1 sessions), current safety
-# version, current overdose version, every window, access event, chart notices (supervision).
-SECTION_QUERIES = 13
+# it), the flag sources' prefetches (2 assessments, 1 goals), every window, current safety
+# version, current overdose version, access event.
+SECTION_QUERIES = 11
 # + client, access event, every version with who saved it.
 HISTORY_QUERIES = 6
 
