@@ -20,6 +20,7 @@ from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
 from hrp.clinic import clinic_setting
 from hrp.pdf import render_pdf
+from safety import selectors
 from safety.models import (
     OVERDOSE_CHOICE_FIELDS,
     OVERDOSE_TEXT_FIELDS,
@@ -231,14 +232,17 @@ def plan_pdf(
     """The client's own printable copy of a plan version (the caller checked that `actor`
     may read the chart), and an access event saying who printed which version
     (`safety_plan.print` / `overdose_plan.print`)."""
+    context: dict[str, Any] = {
+        "version": version,
+        "emergency": clinic_setting("SAFETY_EMERGENCY_NUMBER"),
+    }
     if isinstance(version, SafetyPlanVersion):
         template, action = "safety/safety_plan_pdf.html", AuditAction.SAFETY_PLAN_PRINT
     else:
         template, action = "safety/overdose_plan_pdf.html", AuditAction.OVERDOSE_PLAN_PRINT
-    pdf = render_pdf(
-        template,
-        {"version": version, "emergency": clinic_setting("SAFETY_EMERGENCY_NUMBER")},
-    )
+        # While tolerance is lower, the client's copy says so first, with the last day.
+        context["window"] = selectors.open_window_for(client)
+    pdf = render_pdf(template, context)
     audit_record(
         category=AuditEvent.Category.ACCESS,
         action=action,

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import pytest
 from django.db import connection
+from django.template.defaultfilters import date as date_filter
 from django.test import Client as HttpClient
 from django.urls import reverse
 
@@ -26,7 +27,14 @@ from safety.models import (
 )
 from tests.htmltext import parse, words
 from tests.pdftext import pdf_text
-from tests.safety.helpers import OVERDOSE, STEPS, days, overdose_version, safety_version
+from tests.safety.helpers import (
+    OVERDOSE,
+    STEPS,
+    days,
+    overdose_version,
+    safety_version,
+    window,
+)
 
 ClientFor = Callable[[User | None], HttpClient]
 CRISIS = "988 Suicide & Crisis Lifeline: call or text 988, any time"
@@ -316,13 +324,18 @@ def test_the_printed_overdose_plan_has_the_clients_answers(
     client_for: ClientFor, therapist: User, record: Client
 ) -> None:
     overdose_version(therapist, record)
+    window(therapist, record, start=-3, end=24)
 
     response = client_for(therapist).get(
         reverse("safety:overdose_print", kwargs={"pk": record.pk, "number": 1})
     )
 
     text = words(pdf_text(response.content))
-    assert text.startswith("My overdose prevention plan")
+    assert text.startswith(
+        f"My overdose prevention plan Ways I keep myself and the people around me safer when "
+        f"I use. My tolerance is lower until {date_filter(days(24), 'DATE_FORMAT')}: the amount "
+        "I used to take can be too much now. I start with much less and go slow."
+    )
     assert "☑ I have naloxone" in text
     assert "☐ I use xylazine test strips" in text
     assert OVERDOSE["naloxone_where"] in text
