@@ -10,9 +10,11 @@ from typing import Any
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clients.models import text_limit
 from hrp import bounds
 from safety.models import (
     OVERDOSE_CHOICE_FIELDS,
@@ -108,6 +110,12 @@ class ToleranceWindowForm(forms.ModelForm):
         return data
 
     def _post_clean(self) -> None:
-        # The model's clean() and constraints need created_by and an end date, which the
-        # service sets; the form's own clean() checked what the person typed.
-        pass
+        # The model's clean() and constraints need an end date, which the service sets when
+        # none is typed: the form checks what was typed (clean() above, the note's length
+        # here) and the service checks the rest.
+        note = self.cleaned_data.get("note")
+        if note:
+            try:
+                text_limit(note)
+            except ValidationError as error:
+                self.add_error("note", error)

@@ -202,8 +202,13 @@ def test_the_page_records_a_window_and_audits_it(
             "reason",
             "Select a valid choice. prison is not one of the available choices.",
         ),
+        (
+            {"reason": "release", "start_date": "2026-03-10", "note": "x" * 10_005},
+            "note",
+            "Please keep this under 10,000 characters (it has 10,005).",
+        ),
     ],
-    ids=["no-reason", "not-a-date", "end-before-start", "too-early", "unknown-reason"],
+    ids=["no-reason", "not-a-date", "end-before-start", "too-early", "unknown-reason", "long-note"],
 )
 def test_a_refused_window_stores_nothing_and_says_why(
     client_for: ClientFor,
@@ -225,7 +230,8 @@ def test_a_refused_window_stores_nothing_and_says_why(
     )
     assert [words(e.text_content()) for e in errors] == [message]
     # What was typed is kept.
-    assert parse(response).xpath("//*[@id='id_note']")[0].text_content().strip() == "typed"
+    typed = {"note": "typed", **post}["note"]
+    assert parse(response).xpath("//*[@id='id_note']")[0].text_content().strip() == typed
 
 
 def test_the_service_refuses_a_reader(supervisor: User, record: Client) -> None:
