@@ -205,7 +205,7 @@ def test_the_page_records_a_window_and_audits_it(
         (
             {"reason": "release", "start_date": "2026-03-10", "note": "x" * 10_005},
             "note",
-            "Please keep this under 10,000 characters (it has 10,005).",
+            "Please keep this under 10,000 characters (it has 10005).",
         ),
     ],
     ids=["no-reason", "not-a-date", "end-before-start", "too-early", "unknown-reason", "long-note"],
