@@ -53,7 +53,7 @@ class Spec:
     name: str
     label: Any
     help_text: Any
-    kind: str  # "int", "choice", "time_zone", "int_map"
+    kind: str  # "int", "choice", "time_zone", "int_map", "text" (maximum: its length)
     group: Any
     minimum: int = 0
     maximum: int = 0
@@ -242,6 +242,16 @@ def validate(name: str, raw: Any) -> Any:
                 _("“%(tz)s” is not a time zone name such as America/New_York.") % {"tz": raw}
             )
         return raw
+    if spec.kind == "text":
+        # One line of plain text (e.g. the crisis lines printed on a safety plan).
+        value = " ".join(str(raw or "").split())
+        if not value:
+            raise ValidationError(_("Enter the text; it cannot be empty."))
+        if len(value) > spec.maximum:
+            raise ValidationError(
+                _("Please keep this under %(max)d characters.") % {"max": spec.maximum}
+            )
+        return value
     if spec.kind == "int_map":
         values = {}
         for key, label, low, high in spec.keys:

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "emergency",
     "clients",
     "assessments",
+    "safety",
     "goals",
     "sessions.apps.TherapySessionsConfig",
 ]
@@ -379,6 +380,17 @@ LATE_NOTE_HOURS: int = env.int("LATE_NOTE_HOURS", default=24)
 # points or more below the client's running average of earlier ratings.
 RATING_ALERT_THRESHOLD: int = env.int("RATING_ALERT_THRESHOLD", default=30)
 RATING_ALERT_DROP: int = env.int("RATING_ALERT_DROP", default=5)
+
+# Clinic settings for safety plans (safety app). The crisis lines printed on a new safety plan
+# (988 in the US; a clinic elsewhere writes its own), and how many days a period of lowered
+# tolerance lasts when no last day is given (four weeks: the weeks after release or discharge
+# carry the highest overdose risk).
+SAFETY_CRISIS_LINES: str = env.str(
+    "SAFETY_CRISIS_LINES", default="988 Suicide & Crisis Lifeline: call or text 988, any time"
+)
+TOLERANCE_WINDOW_DAYS: int = env.int("TOLERANCE_WINDOW_DAYS", default=28)
+# The emergency number printed on the client's plans.
+SAFETY_EMERGENCY_NUMBER: str = env.str("SAFETY_EMERGENCY_NUMBER", default="911")
 
 # Reminders (notifications). Timings are clinic settings; override any with
 # REMINDER_TIMINGS="session_day_hours=48,review_due_days=3".

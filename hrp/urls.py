@@ -19,6 +19,7 @@ urlpatterns = [
     # has its own literal path; tests/clients/test_chart_sections.py resolves them in any order).
     path("", include("assessments.urls")),
     path("", include("goals.urls")),
+    path("", include("safety.urls")),
     path("", include("sessions.urls")),
     path("", include("notifications.urls")),
     path("", include("summaries.urls")),

@@ -32,6 +32,8 @@ class Reminder(models.Model):
         SUICIDE_RISK = "suicide_risk", _("Suicide-risk answer to follow up")
         CLIENT_SESSION = "client_session", _("Appointment reminder to the client")
         EMERGENCY_ACCESS = "emergency_access", _("Emergency access to a client on your caseload")
+        TOLERANCE_OPENS = "tolerance_opens", _("A period of lower tolerance starts")
+        TOLERANCE_SESSION = "tolerance_session", _("Session during a period of lower tolerance")
 
     class Channel(models.TextChoices):
         IN_APP = "in_app", _("In the app")

@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -29,6 +30,7 @@ from notifications.extensions import (
     timing,
 )
 from notifications.models import Reminder
+from safety.models import ToleranceWindow
 from sessions.models import Appointment, RatingAlert, SessionNote
 
 
@@ -106,6 +108,71 @@ class UpcomingSession(ReminderRule):
             text = _("You have a session on %(day)s at %(time)s.") % {"day": day, "time": time}
         else:
             text = _("A session starts at %(time)s.") % {"time": time}
+        return text, url
+
+
+class SessionWithLowerTolerance(ReminderRule):
+    """`session_day_hours` before a scheduled session that falls inside one of the client's
+    periods of lower tolerance (safety.models.ToleranceWindow), to the session's therapist: a
+    prompt to talk about overdose prevention. The text says only that the chart is worth a
+    look; the periods themselves are the safety app's (read through its selector)."""
+
+    key = "session_with_lower_tolerance"
+    kinds = (Kind.TOLERANCE_SESSION,)
+    order = 15
+
+    @staticmethod
+    def _during_window(appointments: QuerySet[Appointment]) -> QuerySet[Appointment]:
+        return appointments.annotate(day=TruncDate("starts_at")).filter(
+            Exists(
+                ToleranceWindow.objects.filter(
+                    client_id=OuterRef("client_id"),
+                    start_date__lte=OuterRef("day"),
+                    end_date__gte=OuterRef("day"),
+                )
+            )
+        )
+
+    def plan(self, now: datetime.datetime) -> list[Spec]:
+        before = datetime.timedelta(hours=timing("session_day_hours"))
+        appointments = self._during_window(
+            Appointment.objects.filter(
+                status=Appointment.Status.SCHEDULED,
+                starts_at__gt=now,
+                starts_at__lte=now + HORIZON + before,
+            )
+        ).select_related("therapist")
+        specs: list[Spec] = []
+        for appointment in appointments:
+            due = appointment.starts_at - before
+            if due >= appointment.created_at and in_window(due, now):
+                specs += staff_specs(
+                    Kind.TOLERANCE_SESSION,
+                    object_id=appointment.pk,
+                    client_id=appointment.client_id,
+                    due_at=due,
+                    recipients=[appointment.therapist],
+                )
+        return specs
+
+    def still_needed(self, reminder: Reminder, now: datetime.datetime) -> bool:
+        appointment = self._during_window(
+            Appointment.objects.filter(
+                pk=reminder.object_id, status=Appointment.Status.SCHEDULED, starts_at__gt=now
+            )
+        ).first()
+        return appointment is not None and appointment.therapist_id == reminder.recipient_id
+
+    def render(self, reminder: Reminder) -> tuple[str, str]:
+        starts_at = Appointment.objects.values_list("starts_at", flat=True).get(
+            pk=reminder.object_id
+        )
+        day, time = _when(starts_at)
+        url = reverse("safety:section", args=[reminder.client_id])
+        text = _("Before the session on %(day)s at %(time)s, please look at the chart.") % {
+            "day": day,
+            "time": time,
+        }
         return text, url
 
 
@@ -230,4 +297,10 @@ class SessionRatingAlert(ReminderRule):
         return _("A client's session rating needs a look."), reverse("sessions:my_notes")
 
 
-RULES = (UpcomingSession(), UnsignedNote(), NoteAwaitingCosign(), SessionRatingAlert())
+RULES = (
+    UpcomingSession(),
+    SessionWithLowerTolerance(),
+    UnsignedNote(),
+    NoteAwaitingCosign(),
+    SessionRatingAlert(),
+)

@@ -16,6 +16,7 @@ from goals.models import PlanVersion
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
+from safety.models import OverdosePlanVersion, SafetyPlanVersion
 from sessions import services
 from sessions.models import NoteAddendum, NoteReview, SessionNote
 from tests.assessments.factories import AdministrationFactory
@@ -23,6 +24,7 @@ from tests.assessments.factories_harm import HarmAssessmentFactory, SubstancePat
 from tests.disclosures.factories import DisclosureFactory
 from tests.factories import SupervisionFactory
 from tests.goals.factories_plan import PlanVersionFactory
+from tests.safety.factories import OverdosePlanVersionFactory, SafetyPlanVersionFactory
 from tests.sessions.factories import SessionNoteFactory, sign_note
 
 
@@ -55,6 +57,8 @@ ROW_MAKERS: dict[type[models.Model], Callable[[], models.Model]] = {
     NoteAddendum: addendum,
     NoteReview: returned_review,
     PlanVersion: PlanVersionFactory,
+    SafetyPlanVersion: SafetyPlanVersionFactory,
+    OverdosePlanVersion: OverdosePlanVersionFactory,
     Administration: AdministrationFactory,
     HarmAssessment: HarmAssessmentFactory,
     SubstancePattern: SubstancePatternFactory,

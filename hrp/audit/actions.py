@@ -80,6 +80,23 @@ class AuditAction(models.TextChoices):
     CLIENT_VIEW_PLAN_HISTORY = "client.view.plan_history", _("Viewed record: plan history")
     CLIENT_VIEW_PLAN_COMPARE = "client.view.plan_compare", _("Viewed record: plan comparison")
     CLIENT_VIEW_GOAL = "client.view.goal", _("Viewed record: goal")
+    CLIENT_VIEW_SAFETY = "client.view.safety", _("Viewed record: safety")
+    CLIENT_VIEW_SAFETY_HISTORY = (
+        "client.view.safety_history",
+        _("Viewed record: safety plan history"),
+    )
+    CLIENT_VIEW_SAFETY_VERSION = (
+        "client.view.safety_version",
+        _("Viewed record: earlier safety plan"),
+    )
+    CLIENT_VIEW_OVERDOSE_HISTORY = (
+        "client.view.overdose_history",
+        _("Viewed record: overdose prevention plan history"),
+    )
+    CLIENT_VIEW_OVERDOSE_VERSION = (
+        "client.view.overdose_version",
+        _("Viewed record: earlier overdose prevention plan"),
+    )
     CLIENT_VIEW_SESSIONS = "client.view.sessions", _("Viewed record: sessions")
     CLIENT_VIEW_NOTE = "client.view.note", _("Viewed record: session note")
     CLIENT_VIEW_SUMMARIES = "client.view.summaries", _("Viewed record: summaries")
@@ -109,6 +126,14 @@ class AuditAction(models.TextChoices):
     GOAL_CREATE = "goal.create", _("Goal added")
     GOAL_REVIEW = "goal.review", _("Goal reviewed")
     PLAN_VERSION = "plan.version", _("Plan version saved")
+    SAFETY_PLAN_VERSION = "safety_plan.version", _("Safety plan version saved")
+    SAFETY_PLAN_PRINT = "safety_plan.print", _("Safety plan printed for the client")
+    OVERDOSE_PLAN_VERSION = "overdose_plan.version", _("Overdose prevention plan version saved")
+    OVERDOSE_PLAN_PRINT = (
+        "overdose_plan.print",
+        _("Overdose prevention plan printed for the client"),
+    )
+    TOLERANCE_RECORD = "tolerance.record", _("Period of lower tolerance recorded")
 
     # Sessions and notes
     APPOINTMENT_BOOK = "appointment.book", _("Appointment booked")

@@ -37,6 +37,7 @@ CHART_READ_PAGES = [
     # Sections other apps register: the URL comes from the registry.
     "section:assessments",
     "section:plan",
+    "section:safety",
     "section:sessions",
     "section:summaries",
     "section:disclosures",

@@ -27,6 +27,9 @@ def test_the_page_lists_every_registered_setting_in_order() -> None:
         "RATING_ALERT_DROP",
         "MEASURE_INTERVAL_WEEKS",
         "NO_CONTACT_DAYS",
+        "SAFETY_CRISIS_LINES",
+        "SAFETY_EMERGENCY_NUMBER",
+        "TOLERANCE_WINDOW_DAYS",
         "IDLE_TIMEOUT_MINUTES",
         "REMINDER_TIMINGS",
     ]

@@ -63,6 +63,9 @@ DEFAULTS: dict[str, Any] = {
     "RATING_ALERT_DROP": 5,
     "MEASURE_INTERVAL_WEEKS": DEFAULT_MEASURE_INTERVAL_WEEKS,
     "NO_CONTACT_DAYS": 30,
+    "SAFETY_CRISIS_LINES": "988 Suicide & Crisis Lifeline: call or text 988, any time",
+    "SAFETY_EMERGENCY_NUMBER": "911",
+    "TOLERANCE_WINDOW_DAYS": 28,
     "IDLE_TIMEOUT_MINUTES": 15,
     "REMINDER_TIMINGS": DEFAULT_REMINDER_TIMINGS,
 }
@@ -389,6 +392,18 @@ BAD_INPUT: dict[str, tuple[dict[str, str | None], dict[str, list[str]]]] = {
     "a measure interval out of range": (
         {"MEASURE_INTERVAL_WEEKS__PHQ9": "0"},
         {"MEASURE_INTERVAL_WEEKS": [f"{PHQ9_NAME}: use a number from 1 to 52."]},
+    ),
+    "crisis lines left empty": (
+        {"SAFETY_CRISIS_LINES": "   "},
+        {"SAFETY_CRISIS_LINES": ["Enter the text; it cannot be empty."]},
+    ),
+    "emergency number too long": (
+        {"SAFETY_EMERGENCY_NUMBER": "1" * 21},
+        {"SAFETY_EMERGENCY_NUMBER": ["Please keep this under 20 characters."]},
+    ),
+    "tolerance days 91": (
+        {"TOLERANCE_WINDOW_DAYS": "91"},
+        {"TOLERANCE_WINDOW_DAYS": ["Use a number from 7 to 90."]},
     ),
     "several at once": (
         {"LATE_NOTE_HOURS": "0", "TIME_ZONE": "Mars/Olympus", "MEASURE_INTERVAL_WEEKS__GAD7": "x"},

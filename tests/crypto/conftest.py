@@ -17,6 +17,11 @@ from django.db.models import Model
 
 from hrp import crypto
 from tests.emergency.factories import EmergencyGrantFactory
+from tests.safety.factories import (
+    OverdosePlanVersionFactory,
+    SafetyPlanVersionFactory,
+    ToleranceWindowFactory,
+)
 from tests.sessions.factories import SessionNoteFactory, sign_note
 from tests.sessions.factories_review import NoteAddendumFactory, NoteReviewFactory
 from tests.summaries.factories import DoneSummaryFactory
@@ -50,6 +55,9 @@ BUILDERS: dict[str, Callable[[], list[Model]]] = {
         DoneSummaryFactory(),
         DoneSummaryFactory(kind="monthly", pdf=None, pdf_hash=""),
     ],
+    "safety.OverdosePlanVersion": lambda: [OverdosePlanVersionFactory()],
+    "safety.SafetyPlanVersion": lambda: [SafetyPlanVersionFactory()],
+    "safety.ToleranceWindow": lambda: [ToleranceWindowFactory()],
     "supervision.ChartComment": lambda: [ChartCommentFactory()],
     "supervision.SupervisionMeeting": lambda: [SupervisionMeetingFactory()],
     "therapy_sessions.NoteAddendum": lambda: [NoteAddendumFactory()],

@@ -32,8 +32,10 @@ REGISTERED = {
         "sessions.reminders",
         ("session_day", "session_hour", "client_session"),
     ),
+    "session_with_lower_tolerance": ("sessions.reminders", ("tolerance_session",)),
     "unsigned_note": ("sessions.reminders", ("note_unsigned",)),
     "goal_review": ("goals.reminders", ("review_due", "review_overdue")),
+    "tolerance_opens": ("safety.reminders", ("tolerance_opens",)),
     "measure_due": ("assessments.reminders", ("measure_due",)),
     "cosign": ("sessions.reminders", ("cosign",)),
     "rating_alert": ("sessions.reminders", ("rating_alert",)),
@@ -42,7 +44,7 @@ REGISTERED = {
 }
 # Planning, whatever the number of clients: one query per rule's rows (cosign, rating alerts
 # and suicide risk also read the current supervisions), the existing keys, the insert.
-PLAN_QUERIES = 12
+PLAN_QUERIES = 14
 
 
 def test_each_app_registers_its_rules_in_planning_order() -> None:

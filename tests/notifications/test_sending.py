@@ -19,6 +19,7 @@ from hrp.celery import app as celery_app
 from notifications import services, tasks
 from notifications.models import Reminder
 from notifications.sms import LocmemSmsBackend
+from safety.models import ToleranceWindow
 from sessions.models import RatingAlert
 from tests.assessments.factories import AdministrationFactory, answers_for, local_noon
 from tests.clients.factories import ClientFactory, SubstanceUseFactory
@@ -277,6 +278,16 @@ def test_no_phi_in_any_reminder_text_email_or_sms(
     AdministrationFactory(client=record, measure_code="GAD7", administered_at=local_noon(27))
     review = timezone.localdate() + 10 * DAY
     GoalFactory(client=record, substance=substance, client_words=GOAL_WORDS, review_date=review)
+    # Lower tolerance: one period around the sessions, another that starts tomorrow.
+    for first, last in ((-1, 3), (1, 28)):
+        ToleranceWindow.objects.create(
+            client=record,
+            reason=ToleranceWindow.Reason.RELEASE,
+            start_date=timezone.localdate() + first * DAY,
+            end_date=timezone.localdate() + last * DAY,
+            note=NOTE_WORDS,
+            created_by=emailed_therapist,
+        )
     moments = [
         timezone.now(),
         at(timezone.localdate() + DAY, "08:00"),  # the GAD-7 falls due

@@ -11,6 +11,7 @@ from home.demo import seed_demo_emergency_access
 from hrp.accounts.demo import DEMO_PASSWORD, seed_demo_staff
 from hrp.audit.context import AuditedCommand
 from notifications import services as reminders
+from safety.demo import seed_demo_safety
 from sessions.demo import seed_demo_appointments, seed_demo_notes
 from supervision.demo import seed_demo_supervision
 
@@ -40,6 +41,8 @@ class Command(AuditedCommand):
         self.stdout.write(f"Demo clients given measures and harm assessments: {assessed}")
         planned = seed_demo_goals(clients=demo_clients)
         self.stdout.write(f"Demo clients given plans, goals and check-ins: {planned}")
+        safety = seed_demo_safety(clients=demo_clients)
+        self.stdout.write(f"Demo clients given safety records: {safety}")
         scheduled = seed_demo_appointments(clients=demo_clients)
         self.stdout.write(f"Demo clients given 12 weeks of appointments: {scheduled}")
         noted = seed_demo_notes(clients=demo_clients)
