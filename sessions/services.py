@@ -984,7 +984,7 @@ def contact_sign(
     if refusal is None:
         with transaction.atomic():
             contact = (
-                OutsideContact.objects.select_for_update()
+                OutsideContact.objects.select_for_update(of=("self",))
                 .select_related("client", "consent")
                 .get(pk=contact.pk)
             )
