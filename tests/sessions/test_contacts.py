@@ -317,7 +317,8 @@ NO_CONSENT = (
 
 def _not_covering(day: datetime.date) -> str:
     return (
-        f"This consent does not cover a conversation on {bounds.show_date(day)}: it is attendance-only, or was not in force that day (not yet effective, "
+        f"This consent does not cover a conversation on {bounds.show_date(day)}: it is "
+        "attendance-only, or was not in force that day (not yet effective, "
         "expired or revoked). Nothing was saved."
     )
 
