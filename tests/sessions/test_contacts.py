@@ -7,14 +7,18 @@ contact counts as the client's last contact; the Timeline and the Overview read 
 from __future__ import annotations
 
 import datetime
+import io
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.forms.models import model_to_dict
 from django.test import Client as HttpClient
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -630,3 +634,30 @@ def test_the_overview_panel_shows_the_latest_three_signed_contacts(
         shown = panel.context(record, reader)
 
     assert [c.pk for c in shown["contacts"]] == [made[3].pk, made[2].pk, made[1].pk]
+
+
+# --- Key rotation ------------------------------------------------------------------------------
+
+
+def test_key_rotation_rewrites_a_signed_contact_and_its_addendum(
+    therapist: User, record: Client
+) -> None:
+    old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    with override_settings(FIELD_ENCRYPTION_KEYS=[old_key]):
+        contact = sign_contact(OutsideContactFactory(client=record, risk_actions="Called back."))
+        services.contact_add_addendum(actor=therapist, contact=contact, text="Ten minutes.")
+    out = io.StringIO()
+
+    with override_settings(FIELD_ENCRYPTION_KEYS=[new_key, old_key]):
+        call_command("rotate_keys", stdout=out)
+        lines = [line for line in out.getvalue().splitlines() if "Contact" in line]
+
+        assert lines == [
+            "therapy_sessions.ContactAddendum: checked 1, re-encrypted 1",
+            "therapy_sessions.ContactReview: checked 0, re-encrypted 0",
+            "therapy_sessions.OutsideContact: checked 1, re-encrypted 1",
+        ]
+        stored = OutsideContact.objects.get(pk=contact.pk)
+        assert (stored.summary, stored.hash_verified()) == (contact.summary, True)
+    with override_settings(FIELD_ENCRYPTION_KEYS=[new_key]):
+        assert OutsideContact.objects.get(pk=contact.pk).risk_actions == "Called back."
