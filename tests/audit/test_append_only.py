@@ -60,6 +60,8 @@ def test_the_declared_tables_are_the_append_only_ones() -> None:
         "audit.AuditEvent",
         "disclosures.Disclosure",
         "goals.PlanVersion",
+        "therapy_sessions.ContactAddendum",
+        "therapy_sessions.ContactReview",
         "therapy_sessions.NoteAddendum",
         "therapy_sessions.NoteReview",
     ]
