@@ -271,7 +271,9 @@ CONTACT = DateRange(
     earliest_from_today=lambda today: add_years(today, -2),
     latest_from_today=_today,
     too_early=_("Contacts can be recorded back to %(earliest)s; please check the year."),
-    too_late=_("A contact is recorded once it has happened: enter a date up to today (%(latest)s)."),
+    too_late=_(
+        "A contact is recorded once it has happened: enter a date up to today (%(latest)s)."
+    ),
 )
 PLANNING = DateRange(
     key="planning",

@@ -20,7 +20,9 @@ from django.db.models import (
     Subquery,
 )
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from clients.extensions import Notice, TimelineEntry
 from clients.models import Client
@@ -543,9 +545,6 @@ def contact_timeline_rows(client: Client) -> QuerySet[OutsideContact]:
 
 
 def _contact_detail(contact: OutsideContact) -> str:
-    from django.utils.translation import gettext as _
-    from django.utils.translation import ngettext
-
     parts = []
     if contact.duration_minutes:
         parts.append(
@@ -553,12 +552,12 @@ def _contact_detail(contact: OutsideContact) -> str:
             % {"n": contact.duration_minutes}
         )
     if contact.is_collateral and contact.consent_id:
-        parts.append(_("under the consent to %(r)s") % {"r": contact.consent.recipient})
+        parts.append(gettext("under the consent to %(r)s") % {"r": contact.consent.recipient})
     risks = [
         f"{label}: {RiskLevel(value).label}"
         for label, value in (
-            (_("overdose risk"), contact.overdose_risk),
-            (_("suicidal thoughts"), contact.suicide_risk),
+            (gettext("overdose risk"), contact.overdose_risk),
+            (gettext("suicidal thoughts"), contact.suicide_risk),
         )
         if value and value != RiskLevel.NONE
     ]
@@ -569,8 +568,6 @@ def _contact_detail(contact: OutsideContact) -> str:
 def contact_timeline_load(pks: list[int]) -> dict[int, TimelineEntry]:
     """The Timeline entries of these contacts (one query). No note text: the title says what
     kind of contact, the detail its length, the consent relied on and any risk recorded."""
-    from django.urls import reverse
-
     contacts = (
         OutsideContact.objects.filter(pk__in=pks)
         .select_related("author", "consent")
