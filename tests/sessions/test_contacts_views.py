@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection, transaction
 from django.forms.models import model_to_dict
 from django.test import Client as HttpClient
 from django.urls import reverse
@@ -473,3 +474,30 @@ def test_the_contact_page_costs_the_same_with_many_addenda(
         response = web.get(url)
 
     assert len(parse(response).xpath("//section[@id='addenda']/article")) == addenda
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the triggers are PostgreSQL's")
+def test_a_contact_changed_beneath_every_guard_shows_the_red_warning(
+    client_for: ClientFor, supervisor: User, record: Client
+) -> None:
+    contact = sign_contact(OutsideContactFactory(client=record))
+    # As the database's superuser could: triggers off for this one statement.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(
+            "UPDATE therapy_sessions_outsidecontact SET duration_minutes = 90 WHERE id = %s",
+            [contact.pk],
+        )
+
+    response = client_for(supervisor).get(reverse("sessions:contact", args=[record.pk, contact.pk]))
+
+    assert response.status_code == 200
+    alert = parse(response).xpath("//*[@id='integrity-alert']")
+    assert [" ".join(a.text_content().split()) for a in alert] == [
+        "Integrity check failed The content of this signed contact does not match what was "
+        "signed: it was changed outside the application or cannot be decrypted. Do not rely on "
+        "it. This has been recorded in the audit trail; tell the clinic's privacy officer."
+    ]
+    assert list(
+        AuditEvent.objects.filter(action="contact.verify_failed").values_list("detail", flat=True)
+    ) == ["content hash mismatch"]
