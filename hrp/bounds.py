@@ -25,6 +25,8 @@ Dates and times
                      revocations, discharges, meetings, reviews held.
     ``APPOINTMENT``  2 years back .. 5 years ahead: every appointment booked or moved,
                      each occurrence of a series included.
+    ``CONTACT``      2 years back .. today: a contact outside a session (a call, a text, an
+                     outreach or crisis contact) is recorded once it has happened.
     ``PLANNING``     1900 .. 10 years ahead: dates that look forward (consent expiry,
                      review dates, cover days).
     ``PERIOD``       1900 .. today: the days a summary, report or filter covers.
@@ -263,6 +265,15 @@ APPOINTMENT = DateRange(
     latest_from_today=lambda today: add_years(today, 5),
     too_early=_("Appointments can be recorded back to %(earliest)s; please check the year."),
     too_late=_("Appointments can be booked up to %(latest)s; please check the year."),
+)
+CONTACT = DateRange(
+    key="contact",
+    earliest_from_today=lambda today: add_years(today, -2),
+    latest_from_today=_today,
+    too_early=_("Contacts can be recorded back to %(earliest)s; please check the year."),
+    too_late=_(
+        "A contact is recorded once it has happened: enter a date up to today (%(latest)s)."
+    ),
 )
 PLANNING = DateRange(
     key="planning",

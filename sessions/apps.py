@@ -55,6 +55,37 @@ class TherapySessionsConfig(AppConfig):
             )
         )
 
+        # Contacts outside sessions: their own chart tab next to Sessions (a clinician looks
+        # for "the call on Tuesday" beside the sessions, not inside the appointment history),
+        # their place on the Timeline and the Overview's "Last contacts".
+        extensions.register_chart_section(
+            extensions.ChartSection(
+                key="contacts",
+                label=_("Contacts"),
+                url_name="sessions:contacts",
+                template="sessions/contacts_section.html",
+                order=55,
+            )
+        )
+        extensions.register_timeline_source(
+            extensions.TimelineSource(
+                key="contacts",
+                label=_("Contacts outside sessions"),
+                rows=selectors.contact_timeline_rows,
+                load=selectors.contact_timeline_load,
+                order=25,
+            )
+        )
+        extensions.register_overview_panel(
+            extensions.OverviewPanel(
+                key="contacts",
+                label=_("Last contacts outside sessions"),
+                template="sessions/_overview_contacts.html",
+                context=selectors.overview_contacts,
+                order=45,
+            )
+        )
+
         for rule in reminders.RULES:
             register_reminder_rule(rule)
 

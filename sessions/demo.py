@@ -1,6 +1,7 @@
 """Demo appointments for `manage.py seed_demo` (DEMO_MODE only): weekly appointments from a
 week after each active client's intake, about 12 weeks (mostly attended, some cancelled or
-missed), and the next one booked. Skips clients that already have appointments."""
+missed), and the next one booked. Skips clients that already have appointments. Notes for the
+attended sessions, and a few contacts outside sessions."""
 
 from __future__ import annotations
 
@@ -10,14 +11,16 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
+from clients import services as client_services
 from clients.demo import intake_at
-from clients.models import Client
+from clients.models import Client, Consent
 from goals.models import Goal, UseCheckIn
 from hrp.accounts.models import User
 from hrp.accounts.selectors import current_supervisor
 from sessions import services
 from sessions.models import Appointment, Modality, SessionNote
 from sessions.selectors import covered_weeks
+from sessions.vocab import ContactKind
 
 
 @transaction.atomic
@@ -203,3 +206,114 @@ def seed_demo_notes(*, clients: list[Client]) -> int:
 
 def _supervisor_of(therapist: User) -> User | None:
     return current_supervisor(user=therapist)
+
+
+@transaction.atomic
+def seed_demo_contacts(*, clients: list[Client]) -> int:
+    """Contacts outside sessions for a few demo clients in care: a phone call, a text, a crisis
+    call with the overdose risk and what was done, an outreach contact, and a collateral
+    contact with a partner under the consent the client signed for it (recorded here too).
+    A trainee's contacts go to their supervisor's co-signature queue, as their notes do; one
+    draft stays unsigned. Skips clients that already have contacts."""
+    in_care = [c for c in clients if c.status in ("active", "on_hold") and c.therapist_id]
+    tz = timezone.get_current_timezone()
+    today = timezone.localdate()
+    seeded = 0
+
+    def when(days: int, hour: int, minute: int = 0) -> datetime.datetime:
+        day = today - datetime.timedelta(days=days)
+        return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=tz)
+
+    for index, client in enumerate(in_care[:6]):
+        if client.outside_contacts.exists():
+            continue
+        therapist = client.therapist
+        plans: list[dict] = []
+        if index == 0:
+            consent = client_services.consent_create(
+                actor=therapist,
+                client=client,
+                values={
+                    "recipient": "Sam, partner",
+                    "purpose": "Talk with the client's partner about supporting the plan",
+                    "scope": Consent.Scope.OTHER,
+                    "scope_details": "How the weekend plan is going and how to help; no notes.",
+                    "signed_on": today - datetime.timedelta(days=30),
+                    "effective_on": today - datetime.timedelta(days=30),
+                    "expires_on": today + datetime.timedelta(days=335),
+                },
+            )
+            plans.append(
+                {
+                    "kind": ContactKind.COLLATERAL,
+                    "occurred_at": when(6, 17, 30),
+                    "duration_minutes": 20,
+                    "with_whom": "Sam, partner",
+                    "consent": consent,
+                    "summary": "Sam called, worried after a hard weekend. Talked about how to "
+                    "bring up the plan without arguing and what to do if Jamie is very drunk "
+                    "(stay, water, recovery position, call 911 if unresponsive).",
+                }
+            )
+            plans.append(
+                {
+                    "kind": ContactKind.PHONE,
+                    "occurred_at": when(2, 12, 15),
+                    "duration_minutes": 10,
+                    "summary": "Jamie called to move Thursday's session; said the weekend "
+                    "stayed within the plan on Saturday.",
+                }
+            )
+        elif index == 1:
+            plans.append(
+                {
+                    "kind": ContactKind.CRISIS,
+                    "occurred_at": when(1, 21, 40),
+                    "duration_minutes": 35,
+                    "summary": "Called in the evening after a new supply; scared of using "
+                    "alone. Went through going slow, a test strip and the never-use-alone line.",
+                    "overdose_risk": "acute",
+                    "suicide_risk": "none",
+                    "risk_actions": "Checked naloxone at home (two doses). Agreed to use with "
+                    "a friend present or call the never-use-alone line. Called back next "
+                    "morning: safe.",
+                }
+            )
+        elif index == 2:
+            plans.append(
+                {
+                    "kind": ContactKind.TEXT,
+                    "occurred_at": when(3, 9, 5),
+                    "summary": "Texted to say the new sleep routine worked two nights out of "
+                    "three. Replied with encouragement and a reminder of Tuesday.",
+                }
+            )
+        elif index == 3:
+            plans.append(
+                {
+                    "kind": ContactKind.OUTREACH,
+                    "occurred_at": when(4, 14, 0),
+                    "duration_minutes": 25,
+                    "summary": "Met at the drop-in centre after two missed sessions. Glad to "
+                    "see us; booked a time for next week. Took test strips.",
+                    "overdose_risk": "some",
+                    "suicide_risk": "none",
+                    "risk_actions": "Offered naloxone and test strips; accepted both.",
+                }
+            )
+        elif index in (4, 5):
+            plans.append(
+                {
+                    "kind": ContactKind.VIDEO if index == 4 else ContactKind.PHONE,
+                    "occurred_at": when(2, 16, 0),
+                    "duration_minutes": 15,
+                    "summary": "Short check-in between sessions about the week's plan.",
+                }
+            )
+        for position, values in enumerate(plans):
+            contact = services.contact_create(actor=therapist, client=client, values=values)
+            if index == 5 and position == len(plans) - 1:
+                continue  # a draft waits on the therapist's notes page
+            services.contact_sign_verified(actor=therapist, contact=contact)
+        seeded += 1
+    return seeded

@@ -11,10 +11,26 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clients.models import Consent
 from hrp import bounds
-from sessions.models import NOTE_TEXT_LIMIT, Appointment, AppointmentSeries, Modality, SessionNote
+from sessions.models import (
+    CONTACT_MAX_MINUTES,
+    CONTACT_TEXT_LIMIT,
+    NOTE_TEXT_LIMIT,
+    Appointment,
+    AppointmentSeries,
+    Modality,
+    SessionNote,
+)
 from sessions.services import MAX_SERIES, series_times
-from sessions.vocab import EXERCISE_STAGES, FORMAT_FIELDS, INTERVENTIONS, RATING_ITEMS, RiskLevel
+from sessions.vocab import (
+    EXERCISE_STAGES,
+    FORMAT_FIELDS,
+    INTERVENTIONS,
+    RATING_ITEMS,
+    ContactKind,
+    RiskLevel,
+)
 
 # What note.js sends as a tab's key: crypto.randomUUID() or its fallback, letters, digits, "-".
 SAVE_KEY = re.compile(r"[A-Za-z0-9-]{8,64}")
@@ -409,3 +425,134 @@ class ReviewForm(forms.Form):
         if data.get("decision") == "cosign" and not data.get("password"):
             self.add_error("password", _("Enter your password to co-sign."))
         return data
+
+
+# --- Contacts outside sessions ---------------------------------------------------------------
+
+CONTACT_TEXT_ERRORS = {
+    "max_length": _("This is limited to 5,000 characters (it has %(show_value)d).")
+}
+
+
+def _contact_text(label: Any, rows: int = 3, help_text: Any = "") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=CONTACT_TEXT_LIMIT,
+        error_messages=CONTACT_TEXT_ERRORS,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": rows}),
+    )
+
+
+class ContactForm(forms.Form):
+    """A contact outside a session. What a draft needs is checked here and by the service
+    (`services._contact_clean`, which holds the consent rule); what signing needs, by
+    `services.contact_sign_problems`."""
+
+    version = bounds.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
+    kind = forms.ChoiceField(
+        label=_("Kind of contact"), choices=ContactKind.choices, widget=forms.RadioSelect
+    )
+    date = bounds.DateField(label=_("Date"), within=bounds.CONTACT)
+    time = bounds.TimeField(label=_("Time"))
+    duration_minutes = bounds.IntegerField(
+        label=_("Duration (minutes)"),
+        required=False,
+        min_value=1,
+        max_value=CONTACT_MAX_MINUTES,
+        error_messages={
+            "min_value": _("Enter the minutes, from 1 to %(n)d.") % {"n": CONTACT_MAX_MINUTES},
+            "max_value": _("Enter the minutes, from 1 to %(n)d.") % {"n": CONTACT_MAX_MINUTES},
+        },
+    )
+    with_whom = forms.CharField(
+        label=_("With whom (collateral contact)"),
+        required=False,
+        max_length=200,
+        help_text=_("A name and how they know the client, e.g. “Sam, partner”."),
+    )
+    consent = forms.ModelChoiceField(
+        label=_("Consent that allows it (collateral contact)"),
+        queryset=Consent.objects.none(),
+        required=False,
+        empty_label=_("— none —"),
+        error_messages={"invalid_choice": _("Choose one of this client's consents.")},
+    )
+    summary = _contact_text(_("Note"), rows=4)
+    overdose_risk = forms.ChoiceField(
+        label=_("Overdose risk"),
+        choices=RiskLevel.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    suicide_risk = forms.ChoiceField(
+        label=_("Suicidal thoughts"),
+        choices=RiskLevel.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    risk_actions = _contact_text(_("Actions taken"), rows=2)
+
+    def __init__(self, data: Any = None, *, client: Any, contact: Any = None) -> None:
+        initial: dict[str, Any] = {}
+        if contact is not None:
+            local = timezone.localtime(contact.occurred_at)
+            initial = {
+                "version": contact.version,
+                "kind": contact.kind,
+                "date": local.date(),
+                "time": local.time().replace(second=0, microsecond=0),
+                "duration_minutes": contact.duration_minutes,
+                "with_whom": contact.with_whom,
+                "consent": contact.consent_id,
+                "summary": contact.summary,
+                "overdose_risk": contact.overdose_risk,
+                "suicide_risk": contact.suicide_risk,
+                "risk_actions": contact.risk_actions,
+            }
+        super().__init__(data, initial=initial)
+        # An attendance-only consent is for confirming dates to an agency, never a
+        # conversation: it is not offered (and the service refuses it too).
+        self.fields["consent"].queryset = (
+            Consent.objects.filter(client=client)
+            .exclude(scope=Consent.Scope.ATTENDANCE)
+            .order_by("-effective_on", "-id")
+        )
+        self.fields["consent"].label_from_instance = self._consent_label
+        self.helper = _helper()
+
+    @staticmethod
+    def _consent_label(consent: Consent) -> str:
+        return f"{consent.recipient} · {consent.get_scope_display()} ({consent.state_label})"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("date") and data.get("time"):
+            tz = timezone.get_current_timezone()
+            data["occurred_at"] = datetime.datetime.combine(data["date"], data["time"], tzinfo=tz)
+        return data
+
+    def values(self) -> dict[str, Any]:
+        """The cleaned data in the shape `services.contact_create` / `contact_save` take."""
+        data = self.cleaned_data
+        return {
+            "kind": data["kind"],
+            "occurred_at": data["occurred_at"],
+            "duration_minutes": data.get("duration_minutes"),
+            "with_whom": (data.get("with_whom") or "").strip(),
+            "consent": data.get("consent"),
+            "summary": data.get("summary") or "",
+            "overdose_risk": data.get("overdose_risk") or "",
+            "suicide_risk": data.get("suicide_risk") or "",
+            "risk_actions": data.get("risk_actions") or "",
+        }
+
+
+class ContactSignForm(SignForm):
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("Signing locks the contact. Corrections after that are addenda."),
+    )

@@ -4,6 +4,7 @@ client's session rating."""
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from typing import Any
@@ -15,11 +16,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import Client
+from clients.models import Client, Consent
 from hrp import bounds
 from hrp.crypto import EncryptedJSONField, EncryptedTextField, Unreadable
 from hrp.immutability import AppendOnlyModel, ImmutableError, SignedNoteLock, append_only
-from sessions.vocab import NoteFormat, RiskLevel
+from sessions.vocab import ContactKind, NoteFormat, RiskLevel
 
 NOTE_TEXT_LIMIT = 20_000
 
@@ -127,6 +128,14 @@ class Appointment(models.Model):
         indexes = [
             models.Index(fields=["therapist", "starts_at"]),
             models.Index(fields=["client", "starts_at"]),
+            # The caseload's "last contact": the latest attended session of each client, read
+            # with one index probe per client (LIMIT 1), not by ranking the client's history.
+            models.Index(
+                F("client"),
+                F("starts_at").desc(),
+                condition=Q(status="attended"),
+                name="appointment_attended_latest",
+            ),
             models.Index(
                 fields=["therapist", "ends_at"],
                 condition=Q(note_pending=True),
@@ -504,3 +513,247 @@ class RatingAlert(models.Model):
 
     def __str__(self) -> str:
         return f"Rating alert {self.total}/40"
+
+
+# --- Contacts outside sessions ----------------------------------------------------------------
+
+CONTACT_TEXT_LIMIT = 5_000
+# A contact outside a session lasts at most a working day (a long crisis call, an outreach round).
+CONTACT_MAX_MINUTES = 8 * 60
+
+
+class OutsideContact(models.Model):
+    """A contact with or about the client outside a session: a phone call, a text, a video
+    call, an outreach or crisis contact, or a collateral contact (family or others, under a
+    consent the client gave). A short note, signed and locked like a session note.
+
+    Lifecycle and lock as `SessionNote`: draft -> signed (final), or, for a therapist who
+    needs co-signature, draft -> awaiting co-signature -> co-signed, or back to draft with the
+    supervisor's comments (`ContactReview`). Once signed, `save()` refuses and on PostgreSQL
+    the same `SignedNoteLock` trigger refuses UPDATE and DELETE except the co-signature moves.
+    The risk answers use the note's field names (`overdose_risk`, `suicide_risk`,
+    `risk_actions`) and vocabulary, so what reads a note's risk reads a contact's alike.
+    A signed contact counts as contact: the caseload's "last contact" is the latest of the
+    attended sessions and the signed contacts (sessions.selectors.annotate_last_contact).
+    """
+
+    Kind = ContactKind
+    Status = NoteStatus
+
+    DATE_RANGES = {"occurred_at": bounds.CONTACT}
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="outside_contacts")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="outside_contacts"
+    )
+    kind = models.CharField(_("kind of contact"), max_length=12, choices=ContactKind.choices)
+    occurred_at = models.DateTimeField(_("when"))
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("duration (minutes)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(CONTACT_MAX_MINUTES)],
+    )
+    # For a collateral contact: the person spoken with, and the consent that allows it.
+    with_whom = EncryptedTextField(_("with whom"), blank=True)
+    consent = models.ForeignKey(
+        Consent,
+        verbose_name=_("consent"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    summary = EncryptedTextField(_("note"), blank=True)
+    overdose_risk = models.CharField(
+        _("overdose risk"), max_length=8, choices=RiskLevel.choices, blank=True
+    )
+    suicide_risk = models.CharField(
+        _("suicidal thoughts"), max_length=8, choices=RiskLevel.choices, blank=True
+    )
+    risk_actions = EncryptedTextField(_("actions taken"), blank=True)
+
+    status = models.CharField(
+        _("status"), max_length=16, choices=NoteStatus.choices, default=NoteStatus.DRAFT
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    content_hash = models.CharField(max_length=64, blank=True)
+    cosigned_at = models.DateTimeField(null=True, blank=True)
+    cosigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    # What the hash covers: everything the author wrote or chose.
+    CONTENT_FIELDS = (
+        "kind",
+        "occurred_at",
+        "duration_minutes",
+        "with_whom",
+        "consent_id",
+        "summary",
+        "overdose_risk",
+        "suicide_risk",
+        "risk_actions",
+    )
+    TEXT_FIELDS = ("with_whom", "summary", "risk_actions")
+    COSIGN_MOVE_FIELDS = COSIGN_MOVE_FIELDS
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("contact outside a session")
+        verbose_name_plural = _("contacts outside sessions")
+        indexes = [
+            models.Index(fields=["author", "status"], name="contact_author_status"),
+            models.Index(fields=["client", "occurred_at"], name="contact_client_when"),
+            # "Last contact" and the Overview's latest contacts: one index probe per client.
+            models.Index(
+                F("client"),
+                F("occurred_at").desc(),
+                condition=Q(signed_at__isnull=False),
+                name="contact_signed_latest",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(signed_at__isnull=True) | ~Q(content_hash=""),
+                name="signed_contact_has_hash",
+            ),
+            # The service refuses it with a message; the database keeps it true of signed rows.
+            models.CheckConstraint(
+                condition=Q(signed_at__isnull=True)
+                | ~Q(kind=ContactKind.COLLATERAL)
+                | Q(consent__isnull=False),
+                name="signed_collateral_contact_has_consent",
+            ),
+        ]
+        triggers = [
+            SignedNoteLock(
+                moving=COSIGN_MOVE_FIELDS,
+                awaiting=NoteStatus.AWAITING_COSIGN,
+                moves_to=(NoteStatus.DRAFT, NoteStatus.COSIGNED),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The stored row decides, not this instance (as SessionNote.save).
+        if self.pk and not self._state.adding:
+            stored_status = (
+                OutsideContact.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+            )
+            update_fields = set(kwargs.get("update_fields") or ())
+            status_only = update_fields and update_fields <= set(COSIGN_MOVE_FIELDS)
+            if stored_status in (NoteStatus.SIGNED, NoteStatus.COSIGNED) or (
+                stored_status == NoteStatus.AWAITING_COSIGN and not status_only
+            ):
+                raise NoteLockedError("A signed contact is locked; add an addendum instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        if OutsideContact.objects.filter(pk=self.pk, signed_at__isnull=False).exists():
+            raise NoteLockedError("A signed contact is never deleted.")
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in (NoteStatus.SIGNED, NoteStatus.COSIGNED)
+
+    @property
+    def is_collateral(self) -> bool:
+        return self.kind == ContactKind.COLLATERAL
+
+    @property
+    def date_implausible(self) -> bool:
+        return bounds.implausible(self.occurred_at)
+
+    def content(self) -> dict[str, Any]:
+        values = {name: getattr(self, name) for name in self.CONTENT_FIELDS}
+        # One spelling of the moment, whatever time zone the instance carries.
+        when = self.occurred_at
+        values["occurred_at"] = when.astimezone(datetime.UTC).isoformat() if when else None
+        return values
+
+    def compute_hash(self) -> str:
+        """SHA-256 over the content, the people and the signing time (as a note's)."""
+        return integrity_hash(
+            self.content(),
+            contact=self.pk,
+            client=self.client_id,
+            author=self.author_id,
+            signed_by=self.signed_by_id,
+            signed_at=self.signed_at.isoformat() if self.signed_at else None,
+        )
+
+    def hash_verified(self) -> bool:
+        return bool(self.content_hash) and self.compute_hash() == self.content_hash
+
+
+class ContactAddendum(_HashedAppendOnly):
+    """A correction or later addition to a signed contact: the contact itself never changes."""
+
+    contact = models.ForeignKey(OutsideContact, on_delete=models.PROTECT, related_name="addenda")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = EncryptedTextField(_("addendum"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    HASHED_CONTENT = ("text",)
+    HASHED_CONTEXT = ("contact_id", "author_id", "created_at")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("contact addendum")
+        verbose_name_plural = _("contact addenda")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(content_hash__regex=r"^[0-9a-f]{64}$"),
+                name="contact_addendum_has_hash",
+            ),
+        ]
+        triggers = append_only(error=NoteLockedError)
+
+    def __str__(self) -> str:
+        return f"Contact addendum {self.pk}"
+
+
+class ContactReview(_HashedAppendOnly):
+    """A supervisor's decision on a contact waiting for co-signature (as NoteReview)."""
+
+    Decision = NoteReview.Decision
+
+    contact = models.ForeignKey(OutsideContact, on_delete=models.PROTECT, related_name="reviews")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decision = models.CharField(max_length=12, choices=NoteReview.Decision.choices)
+    comments = EncryptedTextField(_("comments for the therapist"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    HASHED_CONTENT = ("decision", "comments")
+    HASHED_CONTEXT = ("contact_id", "reviewer_id", "created_at")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("contact review")
+        verbose_name_plural = _("contact reviews")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(content_hash__regex=r"^[0-9a-f]{64}$"),
+                name="contact_review_has_hash",
+            ),
+        ]
+        triggers = append_only(error=NoteLockedError)
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} {self.created_at:%Y-%m-%d}"

@@ -348,6 +348,7 @@ def my_notes(request: HttpRequest) -> HttpResponse:
         "late": list(selectors.late_notes(therapist_ids=[request.user.pk])),
         "late_hours": clinic_setting("LATE_NOTE_HOURS"),
         **selectors.notes_of(author=request.user),
+        **selectors.contacts_of(author=request.user),
         "alerts": list(selectors.open_rating_alerts(user=request.user)),
         "nav": "notes",
     }
@@ -359,6 +360,7 @@ def cosign_queue(request: HttpRequest) -> HttpResponse:
     access.require(request.user, "clients.supervise")
     context = {
         "queue": list(selectors.cosign_queue(supervisor=request.user)),
+        "contact_queue": list(selectors.contact_cosign_queue(supervisor=request.user)),
         "late": list(selectors.late_notes(therapist_ids=selectors.supervisee_ids(request.user))),
         "late_hours": clinic_setting("LATE_NOTE_HOURS"),
         "alerts": list(selectors.open_rating_alerts(user=request.user)),

@@ -8,30 +8,52 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
-from clients.extensions import Notice
+from clients.extensions import Notice, TimelineEntry
 from clients.models import Client
 from clients.selectors import Flag
 from hrp import access, bounds
 from hrp.accounts.models import User
 from hrp.clinic import clinic_setting
-from sessions.models import Appointment, NoteAddendum, NoteReview, RatingAlert, SessionNote
+from sessions.models import (
+    Appointment,
+    ContactAddendum,
+    ContactReview,
+    NoteAddendum,
+    NoteReview,
+    OutsideContact,
+    RatingAlert,
+    SessionNote,
+)
+from sessions.vocab import ContactKind, RiskLevel
 
 
 def prefetch_for_clients(qs: QuerySet[Client]) -> QuerySet[Client]:
-    """Attach each client's next scheduled appointment and last attended one: one row per
-    client each (sliced prefetches: `ROW_NUMBER()` per client), however long the history or
-    the booked series. Idempotent."""
+    """Attach each client's next scheduled appointment (a sliced prefetch: `ROW_NUMBER()` per
+    client over the appointments still ahead) and their last contact (`annotate_last_contact`:
+    columns of the client query itself). Idempotent."""
     already = {
         getattr(lookup, "to_attr", None) for lookup in getattr(qs, "_prefetch_related_lookups", ())
     }
     if "prefetched_upcoming" in already:
         return qs
     now = timezone.now()
-    return qs.prefetch_related(
+    return annotate_last_contact(qs).prefetch_related(
         Prefetch(
             "appointments",
             queryset=Appointment.objects.filter(
@@ -39,14 +61,49 @@ def prefetch_for_clients(qs: QuerySet[Client]) -> QuerySet[Client]:
             ).order_by("starts_at", "id")[:1],
             to_attr="prefetched_upcoming",
         ),
-        Prefetch(
-            "appointments",
-            queryset=Appointment.objects.filter(status=Appointment.Status.ATTENDED).order_by(
-                "-starts_at", "-id"
-            )[:1],
-            to_attr="prefetched_attended",
-        ),
     )
+
+
+def _latest_session_at() -> Subquery:
+    return Subquery(
+        Appointment.objects.filter(client=OuterRef("pk"), status=Appointment.Status.ATTENDED)
+        .order_by("-starts_at")
+        .values("starts_at")[:1]
+    )
+
+
+def _latest_signed_contact() -> QuerySet[OutsideContact]:
+    return OutsideContact.objects.filter(client=OuterRef("pk"), signed_at__isnull=False).order_by(
+        "-occurred_at"
+    )
+
+
+def annotate_last_contact(qs: QuerySet[Client]) -> QuerySet[Client]:
+    """Add each client's last contact: the latest attended session (`last_session_at`) and the
+    latest signed contact outside a session (`last_outside_contact_at` and its kind). Each is
+    a correlated `ORDER BY ... LIMIT 1` that PostgreSQL answers with one probe of a partial
+    index (appointment_attended_latest, contact_signed_latest) per client: no query of its
+    own, and the rows read do not grow with the client's history. Idempotent."""
+    if "last_session_at" in qs.query.annotations:
+        return qs
+    return qs.annotate(
+        last_session_at=_latest_session_at(),
+        last_outside_contact_at=Subquery(_latest_signed_contact().values("occurred_at")[:1]),
+        last_outside_contact_kind=Subquery(_latest_signed_contact().values("kind")[:1]),
+    )
+
+
+@dataclass(frozen=True)
+class LastContact:
+    """The latest contact with a client: an attended session (`kind` empty) or a signed
+    contact outside a session (`kind` a ContactKind value)."""
+
+    at: datetime.datetime
+    kind: str = ""
+
+    @property
+    def kind_label(self) -> str:
+        return str(ContactKind(self.kind).label) if self.kind else ""
 
 
 def next_appointment(client: Client) -> Appointment | None:
@@ -60,15 +117,17 @@ def next_appointment(client: Client) -> Appointment | None:
     return upcoming[0] if upcoming else None
 
 
-def last_contact(client: Client) -> Appointment | None:
-    attended = getattr(client, "prefetched_attended", None)
-    if attended is None:
-        attended = list(
-            client.appointments.filter(status=Appointment.Status.ATTENDED).order_by("-starts_at")[
-                :1
-            ]
-        )
-    return attended[0] if attended else None
+def last_contact(client: Client) -> LastContact | None:
+    """The later of the client's last attended session and last signed contact outside a
+    session (a session wins a tie), from `annotate_last_contact`'s columns, or one query
+    when the client was loaded without them."""
+    if not hasattr(client, "last_session_at"):
+        client = annotate_last_contact(Client.objects.filter(pk=client.pk)).get()
+    session_at = client.last_session_at  # type: ignore[attr-defined]
+    contact_at = client.last_outside_contact_at  # type: ignore[attr-defined]
+    if contact_at is not None and (session_at is None or contact_at > session_at):
+        return LastContact(at=contact_at, kind=client.last_outside_contact_kind)  # type: ignore[attr-defined]
+    return LastContact(at=session_at) if session_at is not None else None
 
 
 def week_start_of(day: datetime.date) -> datetime.date:
@@ -407,3 +466,135 @@ def alert_flags(client: Client) -> list[Any]:
     if flagged is None:
         flagged = client.rating_alerts.filter(acknowledged_at__isnull=True).exists()
     return [Flag(_("Session rating alert"), "warning")] if flagged else []
+
+
+# --- Contacts outside sessions ---------------------------------------------------------------
+
+CONTACTS_PER_PAGE = 25
+# The Overview's "Last contacts" panel: the few latest signed ones.
+OVERVIEW_CONTACTS = 3
+
+
+def contacts_for(client: Client) -> QuerySet[OutsideContact]:
+    """The client's contacts outside sessions, latest first, for the chart's Contacts list
+    (a page of them at a time): drafts included (the list says which). The texts stay unread."""
+    return (
+        client.outside_contacts.select_related("author")
+        .defer(*OutsideContact.TEXT_FIELDS)
+        .order_by("-occurred_at", "-id")
+    )
+
+
+def contact_for(client: Client, contact_pk: int) -> OutsideContact:
+    """A contact of `client` (already access-checked) with what its page shows; 404 otherwise."""
+    try:
+        return (
+            OutsideContact.objects.select_related(
+                "author", "signed_by", "cosigned_by", "client", "consent"
+            )
+            .prefetch_related(
+                Prefetch("addenda", queryset=ContactAddendum.objects.select_related("author")),
+                Prefetch("reviews", queryset=ContactReview.objects.select_related("reviewer")),
+            )
+            .get(client=client, pk=contact_pk)
+        )
+    except OutsideContact.DoesNotExist:
+        raise Http404 from None
+
+
+def contacts_of(*, author: User) -> dict[str, list[OutsideContact]]:
+    """The therapist's open contacts by state, for their notes page (one query)."""
+    open_contacts = list(
+        OutsideContact.objects.filter(author=author)
+        .exclude(status__in=[OutsideContact.Status.SIGNED, OutsideContact.Status.COSIGNED])
+        .select_related("client")
+        .defer(*OutsideContact.TEXT_FIELDS)
+        .annotate(
+            returns=Count("reviews", filter=Q(reviews__decision=ContactReview.Decision.RETURNED))
+        )
+        .order_by("occurred_at", "id")
+    )
+    return {
+        "contact_drafts": [c for c in open_contacts if c.status == OutsideContact.Status.DRAFT],
+        "contact_awaiting": [
+            c for c in open_contacts if c.status == OutsideContact.Status.AWAITING_COSIGN
+        ],
+    }
+
+
+def contact_cosign_queue(*, supervisor: User) -> QuerySet[OutsideContact]:
+    """Contacts of the supervisor's current supervisees waiting for co-signature, oldest
+    first (read from the (author, status) index)."""
+    return (
+        OutsideContact.objects.filter(
+            status=OutsideContact.Status.AWAITING_COSIGN,
+            author_id__in=supervisee_ids(supervisor),
+        )
+        .select_related("client", "author")
+        .defer(*OutsideContact.TEXT_FIELDS)
+        .order_by("signed_at", "id")
+    )
+
+
+def contact_timeline_rows(client: Client) -> QuerySet[OutsideContact]:
+    """The Timeline's rows for contacts: the client's signed contacts, at the time they
+    happened (a draft is not yet part of the record)."""
+    return OutsideContact.objects.filter(client=client, signed_at__isnull=False).annotate(
+        timeline_at=F("occurred_at")
+    )
+
+
+def _contact_detail(contact: OutsideContact) -> str:
+    parts = []
+    if contact.duration_minutes:
+        parts.append(
+            ngettext("%(n)d minute", "%(n)d minutes", contact.duration_minutes)
+            % {"n": contact.duration_minutes}
+        )
+    if contact.is_collateral and contact.consent_id:
+        parts.append(gettext("under the consent to %(r)s") % {"r": contact.consent.recipient})
+    risks = [
+        f"{label}: {RiskLevel(value).label}"
+        for label, value in (
+            (gettext("overdose risk"), contact.overdose_risk),
+            (gettext("suicidal thoughts"), contact.suicide_risk),
+        )
+        if value and value != RiskLevel.NONE
+    ]
+    parts.extend(risks)
+    return " · ".join(parts)
+
+
+def contact_timeline_load(pks: list[int]) -> dict[int, TimelineEntry]:
+    """The Timeline entries of these contacts (one query). No note text: the title says what
+    kind of contact, the detail its length, the consent relied on and any risk recorded."""
+    contacts = (
+        OutsideContact.objects.filter(pk__in=pks)
+        .select_related("author", "consent")
+        .defer("summary", "risk_actions", "with_whom")
+    )
+    return {
+        c.pk: TimelineEntry(
+            at=c.occurred_at,
+            title=str(c.get_kind_display()),
+            detail=_contact_detail(c),
+            url=reverse("sessions:contact", args=[c.client_id, c.pk]),
+            who=c.author.full_name,
+        )
+        for c in contacts
+    }
+
+
+def overview_contacts(client: Client, can: Any) -> dict[str, Any] | None:
+    """The Overview's "Last contacts" panel: the few latest signed contacts outside
+    sessions (one query through the contact_signed_latest index); left out when there are
+    none and the reader cannot record one."""
+    latest = list(
+        OutsideContact.objects.filter(client=client, signed_at__isnull=False)
+        .select_related("author")
+        .defer(*OutsideContact.TEXT_FIELDS)
+        .order_by("-occurred_at", "-id")[:OVERVIEW_CONTACTS]
+    )
+    if not latest and not can.write:
+        return None
+    return {"contacts": latest}

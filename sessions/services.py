@@ -15,7 +15,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clients.models import Client, SubstanceUse
+from clients.models import Client, Consent, SubstanceUse
 from goals import services as goal_services
 from goals.models import Goal
 from hrp import access, bounds
@@ -26,12 +26,17 @@ from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
 from hrp.clinic import clinic_setting
 from sessions.models import (
+    CONTACT_MAX_MINUTES,
+    CONTACT_TEXT_LIMIT,
     NOTE_TEXT_LIMIT,
     Appointment,
     AppointmentSeries,
+    ContactAddendum,
+    ContactReview,
     NoteAddendum,
     NoteLockedError,
     NoteReview,
+    OutsideContact,
     RatingAlert,
     SessionNote,
 )
@@ -311,7 +316,7 @@ def _note_audit(
     )
 
 
-def _seal[Row: (NoteAddendum, NoteReview)](row: Row) -> Row:
+def _seal[Row: (NoteAddendum, NoteReview, ContactAddendum, ContactReview)](row: Row) -> Row:
     """Insert an addendum or review with its integrity hash (it can never be set later)."""
     row.content_hash = row.compute_hash()
     row.save()
@@ -765,3 +770,401 @@ def rating_alert_acknowledge(*, actor: User, alert: RatingAlert) -> RatingAlert:
             chart_number=alert.client.chart_number,
         )
     return alert
+
+
+# --- Contacts outside sessions ---------------------------------------------------------------
+# A phone call, a text, a video call, an outreach, crisis or collateral contact: a short note
+# with the same life as a session note (draft, signed with the password, locked, co-signed for
+# a therapist who needs it, addenda), counted as contact once signed.
+
+
+class ContactConflict(Exception):
+    """The draft was saved elsewhere since this form was loaded."""
+
+    def __init__(self, current: OutsideContact) -> None:
+        super().__init__("The contact was saved elsewhere since you opened it.")
+        self.current = current
+
+
+def _contact_audit(
+    action: AuditAction,
+    *,
+    actor: User,
+    contact: OutsideContact,
+    category: str = AuditEvent.Category.CHANGE,
+    changes: dict[str, tuple[Any, Any]] | None = None,
+    detail: str = "",
+) -> None:
+    audit_record(
+        category=category,
+        action=action,
+        actor=actor,
+        obj=contact,
+        chart_number=contact.client.chart_number,
+        changes=changes,
+        detail=detail,
+    )
+
+
+def consent_covering(
+    *, client: Client, consent: Consent | None, day: datetime.date
+) -> Consent | None:
+    """`consent` when it allows a collateral contact with its recipient on `day`, else None:
+    the client's own, not attendance-only (that covers confirming dates to an agency, not a
+    conversation about the client's care), in force that day (effective, not expired, not
+    revoked on or before it). A revocation after the contact does not undo a contact made
+    while the consent held."""
+    if consent is None or consent.client_id != client.pk:
+        return None
+    if consent.scope == Consent.Scope.ATTENDANCE:
+        return None
+    if not consent.effective_on <= day <= consent.expires_on:
+        return None
+    if consent.revoked_on is not None and consent.revoked_on <= day:
+        return None
+    return consent
+
+
+def _contact_clean(*, client: Client, values: dict[str, Any]) -> dict[str, Any]:
+    """Check and normalise what a contact form sends (the same rules for every caller):
+    dates in `bounds.CONTACT` and not ahead of now, texts within their limits, the consent of a
+    collateral contact in force that day, nothing about a third party kept on other kinds."""
+    values = dict(values)
+    kind = values.get("kind")
+    if kind not in OutsideContact.Kind.values:
+        raise ValidationError({"kind": _("Choose the kind of contact.")})
+    occurred_at = values.get("occurred_at")
+    if occurred_at is None:
+        raise ValidationError({"occurred_at": _("Say when the contact happened.")})
+    bounds.check_dates({"occurred_at": occurred_at}, OutsideContact.DATE_RANGES)
+    if occurred_at > timezone.now() + datetime.timedelta(minutes=5):
+        raise ValidationError(
+            {"occurred_at": _("A contact is recorded once it has happened: check the time.")}
+        )
+    minutes = values.get("duration_minutes")
+    if minutes is not None and not 1 <= minutes <= CONTACT_MAX_MINUTES:
+        raise ValidationError(
+            {
+                "duration_minutes": _("Enter the minutes, from 1 to %(n)d.")
+                % {"n": CONTACT_MAX_MINUTES}
+            }
+        )
+    for name in OutsideContact.TEXT_FIELDS:
+        text = values.get(name) or ""
+        if len(text) > CONTACT_TEXT_LIMIT:
+            raise ValidationError(
+                {name: _("This is limited to 5,000 characters (it has %(n)d).") % {"n": len(text)}}
+            )
+        values[name] = text
+    for name in ("overdose_risk", "suicide_risk"):
+        if values.get(name) and values[name] not in RiskLevel.values:
+            raise ValidationError({name: _("Choose one of the listed answers.")})
+        values[name] = values.get(name) or ""
+    if kind == OutsideContact.Kind.COLLATERAL:
+        if not values["with_whom"].strip():
+            raise ValidationError(
+                {"with_whom": _("Say who you spoke with (a name and how they know the client).")}
+            )
+        day = timezone.localdate(occurred_at)
+        if values.get("consent") is None:
+            raise ValidationError(
+                {
+                    "consent": _(
+                        "A collateral contact needs the client's consent to talk with this "
+                        "person. Choose the consent, or record the consent first."
+                    )
+                }
+            )
+        if consent_covering(client=client, consent=values["consent"], day=day) is None:
+            raise ValidationError(
+                {
+                    "consent": _(
+                        "This consent does not cover a conversation on %(day)s: it is "
+                        "attendance-only, or was not in force that day (not yet effective, "
+                        "expired or revoked). Nothing was saved."
+                    )
+                    % {"day": bounds.show_date(day)}
+                }
+            )
+    else:
+        # Only a collateral contact is with someone else, under a consent.
+        values["with_whom"] = ""
+        values["consent"] = None
+    return values
+
+
+@transaction.atomic
+def contact_create(*, actor: User, client: Client, values: dict[str, Any]) -> OutsideContact:
+    """Record a contact outside a session as a draft by `actor`, the treating clinician.
+    `values`: kind, occurred_at, duration_minutes, with_whom, consent, summary, overdose_risk,
+    suicide_risk, risk_actions. Refused (ValidationError, nothing stored) for a collateral
+    contact without a consent in force that day. Side effect: `contact.create`."""
+    access.require_write(actor, client)
+    values = _contact_clean(client=client, values=values)
+    contact = OutsideContact.objects.create(client=client, author=actor, **values)
+    _contact_audit(AuditAction.CONTACT_CREATE, actor=actor, contact=contact)
+    return contact
+
+
+def _contact_locked_guard(contact: OutsideContact) -> None:
+    if contact.status != OutsideContact.Status.DRAFT:
+        raise NoteLockedError(_("This contact is signed and can no longer be changed."))
+
+
+@transaction.atomic
+def contact_save(
+    *, actor: User, contact: OutsideContact, expected_version: int, values: dict[str, Any]
+) -> OutsideContact:
+    """Save a draft contact (its author, still the treating clinician). Refused when signed
+    (NoteLockedError) and when saved elsewhere since `expected_version` (ContactConflict).
+    The audit event names the fields changed, never their text. Side effect: `contact.save`."""
+    contact = OutsideContact.objects.select_for_update().select_related("client").get(pk=contact.pk)
+    _contact_locked_guard(contact)
+    if contact.author_id != actor.pk:
+        raise PermissionDenied
+    access.require_write(actor, contact.client)
+    if contact.version != expected_version:
+        raise ContactConflict(contact)
+    values = _contact_clean(client=contact.client, values=values)
+    changed = [name for name, value in values.items() if getattr(contact, name) != value]
+    if changed:
+        for name in changed:
+            setattr(contact, name, values[name])
+        contact.version += 1
+        contact.updated_at = timezone.now()
+        contact.save()
+        _contact_audit(
+            AuditAction.CONTACT_SAVE,
+            actor=actor,
+            contact=contact,
+            changes={name: ("", "changed") for name in changed},
+        )
+    return contact
+
+
+def contact_sign_problems(contact: OutsideContact) -> list[str]:
+    """What a contact still needs before it can be signed."""
+    problems = []
+    if not contact.summary.strip():
+        problems.append(_("Write the note of the contact."))
+    risks = (contact.overdose_risk, contact.suicide_risk)
+    if contact.kind == OutsideContact.Kind.CRISIS and not all(risks):
+        problems.append(
+            _(
+                "A crisis contact records the overdose risk and suicidal thoughts "
+                "(“None noted” is a choice)."
+            )
+        )
+    if any(r and r != RiskLevel.NONE for r in risks) and not contact.risk_actions.strip():
+        problems.append(_("Say what actions were taken about the risk recorded."))
+    if contact.is_collateral and (
+        consent_covering(
+            client=contact.client,
+            consent=contact.consent,
+            day=timezone.localdate(contact.occurred_at),
+        )
+        is None
+    ):
+        problems.append(
+            _("A collateral contact needs a consent in force on the day of the contact.")
+        )
+    return problems
+
+
+def contact_sign(
+    *, actor: User, contact: OutsideContact, password: str, expected_version: int
+) -> OutsideContact:
+    """Sign a draft contact with the author's password re-entered (as `note_sign`). A
+    therapist who needs co-signature signs into their supervisor's queue. Side effects:
+    `contact.sign` (or `contact.sign_refused`, with a failed attempt toward the sign-in limit)."""
+    if contact.author_id != actor.pk:
+        raise PermissionDenied
+    wrong = _("That password is not right. The contact is still a draft.")
+    refusal = password_reentry_error(user=actor, password=password, wrong=wrong)
+    if refusal is None:
+        with transaction.atomic():
+            contact = (
+                OutsideContact.objects.select_for_update(of=("self",))
+                .select_related("client", "consent")
+                .get(pk=contact.pk)
+            )
+            _contact_locked_guard(contact)
+            access.require_write(actor, contact.client)
+            if contact.version != expected_version:
+                raise ContactConflict(contact)
+            return contact_sign_verified(actor=actor, contact=contact)
+    _contact_audit(
+        AuditAction.CONTACT_SIGN_REFUSED,
+        actor=actor,
+        contact=contact,
+        category=AuditEvent.Category.SECURITY,
+        detail="wrong password" if refusal == wrong else "password entry paused",
+    )
+    raise ValidationError({"password": refusal})
+
+
+def contact_sign_verified(*, actor: User, contact: OutsideContact) -> OutsideContact:
+    """Sign a draft locked by the caller whose author has just proved who they are
+    (contact_sign checks the password; the demo seeder signs as its own accounts)."""
+    if contact.author_id != actor.pk:
+        raise PermissionDenied
+    problems = contact_sign_problems(contact)
+    if problems:
+        raise ValidationError(problems)
+    contact.signed_at = timezone.now()
+    contact.signed_by = actor
+    contact.status = (
+        OutsideContact.Status.AWAITING_COSIGN
+        if actor.requires_cosign
+        else OutsideContact.Status.SIGNED
+    )
+    contact.version += 1
+    contact.updated_at = contact.signed_at
+    contact.content_hash = contact.compute_hash()
+    contact.save(
+        update_fields=["signed_at", "signed_by", "status", "version", "updated_at", "content_hash"]
+    )
+    _contact_audit(
+        AuditAction.CONTACT_SIGN,
+        actor=actor,
+        contact=contact,
+        changes={"status": (OutsideContact.Status.DRAFT, contact.status)},
+    )
+    return contact
+
+
+def contact_cosign(*, actor: User, contact: OutsideContact, password: str) -> OutsideContact:
+    """The supervisor co-signs a contact waiting for them, password re-entered (as
+    `note_cosign`). Side effects: `contact.cosign`, or `contact.cosign_refused`."""
+    wrong = _("That password is not right. The contact is not co-signed.")
+    refusal = password_reentry_error(user=actor, password=password, wrong=wrong)
+    if refusal is not None:
+        _contact_audit(
+            AuditAction.CONTACT_COSIGN_REFUSED,
+            actor=actor,
+            contact=contact,
+            category=AuditEvent.Category.SECURITY,
+            detail="wrong password" if refusal == wrong else "password entry paused",
+        )
+        raise ValidationError({"password": refusal})
+    return contact_cosign_verified(actor=actor, contact=contact)
+
+
+@transaction.atomic
+def contact_cosign_verified(*, actor: User, contact: OutsideContact) -> OutsideContact:
+    """Co-sign for a supervisor who has just proved who they are. Side effect: `contact.cosign`."""
+    contact = OutsideContact.objects.select_for_update().select_related("client").get(pk=contact.pk)
+    if contact.status != OutsideContact.Status.AWAITING_COSIGN:
+        raise ValidationError(_("This contact is not waiting for co-signature."))
+    if not access.supervises(actor, contact.author_id):
+        raise PermissionDenied
+    if not contact.hash_verified():
+        raise ValidationError(_("This contact failed its integrity check and cannot be co-signed."))
+    contact.status = OutsideContact.Status.COSIGNED
+    contact.cosigned_at = timezone.now()
+    contact.cosigned_by = actor
+    contact.version += 1
+    contact.save(update_fields=["status", "cosigned_at", "cosigned_by", "version"])
+    _seal(ContactReview(contact=contact, reviewer=actor, decision=ContactReview.Decision.COSIGNED))
+    _contact_audit(
+        AuditAction.CONTACT_COSIGN,
+        actor=actor,
+        contact=contact,
+        changes={"status": (OutsideContact.Status.AWAITING_COSIGN, contact.status)},
+    )
+    return contact
+
+
+@transaction.atomic
+def contact_return(*, actor: User, contact: OutsideContact, comments: str) -> OutsideContact:
+    """The supervisor returns a contact with comments: it reopens as a draft for its author
+    (and stops counting as contact until signed again). Side effect: `contact.return`."""
+    contact = OutsideContact.objects.select_for_update().select_related("client").get(pk=contact.pk)
+    if contact.status != OutsideContact.Status.AWAITING_COSIGN:
+        raise ValidationError(_("This contact is not waiting for co-signature."))
+    if not access.supervises(actor, contact.author_id):
+        raise PermissionDenied
+    comments = comments.strip()
+    if not comments:
+        raise ValidationError({"comments": _("Say what the therapist should revise.")})
+    if len(comments) > NOTE_TEXT_LIMIT:
+        raise ValidationError({"comments": _("Comments are limited to 20,000 characters.")})
+    contact.status = OutsideContact.Status.DRAFT
+    contact.signed_at = None
+    contact.signed_by = None
+    contact.content_hash = ""
+    contact.version += 1
+    contact.save(update_fields=["status", "signed_at", "signed_by", "content_hash", "version"])
+    _seal(
+        ContactReview(
+            contact=contact,
+            reviewer=actor,
+            decision=ContactReview.Decision.RETURNED,
+            comments=comments,
+        )
+    )
+    _contact_audit(
+        AuditAction.CONTACT_RETURN,
+        actor=actor,
+        contact=contact,
+        changes={"status": (OutsideContact.Status.AWAITING_COSIGN, contact.status)},
+    )
+    return contact
+
+
+@transaction.atomic
+def contact_add_addendum(*, actor: User, contact: OutsideContact, text: str) -> ContactAddendum:
+    """A correction or addition under a signed contact, by the treating clinician. The same
+    text from the same author within a minute is the same addendum sent twice: returned, not
+    added again. Side effect: `contact.addendum`."""
+    contact = OutsideContact.objects.select_for_update().select_related("client").get(pk=contact.pk)
+    access.require_write(actor, contact.client)
+    if not contact.is_signed:
+        raise ValidationError(_("A draft is changed directly; addenda are for signed contacts."))
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": _("Write the addendum.")})
+    if len(text) > NOTE_TEXT_LIMIT:
+        raise ValidationError(
+            {
+                "text": _("An addendum is limited to 20,000 characters (this one has %(n)d).")
+                % {"n": len(text)}
+            }
+        )
+    latest = (
+        ContactAddendum.objects.filter(
+            contact=contact,
+            author=actor,
+            created_at__gte=timezone.now() - ADDENDUM_RESEND_WINDOW,
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if latest is not None and latest.text == text:
+        return latest
+    addendum = _seal(ContactAddendum(contact=contact, author=actor, text=text))
+    _contact_audit(AuditAction.CONTACT_ADDENDUM, actor=actor, contact=contact)
+    return addendum
+
+
+def contact_verify(*, actor: User | None = None, contact: OutsideContact) -> bool:
+    """True when a signed contact matches its stored hash (drafts have none). Each mismatch,
+    of the contact or of a prefetched addendum or review, is audited as a security event."""
+    failures = [
+        f"{kind} {row.pk} hash mismatch"
+        for kind, rows in (("addendum", contact.addenda.all()), ("review", contact.reviews.all()))
+        for row in rows
+        if not row.hash_verified()
+    ]
+    if contact.is_signed and not contact.hash_verified():
+        failures.insert(0, "content hash mismatch")
+    for detail in failures:
+        audit_record(
+            category=AuditEvent.Category.SECURITY,
+            action=AuditAction.CONTACT_VERIFY_FAILED,
+            actor=actor,
+            obj=contact,
+            chart_number=contact.client.chart_number,
+            detail=detail,
+        )
+    return not contact.is_signed or contact.hash_verified()

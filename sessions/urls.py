@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sessions import note_views, views
+from sessions import contact_views, note_views, views
 
 app_name = "sessions"
 
@@ -44,6 +44,28 @@ urlpatterns = [
         "clients/<int:pk>/rating-alerts/<int:alert_pk>/seen/",
         note_views.rating_alert_acknowledge,
         name="rating_alert_ack",
+    ),
+    path("clients/<int:pk>/contacts/", contact_views.contacts_section, name="contacts"),
+    path("clients/<int:pk>/contacts/new/", contact_views.contact_new, name="contact_new"),
+    path(
+        "clients/<int:pk>/contacts/<int:contact_pk>/",
+        contact_views.contact_detail,
+        name="contact",
+    ),
+    path(
+        "clients/<int:pk>/contacts/<int:contact_pk>/sign/",
+        contact_views.contact_sign,
+        name="contact_sign",
+    ),
+    path(
+        "clients/<int:pk>/contacts/<int:contact_pk>/addenda/",
+        contact_views.contact_addendum,
+        name="contact_addendum",
+    ),
+    path(
+        "clients/<int:pk>/contacts/<int:contact_pk>/review/",
+        contact_views.contact_review,
+        name="contact_review",
     ),
     path("notes/", note_views.my_notes, name="my_notes"),
     path("notes/cosign/", note_views.cosign_queue, name="cosign_queue"),

@@ -43,6 +43,17 @@ class RiskLevel(models.TextChoices):
     ACUTE = "acute", _("Acute")
 
 
+class ContactKind(models.TextChoices):
+    """A contact with or about the client outside a session (sessions.OutsideContact)."""
+
+    PHONE = "phone", _("Phone call")
+    TEXT = "text", _("Text message")
+    VIDEO = "video", _("Video call")
+    OUTREACH = "outreach", _("Outreach contact")
+    CRISIS = "crisis", _("Crisis contact")
+    COLLATERAL = "collateral", _("Collateral contact (with consent)")
+
+
 INTERVENTIONS: list[tuple[str, object]] = [
     ("decisional_balance", _("Decisional balance / cost-benefit")),
     ("negative_script", _("Re-writing the negative script")),

@@ -6,14 +6,14 @@ Every signed-in request starts with 3: session, user, authenticator ("+" below c
 """
 
 # The therapist's caseload (clients:caseload): + count, page of clients, intakes in progress,
-# 2 assessment prefetches (administrations, harm assessments), open goals, 2 appointment
-# prefetches (upcoming and attended), the home notices' counts (one query; the rating-alert flag
-# is a column).
-CASELOAD_QUERIES = 12
+# 2 assessment prefetches (administrations, harm assessments), open goals, the upcoming
+# appointment prefetch, the home notices' counts (one query; the rating-alert flag and the last
+# contact, session or signed contact outside one, are columns of the page's query).
+CASELOAD_QUERIES = 11
 
 # A supervisee's caseload, seen by their supervisor (clients:supervisee_caseload): + supervisee
-# check, count, page, 2 assessment prefetches, open goals, 2 appointment prefetches.
-SUPERVISEE_CASELOAD_QUERIES = 11
+# check, count, page, 2 assessment prefetches, open goals, the upcoming appointment prefetch.
+SUPERVISEE_CASELOAD_QUERIES = 10
 
 # A client's sessions section (sessions:section): + client with header data, 3 flag prefetches
 # (2 assessment, 1 goals), appointments with their therapist, the appointment each replaced and

@@ -18,14 +18,19 @@ from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
 from safety.models import OverdosePlanVersion, SafetyPlanVersion
 from sessions import services
-from sessions.models import NoteAddendum, NoteReview, SessionNote
+from sessions.models import ContactAddendum, ContactReview, NoteAddendum, NoteReview, SessionNote
 from tests.assessments.factories import AdministrationFactory
 from tests.assessments.factories_harm import HarmAssessmentFactory, SubstancePatternFactory
 from tests.disclosures.factories import DisclosureFactory
 from tests.factories import SupervisionFactory
 from tests.goals.factories_plan import PlanVersionFactory
 from tests.safety.factories import OverdosePlanVersionFactory, SafetyPlanVersionFactory
-from tests.sessions.factories import SessionNoteFactory, sign_note
+from tests.sessions.factories import (
+    OutsideContactFactory,
+    SessionNoteFactory,
+    sign_contact,
+    sign_note,
+)
 
 
 def signed_note() -> SessionNote:
@@ -47,6 +52,21 @@ def returned_review(comments: str = "Please say more about the plan.") -> NoteRe
     return NoteReview.objects.get(note=note)
 
 
+def contact_addendum(text: str = "The call was at 15:30.") -> ContactAddendum:
+    contact = sign_contact(OutsideContactFactory())
+    return services.contact_add_addendum(actor=contact.author, contact=contact, text=text)
+
+
+def contact_returned_review(comments: str = "Say what was agreed.") -> ContactReview:
+    contact = OutsideContactFactory()
+    contact.author.requires_cosign = True
+    contact.author.save(update_fields=["requires_cosign"])
+    supervisor = SupervisionFactory(supervisee=contact.author).supervisor
+    contact = sign_contact(contact)
+    services.contact_return(actor=supervisor, contact=contact, comments=comments)
+    return ContactReview.objects.get(contact=contact)
+
+
 # One stored row of every append-only table. A test checks that this covers every model that
 # declares append_only(), so a new append-only table cannot go untested.
 ROW_MAKERS: dict[type[models.Model], Callable[[], models.Model]] = {
@@ -56,6 +76,8 @@ ROW_MAKERS: dict[type[models.Model], Callable[[], models.Model]] = {
     Disclosure: DisclosureFactory,
     NoteAddendum: addendum,
     NoteReview: returned_review,
+    ContactAddendum: contact_addendum,
+    ContactReview: contact_returned_review,
     PlanVersion: PlanVersionFactory,
     SafetyPlanVersion: SafetyPlanVersionFactory,
     OverdosePlanVersion: OverdosePlanVersionFactory,

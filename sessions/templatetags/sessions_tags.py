@@ -13,5 +13,5 @@ def next_appointment(client: Client) -> Appointment | None:
 
 
 @register.filter
-def last_contact(client: Client) -> Appointment | None:
+def last_contact(client: Client) -> selectors.LastContact | None:
     return selectors.last_contact(client)

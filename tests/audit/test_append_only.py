@@ -62,6 +62,8 @@ def test_the_declared_tables_are_the_append_only_ones() -> None:
         "goals.PlanVersion",
         "safety.OverdosePlanVersion",
         "safety.SafetyPlanVersion",
+        "therapy_sessions.ContactAddendum",
+        "therapy_sessions.ContactReview",
         "therapy_sessions.NoteAddendum",
         "therapy_sessions.NoteReview",
     ]

@@ -22,8 +22,18 @@ from tests.safety.factories import (
     SafetyPlanVersionFactory,
     ToleranceWindowFactory,
 )
-from tests.sessions.factories import SessionNoteFactory, sign_note
-from tests.sessions.factories_review import NoteAddendumFactory, NoteReviewFactory
+from tests.sessions.factories import (
+    OutsideContactFactory,
+    SessionNoteFactory,
+    sign_contact,
+    sign_note,
+)
+from tests.sessions.factories_review import (
+    ContactAddendumFactory,
+    ContactReviewFactory,
+    NoteAddendumFactory,
+    NoteReviewFactory,
+)
 from tests.summaries.factories import DoneSummaryFactory
 from tests.supervision.factories import ChartCommentFactory, SupervisionMeetingFactory
 
@@ -46,6 +56,17 @@ def _notes() -> list[Model]:
     return [SessionNoteFactory(**text), sign_note(SessionNoteFactory(**text))]
 
 
+def _contacts() -> list[Model]:
+    text = {
+        "kind": "collateral",
+        "with_whom": "Sam, partner",
+        "summary": "Sam called about the weekend.",
+        "risk_actions": "Talked about naloxone at home.",
+    }
+    # Built directly: a collateral draft's consent is the service's to check, not rotation's.
+    return [OutsideContactFactory(**text), sign_contact(OutsideContactFactory(summary="A call."))]
+
+
 # Label of each table in hrp.crypto.registry() -> a function writing rows in it, among them one
 # in which every encrypted field holds a value.
 BUILDERS: dict[str, Callable[[], list[Model]]] = {
@@ -60,8 +81,11 @@ BUILDERS: dict[str, Callable[[], list[Model]]] = {
     "safety.ToleranceWindow": lambda: [ToleranceWindowFactory()],
     "supervision.ChartComment": lambda: [ChartCommentFactory()],
     "supervision.SupervisionMeeting": lambda: [SupervisionMeetingFactory()],
+    "therapy_sessions.ContactAddendum": lambda: [ContactAddendumFactory()],
+    "therapy_sessions.ContactReview": lambda: [ContactReviewFactory()],
     "therapy_sessions.NoteAddendum": lambda: [NoteAddendumFactory()],
     "therapy_sessions.NoteReview": lambda: [NoteReviewFactory()],
+    "therapy_sessions.OutsideContact": _contacts,
     "therapy_sessions.SessionNote": _notes,
 }
 

@@ -143,8 +143,11 @@ def test_counts_per_table_are_printed_and_a_second_run_rewrites_nothing() -> Non
             "summaries.SummaryRequest: checked 1, re-encrypted 1\n"
             "supervision.ChartComment: checked 1, re-encrypted 1\n"
             "supervision.SupervisionMeeting: checked 3, re-encrypted 2\n"
+            "therapy_sessions.ContactAddendum: checked 0, re-encrypted 0\n"
+            "therapy_sessions.ContactReview: checked 0, re-encrypted 0\n"
             "therapy_sessions.NoteAddendum: checked 0, re-encrypted 0\n"
             "therapy_sessions.NoteReview: checked 0, re-encrypted 0\n"
+            "therapy_sessions.OutsideContact: checked 0, re-encrypted 0\n"
             "therapy_sessions.SessionNote: checked 0, re-encrypted 0\n"
             "Checked 6 rows; re-encrypted 4.\n"
         )
@@ -158,8 +161,11 @@ def test_counts_per_table_are_printed_and_a_second_run_rewrites_nothing() -> Non
             "summaries.SummaryRequest: checked 1, re-encrypted 0\n"
             "supervision.ChartComment: checked 1, re-encrypted 0\n"
             "supervision.SupervisionMeeting: checked 3, re-encrypted 0\n"
+            "therapy_sessions.ContactAddendum: checked 0, re-encrypted 0\n"
+            "therapy_sessions.ContactReview: checked 0, re-encrypted 0\n"
             "therapy_sessions.NoteAddendum: checked 0, re-encrypted 0\n"
             "therapy_sessions.NoteReview: checked 0, re-encrypted 0\n"
+            "therapy_sessions.OutsideContact: checked 0, re-encrypted 0\n"
             "therapy_sessions.SessionNote: checked 0, re-encrypted 0\n"
             "Checked 6 rows; re-encrypted 0.\n"
         )

@@ -13,8 +13,8 @@ import datetime
 import factory
 from django.utils import timezone
 
-from sessions.models import Appointment, AppointmentSeries, Modality, SessionNote
-from sessions.vocab import NoteFormat, RiskLevel
+from sessions.models import Appointment, AppointmentSeries, Modality, OutsideContact, SessionNote
+from sessions.vocab import ContactKind, NoteFormat, RiskLevel
 from tests.clients.factories import ClientFactory
 
 
@@ -100,3 +100,30 @@ def sign_note(note: SessionNote) -> SessionNote:
     with transaction.atomic():
         locked = SessionNote.objects.select_for_update().get(pk=note.pk)
         return services.note_sign_verified(actor=note.author, note=locked)
+
+
+class OutsideContactFactory(factory.django.DjangoModelFactory):
+    """A draft phone call yesterday at 15:00 by the client's therapist. Use
+    `sign_contact(contact)` for a signed one (through the service, so the hash is real)."""
+
+    class Meta:
+        model = OutsideContact
+        skip_postgeneration_save = True
+
+    client = factory.SubFactory(ClientFactory)
+    author = factory.SelfAttribute("client.therapist")
+    kind = ContactKind.PHONE
+    occurred_at = factory.LazyFunction(lambda: at(days_from_today(-1), "15:00"))
+    duration_minutes = 10
+    summary = "Called to check in about the week."
+
+
+def sign_contact(contact: OutsideContact) -> OutsideContact:
+    """Sign `contact` as its author through the service (no password check; hash stored)."""
+    from django.db import transaction
+
+    from sessions import services
+
+    with transaction.atomic():
+        locked = OutsideContact.objects.select_for_update().get(pk=contact.pk)
+        return services.contact_sign_verified(actor=contact.author, contact=locked)

@@ -7,9 +7,14 @@ from typing import Any
 
 import factory
 
-from sessions.models import NoteAddendum, NoteReview
+from sessions.models import ContactAddendum, ContactReview, NoteAddendum, NoteReview
 from tests.factories import SupervisorFactory
-from tests.sessions.factories import SessionNoteFactory, sign_note
+from tests.sessions.factories import (
+    OutsideContactFactory,
+    SessionNoteFactory,
+    sign_contact,
+    sign_note,
+)
 
 
 class _AppendOnlyFactory(factory.django.DjangoModelFactory):
@@ -49,3 +54,26 @@ class NoteReviewFactory(_AppendOnlyFactory):
     reviewer = factory.SubFactory(SupervisorFactory)
     decision = NoteReview.Decision.RETURNED
     comments = "Name the risk actions you agreed on."
+
+
+class ContactAddendumFactory(_AppendOnlyFactory):
+    """An addendum to a signed contact outside a session."""
+
+    class Meta:
+        model = ContactAddendum
+
+    contact = factory.LazyFunction(lambda: sign_contact(OutsideContactFactory()))
+    author = factory.SelfAttribute("contact.author")
+    text = "The call was at 15:30, not 15:00."
+
+
+class ContactReviewFactory(_AppendOnlyFactory):
+    """A supervisor's return of a contact, with comments."""
+
+    class Meta:
+        model = ContactReview
+
+    contact = factory.SubFactory(OutsideContactFactory)
+    reviewer = factory.SubFactory(SupervisorFactory)
+    decision = ContactReview.Decision.RETURNED
+    comments = "Say what was agreed for the weekend."

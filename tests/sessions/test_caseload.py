@@ -1,6 +1,7 @@
 """The caseload's "Next appointment" and "Last contact" columns, which the sessions app adds
 through clients.extensions: the next scheduled appointment still ahead, and the latest
-attended one. Cancellations, no-shows, moved and unmarked appointments are neither.
+attended one or signed contact outside a session (tests/sessions/test_contacts.py). Cancellations,
+no-shows, moved and unmarked appointments are neither.
 """
 
 from __future__ import annotations
@@ -105,10 +106,11 @@ def test_the_selectors_read_the_same_without_a_prefetch(
         for c in selectors.prefetch_for_clients(Client.objects.filter(therapist=therapist))
     }
 
+    last = selectors.LastContact(at=booked["last"].starts_at)
     assert selectors.next_appointment(alex) == booked["next"]
-    assert selectors.last_contact(alex) == booked["last"]
+    assert selectors.last_contact(alex) == last
     assert selectors.next_appointment(prefetched["Alex"]) == booked["next"]
-    assert selectors.last_contact(prefetched["Alex"]) == booked["last"]
+    assert selectors.last_contact(prefetched["Alex"]) == last
     assert (selectors.next_appointment(blake), selectors.last_contact(blake)) == (None, None)
     assert (
         selectors.next_appointment(prefetched["Blake"]),
@@ -122,4 +124,6 @@ def test_the_prefetch_is_added_once(therapist: User) -> None:
     again = selectors.prefetch_for_clients(qs)
 
     assert again is qs
-    assert len(again._prefetch_related_lookups) == 2
+    # The next appointment is prefetched; the last contact is a column of the client query.
+    assert len(again._prefetch_related_lookups) == 1
+    assert {"last_session_at", "last_outside_contact_at"} <= set(again.query.annotations)

@@ -288,8 +288,11 @@ def test_reencrypt_moves_every_row_onto_the_new_key(
         ]
 
         assert _reencrypt() == (
+            "therapy_sessions.ContactAddendum: checked 0, re-encrypted 0\n"
+            "therapy_sessions.ContactReview: checked 0, re-encrypted 0\n"
             "therapy_sessions.NoteAddendum: checked 1, re-encrypted 1\n"
             "therapy_sessions.NoteReview: checked 2, re-encrypted 1\n"
+            "therapy_sessions.OutsideContact: checked 0, re-encrypted 0\n"
             "therapy_sessions.SessionNote: checked 3, re-encrypted 3\n"
             "Checked 6 rows; re-encrypted 5.\n"
         )
@@ -337,8 +340,11 @@ def test_a_second_run_rewrites_nothing(written_under_the_old_key: dict[str, Any]
         after_first = _raw_all()
 
         assert _reencrypt() == (
+            "therapy_sessions.ContactAddendum: checked 0, re-encrypted 0\n"
+            "therapy_sessions.ContactReview: checked 0, re-encrypted 0\n"
             "therapy_sessions.NoteAddendum: checked 1, re-encrypted 0\n"
             "therapy_sessions.NoteReview: checked 2, re-encrypted 0\n"
+            "therapy_sessions.OutsideContact: checked 0, re-encrypted 0\n"
             "therapy_sessions.SessionNote: checked 3, re-encrypted 0\n"
             "Checked 6 rows; re-encrypted 0.\n"
         )

@@ -35,11 +35,12 @@ from tests.sessions.factories import (
 ClientFor = Callable[[User | None], HttpClient]
 
 # + late sessions with client, therapist and note; open notes by state with their return count;
-#   open rating alerts with client, therapist and the note's appointment
-MY_NOTES_QUERIES = 6
-# + notes waiting for co-signature with client, appointment and author; supervisees' late
-#   sessions; open rating alerts
-COSIGN_QUERIES = 6
+#   open contacts outside sessions with theirs; open rating alerts with client, therapist and
+#   the note's appointment
+MY_NOTES_QUERIES = 7
+# + notes waiting for co-signature with client, appointment and author; contacts outside
+#   sessions waiting, with client and author; supervisees' late sessions; open rating alerts
+COSIGN_QUERIES = 7
 # + client, note with appointment and people, its addenda, its reviews, access event, active
 #   goals not checked in yet, the goals shown, substances, the previous attended session
 DRAFT_NOTE_QUERIES = 12

@@ -1007,6 +1007,8 @@ def test_my_notes_lists_each_kind_of_unfinished_note(
             f"Robin (C-NOTE1) · {_when(fresh.appointment)}",
         ],
         "awaiting-h": [f"Robin (C-NOTE1) · {_when(awaiting.appointment)}"],
+        # Contacts outside sessions have their own list (tests/sessions/test_contacts_views.py).
+        "contact-drafts-h": [],
         "alerts-h": [
             f"Robin (C-NOTE1), {_when(awaiting.appointment, 'j M')}: 20/40 · "
             "Well below this client's usual rating"

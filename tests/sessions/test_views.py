@@ -31,6 +31,7 @@ from tests.clients.helpers import text
 from tests.conftest import STAFF_ROLES
 from tests.goals.helpers import form_values, table
 from tests.sessions.factories import AppointmentFactory, at
+from tests.sessions.test_contacts_views import GET as CONTACT_GET
 from tests.sessions.test_note_views import NOTE_GET
 
 ClientFor = Callable[[User | None], HttpClient]
@@ -127,10 +128,11 @@ def page_url(name: str, appointment: Appointment) -> str:
 
 
 def test_the_matrix_covers_every_sessions_url() -> None:
-    """Appointment URLs here, note URLs in test_note_views.py: together, every URL."""
+    """Appointment URLs here, note URLs in test_note_views.py, contact URLs in
+    test_contacts_views.py: together, every URL."""
     names = {p.name for p in session_urls.urlpatterns if isinstance(p, URLPattern)}
     assert set(EXPECTED_GET).isdisjoint(NOTE_GET)
-    assert names == set(EXPECTED_GET) | set(NOTE_GET)
+    assert names == set(EXPECTED_GET) | set(NOTE_GET) | set(CONTACT_GET)
     assert set(EXPECTED_POST) == {"book", "reschedule", "attendance"}
 
 

@@ -12,7 +12,7 @@ from hrp.accounts.demo import DEMO_PASSWORD, seed_demo_staff
 from hrp.audit.context import AuditedCommand
 from notifications import services as reminders
 from safety.demo import seed_demo_safety
-from sessions.demo import seed_demo_appointments, seed_demo_notes
+from sessions.demo import seed_demo_appointments, seed_demo_contacts, seed_demo_notes
 from supervision.demo import seed_demo_supervision
 
 
@@ -47,6 +47,8 @@ class Command(AuditedCommand):
         self.stdout.write(f"Demo clients given 12 weeks of appointments: {scheduled}")
         noted = seed_demo_notes(clients=demo_clients)
         self.stdout.write(f"Demo clients given session notes and ratings: {noted}")
+        contacted = seed_demo_contacts(clients=demo_clients)
+        self.stdout.write(f"Demo clients given contacts outside sessions: {contacted}")
         supervised = seed_demo_supervision()
         self.stdout.write(f"Supervision meetings and chart comments: {supervised}")
         self.stdout.write(f"Emergency-access events: {seed_demo_emergency_access()}")
