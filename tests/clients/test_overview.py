@@ -77,7 +77,7 @@ def test_overview_tells_the_story(client_for: ClientFor, therapist: User, full_r
     shown_next = date_format(timezone.localtime(at(days_from_today(7), "10:00")), "DATETIME_FORMAT")
     assert panel_text(response, "appointments") == (
         f"Appointments Next appointment {shown_next} · In person "
-        f"Last attended session {date_format(day(1), 'DATE_FORMAT')} All sessions"
+        f"Last contact {date_format(day(1), 'DATE_FORMAT')} · session All sessions"
     )
     # Two weeks of check-ins, 3 use days each, 1 above the plan: 12 of 14 days within it.
     assert panel_text(response, "plan") == (
@@ -126,7 +126,7 @@ def test_an_empty_record_says_what_is_missing(client_for: ClientFor, therapist: 
     response = client_for(therapist).get(url(record))
 
     assert panel_text(response, "appointments") == (
-        "Appointments Next appointment None booked Last attended session — "
+        "Appointments Next appointment None booked Last contact — "
         "All sessions · Book an appointment"
     )
     assert (
