@@ -13,6 +13,8 @@ from django.utils import timezone
 from assessments import services
 from assessments.measures import MEASURES, Measure
 from clients.models import Client, SubstanceUse
+from risk import services as risk_services
+from risk.models import RiskFlag
 
 DRUGS = {
     SubstanceUse.Substance.HEROIN_FENTANYL,
@@ -95,9 +97,11 @@ def seed_demo_assessments(*, clients: list[Client]) -> int:
                     administered_at=when,
                 )
                 if administration.suicide_risk and index == 4:
-                    services.risk_follow_up_record(
+                    risk_services.risk_flag_follow_up(
                         actor=therapist,
-                        administration=administration,
+                        flag=RiskFlag.objects.get(
+                            source_key=services.PHQ9_SOURCE, source_id=administration.pk
+                        ),
                         action=(
                             "Talked through the thoughts together; no plan or intent. Made a "
                             "safety plan and shared crisis line numbers."

@@ -32,6 +32,8 @@ class Reminder(models.Model):
         SUICIDE_RISK = "suicide_risk", _("Suicide-risk answer to follow up")
         CLIENT_SESSION = "client_session", _("Appointment reminder to the client")
         EMERGENCY_ACCESS = "emergency_access", _("Emergency access to a client on your caseload")
+        RISK_ACUTE = "risk_acute", _("Acute risk flag to look at")
+        RISK_OPEN = "risk_open", _("Risk flag still open")
 
     class Channel(models.TextChoices):
         IN_APP = "in_app", _("In the app")
