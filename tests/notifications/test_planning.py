@@ -21,7 +21,7 @@ from notifications import services
 from notifications.models import Reminder
 from notifications.sms import LocmemSmsBackend
 from sessions.models import Appointment, RatingAlert, SessionNote
-from tests.assessments.factories import AdministrationFactory, RiskFollowUpFactory, answers_for
+from tests.assessments.factories import AdministrationFactory, answers_for, follow_up_and_resolve
 from tests.clients.factories import ClientFactory
 from tests.factories import SupervisionFactory, SupervisorFactory
 from tests.goals.factories import GoalFactory
@@ -509,11 +509,11 @@ def test_suicide_risk_followed_up_is_not_planned_and_cancels_pending(
         client=record, answers=answers_for(MEASURES["PHQ9"], 27), administered_at=administered
     )
     services.plan_reminders(now=administered)
-    RiskFollowUpFactory(administration=answered)
+    follow_up_and_resolve(answered)
     later = AdministrationFactory(
         client=record, answers=answers_for(MEASURES["PHQ9"], 27), administered_at=administered
     )
-    RiskFollowUpFactory(administration=later)
+    follow_up_and_resolve(later)
 
     assert services.plan_reminders(now=administered) == 0
     services.send_due_reminders(now=administered)

@@ -15,8 +15,8 @@ from sessions.models import Appointment, RatingAlert, SessionNote
 from sessions.selectors import week_start_of
 from tests.assessments.factories import (
     AdministrationFactory,
-    RiskFollowUpFactory,
     answers_for,
+    follow_up_and_resolve,
     local_noon,
 )
 from tests.assessments.factories_harm import HarmAssessmentFactory
@@ -138,7 +138,9 @@ def seed_every_column(therapist: User) -> Seeded:
     AdministrationFactory(client=a, answers=answers_for(MEASURES["PHQ9"], 27))
     HarmAssessmentFactory(client=b, uses_alone=True)
     AdministrationFactory(client=d, measure_code="AUDIT", raw_total=22)
-    RiskFollowUpFactory(administration__client=c)
+    follow_up_and_resolve(
+        AdministrationFactory(client=c, answers=answers_for(MEASURES["PHQ9"], 27))
+    )
     AdministrationFactory(client=e, answers=answers_for(MEASURES["PHQ9"], 27))
 
     # No contact for 30 days: b (last attended 40 days ago), c (never); not: a (this week),
