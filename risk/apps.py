@@ -16,7 +16,7 @@ class RiskConfig(AppConfig):
         extensions.register_flag_source(
             extensions.FlagSource(
                 key="risk",
-                annotate=selectors.prefetch_unresolved,
+                annotate=selectors.annotate_urgency,
                 flags=selectors.chart_flags,
             )
         )

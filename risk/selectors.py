@@ -5,9 +5,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from clients.extensions import TimelineEntry
 from clients.models import Client
@@ -53,36 +66,82 @@ def has_unresolved_q() -> Q:
     return Q(Exists(unresolved().filter(client=OuterRef("pk"))))
 
 
-def _flag_label(kind: str, flags: list[RiskFlag]) -> str:
-    acute = any(f.acute for f in flags)
-    waiting = any(f.state == RiskFlag.State.OPEN for f in flags)
-    if kind == RiskFlag.Kind.SUICIDE:
-        if waiting:
-            return (
-                _("Acute suicide risk: follow-up needed")
-                if acute
-                else _("Suicide risk: follow-up needed")
+# How urgent a client's unresolved flags of one kind are, most urgent first: an open acute flag,
+# an open flag, a followed-up acute flag, a followed-up flag.
+OPEN_ACUTE, OPEN, FOLLOWED_UP_ACUTE, FOLLOWED_UP = 4, 3, 2, 1
+
+
+def _urgency() -> Case:
+    return Case(
+        When(state=RiskFlag.State.OPEN, level=RiskFlag.Level.ACUTE, then=Value(OPEN_ACUTE)),
+        When(state=RiskFlag.State.OPEN, then=Value(OPEN)),
+        When(level=RiskFlag.Level.ACUTE, then=Value(FOLLOWED_UP_ACUTE)),
+        default=Value(FOLLOWED_UP),
+        output_field=IntegerField(),
+    )
+
+
+def _urgency_of(flag: RiskFlag) -> int:
+    if flag.state == RiskFlag.State.OPEN:
+        return OPEN_ACUTE if flag.acute else OPEN
+    return FOLLOWED_UP_ACUTE if flag.acute else FOLLOWED_UP
+
+
+URGENCY_COLUMNS = {RiskFlag.Kind.SUICIDE: "risk_suicide", RiskFlag.Kind.OVERDOSE: "risk_overdose"}
+
+
+def annotate_urgency(qs: QuerySet[Client]) -> QuerySet[Client]:
+    """The FlagSource's annotation: per kind, the urgency of the client's most urgent
+    unresolved flag (None when there is none), as columns of the client query: no query of its
+    own, and each a read of the client's few unresolved rows through the partial index."""
+    if "risk_suicide" in qs.query.annotations:
+        return qs
+    return qs.annotate(
+        **{
+            column: Subquery(
+                unresolved()
+                .filter(client=OuterRef("pk"), kind=kind)
+                .annotate(urgency=_urgency())
+                .order_by("-urgency")
+                .values("urgency")[:1],
+                output_field=IntegerField(),
             )
-        return _("Suicide risk: followed up, not resolved")
-    if waiting:
-        return (
-            _("Acute overdose risk: follow-up needed")
-            if acute
-            else _("Overdose risk: follow-up needed")
-        )
-    return _("Overdose risk: followed up, not resolved")
+            for kind, column in URGENCY_COLUMNS.items()
+        }
+    )
+
+
+LABELS = {
+    (RiskFlag.Kind.SUICIDE, OPEN_ACUTE): gettext_lazy("Acute suicide risk: follow-up needed"),
+    (RiskFlag.Kind.SUICIDE, OPEN): gettext_lazy("Suicide risk: follow-up needed"),
+    (RiskFlag.Kind.SUICIDE, FOLLOWED_UP_ACUTE): gettext_lazy(
+        "Acute suicide risk: followed up, not resolved"
+    ),
+    (RiskFlag.Kind.SUICIDE, FOLLOWED_UP): gettext_lazy("Suicide risk: followed up, not resolved"),
+    (RiskFlag.Kind.OVERDOSE, OPEN_ACUTE): gettext_lazy("Acute overdose risk: follow-up needed"),
+    (RiskFlag.Kind.OVERDOSE, OPEN): gettext_lazy("Overdose risk: follow-up needed"),
+    (RiskFlag.Kind.OVERDOSE, FOLLOWED_UP_ACUTE): gettext_lazy(
+        "Acute overdose risk: followed up, not resolved"
+    ),
+    (RiskFlag.Kind.OVERDOSE, FOLLOWED_UP): gettext_lazy("Overdose risk: followed up, not resolved"),
+}
 
 
 def reasons(client: Client) -> list[str]:
-    """The client's unresolved flags, one line per kind (suicide first), most urgent wording."""
-    by_kind: dict[str, list[RiskFlag]] = {}
-    for flag in unresolved_for(client):
-        by_kind.setdefault(flag.kind, []).append(flag)
-    return [_flag_label(kind, by_kind[kind]) for kind in RiskFlag.Kind.values if kind in by_kind]
+    """The client's unresolved flags, one line per kind (suicide first), worded by the most
+    urgent one: from the columns `annotate_urgency` adds, else the prefetched or loaded
+    unresolved flags."""
+    urgency: dict[str, int | None] = {}
+    if hasattr(client, "risk_suicide"):
+        urgency = {kind: getattr(client, column) for kind, column in URGENCY_COLUMNS.items()}
+    else:
+        for flag in unresolved_for(client):
+            urgency[flag.kind] = max(urgency.get(flag.kind) or 0, _urgency_of(flag))
+    return [str(LABELS[kind, urgency[kind]]) for kind in RiskFlag.Kind.values if urgency.get(kind)]
 
 
 def chart_flags(client: Client) -> list[Any]:
-    """The FlagSource's flags for the chart header and caseload (no query after the prefetch)."""
+    """The FlagSource's flags for the chart header and caseload (no query of their own)."""
     return [Flag(label, "risk") for label in reasons(client)]
 
 

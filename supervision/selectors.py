@@ -246,8 +246,8 @@ def _clients(
     *, supervisor: User, therapist_ids: list[int], now: datetime.datetime
 ) -> QuerySet[Client]:
     """The supervisees' clients in care, with the last attended session annotated and the
-    assessment, risk-flag, goal and consent records the columns read prefetched (six
-    queries)."""
+    assessment, goal and consent records the columns read prefetched (five queries;
+    the risk flags' urgency is a column)."""
     today = timezone.localdate(now)
     warn_until = today + datetime.timedelta(days=consent_expiry_warning_days())
     last_attended = (
@@ -277,7 +277,7 @@ def _clients(
         )
         .order_by("preferred_name", "legal_name", "id")
     )
-    qs = risk_selectors.prefetch_unresolved(assessment_selectors.prefetch_for_clients(qs))
+    qs = risk_selectors.annotate_urgency(assessment_selectors.prefetch_for_clients(qs))
     return goal_selectors.prefetch_for_clients(qs)
 
 
@@ -287,7 +287,7 @@ def boards(
     """One board per therapist, sorted so that what needs attention first comes first.
 
     `therapists` must already be the supervisor's current supervisees (see
-    hrp.access.supervisee_for / current_supervisees). Ten queries whatever the
+    hrp.access.supervisee_for / current_supervisees). Nine queries whatever the
     number of therapists, clients and notes; none when there are no therapists."""
     now = now or timezone.now()
     by_id = {t.pk: Board(therapist=t) for t in therapists}

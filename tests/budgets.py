@@ -6,20 +6,19 @@ Every signed-in request starts with 3: session, user, authenticator ("+" below c
 """
 
 # The therapist's caseload (clients:caseload): + count, page of clients, intakes in progress,
-# unresolved risk flags, 2 assessment prefetches (administrations, harm assessments), open goals,
-# 2 appointment prefetches (upcoming and attended), the home notices' counts (one query; the
-# rating-alert flag is a column).
-CASELOAD_QUERIES = 13
+# 2 assessment prefetches (administrations, harm assessments), open goals, 2 appointment
+# prefetches (upcoming and attended), the home notices' counts (one query; the rating-alert flag
+# is a column).
+CASELOAD_QUERIES = 12
 
 # A supervisee's caseload, seen by their supervisor (clients:supervisee_caseload): + supervisee
-# check, count, page, unresolved risk flags, 2 assessment prefetches, open goals, 2 appointment
-# prefetches.
-SUPERVISEE_CASELOAD_QUERIES = 12
+# check, count, page, 2 assessment prefetches, open goals, 2 appointment prefetches.
+SUPERVISEE_CASELOAD_QUERIES = 11
 
-# A client's sessions section (sessions:section): + client with header data, 4 flag prefetches
-# (risk, 2 assessment, 1 goals), appointments with their therapist, the appointment each replaced
-# and their note, the rating trend, access event.
-SESSIONS_SECTION_QUERIES = 11
+# A client's sessions section (sessions:section): + client with header data, 3 flag prefetches
+# (2 assessment, 1 goals), appointments with their therapist, the appointment each replaced and
+# their note, the rating trend, access event.
+SESSIONS_SECTION_QUERIES = 10
 
 # The therapist's week calendar: + the week's appointments with their clients, + appointments
 # stored with dates no week reaches (hrp/bounds.py), with their clients.

@@ -31,10 +31,8 @@ from tests.risk.factories import RiskFlagFactory
 
 ClientFor = Callable[[User | None], HttpClient]
 
-# + client, unresolved risk flags, administrations, harm assessments, open goals, access event
-TREND_QUERIES = 9
-# + client, risk flags, administrations, harm, open goals, access event, harm list
-SECTION_QUERIES = 10
+TREND_QUERIES = 8  # + client, administrations, harm assessments, open goals, access event
+SECTION_QUERIES = 9  # + client, administrations, harm, open goals, access event, harm list
 # + clients, administrations, harm assessments (the due list loads only what it shows)
 DUE_LIST_QUERIES = 6
 
