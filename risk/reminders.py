@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 
 from notifications.extensions import (
     GRACE,
-    HORIZON,
     Kind,
     ReminderRule,
     Spec,
@@ -73,8 +72,10 @@ class RiskFlagReminders(ReminderRule):
                     due_at=flag.opened_at,
                     recipients=team,
                 )
+            # Planned once due (the planner runs every minute), not ahead: a follow-up recorded
+            # meanwhile moves it, and nothing is planned for a flag about to be resolved.
             due = next_reminder_due(flag, now, every)
-            if due <= now + HORIZON:
+            if due <= now:
                 specs += staff_specs(
                     Kind.RISK_OPEN,
                     object_id=flag.pk,

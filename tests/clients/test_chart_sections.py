@@ -25,6 +25,7 @@ ClientFor = Callable[[User | None], HttpClient]
 REGISTERED = {
     "overview": ("Overview", "clients:chart", "clients/chart_overview.html", "read"),
     "intake": ("Intake", "clients:intake", "clients/chart_intake.html", "read"),
+    "risk": ("Risk", "risk:section", "risk/chart_section.html", "read"),
     "assessments": (
         "Assessments",
         "assessments:section",
@@ -53,6 +54,7 @@ REGISTERED = {
 OWNER_MODULE = {
     "overview": "clients.views",
     "intake": "clients.views",
+    "risk": "risk.views",
     "assessments": "assessments.views",
     "plan": "goals.views",
     "sessions": "sessions.views",
@@ -185,6 +187,7 @@ def test_a_newly_registered_section_shows_as_a_tab_and_renders_its_template(
     assert labels == [
         "Overview",
         "Intake",
+        "Risk",
         "Assessments",
         "Plan and goals",
         "Plan, again",

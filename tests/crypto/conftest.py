@@ -17,6 +17,7 @@ from django.db.models import Model
 
 from hrp import crypto
 from tests.emergency.factories import EmergencyGrantFactory
+from tests.risk.factories import RiskFlagFactory, RiskFollowUpFactory, resolve
 from tests.sessions.factories import SessionNoteFactory, sign_note
 from tests.sessions.factories_review import NoteAddendumFactory, NoteReviewFactory
 from tests.summaries.factories import DoneSummaryFactory
@@ -50,6 +51,9 @@ BUILDERS: dict[str, Callable[[], list[Model]]] = {
         DoneSummaryFactory(),
         DoneSummaryFactory(kind="monthly", pdf=None, pdf_hash=""),
     ],
+    # A resolved flag (its resolution) and a follow-up (what was done).
+    "risk.RiskFlag": lambda: [resolve(RiskFlagFactory())],
+    "risk.RiskFollowUp": lambda: [RiskFollowUpFactory()],
     "supervision.ChartComment": lambda: [ChartCommentFactory()],
     "supervision.SupervisionMeeting": lambda: [SupervisionMeetingFactory()],
     "therapy_sessions.NoteAddendum": lambda: [NoteAddendumFactory()],

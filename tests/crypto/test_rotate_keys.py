@@ -137,6 +137,8 @@ def test_counts_per_table_are_printed_and_a_second_run_rewrites_nothing() -> Non
 
         assert rotate_keys() == (
             "accounts.EmergencyGrant: checked 1, re-encrypted 0\n"
+            "risk.RiskFlag: checked 0, re-encrypted 0\n"
+            "risk.RiskFollowUp: checked 0, re-encrypted 0\n"
             "summaries.SummaryRequest: checked 1, re-encrypted 1\n"
             "supervision.ChartComment: checked 1, re-encrypted 1\n"
             "supervision.SupervisionMeeting: checked 3, re-encrypted 2\n"
@@ -149,6 +151,8 @@ def test_counts_per_table_are_printed_and_a_second_run_rewrites_nothing() -> Non
 
         assert rotate_keys("--batch-size", "2") == (
             "accounts.EmergencyGrant: checked 1, re-encrypted 0\n"
+            "risk.RiskFlag: checked 0, re-encrypted 0\n"
+            "risk.RiskFollowUp: checked 0, re-encrypted 0\n"
             "summaries.SummaryRequest: checked 1, re-encrypted 0\n"
             "supervision.ChartComment: checked 1, re-encrypted 0\n"
             "supervision.SupervisionMeeting: checked 3, re-encrypted 0\n"

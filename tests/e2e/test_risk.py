@@ -54,7 +54,9 @@ def test_a_note_with_suicidal_thoughts_raises_a_flag_that_is_followed_up_and_res
 
     # Record what was done.
     expect(page.get_by_role("heading", level=1)).to_have_text("Suicide risk: open")
-    page.get_by_label("What was done", exact=True).fill("Called Noor the next morning; the plan holds.")
+    page.get_by_label("What was done", exact=True).fill(
+        "Called Noor the next morning; the plan holds."
+    )
     page.get_by_label("When", exact=True).fill(timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
     page.get_by_role("button", name="Record follow-up").click()
     expect(status_messages(page).first).to_contain_text("Follow-up recorded.")

@@ -37,11 +37,12 @@ REGISTERED = {
     "measure_due": ("assessments.reminders", ("measure_due",)),
     "cosign": ("sessions.reminders", ("cosign",)),
     "rating_alert": ("sessions.reminders", ("rating_alert",)),
-    "suicide_risk": ("assessments.reminders", ("suicide_risk",)),
+    # suicide_risk: rows of the rule this one replaced, cancelled when due.
+    "risk_flags": ("risk.reminders", ("risk_acute", "risk_open", "suicide_risk")),
     "emergency_access": ("notifications.reminders", ("emergency_access",)),
 }
 # Planning, whatever the number of clients: one query per rule's rows (cosign, rating alerts
-# and suicide risk also read the current supervisions), the existing keys, the insert.
+# and risk flags also read the current supervisions), the existing keys, the insert.
 PLAN_QUERIES = 12
 
 

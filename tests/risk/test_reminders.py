@@ -34,20 +34,15 @@ def test_an_acute_flag_reminds_the_therapist_and_the_supervisor_at_once(
     opened = timezone.now() - HOUR
     flag = RiskFlagFactory(client=record, level="acute", opened_at=opened)
 
-    # At once, and (planned already, within the two-day horizon) again after the delay.
-    assert services.plan_reminders(now=opened + MINUTE) == 6
+    assert services.plan_reminders(now=opened + MINUTE) == 3
 
-    again = opened + 2 * DAY
     assert planned() == {
         ("risk_acute", IN_APP, therapist.pk, flag.pk, opened),
         ("risk_acute", IN_APP, supervisor.pk, flag.pk, opened),
         ("risk_acute", EMAIL, supervisor.pk, flag.pk, opened),
-        ("risk_open", IN_APP, therapist.pk, flag.pk, again),
-        ("risk_open", IN_APP, supervisor.pk, flag.pk, again),
-        ("risk_open", EMAIL, supervisor.pk, flag.pk, again),
     }
     assert services.send_due_reminders(now=opened + MINUTE) == 3
-    assert set(Reminder.objects.filter(kind="risk_acute").values_list("status", "text", "url")) == {
+    assert set(Reminder.objects.values_list("status", "text", "url")) == {
         (
             "sent",
             "A client's chart needs a look today.",
@@ -68,50 +63,59 @@ def test_a_flag_that_is_not_acute_does_not_remind_at_once(
 
     services.plan_reminders(now=opened + MINUTE)
 
-    assert {row[0] for row in planned()} == {"risk_open"}
+    assert planned() == set()
 
 
 def test_an_unresolved_flag_reminds_again_after_the_clinics_delay(
     therapist: User, supervisor: User, record: Client
 ) -> None:
-    opened = timezone.now() - 3 * DAY
+    now = timezone.now()
+    opened = now - 2 * DAY - HOUR
     flag = RiskFlagFactory(client=record, level="some", opened_at=opened)
 
-    services.plan_reminders(now=timezone.now())
+    assert services.plan_reminders(now=now - 2 * HOUR) == 0
+    services.plan_reminders(now=now)
+    services.plan_reminders(now=now + 2 * DAY)
 
-    # REMINDER_TIMINGS["risk_open_days"] is 2: the first multiple of 2 days since the flag was
-    # opened that is still ahead (or within the grace period) is day 4; the therapist only.
-    assert planned() == {("risk_open", IN_APP, therapist.pk, flag.pk, opened + 4 * DAY)}
+    # REMINDER_TIMINGS["risk_open_days"] is 2: every 2 days since it was opened while nothing
+    # is recorded; the therapist only.
+    assert planned() == {
+        ("risk_open", IN_APP, therapist.pk, flag.pk, opened + 2 * DAY),
+        ("risk_open", IN_APP, therapist.pk, flag.pk, opened + 4 * DAY),
+    }
 
 
 def test_an_acute_flag_reminds_the_supervisor_again_too(
     therapist: User, supervisor: User, record: Client
 ) -> None:
-    opened = timezone.now() - 3 * DAY
+    opened = timezone.now() - 2 * DAY - HOUR
     flag = RiskFlagFactory(client=record, level="acute", opened_at=opened)
 
     services.plan_reminders(now=timezone.now())
 
     assert planned() == {
-        ("risk_open", IN_APP, therapist.pk, flag.pk, opened + 4 * DAY),
-        ("risk_open", IN_APP, supervisor.pk, flag.pk, opened + 4 * DAY),
+        ("risk_open", IN_APP, therapist.pk, flag.pk, opened + 2 * DAY),
+        ("risk_open", IN_APP, supervisor.pk, flag.pk, opened + 2 * DAY),
     }
 
 
 def test_a_follow_up_moves_the_next_reminder_and_cancels_the_planned_one(
     therapist: User, record: Client
 ) -> None:
-    opened = timezone.now() - 3 * DAY
+    now = timezone.now()
+    opened = now - 2 * DAY - HOUR
     flag = RiskFlagFactory(client=record, opened_at=opened)
-    services.plan_reminders(now=timezone.now())
-    done_at = timezone.now() - HOUR
+    services.plan_reminders(now=now - 30 * MINUTE)
+    done_at = now - 10 * MINUTE
     risk_services.risk_flag_follow_up(actor=therapist, flag=flag, action="Called.", done_at=done_at)
 
-    services.plan_reminders(now=timezone.now())
-    services.send_due_reminders(now=opened + 4 * DAY + MINUTE)
+    services.send_due_reminders(now=now)
+    services.plan_reminders(now=now)
+    assert planned() == {("risk_open", IN_APP, therapist.pk, flag.pk, opened + 2 * DAY)}
+    services.plan_reminders(now=done_at + 2 * DAY)
 
     assert set(Reminder.objects.values_list("due_at", "status")) == {
-        (opened + 4 * DAY, "cancelled"),
+        (opened + 2 * DAY, "cancelled"),
         (done_at + 2 * DAY, "pending"),
     }
 
@@ -123,7 +127,7 @@ def test_a_resolved_flag_reminds_no_more(therapist: User, supervisor: User, reco
     resolve(flag)
 
     assert services.plan_reminders(now=opened) == 0
-    services.send_due_reminders(now=opened + 2 * DAY + MINUTE)
+    services.send_due_reminders(now=opened + MINUTE)
 
     assert set(Reminder.objects.values_list("status", flat=True)) == {"cancelled"}
     assert RiskFlag.objects.get().state == "resolved"
