@@ -54,19 +54,17 @@ def test_a_note_with_suicidal_thoughts_raises_a_flag_that_is_followed_up_and_res
 
     # Record what was done.
     expect(page.get_by_role("heading", level=1)).to_have_text("Suicide risk: open")
-    page.get_by_label("What was done", exact=True).fill(
-        "Called Noor the next morning; the plan holds."
-    )
-    page.get_by_label("When", exact=True).fill(timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
+    page.locator("[name=action]").fill("Called Noor the next morning; the plan holds.")
+    page.locator("[name=done_at]").fill(timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
     page.get_by_role("button", name="Record follow-up").click()
     expect(status_messages(page).first).to_contain_text("Follow-up recorded.")
     expect(page.get_by_role("heading", level=1)).to_have_text("Suicide risk: followed up")
-    expect(page.get_by_role("region", name="What was done")).to_contain_text(
+    expect(page.get_by_role("region", name="What was done", exact=True)).to_contain_text(
         "Called Noor the next morning; the plan holds."
     )
 
     # Resolve it.
-    page.get_by_label("Why the flag can be resolved").fill("Noor feels safe; plan in place.")
+    page.locator("[name=resolution]").fill("Noor feels safe; plan in place.")
     page.get_by_role("button", name="Resolve", exact=True).click()
     expect(status_messages(page).first).to_contain_text("The flag is resolved.")
     expect(page.get_by_role("region", name="Open risk flags")).to_contain_text("No open risk flag.")
