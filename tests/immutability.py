@@ -16,6 +16,7 @@ from goals.models import PlanVersion
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
+from risk.models import RiskFollowUp
 from sessions import services
 from sessions.models import NoteAddendum, NoteReview, SessionNote
 from tests.assessments.factories import AdministrationFactory
@@ -23,6 +24,7 @@ from tests.assessments.factories_harm import HarmAssessmentFactory, SubstancePat
 from tests.disclosures.factories import DisclosureFactory
 from tests.factories import SupervisionFactory
 from tests.goals.factories_plan import PlanVersionFactory
+from tests.risk.factories import RiskFollowUpFactory
 from tests.sessions.factories import SessionNoteFactory, sign_note
 
 
@@ -58,6 +60,7 @@ ROW_MAKERS: dict[type[models.Model], Callable[[], models.Model]] = {
     Administration: AdministrationFactory,
     HarmAssessment: HarmAssessmentFactory,
     SubstancePattern: SubstancePatternFactory,
+    RiskFollowUp: RiskFollowUpFactory,
 }
 
 
