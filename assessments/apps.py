@@ -9,10 +9,32 @@ class AssessmentsConfig(AppConfig):
     verbose_name = _("Assessments")
 
     def ready(self) -> None:
-        from assessments import chart, clinic_settings, reminders, selectors
+        from django.urls import reverse
+
+        from assessments import chart, clinic_settings, reminders, selectors, services
         from clients import extensions
         from hrp.clinic import register_setting
         from notifications.extensions import register_reminder_rule
+        from risk.extensions import RiskSource, register_risk_source
+
+        register_risk_source(
+            RiskSource(
+                key=services.PHQ9_SOURCE,
+                label=_("PHQ-9 question 9"),
+                url=lambda client_id, source_id: reverse(
+                    "assessments:administration", args=[client_id, source_id]
+                ),
+            )
+        )
+        register_risk_source(
+            RiskSource(
+                key=services.HARM_SOURCE,
+                label=_("Harm assessment"),
+                url=lambda client_id, source_id: reverse(
+                    "assessments:harm_detail", args=[client_id, source_id]
+                ),
+            )
+        )
 
         extensions.register_caseload_column(
             extensions.CaseloadColumn(

@@ -15,6 +15,8 @@ from assessments import services
 from assessments.measures import MEASURES, Measure
 from clients.demo import intake_at
 from clients.models import Client, Referral, SubstanceUse
+from risk import services as risk_services
+from risk.models import RiskFlag
 
 DRUGS = {
     SubstanceUse.Substance.HEROIN_FENTANYL,
@@ -114,9 +116,11 @@ def seed_demo_assessments(*, clients: list[Client]) -> int:
                     administered_at=when,
                 )
                 if administration.suicide_risk and index == 4:
-                    services.risk_follow_up_record(
+                    risk_services.risk_flag_follow_up(
                         actor=therapist,
-                        administration=administration,
+                        flag=RiskFlag.objects.get(
+                            source_key=services.PHQ9_SOURCE, source_id=administration.pk
+                        ),
                         action=(
                             "Talked through the thoughts together; no plan or intent. Made a "
                             "safety plan and shared crisis line numbers."

@@ -37,6 +37,8 @@ class Administration(AppendOnlyModel):
     answers = models.JSONField(_("answers"))
     score = models.PositiveSmallIntegerField(_("score"))
     band = models.CharField(_("band"), max_length=32)
+    # Whether question 9 was answered above 0: what the answers said. The flag and its
+    # follow-up live in risk.RiskFlag (source "assessments.phq9").
     suicide_risk = models.BooleanField(_("suicide-risk flag"), default=False)
     severity_flag = models.BooleanField(_("severity flag"), default=False)
     administered_at = models.DateTimeField(_("administered"), default=timezone.now, db_index=True)
@@ -57,13 +59,6 @@ class Administration(AppendOnlyModel):
         ordering = ["-administered_at", "-id"]
         indexes = [
             models.Index(fields=["client", "measure_code", "-administered_at"]),
-            # Open suicide-risk flags per client (caseload, chart header, dashboard): the few
-            # flagged rows, not the client's whole history.
-            models.Index(
-                fields=["client"],
-                condition=Q(suicide_risk=True),
-                name="administration_suicide_risk",
-            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -92,24 +87,6 @@ class Administration(AppendOnlyModel):
     @property
     def _band(self) -> Band:
         return next(b for b in self.measure.bands if b.key == self.band)
-
-
-class RiskFollowUp(models.Model):
-    """What the therapist did about a suicide-risk flag (PHQ-9 item 9 above 0). The flag stays
-    on the chart and caseload until this is recorded."""
-
-    administration = models.OneToOneField(
-        Administration, on_delete=models.PROTECT, related_name="follow_up"
-    )
-    action = LongText(_("what was done"))
-    done_at = models.DateTimeField(_("when"))
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    recorded_at = models.DateTimeField(default=timezone.now)
-
-    def __str__(self) -> str:
-        return f"Follow-up {self.administration_id}"
 
 
 # --- Harm assessment ---------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Reminders about measures and questionnaire answers, registered from
-AssessmentsConfig.ready() (see notifications/extensions.py): a measure falling due again, and a
-suicide-risk answer waiting for its follow-up."""
+AssessmentsConfig.ready() (see notifications/extensions.py): a measure falling due again. (A
+suicide-risk answer opens a risk flag, which risk/reminders.py reminds about.)"""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from assessments.models import Administration
 from assessments.selectors import latest_by_measure, measure_interval
 from clients.models import Client
 from notifications.extensions import (
-    GRACE,
     HORIZON,
     Kind,
     ReminderRule,
@@ -23,7 +22,6 @@ from notifications.extensions import (
     at_send_hour,
     in_window,
     staff_specs,
-    supervisors_by_supervisee,
     timing,
 )
 from notifications.models import Reminder
@@ -96,42 +94,4 @@ class MeasureDue(ReminderRule):
         return _("A measure is due."), reverse("assessments:due")
 
 
-class SuicideRiskFollowUp(ReminderRule):
-    """A PHQ-9 answer to item 9 above 0 without a follow-up, to the therapist and their
-    supervisors at once."""
-
-    key = "suicide_risk"
-    kinds = (Kind.SUICIDE_RISK,)
-    order = 70
-
-    def plan(self, now: datetime.datetime) -> list[Spec]:
-        supervisors = supervisors_by_supervisee()
-        specs: list[Spec] = []
-        for administration in Administration.objects.filter(
-            suicide_risk=True,
-            follow_up__isnull=True,
-            administered_at__gte=now - GRACE,
-            client__therapist__isnull=False,
-        ).select_related("client__therapist"):
-            therapist = administration.client.therapist
-            # Therapist and supervisor at once: the same due time for both.
-            specs += staff_specs(
-                Kind.SUICIDE_RISK,
-                object_id=administration.pk,
-                client_id=administration.client_id,
-                due_at=administration.administered_at,
-                recipients=[therapist, *supervisors.get(therapist.pk, [])],
-            )
-        return specs
-
-    def still_needed(self, reminder: Reminder, now: datetime.datetime) -> bool:
-        return Administration.objects.filter(pk=reminder.object_id, follow_up__isnull=True).exists()
-
-    def render(self, reminder: Reminder) -> tuple[str, str]:
-        return (
-            _("A questionnaire answer needs your follow-up today."),
-            reverse("assessments:section", args=[reminder.client_id]),
-        )
-
-
-RULES = (MeasureDue(), SuicideRiskFollowUp())
+RULES = (MeasureDue(),)

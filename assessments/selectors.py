@@ -59,8 +59,6 @@ def prefetch_for_clients(qs: QuerySet[Client]) -> QuerySet[Client]:
     `prefetched_current_administrations`: per measure, the latest administration that no later
     one corrects (the first row per client and measure by `ROW_NUMBER()`, in the order of the
     (client, measure, date) index: as `DISTINCT ON`, and portable to the SQLite demo).
-    `has_open_suicide_flag`: a column on the client query, whether any current PHQ-9 has an
-    open suicide-risk flag (no follow-up yet), found through a partial index.
     `prefetched_harm_assessments`: the latest harm assessment only."""
     already = _prefetched(qs)
     if CURRENT_ADMINISTRATIONS in already or FULL_HISTORY in already:
@@ -78,10 +76,7 @@ def prefetch_for_clients(qs: QuerySet[Client]) -> QuerySet[Client]:
         .defer("answers")
         .order_by("-administered_at", "-id")
     )
-    open_flag = Administration.objects.filter(
-        _not_corrected(), client=OuterRef("pk"), suicide_risk=True, follow_up__isnull=True
-    )
-    return qs.annotate(has_open_suicide_flag=Exists(open_flag)).prefetch_related(
+    return qs.prefetch_related(
         Prefetch("administrations", queryset=current, to_attr=CURRENT_ADMINISTRATIONS),
         _latest_harm_prefetch(),
     )
@@ -100,18 +95,10 @@ def _latest_current_of(code: str, *, by_date_only: bool = False) -> QuerySet[Adm
     ).order_by(*order)
 
 
-def risk_flag_expression() -> Q:
-    """True for a client with an open risk flag, as `risk_reasons` names them
-    (supervision/selectors.py): an open suicide-risk flag, overdose risk on the latest harm
-    assessment, or the latest AUDIT / DAST-10 at its severity threshold."""
-    open_flag = Administration.objects.filter(
-        _not_corrected(), client=OuterRef("pk"), suicide_risk=True, follow_up__isnull=True
-    )
-    latest_harm = HarmAssessment.objects.filter(client=OuterRef("pk")).order_by(
-        "-assessed_on", "-id"
-    )
-    overdose = Subquery(latest_harm.values("overdose_risk")[:1])
-    flagged = Q(Exists(open_flag)) | Q(Exact(overdose, True))
+def severity_flag_expression() -> Q:
+    """True for a client whose latest AUDIT / DAST-10 is at its severity threshold, as
+    `severity_flags` has it. (Suicide and overdose risk are risk.RiskFlag rows.)"""
+    flagged = Q(pk__in=[])
     for code, measure in MEASURES.items():
         # Only measures with a threshold ever set `severity_flag` (assessments/services.py).
         if measure.severity_flag_at is not None:
@@ -170,9 +157,7 @@ def with_history(qs: QuerySet[Client]) -> QuerySet[Client]:
     return qs.prefetch_related(
         Prefetch(
             "administrations",
-            queryset=Administration.objects.select_related("follow_up").order_by(
-                "-administered_at", "-id"
-            ),
+            queryset=Administration.objects.order_by("-administered_at", "-id"),
             to_attr=FULL_HISTORY,
         ),
         _latest_harm_prefetch(),
@@ -192,9 +177,7 @@ def _administrations(client: Client) -> list[Administration]:
     never for lists of clients."""
     cached = getattr(client, FULL_HISTORY, None)
     if cached is None:
-        cached = list(
-            client.administrations.select_related("follow_up").order_by("-administered_at", "-id")
-        )
+        cached = list(client.administrations.order_by("-administered_at", "-id"))
     return cached
 
 
@@ -218,25 +201,6 @@ def latest_by_measure(client: Client) -> dict[str, Administration]:
     for administration in _current_for_flags(client):
         latest.setdefault(administration.measure_code, administration)
     return latest
-
-
-def open_suicide_flags(client: Client) -> list[Administration]:
-    """PHQ-9 administrations with item 9 above 0 and no follow-up recorded yet, from the
-    client's whole history (the pages that list them show it)."""
-    return [
-        a
-        for a in _current(_administrations(client))
-        if a.suicide_risk and not hasattr(a, "follow_up")
-    ]
-
-
-def has_open_suicide_flag(client: Client) -> bool:
-    """Whether any open suicide-risk flag exists: the column `prefetch_for_clients` adds,
-    else from the client's whole history."""
-    flagged = getattr(client, "has_open_suicide_flag", None)
-    if flagged is None:
-        return bool(open_suicide_flags(client))
-    return bool(flagged)
 
 
 def severity_flags(client: Client) -> list[Administration]:
@@ -367,19 +331,9 @@ def chart_data(trend: Trend) -> dict[str, Any]:
 
 
 def caseload_flags(client: Client) -> list[Any]:
-    """Flags for the chart header and caseload, from prefetched records only."""
+    """Flags for the chart header and caseload, from prefetched records only. (Suicide and
+    overdose risk flags come from the risk app's flag source.)"""
     flags = []
-    if has_open_suicide_flag(client):
-        flags.append(Flag(_("Suicide risk: follow-up needed"), "risk"))
-    latest_harm = latest_harm_assessment(client)
-    if latest_harm is not None and latest_harm.overdose_risk:
-        flags.append(
-            Flag(
-                _("Overdose risk: %(factors)s")
-                % {"factors": ", ".join(latest_harm.overdose_factors).lower()},
-                "risk",
-            )
-        )
     for administration in severity_flags(client):
         flags.append(
             Flag(

@@ -1,4 +1,5 @@
-"""Writes for assessments: measure administrations, risk follow-ups and harm assessments.
+"""Writes for assessments: measure administrations and harm assessments. Each opens the risk
+flag its answers call for (risk.rules decides; risk.services keeps the flag and its follow-ups).
 
 Scores, bands and flags are always computed here, on the server, from the registry in
 `assessments.measures`; nothing a browser sends is trusted for them.
@@ -16,13 +17,24 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.measures import MEASURES
-from assessments.models import Administration, HarmAssessment, RiskFollowUp, SubstancePattern
-from clients.models import Client
+from assessments.models import (
+    OVERDOSE_FACTORS,
+    Administration,
+    HarmAssessment,
+    SubstancePattern,
+)
+from clients.models import Client, SubstanceUse
 from hrp import access, bounds
 from hrp.accounts.models import User
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
+from risk import rules
+from risk.models import RiskFlag
+from risk.services import risk_flag_raise
+
+PHQ9_SOURCE = "assessments.phq9"
+HARM_SOURCE = "assessments.harm"
 
 
 class TamperedSubmission(Exception):
@@ -98,46 +110,35 @@ def administration_record(
             "corrects": (None, corrects.pk if corrects else None),
         },
     )
+    _raise_suicide_flag(actor=actor, administration=administration, measure_code=measure_code)
     return administration
 
 
-@transaction.atomic
-def risk_follow_up_record(
-    *,
-    actor: User,
-    administration: Administration,
-    action: str,
-    done_at: datetime.datetime,
-) -> RiskFollowUp:
-    """Record what was done about a suicide-risk flag; the flag then clears.
-
-    Side effect: change event `risk.follow_up`.
-    """
-    if not administration.suicide_risk:
-        raise ValidationError(_("This administration raised no suicide-risk flag."))
-    if RiskFollowUp.objects.filter(administration=administration).exists():
-        raise ValidationError(_("A follow-up is already recorded for this flag."))
-    if not action.strip():
-        raise ValidationError({"action": _("Describe what was done.")})
-    if done_at > timezone.now() + datetime.timedelta(minutes=5):
-        raise ValidationError({"done_at": _("The follow-up cannot be in the future.")})
-    bounds.HISTORY.check_datetime(done_at, field="done_at")
-    if done_at < administration.administered_at - datetime.timedelta(minutes=5):
-        raise ValidationError({"done_at": _("The follow-up cannot be before the flag was raised.")})
-    follow_up = RiskFollowUp(
-        administration=administration, action=action, done_at=done_at, recorded_by=actor
-    )
-    follow_up.full_clean()
-    follow_up.save()
-    audit_record(
-        category=AuditEvent.Category.CHANGE,
-        action=AuditAction.RISK_FOLLOW_UP,
+def _raise_suicide_flag(*, actor: User, administration: Administration, measure_code: str) -> None:
+    """PHQ-9 question 9 above 0 opens a suicide-risk flag (risk.rules). A correction belongs to
+    the same sitting as what it corrects, so it raises the sitting's one flag (the first
+    administration's), never a second one; a correction to 0 leaves an open flag for the
+    therapist to follow up and resolve."""
+    measure = MEASURES[measure_code]
+    if measure.suicide_item is None:
+        return
+    item = next(i for i in measure.items if i.key == measure.suicide_item)
+    level = rules.phq9_item9_level(item.points(administration.answers[item.key]))
+    if level is None:
+        return
+    sitting = administration
+    while sitting.corrects_id is not None:
+        sitting = sitting.corrects  # type: ignore[assignment]
+    risk_flag_raise(
+        client=administration.client,
+        kind=RiskFlag.Kind.SUICIDE,
+        level=level,
+        source_key=PHQ9_SOURCE,
+        source_id=sitting.pk,
         actor=actor,
-        obj=follow_up,
-        chart_number=administration.client.chart_number,
-        changes={"done_at": (None, done_at)},
+        description=_("PHQ-9 question 9"),
+        opened_at=administration.administered_at,
     )
-    return follow_up
 
 
 @transaction.atomic
@@ -171,4 +172,31 @@ def harm_assessment_record(
             "patterns": (None, len(patterns)),
         },
     )
+    _raise_overdose_flag(actor=actor, assessment=assessment)
     return assessment
+
+
+def _raise_overdose_flag(*, actor: User, assessment: HarmAssessment) -> None:
+    """The factors that count for the client's substances (risk.rules: using alone and mixing
+    depressants only with an opioid or another depressant) open an overdose-risk flag."""
+    ticked = [key for key, _label in OVERDOSE_FACTORS if getattr(assessment, key)]
+    if not ticked:
+        return
+    substances = set(
+        SubstanceUse.objects.filter(client=assessment.client).values_list("substance", flat=True)
+    )
+    counted = rules.overdose_factors_that_count(ticked, substances)
+    level = rules.overdose_level(counted)
+    if level is None:
+        return
+    labels = dict(OVERDOSE_FACTORS)
+    risk_flag_raise(
+        client=assessment.client,
+        kind=RiskFlag.Kind.OVERDOSE,
+        level=level,
+        source_key=HARM_SOURCE,
+        source_id=assessment.pk,
+        actor=actor,
+        description=_("Harm assessment: %(factors)s")
+        % {"factors": ", ".join(str(labels[key]) for key in counted).lower()},
+    )

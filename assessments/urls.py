@@ -13,11 +13,6 @@ urlpatterns = [
         views.administration_detail,
         name="administration",
     ),
-    path(
-        "clients/<int:pk>/administrations/<int:administration_pk>/follow-up/",
-        views.follow_up,
-        name="follow_up",
-    ),
     path("measures/due/", views.due_list, name="due"),
     path("clients/<int:pk>/harm/new/", harm_views.harm_new, name="harm_new"),
     path("clients/<int:pk>/harm/<int:assessment_pk>/", harm_views.harm_detail, name="harm_detail"),

@@ -1,4 +1,4 @@
-"""Standard measures on the chart: administer, trends, history, suicide-risk follow-up, and the
+"""Standard measures on the chart: administer, trends, history, and the
 chart's Assessments section (which also lists harm assessments, see harm_views.py)."""
 
 from __future__ import annotations
@@ -14,14 +14,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments import selectors, services
-from assessments.forms import FollowUpForm
 from assessments.measures import MEASURES, Measure
 from assessments.models import Administration
+from assessments.services import PHQ9_SOURCE
 from clients import selectors as client_selectors
 from clients import services as client_services
 from clients.models import Client
 from clients.views import render_chart_section
 from hrp import access, bounds
+from risk import selectors as risk_selectors
+from risk.models import RiskFlag
 
 # Fields an administration form posts besides the items; anything else is tampering.
 FORM_FIELDS = {"csrfmiddlewaretoken", "correction_reason", "corrects"}
@@ -43,7 +45,6 @@ def chart_section(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "measures": [(m, latest.get(code)) for code, m in MEASURES.items()],
         "due": selectors.due_measures(client, within_days=7),
-        "open_flags": selectors.open_suicide_flags(client),
         "harm_assessments": client.harm_assessments.order_by("-assessed_on", "-id"),
         "history": selectors.history(client)[:10],
     }
@@ -113,7 +114,8 @@ def administer(request: HttpRequest, pk: int, code: str) -> HttpResponse:
                     request,
                     _(
                         "The answer to question 9 raised a suicide-risk flag. It stays on the "
-                        "chart and caseload until you record the follow-up."
+                        "chart and caseload until it is followed up and resolved (the chart's "
+                        "Risk tab)."
                     ),
                 )
             return redirect("assessments:trend", pk=client.pk, code=measure.code)
@@ -179,7 +181,6 @@ def administration_detail(request: HttpRequest, pk: int, administration_pk: int)
     )
     client_services.access_record(actor=request.user, client=client, what="measure.answers")
     measure = administration.measure
-    follow_up = getattr(administration, "follow_up", None)
     context = {
         "client": client,
         "administration": administration,
@@ -194,42 +195,23 @@ def administration_detail(request: HttpRequest, pk: int, administration_pk: int)
             for number, item in enumerate(measure.items, start=1)
         ],
         "corrected_by": Administration.objects.filter(corrects=administration).first(),
-        "follow_up": follow_up,
-        "follow_up_form": (
-            FollowUpForm(initial={"done_at": timezone.localtime().replace(second=0, microsecond=0)})
-            if can.write and administration.suicide_risk and follow_up is None
-            else None
-        ),
+        "risk_flag": risk_selectors.flag_raised_by(
+            PHQ9_SOURCE, _sitting(administration), RiskFlag.Kind.SUICIDE
+        )
+        if administration.suicide_risk
+        else None,
         "can": can,
         "nav": "caseload",
     }
     return render(request, "assessments/administration_detail.html", context)
 
 
-def follow_up(request: HttpRequest, pk: int, administration_pk: int) -> HttpResponse:
-    """Record what was done about a suicide-risk flag; the flag clears."""
-    client, _can = access.client_for(request.user, pk, write=True)
-    administration = get_object_or_404(client.administrations, pk=administration_pk)
-    form = FollowUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.risk_follow_up_record(
-                actor=request.user,
-                administration=administration,
-                **form.cleaned_data,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("Follow-up recorded. The flag is cleared."))
-            return redirect("assessments:section", pk=client.pk)
-    context = {
-        "client": client,
-        "administration": administration,
-        "form": form,
-        "nav": "caseload",
-    }
-    return render(request, "assessments/follow_up.html", context)
+def _sitting(administration: Administration) -> int:
+    """The first administration of the sitting (corrections keep its flag)."""
+    sitting = administration
+    while sitting.corrects_id is not None:
+        sitting = sitting.corrects  # type: ignore[assignment]
+    return sitting.pk
 
 
 def due_list(request: HttpRequest) -> HttpResponse:

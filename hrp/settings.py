@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "hrp.core",
     "home",
     "notifications",
+    "risk",
     "summaries",
     "disclosures",
     "supervision",
@@ -400,6 +401,7 @@ REMINDER_TIMINGS: dict[str, int] = {
     "review_due_days": 2,  # staff: a goal review due in this many days (then overdue)
     "measure_due_days": 0,  # staff: a measure on the day it falls due
     "client_session_hours": 24,  # clients who opted in: this long before their appointment
+    "risk_open_days": 2,  # staff: a risk flag still unresolved this long after its last news
     "send_hour": 8,  # date-based reminders (reviews, measures) go out at this local hour
 }
 REMINDER_TIMINGS.update(env.dict("REMINDER_TIMINGS", cast={"value": int}, default={}))

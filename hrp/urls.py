@@ -18,6 +18,7 @@ urlpatterns = [
     # Include order does not matter: no two patterns match the same path (every chart section
     # has its own literal path; tests/clients/test_chart_sections.py resolves them in any order).
     path("", include("assessments.urls")),
+    path("", include("risk.urls")),
     path("", include("goals.urls")),
     path("", include("safety.urls")),
     path("", include("sessions.urls")),

@@ -13,6 +13,7 @@ REMINDER_KEYS = (
     ("review_due_days", gettext_lazy("Goal review, days before it is due"), 0, 14),
     ("measure_due_days", gettext_lazy("Measure, days after it falls due"), 0, 14),
     ("client_session_hours", gettext_lazy("Client appointment reminder, hours before"), 1, 72),
+    ("risk_open_days", gettext_lazy("Risk flag still open, days before reminding again"), 1, 30),
     ("send_hour", gettext_lazy("Hour of day for date-based reminders (0-23)"), 0, 23),
 )
 

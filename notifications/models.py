@@ -34,6 +34,8 @@ class Reminder(models.Model):
         EMERGENCY_ACCESS = "emergency_access", _("Emergency access to a client on your caseload")
         TOLERANCE_OPENS = "tolerance_opens", _("A period of lower tolerance starts")
         TOLERANCE_SESSION = "tolerance_session", _("Session during a period of lower tolerance")
+        RISK_ACUTE = "risk_acute", _("Acute risk flag to look at")
+        RISK_OPEN = "risk_open", _("Risk flag still open")
 
     class Channel(models.TextChoices):
         IN_APP = "in_app", _("In the app")

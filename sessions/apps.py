@@ -14,10 +14,23 @@ class TherapySessionsConfig(AppConfig):
     verbose_name = _("Sessions")
 
     def ready(self) -> None:
+        from django.urls import reverse
+
         from clients import extensions
         from hrp.clinic import register_setting
         from notifications.extensions import register_reminder_rule
-        from sessions import chart, clinic_settings, reminders, selectors
+        from risk.extensions import RiskSource, register_risk_source
+        from sessions import chart, clinic_settings, reminders, selectors, services
+
+        register_risk_source(
+            RiskSource(
+                key=services.NOTE_SOURCE,
+                label=_("Session note"),
+                url=lambda client_id, source_id: reverse(
+                    "sessions:note", args=[client_id, source_id]
+                ),
+            )
+        )
 
         extensions.register_caseload_column(
             extensions.CaseloadColumn(

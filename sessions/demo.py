@@ -163,7 +163,9 @@ def seed_demo_notes(*, clients: list[Client]) -> int:
                 "exercise_stages": ["awareness", "tension_reading", "breathing"],
                 "tension_before": rng.randint(5, 8),
                 "tension_after": rng.randint(2, 4),
-                "overdose_risk": "some" if index % 7 == 0 else "none",
+                # The latest note of one client in seven records acute overdose risk (an open
+                # acute flag in the demo), earlier ones "some".
+                "overdose_risk": ("acute" if last else "some") if index % 7 == 0 else "none",
                 "suicide_risk": "none",
                 "risk_actions": "Reviewed naloxone and never using alone."
                 if index % 7 == 0

@@ -25,6 +25,9 @@ from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
 from hrp.clinic import clinic_setting
+from risk import rules as risk_rules
+from risk.models import RiskFlag
+from risk.services import risk_flag_raise
 from sessions.models import (
     CONTACT_MAX_MINUTES,
     CONTACT_TEXT_LIMIT,
@@ -531,7 +534,33 @@ def note_sign_verified(*, actor: User, note: SessionNote) -> SessionNote:
         changes={"status": (SessionNote.Status.DRAFT, note.status)},
     )
     _record_use(actor=actor, note=note)
+    _raise_risk_flags(actor=actor, note=note)
     return note
+
+
+NOTE_SOURCE = "sessions.note"
+
+
+def _raise_risk_flags(*, actor: User, note: SessionNote) -> None:
+    """Suicidal thoughts or overdose risk recorded as "some" or "acute" open a risk flag at
+    that level (risk.rules), one per note and kind: signing again after a supervisor returned
+    the note finds the same flag (and raises it to acute if the note now says so)."""
+    for kind, answer in (
+        (RiskFlag.Kind.SUICIDE, note.suicide_risk),
+        (RiskFlag.Kind.OVERDOSE, note.overdose_risk),
+    ):
+        level = risk_rules.note_level(answer)
+        if level is not None:
+            risk_flag_raise(
+                client=note.client,
+                kind=kind,
+                level=level,
+                source_key=NOTE_SOURCE,
+                source_id=note.pk,
+                actor=actor,
+                description=_("Session note"),
+                opened_at=note.signed_at,
+            )
 
 
 def _record_use(*, actor: User, note: SessionNote) -> None:

@@ -19,9 +19,9 @@ Which records each column counts:
 | late_notes         | sessions.selectors.late_notes (attended, ended LATE_NOTE_HOURS ago, |
 |                    | no note signed by the therapist)                                    |
 | cosign             | notes signed by the supervisee, waiting for co-signature            |
-| risk               | clients in care (active or on hold) with an open risk flag: PHQ-9   |
-|                    | suicide item not yet followed up, overdose risk on the latest harm  |
-|                    | assessment, AUDIT/DAST-10 at the severity threshold                 |
+| risk               | clients in care (active or on hold) with an unresolved risk flag    |
+|                    | (risk.RiskFlag: suicide or overdose, from any source), or the       |
+|                    | latest AUDIT/DAST-10 at the severity threshold                      |
 | alerts             | session-rating alerts not yet acknowledged                          |
 | no_contact         | active clients, with the clinic NO_CONTACT_DAYS or longer, with no  |
 |                    | attended session in the last NO_CONTACT_DAYS                        |
@@ -71,6 +71,7 @@ from hrp import access
 from hrp.access import clients_visible_q, comments_visible_q, meetings_visible_q
 from hrp.accounts.models import User
 from hrp.clinic import clinic_setting
+from risk import selectors as risk_selectors
 from sessions import selectors as session_selectors
 from sessions.models import Appointment, RatingAlert, SessionNote
 from supervision.models import ChartComment, SupervisionMeeting
@@ -217,16 +218,8 @@ class Board:
 
 
 def risk_reasons(client: Client) -> list[str]:
-    """The client's open risk flags, named, from the prefetched assessment records."""
-    reasons = []
-    if assessment_selectors.has_open_suicide_flag(client):
-        reasons.append(_("Suicide risk: follow-up needed"))
-    latest_harm = assessment_selectors.latest_harm_assessment(client)
-    if latest_harm is not None and latest_harm.overdose_risk:
-        reasons.append(
-            _("Overdose risk: %(factors)s")
-            % {"factors": ", ".join(latest_harm.overdose_factors).lower()}
-        )
+    """The client's unresolved risk flags and severity flags, named, from prefetched records."""
+    reasons = risk_selectors.reasons(client)
     for administration in assessment_selectors.severity_flags(client):
         reasons.append(
             _("%(measure)s %(score)d: %(band)s")
@@ -253,7 +246,8 @@ def _clients(
     *, supervisor: User, therapist_ids: list[int], now: datetime.datetime
 ) -> QuerySet[Client]:
     """The supervisees' clients in care, with the last attended session annotated and the
-    assessment, goal and consent records the columns read prefetched (five queries)."""
+    assessment, goal and consent records the columns read prefetched (five queries;
+    the risk flags' urgency is a column)."""
     today = timezone.localdate(now)
     warn_until = today + datetime.timedelta(days=consent_expiry_warning_days())
     last_attended = (
@@ -283,7 +277,7 @@ def _clients(
         )
         .order_by("preferred_name", "legal_name", "id")
     )
-    qs = assessment_selectors.prefetch_for_clients(qs)
+    qs = risk_selectors.annotate_urgency(assessment_selectors.prefetch_for_clients(qs))
     return goal_selectors.prefetch_for_clients(qs)
 
 
@@ -396,7 +390,7 @@ def dashboard(*, supervisor: User, now: datetime.datetime | None = None) -> list
     the numbers counted per supervisee (sessions, notes, alerts, goals, consents), and one row
     per supervisee counting their clients in care (caseload, risk, no contact, measures). The
     rows read are the supervisees', not their clients' records: the flags are read through
-    their indexes (note_pending, the suicide-risk partial index, the newest row per client
+    their indexes (note_pending, the unresolved risk flags' partial index, the newest row per client
     and measure) inside the counts."""
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -465,7 +459,11 @@ def dashboard(*, supervisor: User, now: datetime.datetime | None = None) -> list
         .values("therapist_id")
         .annotate(
             caseload=Count("pk", filter=is_active),
-            risk=Count("pk", filter=assessment_selectors.risk_flag_expression()),
+            risk=Count(
+                "pk",
+                filter=risk_selectors.has_unresolved_q()
+                | assessment_selectors.severity_flag_expression(),
+            ),
             no_contact=Count(
                 "pk",
                 filter=is_active

@@ -16,6 +16,7 @@ from goals.models import PlanVersion
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
+from risk.models import RiskFollowUp
 from safety.models import OverdosePlanVersion, SafetyPlanVersion
 from sessions import services
 from sessions.models import ContactAddendum, ContactReview, NoteAddendum, NoteReview, SessionNote
@@ -24,6 +25,7 @@ from tests.assessments.factories_harm import HarmAssessmentFactory, SubstancePat
 from tests.disclosures.factories import DisclosureFactory
 from tests.factories import SupervisionFactory
 from tests.goals.factories_plan import PlanVersionFactory
+from tests.risk.factories import RiskFollowUpFactory
 from tests.safety.factories import OverdosePlanVersionFactory, SafetyPlanVersionFactory
 from tests.sessions.factories import (
     OutsideContactFactory,
@@ -84,6 +86,7 @@ ROW_MAKERS: dict[type[models.Model], Callable[[], models.Model]] = {
     Administration: AdministrationFactory,
     HarmAssessment: HarmAssessmentFactory,
     SubstancePattern: SubstancePatternFactory,
+    RiskFollowUp: RiskFollowUpFactory,
 }
 
 

@@ -66,6 +66,9 @@ class AuditAction(models.TextChoices):
     CONSENT_REVOKE = "consent.revoke", _("Consent revoked")
     CHECKIN_RECORD = "checkin.record", _("Check-in recorded")
     RISK_FOLLOW_UP = "risk.follow_up", _("Risk follow-up recorded")
+    RISK_FLAG_RAISE = "risk.raise", _("Risk flag opened")
+    RISK_FLAG_ESCALATE = "risk.escalate", _("Risk flag raised to acute")
+    RISK_FLAG_RESOLVE = "risk.resolve", _("Risk flag resolved")
     DISCLOSURE_ATTENDANCE_REPORT = (
         "disclosure.attendance_report",
         _("Attendance report disclosed"),
@@ -75,6 +78,8 @@ class AuditAction(models.TextChoices):
     CLIENT_VIEW_OVERVIEW = "client.view.overview", _("Viewed record: overview")
     CLIENT_VIEW_INTAKE = "client.view.intake", _("Viewed record: intake")
     CLIENT_VIEW_ASSESSMENTS = "client.view.assessments", _("Viewed record: assessments")
+    CLIENT_VIEW_RISK = "client.view.risk", _("Viewed record: risk flags")
+    CLIENT_VIEW_RISK_FLAG = "client.view.risk_flag", _("Viewed record: a risk flag")
     CLIENT_VIEW_PLAN = "client.view.plan", _("Viewed record: plan")
     CLIENT_VIEW_PLAN_VERSION = "client.view.plan_version", _("Viewed record: earlier plan")
     CLIENT_VIEW_PLAN_HISTORY = "client.view.plan_history", _("Viewed record: plan history")

@@ -10,8 +10,11 @@ import factory
 from django.utils import timezone
 
 from assessments.measures import MEASURES, Measure
-from assessments.models import Administration, RiskFollowUp
+from assessments.models import Administration
+from risk import rules
+from risk.models import RiskFlag
 from tests.clients.factories import ClientFactory
+from tests.risk.factories import RiskFlagFactory, resolve
 
 
 def answers_for(measure: Measure, raw_total: int) -> dict[str, str]:
@@ -41,9 +44,6 @@ class AdministrationFactory(factory.django.DjangoModelFactory):
     """`AdministrationFactory(client=c, measure_code="GAD7", raw_total=12)`, or pass `answers`
     explicitly (e.g. a PHQ-9 with question 9 above 0)."""
 
-    class Meta:
-        model = Administration
-
     class Params:
         raw_total = 0
 
@@ -61,14 +61,35 @@ class AdministrationFactory(factory.django.DjangoModelFactory):
     administered_at = factory.LazyFunction(lambda: local_noon(1))
     administered_by = factory.SelfAttribute("client.therapist")
 
-
-class RiskFollowUpFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = RiskFollowUp
+        model = Administration
+        skip_postgeneration_save = True
 
-    administration = factory.SubFactory(
-        AdministrationFactory, answers=answers_for(MEASURES["PHQ9"], 27)
-    )
-    action = "Explored the thoughts together and made a safety plan."
-    done_at = factory.LazyAttribute(lambda o: o.administration.administered_at)
-    recorded_by = factory.SelfAttribute("administration.administered_by")
+    @factory.post_generation
+    def risk_flag(obj: Administration, create: bool, extracted: object, **kwargs: object) -> None:
+        """The flag the service would open with a PHQ-9 question 9 above 0 (pass
+        `risk_flag=False` for none)."""
+        if not create or not obj.suicide_risk or extracted is False:
+            return
+        sitting = obj
+        while sitting.corrects_id is not None:
+            sitting = sitting.corrects
+        points = MEASURES[obj.measure_code].items[8].points(obj.answers["q9"])
+        if not RiskFlag.objects.filter(source_key="assessments.phq9", source_id=sitting.pk):
+            RiskFlagFactory(
+                client=obj.client,
+                kind=RiskFlag.Kind.SUICIDE,
+                level=rules.phq9_item9_level(points),
+                source_key="assessments.phq9",
+                source_id=sitting.pk,
+                source_description="PHQ-9 question 9",
+                opened_at=obj.administered_at,
+                opened_by=obj.administered_by,
+            )
+
+
+def follow_up_and_resolve(administration: Administration) -> RiskFlag:
+    """What recording the follow-up of a PHQ-9 flag did before risk flags: the flag clears
+    (now: followed up and resolved)."""
+    flag = RiskFlag.objects.get(source_key="assessments.phq9", source_id=administration.pk)
+    return resolve(flag)

@@ -8,14 +8,15 @@ import datetime
 import factory
 from django.utils import timezone
 
-from assessments.models import HarmAssessment, SubstancePattern
+from assessments.models import OVERDOSE_FACTORS, HarmAssessment, SubstancePattern
+from clients.models import SubstanceUse
+from risk import rules
+from risk.models import RiskFlag
 from tests.clients.factories import ClientFactory
+from tests.risk.factories import RiskFlagFactory
 
 
 class HarmAssessmentFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = HarmAssessment
-
     client = factory.SubFactory(ClientFactory)
     assessed_by = factory.SelfAttribute("client.therapist")
     assessed_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=30))
@@ -27,6 +28,32 @@ class HarmAssessmentFactory(factory.django.DjangoModelFactory):
     costs_of_use = "Money\nMissing Sunday lunch with my sister"
     benefits_of_change = "More money"
     costs_of_change = "Boring weekends"
+
+    class Meta:
+        model = HarmAssessment
+        skip_postgeneration_save = True
+
+    @factory.post_generation
+    def risk_flag(obj: HarmAssessment, create: bool, extracted: object, **kwargs: object) -> None:
+        """The overdose flag the service would open (risk.rules), unless `risk_flag=False`."""
+        if not create or extracted is False:
+            return
+        ticked = [key for key, _label in OVERDOSE_FACTORS if getattr(obj, key)]
+        substances = SubstanceUse.objects.filter(client=obj.client).values_list(
+            "substance", flat=True
+        )
+        counted = rules.overdose_factors_that_count(ticked, set(substances))
+        level = rules.overdose_level(counted)
+        if level is not None:
+            RiskFlagFactory(
+                client=obj.client,
+                kind=RiskFlag.Kind.OVERDOSE,
+                level=level,
+                source_key="assessments.harm",
+                source_id=obj.pk,
+                source_description="Harm assessment",
+                opened_by=obj.assessed_by,
+            )
 
 
 class SubstancePatternFactory(factory.django.DjangoModelFactory):

@@ -34,6 +34,7 @@ from hrp import bounds
 from hrp.access import ClientAccess
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
+from risk.models import RiskFlag
 from tests.assessments.factories_harm import HarmAssessmentFactory, SubstancePatternFactory
 from tests.clients.factories import ClientFactory, SubstanceUseFactory
 from tests.conftest import STAFF_ROLES
@@ -376,13 +377,24 @@ def test_save_stores_exactly_what_was_entered(
             "readiness": None,
         },
     ]
-    change = AuditEvent.objects.get(category=AuditEvent.Category.CHANGE)
+    change, raised = AuditEvent.objects.filter(category=AuditEvent.Category.CHANGE).order_by("pk")
     assert (change.action, change.actor_id, change.chart_number) == (
         "harm.assess",
         therapist.pk,
         record.chart_number,
     )
     assert change.changes == {"overdose_risk": [None, True], "patterns": [None, 2]}
+    # An unknown supply counts whatever the substance (risk.rules); using alone does not with
+    # alcohol alone, so the flag names the supply only.
+    assert raised.action == "risk.raise"
+    flag = RiskFlag.objects.get()
+    assert (flag.kind, flag.level, flag.source_key, flag.source_id, flag.source_description) == (
+        "overdose",
+        "some",
+        "assessments.harm",
+        assessment.pk,
+        "Harm assessment: unknown supply",
+    )
 
 
 def test_overdose_flag_names_its_factors_on_the_detail_page(

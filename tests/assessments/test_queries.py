@@ -21,13 +21,14 @@ from clients.models import Client
 from hrp.accounts.models import User
 from tests.assessments.factories import (
     AdministrationFactory,
-    RiskFollowUpFactory,
     answers_for,
+    follow_up_and_resolve,
     local_noon,
 )
 from tests.assessments.test_views import caseload_measures
 from tests.budgets import CASELOAD_QUERIES, SUPERVISEE_CASELOAD_QUERIES
 from tests.clients.factories import ClientFactory
+from tests.risk.factories import RiskFlagFactory
 
 ClientFor = Callable[[User | None], HttpClient]
 
@@ -51,7 +52,7 @@ def _administrations(client: Client, *, many: bool) -> None:
     followed_up = AdministrationFactory(
         client=client, answers=FLAGGED, administered_at=local_noon(45)
     )
-    RiskFollowUpFactory(administration=followed_up)
+    follow_up_and_resolve(followed_up)
     AdministrationFactory(client=client, answers=FLAGGED, administered_at=local_noon(30))
     gad7 = AdministrationFactory(
         client=client, measure_code="GAD7", raw_total=14, administered_at=local_noon(90)
@@ -76,13 +77,17 @@ def _administrations(client: Client, *, many: bool) -> None:
 
 def _harm_assessments(client: Client, count: int) -> None:
     for index in range(count):
-        HarmAssessment.objects.create(
+        harm = HarmAssessment.objects.create(
             client=client,
             assessed_by=client.therapist,
             assessed_on=datetime.date(2026, 1, 1) + datetime.timedelta(days=30 * index),
-            uses_alone=index == count - 1,  # only the latest counts for the flag
+            uses_alone=index == count - 1,
             has_naloxone=True,
         )
+        if harm.uses_alone:  # the flag the service would open for a client using opioids
+            RiskFlagFactory(
+                client=client, kind="overdose", source_key="assessments.harm", source_id=harm.pk
+            )
 
 
 @pytest.fixture
@@ -135,7 +140,7 @@ def test_chart_section_queries(
     if record.administrations.count() > 1:
         assert [f.label for f in response.context["flags"]] == [
             "Suicide risk: follow-up needed",
-            "Overdose risk: using alone",
+            "Overdose risk: follow-up needed",
             "AUDIT 20: possible dependence",
             "DAST-10 6: substantial",
             "Measures due: PHQ-9",
@@ -152,7 +157,7 @@ def _caseload_of(therapist: User, size: int) -> list[Client]:
         followed_up = AdministrationFactory(
             client=client, answers=FLAGGED, administered_at=local_noon(60)
         )
-        RiskFollowUpFactory(administration=followed_up)
+        follow_up_and_resolve(followed_up)
         AdministrationFactory(client=client, answers=FLAGGED, administered_at=local_noon(31))
         AdministrationFactory(client=client, measure_code="GAD7", raw_total=9)
         AdministrationFactory(client=client, measure_code="AUDIT", raw_total=22)
@@ -168,7 +173,7 @@ def _caseload_of(therapist: User, size: int) -> list[Client]:
 
 CASELOAD_FLAGS = [
     "Suicide risk: follow-up needed",
-    "Overdose risk: using alone",
+    "Overdose risk: follow-up needed",
     "AUDIT 22: possible dependence",
     "Measures due: PHQ-9",
 ]

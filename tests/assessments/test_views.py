@@ -24,19 +24,22 @@ from django.utils import timezone
 
 from assessments import urls as assessment_urls
 from assessments.measures import GAD7, MEASURES, PHQ9
-from assessments.models import Administration, ImmutableError, RiskFollowUp
+from assessments.models import Administration, ImmutableError
 from clients.models import Client
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
+from risk.models import RiskFlag
 from tests.assessments.factories import AdministrationFactory, answers_for, local_noon
 from tests.clients.factories import ClientFactory
 from tests.clients.helpers import text
 from tests.conftest import STAFF_ROLES
 from tests.htmltext import cell_text, parse, table
+from tests.risk.factories import resolve
 
 ClientFor = Callable[[User | None], HttpClient]
 
 SUICIDE_FLAG = "Suicide risk: follow-up needed"
+ACUTE_SUICIDE_FLAG = "Acute suicide risk: follow-up needed"
 PHQ9_Q9_ABOVE_0 = {**answers_for(PHQ9, 6), "q9": "2"}  # 8 points (mild), question 9 at 2
 
 
@@ -47,10 +50,10 @@ def flagged(record: Client) -> Administration:
 
 
 def _state() -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
-    """Everything a measure write could change: administrations, follow-ups, change events."""
+    """Everything a measure write could change: administrations, risk flags, change events."""
     return (
         [model_to_dict(a) for a in Administration.objects.order_by("pk")],
-        [model_to_dict(f) for f in RiskFollowUp.objects.order_by("pk")],
+        [model_to_dict(f) for f in RiskFlag.objects.order_by("pk")],
         AuditEvent.objects.filter(category=AuditEvent.Category.CHANGE).count(),
     )
 
@@ -81,7 +84,6 @@ EXPECTED_GET: dict[str, dict[str, int]] = {
     "administer": _statuses(200, 403),
     "trend": _statuses(200, 200),
     "administration": _statuses(200, 200),
-    "follow_up": _statuses(200, 403),
     # A therapist's own page: another therapist has theirs (without this client on it).
     "due": {**_statuses(200, 404), "other_therapist": 200},
 }
@@ -91,7 +93,7 @@ def page_url(name: str, *, record: Client, administration: Administration) -> st
     kwargs: dict[str, Any] = {"pk": record.pk}
     if name in ("administer", "trend"):
         kwargs["code"] = "PHQ9"
-    elif name in ("administration", "follow_up"):
+    elif name == "administration":
         kwargs["administration_pk"] = administration.pk
     elif name == "due":
         kwargs = {}
@@ -180,30 +182,6 @@ def test_administer_post_by_role(
         assert _state() == before
 
 
-@pytest.mark.parametrize("role", STAFF_ROLES)
-def test_follow_up_post_by_role(
-    request: pytest.FixtureRequest,
-    client_for: ClientFor,
-    record: Client,
-    flagged: Administration,
-    role: str,
-) -> None:
-    user = request.getfixturevalue(role)
-    url = page_url("follow_up", record=record, administration=flagged)
-    before = _state()
-
-    response = client_for(user).post(
-        url, {"action": "Made a safety plan together.", "done_at": _local_input(timezone.now())}
-    )
-
-    assert response.status_code == POST_EXPECTED[role]
-    if role == "therapist":
-        assert response["Location"] == reverse("assessments:section", kwargs={"pk": record.pk})
-        assert RiskFollowUp.objects.get().administration == flagged
-    else:
-        assert _state() == before
-
-
 def test_an_administration_of_another_client_is_not_found_through_this_one(
     client_for: ClientFor, therapist: User, record: Client
 ) -> None:
@@ -212,16 +190,12 @@ def test_an_administration_of_another_client_is_not_found_through_this_one(
     before = _state()
 
     detail = web.get(page_url("administration", record=record, administration=elsewhere))
-    follow_up = web.post(
-        page_url("follow_up", record=record, administration=elsewhere),
-        {"action": "Called them.", "done_at": _local_input(timezone.now())},
-    )
     correction = web.post(
         reverse("assessments:administer", kwargs={"pk": record.pk, "code": "PHQ9"}),
         {**answers_for(PHQ9, 3), "corrects": elsewhere.pk, "correction_reason": "Typo"},
     )
 
-    assert (detail.status_code, follow_up.status_code, correction.status_code) == (404, 404, 404)
+    assert (detail.status_code, correction.status_code) == (404, 404)
     assert _state() == before
 
 
@@ -482,129 +456,27 @@ def _caseload_flags(web: HttpClient) -> tuple[list[list[str]], str]:
     return [[f.label for f in flags] for _c, flags in response.context["rows"]], text(response)
 
 
-def test_recording_the_follow_up_clears_the_flag_from_the_chart_and_caseload(
+def test_the_flag_shows_on_the_chart_and_caseload_until_resolved(
     client_for: ClientFor, therapist: User, record: Client, flagged: Administration
 ) -> None:
+    """The follow-up itself is the risk app's (tests/risk); here: the PHQ-9's flag is shown
+    and the administration's page links to it."""
     web = client_for(therapist)
-    assert _header_flags(web, record) == [SUICIDE_FLAG]
+    assert _header_flags(web, record) == [ACUTE_SUICIDE_FLAG]
     rows, page = _caseload_flags(web)
-    assert rows == [[SUICIDE_FLAG]]
-    assert SUICIDE_FLAG in page
-    section = web.get(reverse("assessments:section", kwargs={"pk": record.pk}))
-    assert section.context["open_flags"] == [flagged]
-    done_at = timezone.localtime().replace(second=0, microsecond=0)
+    assert rows == [[ACUTE_SUICIDE_FLAG]]
+    assert ACUTE_SUICIDE_FLAG in page
+    flag = RiskFlag.objects.get()
+    detail = web.get(page_url("administration", record=record, administration=flagged))
+    assert parse(detail).xpath('//section[@aria-labelledby="fu-h"]//a/@href') == [
+        reverse("risk:flag", args=[record.pk, flag.pk])
+    ]
 
-    response = web.post(
-        page_url("follow_up", record=record, administration=flagged),
-        {"action": "Explored the thoughts; safety plan made.", "done_at": _local_input(done_at)},
-    )
+    resolve(flag)
 
-    assert response.status_code == 302
-    follow_up = RiskFollowUp.objects.get()
-    assert (follow_up.administration, follow_up.action, follow_up.done_at) == (
-        flagged,
-        "Explored the thoughts; safety plan made.",
-        done_at,
-    )
-    assert follow_up.recorded_by == therapist
-    assert AuditEvent.objects.filter(action="risk.follow_up").count() == 1
     assert _header_flags(web, record) == []
-    rows, page = _caseload_flags(web)
+    rows, _page = _caseload_flags(web)
     assert rows == [[]]
-    assert SUICIDE_FLAG not in page
-    section = web.get(reverse("assessments:section", kwargs={"pk": record.pk}))
-    assert section.context["open_flags"] == []
-
-
-def test_the_flag_shows_on_the_supervisors_view_with_a_link_to_the_answers(
-    client_for: ClientFor, supervisor: User, record: Client, flagged: Administration
-) -> None:
-    web = client_for(supervisor)
-
-    section = web.get(reverse("assessments:section", kwargs={"pk": record.pk}))
-
-    assert _header_flags(web, record) == [SUICIDE_FLAG]
-    page = text(section)
-    assert "See the answers" in page
-    assert "Record the follow-up" not in page
-
-
-@pytest.mark.parametrize(
-    "action, hours_ahead, message",
-    [
-        ("Called the crisis line together.", 24, "The follow-up cannot be in the future."),
-        ("Called the crisis line together.", 1, "The follow-up cannot be in the future."),
-        ("", 0, "Describe what was done."),
-        ("   \n  ", 0, "Describe what was done."),
-        ("Called.", None, "Enter when it was done."),
-    ],
-    ids=["tomorrow", "in-an-hour", "empty-action", "blank-action", "no-time"],
-)
-def test_a_follow_up_is_refused_when_incomplete_or_in_the_future(
-    client_for: ClientFor,
-    therapist: User,
-    record: Client,
-    flagged: Administration,
-    action: str,
-    hours_ahead: int | None,
-    message: str,
-) -> None:
-    web = client_for(therapist)
-    before = _state()
-    done_at = (
-        ""
-        if hours_ahead is None
-        else _local_input(timezone.now() + datetime.timedelta(hours=hours_ahead))
-    )
-
-    response = web.post(
-        page_url("follow_up", record=record, administration=flagged),
-        {"action": action, "done_at": done_at},
-    )
-
-    assert response.status_code == 200
-    assert message in text(response)
-    assert _state() == before
-    assert _header_flags(web, record) == [SUICIDE_FLAG]
-
-
-def test_a_follow_up_before_the_flag_was_raised_is_refused(
-    client_for: ClientFor, therapist: User, record: Client, flagged: Administration
-) -> None:
-    before = _state()
-
-    response = client_for(therapist).post(
-        page_url("follow_up", record=record, administration=flagged),
-        {
-            "action": "Called.",
-            "done_at": _local_input(flagged.administered_at - datetime.timedelta(days=1)),
-        },
-    )
-
-    assert response.status_code == 200
-    assert "The follow-up cannot be before the flag was raised." in text(response)
-    assert _state() == before
-
-
-def test_a_follow_up_is_refused_without_a_flag_or_a_second_time(
-    client_for: ClientFor, therapist: User, record: Client, flagged: Administration
-) -> None:
-    unflagged = AdministrationFactory(client=record, raw_total=20)
-    web = client_for(therapist)
-    data = {"action": "Called.", "done_at": _local_input(timezone.now())}
-    assert (
-        web.post(page_url("follow_up", record=record, administration=flagged), data).status_code
-        == 302
-    )
-    before = _state()
-
-    no_flag = web.post(page_url("follow_up", record=record, administration=unflagged), data)
-    again = web.post(page_url("follow_up", record=record, administration=flagged), data)
-
-    assert "This administration raised no suicide-risk flag." in text(no_flag)
-    assert "A follow-up is already recorded for this flag." in text(again)
-    assert (no_flag.status_code, again.status_code) == (200, 200)
-    assert _state() == before
 
 
 # --- Trends ------------------------------------------------------------------------------------

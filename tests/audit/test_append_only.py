@@ -60,6 +60,7 @@ def test_the_declared_tables_are_the_append_only_ones() -> None:
         "audit.AuditEvent",
         "disclosures.Disclosure",
         "goals.PlanVersion",
+        "risk.RiskFollowUp",
         "safety.OverdosePlanVersion",
         "safety.SafetyPlanVersion",
         "therapy_sessions.ContactAddendum",

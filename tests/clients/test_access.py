@@ -35,6 +35,7 @@ CHART_READ_PAGES = [
     "chart",
     "intake",
     # Sections other apps register: the URL comes from the registry.
+    "section:risk",
     "section:assessments",
     "section:plan",
     "section:safety",

@@ -45,6 +45,7 @@ DEFAULT_REMINDER_TIMINGS = {
     "review_due_days": 2,
     "measure_due_days": 0,
     "client_session_hours": 24,
+    "risk_open_days": 2,
     "send_hour": 8,
 }
 DEFAULT_MEASURE_INTERVAL_WEEKS = {

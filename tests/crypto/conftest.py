@@ -17,6 +17,7 @@ from django.db.models import Model
 
 from hrp import crypto
 from tests.emergency.factories import EmergencyGrantFactory
+from tests.risk.factories import RiskFlagFactory, RiskFollowUpFactory, resolve
 from tests.safety.factories import (
     OverdosePlanVersionFactory,
     SafetyPlanVersionFactory,
@@ -76,6 +77,9 @@ BUILDERS: dict[str, Callable[[], list[Model]]] = {
         DoneSummaryFactory(),
         DoneSummaryFactory(kind="monthly", pdf=None, pdf_hash=""),
     ],
+    # A resolved flag (its resolution) and a follow-up (what was done).
+    "risk.RiskFlag": lambda: [resolve(RiskFlagFactory())],
+    "risk.RiskFollowUp": lambda: [RiskFollowUpFactory()],
     "safety.OverdosePlanVersion": lambda: [OverdosePlanVersionFactory()],
     "safety.SafetyPlanVersion": lambda: [SafetyPlanVersionFactory()],
     "safety.ToleranceWindow": lambda: [ToleranceWindowFactory()],

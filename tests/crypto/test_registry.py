@@ -41,6 +41,8 @@ def test_the_registry_is_every_encrypted_field_of_every_model() -> None:
     assert _registered() == _scan()
     assert sorted(_registered()) == [
         ("accounts.EmergencyGrant", "reason"),
+        ("risk.RiskFlag", "resolution"),
+        ("risk.RiskFollowUp", "action"),
         ("safety.OverdosePlanVersion", "client_words"),
         ("safety.OverdosePlanVersion", "drug_checking"),
         ("safety.OverdosePlanVersion", "naloxone_where"),

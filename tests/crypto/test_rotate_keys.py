@@ -137,6 +137,8 @@ def test_counts_per_table_are_printed_and_a_second_run_rewrites_nothing() -> Non
 
         assert rotate_keys() == (
             "accounts.EmergencyGrant: checked 1, re-encrypted 0\n"
+            "risk.RiskFlag: checked 0, re-encrypted 0\n"
+            "risk.RiskFollowUp: checked 0, re-encrypted 0\n"
             "safety.OverdosePlanVersion: checked 0, re-encrypted 0\n"
             "safety.SafetyPlanVersion: checked 0, re-encrypted 0\n"
             "safety.ToleranceWindow: checked 0, re-encrypted 0\n"
@@ -155,6 +157,8 @@ def test_counts_per_table_are_printed_and_a_second_run_rewrites_nothing() -> Non
 
         assert rotate_keys("--batch-size", "2") == (
             "accounts.EmergencyGrant: checked 1, re-encrypted 0\n"
+            "risk.RiskFlag: checked 0, re-encrypted 0\n"
+            "risk.RiskFollowUp: checked 0, re-encrypted 0\n"
             "safety.OverdosePlanVersion: checked 0, re-encrypted 0\n"
             "safety.SafetyPlanVersion: checked 0, re-encrypted 0\n"
             "safety.ToleranceWindow: checked 0, re-encrypted 0\n"

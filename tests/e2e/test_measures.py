@@ -1,5 +1,5 @@
 """Standard measures through a real browser: a PHQ-9 whose question 9 raises the suicide-risk
-flag on the caseload until the follow-up is recorded, the trend chart drawn by Chart.js, and
+flag on the caseload until it is followed up and resolved, the trend chart drawn by Chart.js, and
 an incomplete PHQ-9 that is refused with the answers kept."""
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from playwright.sync_api import Locator, Page, expect
 
 from assessments import services as assessment_services
 from assessments.measures import PHQ9
-from assessments.models import Administration, RiskFollowUp
+from assessments.models import Administration
 from clients import services as client_services
 from clients.models import Client
 from hrp.accounts.models import User
+from risk.models import RiskFlag
 from tests.e2e.helpers import sign_in_as
 from tests.factories import TEST_PASSWORD, TherapistFactory
 
@@ -108,7 +109,7 @@ def test_phq9_question_9_flag_shows_until_the_follow_up_is_recorded(page: Page) 
         [
             "PHQ-9 recorded: 17, moderately severe.",
             "The answer to question 9 raised a suicide-risk flag. It stays on the chart and "
-            "caseload until you record the follow-up.",
+            "caseload until it is followed up and resolved (the chart's Risk tab).",
         ]
     )
     expect(page.get_by_role("list", name="Flags")).to_contain_text(SUICIDE_FLAG)
@@ -138,32 +139,31 @@ def test_phq9_question_9_flag_shows_until_the_follow_up_is_recorded(page: Page) 
 
     open_assessments_tab(page, client)
     expect(page.get_by_role("list", name="Flags")).to_contain_text(SUICIDE_FLAG)
-    flag_section = page.get_by_role("region", name="Suicide-risk flag: follow-up needed")
-    flag_section.get_by_role("link", name="Record the follow-up").click()
+    page.get_by_role("link", name="Risk", exact=True).click()
+    open_flags = page.get_by_role("region", name="Open risk flags")
+    expect(open_flags).to_contain_text("PHQ-9 question 9")
+    open_flags.get_by_role("link", name=re.compile(r"^Record what was done")).click()
 
-    expect(page).to_have_url(
-        re.compile(rf"/clients/{client.pk}/administrations/{latest.pk}/follow-up/$")
-    )
-    expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Suicide-risk flag: record the follow-up"
-    )
+    flag = RiskFlag.objects.get(client=client)
+    expect(page).to_have_url(re.compile(rf"/clients/{client.pk}/risk/{flag.pk}/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Suicide risk: open")
     action = "Explored the thoughts with Mara; made a safety plan together; gave crisis numbers."
-    page.get_by_label("What was done").fill(action)
-    # The clinic's wall clock, a few minutes ago, as a datetime-local input takes it. (Crispy
-    # appends "*" to the labels, so they are matched as substrings.)
+    page.locator("[name=action]").fill(action)
+    # The clinic's wall clock, a few minutes ago, as a datetime-local input takes it.
     done_at = datetime.datetime.now(ZoneInfo(settings.TIME_ZONE)) - datetime.timedelta(minutes=3)
-    page.get_by_label("When").fill(done_at.strftime("%Y-%m-%dT%H:%M"))
+    page.locator("[name=done_at]").fill(done_at.strftime("%Y-%m-%dT%H:%M"))
     page.get_by_role("button", name="Record follow-up").click()
 
-    expect(page).to_have_url(re.compile(rf"/clients/{client.pk}/assessments/$"))
-    expect(page.locator(".messages [role=status]")).to_have_text(
-        "Follow-up recorded. The flag is cleared."
-    )
-    follow_up = RiskFollowUp.objects.get(administration=latest)
+    expect(page.locator(".messages [role=status]")).to_have_text("Follow-up recorded.")
+    follow_up = flag.follow_ups.get()
     assert follow_up.action == action
     assert follow_up.done_at == done_at.replace(second=0, microsecond=0)
-    expect(page.get_by_role("region", name="Suicide-risk flag: follow-up needed")).to_have_count(0)
-    expect(page.locator("header.chart-header")).not_to_contain_text(SUICIDE_FLAG)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Suicide risk: followed up")
+
+    page.locator("[name=resolution]").fill("Mara feels safe; the plan is in place.")
+    page.get_by_role("button", name="Resolve", exact=True).click()
+    expect(page.get_by_role("region", name="Open risk flags")).to_contain_text("No open risk flag.")
+    expect(page.locator("header.chart-header")).not_to_contain_text("Suicide risk")
 
     go_to_caseload(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("My caseload")

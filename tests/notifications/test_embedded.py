@@ -45,18 +45,19 @@ def test_run_reminders_once_plans_and_sends_what_is_due(therapist: User, supervi
     first = _run()
     second = _run()
 
-    # suicide_risk: therapist in the app and by email, supervisor in the app (due now);
+    # risk_acute (question 9 at 3 opens an acute flag): therapist in the app and by email,
+    # supervisor in the app (due now);
     # session_day and session_hour: the therapist in the app and by email (due in 6 and 29 hours).
     assert first == "Reminders planned: 7; handled: 3\n"
     assert second == "Reminders planned: 0; handled: 0\n"
     assert sorted(Reminder.objects.values_list("kind", "channel", "status")) == [
+        ("risk_acute", "email", "sent"),
+        ("risk_acute", "in_app", "sent"),
+        ("risk_acute", "in_app", "sent"),
         ("session_day", "email", "pending"),
         ("session_day", "in_app", "pending"),
         ("session_hour", "email", "pending"),
         ("session_hour", "in_app", "pending"),
-        ("suicide_risk", "email", "sent"),
-        ("suicide_risk", "in_app", "sent"),
-        ("suicide_risk", "in_app", "sent"),
     ]
     assert [m.to for m in mail.outbox] == [[therapist.email]]
 

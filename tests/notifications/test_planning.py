@@ -14,14 +14,13 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from assessments.measures import MEASURES
 from clients.models import Client
 from hrp.accounts.models import Supervision, User
 from notifications import services
 from notifications.models import Reminder
 from notifications.sms import LocmemSmsBackend
 from sessions.models import Appointment, RatingAlert, SessionNote
-from tests.assessments.factories import AdministrationFactory, RiskFollowUpFactory, answers_for
+from tests.assessments.factories import AdministrationFactory
 from tests.clients.factories import ClientFactory
 from tests.factories import SupervisionFactory, SupervisorFactory
 from tests.goals.factories import GoalFactory
@@ -474,54 +473,8 @@ def test_rating_alert_to_therapist_and_supervisor(
     assert set(Reminder.objects.values_list("status", flat=True)) == {"cancelled"}
 
 
-def test_suicide_risk_to_therapist_and_supervisor_at_the_same_time(
-    therapist: User, supervisor: User, other_supervisor: User, record: Client
-) -> None:
-    supervisor.email_reminders = True
-    supervisor.save(update_fields=["email_reminders"])
-    administered = timezone.now() - HOUR
-    flagged = AdministrationFactory(
-        client=record, answers=answers_for(MEASURES["PHQ9"], 27), administered_at=administered
-    )
-    assert flagged.suicide_risk is True
-
-    assert services.plan_reminders(now=administered + MINUTE) == 3
-
-    assert planned() == {
-        ("suicide_risk", IN_APP, therapist.pk, flagged.pk, administered),
-        ("suicide_risk", IN_APP, supervisor.pk, flagged.pk, administered),
-        ("suicide_risk", EMAIL, supervisor.pk, flagged.pk, administered),
-    }
-    assert services.send_due_reminders(now=administered + MINUTE) == 3
-    assert set(Reminder.objects.values_list("status", "text")) == {
-        ("sent", "A questionnaire answer needs your follow-up today.")
-    }
-    assert [(m.to, m.subject) for m in mail.outbox] == [
-        ([supervisor.email], "Reminder from HRP Clinic")
-    ]
-
-
-def test_suicide_risk_followed_up_is_not_planned_and_cancels_pending(
-    therapist: User, supervisor: User, record: Client
-) -> None:
-    administered = timezone.now() - HOUR
-    answered = AdministrationFactory(
-        client=record, answers=answers_for(MEASURES["PHQ9"], 27), administered_at=administered
-    )
-    services.plan_reminders(now=administered)
-    RiskFollowUpFactory(administration=answered)
-    later = AdministrationFactory(
-        client=record, answers=answers_for(MEASURES["PHQ9"], 27), administered_at=administered
-    )
-    RiskFollowUpFactory(administration=later)
-
-    assert services.plan_reminders(now=administered) == 0
-    services.send_due_reminders(now=administered)
-
-    assert sorted(Reminder.objects.values_list("object_id", "status")) == [
-        (answered.pk, "cancelled"),
-        (answered.pk, "cancelled"),
-    ]
+# Risk-flag reminders (an acute flag at once to therapist and supervisor, an unresolved one again
+# after the clinic's delay) are tested with their rule, in tests/risk/test_reminders.py.
 
 
 # --- Client appointment reminders --------------------------------------------------------------

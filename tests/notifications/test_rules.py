@@ -39,7 +39,8 @@ REGISTERED = {
     "measure_due": ("assessments.reminders", ("measure_due",)),
     "cosign": ("sessions.reminders", ("cosign",)),
     "rating_alert": ("sessions.reminders", ("rating_alert",)),
-    "suicide_risk": ("assessments.reminders", ("suicide_risk",)),
+    # suicide_risk: rows of the rule this one replaced, cancelled when due.
+    "risk_flags": ("risk.reminders", ("risk_acute", "risk_open", "suicide_risk")),
     "emergency_access": ("notifications.reminders", ("emergency_access",)),
 }
 # Planning, whatever the number of clients: one query per rule's rows (cosign, rating alerts

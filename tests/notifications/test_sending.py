@@ -25,6 +25,7 @@ from tests.assessments.factories import AdministrationFactory, answers_for, loca
 from tests.clients.factories import ClientFactory, SubstanceUseFactory
 from tests.goals.factories import GoalFactory
 from tests.notifications.backends import FlakyServerBackend
+from tests.risk.factories import RiskFlagFactory
 from tests.sessions.factories import (
     AppointmentFactory,
     AttendedAppointmentFactory,
@@ -275,6 +276,8 @@ def test_no_phi_in_any_reminder_text_email_or_sms(
     AdministrationFactory(
         client=record, answers=answers_for(MEASURES["PHQ9"], 27), administered_at=start - HOUR
     )
+    # A risk flag from a note two days ago, still unresolved: reminded again now.
+    RiskFlagFactory(client=record, kind="overdose", opened_at=start - 2 * DAY - HOUR)
     AdministrationFactory(client=record, measure_code="GAD7", administered_at=local_noon(27))
     review = timezone.localdate() + 10 * DAY
     GoalFactory(client=record, substance=substance, client_words=GOAL_WORDS, review_date=review)
@@ -300,8 +303,9 @@ def test_no_phi_in_any_reminder_text_email_or_sms(
         services.send_due_reminders(now=now)
 
     sent_kinds = set(Reminder.objects.filter(status="sent").values_list("kind", flat=True))
-    # Emergency-access reminders come from a grant, not from the planners (tests/accounts).
-    assert sent_kinds == set(Reminder.Kind.values) - {"emergency_access"}
+    # Emergency-access reminders come from a grant, not from the planners (tests/accounts);
+    # suicide_risk rows are no longer planned (risk flags replaced them).
+    assert sent_kinds == set(Reminder.Kind.values) - {"emergency_access", "suicide_risk"}
     assert {r.channel for r in Reminder.objects.filter(kind="client_session")} == {"email", "sms"}
     texts = [r.text for r in Reminder.objects.all()]
     texts += [f"{m.subject}\n{m.body}\n{m.to}" for m in mail.outbox]

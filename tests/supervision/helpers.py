@@ -9,18 +9,18 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from assessments.measures import MEASURES
-from clients.models import Client
+from clients.models import Client, SubstanceUse
 from hrp.accounts.models import User
 from sessions.models import Appointment, RatingAlert, SessionNote
 from sessions.selectors import week_start_of
 from tests.assessments.factories import (
     AdministrationFactory,
-    RiskFollowUpFactory,
     answers_for,
+    follow_up_and_resolve,
     local_noon,
 )
 from tests.assessments.factories_harm import HarmAssessmentFactory
-from tests.clients.factories import ClientFactory, ConsentFactory
+from tests.clients.factories import ClientFactory, ConsentFactory, SubstanceUseFactory
 from tests.goals.factories import GoalFactory
 from tests.sessions.factories import AppointmentFactory, SessionNoteFactory, at
 
@@ -136,9 +136,12 @@ def seed_every_column(therapist: User) -> Seeded:
     # Risk: a (PHQ-9 item 9, no follow-up), b (overdose risk), d (AUDIT 22, on hold); not:
     # c (followed up), e (discharged).
     AdministrationFactory(client=a, answers=answers_for(MEASURES["PHQ9"], 27))
+    SubstanceUseFactory(client=b, substance=SubstanceUse.Substance.HEROIN_FENTANYL)
     HarmAssessmentFactory(client=b, uses_alone=True)
     AdministrationFactory(client=d, measure_code="AUDIT", raw_total=22)
-    RiskFollowUpFactory(administration__client=c)
+    follow_up_and_resolve(
+        AdministrationFactory(client=c, answers=answers_for(MEASURES["PHQ9"], 27))
+    )
     AdministrationFactory(client=e, answers=answers_for(MEASURES["PHQ9"], 27))
 
     # No contact for 30 days: b (last attended 40 days ago), c (never); not: a (this week),

@@ -69,8 +69,8 @@ def test_each_number_opens_the_list_behind_it(
     assert items["alerts"] == [seeded.alert]
     assert [i.client for i in items["risk"]] == [seeded.a, seeded.b, seeded.d]
     assert [i.reasons for i in items["risk"]] == [
-        ["Suicide risk: follow-up needed"],
-        ["Overdose risk: using alone"],
+        ["Acute suicide risk: follow-up needed"],
+        ["Overdose risk: follow-up needed"],
         ["AUDIT 22: possible dependence"],
     ]
     assert [(i.client, i.last_attended is None) for i in items["no_contact"]] == [

@@ -41,7 +41,7 @@ def _edge_cases(therapist: User) -> None:
     tied = ClientFactory(therapist=therapist, preferred_name="Tied", created_at=long_ago)
     AdministrationFactory(client=tied, measure_code="DAST10", raw_total=2, administered_at=old)
     AdministrationFactory(client=tied, measure_code="DAST10", raw_total=7, administered_at=old)
-    # Overdose risk, then a later assessment without it: no flag.
+    # Using alone, with no opioid or other depressant among the client's substances: no flag.
     safer = ClientFactory(therapist=therapist, preferred_name="Safer", created_at=long_ago)
     HarmAssessmentFactory(
         client=safer, uses_alone=True, assessed_on=timezone.localdate() - datetime.timedelta(9)

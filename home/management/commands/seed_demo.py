@@ -11,6 +11,7 @@ from home.demo import seed_demo_emergency_access
 from hrp.accounts.demo import DEMO_PASSWORD, seed_demo_staff
 from hrp.audit.context import AuditedCommand
 from notifications import services as reminders
+from risk.demo import seed_demo_risk
 from safety.demo import seed_demo_safety
 from sessions.demo import seed_demo_appointments, seed_demo_contacts, seed_demo_notes
 from supervision.demo import seed_demo_supervision
@@ -49,6 +50,8 @@ class Command(AuditedCommand):
         self.stdout.write(f"Demo clients given session notes and ratings: {noted}")
         contacted = seed_demo_contacts(clients=demo_clients)
         self.stdout.write(f"Demo clients given contacts outside sessions: {contacted}")
+        resolved = seed_demo_risk(clients=demo_clients)
+        self.stdout.write(f"Earlier risk flags followed up and resolved: {resolved}")
         supervised = seed_demo_supervision()
         self.stdout.write(f"Supervision meetings and chart comments: {supervised}")
         self.stdout.write(f"Emergency-access events: {seed_demo_emergency_access()}")

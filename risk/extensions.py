@@ -1,0 +1,44 @@
+"""The sources of risk flags, registered by the apps that hold them.
+
+`risk` sits below the clinical apps (assessments, sessions, safety...), so it cannot name
+them. Each source app registers, from its AppConfig.ready(), a RiskSource under the key it
+passes to `risk.services.risk_flag_raise(source_key=...)`: a label for the chart, and how to
+link from a flag to the record that raised it. `risk_flag_raise` refuses an unregistered key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class RiskSource:
+    key: str  # "assessments.phq9", "sessions.note", "assessments.harm", "safety.tolerance"
+    label: Any  # a lazy translation: "PHQ-9 question 9"
+    # (client pk, source id) -> the URL of the record, or "" when there is no page for it.
+    url: Callable[[int, int], str] | None = None
+
+
+RISK_SOURCES: dict[str, RiskSource] = {}
+
+
+def register_risk_source(source: RiskSource) -> None:
+    RISK_SOURCES[source.key] = source
+
+
+def risk_source(key: str) -> RiskSource | None:
+    return RISK_SOURCES.get(key)
+
+
+def source_url(key: str, client_id: int, source_id: int) -> str:
+    source = RISK_SOURCES.get(key)
+    if source is None or source.url is None:
+        return ""
+    return source.url(client_id, source_id)
+
+
+def source_label(key: str) -> str:
+    source = RISK_SOURCES.get(key)
+    return str(source.label) if source is not None else key
