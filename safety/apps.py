@@ -9,10 +9,23 @@ class SafetyConfig(AppConfig):
     verbose_name = _("Safety")
 
     def ready(self) -> None:
+        from django.urls import reverse
+
         from clients import extensions
         from hrp.clinic import register_setting
         from notifications.extensions import register_reminder_rule
-        from safety import clinic_settings, reminders, selectors
+        from risk.extensions import RiskSource, register_risk_source
+        from safety import clinic_settings, reminders, selectors, services
+
+        # A period of lower tolerance is the moment of highest overdose risk (DOMAIN.md): it
+        # opens a risk flag, followed up like any other.
+        register_risk_source(
+            RiskSource(
+                key=services.TOLERANCE_SOURCE,
+                label=_("Period of lower tolerance"),
+                url=lambda client_id, _source_id: reverse("safety:section", args=[client_id]),
+            )
+        )
 
         for spec in clinic_settings.SETTINGS:
             register_setting(spec)

@@ -10,6 +10,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from clients.models import Client
@@ -20,6 +22,8 @@ from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
 from hrp.clinic import clinic_setting
 from hrp.pdf import render_pdf
+from risk.models import RiskFlag
+from risk.services import risk_flag_raise
 from safety import selectors
 from safety.models import (
     OVERDOSE_CHOICE_FIELDS,
@@ -178,6 +182,9 @@ def default_end(start_date: datetime.date) -> datetime.date:
     return start_date + datetime.timedelta(days=int(clinic_setting("TOLERANCE_WINDOW_DAYS")) - 1)
 
 
+TOLERANCE_SOURCE = "safety.tolerance"
+
+
 @transaction.atomic
 def tolerance_window_record(
     *,
@@ -190,7 +197,9 @@ def tolerance_window_record(
 ) -> ToleranceWindow:
     """Record a period of lowered tolerance, from `start_date` to `end_date` inclusive (by
     default the clinic's TOLERANCE_WINDOW_DAYS days). While it is open the chart header and
-    the caseload flag it and the therapist is reminded. Side effect: `tolerance.record`.
+    the caseload flag it and the therapist is reminded. Side effects: `tolerance.record`; a
+    window that is open or still to come opens an overdose risk flag (risk.services), so it
+    is followed up like every other risk; one already over is history and opens none.
 
     The one place a window is made: whatever else must follow a new window (a risk flag)
     is added here."""
@@ -223,6 +232,17 @@ def tolerance_window_record(
             "end_date": (None, end_date.isoformat()),
         },
     )
+    if end_date >= timezone.localdate():
+        risk_flag_raise(
+            client=client,
+            kind=RiskFlag.Kind.OVERDOSE,
+            level=RiskFlag.Level.SOME,
+            source_key=TOLERANCE_SOURCE,
+            source_id=window.pk,
+            actor=actor,
+            description=str(_("Lower tolerance until %(day)s"))
+            % {"day": date_format(end_date, "DATE_FORMAT")},
+        )
     return window
 
 

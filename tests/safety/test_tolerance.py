@@ -20,6 +20,7 @@ from clients.selectors import Flag
 from hrp import clinic
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
+from risk.models import RiskFlag
 from safety import selectors, services
 from safety.models import ToleranceWindow
 from tests.clients.factories import ClientFactory
@@ -66,7 +67,8 @@ def test_the_window_is_open_on_its_first_and_last_day_only(
         words(e.text_content())
         for e in parse(caseload).xpath("//td/span[contains(@class, 'flag-risk')]")
     ]
-    assert caseload_badges == expected
+    # The window also opened an overdose risk flag (its own badge, tested below).
+    assert [b for b in caseload_badges if b.startswith("Lower")] == expected
     assert len(parse(response).xpath("//*[@data-window='open']")) == (1 if is_open else 0)
 
 
@@ -242,3 +244,27 @@ def test_the_service_refuses_a_reader(supervisor: User, record: Client) -> None:
 
     assert type(refused.value).__name__ == "PermissionDenied"
     assert ToleranceWindow.objects.count() == 0
+
+
+# --- A window is a risk, followed up like every other ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "flags"),
+    [
+        (-3, 25, 1),  # open today
+        (-27, 0, 1),  # today is its last day
+        (2, 29, 1),  # still to come (a release date already known)
+        (-40, -1, 0),  # over yesterday: history, nothing to follow up
+    ],
+    ids=["open", "last-day", "to-come", "over"],
+)
+def test_a_window_not_yet_over_opens_one_overdose_flag(
+    therapist: User, record: Client, start: int, end: int, flags: int
+) -> None:
+    made = window(therapist, record, start=start, end=end)
+
+    opened = list(RiskFlag.objects.filter(client=record))
+    assert [(f.kind, f.level, f.source_key, f.source_id, f.state) for f in opened] == [
+        ("overdose", "some", "safety.tolerance", made.pk, "open")
+    ][:flags]
