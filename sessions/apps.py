@@ -31,6 +31,15 @@ class TherapySessionsConfig(AppConfig):
                 ),
             )
         )
+        register_risk_source(
+            RiskSource(
+                key=services.CONTACT_SOURCE,
+                label=_("Contact outside sessions"),
+                url=lambda client_id, source_id: reverse(
+                    "sessions:contact", args=[client_id, source_id]
+                ),
+            )
+        )
 
         extensions.register_caseload_column(
             extensions.CaseloadColumn(

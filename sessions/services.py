@@ -539,12 +539,17 @@ def note_sign_verified(*, actor: User, note: SessionNote) -> SessionNote:
 
 
 NOTE_SOURCE = "sessions.note"
+CONTACT_SOURCE = "sessions.contact"
 
 
-def _raise_risk_flags(*, actor: User, note: SessionNote) -> None:
-    """Suicidal thoughts or overdose risk recorded as "some" or "acute" open a risk flag at
-    that level (risk.rules), one per note and kind: signing again after a supervisor returned
-    the note finds the same flag (and raises it to acute if the note now says so)."""
+def _raise_risk_flags(
+    *, actor: User, note: SessionNote | OutsideContact, source_key: str = NOTE_SOURCE
+) -> None:
+    """Suicidal thoughts or overdose risk recorded as "some" or "acute" in a signed note or
+    contact outside sessions open a risk flag at that level (risk.rules), one per record and
+    kind: signing again after a supervisor returned it finds the same flag (and raises it to
+    acute if it now says so)."""
+    description = _("Session note") if source_key == NOTE_SOURCE else _("Contact outside sessions")
     for kind, answer in (
         (RiskFlag.Kind.SUICIDE, note.suicide_risk),
         (RiskFlag.Kind.OVERDOSE, note.overdose_risk),
@@ -555,10 +560,10 @@ def _raise_risk_flags(*, actor: User, note: SessionNote) -> None:
                 client=note.client,
                 kind=kind,
                 level=level,
-                source_key=NOTE_SOURCE,
+                source_key=source_key,
                 source_id=note.pk,
                 actor=actor,
-                description=_("Session note"),
+                description=description,
                 opened_at=note.signed_at,
             )
 
@@ -1059,6 +1064,7 @@ def contact_sign_verified(*, actor: User, contact: OutsideContact) -> OutsideCon
         contact=contact,
         changes={"status": (OutsideContact.Status.DRAFT, contact.status)},
     )
+    _raise_risk_flags(actor=actor, note=contact, source_key=CONTACT_SOURCE)
     return contact
 
 

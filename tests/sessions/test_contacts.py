@@ -27,6 +27,7 @@ from clients.models import Client, Consent
 from hrp import access, bounds
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
+from risk.models import RiskFlag
 from sessions import selectors, services
 from sessions.models import (
     ContactAddendum,
@@ -287,6 +288,29 @@ def test_a_crisis_contact_records_the_risk_before_signing(therapist: User, recor
     assert services.contact_sign_problems(contact) == []
     with pytest.raises(ValidationError):
         sign_contact(OutsideContactFactory(client=record, kind="crisis"))
+
+
+def test_a_signed_contact_with_risk_opens_one_flag_per_kind(
+    therapist: User, record: Client
+) -> None:
+    """A crisis call that records acute overdose risk and some suicidal thoughts is a risk
+    source like a session note: one flag per kind, at the recorded level, found again (not
+    doubled) if the service runs twice."""
+    contact = OutsideContactFactory(
+        client=record,
+        kind="crisis",
+        overdose_risk="acute",
+        suicide_risk="some",
+        risk_actions="Checked naloxone; agreed a buddy.",
+    )
+    signed = sign_contact(contact)
+    services._raise_risk_flags(actor=therapist, note=signed, source_key=services.CONTACT_SOURCE)
+
+    flags = RiskFlag.objects.filter(client=record).order_by("kind")
+    assert [(f.kind, f.level, f.source_key, f.source_id) for f in flags] == [
+        ("overdose", "acute", "sessions.contact", signed.pk),
+        ("suicide", "some", "sessions.contact", signed.pk),
+    ]
 
 
 def test_other_kinds_sign_without_risk_answers(record: Client) -> None:
