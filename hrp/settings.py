@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "notifications",
     "summaries",
     "disclosures",
+    "linkage",
     "supervision",
     "oversight",
     "covers",
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
     "clients",
     "assessments",
     "goals",
+    "supplies",
     "sessions.apps.TherapySessionsConfig",
 ]
 

@@ -32,6 +32,7 @@ class Reminder(models.Model):
         SUICIDE_RISK = "suicide_risk", _("Suicide-risk answer to follow up")
         CLIENT_SESSION = "client_session", _("Appointment reminder to the client")
         EMERGENCY_ACCESS = "emergency_access", _("Emergency access to a client on your caseload")
+        REFERRAL_FOLLOW_UP = "referral_follow_up", _("Referral follow-up due")
 
     class Channel(models.TextChoices):
         IN_APP = "in_app", _("In the app")
