@@ -249,7 +249,13 @@ def referral_document(shared: str) -> str:
 
 @transaction.atomic
 def referral_disclosure_record(
-    *, actor: User, client: Client, consent: Consent | None, recipient: str, shared: str
+    *,
+    actor: User,
+    client: Client,
+    consent: Consent | None,
+    recipient: str,
+    shared: str,
+    at: datetime.datetime | None = None,
 ) -> Disclosure:
     """Record information about the client shared with a referral's provider, under a consent
     in force that names them (check_referral_consent).
@@ -258,8 +264,9 @@ def referral_disclosure_record(
     names them, what was shared, the SHA-256 of the document with the redisclosure notice)
     and an audit event `disclosure.referral` carrying only the consent id and the hash.
     Refuses with ValidationError, recording nothing, when no consent allows it or nothing is
-    described."""
-    today = timezone.localdate()
+    described. `at` backdates it with the referral step it belongs to (the demo clinic)."""
+    at = at or timezone.now()
+    today = timezone.localdate(at)
     if consent is not None:
         # Locked, as for an attendance report: a revocation recorded at the same moment lands
         # wholly before (and this refuses) or after.
@@ -284,6 +291,7 @@ def referral_disclosure_record(
         not_recorded=0,
         moved=0,
         disclosed_by=actor,
+        disclosed_at=at,
         sha256=hashlib.sha256(document.encode()).hexdigest(),
         shared=shared.strip(),
     )

@@ -55,11 +55,12 @@ def _share(
     share: bool,
     consent: Consent | None,
     shared: str,
+    at: datetime.datetime,
 ) -> Disclosure | None:
     if not share:
         return None
     return disclosure_services.referral_disclosure_record(
-        actor=actor, client=client, consent=consent, recipient=provider, shared=shared
+        actor=actor, client=client, consent=consent, recipient=provider, shared=shared, at=at
     )
 
 
@@ -117,6 +118,7 @@ def referral_offer(
         share=share,
         consent=consent,
         shared=shared,
+        at=at,
     )
     ReferralStatusChange.objects.create(
         referral=referral,
@@ -186,6 +188,7 @@ def referral_update(
         share=share,
         consent=consent,
         shared=shared,
+        at=at,
     )
     if moved or note or disclosure is not None:
         ReferralStatusChange.objects.create(

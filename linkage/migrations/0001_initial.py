@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('clients', '0002_client_reminder_preferences'),
-        ('disclosures', '0004_remove_disclosure_append_only_disclosure_shared_and_more'),
+        ('disclosures', '0004_referral_disclosures'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

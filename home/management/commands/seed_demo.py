@@ -8,11 +8,13 @@ from clients.demo import DEMO_CLIENTS, seed_demo_clients
 from clients.models import Client
 from goals.demo import seed_demo_goals
 from home.demo import seed_demo_emergency_access
+from linkage.demo import seed_demo_referrals
 from hrp.accounts.demo import DEMO_PASSWORD, seed_demo_staff
 from hrp.audit.context import AuditedCommand
 from notifications import services as reminders
 from sessions.demo import seed_demo_appointments, seed_demo_notes
 from supervision.demo import seed_demo_supervision
+from supplies.demo import seed_demo_supplies
 
 
 class Command(AuditedCommand):
@@ -44,6 +46,10 @@ class Command(AuditedCommand):
         self.stdout.write(f"Demo clients given 12 weeks of appointments: {scheduled}")
         noted = seed_demo_notes(clients=demo_clients)
         self.stdout.write(f"Demo clients given session notes and ratings: {noted}")
+        supplied = seed_demo_supplies(clients=demo_clients)
+        self.stdout.write(f"Demo clients given harm reduction supplies: {supplied}")
+        referred = seed_demo_referrals(clients=demo_clients)
+        self.stdout.write(f"Demo clients offered referrals: {referred}")
         supervised = seed_demo_supervision()
         self.stdout.write(f"Supervision meetings and chart comments: {supervised}")
         self.stdout.write(f"Emergency-access events: {seed_demo_emergency_access()}")
