@@ -119,9 +119,7 @@ class ReferralStatusChange(AppendOnlyModel):
     """One step of a referral: the status it moved to, who recorded it and when, a note, and
     the disclosure made at that step if information about the client was shared."""
 
-    referral = models.ForeignKey(
-        ServiceReferral, on_delete=models.PROTECT, related_name="changes"
-    )
+    referral = models.ForeignKey(ServiceReferral, on_delete=models.PROTECT, related_name="changes")
     status = models.CharField(_("status"), max_length=20, choices=Status)
     note = EncryptedTextField(_("note"), blank=True)
     disclosure = models.OneToOneField(

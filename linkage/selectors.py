@@ -50,9 +50,7 @@ def referral_for(client: Client, pk: int) -> ServiceReferral | None:
 
 def consents_for_sharing(client: Client, provider: str) -> QuerySet[Consent]:
     """Consents in force today under which information may go to `provider`."""
-    return disclosure_selectors.valid_consents_for_referral(
-        client, provider, timezone.localdate()
-    )
+    return disclosure_selectors.valid_consents_for_referral(client, provider, timezone.localdate())
 
 
 def consents_in_force(client: Client) -> QuerySet[Consent]:
@@ -69,8 +67,9 @@ def overview(client: Any, can: Any) -> dict[str, Any] | None:
     """The Overview panel "Open referrals": up to five, with their status and follow-up date
     (one query, reading at most six rows)."""
     rows = list(
-        ServiceReferral.objects.filter(client_id=client.pk, status__in=list(OPEN_STATUSES))
-        .order_by(F("follow_up_on").asc(nulls_last=True), "-updated_at", "-id")[
+        ServiceReferral.objects.filter(
+            client_id=client.pk, status__in=list(OPEN_STATUSES)
+        ).order_by(F("follow_up_on").asc(nulls_last=True), "-updated_at", "-id")[
             : OVERVIEW_LIMIT + 1
         ]
     )

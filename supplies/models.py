@@ -113,4 +113,3 @@ class SupplyVoid(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"void of {self.record_id}"
-

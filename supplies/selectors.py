@@ -119,7 +119,9 @@ def overview(client: Any, can: Any) -> dict[str, Any] | None:
 
 def timeline_rows(client: Any) -> QuerySet[SupplyRecord]:
     """Records of the client, at noon (clinic time) of the day given; the day is the event."""
-    return SupplyRecord.objects.filter(client=client).annotate(timeline_at=noon_in_clinic("given_on"))
+    return SupplyRecord.objects.filter(client=client).annotate(
+        timeline_at=noon_in_clinic("given_on")
+    )
 
 
 def noon_in_clinic(field: str) -> Func:
@@ -202,7 +204,9 @@ class FundersReport:
     @property
     def summary(self) -> str:
         return ngettext(
-            "%(n)d client served over the period.", "%(n)d clients served over the period.", self.clients
+            "%(n)d client served over the period.",
+            "%(n)d clients served over the period.",
+            self.clients,
         ) % {"n": self.clients}
 
 

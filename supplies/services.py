@@ -24,9 +24,7 @@ from hrp.audit.services import audit_record
 from supplies.models import QUANTITY_MAX, SupplyRecord, SupplyVoid
 
 
-def _check(
-    *, item: str, item_other: str, quantity: int, given_on: datetime.date, how: str
-) -> None:
+def _check(*, item: str, item_other: str, quantity: int, given_on: datetime.date, how: str) -> None:
     problems: dict[str, str] = {}
     if item not in SupplyRecord.Item.values:
         problems["item"] = _("Choose an item from the list.")

@@ -218,8 +218,6 @@ def report_csv(request: HttpRequest) -> HttpResponse:
         [_("Month"), *report_.items, _("Referred elsewhere (times)"), _("Clients served")]
     )
     for row in report_.months:
-        writer.writerow(
-            [f"{row.month:%Y-%m}", *row.given_in_order(), row.referred, row.clients]
-        )
+        writer.writerow([f"{row.month:%Y-%m}", *row.given_in_order(), row.referred, row.clients])
     writer.writerow([_("Total"), *report_.totals, report_.referred, report_.clients])
     return response
