@@ -8,9 +8,9 @@ from clients.demo import DEMO_CLIENTS, seed_demo_clients
 from clients.models import Client
 from goals.demo import seed_demo_goals
 from home.demo import seed_demo_emergency_access
-from linkage.demo import seed_demo_referrals
 from hrp.accounts.demo import DEMO_PASSWORD, seed_demo_staff
 from hrp.audit.context import AuditedCommand
+from linkage.demo import seed_demo_referrals
 from notifications import services as reminders
 from sessions.demo import seed_demo_appointments, seed_demo_notes
 from supervision.demo import seed_demo_supervision
