@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Case, F, Prefetch, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,12 +35,15 @@ def referrals_for(client: Client) -> QuerySet[ServiceReferral]:
                 ).order_by("changed_at", "id"),
             )
         )
-        .order_by(
-            # Open ones first.
-            Q(status__in=list(OPEN_STATUSES)).desc(),
-            "-updated_at",
-            "-id",
+        .annotate(
+            open_first=Case(
+                When(status__in=list(OPEN_STATUSES), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
         )
+        # Open ones first.
+        .order_by("-open_first", "-updated_at", "-id")
     )
 
 

@@ -16,12 +16,10 @@ from typing import Any
 from django.db.models import (
     Count,
     DateTimeField,
-    ExpressionWrapper,
     F,
     Func,
     QuerySet,
     Sum,
-    Value,
 )
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
@@ -124,15 +122,26 @@ def timeline_rows(client: Any) -> QuerySet[SupplyRecord]:
     )
 
 
+class NoonInClinic(Func):
+    """A date column as noon of that day in the clinic's time zone, as an aware datetime.
+
+    PostgreSQL: timezone(zone, date + time '12:00') reads the local timestamp in that zone.
+    SQLite (the embedded demo) has no time zones: noon UTC, close enough to order a day."""
+
+    output_field = DateTimeField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        sql, params = compiler.compile(self.source_expressions[0])
+        zone = timezone.get_current_timezone_name()
+        return f"timezone(%s, ({sql} + time '12:00'))", [zone, *params]
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"datetime({sql}, '+12 hours')", params
+
+
 def noon_in_clinic(field: str) -> Func:
-    """A date column as noon of that day in the clinic's time zone, as a timestamptz:
-    PostgreSQL's timezone(zone, timestamp) reads the local timestamp in that zone."""
-    return Func(
-        Value(timezone.get_current_timezone_name()),
-        ExpressionWrapper(F(field) + Value(datetime.time(12)), output_field=DateTimeField()),
-        function="timezone",
-        output_field=DateTimeField(),
-    )
+    return NoonInClinic(F(field))
 
 
 def timeline_load(pks: list[int]) -> dict[int, TimelineEntry]:
