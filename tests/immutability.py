@@ -16,14 +16,18 @@ from goals.models import PlanVersion
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
+from linkage.models import ReferralStatusChange
 from sessions import services
 from sessions.models import NoteAddendum, NoteReview, SessionNote
+from supplies.models import SupplyRecord, SupplyVoid
 from tests.assessments.factories import AdministrationFactory
 from tests.assessments.factories_harm import HarmAssessmentFactory, SubstancePatternFactory
 from tests.disclosures.factories import DisclosureFactory
 from tests.factories import SupervisionFactory
 from tests.goals.factories_plan import PlanVersionFactory
+from tests.linkage.factories import StatusChangeFactory
 from tests.sessions.factories import SessionNoteFactory, sign_note
+from tests.supplies.factories import SupplyRecordFactory, SupplyVoidFactory
 
 
 def signed_note() -> SessionNote:
@@ -58,6 +62,9 @@ ROW_MAKERS: dict[type[models.Model], Callable[[], models.Model]] = {
     Administration: AdministrationFactory,
     HarmAssessment: HarmAssessmentFactory,
     SubstancePattern: SubstancePatternFactory,
+    ReferralStatusChange: StatusChangeFactory,
+    SupplyRecord: SupplyRecordFactory,
+    SupplyVoid: SupplyVoidFactory,
 }
 
 

@@ -60,6 +60,9 @@ def test_the_declared_tables_are_the_append_only_ones() -> None:
         "audit.AuditEvent",
         "disclosures.Disclosure",
         "goals.PlanVersion",
+        "linkage.ReferralStatusChange",
+        "supplies.SupplyRecord",
+        "supplies.SupplyVoid",
         "therapy_sessions.NoteAddendum",
         "therapy_sessions.NoteReview",
     ]

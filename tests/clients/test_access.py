@@ -38,6 +38,8 @@ CHART_READ_PAGES = [
     "section:assessments",
     "section:plan",
     "section:sessions",
+    "section:supplies",
+    "section:referrals",
     "section:summaries",
     "section:disclosures",
     "consents",

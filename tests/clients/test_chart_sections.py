@@ -33,6 +33,8 @@ REGISTERED = {
     ),
     "plan": ("Plan and goals", "goals:section", "goals/chart_section.html", "read"),
     "sessions": ("Sessions", "sessions:section", "sessions/chart_section.html", "read"),
+    "supplies": ("Supplies", "supplies:section", "supplies/chart_section.html", "read"),
+    "referrals": ("Referrals", "linkage:section", "linkage/chart_section.html", "read"),
     "summaries": ("Summaries", "summaries:section", "summaries/chart_section.html", "read"),
     "consents": ("Consents", "clients:consents", "clients/chart_consents.html", "read"),
     "disclosures": (
@@ -56,6 +58,8 @@ OWNER_MODULE = {
     "assessments": "assessments.views",
     "plan": "goals.views",
     "sessions": "sessions.views",
+    "supplies": "supplies.views",
+    "referrals": "linkage.views",
     "summaries": "summaries.views",
     "consents": "clients.views",
     "disclosures": "disclosures.views",

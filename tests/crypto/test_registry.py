@@ -41,11 +41,15 @@ def test_the_registry_is_every_encrypted_field_of_every_model() -> None:
     assert _registered() == _scan()
     assert sorted(_registered()) == [
         ("accounts.EmergencyGrant", "reason"),
+        ("disclosures.Disclosure", "shared"),
+        ("linkage.ReferralStatusChange", "note"),
         ("summaries.SummaryRequest", "html"),
         ("summaries.SummaryRequest", "pdf"),
         ("supervision.ChartComment", "text"),
         ("supervision.SupervisionMeeting", "follow_ups"),
         ("supervision.SupervisionMeeting", "guidance"),
+        ("supplies.SupplyRecord", "note"),
+        ("supplies.SupplyVoid", "reason"),
         ("therapy_sessions.NoteAddendum", "text"),
         ("therapy_sessions.NoteReview", "comments"),
         ("therapy_sessions.SessionNote", "agenda"),

@@ -34,6 +34,7 @@ REGISTERED = {
     ),
     "unsigned_note": ("sessions.reminders", ("note_unsigned",)),
     "goal_review": ("goals.reminders", ("review_due", "review_overdue")),
+    "referral_follow_up": ("linkage.reminders", ("referral_follow_up",)),
     "measure_due": ("assessments.reminders", ("measure_due",)),
     "cosign": ("sessions.reminders", ("cosign",)),
     "rating_alert": ("sessions.reminders", ("rating_alert",)),
@@ -42,7 +43,7 @@ REGISTERED = {
 }
 # Planning, whatever the number of clients: one query per rule's rows (cosign, rating alerts
 # and suicide risk also read the current supervisions), the existing keys, the insert.
-PLAN_QUERIES = 12
+PLAN_QUERIES = 13
 
 
 def test_each_app_registers_its_rules_in_planning_order() -> None:

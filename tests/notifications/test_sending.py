@@ -23,6 +23,7 @@ from sessions.models import RatingAlert
 from tests.assessments.factories import AdministrationFactory, answers_for, local_noon
 from tests.clients.factories import ClientFactory, SubstanceUseFactory
 from tests.goals.factories import GoalFactory
+from tests.linkage.factories import ServiceReferralFactory
 from tests.notifications.backends import FlakyServerBackend
 from tests.sessions.factories import (
     AppointmentFactory,
@@ -210,6 +211,8 @@ FORBIDDEN = [
     "PHQ",
     "suicid",
     "1990",
+    "methadone",
+    "Kumquat",
 ]
 
 
@@ -277,6 +280,14 @@ def test_no_phi_in_any_reminder_text_email_or_sms(
     AdministrationFactory(client=record, measure_code="GAD7", administered_at=local_noon(27))
     review = timezone.localdate() + 10 * DAY
     GoalFactory(client=record, substance=substance, client_words=GOAL_WORDS, review_date=review)
+    # A methadone referral to follow up tomorrow.
+    ServiceReferralFactory(
+        client=record,
+        service="methadone",
+        provider="Kumquat marker treatment program",
+        status="referred",
+        follow_up_on=timezone.localdate() + DAY,
+    )
     moments = [
         timezone.now(),
         at(timezone.localdate() + DAY, "08:00"),  # the GAD-7 falls due
