@@ -193,6 +193,8 @@ def test_a_newly_registered_section_shows_as_a_tab_and_renders_its_template(
         "Plan and goals",
         "Plan, again",
         "Sessions",
+        "Supplies",
+        "Referrals",
         "Summaries",
         "Consents",
         "Disclosures",
