@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, Consent
+from hrp.crypto import EncryptedTextField
 from hrp.immutability import AppendOnlyModel, ImmutableError, append_only
 
 
@@ -29,6 +30,9 @@ class DisclosureImmutableError(ImmutableError):
 class Disclosure(AppendOnlyModel):
     class What(models.TextChoices):
         ATTENDANCE_REPORT = "attendance_report", _("Attendance report")
+        # Information about the client sent with a referral to another service (linkage app).
+        # The counts stay 0 and the period is the day it was shared.
+        REFERRAL = "referral", _("Referral information")
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="disclosures")
     consent = models.ForeignKey(
@@ -60,6 +64,9 @@ class Disclosure(AppendOnlyModel):
     )
     disclosed_at = models.DateTimeField(_("disclosed at"), default=timezone.now, db_index=True)
     sha256 = models.CharField(_("SHA-256 of the document"), max_length=64)
+    # What was shared, in the clinician's words, for a referral (an attendance report's content
+    # is its counts above). Clinical, so encrypted.
+    shared = EncryptedTextField(_("what was shared"), null=True, blank=True)
 
     class Meta:
         ordering = ["-disclosed_at", "-id"]

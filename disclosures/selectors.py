@@ -91,3 +91,25 @@ def valid_consents_for_report(client: Client, on: datetime.date) -> QuerySet[Con
 def disclosures_for(client: Client) -> QuerySet[Disclosure]:
     """The accounting of disclosures for the chart, newest first, in one query."""
     return Disclosure.objects.filter(client=client).select_related("consent", "disclosed_by")
+
+
+# The consent scopes under which information may go with a referral to another service: a
+# treatment summary, or "other" with its details (which the clinician reads before sharing).
+# Not attendance only (a different purpose) and not counseling notes (their own consent).
+REFERRAL_SCOPES = (Consent.Scope.SUMMARY, Consent.Scope.OTHER)
+
+
+def valid_consents_for_referral(
+    client: Client, recipient: str, on: datetime.date
+) -> QuerySet[Consent]:
+    """Consents under which information may be shared with `recipient` (a referral's provider)
+    on `on`: in force that day, a scope in REFERRAL_SCOPES, naming the recipient (its name
+    appears, ignoring case, within the consent's recipient). None without a recipient."""
+    recipient = recipient.strip()
+    if not recipient:
+        return Consent.objects.none()
+    return (
+        Consent.objects.in_force(on)
+        .filter(client=client, scope__in=REFERRAL_SCOPES, recipient__icontains=recipient)
+        .order_by("-effective_on", "-id")
+    )

@@ -189,3 +189,120 @@ def attendance_report(
         },
     )
     return disclosure, pdf
+
+
+def check_referral_consent(
+    *, client: Client, consent: Consent | None, recipient: str, today: datetime.date
+) -> None:
+    """Refuse sharing information with `recipient` under `consent` today, saying why."""
+    recipient = recipient.strip()
+    if not recipient:
+        raise ValidationError(
+            _("Name the organisation or provider before sharing information with it.")
+        )
+    if consent is None:
+        raise ValidationError(
+            _(
+                "No consent in force allows information to be shared with %(recipient)s. Record "
+                "the client's written consent (on the Consents tab) first, or refer without "
+                "sharing information."
+            )
+            % {"recipient": recipient}
+        )
+    if consent.client_id != client.pk:
+        raise ValidationError(_("This consent belongs to another client's record."))
+    if consent.revoked_on:
+        raise ValidationError(
+            _("This consent was revoked on %(date)s: nothing may be disclosed under it.")
+            % {"date": _date(consent.revoked_on)}
+        )
+    if consent.expires_on < today:
+        raise ValidationError(
+            _("This consent expired on %(date)s: nothing may be disclosed under it.")
+            % {"date": _date(consent.expires_on)}
+        )
+    if consent.effective_on > today:
+        raise ValidationError(
+            _("This consent is not in force until %(date)s.")
+            % {"date": _date(consent.effective_on)}
+        )
+    if consent.scope not in selectors.REFERRAL_SCOPES:
+        raise ValidationError(
+            _(
+                "This consent allows “%(scope)s”: sharing information with a referral needs a "
+                "consent to disclose a treatment summary or described information."
+            )
+            % {"scope": consent.get_scope_display()}
+        )
+    if recipient.casefold() not in consent.recipient.casefold():
+        raise ValidationError(
+            _("This consent names “%(recipient)s”, not %(provider)s.")
+            % {"recipient": consent.recipient, "provider": recipient}
+        )
+
+
+def referral_document(shared: str) -> str:
+    """What leaves the clinic with a referral: the information shared, then the redisclosure
+    notice that must travel with every disclosure (42 CFR §2.32)."""
+    return f"{shared.strip()}\n\n{report_module.REDISCLOSURE_NOTICE}"
+
+
+@transaction.atomic
+def referral_disclosure_record(
+    *,
+    actor: User,
+    client: Client,
+    consent: Consent | None,
+    recipient: str,
+    shared: str,
+    at: datetime.datetime | None = None,
+) -> Disclosure:
+    """Record information about the client shared with a referral's provider, under a consent
+    in force that names them (check_referral_consent).
+
+    Side effects: a `Disclosure` (what "referral", the consent, the recipient as the consent
+    names them, what was shared, the SHA-256 of the document with the redisclosure notice)
+    and an audit event `disclosure.referral` carrying only the consent id and the hash.
+    Refuses with ValidationError, recording nothing, when no consent allows it or nothing is
+    described. `at` backdates it with the referral step it belongs to (the demo clinic)."""
+    at = at or timezone.now()
+    today = timezone.localdate(at)
+    if consent is not None:
+        # Locked, as for an attendance report: a revocation recorded at the same moment lands
+        # wholly before (and this refuses) or after.
+        consent = Consent.objects.select_for_update().get(pk=consent.pk)
+    check_referral_consent(client=client, consent=consent, recipient=recipient, today=today)
+    assert consent is not None  # checked above
+    if not shared.strip():
+        raise ValidationError(_("Describe what information is shared with the referral."))
+    document = referral_document(shared)
+    disclosure = Disclosure(
+        client=client,
+        consent=consent,
+        recipient=consent.recipient,
+        what=Disclosure.What.REFERRAL,
+        period_start=today,
+        period_end=today,
+        scheduled=0,
+        attended=0,
+        cancelled_by_client=0,
+        cancelled_by_clinic=0,
+        missed=0,
+        not_recorded=0,
+        moved=0,
+        disclosed_by=actor,
+        disclosed_at=at,
+        sha256=hashlib.sha256(document.encode()).hexdigest(),
+        shared=shared.strip(),
+    )
+    disclosure.full_clean()
+    disclosure.save()
+    audit_record(
+        category=AuditEvent.Category.ACCESS,
+        action=AuditAction.DISCLOSURE_REFERRAL,
+        actor=actor,
+        obj=disclosure,
+        chart_number=client.chart_number,
+        changes={"consent": (None, consent.pk), "sha256": (None, disclosure.sha256)},
+    )
+    return disclosure

@@ -86,6 +86,10 @@ has_clinical_role = is_therapist | is_supervisor
 
 rules.add_rule("accounts.manage_staff", is_clinic_admin)
 rules.add_rule("clinical.any", has_clinical_role)
+# Clinic-wide counts for funders (supplies given per month): aggregates with no client identity
+# in them, so a clinic admin, who sees no clinical content anywhere else, reads them beside the
+# supervisors. Therapists have their own clients' charts.
+rules.add_rule("reports.funders", is_clinic_admin | is_supervisor)
 
 
 def require(user: Any, rule: str) -> None:

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "risk",
     "summaries",
     "disclosures",
+    "linkage",
     "supervision",
     "oversight",
     "covers",
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
     "assessments",
     "safety",
     "goals",
+    "supplies",
     "sessions.apps.TherapySessionsConfig",
 ]
 

@@ -25,6 +25,8 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("summaries.urls")),
     path("", include("disclosures.urls")),
+    path("", include("linkage.urls")),
+    path("", include("supplies.urls")),
     path("", include("supervision.urls")),
     path("", include("oversight.urls")),
     path("", include("covers.urls")),

@@ -36,6 +36,7 @@ class Reminder(models.Model):
         TOLERANCE_SESSION = "tolerance_session", _("Session during a period of lower tolerance")
         RISK_ACUTE = "risk_acute", _("Acute risk flag to look at")
         RISK_OPEN = "risk_open", _("Risk flag still open")
+        REFERRAL_FOLLOW_UP = "referral_follow_up", _("Referral follow-up due")
 
     class Channel(models.TextChoices):
         IN_APP = "in_app", _("In the app")

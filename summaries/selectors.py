@@ -16,6 +16,10 @@ Definitions (the summary page repeats them in plain words):
   correction), with the score and its band.
 - Session ratings: the client's total (0-40) for each rated session in the period.
 - Flags: those open on the chart when the summary is prepared.
+- Supplies: what was given (quantity) or referred elsewhere (times) per item on days in the
+  period; records set aside as recorded in error are left out.
+- Referrals: those offered by the period's end that were open at its end or had a step in it,
+  each with its status at the period's end.
 """
 
 from __future__ import annotations
@@ -41,9 +45,13 @@ from goals.models import Goal, GoalReview, UseCheckIn
 from hrp import access
 from hrp.accounts.models import User
 from hrp.clinic import clinic_setting
+from linkage import selectors as linkage_selectors
+from linkage.selectors import ReferralSummary
 from sessions.models import Appointment, RatingAlert, SessionNote
 from summaries import svg
 from summaries.models import SummaryRequest
+from supplies import selectors as supplies_selectors
+from supplies.selectors import ItemTotal
 
 DEFAULT_PERIOD_DAYS = 90
 
@@ -181,6 +189,8 @@ class SummaryData:
     ratings_chart: SafeString | None
     flags: list[Flag]
     prepared_at: datetime.datetime = field(default_factory=timezone.now)
+    supplies: list[ItemTotal] = field(default_factory=list)
+    referrals: list[ReferralSummary] = field(default_factory=list)
 
     @property
     def average_rating(self) -> float | None:
@@ -299,6 +309,8 @@ def summaries_data(
         .only(*SessionNote.RATING_FIELDS, "client_id", "appointment__starts_at")
         .order_by("appointment__starts_at", "id")
     )
+    supplies = supplies_selectors.totals_by_client(ids, start, end)
+    referrals = linkage_selectors.summaries_by_client(ids, begin, finish)
     # Read once for the group: the same value on every summary of the round.
     threshold = clinic_setting("RATING_ALERT_THRESHOLD")
 
@@ -313,6 +325,8 @@ def summaries_data(
             administrations=administrations.get(client.pk, []),
             notes=notes.get(client.pk, []),
             threshold=threshold,
+            supplies=supplies.get(client.pk, []),
+            referrals=referrals.get(client.pk, []),
         )
         for client in clients
     }
@@ -329,6 +343,8 @@ def _client_summary(
     administrations: list[Administration],
     notes: list[SessionNote],
     threshold: int,
+    supplies: list[ItemTotal],
+    referrals: list[ReferralSummary],
 ) -> SummaryData:
     """One client's figures from the rows `summaries_data` read (no query)."""
     goal_summaries = [GoalSummary(g, list(g.reviews_until_end)) for g in goals]  # type: ignore[attr-defined]
@@ -421,6 +437,8 @@ def _client_summary(
         ratings=ratings,
         ratings_chart=ratings_chart,
         flags=chart_flags(client),
+        supplies=supplies,
+        referrals=referrals,
     )
 
 

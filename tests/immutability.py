@@ -16,15 +16,18 @@ from goals.models import PlanVersion
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
+from linkage.models import ReferralStatusChange
 from risk.models import RiskFollowUp
 from safety.models import OverdosePlanVersion, SafetyPlanVersion
 from sessions import services
 from sessions.models import ContactAddendum, ContactReview, NoteAddendum, NoteReview, SessionNote
+from supplies.models import SupplyRecord, SupplyVoid
 from tests.assessments.factories import AdministrationFactory
 from tests.assessments.factories_harm import HarmAssessmentFactory, SubstancePatternFactory
 from tests.disclosures.factories import DisclosureFactory
 from tests.factories import SupervisionFactory
 from tests.goals.factories_plan import PlanVersionFactory
+from tests.linkage.factories import StatusChangeFactory
 from tests.risk.factories import RiskFollowUpFactory
 from tests.safety.factories import OverdosePlanVersionFactory, SafetyPlanVersionFactory
 from tests.sessions.factories import (
@@ -33,6 +36,7 @@ from tests.sessions.factories import (
     sign_contact,
     sign_note,
 )
+from tests.supplies.factories import SupplyRecordFactory, SupplyVoidFactory
 
 
 def signed_note() -> SessionNote:
@@ -87,6 +91,9 @@ ROW_MAKERS: dict[type[models.Model], Callable[[], models.Model]] = {
     HarmAssessment: HarmAssessmentFactory,
     SubstancePattern: SubstancePatternFactory,
     RiskFollowUp: RiskFollowUpFactory,
+    ReferralStatusChange: StatusChangeFactory,
+    SupplyRecord: SupplyRecordFactory,
+    SupplyVoid: SupplyVoidFactory,
 }
 
 

@@ -110,6 +110,8 @@ class AuditAction(models.TextChoices):
     CLIENT_VIEW_CONSENTS = "client.view.consents", _("Viewed record: consents")
     CLIENT_VIEW_DISCLOSURES = "client.view.disclosures", _("Viewed record: disclosures")
     CLIENT_VIEW_TIMELINE = "client.view.timeline", _("Viewed record: timeline")
+    CLIENT_VIEW_SUPPLIES = "client.view.supplies", _("Viewed record: supplies")
+    CLIENT_VIEW_REFERRALS = "client.view.referrals", _("Viewed record: referrals")
     CLIENT_VIEW_ACCESS = "client.view.access", _("Viewed record: who accessed it")
     CLIENT_VIEW_HARM_ASSESSMENT = (
         "client.view.harm_assessment",
@@ -165,6 +167,16 @@ class AuditAction(models.TextChoices):
     CONTACT_ADDENDUM = "contact.addendum", _("Addendum added to a contact outside a session")
     CONTACT_VERIFY_FAILED = "contact.verify_failed", _("Contact failed its integrity check")
     RATING_ALERT_ACKNOWLEDGE = "rating_alert.acknowledge", _("Session rating alert marked seen")
+
+    # Harm reduction supplies and linkage
+    SUPPLY_RECORD = "supply.record", _("Supplies recorded")
+    SUPPLY_VOID = "supply.void", _("Supply record voided")
+    SUPPLY_CORRECT = "supply.correct", _("Supply record corrected")
+    SUPPLY_REPORT = "supply.report", _("Supplies report for funders viewed")
+    REFERRAL_CREATE = "referral.create", _("Referral offered")
+    REFERRAL_STATUS = "referral.status", _("Referral status changed")
+    REFERRAL_FOLLOW_UP = "referral.follow_up", _("Referral follow-up date changed")
+    DISCLOSURE_REFERRAL = "disclosure.referral", _("Information shared with a referral")
 
     # Supervision
     SUPERVISION_MEETING_RECORD = "supervision.meeting_record", _("Supervision meeting recorded")

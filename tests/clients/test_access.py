@@ -40,6 +40,8 @@ CHART_READ_PAGES = [
     "section:plan",
     "section:safety",
     "section:sessions",
+    "section:supplies",
+    "section:referrals",
     "section:summaries",
     "section:disclosures",
     "consents",

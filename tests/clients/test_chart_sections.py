@@ -36,6 +36,8 @@ REGISTERED = {
     "safety": ("Safety", "safety:section", "safety/chart_section.html", "read"),
     "sessions": ("Sessions", "sessions:section", "sessions/chart_section.html", "read"),
     "contacts": ("Contacts", "sessions:contacts", "sessions/contacts_section.html", "read"),
+    "supplies": ("Supplies", "supplies:section", "supplies/chart_section.html", "read"),
+    "referrals": ("Referrals", "linkage:section", "linkage/chart_section.html", "read"),
     "summaries": ("Summaries", "summaries:section", "summaries/chart_section.html", "read"),
     "consents": ("Consents", "clients:consents", "clients/chart_consents.html", "read"),
     "disclosures": (
@@ -62,6 +64,8 @@ OWNER_MODULE = {
     "safety": "safety.views",
     "sessions": "sessions.views",
     "contacts": "sessions.contact_views",
+    "supplies": "supplies.views",
+    "referrals": "linkage.views",
     "summaries": "summaries.views",
     "consents": "clients.views",
     "disclosures": "disclosures.views",

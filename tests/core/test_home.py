@@ -93,6 +93,7 @@ def test_supervisor_sees_their_supervisees(
         ("Co-signature", reverse("sessions:cosign_queue")),
         ("Unassigned clients", reverse("clients:unassigned")),
         ("Covers", reverse("covers:list")),
+        ("Supplies report", reverse("supplies:report")),
         *clinical_links(supervisor),
     ]
 
@@ -129,6 +130,7 @@ def test_supervisor_who_is_also_a_therapist_sees_both(
         ("Notes", reverse("sessions:my_notes")),
         ("Measures due", reverse("assessments:due")),
         ("Reviews due", reverse("goals:reviews_due")),
+        ("Supplies report", reverse("supplies:report")),
         *clinical_links(dual),
     ]
 
@@ -152,6 +154,7 @@ def test_clinic_admin_without_clinical_role_lands_on_staff_accounts(
         ("Audit trail", reverse("oversight:audit_trail")),
         ("User activity", reverse("oversight:user_activity")),
         ("Clinic settings", reverse("core:clinic_settings")),
+        ("Supplies report", reverse("supplies:report")),
         me_link(clinic_admin),
     ]
 

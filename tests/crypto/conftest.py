@@ -16,7 +16,9 @@ from django.db import connection
 from django.db.models import Model
 
 from hrp import crypto
+from tests.disclosures.factories import DisclosureFactory
 from tests.emergency.factories import EmergencyGrantFactory
+from tests.linkage.factories import StatusChangeFactory
 from tests.risk.factories import RiskFlagFactory, RiskFollowUpFactory, resolve
 from tests.safety.factories import (
     OverdosePlanVersionFactory,
@@ -37,6 +39,7 @@ from tests.sessions.factories_review import (
 )
 from tests.summaries.factories import DoneSummaryFactory
 from tests.supervision.factories import ChartCommentFactory, SupervisionMeetingFactory
+from tests.supplies.factories import SupplyRecordFactory, SupplyVoidFactory
 
 OLD_KEY = Fernet.generate_key().decode()
 NEW_KEY = Fernet.generate_key().decode()
@@ -72,6 +75,12 @@ def _contacts() -> list[Model]:
 # in which every encrypted field holds a value.
 BUILDERS: dict[str, Callable[[], list[Model]]] = {
     "accounts.EmergencyGrant": lambda: [EmergencyGrantFactory()],
+    # An attendance report (nothing shared in words) and information sent with a referral.
+    "disclosures.Disclosure": lambda: [
+        DisclosureFactory(),
+        DisclosureFactory(what="referral", shared="Name, date of birth, reason for referral."),
+    ],
+    "linkage.ReferralStatusChange": lambda: [StatusChangeFactory(note="Wants to start soon.")],
     # A requested summary with its PDF, and a monthly one whose PDF is not made yet.
     "summaries.SummaryRequest": lambda: [
         DoneSummaryFactory(),
@@ -85,6 +94,8 @@ BUILDERS: dict[str, Callable[[], list[Model]]] = {
     "safety.ToleranceWindow": lambda: [ToleranceWindowFactory()],
     "supervision.ChartComment": lambda: [ChartCommentFactory()],
     "supervision.SupervisionMeeting": lambda: [SupervisionMeetingFactory()],
+    "supplies.SupplyRecord": lambda: [SupplyRecordFactory(note="Showed how to use it.")],
+    "supplies.SupplyVoid": lambda: [SupplyVoidFactory()],
     "therapy_sessions.ContactAddendum": lambda: [ContactAddendumFactory()],
     "therapy_sessions.ContactReview": lambda: [ContactReviewFactory()],
     "therapy_sessions.NoteAddendum": lambda: [NoteAddendumFactory()],

@@ -41,6 +41,8 @@ def test_the_registry_is_every_encrypted_field_of_every_model() -> None:
     assert _registered() == _scan()
     assert sorted(_registered()) == [
         ("accounts.EmergencyGrant", "reason"),
+        ("disclosures.Disclosure", "shared"),
+        ("linkage.ReferralStatusChange", "note"),
         ("risk.RiskFlag", "resolution"),
         ("risk.RiskFollowUp", "action"),
         ("safety.OverdosePlanVersion", "client_words"),
@@ -65,6 +67,8 @@ def test_the_registry_is_every_encrypted_field_of_every_model() -> None:
         ("supervision.ChartComment", "text"),
         ("supervision.SupervisionMeeting", "follow_ups"),
         ("supervision.SupervisionMeeting", "guidance"),
+        ("supplies.SupplyRecord", "note"),
+        ("supplies.SupplyVoid", "reason"),
         ("therapy_sessions.ContactAddendum", "text"),
         ("therapy_sessions.ContactReview", "comments"),
         ("therapy_sessions.NoteAddendum", "text"),

@@ -137,6 +137,8 @@ def test_counts_per_table_are_printed_and_a_second_run_rewrites_nothing() -> Non
 
         assert rotate_keys() == (
             "accounts.EmergencyGrant: checked 1, re-encrypted 0\n"
+            "disclosures.Disclosure: checked 0, re-encrypted 0\n"
+            "linkage.ReferralStatusChange: checked 0, re-encrypted 0\n"
             "risk.RiskFlag: checked 0, re-encrypted 0\n"
             "risk.RiskFollowUp: checked 0, re-encrypted 0\n"
             "safety.OverdosePlanVersion: checked 0, re-encrypted 0\n"
@@ -145,6 +147,8 @@ def test_counts_per_table_are_printed_and_a_second_run_rewrites_nothing() -> Non
             "summaries.SummaryRequest: checked 1, re-encrypted 1\n"
             "supervision.ChartComment: checked 1, re-encrypted 1\n"
             "supervision.SupervisionMeeting: checked 3, re-encrypted 2\n"
+            "supplies.SupplyRecord: checked 0, re-encrypted 0\n"
+            "supplies.SupplyVoid: checked 0, re-encrypted 0\n"
             "therapy_sessions.ContactAddendum: checked 0, re-encrypted 0\n"
             "therapy_sessions.ContactReview: checked 0, re-encrypted 0\n"
             "therapy_sessions.NoteAddendum: checked 0, re-encrypted 0\n"
@@ -157,6 +161,8 @@ def test_counts_per_table_are_printed_and_a_second_run_rewrites_nothing() -> Non
 
         assert rotate_keys("--batch-size", "2") == (
             "accounts.EmergencyGrant: checked 1, re-encrypted 0\n"
+            "disclosures.Disclosure: checked 0, re-encrypted 0\n"
+            "linkage.ReferralStatusChange: checked 0, re-encrypted 0\n"
             "risk.RiskFlag: checked 0, re-encrypted 0\n"
             "risk.RiskFollowUp: checked 0, re-encrypted 0\n"
             "safety.OverdosePlanVersion: checked 0, re-encrypted 0\n"
@@ -165,6 +171,8 @@ def test_counts_per_table_are_printed_and_a_second_run_rewrites_nothing() -> Non
             "summaries.SummaryRequest: checked 1, re-encrypted 0\n"
             "supervision.ChartComment: checked 1, re-encrypted 0\n"
             "supervision.SupervisionMeeting: checked 3, re-encrypted 0\n"
+            "supplies.SupplyRecord: checked 0, re-encrypted 0\n"
+            "supplies.SupplyVoid: checked 0, re-encrypted 0\n"
             "therapy_sessions.ContactAddendum: checked 0, re-encrypted 0\n"
             "therapy_sessions.ContactReview: checked 0, re-encrypted 0\n"
             "therapy_sessions.NoteAddendum: checked 0, re-encrypted 0\n"

@@ -36,6 +36,7 @@ REGISTERED = {
     "unsigned_note": ("sessions.reminders", ("note_unsigned",)),
     "goal_review": ("goals.reminders", ("review_due", "review_overdue")),
     "tolerance_opens": ("safety.reminders", ("tolerance_opens",)),
+    "referral_follow_up": ("linkage.reminders", ("referral_follow_up",)),
     "measure_due": ("assessments.reminders", ("measure_due",)),
     "cosign": ("sessions.reminders", ("cosign",)),
     "rating_alert": ("sessions.reminders", ("rating_alert",)),
@@ -45,7 +46,7 @@ REGISTERED = {
 }
 # Planning, whatever the number of clients: one query per rule's rows (cosign, rating alerts
 # and suicide risk also read the current supervisions), the existing keys, the insert.
-PLAN_QUERIES = 14
+PLAN_QUERIES = 15
 
 
 def test_each_app_registers_its_rules_in_planning_order() -> None:

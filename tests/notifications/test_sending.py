@@ -24,6 +24,7 @@ from sessions.models import RatingAlert
 from tests.assessments.factories import AdministrationFactory, answers_for, local_noon
 from tests.clients.factories import ClientFactory, SubstanceUseFactory
 from tests.goals.factories import GoalFactory
+from tests.linkage.factories import ServiceReferralFactory
 from tests.notifications.backends import FlakyServerBackend
 from tests.risk.factories import RiskFlagFactory
 from tests.sessions.factories import (
@@ -212,6 +213,8 @@ FORBIDDEN = [
     "PHQ",
     "suicid",
     "1990",
+    "methadone",
+    "Kumquat",
 ]
 
 
@@ -291,6 +294,14 @@ def test_no_phi_in_any_reminder_text_email_or_sms(
             note=NOTE_WORDS,
             created_by=emailed_therapist,
         )
+    # A methadone referral to follow up tomorrow.
+    ServiceReferralFactory(
+        client=record,
+        service="methadone",
+        provider="Kumquat marker treatment program",
+        status="referred",
+        follow_up_on=timezone.localdate() + DAY,
+    )
     moments = [
         timezone.now(),
         at(timezone.localdate() + DAY, "08:00"),  # the GAD-7 falls due

@@ -30,8 +30,9 @@ pytestmark = pytest.mark.django_db
 # The figures of a group of client summaries, however many clients and however long their
 # history: the clients with their header data, 3 flag prefetches (administrations, harm
 # assessments, open goals), then attendance, goals, their reviews, check-ins,
-# measures and ratings (the clinic's threshold comes from the settings cache, warmed here).
-SUMMARY_DATA_QUERIES = 10
+# measures, ratings, supplies and referrals (the clinic's threshold comes from the settings
+# cache, warmed here).
+SUMMARY_DATA_QUERIES = 12
 # Preparing one client summary on its own: claim (BEGIN, lock, UPDATE, COMMIT), the figures
 # above, progress 40 and 70, store (BEGIN, UPDATE, COMMIT).
 SUMMARY_BUILD_QUERIES = 4 + SUMMARY_DATA_QUERIES + 2 + 3

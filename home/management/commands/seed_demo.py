@@ -10,11 +10,13 @@ from goals.demo import seed_demo_goals
 from home.demo import seed_demo_emergency_access
 from hrp.accounts.demo import DEMO_PASSWORD, seed_demo_staff
 from hrp.audit.context import AuditedCommand
+from linkage.demo import seed_demo_referrals
 from notifications import services as reminders
 from risk.demo import seed_demo_risk
 from safety.demo import seed_demo_safety
 from sessions.demo import seed_demo_appointments, seed_demo_contacts, seed_demo_notes
 from supervision.demo import seed_demo_supervision
+from supplies.demo import seed_demo_supplies
 
 
 class Command(AuditedCommand):
@@ -52,6 +54,10 @@ class Command(AuditedCommand):
         self.stdout.write(f"Demo clients given contacts outside sessions: {contacted}")
         resolved = seed_demo_risk(clients=demo_clients)
         self.stdout.write(f"Earlier risk flags followed up and resolved: {resolved}")
+        supplied = seed_demo_supplies(clients=demo_clients)
+        self.stdout.write(f"Demo clients given harm reduction supplies: {supplied}")
+        referred = seed_demo_referrals(clients=demo_clients)
+        self.stdout.write(f"Demo clients offered referrals: {referred}")
         supervised = seed_demo_supervision()
         self.stdout.write(f"Supervision meetings and chart comments: {supervised}")
         self.stdout.write(f"Emergency-access events: {seed_demo_emergency_access()}")
