@@ -8,7 +8,20 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.http import Http404
 from django.utils import timezone
 
@@ -136,12 +149,71 @@ def out_of_range_appointments(*, therapist: User) -> list[Appointment]:
     )
 
 
-def appointments_for(client: Client) -> QuerySet[Appointment]:
-    # The note is joined for its status only: its encrypted text is not loaded or decrypted.
-    return (
-        client.appointments.select_related("therapist", "rescheduled_from", "note")
-        .defer(*(f"note__{name}" for name in (*SessionNote.TEXT_FIELDS, "goal_checkins")))
-        .order_by("-starts_at", "-id")
+# The chart's Sessions section shows this many appointments a page.
+SESSIONS_PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class AppointmentsPage:
+    number: int
+    upcoming: list[Appointment]  # still on the calendar, soonest first
+    past: list[Appointment]  # everything else, newest first
+    has_previous: bool
+    has_next: bool
+
+
+def appointments_page(
+    client: Client,
+    *,
+    page: int = 1,
+    size: int = SESSIONS_PAGE_SIZE,
+    now: datetime.datetime | None = None,
+) -> AppointmentsPage:
+    """One page of the client's appointments for the chart's Sessions section: those still
+    to come first (soonest first), then the rest (newest first), `size` at a time.
+
+    One query whatever the history: the database orders the client's appointments (its
+    (client, starts_at) index) and returns `size` + 1 rows, the extra one saying whether a
+    next page exists. A client with years of sessions no longer has every one of them loaded,
+    formatted and given a form on each visit to the tab."""
+    now = now or timezone.now()
+    coming = Q(status=Appointment.Status.SCHEDULED, starts_at__gte=now)
+    start = (page - 1) * size
+    rows = list(
+        client.appointments.select_related("note")
+        # The page shows the note's status and links to it: its text stays unread.
+        .only(
+            "id",
+            "client_id",
+            "starts_at",
+            "ends_at",
+            "status",
+            "modality",
+            "location",
+            "notice_hours",
+            "rescheduled_from_id",
+            "note__id",
+            "note__status",
+            "note__appointment_id",
+        )
+        .annotate(
+            coming=Case(When(coming, then=Value(True)), default=Value(False)),
+            coming_at=Case(When(coming, then=F("starts_at"))),
+        )
+        .order_by(
+            F("coming").desc(),
+            F("coming_at").asc(nulls_last=True),
+            F("starts_at").desc(),
+            F("id").desc(),
+        )[start : start + size + 1]
+    )
+    shown = rows[:size]
+    return AppointmentsPage(
+        number=page,
+        upcoming=[a for a in shown if a.coming],
+        past=[a for a in shown if not a.coming],
+        has_previous=page > 1,
+        has_next=len(rows) > size,
     )
 
 
