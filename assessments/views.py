@@ -235,16 +235,10 @@ def follow_up(request: HttpRequest, pk: int, administration_pk: int) -> HttpResp
 def due_list(request: HttpRequest) -> HttpResponse:
     """The therapist's measures due within 7 days or overdue, across their caseload."""
     access.require(request.user, "clients.create")
-    clients = selectors.prefetch_for_clients(
-        client_selectors.caseload(
-            user=request.user, therapist=request.user, status="active", columns=False
-        )
+    clients = client_selectors.caseload(
+        user=request.user, therapist=request.user, status="active", columns=False
     )
-    rows = []
-    for client in clients:
-        due = selectors.due_measures(client, within_days=7)
-        if due:
-            rows.append((client, due))
+    rows = selectors.due_for_clients(clients, within_days=7)
     today = timezone.localdate()
     context = {
         "rows": rows,

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.db.models import (
     Case,
-    Count,
     Exists,
     F,
     IntegerField,
@@ -270,6 +269,11 @@ def note_for(client: Client, note_pk: int) -> SessionNote:
         raise Http404 from None
 
 
+# What the lists of notes show of a note: its state, client and session, never its text (the
+# encrypted columns would each be read and decrypted for nothing).
+_NOTE_TEXT = (*SessionNote.TEXT_FIELDS, "goal_checkins")
+
+
 def late_cutoff(now: datetime.datetime | None = None) -> datetime.datetime:
     return (now or timezone.now()) - datetime.timedelta(hours=clinic_setting("LATE_NOTE_HOURS"))
 
@@ -290,7 +294,7 @@ def late_notes(
         Appointment.objects.filter(late_note_q(now), therapist_id__in=therapist_ids)
         .select_related("client", "therapist", "note")
         # The lists show whether a draft exists and link to it: its text stays unread.
-        .defer(*(f"note__{name}" for name in (*SessionNote.TEXT_FIELDS, "goal_checkins")))
+        .defer(*(f"note__{name}" for name in _NOTE_TEXT))
         .order_by("ends_at", "id")
     )
 
@@ -300,14 +304,20 @@ def supervisee_ids(supervisor: User) -> QuerySet[Any]:
 
 
 def notes_of(*, author: User) -> dict[str, list[SessionNote]]:
-    """The therapist's open notes by state, for their notes page (one query)."""
+    """The therapist's open notes by state, for their notes page (one query).
+
+    Open states are named, not "not signed": `status IN (...)` walks the (author, status)
+    index to the therapist's few open notes, where `NOT IN (signed, cosigned)` read every note
+    they ever signed."""
+    returned = NoteReview.objects.filter(note=OuterRef("pk"), decision=NoteReview.Decision.RETURNED)
     open_notes = list(
-        SessionNote.objects.filter(author=author)
-        .exclude(status__in=[SessionNote.Status.SIGNED, SessionNote.Status.COSIGNED])
-        .select_related("client", "appointment")
-        .annotate(
-            returns=Count("reviews", filter=Q(reviews__decision=NoteReview.Decision.RETURNED))
+        SessionNote.objects.filter(
+            author=author,
+            status__in=[SessionNote.Status.DRAFT, SessionNote.Status.AWAITING_COSIGN],
         )
+        .select_related("client", "appointment")
+        .defer(*_NOTE_TEXT)
+        .annotate(returns=Exists(returned))
         .order_by("appointment__starts_at", "id")
     )
     return {
@@ -324,6 +334,7 @@ def cosign_queue(*, supervisor: User) -> QuerySet[SessionNote]:
             status=SessionNote.Status.AWAITING_COSIGN, author_id__in=supervisee_ids(supervisor)
         )
         .select_related("client", "appointment", "author")
+        .defer(*_NOTE_TEXT)
         .order_by("signed_at", "id")
     )
 
