@@ -356,8 +356,14 @@ class RatingPoint:
     alert: bool
 
 
-def rating_trend(client: Client) -> list[RatingPoint]:
-    """The client's session ratings in time order, one point per rated session."""
+# The Sessions section charts the client's latest ratings, not every one since intake.
+RATINGS_SHOWN = 20
+
+
+def rating_trend(client: Client, *, latest: int = RATINGS_SHOWN) -> list[RatingPoint]:
+    """The client's `latest` session ratings in time order, one point per rated session: the
+    newest `latest` read by the database (LIMIT), so years of sessions are neither loaded nor
+    drawn."""
     notes = (
         SessionNote.objects.filter(client=client)
         .filter(
@@ -372,10 +378,10 @@ def rating_trend(client: Client) -> list[RatingPoint]:
             "appointment__starts_at",
             "rating_alert__id",
         )
-        .order_by("appointment__starts_at", "id")
+        .order_by("-appointment__starts_at", "-id")[:latest]
     )
     points = []
-    for note in notes:
+    for note in reversed(list(notes)):
         points.append(
             RatingPoint(
                 date=timezone.localdate(note.appointment.starts_at),

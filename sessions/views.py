@@ -57,6 +57,7 @@ def chart_section(request: HttpRequest, pk: int) -> HttpResponse:
         "upcoming": page.upcoming,
         "past": page.past,
         "ratings": ratings,
+        "ratings_shown": selectors.RATINGS_SHOWN,
         "ratings_chart": {
             "labels": [p.date.isoformat() for p in ratings],
             "totals": [p.total for p in ratings],

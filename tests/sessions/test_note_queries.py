@@ -287,7 +287,13 @@ def test_chart_section_with_notes_queries(
 
     assert response.status_code == 200
     rated = noted_record.session_notes.count()
-    assert len(response.context["ratings"]) == rated
+    # The latest 20 ratings, oldest of them first.
+    ratings = response.context["ratings"]
+    assert len(ratings) == min(rated, 20)
+    assert [p.total for p in ratings] == [
+        8 + 7 + (index % 10) + 8 for index in reversed(range(min(rated, 20)))
+    ]
+    assert ratings == sorted(ratings, key=lambda p: p.date)
     assert [f.label for f in response.context["flags"]] == ["Session rating alert"]
 
 
