@@ -107,7 +107,8 @@ SELECT
 SELECT a.id, a.starts_at, a.status, a.modality, n.id, n.status, n.signed_at,
   (SELECT json_agg(r) FROM (
     SELECT x.starts_at, rn.rating_heard + rn.rating_wanted + rn.rating_approach + rn.rating_overall
-    FROM therapy_sessions_sessionnote rn JOIN therapy_sessions_appointment x ON x.id = rn.appointment_id
+    FROM therapy_sessions_sessionnote rn
+    JOIN therapy_sessions_appointment x ON x.id = rn.appointment_id
     WHERE rn.client_id = %(client)s AND rn.rating_overall IS NOT NULL
     ORDER BY x.starts_at DESC LIMIT 20) r) AS ratings
 FROM therapy_sessions_appointment a
