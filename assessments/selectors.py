@@ -293,7 +293,9 @@ def due_for_clients(
     }
     rows = list(clients.annotate(**latest))
     ids = [getattr(c, name) for c in rows for name in latest if getattr(c, name) is not None]
-    by_id = Administration.objects.defer("answers").in_bulk(ids)
+    # The list shows the measure and its due date: the rest of each row is not read.
+    by_id = Administration.objects.only("id", "client_id", "measure_code", "administered_at")
+    by_id = by_id.in_bulk(ids)
     horizon = timezone.localdate() + datetime.timedelta(days=within_days)
     listed = []
     for client in rows:

@@ -238,6 +238,10 @@ def due_list(request: HttpRequest) -> HttpResponse:
     clients = client_selectors.caseload(
         user=request.user, therapist=request.user, status="active", columns=False
     )
+    # Name and chart number only: the caseload's referral and intake are not shown here.
+    clients = clients.select_related(None).only(
+        "id", "chart_number", "preferred_name", "legal_name", "status", "therapist_id"
+    )
     rows = selectors.due_for_clients(clients, within_days=7)
     today = timezone.localdate()
     context = {
