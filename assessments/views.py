@@ -217,16 +217,14 @@ def _sitting(administration: Administration) -> int:
 def due_list(request: HttpRequest) -> HttpResponse:
     """The therapist's measures due within 7 days or overdue, across their caseload."""
     access.require(request.user, "clients.create")
-    clients = selectors.prefetch_for_clients(
-        client_selectors.caseload(
-            user=request.user, therapist=request.user, status="active", columns=False
-        )
+    clients = client_selectors.caseload(
+        user=request.user, therapist=request.user, status="active", columns=False
     )
-    rows = []
-    for client in clients:
-        due = selectors.due_measures(client, within_days=7)
-        if due:
-            rows.append((client, due))
+    # Name and chart number only: the caseload's referral and intake are not shown here.
+    clients = clients.select_related(None).only(
+        "id", "chart_number", "preferred_name", "legal_name", "status", "therapist_id"
+    )
+    rows = selectors.due_for_clients(clients, within_days=7)
     today = timezone.localdate()
     context = {
         "rows": rows,

@@ -101,11 +101,23 @@ SELECT
   (SELECT json_agg(k ORDER BY k.week_start) FROM goals_usecheckin k
     WHERE k.client_id = %(client)s AND k.week_start >= %(twelve_weeks)s) AS checkins
 """,
+    # The Sessions tab's first page: 20 appointments, those still to come first, and the
+    # latest 20 session ratings.
     "sessions": """
-SELECT a.id, a.starts_at, a.status, a.modality, n.id, n.status, n.signed_at
+SELECT a.id, a.starts_at, a.status, a.modality, n.id, n.status, n.signed_at,
+  (SELECT json_agg(r) FROM (
+    SELECT x.starts_at, rn.rating_heard + rn.rating_wanted + rn.rating_approach + rn.rating_overall
+    FROM therapy_sessions_sessionnote rn
+    JOIN therapy_sessions_appointment x ON x.id = rn.appointment_id
+    WHERE rn.client_id = %(client)s AND rn.rating_overall IS NOT NULL
+    ORDER BY x.starts_at DESC LIMIT 20) r) AS ratings
 FROM therapy_sessions_appointment a
 LEFT JOIN therapy_sessions_sessionnote n ON n.appointment_id = a.id
-WHERE a.client_id = %(client)s ORDER BY a.starts_at DESC
+WHERE a.client_id = %(client)s
+ORDER BY (a.status = 'scheduled' AND a.starts_at >= %(now)s) DESC,
+  CASE WHEN a.status = 'scheduled' AND a.starts_at >= %(now)s THEN a.starts_at END,
+  a.starts_at DESC, a.id DESC
+LIMIT 21
 """,
     "assessments": """
 SELECT DISTINCT ON (m.measure_code) m.measure_code, m.score, m.band, m.administered_at,
@@ -173,7 +185,7 @@ ORDER BY e.at DESC, e.id DESC LIMIT 50
 SELECT m.id, m.met_on, u.full_name, (SELECT count(*) FROM supervision_supervisionmeeting_clients x
   WHERE x.supervisionmeeting_id = m.id) AS clients
 FROM supervision_supervisionmeeting m JOIN accounts_user u ON u.id = m.supervisee_id
-WHERE m.supervisor_id = %(user)s ORDER BY m.met_on DESC, m.id DESC LIMIT 50
+WHERE m.supervisor_id = %(user)s ORDER BY m.met_on DESC, m.id DESC LIMIT 25
 """,
     "staff": """
 SELECT u.id, u.full_name, u.email, u.is_therapist, u.is_supervisor, u.is_clinic_admin,

@@ -327,6 +327,20 @@ def clients_visible_q(user: Any, *, emergency: bool = False) -> Q:
     return q
 
 
+def through(q: Q, relation: str) -> Q:
+    """`q`, written on Client fields, applied to rows related to a client through `relation`
+    (e.g. clients_visible_q(user) on rating alerts, through "client"): the same rule, without
+    a `client IN (SELECT ...)` that PostgreSQL answers by reading every client."""
+    prefixed = Q(_connector=q.connector, _negated=q.negated)
+    for child in q.children:
+        if isinstance(child, Q):
+            prefixed.children.append(through(child, relation))
+        else:
+            key, value = child
+            prefixed.children.append((f"{relation}__{key}", value))
+    return prefixed
+
+
 def _own_q(user: Any) -> Q:
     """Clients the user reads by role: their own caseload, and their supervisees' clients."""
     q = Q(pk__in=[])

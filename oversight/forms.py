@@ -9,18 +9,24 @@ from hrp import bounds
 from hrp.audit.actions import action_label
 from hrp.audit.models import AuditEvent
 from oversight.filters import NO_ACTOR, AuditFilters
+from oversight.selectors import staff_pk_for_email
 
 
 class AuditFilterForm(forms.Form):
     """The audit viewer's filters. The choices come from the caller (the staff accounts and the
     actions the trail holds), already read for the page, so validating costs no query."""
 
-    actor = forms.ChoiceField(
-        label=_("User"),
+    # An email, not a list of every account: a large agency has hundreds of staff, and the list
+    # cost more to draw than the page of events (docs/PERFORMANCE.md).
+    actor = forms.CharField(
+        label=_("User's email"),
         required=False,
-        error_messages={
-            "invalid_choice": _("That staff account does not exist. Choose one from the list.")
-        },
+        max_length=254,
+        help_text=_("The staff account's sign-in email. Empty for anyone."),
+    )
+    nobody = forms.BooleanField(
+        label=_("Only events with nobody signed in (failed sign-ins, lockouts)"),
+        required=False,
     )
     chart_number = forms.CharField(
         label=_("Client chart number"),
@@ -50,27 +56,8 @@ class AuditFilterForm(forms.Form):
         error_messages={"invalid": _("Enter the end date as YYYY-MM-DD.")},
     )
 
-    def __init__(
-        self,
-        *args: Any,
-        staff: list[dict[str, Any]],
-        actions: list[tuple[str, str]],
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *args: Any, actions: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        people = [
-            (
-                str(s["pk"]),
-                f"{s['full_name']} ({s['email']})"
-                + ("" if s["is_active"] else f" · {_('deactivated')}"),
-            )
-            for s in staff
-        ]
-        self.fields["actor"].choices = [
-            ("", _("Anyone")),
-            (NO_ACTOR, _("Nobody signed in (failed sign-ins, lockouts)")),
-            *people,
-        ]
         labels = dict(AuditEvent.Category.choices)
         groups: dict[str, list[tuple[str, str]]] = {}
         for category, action in actions:
@@ -83,7 +70,12 @@ class AuditFilterForm(forms.Form):
             ],
         ]
         for bound in self.fields.values():
-            css = "form-select" if isinstance(bound, forms.ChoiceField) else "form-control"
+            if isinstance(bound, forms.BooleanField):
+                css = "form-check-input"
+            elif isinstance(bound, forms.ChoiceField):
+                css = "form-select"
+            else:
+                css = "form-control"
             bound.widget.attrs.setdefault("class", css)
 
     def full_clean(self) -> None:
@@ -94,11 +86,31 @@ class AuditFilterForm(forms.Form):
                 widget = self.fields[name].widget
                 widget.attrs["class"] = widget.attrs.get("class", "") + " is-invalid"
 
+    def clean_actor(self) -> str:
+        """The account's pk as text (what the filters keep), from its email; deactivated
+        accounts count, since their past actions stay in the trail."""
+        email = self.cleaned_data["actor"].strip()
+        if not email:
+            return ""
+        pk = staff_pk_for_email(email)
+        if pk is None:
+            raise forms.ValidationError(
+                _(
+                    "No staff account has this email. Check the spelling: the Staff accounts "
+                    "page lists every account."
+                )
+            )
+        return str(pk)
+
     def clean_chart_number(self) -> str:
         return self.cleaned_data["chart_number"].strip().upper()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if data.get("nobody") and data.get("actor"):
+            self.add_error(
+                "nobody", _("Choose a user or “nobody signed in”, not both. Empty one of them.")
+            )
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and end < start:
             self.add_error(
@@ -109,7 +121,7 @@ class AuditFilterForm(forms.Form):
     def filters(self) -> AuditFilters:
         data = self.cleaned_data
         return AuditFilters(
-            actor=data["actor"],
+            actor=NO_ACTOR if data["nobody"] else data["actor"],
             chart_number=data["chart_number"],
             action=data["action"],
             date_from=data["date_from"],

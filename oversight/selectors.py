@@ -24,6 +24,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clients.models import Client
+from hrp import bounds
 from hrp.accounts.identity import canonical_email
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
@@ -162,11 +163,18 @@ def known_actions() -> list[tuple[str, str]]:
         return [(category, action) for category, action in cursor.fetchall()]
 
 
-def staff_for_filter() -> list[dict[str, Any]]:
-    """Every staff account (deactivated ones too: their past actions stay in the trail)."""
-    return list(
-        User.objects.order_by("full_name", "email").values("pk", "full_name", "email", "is_active")
-    )
+def staff_pk_for_email(email: str) -> int | None:
+    """The staff account signing in with `email` (as sign-in matches it: hrp.accounts.identity),
+    deactivated ones too: their past actions stay in the trail."""
+    return User.objects.filter(email=canonical_email(email)).values_list("pk", flat=True).first()
+
+
+def staff_email(pk: str) -> str:
+    """The email of the account the filters name (a pk as text), for the form to show it."""
+    found = bounds.parse_pk(pk)
+    if found is None:
+        return ""
+    return User.objects.filter(pk=found).values_list("email", flat=True).first() or ""
 
 
 def client_pks_for_charts(chart_numbers: set[str]) -> dict[str, int]:

@@ -128,8 +128,16 @@ class AttendanceForm(forms.Form):
         ],
     )
     notice_hours = bounds.IntegerField(
-        label=_("Notice given (hours)"), min_value=0, max_value=24 * 365, required=False
+        label=_("Notice given (hours)"),
+        min_value=0,
+        max_value=24 * 365,
+        required=False,
+        help_text=_("For a cancellation: how many hours before the appointment it was said."),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
 
 
 # --- Session notes ---------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from clients.models import SubstanceUse
 from clients.services import access_record
 from goals.models import Goal
-from hrp import access
+from hrp import access, bounds
 from hrp.clinic import clinic_setting
 from sessions import selectors, services
 from sessions.forms import AddendumForm, NoteForm, ReviewForm, SignForm
@@ -341,29 +341,53 @@ def note_review(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
     return render(request, "sessions/note.html", context, status=status)
 
 
+def _page_number(request: HttpRequest, param: str) -> int:
+    # ?late=N, ?alerts=N, ?queue=N: ASCII digits only, anything else is the first page.
+    return bounds.parse_int(request.GET.get(param), minimum=1, maximum=100_000, default=1)
+
+
+def _list(request: HttpRequest, qs: Any, param: str) -> selectors.ListPage:
+    return selectors.list_page(qs, param=param, number=_page_number(request, param))
+
+
 def my_notes(request: HttpRequest) -> HttpResponse:
     """The therapist's notes to finish: late, returned, drafts, waiting for co-signature."""
     access.require(request.user, "clients.create")
+    late = _list(request, selectors.late_notes(therapist_ids=[request.user.pk]), "late")
+    alerts = _list(request, selectors.open_rating_alerts(user=request.user), "alerts")
     context = {
-        "late": list(selectors.late_notes(therapist_ids=[request.user.pk])),
+        "late": late.rows,
+        "late_page": late,
         "late_hours": clinic_setting("LATE_NOTE_HOURS"),
         **selectors.notes_of(author=request.user),
         **selectors.contacts_of(author=request.user),
-        "alerts": list(selectors.open_rating_alerts(user=request.user)),
+        "alerts": alerts.rows,
+        "alerts_page": alerts,
         "nav": "notes",
     }
     return render(request, "sessions/my_notes.html", context)
 
 
 def cosign_queue(request: HttpRequest) -> HttpResponse:
-    """The supervisor's queue: notes to co-sign, supervisees' late notes, rating alerts."""
+    """The supervisor's queue: notes to co-sign, supervisees' late notes, rating alerts, each
+    a page at a time, oldest first."""
     access.require(request.user, "clients.supervise")
+    queue = _list(request, selectors.cosign_queue(supervisor=request.user), "queue")
+    late = _list(
+        request,
+        selectors.late_notes(therapist_ids=selectors.supervisee_ids(request.user)),
+        "late",
+    )
+    alerts = _list(request, selectors.open_rating_alerts(user=request.user), "alerts")
     context = {
-        "queue": list(selectors.cosign_queue(supervisor=request.user)),
+        "queue": queue.rows,
+        "queue_page": queue,
         "contact_queue": list(selectors.contact_cosign_queue(supervisor=request.user)),
-        "late": list(selectors.late_notes(therapist_ids=selectors.supervisee_ids(request.user))),
+        "late": late.rows,
+        "late_page": late,
         "late_hours": clinic_setting("LATE_NOTE_HOURS"),
-        "alerts": list(selectors.open_rating_alerts(user=request.user)),
+        "alerts": alerts.rows,
+        "alerts_page": alerts,
         "nav": "cosign",
     }
     return render(request, "sessions/cosign_queue.html", context)

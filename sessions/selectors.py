@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import (
+    Case,
     Count,
     Exists,
     F,
@@ -18,6 +19,8 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
+    When,
 )
 from django.http import Http404
 from django.urls import reverse
@@ -195,12 +198,71 @@ def out_of_range_appointments(*, therapist: User) -> list[Appointment]:
     )
 
 
-def appointments_for(client: Client) -> QuerySet[Appointment]:
-    # The note is joined for its status only: its encrypted text is not loaded or decrypted.
-    return (
-        client.appointments.select_related("therapist", "rescheduled_from", "note")
-        .defer(*(f"note__{name}" for name in (*SessionNote.TEXT_FIELDS, "goal_checkins")))
-        .order_by("-starts_at", "-id")
+# The chart's Sessions section shows this many appointments a page.
+SESSIONS_PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class AppointmentsPage:
+    number: int
+    upcoming: list[Appointment]  # still on the calendar, soonest first
+    past: list[Appointment]  # everything else, newest first
+    has_previous: bool
+    has_next: bool
+
+
+def appointments_page(
+    client: Client,
+    *,
+    page: int = 1,
+    size: int = SESSIONS_PAGE_SIZE,
+    now: datetime.datetime | None = None,
+) -> AppointmentsPage:
+    """One page of the client's appointments for the chart's Sessions section: those still
+    to come first (soonest first), then the rest (newest first), `size` at a time.
+
+    One query whatever the history: the database orders the client's appointments (its
+    (client, starts_at) index) and returns `size` + 1 rows, the extra one saying whether a
+    next page exists. A client with years of sessions no longer has every one of them loaded,
+    formatted and given a form on each visit to the tab."""
+    now = now or timezone.now()
+    coming = Q(status=Appointment.Status.SCHEDULED, starts_at__gte=now)
+    start = (page - 1) * size
+    rows = list(
+        client.appointments.select_related("note")
+        # The page shows the note's status and links to it: its text stays unread.
+        .only(
+            "id",
+            "client_id",
+            "starts_at",
+            "ends_at",
+            "status",
+            "modality",
+            "location",
+            "notice_hours",
+            "rescheduled_from_id",
+            "note__id",
+            "note__status",
+            "note__appointment_id",
+        )
+        .annotate(
+            coming=Case(When(coming, then=Value(True)), default=Value(False)),
+            coming_at=Case(When(coming, then=F("starts_at"))),
+        )
+        .order_by(
+            F("coming").desc(),
+            F("coming_at").asc(nulls_last=True),
+            F("starts_at").desc(),
+            F("id").desc(),
+        )[start : start + size + 1]
+    )
+    shown = rows[:size]
+    return AppointmentsPage(
+        number=page,
+        upcoming=[a for a in shown if a.coming],
+        past=[a for a in shown if not a.coming],
+        has_previous=page > 1,
+        has_next=len(rows) > size,
     )
 
 
@@ -257,6 +319,11 @@ def note_for(client: Client, note_pk: int) -> SessionNote:
         raise Http404 from None
 
 
+# What the lists of notes show of a note: its state, client and session, never its text (the
+# encrypted columns would each be read and decrypted for nothing).
+_NOTE_TEXT = (*SessionNote.TEXT_FIELDS, "goal_checkins")
+
+
 def late_cutoff(now: datetime.datetime | None = None) -> datetime.datetime:
     return (now or timezone.now()) - datetime.timedelta(hours=clinic_setting("LATE_NOTE_HOURS"))
 
@@ -277,7 +344,7 @@ def late_notes(
         Appointment.objects.filter(late_note_q(now), therapist_id__in=therapist_ids)
         .select_related("client", "therapist", "note")
         # The lists show whether a draft exists and link to it: its text stays unread.
-        .defer(*(f"note__{name}" for name in (*SessionNote.TEXT_FIELDS, "goal_checkins")))
+        .defer(*(f"note__{name}" for name in _NOTE_TEXT))
         .order_by("ends_at", "id")
     )
 
@@ -287,14 +354,20 @@ def supervisee_ids(supervisor: User) -> QuerySet[Any]:
 
 
 def notes_of(*, author: User) -> dict[str, list[SessionNote]]:
-    """The therapist's open notes by state, for their notes page (one query)."""
+    """The therapist's open notes by state, for their notes page (one query).
+
+    Open states are named, not "not signed": `status IN (...)` walks the (author, status)
+    index to the therapist's few open notes, where `NOT IN (signed, cosigned)` read every note
+    they ever signed."""
+    returned = NoteReview.objects.filter(note=OuterRef("pk"), decision=NoteReview.Decision.RETURNED)
     open_notes = list(
-        SessionNote.objects.filter(author=author)
-        .exclude(status__in=[SessionNote.Status.SIGNED, SessionNote.Status.COSIGNED])
-        .select_related("client", "appointment")
-        .annotate(
-            returns=Count("reviews", filter=Q(reviews__decision=NoteReview.Decision.RETURNED))
+        SessionNote.objects.filter(
+            author=author,
+            status__in=[SessionNote.Status.DRAFT, SessionNote.Status.AWAITING_COSIGN],
         )
+        .select_related("client", "appointment")
+        .defer(*_NOTE_TEXT)
+        .annotate(returns=Exists(returned))
         .order_by("appointment__starts_at", "id")
     )
     return {
@@ -311,17 +384,25 @@ def cosign_queue(*, supervisor: User) -> QuerySet[SessionNote]:
             status=SessionNote.Status.AWAITING_COSIGN, author_id__in=supervisee_ids(supervisor)
         )
         .select_related("client", "appointment", "author")
+        .defer(*_NOTE_TEXT)
         .order_by("signed_at", "id")
     )
 
 
 def open_rating_alerts(*, user: User) -> QuerySet[RatingAlert]:
     """Unacknowledged rating alerts on the clients `user` may read."""
+    # The rule applied through the alert's client: the open alerts (a few hundred, from the
+    # partial index `ratingalert_open`) each join their client by its key. `client IN (visible
+    # clients)` made PostgreSQL read every client of the clinic to hash a supervisor's 2,000.
     return (
-        RatingAlert.objects.filter(acknowledged_at__isnull=True)
-        .filter(client__in=Client.objects.filter(access.clients_visible_q(user)))
+        RatingAlert.objects.filter(
+            access.through(access.clients_visible_q(user), "client"),
+            acknowledged_at__isnull=True,
+        )
         .select_related("client", "client__therapist", "note__appointment")
-        .order_by("-created_at")
+        # The lists show the note's session date: its text is neither read nor decrypted.
+        .defer(*(f"note__{name}" for name in _NOTE_TEXT))
+        .order_by("-created_at", "-id")
     )
 
 
@@ -332,8 +413,14 @@ class RatingPoint:
     alert: bool
 
 
-def rating_trend(client: Client) -> list[RatingPoint]:
-    """The client's session ratings in time order, one point per rated session."""
+# The Sessions section charts the client's latest ratings, not every one since intake.
+RATINGS_SHOWN = 20
+
+
+def rating_trend(client: Client, *, latest: int = RATINGS_SHOWN) -> list[RatingPoint]:
+    """The client's `latest` session ratings in time order, one point per rated session: the
+    newest `latest` read by the database (LIMIT), so years of sessions are neither loaded nor
+    drawn."""
     notes = (
         SessionNote.objects.filter(client=client)
         .filter(
@@ -348,10 +435,10 @@ def rating_trend(client: Client) -> list[RatingPoint]:
             "appointment__starts_at",
             "rating_alert__id",
         )
-        .order_by("appointment__starts_at", "id")
+        .order_by("-appointment__starts_at", "-id")[:latest]
     )
     points = []
-    for note in notes:
+    for note in reversed(list(notes)):
         points.append(
             RatingPoint(
                 date=timezone.localdate(note.appointment.starts_at),
@@ -368,6 +455,60 @@ class _CountOf(Subquery):
 
     template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
     output_field = IntegerField()
+
+
+# The to-do lists (late notes, notes to co-sign, rating alerts) show this many rows a page.
+LIST_PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One page of a to-do list, oldest first, with how many the whole list holds."""
+
+    rows: list[Any]
+    total: int
+    number: int
+    size: int
+    param: str  # the query parameter that pages this list
+
+    @property
+    def first_shown(self) -> int:
+        return (self.number - 1) * self.size + 1 if self.rows else 0
+
+    @property
+    def last_shown(self) -> int:
+        return (self.number - 1) * self.size + len(self.rows)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.last_shown < self.total
+
+
+def list_page(qs: QuerySet[Any], *, param: str, number: int = 1) -> ListPage:
+    """Page `number` of `qs`: one query, the rows of the page with the list's length as an
+    uncorrelated subquery (PostgreSQL counts it once, from the same index, without joining or
+    loading the rows it does not show). A supervisor's 700 late notes used to be loaded and
+    rendered on every visit. A page past the end shows the first page."""
+    size = LIST_PAGE_SIZE
+    total = _CountOf(qs.order_by().values("pk"))
+
+    def page(n: int) -> list[Any]:
+        # The page's keys first (sorted on the list's own columns), then the joins for those
+        # rows only: joining every late note to its client and note before sorting cost more
+        # than the page.
+        keys = qs.values("pk")[(n - 1) * size : n * size]
+        return list(qs.filter(pk__in=keys).annotate(listed_total=total))
+
+    rows = page(number)
+    if not rows and number > 1:
+        number = 1
+        rows = page(1)
+    count = rows[0].listed_total if rows else 0
+    return ListPage(rows=rows, total=count, number=number, size=size, param=param)
 
 
 def home_counts(user: User) -> dict[str, int]:

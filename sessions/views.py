@@ -11,9 +11,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from clients import selectors as client_selectors
+from clients.models import Client
 from clients.views import render_chart_section
 from hrp import access, bounds
 from hrp.clinic import clinic_setting
@@ -47,17 +48,16 @@ def calendar(request: HttpRequest) -> HttpResponse:
 
 def chart_section(request: HttpRequest, pk: int) -> HttpResponse:
     client, can = client_selectors.chart_client(user=request.user, pk=pk)
-    appointments = list(selectors.appointments_for(client))
+    # ?page=N (ASCII digits only; anything else is the first page).
+    number = bounds.parse_int(request.GET.get("page"), minimum=1, maximum=100_000, default=1)
+    page = selectors.appointments_page(client, page=number)
     ratings = selectors.rating_trend(client)
-    now = timezone.now()
     context = {
-        "upcoming": sorted(
-            (a for a in appointments if a.is_open and a.starts_at >= now), key=lambda a: a.starts_at
-        ),
-        "past": [a for a in appointments if not (a.is_open and a.starts_at >= now)],
-        "attendance_form": AttendanceForm(),
-        "now": now,
+        "page": page,
+        "upcoming": page.upcoming,
+        "past": page.past,
         "ratings": ratings,
+        "ratings_shown": selectors.RATINGS_SHOWN,
         "ratings_chart": {
             "labels": [p.date.isoformat() for p in ratings],
             "totals": [p.total for p in ratings],
@@ -147,10 +147,18 @@ def reschedule(request: HttpRequest, pk: int, appointment_pk: int) -> HttpRespon
     return render(request, "sessions/reschedule.html", context)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def attendance(request: HttpRequest, pk: int, appointment_pk: int) -> HttpResponse:
+    """The outcome of one appointment (attended, did not attend, cancelled with the notice
+    given, or back to scheduled), on its own page: the Sessions section links here from each
+    row instead of carrying a form per appointment."""
     client, _can = access.client_for(request.user, pk, write=True)
     appointment = get_object_or_404(client.appointments, pk=appointment_pk)
+    if request.method == "GET":
+        form = AttendanceForm(
+            initial={"status": appointment.status, "notice_hours": appointment.notice_hours}
+        )
+        return _attendance_page(request, client, appointment, form)
     form = AttendanceForm(request.POST)
     if form.is_valid():
         try:
@@ -165,8 +173,17 @@ def attendance(request: HttpRequest, pk: int, appointment_pk: int) -> HttpRespon
                 messages.error(request, message)
         else:
             messages.success(request, _("Attendance recorded."))
+            return redirect("sessions:section", pk=client.pk)
     else:
         for errors in form.errors.values():
             for message in errors:
                 messages.error(request, message)
-    return redirect("sessions:section", pk=client.pk)
+    # Refused: back to this appointment's outcome page, which shows why.
+    return redirect("sessions:attendance", pk=client.pk, appointment_pk=appointment.pk)
+
+
+def _attendance_page(
+    request: HttpRequest, client: Client, appointment: Appointment, form: AttendanceForm
+) -> HttpResponse:
+    context = {"client": client, "appointment": appointment, "form": form, "nav": "caseload"}
+    return render(request, "sessions/attendance.html", context)

@@ -511,18 +511,27 @@ TALLIED_PER_THERAPIST = [
 # --- Supervision records -----------------------------------------------------------------------
 
 
+# The meetings page lists this many a page.
+MEETINGS_PAGE_SIZE = 25
+
+
 def meetings_for(*, user: User) -> QuerySet[SupervisionMeeting]:
     """Meetings `user` recorded as supervisor or attended as supervisee, newest first, with
-    the people and the clients discussed loaded (three queries for any number)."""
+    the two people and the number of clients discussed (`clients_discussed`). The list shows
+    no guidance or follow-ups, so they are neither read nor decrypted; the number of clients
+    is a scalar subquery, which a paginator's count leaves out."""
+    discussed = (
+        SupervisionMeeting.clients.through.objects.filter(supervisionmeeting_id=OuterRef("pk"))
+        .order_by()
+        .values("supervisionmeeting_id")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
     return (
         SupervisionMeeting.objects.filter(meetings_visible_q(user))
         .select_related("supervisor", "supervisee")
-        .prefetch_related(
-            Prefetch(
-                "clients",
-                queryset=Client.objects.only("id", "preferred_name", "legal_name", "chart_number"),
-            )
-        )
+        .defer("guidance", "follow_ups")
+        .annotate(clients_discussed=Coalesce(Subquery(discussed), 0))
         .order_by("-met_on", "-id")
     )
 

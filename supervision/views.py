@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hrp import access, redirects
+from hrp import access, bounds, redirects
 from hrp.accounts import selectors as account_selectors
 from supervision import selectors, services
 from supervision.forms import CommentForm, MeetingForm
@@ -40,8 +41,13 @@ def column_list(request: HttpRequest, therapist_pk: int, column: str) -> HttpRes
 
 def meeting_list(request: HttpRequest) -> HttpResponse:
     access.require(request.user, "clinical.any")
+    # ?page=N, ASCII digits only; anything else (or past the end) gives the first or last page.
+    number = bounds.parse_int(request.GET.get("page"), minimum=1, default=1)
+    page = Paginator(selectors.meetings_for(user=request.user), selectors.MEETINGS_PAGE_SIZE)
+    page = page.get_page(number)
     context = {
-        "meetings": selectors.meetings_for(user=request.user),
+        "page": page,
+        "meetings": page.object_list,
         "supervisees": (
             account_selectors.current_supervisees(user=request.user)
             if request.user.is_supervisor

@@ -34,8 +34,8 @@ ClientFor = Callable[[User | None], HttpClient]
 
 TREND_QUERIES = 8  # + client, administrations, harm assessments, open goals, access event
 SECTION_QUERIES = 9  # + client, administrations, harm, open goals, access event, harm list
-# + clients, administrations, harm assessments (the due list loads only what it shows)
-DUE_LIST_QUERIES = 6
+# + clients (with the id of their latest administration of each measure), those administrations
+DUE_LIST_QUERIES = 5
 
 FLAGGED = {**answers_for(PHQ9, 10), "q9": "1"}
 

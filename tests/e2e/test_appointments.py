@@ -299,14 +299,22 @@ def test_therapist_records_attendance_and_the_caseload_shows_the_last_contact(
     row = page.get_by_role("region", name="History").locator("tbody tr")
     expect(row).to_have_count(1)
     expect(row.get_by_role("cell").nth(2)).to_have_text("Scheduled")
-    row.get_by_label("Outcome").select_option(label="Attended")
-    row.get_by_role("button", name="Save").click()
+    # One link per row; the outcome is recorded on the appointment's own page.
+    row.get_by_role("link", name="Record outcome").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Record the outcome of an appointment"
+    )
+    page.get_by_label("Outcome").select_option(label="Attended")
+    page.get_by_role("button", name="Save").click()
 
     expect(page).to_have_url(re.compile(rf"/clients/{client.pk}/sessions/$"))
     expect(status_messages(page)).to_have_text("Attendance recorded.")
     row = page.get_by_role("region", name="History").locator("tbody tr")
     expect(row.get_by_role("cell").nth(2)).to_have_text("Attended")
-    expect(row.get_by_label("Outcome")).to_have_value(Appointment.Status.ATTENDED)
+    row.get_by_role("link", name="Record outcome").click()
+    expect(page.get_by_label("Outcome")).to_have_value(Appointment.Status.ATTENDED)
+    page.get_by_role("link", name="Cancel").click()
+    expect(page).to_have_url(re.compile(rf"/clients/{client.pk}/sessions/$"))
 
     go_to_caseload(page)
     expect(caseload_cell(page, client, "Last contact")).to_have_text(

@@ -100,13 +100,21 @@ def test_my_notes_queries(
 
     assert response.status_code == 200
     context = response.context
+    # The late list and the alerts show 25 a page, and say how many there are.
     assert [len(context[k]) for k in ("late", "returned", "drafts", "awaiting", "alerts")] == [
-        3 * size,
+        min(3 * size, 25),
         size,
         size,
         size,
         size,
     ]
+    assert (context["late_page"].total, context["alerts_page"].total) == (3 * size, size)
+
+    with django_assert_num_queries(MY_NOTES_QUERIES):
+        response = web.get(reverse("sessions:my_notes"), {"late": "3" if size == 25 else "1"})
+
+    assert len(response.context["late"]) == (25 if size == 25 else 3)
+    assert response.context["late_page"].number == (3 if size == 25 else 1)
 
 
 @pytest.mark.parametrize("size", [1, 25])
@@ -126,7 +134,17 @@ def test_cosign_queue_queries(
 
     assert response.status_code == 200
     context = response.context
-    assert [len(context[k]) for k in ("queue", "late", "alerts")] == [size, 3 * size, size]
+    assert [len(context[k]) for k in ("queue", "late", "alerts")] == [size, min(3 * size, 25), size]
+    assert [context[k].total for k in ("queue_page", "late_page", "alerts_page")] == [
+        size,
+        3 * size,
+        size,
+    ]
+
+    with django_assert_num_queries(COSIGN_QUERIES):
+        response = web.get(reverse("sessions:cosign_queue"), {"late": "2" if size == 25 else "1"})
+
+    assert len(response.context["late"]) == (25 if size == 25 else 3)
 
 
 @pytest.fixture
@@ -270,7 +288,13 @@ def test_chart_section_with_notes_queries(
 
     assert response.status_code == 200
     rated = noted_record.session_notes.count()
-    assert len(response.context["ratings"]) == rated
+    # The latest 20 ratings, oldest of them first.
+    ratings = response.context["ratings"]
+    assert len(ratings) == min(rated, 20)
+    assert [p.total for p in ratings] == [
+        8 + 7 + (index % 10) + 8 for index in reversed(range(min(rated, 20)))
+    ]
+    assert ratings == sorted(ratings, key=lambda p: p.date)
     assert [f.label for f in response.context["flags"]] == ["Session rating alert"]
 
 

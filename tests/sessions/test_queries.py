@@ -86,7 +86,15 @@ def test_chart_section_queries(
 
     assert response.status_code == 200
     shown = len(response.context["upcoming"]) + len(response.context["past"])
-    assert shown == sessions_record.appointments.count()
+    # A page of at most SESSIONS_PAGE_SIZE (20), whatever the history.
+    assert shown == min(sessions_record.appointments.count(), 20)
+
+    with django_assert_num_queries(SESSIONS_SECTION_QUERIES):
+        response = web.get(url, {"page": "2"})
+
+    assert response.status_code == 200
+    shown = len(response.context["upcoming"]) + len(response.context["past"])
+    assert shown == max(sessions_record.appointments.count() - 20, 0)
 
 
 @pytest.mark.parametrize("size", [1, 25])

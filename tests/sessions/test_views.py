@@ -103,8 +103,8 @@ EXPECTED_GET: dict[str, dict[str, int]] = {
     "section": _statuses(200, 200),
     "book": _statuses(200, 403),
     "reschedule": _statuses(200, 403),
-    # A form posted from the Sessions section: no page to show, for anyone.
-    "attendance": {role: 405 for role in STAFF_ROLES},
+    # The outcome of one appointment, linked from each row of the Sessions section.
+    "attendance": _statuses(200, 403),
 }
 EXPECTED_POST: dict[str, dict[str, int]] = {
     "book": _statuses(302, 403),
@@ -624,6 +624,8 @@ def test_refused_attendance_changes_nothing_and_says_why(
     response = _attendance(client_for(therapist), appointment, **post)
 
     assert response.status_code == 302
+    # Back to the appointment's outcome page, which shows the message.
+    assert response["Location"] == page_url("attendance", appointment)
     assert _messages(response) == [("error", message)]
     assert _state() == before
 
@@ -654,6 +656,42 @@ def test_a_moved_appointment_refuses_attendance(
         ("error", "This appointment was moved; record attendance on the new one.")
     ]
     assert _state() == before
+
+
+def test_the_outcome_page_shows_the_appointment_and_its_recorded_outcome(
+    client_for: ClientFor, therapist: User, record: Client
+) -> None:
+    appointment = AppointmentFactory(
+        client=record,
+        starts_at=at(datetime.date(2030, 3, 4), "10:00"),
+        status="cancelled_client",
+        notice_hours=6,
+    )
+    before = _state()
+
+    response = client_for(therapist).get(page_url("attendance", appointment))
+
+    assert response.status_code == 200
+    page = text(response)
+    assert "Monday 4 March 2030, 10:00 with Robin. Recorded now: Cancelled by the client." in page
+    form = response.context["form"]
+    assert (form["status"].value(), form["notice_hours"].value()) == ("cancelled_client", 6)
+    assert page.count(f'action="{page_url("attendance", appointment)}"') == 0  # posts to itself
+    assert page.count('<form method="post" novalidate') == 1
+    assert _state() == before
+
+
+def test_the_outcome_page_of_a_moved_appointment_offers_no_form(
+    client_for: ClientFor, therapist: User, record: Client
+) -> None:
+    moved = AppointmentFactory(client=record, status="rescheduled")
+
+    response = client_for(therapist).get(page_url("attendance", moved))
+
+    assert response.status_code == 200
+    page = text(response)
+    assert "This appointment was moved; record attendance on the new one." in page
+    assert '<form method="post" novalidate' not in page
 
 
 # --- The chart's Sessions section --------------------------------------------------------------
@@ -717,8 +755,11 @@ def test_the_section_lists_upcoming_and_history(
         ["In person", "Attended", f"Write note: {attended_on}"],
         ["Phone", "Cancelled by the client (4 h notice)", "—"],
     ]
-    assert page.count(f'action="{page_url("attendance", history["moved"])}"') == 0
-    assert page.count(f'action="{page_url("attendance", history["attended"])}"') == 1
+    # One link per row to record its outcome (none for a moved one), no form per row.
+    assert page.count(f'href="{page_url("attendance", history["moved"])}"') == 0
+    for name in ("upcoming", "new", "attended", "cancelled", "unmarked"):
+        assert page.count(f'href="{page_url("attendance", history[name])}"') == 1
+    assert 'name="status"' not in page
     assert page.count('href="{}"'.format(page_url("reschedule", history["upcoming"]))) == 1
     assert page.count('href="{}"'.format(page_url("book", history["upcoming"]))) == 1
     assert AuditEvent.objects.filter(action="client.view.sessions", actor=therapist).count() == 1
@@ -745,6 +786,57 @@ def test_the_supervisor_reads_without_the_buttons_to_change(
     assert "/move/" not in page
     assert "Book an appointment" not in page
     assert AuditEvent.objects.filter(action="client.view.sessions", actor=supervisor).count() == 1
+
+
+def test_the_section_shows_twenty_appointments_a_page_coming_up_first(
+    client_for: ClientFor, therapist: User, record: Client
+) -> None:
+    """25 appointments: 3 still to come, 22 in the past (one a day). Page 1 holds the three to
+    come, soonest first, then the 17 latest of the past, newest first; page 2 the 5 oldest."""
+    now = timezone.now()
+    ahead = [
+        AppointmentFactory(client=record, starts_at=now + datetime.timedelta(days=d))
+        for d in (9, 2, 5)
+    ]
+    behind = [
+        AppointmentFactory(
+            client=record, starts_at=now - datetime.timedelta(days=d), status="attended"
+        )
+        for d in range(1, 23)
+    ]
+    web = client_for(therapist)
+    url = reverse("sessions:section", kwargs={"pk": record.pk})
+
+    first = web.get(url)
+    second = web.get(url, {"page": "2"})
+    third = web.get(url, {"page": "3"})
+
+    assert first.context["upcoming"] == [ahead[1], ahead[2], ahead[0]]
+    assert first.context["past"] == behind[:17]
+    assert (first.context["page"].has_previous, first.context["page"].has_next) == (False, True)
+    assert 'href="?page=2"' in text(first)
+    assert second.context["upcoming"] == []
+    assert second.context["past"] == behind[17:]
+    assert (second.context["page"].has_previous, second.context["page"].has_next) == (True, False)
+    assert 'href="?page=1"' in text(second)
+    assert "Coming up" not in text(second)
+    assert (third.context["upcoming"], third.context["past"]) == ([], [])
+    assert table(third)[1] == [["No appointments on this page."]]
+
+
+@pytest.mark.parametrize("raw", ["0", "-1", "x", "²", "1.5", "99999999999999999999999"])
+def test_a_page_number_that_is_not_one_shows_the_first_page(
+    client_for: ClientFor, therapist: User, record: Client, raw: str
+) -> None:
+    appointment = AppointmentFactory(client=record)
+
+    response = client_for(therapist).get(
+        reverse("sessions:section", kwargs={"pk": record.pk}), {"page": raw}
+    )
+
+    assert response.status_code == 200
+    assert response.context["page"].number == 1
+    assert response.context["upcoming"] == [appointment]
 
 
 def test_an_empty_section(client_for: ClientFor, therapist: User, record: Client) -> None:

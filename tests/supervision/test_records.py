@@ -350,3 +350,66 @@ def test_chart_notices_take_one_query_for_any_number(
         response = client.get(url)
 
     assert len(response.context["chart_notices"]) == open_comments
+
+
+# The meetings page: session, user, authenticator; + count, the page of meetings (with both
+# people and the number of clients discussed), the supervisor's current supervisees.
+MEETINGS_QUERIES = 6
+
+
+@pytest.mark.parametrize("size", [1, 30])
+def test_meetings_page_queries_and_pages(
+    client_for: ClientFor,
+    django_assert_num_queries: DjangoAssertNumQueries,
+    supervisor: User,
+    therapist: User,
+    size: int,
+) -> None:
+    """`size` meetings, each discussing two clients: 25 a page, newest first, the same queries
+    on every page, and neither guidance nor follow-ups read for the list."""
+    discussed = [ClientFactory(therapist=therapist), ClientFactory(therapist=therapist)]
+    today = timezone.localdate()
+    meetings = [
+        services.meeting_record(
+            supervisor=supervisor,
+            supervisee=therapist,
+            met_on=today - datetime.timedelta(days=n),
+            clients=discussed,
+            guidance=f"{MEETING_MARKER} {n}",
+        )
+        for n in range(size)
+    ]
+    web = client_for(supervisor)
+    url = reverse("supervision:meetings")
+
+    with django_assert_num_queries(MEETINGS_QUERIES):
+        first = web.get(url)
+    with django_assert_num_queries(MEETINGS_QUERIES):
+        last = web.get(url, {"page": "2"})
+
+    assert list(first.context["meetings"]) == meetings[:25]
+    assert [m.clients_discussed for m in first.context["meetings"]] == [2] * min(size, 25)
+    assert first.content.decode().count("2 clients discussed") == min(size, 25)
+    assert MEETING_MARKER not in first.content.decode()
+    # Page 2 of one page is the last page (Django's paginator), never an error.
+    assert list(last.context["meetings"]) == (meetings[25:] if size > 25 else meetings)
+    assert ("Page 1 of 2" in first.content.decode()) is (size > 25)
+
+
+@pytest.mark.parametrize("raw", ["0", "x", "²", "٣", "99999999999999999999999"])
+def test_meetings_page_number_that_is_not_one_shows_the_first_page(
+    client_for: ClientFor, supervisor: User, therapist: User, raw: str
+) -> None:
+    meeting = services.meeting_record(
+        supervisor=supervisor,
+        supervisee=therapist,
+        met_on=timezone.localdate(),
+        clients=[],
+        guidance=MEETING_MARKER,
+    )
+
+    response = client_for(supervisor).get(reverse("supervision:meetings"), {"page": raw})
+
+    assert response.status_code == 200
+    assert list(response.context["meetings"]) == [meeting]
+    assert response.context["page"].number == 1
