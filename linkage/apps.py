@@ -29,7 +29,7 @@ class LinkageConfig(AppConfig):
                 label=_("Open referrals"),
                 template="linkage/_overview.html",
                 context=selectors.overview,
-                order=60,
+                order=65,
             )
         )
         extensions.register_timeline_source(

@@ -51,7 +51,7 @@ class SafetyConfig(AppConfig):
                 label=_("Safety plan"),
                 template="safety/_overview_safety.html",
                 context=selectors.safety_panel,
-                order=30,
+                order=70,
             )
         )
         extensions.register_overview_panel(
@@ -60,7 +60,7 @@ class SafetyConfig(AppConfig):
                 label=_("Overdose prevention"),
                 template="safety/_overview_overdose.html",
                 context=selectors.overdose_panel,
-                order=31,
+                order=71,
             )
         )
         for source in (

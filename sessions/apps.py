@@ -104,7 +104,7 @@ class TherapySessionsConfig(AppConfig):
                 label=_("Last contacts outside sessions"),
                 template="sessions/_overview_contacts.html",
                 context=selectors.overview_contacts,
-                order=45,
+                order=62,
             )
         )
 

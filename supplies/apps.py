@@ -28,7 +28,7 @@ class SuppliesConfig(AppConfig):
                 label=_("Supplies given"),
                 template="supplies/_overview.html",
                 context=selectors.overview,
-                order=70,
+                order=75,
             )
         )
         extensions.register_timeline_source(

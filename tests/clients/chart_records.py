@@ -16,7 +16,23 @@ from tests.assessments.factories_harm import HarmAssessmentFactory
 from tests.clients.factories import ClientFactory, ConsentFactory, SubstanceUseFactory
 from tests.goals.factories import GoalFactory, GoalReviewFactory, UseCheckInFactory, weeks_ago
 from tests.goals.factories_plan import PlanFactory, PlanVersionFactory, plan_section
-from tests.sessions.factories import AppointmentFactory, SessionNoteFactory, at
+from tests.linkage.factories import ServiceReferralFactory
+from tests.risk.factories import RiskFlagFactory
+from tests.safety.factories import (
+    OverdosePlanFactory,
+    OverdosePlanVersionFactory,
+    SafetyPlanFactory,
+    SafetyPlanVersionFactory,
+    ToleranceWindowFactory,
+)
+from tests.sessions.factories import (
+    AppointmentFactory,
+    OutsideContactFactory,
+    SessionNoteFactory,
+    at,
+    sign_contact,
+)
+from tests.supplies.factories import SupplyRecordFactory
 
 # Every kind registered by the apps of this branch, and the ones a client with events of
 # every kind has on the first page of the Timeline.
@@ -126,4 +142,39 @@ def record_with_events(therapist: User, n: int, *, discharged: bool = True) -> C
             use_days=3,
             days_above_plan=1,
         )
+    return client
+
+
+def add_care_records(client: Client, therapist: User, n: int) -> Client:
+    """`n` of each record the apps of issue 15 put on the Overview and the Timeline: open
+    risk flags, signed contacts outside sessions, referrals, safety and overdose prevention
+    plan versions, periods of lower tolerance (the latest open today) and supplies given, one
+    of each a day from yesterday back."""
+    safety_plan = SafetyPlanFactory(client=client)
+    overdose_plan = OverdosePlanFactory(client=client)
+    for index in range(1, n + 1):
+        when = day(index)
+        RiskFlagFactory(
+            client=client,
+            kind="overdose" if index % 2 else "suicide",
+            opened_at=at(when, "15:00"),
+            opened_by=therapist,
+        )
+        sign_contact(
+            OutsideContactFactory(client=client, author=therapist, occurred_at=at(when, "16:00"))
+        )
+        ServiceReferralFactory(client=client, created_by=therapist, created_at=at(when, "16:30"))
+        SafetyPlanVersionFactory(
+            plan=safety_plan, created_by=therapist, created_at=at(when, "17:00")
+        )
+        OverdosePlanVersionFactory(
+            plan=overdose_plan, created_by=therapist, created_at=at(when, "17:30")
+        )
+        ToleranceWindowFactory(
+            client=client,
+            created_by=therapist,
+            start_date=when,
+            end_date=when + datetime.timedelta(days=27),
+        )
+        SupplyRecordFactory(client=client, recorded_by=therapist, given_on=when)
     return client

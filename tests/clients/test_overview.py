@@ -15,7 +15,7 @@ from django.utils.formats import date_format
 from clients import extensions
 from clients.models import Client
 from hrp.accounts.models import User
-from tests.clients.chart_records import day, record_with_events
+from tests.clients.chart_records import add_care_records, day, record_with_events
 from tests.clients.factories import ClientFactory
 from tests.conftest import ROLE_FIXTURES
 from tests.htmltext import parse, words
@@ -26,10 +26,34 @@ ClientFor = Callable[[User | None], HttpClient]
 # + client with header data, 2 appointment prefetches (next, last attended), last signed
 # notes, open goals with their substance, the last 4 weeks' check-ins, the last scores of each
 # measure, 2 assessment flag prefetches (latest current of each measure, latest harm
-# assessment), access event, latest plan version.
-OVERVIEW_QUERIES = 14
+# assessment), access event, latest plan version; then one read per panel of the apps added
+# in issue 15 (open risk flags, last contacts outside sessions, open referrals, safety plan,
+# overdose prevention plan, supplies): 20, at any history.
+OVERVIEW_QUERIES = 20
 
-PANELS = ["words", "appointments", "plan", "goals", "measures", "notes", "contact"]
+# The story in the order issue 15 asks for: the client's words, open risk flags, what comes
+# next, the plan and goals, measures, the last notes and contacts, referrals, the plans the
+# client keeps, supplies; contact details last.
+PANELS = [
+    "words",
+    "risk",
+    "appointments",
+    "plan",
+    "goals",
+    "measures",
+    "notes",
+    "contacts",
+    "referrals",
+    "safety_plan",
+    "overdose_prevention",
+    "supplies",
+    "contact",
+]
+# The risk panel is there only while a flag is open (nothing to follow up, nothing to show).
+QUIET_PANELS = [key for key in PANELS if key != "risk"]
+# A reader who may not write (a supervisor) is not offered to start a safety plan, a referral,
+# a contact...: those panels stay away until there is something in them.
+READER_QUIET_PANELS = ["words", "appointments", "plan", "goals", "measures", "notes", "contact"]
 
 
 def url(client: Client) -> str:
@@ -48,6 +72,7 @@ def panel_text(response, key: str) -> str:
 @pytest.fixture
 def full_record(therapist: User, request: pytest.FixtureRequest) -> Client:
     record = record_with_events(therapist, request.param, discharged=False)
+    add_care_records(record, therapist, request.param)
     AppointmentFactory(client=record, starts_at=at(days_from_today(7), "10:00"))
     return record
 
@@ -77,7 +102,7 @@ def test_overview_tells_the_story(client_for: ClientFor, therapist: User, full_r
     shown_next = date_format(timezone.localtime(at(days_from_today(7), "10:00")), "DATETIME_FORMAT")
     assert panel_text(response, "appointments") == (
         f"Appointments Next appointment {shown_next} · In person "
-        f"Last contact {date_format(day(1), 'DATE_FORMAT')} · session All sessions"
+        f"Last contact {date_format(day(1), 'DATE_FORMAT')} · Phone call All sessions"
     )
     # Two weeks of check-ins, 3 use days each, 1 above the plan: 12 of 14 days within it.
     assert panel_text(response, "plan") == (
@@ -116,6 +141,11 @@ def test_each_panel_is_a_labelled_section(client_for: ClientFor, therapist: User
         "Active goals",
         "Latest measures",
         "Last session notes",
+        "Last contacts outside sessions",
+        "Open referrals",
+        "Safety plan",
+        "Overdose prevention",
+        "Supplies given",
         "Contact",
     ]
 
@@ -186,8 +216,8 @@ def test_a_registered_panel_is_shown_to_who_may_see_it(
     own = client_for(therapist).get(url(record))
     supervised = client_for(supervisor).get(url(record))
 
-    assert panels_on(own) == [*PANELS[:-1], "zz_read", "zz_treating", "contact"]
-    assert panels_on(supervised) == [*PANELS[:-1], "zz_read", "contact"]
+    assert panels_on(own) == [*QUIET_PANELS[:-1], "zz_read", "zz_treating", "contact"]
+    assert panels_on(supervised) == [*READER_QUIET_PANELS[:-1], "zz_read", "contact"]
     assert panel_text(own, "zz_read").startswith("Everyone's panel Legal name Legal Person ")
 
 
@@ -212,4 +242,4 @@ def test_who_may_open_the_overview(
     expected = {"therapist": 200, "supervisor": 200, "anonymous": 302}.get(role, 404)
     assert response.status_code == expected
     if expected == 200:
-        assert panels_on(response) == PANELS
+        assert panels_on(response) == (QUIET_PANELS if role == "therapist" else READER_QUIET_PANELS)

@@ -17,7 +17,7 @@ from clients import extensions, selectors
 from clients.models import Client, SubstanceUse
 from hrp.access import ClientAccess
 from hrp.accounts.models import User
-from tests.clients.chart_records import ALL_KINDS, day, record_with_events
+from tests.clients.chart_records import ALL_KINDS, add_care_records, day, record_with_events
 from tests.clients.factories import ClientFactory, SubstanceUseFactory
 from tests.conftest import ROLE_FIXTURES
 from tests.htmltext import parse, words
@@ -160,13 +160,21 @@ def test_the_kind_filter_lists_every_kind_in_order(client_for: ClientFor, therap
         ("consent_signed", "Consents signed"),
         ("consent_revoked", "Consents revoked"),
         ("discharge", "Discharge"),
+        ("contacts", "Contacts outside sessions"),
         ("notes", "Session notes"),
         ("appointments", "Appointments"),
         ("plan_versions", "Plan versions"),
         ("goals", "Goals set"),
         ("goal_reviews", "Goal reviews"),
+        ("safety_plan", "Safety plan versions"),
+        ("overdose_plan", "Overdose prevention plan versions"),
+        ("tolerance", "Periods of lower tolerance"),
         ("measures", "Measures"),
         ("harm_assessments", "Harm assessments"),
+        ("referrals", "Referrals"),
+        ("risk_opened", "Risk flags opened"),
+        ("risk_resolved", "Risk flags resolved"),
+        ("supplies", "Supplies"),
     ]
     assert select.xpath("option[@selected]/@value") == ["goal_reviews"]
     assert kinds_on(response) == ["goal_reviews"]
@@ -303,3 +311,32 @@ def test_who_may_open_the_timeline(
     assert response.status_code == expected
     if expected == 200:
         assert len(kinds_on(response)) == events_in(1)
+
+
+CARE_KINDS = [
+    "contacts",
+    "overdose_plan",
+    "referrals",
+    "risk_opened",
+    "safety_plan",
+    "supplies",
+    "tolerance",
+]
+
+
+@pytest.mark.parametrize("events", [1, 20])
+def test_every_kind_of_issue_15_shares_the_one_page_query(
+    client_for: ClientFor, therapist: User, events: int, django_assert_num_queries
+) -> None:
+    """Risk flags, contacts outside sessions, referrals, safety and overdose plan versions,
+    periods of lower tolerance and supplies join the same UNION ALL: one more query per kind
+    on the page, never per row."""
+    record = add_care_records(record_with_events(therapist, events), therapist, events)
+    web = client_for(therapist)
+
+    with django_assert_num_queries(TIMELINE_ALL_KINDS_QUERIES + len(CARE_KINDS)):
+        response = web.get(url(record))
+
+    assert response.status_code == 200
+    page = response.context["page"]
+    assert sorted({item.kind for item in page.items}) == sorted(ALL_KINDS + CARE_KINDS)
