@@ -42,3 +42,26 @@ def source_url(key: str, client_id: int, source_id: int) -> str:
 def source_label(key: str) -> str:
     source = RISK_SOURCES.get(key)
     return str(source.label) if source is not None else key
+
+
+@dataclass(frozen=True)
+class FlagAction:
+    """A next step offered on a flag's page to the client's therapist, registered by the app
+    that owns it (e.g. safety: "Safety plan" on a suicide-risk flag), so the follow-up path
+    leads to the work itself without risk naming the apps above it."""
+
+    kind: str  # a RiskFlag.Kind value
+    label: Any  # a lazy translation
+    url_name: str  # reversed with the client's pk
+
+
+FLAG_ACTIONS: list[FlagAction] = []
+
+
+def register_flag_action(action: FlagAction) -> None:
+    if action not in FLAG_ACTIONS:
+        FLAG_ACTIONS.append(action)
+
+
+def flag_actions(kind: str) -> list[FlagAction]:
+    return [action for action in FLAG_ACTIONS if action.kind == kind]

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -23,6 +24,7 @@ from clients.models import Client
 from clients.views import render_chart_section
 from hrp import access
 from risk import selectors, services
+from risk.extensions import flag_actions
 from risk.forms import FollowUpForm, ResolveForm
 from risk.models import RiskFlag
 
@@ -66,6 +68,13 @@ def _render_flag(
         "flag": flag,
         "follow_ups": list(flag.follow_ups.all()),
         "source_url": selectors.link_to_source(flag),
+        # Next steps other apps offer for this kind of risk (risk.extensions.FlagAction).
+        "next_steps": [
+            (action.label, reverse(action.url_name, args=[client.pk]))
+            for action in flag_actions(flag.kind)
+        ]
+        if can.write
+        else [],
         "follow_up_form": follow_up_form if can.care and flag.unresolved else None,
         "resolve_form": resolve_form
         if can.write and flag.state == RiskFlag.State.FOLLOWED_UP

@@ -14,11 +14,27 @@ class SafetyConfig(AppConfig):
         from clients import extensions
         from hrp.clinic import register_setting
         from notifications.extensions import register_reminder_rule
-        from risk.extensions import RiskSource, register_risk_source
+        from risk.extensions import (
+            FlagAction,
+            RiskSource,
+            register_flag_action,
+            register_risk_source,
+        )
         from safety import clinic_settings, reminders, selectors, services
 
         # A period of lower tolerance is the moment of highest overdose risk (DOMAIN.md): it
         # opens a risk flag, followed up like any other.
+        # From a risk flag's page, straight to the plan that answers it.
+        register_flag_action(
+            FlagAction(kind="suicide", label=_("Safety plan"), url_name="safety:safety_edit")
+        )
+        register_flag_action(
+            FlagAction(
+                kind="overdose",
+                label=_("Overdose prevention plan"),
+                url_name="safety:overdose_edit",
+            )
+        )
         register_risk_source(
             RiskSource(
                 key=services.TOLERANCE_SOURCE,

@@ -1,5 +1,6 @@
 """A risk flag through a real browser: a therapist signs a note recording suicidal thoughts
-("some"), finds the flag on the chart, records what was done and resolves it."""
+("some"), finds the flag on the chart, records what was done, goes from the flag to write a
+safety plan with the client and prints it, then resolves the flag."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ from risk.models import RiskFlag
 from sessions.models import SessionNote
 from tests.e2e.helpers import sign_in_as, status_messages
 from tests.e2e.test_notes import active_client, data_field, field, save_and_sign
+from tests.e2e.test_safety_plan import STEPS
 from tests.factories import TEST_PASSWORD, TherapistFactory
+from tests.htmltext import words
+from tests.pdftext import pdf_text
 from tests.sessions.factories import AttendedAppointmentFactory
 
 
@@ -63,7 +67,30 @@ def test_a_note_with_suicidal_thoughts_raises_a_flag_that_is_followed_up_and_res
         "Called Noor the next morning; the plan holds."
     )
 
-    # Resolve it.
+    # From the flag, write the safety plan with the client, and print the client's copy.
+    page.get_by_role("navigation", name="Next steps with the client").get_by_role(
+        "link", name="Safety plan", exact=True
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Safety plan")
+    for label, text in STEPS.items():
+        page.get_by_label(label, exact=True).fill(text)
+    page.get_by_role("button", name="Save plan").click()
+    expect(status_messages(page)).to_have_text("Plan saved as version 1.")
+    href = page.get_by_role("link", name="Print for the client").first.get_attribute("href")
+    printed = page.request.get(href)
+    assert printed.headers["content-type"] == "application/pdf"
+    text = words(pdf_text(printed.body()))
+    assert text.startswith("My safety plan")
+    assert all(typed in text for typed in STEPS.values())
+
+    # Back to the flag (the chart's Risk tab), and resolve it.
+    page.get_by_role("navigation", name="Chart sections").get_by_role(
+        "link", name="Risk", exact=True
+    ).click()
+    page.get_by_role("region", name="Open risk flags").get_by_role(
+        "link", name=re.compile(r"^See the flag")
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Suicide risk: followed up")
     page.locator("[name=resolution]").fill("Noor feels safe; plan in place.")
     page.get_by_role("button", name="Resolve", exact=True).click()
     expect(status_messages(page).first).to_contain_text("The flag is resolved.")
