@@ -105,11 +105,23 @@ def harm_detail(request: HttpRequest, pk: int, assessment_pk: int) -> HttpRespon
             for _key, label, rating, words in assessment.harms
         ],
         "balance": _balance_lists(assessment),
+        "overdose": _overdose_factors(assessment),
         "previous_pk": previous,
         "can": can,
         "nav": "caseload",
     }
     return render(request, "assessments/harm_detail.html", context)
+
+
+def _overdose_factors(assessment: HarmAssessment) -> dict[str, list[str]]:
+    """The ticked factors split by the rule: those that raise the flag for this client's
+    substances, and those recorded that do not (e.g. using alone, with alcohol only)."""
+    counted = set(services.overdose_factors_that_count(assessment))
+    ticked = [(key, str(label)) for key, label in OVERDOSE_FACTORS if getattr(assessment, key)]
+    return {
+        "counted": [label for key, label in ticked if key in counted],
+        "not_counted": [label for key, label in ticked if key not in counted],
+    }
 
 
 BALANCE_LABELS = {

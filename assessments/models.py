@@ -205,6 +205,8 @@ class HarmAssessment(AppendOnlyModel):
     has_naloxone = models.BooleanField(_("naloxone on hand"), default=False)
     has_test_strips = models.BooleanField(_("drug-checking strips"), default=False)
     has_sterile_supplies = models.BooleanField(_("sterile supplies"), default=False)
+    # Set by assessments.services from risk.rules: the ticked factors that count for the
+    # client's substances (using alone is no overdose factor with alcohol alone).
     overdose_risk = models.BooleanField(_("overdose-risk flag"), default=False, editable=False)
 
     # Decisional balance, one point per line, in the client's words.
@@ -221,10 +223,6 @@ class HarmAssessment(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"Harm assessment {self.assessed_on}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.overdose_risk = bool(self.overdose_factors)
-        super().save(*args, **kwargs)
 
     @property
     def overdose_factors(self) -> list[str]:

@@ -155,6 +155,7 @@ def harm_assessment_record(
     access.require_write(actor, client)
     bounds.check_dates(values, HarmAssessment.DATE_RANGES)
     assessment = HarmAssessment(client=client, assessed_by=actor, **values)
+    assessment.overdose_risk = bool(overdose_factors_that_count(assessment))
     assessment.full_clean()
     assessment.save()
     for pattern_values in patterns:
@@ -176,16 +177,21 @@ def harm_assessment_record(
     return assessment
 
 
-def _raise_overdose_flag(*, actor: User, assessment: HarmAssessment) -> None:
-    """The factors that count for the client's substances (risk.rules: using alone and mixing
-    depressants only with an opioid or another depressant) open an overdose-risk flag."""
+def overdose_factors_that_count(assessment: HarmAssessment) -> list[str]:
+    """The ticked overdose factors that count for the client's substances (risk.rules: using
+    alone and mixing depressants only with an opioid or another depressant), as keys."""
     ticked = [key for key, _label in OVERDOSE_FACTORS if getattr(assessment, key)]
     if not ticked:
-        return
+        return []
     substances = set(
         SubstanceUse.objects.filter(client=assessment.client).values_list("substance", flat=True)
     )
-    counted = rules.overdose_factors_that_count(ticked, substances)
+    return rules.overdose_factors_that_count(ticked, substances)
+
+
+def _raise_overdose_flag(*, actor: User, assessment: HarmAssessment) -> None:
+    """The factors that count for the client's substances open an overdose-risk flag."""
+    counted = overdose_factors_that_count(assessment)
     level = rules.overdose_level(counted)
     if level is None:
         return

@@ -28,6 +28,17 @@ class HarmAssessmentFactory(factory.django.DjangoModelFactory):
     costs_of_use = "Money\nMissing Sunday lunch with my sister"
     benefits_of_change = "More money"
     costs_of_change = "Boring weekends"
+    # As the service sets it: the ticked factors that count for the client's substances.
+    overdose_risk = factory.LazyAttribute(
+        lambda o: bool(
+            rules.overdose_factors_that_count(
+                [key for key, _label in OVERDOSE_FACTORS if getattr(o, key, False)],
+                set(
+                    SubstanceUse.objects.filter(client=o.client).values_list("substance", flat=True)
+                ),
+            )
+        )
+    )
 
     class Meta:
         model = HarmAssessment

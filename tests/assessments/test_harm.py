@@ -63,6 +63,8 @@ def record(therapist: User) -> Client:
 
 @pytest.fixture
 def earlier(record: Client) -> HarmAssessment:
+    # Using alone and mixing depressants are overdose factors with an opioid (risk.rules).
+    SubstanceUseFactory(client=record, substance=SubstanceUse.Substance.HEROIN_FENTANYL)
     assessment = HarmAssessmentFactory(
         client=record,
         assessed_on=TODAY() - datetime.timedelta(days=60),
@@ -400,6 +402,7 @@ def test_save_stores_exactly_what_was_entered(
 def test_overdose_flag_names_its_factors_on_the_detail_page(
     client_for: ClientFor, therapist: User, record: Client
 ) -> None:
+    SubstanceUseFactory(client=record, substance=SubstanceUse.Substance.HEROIN_FENTANYL)
     web = client_for(therapist)
     web.post(
         page_url("harm_new", record),
@@ -1135,3 +1138,24 @@ def test_chart_assessments_section_lists_harm_assessments(
         assert page_url("harm_detail", record, earlier) in page
     assert page_url("harm_new", record) in own
     assert page_url("harm_new", record) not in read_only
+
+
+def test_using_alone_with_alcohol_only_is_recorded_but_raises_no_flag(
+    client_for: ClientFor, therapist: User, record: Client
+) -> None:
+    """DOMAIN.md: using alone is an overdose factor for opioids and other depressants, not
+    for alcohol alone. The answer is kept and shown, with why it raises nothing."""
+    SubstanceUseFactory(client=record, substance=SubstanceUse.Substance.ALCOHOL)
+    web = client_for(therapist)
+    web.post(page_url("harm_new", record), form_data(uses_alone="on"))
+
+    assessment = HarmAssessment.objects.get(client=record)
+    assert (assessment.uses_alone, assessment.overdose_risk) == (True, False)
+    assert RiskFlag.objects.filter(client=record).count() == 0
+    page = parse(web.get(page_url("harm_detail", record, assessment)))
+    section = page.xpath("//section[@aria-labelledby='overdose-h']")[0]
+    assert section.xpath(".//span[contains(@class, 'flag-risk')]") == []
+    assert " ".join(section.xpath(".//p[@data-not-counted]")[0].text_content().split()) == (
+        "Recorded, but not an overdose factor with the substances this client uses (it "
+        "matters with opioids and other depressants): Using alone"
+    )

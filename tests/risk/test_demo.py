@@ -20,6 +20,7 @@ def test_the_demo_has_open_acute_followed_up_and_resolved_flags(demo_clinic: Dem
         "assessments.harm",
         "sessions.note",
         "safety.tolerance",  # Marcus: a period of lower tolerance open today
+        "sessions.contact",  # Marcus's crisis call recorded overdose risk
     }
     # At most one unresolved flag of each kind per client: the older ones were resolved.
     per_client_and_kind = (
