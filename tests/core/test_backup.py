@@ -111,8 +111,11 @@ def test_a_backup_restored_into_a_fresh_database_opens_and_verifies_everything(
     # A hash to verify in every hashed table, and all of them verify.
     assert {label: all(rows.values()) and bool(rows) for label, rows in hashes.items()} == {
         "summaries.SummaryRequest": True,
+        "therapy_sessions.ContactAddendum": True,
+        "therapy_sessions.ContactReview": True,
         "therapy_sessions.NoteAddendum": True,
         "therapy_sessions.NoteReview": True,
+        "therapy_sessions.OutsideContact": True,
         "therapy_sessions.SessionNote": True,
     }
 
@@ -155,7 +158,7 @@ def test_a_backup_under_other_keys_a_damaged_one_or_into_a_database_in_use_is_re
     """One backup, every refusal; the files are private and the manifest holds no content."""
     settings.FIELD_ENCRYPTION_KEYS = [OLD_KEY]
     build_every_table()
-    comment = ChartCommentFactory(text="Mentioned the overdose last spring.")
+    comment = ChartCommentFactory(text="Mentioned the naloxone last spring.")
     old = crypto.key_fingerprint(OLD_KEY.encode())
     new = crypto.key_fingerprint(NEW_KEY.encode())
     made = _backup(tmp_path / "backups")
@@ -181,7 +184,7 @@ def test_a_backup_under_other_keys_a_damaged_one_or_into_a_database_in_use_is_re
         "rows": signed,
         "verified": signed,
     }
-    assert "overdose" not in text and comment.text not in text
+    assert "naloxone" not in text and comment.text not in text
     assert "enc1:" not in text and "gAAAAA" not in text
     assert OLD_KEY not in text
     made_events = AuditEvent.objects.filter(action="backup.create")
