@@ -32,6 +32,7 @@ run: $(VENV)/.base-installed
 	unset DATABASE_URL REDIS_URL; \
 	$(BIN)/python manage.py migrate --no-input && \
 	$(BIN)/python manage.py seed_demo && \
+	echo "Sign in at http://$(HOST):$(PORT)/" && \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # The whole suite. On PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set.

@@ -299,6 +299,9 @@ EMAIL_CONFIG = env.email_url(
     "EMAIL_URL",
     default="consolemail://" if DEBUG else "smtp://localhost:25",
 )
+# In development, the console mailer prints messages readably (links copy whole: hrp/mail.py).
+if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend":
+    EMAIL_CONFIG["EMAIL_BACKEND"] = "hrp.mail.ReadableConsoleBackend"
 # Django 6.1's MAILERS replaces the EMAIL_* settings; the URL's parts become the options.
 _EMAIL_OPTIONS = {
     "host": EMAIL_CONFIG.get("EMAIL_HOST"),

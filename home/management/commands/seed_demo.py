@@ -63,7 +63,7 @@ class Command(AuditedCommand):
         self.stdout.write(f"Emergency-access events: {seed_demo_emergency_access()}")
         planned, sent = reminders.plan_reminders(), reminders.send_due_reminders()
         self.stdout.write(f"Reminders planned: {planned}; due now and sent: {sent}")
-        self.stdout.write(self.style.SUCCESS("Demo clinic ready. Sign in at http://127.0.0.1:8000"))
+        self.stdout.write(self.style.SUCCESS("Demo clinic ready."))
         self.stdout.write(f"Password for every demo account: {DEMO_PASSWORD}")
         self.stdout.write(
             "Two-factor: add an account's secret to an authenticator app, or print its current "
