@@ -271,10 +271,9 @@ class LockedWithNote(SealedTrigger):
         field = model._meta.get_field(self.note)
         column = field.column
         table = field.related_model._meta.db_table
-        read = (
-            f"SELECT {SIGNED_COLUMN} INTO note_signed_at FROM {table} WHERE id = %s.{column} "
-            "FOR SHARE;"
-        )
+        # Names from the models, never from input.
+        read = f"SELECT {SIGNED_COLUMN} INTO note_signed_at FROM {table} WHERE id = %s.{column}"  # noqa: S608
+        read += " FOR SHARE;"
         return self.format_sql(f"""
             {rotation_passes(ciphertext_columns(model))}
             IF TG_OP <> 'INSERT' THEN
@@ -358,6 +357,14 @@ class LockedWithNoteModel(models.Model):
     class Meta:
         abstract = True
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self._refuse_when_signed("The note is signed: this record is locked with it.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        self._refuse_when_signed("The note is signed: this record is never removed.")
+        return super().delete(*args, **kwargs)
+
     def note_is_signed(self) -> bool:
         trigger = locked_with_note_trigger(type(self))
         if trigger is None:
@@ -373,14 +380,6 @@ class LockedWithNoteModel(models.Model):
         trigger = locked_with_note_trigger(type(self))
         if trigger is not None and self.note_is_signed():
             raise trigger.error(message)
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self._refuse_when_signed("The note is signed: this record is locked with it.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        self._refuse_when_signed("The note is signed: this record is never removed.")
-        return super().delete(*args, **kwargs)
 
 
 @checks.register(checks.Tags.models)
