@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 from clients.models import Client
 from hrp.accounts.models import User
 from sessions.models import SessionNote
-from techniques.models import ScriptRewrite, UseEpisodeChain, VoiceDialoguePart
+from techniques.models import UseEpisodeChain, VoiceDialoguePart
 from tests.emergency.factories import EmergencyGrantFactory
 from tests.htmltext import page_text, parse, words
 from tests.sessions.factories import (
