@@ -12,6 +12,9 @@ The rule is stated once per model, as django-pgtrigger triggers in `Meta.trigger
   into the app's migrations; nobody writes trigger SQL by hand.
 - `SignedNoteLock` refuses UPDATE and DELETE of a signed note except the two moves out of
   "awaiting co-signature" that leave the content byte-identical (see sessions.SessionNote).
+- `LockedWithNote` refuses INSERT, UPDATE and DELETE of a row attached to a note (techniques)
+  while that note is signed: the same column (`SIGNED_COLUMN`) and message as
+  `SignedNoteLock`, so what is attached to a note is locked exactly when the note is.
 - The Python-side guard, `AppendOnlyModel`, takes the error to raise from that declaration:
   `save()` of a stored row, `delete()` and bulk `update()`/`delete()` raise it before the
   database is asked, with a message a person can read. On SQLite (the embedded demo, which has
