@@ -6,11 +6,14 @@ record is refused with a clear message and stores nothing."""
 from __future__ import annotations
 
 import pytest
+from django.apps import apps
+from django.core import checks
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection
 
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
+from hrp.immutability import locked_with_note_trigger
 from sessions import services as session_services
 from sessions.models import NoteLockedError, SessionNote
 from techniques import services
@@ -240,3 +243,14 @@ def test_a_returned_note_opens_its_records_again(therapist: User) -> None:
 
     assert changed == ["name", "notes"]
     assert VoiceDialoguePart.objects.get(pk=part.pk).name == "The tired one"
+
+
+def test_the_tables_locked_with_their_note_are_the_techniques_and_keep_their_guard() -> None:
+    locked = sorted(m._meta.label for m in apps.get_models() if locked_with_note_trigger(m))
+
+    assert locked == [
+        "techniques.ScriptRewrite",
+        "techniques.UseEpisodeChain",
+        "techniques.VoiceDialoguePart",
+    ]
+    assert [m for m in checks.run_checks(tags=[checks.Tags.models]) if m.id == "hrp.E103"] == []

@@ -383,3 +383,17 @@ def test_the_timeline_shows_records_of_signed_notes(
     assert items[0].entry.url == (
         reverse("sessions:note", args=[record.pk, signed.pk]) + "#note-section-parts"
     )
+
+
+def test_the_sign_page_shows_what_will_be_locked_with_the_note(
+    client_for: ClientFor, therapist: User, record: Client
+) -> None:
+    note = _draft(record)
+    ScriptRewriteFactory(note=note, negative_script="Why bother.", rewrite="")
+
+    page = client_for(therapist).get(reverse("sessions:note_sign", args=[record.pk, note.pk]))
+
+    part = parse(page).xpath("//section[@id='note-section-scripts']")[0]
+    assert _text(part) == (
+        "Script rewrites The negative script, in the client's words Why bother. The rewrite —"
+    )
