@@ -28,6 +28,9 @@ class TechniqueForm(forms.ModelForm):
                 field.widget = forms.Textarea(attrs={"rows": 2})
                 field.strip = True
                 field.validators.append(_limit)
+            if isinstance(field, forms.ChoiceField):
+                # The empty choice is an answer here ("not said"), not a dash.
+                field.choices = [("", _("Not said")), *[c for c in field.choices if c[0]]]
             field.label = str(field.label)[:1].upper() + str(field.label)[1:]
 
     def values(self) -> dict[str, Any]:

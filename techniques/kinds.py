@@ -20,6 +20,7 @@ class Kind:
     singular: Any
     add_label: Any
     empty: Any  # the message when a record has nothing in it
+    intro: Any  # a line above the form: what the record is for
     intervention: str = ""  # the note's intervention this kind records, if any
     required: str = ""  # the one field that must be written; "" means any one of them
     order: int = 100
@@ -48,6 +49,11 @@ KINDS: dict[str, Kind] = {
                 "the impulse, what the client did, or what else could have met the need). An "
                 "empty chain is not saved."
             ),
+            intro=_(
+                "Take one episode of use apart link by link, in the client's own words. Leave a "
+                "link empty when it did not come up; what else could have met the need is often "
+                "the most useful part."
+            ),
             order=10,
         ),
         Kind(
@@ -57,6 +63,10 @@ KINDS: dict[str, Kind] = {
             singular=_("Voice-dialogue part"),
             add_label=_("Add a part"),
             empty=_("Write the name the client gives this part, in their words."),
+            intro=_(
+                "A part of the self met in voice dialogue, named as the client names it, with "
+                "what it wants or protects. Parts for and against using each have a good reason."
+            ),
             intervention="voice_dialogue",
             required="name",
             order=20,
@@ -70,6 +80,10 @@ KINDS: dict[str, Kind] = {
             empty=_(
                 "Write the negative script in the client's words. The rewrite can wait for a "
                 "later session."
+            ),
+            intro=_(
+                "The negative script as the client says it to themselves, and the rewrite you "
+                "worked out together (it can come in a later session)."
             ),
             intervention="negative_script",
             required="negative_script",
