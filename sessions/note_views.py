@@ -81,6 +81,7 @@ def _note_context(
     form = extra.pop("form", None)
     if form is None:
         form = _editor_form(note)
+    sections = _note_sections(note)
     is_reviewer = (
         note.status == SessionNote.Status.AWAITING_COSIGN
         and request.user.is_supervisor
@@ -100,7 +101,8 @@ def _note_context(
         "stages": _labels(EXERCISE_STAGES, note.exercise_stages or []),
         "rating_items": [(label, getattr(note, key)) for key, label in RATING_ITEMS],
         "sign_problems": services.sign_problems(note) if note_editable else [],
-        "note_sections": _note_sections(note),
+        "note_sections": sections,
+        "note_section_links": [part for part in sections if part["records"] or part["ticked"]],
         "addendum_form": extra.pop("addendum_form", None) or AddendumForm(),
         "review_form": extra.pop("review_form", None) or ReviewForm(),
         "nav": "caseload",
