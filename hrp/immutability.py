@@ -12,6 +12,9 @@ The rule is stated once per model, as django-pgtrigger triggers in `Meta.trigger
   into the app's migrations; nobody writes trigger SQL by hand.
 - `SignedNoteLock` refuses UPDATE and DELETE of a signed note except the two moves out of
   "awaiting co-signature" that leave the content byte-identical (see sessions.SessionNote).
+- `LockedWithNote` refuses INSERT, UPDATE and DELETE of a row attached to a note (techniques)
+  while that note is signed: the same column (`SIGNED_COLUMN`) and message as
+  `SignedNoteLock`, so what is attached to a note is locked exactly when the note is.
 - The Python-side guard, `AppendOnlyModel`, takes the error to raise from that declaration:
   `save()` of a stored row, `delete()` and bulk `update()`/`delete()` raise it before the
   database is asked, with a message a person can read. On SQLite (the embedded demo, which has
@@ -195,6 +198,17 @@ def append_only(*, error: type[Exception] = ImmutableError) -> list[pgtrigger.Tr
     return [AppendOnly(error=error), NoTruncate()]
 
 
+# The one statement of what "locked" means for a signed note and for the rows that belong to it
+# (SignedNoteLock on the note, LockedWithNote on what is attached to it): a row whose
+# `signed_at` is set. A note a supervisor returns has its `signed_at` cleared and opens again,
+# together with everything attached to it.
+SIGNED_COLUMN = "signed_at"
+_LOCKED_RAISE = (
+    "RAISE EXCEPTION 'signed session notes are locked (% refused); add an addendum', TG_OP\n"
+    "                USING ERRCODE = 'restrict_violation';"
+)
+
+
 class SignedNoteLock(SealedTrigger):
     """Row trigger on session notes: a signed row (signed_at set) refuses DELETE and UPDATE,
     except the moves from status `awaiting` to one of `moves_to` (co-sign, or return to draft)
@@ -220,7 +234,7 @@ class SignedNoteLock(SealedTrigger):
         moving = _sql_array(model._meta.get_field(f).column for f in self.moving)
         targets = ", ".join(f"'{status}'" for status in self.moves_to)
         return self.format_sql(f"""
-            IF OLD.signed_at IS NULL THEN
+            IF OLD.{SIGNED_COLUMN} IS NULL THEN
                 IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
                 RETURN NEW;
             END IF;
@@ -229,9 +243,61 @@ class SignedNoteLock(SealedTrigger):
                 RETURN NEW;
             END IF;
             {rotation_passes(ciphertext_columns(model))}
-            RAISE EXCEPTION 'signed session notes are locked (% refused); add an addendum', TG_OP
-                USING ERRCODE = 'restrict_violation';
+            {_LOCKED_RAISE}
         """)
+
+
+class LockedWithNote(SealedTrigger):
+    """Row trigger on a table whose rows belong to a session note (through the foreign key
+    `note`): INSERT, UPDATE and DELETE are refused while that note is signed, with the note's
+    own rule and message (SIGNED_COLUMN), so what is attached to a note is locked exactly
+    when the note is. Ciphertext-only rotation passes, as for the note.
+
+    The note's row is read FOR SHARE: a change here and the note's signing (which locks the
+    note's row FOR UPDATE) wait for each other, so a row is never added to a note that was
+    signed in between. For the Python side see `locked_with_note_trigger()`."""
+
+    when = pgtrigger.Before
+    operation = pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete
+    level = pgtrigger.Row
+    declare = [("note_signed_at", "timestamptz")]
+
+    def __init__(
+        self, *, note: str = "note", error: type[Exception] = ImmutableError, **kwargs: Any
+    ) -> None:
+        kwargs.setdefault("name", "locked_with_note")
+        super().__init__(**kwargs)
+        self.note = note
+        self.error = error
+
+    def get_func(self, model: Any) -> str:
+        field = model._meta.get_field(self.note)
+        column = field.column
+        table = field.related_model._meta.db_table
+        # Names from the models, never from input.
+        read = f"SELECT {SIGNED_COLUMN} INTO note_signed_at FROM {table} WHERE id = %s.{column}"  # noqa: S608
+        read += " FOR SHARE;"
+        return self.format_sql(f"""
+            {rotation_passes(ciphertext_columns(model))}
+            IF TG_OP <> 'INSERT' THEN
+                {read % "OLD"}
+                IF note_signed_at IS NOT NULL THEN {_LOCKED_RAISE} END IF;
+            END IF;
+            IF TG_OP <> 'DELETE' THEN
+                {read % "NEW"}
+                IF note_signed_at IS NOT NULL THEN {_LOCKED_RAISE} END IF;
+                RETURN NEW;
+            END IF;
+            RETURN OLD;
+        """)
+
+
+def locked_with_note_trigger(model: type[models.Model]) -> LockedWithNote | None:
+    """The LockedWithNote trigger `model` declares, if any."""
+    for trigger in getattr(model._meta, "triggers", None) or ():
+        if isinstance(trigger, LockedWithNote):
+            return trigger
+    return None
 
 
 # --- The Python-side guard, derived from the declaration ------------------------------------
@@ -285,6 +351,40 @@ class AppendOnlyModel(models.Model):
         raise _refusal(type(self), "deleted")
 
 
+class LockedWithNoteModel(models.Model):
+    """The Python side of `LockedWithNote`: `save()` and `delete()` ask the stored note (not
+    an instance that may be stale) and raise the declared error while it is signed, before the
+    database is asked (and on SQLite, which has no triggers). A system check keeps the base and
+    the trigger together."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self._refuse_when_signed("The note is signed: this record is locked with it.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        self._refuse_when_signed("The note is signed: this record is never removed.")
+        return super().delete(*args, **kwargs)
+
+    def note_is_signed(self) -> bool:
+        trigger = locked_with_note_trigger(type(self))
+        if trigger is None:
+            return False
+        field = self._meta.get_field(trigger.note)
+        note_id = getattr(self, field.attname)
+        if note_id is None:
+            return False
+        filters = {"pk": note_id, f"{SIGNED_COLUMN}__isnull": False}
+        return field.related_model._base_manager.filter(**filters).exists()
+
+    def _refuse_when_signed(self, message: str) -> None:
+        trigger = locked_with_note_trigger(type(self))
+        if trigger is not None and self.note_is_signed():
+            raise trigger.error(message)
+
+
 @checks.register(checks.Tags.models)
 def check_append_only_models(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
     """Each table declaring append_only() has the Python guard, and no guard lacks its triggers."""
@@ -301,6 +401,17 @@ def check_append_only_models(app_configs: Any, **kwargs: Any) -> list[checks.Che
                     "AppendOnlyModel base (with its queryset) go together.",
                     obj=model,
                     id="hrp.E101",
+                )
+            )
+    for model in apps.get_models():
+        declared = locked_with_note_trigger(model) is not None
+        if declared != issubclass(model, LockedWithNoteModel):
+            errors.append(
+                checks.Error(
+                    f"{model._meta.label}: Meta.triggers = [LockedWithNote()] and the "
+                    "LockedWithNoteModel base go together.",
+                    obj=model,
+                    id="hrp.E103",
                 )
             )
     return errors

@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("disclosures.urls")),
     path("", include("linkage.urls")),
     path("", include("supplies.urls")),
+    path("", include("techniques.urls")),
     path("", include("supervision.urls")),
     path("", include("oversight.urls")),
     path("", include("covers.urls")),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import random
+from collections.abc import Callable
 
 from django.db import transaction
 from django.utils import timezone
@@ -98,11 +99,17 @@ PLAN = [
 
 
 @transaction.atomic
-def seed_demo_notes(*, clients: list[Client]) -> int:
+def seed_demo_notes(
+    *,
+    clients: list[Client],
+    with_draft: Callable[[SessionNote], SessionNote] | None = None,
+) -> int:
     """Notes for the demo's attended sessions: signed (co-signed or waiting for the trainee),
     one returned with comments, drafts and late notes (the most recent session of every
     fourth client has none), the client's ratings (a few low enough to alert) and the use
-    follow-back copied from the week's check-ins. Skips clients that already have notes."""
+    follow-back copied from the week's check-ins. Skips clients that already have notes.
+    `with_draft` is called with each note once written and before it is signed (what apps
+    above attach to a note, e.g. techniques, is added to a draft); it returns the note."""
     rng = random.Random(7)  # demo data, not security
     seeded = 0
     for index, client in enumerate(clients):
@@ -186,6 +193,8 @@ def seed_demo_notes(*, clients: list[Client]) -> int:
                 expected_version=note.version,
                 values=values,
             ).note
+            if with_draft is not None:
+                note = with_draft(note)
             if last and index % 4 == 1:
                 continue  # a draft, late once 24 hours have passed
             note = services.note_sign_verified(actor=therapist, note=note)

@@ -25,6 +25,7 @@ from goals.models import Goal
 from hrp import access, bounds
 from hrp.clinic import clinic_setting
 from sessions import selectors, services
+from sessions.extensions import note_sections
 from sessions.forms import AddendumForm, NoteForm, ReviewForm, SignForm
 from sessions.models import NoteLockedError, SessionNote
 from sessions.services import NoteConflict
@@ -32,8 +33,7 @@ from sessions.vocab import EXERCISE_STAGES, FORMAT_FIELDS, INTERVENTIONS, RATING
 
 
 def _note_editable(user: Any, can: access.ClientAccess, note: SessionNote) -> bool:
-    """A draft is edited by its author while they are the client's treating clinician."""
-    return note.status == SessionNote.Status.DRAFT and note.author_id == user.pk and can.write
+    return selectors.note_editable(user, can, note)
 
 
 def _editor_form(note: SessionNote, data: Any = None) -> NoteForm:
@@ -59,6 +59,20 @@ def _labels(choices: list[tuple[str, Any]], keys: list[str]) -> list[Any]:
     return [names.get(k, k) for k in keys]
 
 
+def _note_sections(note: SessionNote) -> list[dict[str, Any]]:
+    """The parts other apps add under the note (sessions.extensions), with their records read
+    from what `selectors.note_for` prefetched, and whether the note's interventions name them."""
+    ticked = set(note.interventions or [])
+    return [
+        {
+            "section": section,
+            "records": section.records(note),
+            "ticked": bool(section.intervention) and section.intervention in ticked,
+        }
+        for section in note_sections()
+    ]
+
+
 def _note_context(
     request: HttpRequest, client: Any, can: access.ClientAccess, note: SessionNote, **extra: Any
 ) -> dict:
@@ -67,6 +81,7 @@ def _note_context(
     form = extra.pop("form", None)
     if form is None:
         form = _editor_form(note)
+    sections = _note_sections(note)
     is_reviewer = (
         note.status == SessionNote.Status.AWAITING_COSIGN
         and request.user.is_supervisor
@@ -86,6 +101,8 @@ def _note_context(
         "stages": _labels(EXERCISE_STAGES, note.exercise_stages or []),
         "rating_items": [(label, getattr(note, key)) for key, label in RATING_ITEMS],
         "sign_problems": services.sign_problems(note) if note_editable else [],
+        "note_sections": sections,
+        "note_section_links": [part for part in sections if part["records"] or part["ticked"]],
         "addendum_form": extra.pop("addendum_form", None) or AddendumForm(),
         "review_form": extra.pop("review_form", None) or ReviewForm(),
         "nav": "caseload",
@@ -196,7 +213,7 @@ def note_autosave(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
     """htmx autosave: a status fragment, the new version number out of band, and any
     language hints. Invalid input saves nothing and says so; the typed text stays in the page."""
     client, can = access.client_for(request.user, pk, write=True)
-    note = selectors.note_for(client, note_pk)
+    note = selectors.note_for(client, note_pk, sections=False)
     if not _note_editable(request.user, can, note):
         return _locked_response(request, client, can, note)
     form = _editor_form(note, request.POST)

@@ -33,6 +33,7 @@ from clients.selectors import Flag
 from hrp import access, bounds
 from hrp.accounts.models import User
 from hrp.clinic import clinic_setting
+from sessions import extensions
 from sessions.models import (
     Appointment,
     ContactAddendum,
@@ -302,19 +303,26 @@ def covered_weeks(appointment: Appointment) -> list[datetime.date]:
     return weeks
 
 
-def note_for(client: Client, note_pk: int) -> SessionNote:
-    """A note of `client` (already access-checked) with what its page shows; 404 otherwise."""
+def note_editable(user: Any, can: access.ClientAccess, note: SessionNote) -> bool:
+    """A draft is edited by its author while they are the client's treating clinician (and
+    so is what is attached to it: sessions.extensions.NoteSection)."""
+    return note.status == SessionNote.Status.DRAFT and note.author_id == user.pk and can.write
+
+
+def note_for(client: Client, note_pk: int, *, sections: bool = True) -> SessionNote:
+    """A note of `client` (already access-checked) with what its page shows; 404 otherwise.
+    `sections=False` leaves out what other apps show under the note (an autosave needs none)."""
+    notes = SessionNote.objects.select_related(
+        "appointment", "author", "signed_by", "cosigned_by", "client"
+    ).prefetch_related(
+        Prefetch("addenda", queryset=NoteAddendum.objects.select_related("author")),
+        Prefetch("reviews", queryset=NoteReview.objects.select_related("reviewer")),
+    )
     try:
-        return (
-            SessionNote.objects.select_related(
-                "appointment", "author", "signed_by", "cosigned_by", "client"
-            )
-            .prefetch_related(
-                Prefetch("addenda", queryset=NoteAddendum.objects.select_related("author")),
-                Prefetch("reviews", queryset=NoteReview.objects.select_related("reviewer")),
-            )
-            .get(client=client, pk=note_pk)
-        )
+        # What the apps above add to the page (sessions.extensions.NoteSection).
+        if sections:
+            notes = extensions.prefetch_for_note(notes)
+        return notes.get(client=client, pk=note_pk)
     except SessionNote.DoesNotExist:
         raise Http404 from None
 

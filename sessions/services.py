@@ -350,9 +350,14 @@ def appointments_note_pending_refill() -> int:
     )
 
 
-def _locked_guard(note: SessionNote) -> None:
+def note_require_draft(note: SessionNote) -> None:
+    """Refuse a change to a note that is no longer a draft (or to what is attached to it:
+    techniques): called on the row the caller has locked."""
     if note.status != SessionNote.Status.DRAFT:
         raise NoteLockedError(_("This note is signed and can no longer be changed."))
+
+
+_locked_guard = note_require_draft
 
 
 @transaction.atomic

@@ -111,6 +111,8 @@ class AuditAction(models.TextChoices):
     CLIENT_VIEW_DISCLOSURES = "client.view.disclosures", _("Viewed record: disclosures")
     CLIENT_VIEW_TIMELINE = "client.view.timeline", _("Viewed record: timeline")
     CLIENT_VIEW_SUPPLIES = "client.view.supplies", _("Viewed record: supplies")
+    CLIENT_VIEW_TECHNIQUES = "client.view.techniques", _("Viewed record: techniques")
+    CLIENT_VIEW_TECHNIQUE = "client.view.technique", _("Viewed record: a technique record")
     CLIENT_VIEW_REFERRALS = "client.view.referrals", _("Viewed record: referrals")
     CLIENT_VIEW_ACCESS = "client.view.access", _("Viewed record: who accessed it")
     CLIENT_VIEW_HARM_ASSESSMENT = (
@@ -157,6 +159,9 @@ class AuditAction(models.TextChoices):
     NOTE_RETURN = "note.return", _("Session note returned for changes")
     NOTE_ADDENDUM = "note.addendum", _("Addendum added to a session note")
     NOTE_VERIFY_FAILED = "note.verify_failed", _("Session note failed its integrity check")
+    TECHNIQUE_ADD = "technique.add", _("Technique recorded with a session note")
+    TECHNIQUE_SAVE = "technique.save", _("Technique record of a session note changed")
+    TECHNIQUE_REMOVE = "technique.remove", _("Technique record removed from a draft note")
     CONTACT_CREATE = "contact.create", _("Contact outside a session recorded (draft)")
     CONTACT_SAVE = "contact.save", _("Contact outside a session saved")
     CONTACT_SIGN = "contact.sign", _("Contact outside a session signed")

@@ -40,6 +40,7 @@ CHART_READ_PAGES = [
     "section:plan",
     "section:safety",
     "section:sessions",
+    "section:techniques",
     "section:contacts",
     "section:supplies",
     "section:referrals",

@@ -40,6 +40,11 @@ from tests.sessions.factories_review import (
 from tests.summaries.factories import DoneSummaryFactory
 from tests.supervision.factories import ChartCommentFactory, SupervisionMeetingFactory
 from tests.supplies.factories import SupplyRecordFactory, SupplyVoidFactory
+from tests.techniques.factories import (
+    ScriptRewriteFactory,
+    UseEpisodeChainFactory,
+    VoiceDialoguePartFactory,
+)
 
 OLD_KEY = Fernet.generate_key().decode()
 NEW_KEY = Fernet.generate_key().decode()
@@ -71,6 +76,11 @@ def _contacts() -> list[Model]:
     return [OutsideContactFactory(**text), sign_contact(OutsideContactFactory(summary="A call."))]
 
 
+def _signed(record: Model) -> Model:
+    sign_note(record.note)  # type: ignore[attr-defined]
+    return record
+
+
 # Label of each table in hrp.crypto.registry() -> a function writing rows in it, among them one
 # in which every encrypted field holds a value.
 BUILDERS: dict[str, Callable[[], list[Model]]] = {
@@ -96,6 +106,10 @@ BUILDERS: dict[str, Callable[[], list[Model]]] = {
     "supervision.SupervisionMeeting": lambda: [SupervisionMeetingFactory()],
     "supplies.SupplyRecord": lambda: [SupplyRecordFactory(note="Showed how to use it.")],
     "supplies.SupplyVoid": lambda: [SupplyVoidFactory()],
+    # A record on a draft note and one on a signed note (locked: rotation is its one door).
+    "techniques.ScriptRewrite": lambda: [ScriptRewriteFactory(), _signed(ScriptRewriteFactory())],
+    "techniques.UseEpisodeChain": lambda: [UseEpisodeChainFactory()],
+    "techniques.VoiceDialoguePart": lambda: [_signed(VoiceDialoguePartFactory())],
     "therapy_sessions.ContactAddendum": lambda: [ContactAddendumFactory()],
     "therapy_sessions.ContactReview": lambda: [ContactReviewFactory()],
     "therapy_sessions.NoteAddendum": lambda: [NoteAddendumFactory()],

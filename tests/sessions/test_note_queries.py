@@ -41,11 +41,12 @@ MY_NOTES_QUERIES = 7
 # + notes waiting for co-signature with client, appointment and author; contacts outside
 #   sessions waiting, with client and author; supervisees' late sessions; open rating alerts
 COSIGN_QUERIES = 7
-# + client, note with appointment and people, its addenda, its reviews, access event, active
-#   goals not checked in yet, the goals shown, substances, the previous attended session
-DRAFT_NOTE_QUERIES = 12
+# + client, note with appointment and people, its addenda, its reviews, its records of each
+#   kind of technique (3: sessions.extensions.NoteSection), access event, active goals not
+#   checked in yet, the goals shown, substances, the previous attended session
+DRAFT_NOTE_QUERIES = 15
 # As the draft, without the active goals (a signed note keeps the goals it checked in)
-SIGNED_NOTE_QUERIES = 11
+SIGNED_NOTE_QUERIES = 14
 
 
 def _late_and_open(therapist: User, supervisor: User, index: int) -> None:

@@ -24,6 +24,7 @@ from tests.conftest import sign_in
 from tests.factories import TherapistFactory
 from tests.immutability import addendum, execute, plain_session, returned_review, signed_note
 from tests.sessions.factories import SessionNoteFactory, sign_note
+from tests.techniques.factories import UseEpisodeChainFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -251,3 +252,66 @@ def test_rotation_may_not_delete_a_signed_note() -> None:
 
     assert str(refused.value).splitlines()[0] == f"permission denied for table {NOTES}"
     assert SessionNote.objects.filter(pk=note.pk).exists() is True
+
+
+# --- Technique records locked with their note (hrp.immutability.LockedWithNote) ----------------
+
+CHAINS = "techniques_useepisodechain"
+
+
+def _chain_on_signed_note() -> Any:
+    chain = UseEpisodeChainFactory()
+    sign_note(chain.note)
+    return chain
+
+
+@postgres_only
+def test_rotation_rewrites_a_locked_technique_records_ciphertext_and_its_hash_still_verifies() -> (
+    None
+):
+    chain = _chain_on_signed_note()
+    new_token = crypto.encrypt(chain.event)
+
+    with transaction.atomic(), key_rotation():
+        touched = execute(f'UPDATE {CHAINS} SET "event" = %s WHERE id = %s', [new_token, chain.pk])
+
+    stored = type(chain).objects.get(pk=chain.pk)
+    assert (touched, stored.event, stored.hash_verified()) == (1, chain.event, True)
+
+
+@postgres_only
+def test_rotation_may_not_change_a_locked_technique_record_beyond_ciphertext() -> None:
+    chain = _chain_on_signed_note()
+
+    with pytest.raises(DatabaseError) as refused, transaction.atomic(), key_rotation():
+        execute(f'UPDATE {CHAINS} SET "session_at" = now() WHERE id = %s', [chain.pk])
+
+    assert str(refused.value).splitlines()[0] == LOCKED
+
+
+@postgres_only
+def test_a_plain_session_cannot_rewrite_a_locked_technique_records_ciphertext() -> None:
+    chain = _chain_on_signed_note()
+
+    with plain_session(), pytest.raises(DatabaseError) as refused:
+        execute(
+            f'UPDATE {CHAINS} SET "event" = %s WHERE id = %s',
+            [crypto.encrypt("Something else."), chain.pk],
+        )
+
+    assert str(refused.value).splitlines()[0] == LOCKED
+
+
+def test_a_tampered_technique_record_shows_the_red_warning_on_the_note() -> None:
+    chain = _chain_on_signed_note()
+    _tamper(CHAINS, chain.pk, '"event" = %s', [crypto.encrypt("Nothing happened.")])
+
+    html = _page(chain.note.author, chain.note)
+
+    assert _alerts(html) == {
+        f"integrity-alert-chains-{chain.pk}": (
+            "Integrity check failed This record does not match what was written: it was "
+            "changed outside the application or cannot be decrypted. Do not rely on it; tell "
+            "the clinic's privacy officer."
+        )
+    }

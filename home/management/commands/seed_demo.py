@@ -17,6 +17,7 @@ from safety.demo import seed_demo_safety
 from sessions.demo import seed_demo_appointments, seed_demo_contacts, seed_demo_notes
 from supervision.demo import seed_demo_supervision
 from supplies.demo import seed_demo_supplies
+from techniques.demo import demo_techniques
 
 
 class Command(AuditedCommand):
@@ -48,8 +49,11 @@ class Command(AuditedCommand):
         self.stdout.write(f"Demo clients given safety records: {safety}")
         scheduled = seed_demo_appointments(clients=demo_clients)
         self.stdout.write(f"Demo clients given 12 weeks of appointments: {scheduled}")
-        noted = seed_demo_notes(clients=demo_clients)
+        # Techniques are recorded with notes while they are drafts (signing locks them).
+        techniques = demo_techniques(clients=demo_clients)
+        noted = seed_demo_notes(clients=demo_clients, with_draft=techniques.add)
         self.stdout.write(f"Demo clients given session notes and ratings: {noted}")
+        self.stdout.write(f"Techniques recorded with demo notes: {techniques.count}")
         contacted = seed_demo_contacts(clients=demo_clients)
         self.stdout.write(f"Demo clients given contacts outside sessions: {contacted}")
         resolved = seed_demo_risk(clients=demo_clients)
