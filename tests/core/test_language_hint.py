@@ -122,7 +122,7 @@ def test_the_clients_words_are_never_hinted_and_clinician_text_always_is() -> No
         ("clients.forms", "ConcernsForm", "concerns_notes"),
         ("clients.forms", "MedicalForm", "medical_findings"),
         ("sessions.forms", "AddendumForm", "text"),
-        ("clients.forms", "StatusForm", "reason"),
+        ("clients.forms", "StatusForm", "discharge_reason"),
         ("supervision.forms", "MeetingForm", "guidance"),
         ("supervision.forms", "MeetingForm", "countertransference"),
         ("supervision.forms", "CommentForm", "text"),

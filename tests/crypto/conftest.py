@@ -38,7 +38,11 @@ from tests.sessions.factories_review import (
     NoteReviewFactory,
 )
 from tests.summaries.factories import DoneSummaryFactory
-from tests.supervision.factories import ChartCommentFactory, SupervisionMeetingFactory
+from tests.supervision.factories import (
+    ChartCommentFactory,
+    FidelityReviewFactory,
+    SupervisionMeetingFactory,
+)
 from tests.supplies.factories import SupplyRecordFactory, SupplyVoidFactory
 
 OLD_KEY = Fernet.generate_key().decode()
@@ -93,6 +97,7 @@ BUILDERS: dict[str, Callable[[], list[Model]]] = {
     "safety.SafetyPlanVersion": lambda: [SafetyPlanVersionFactory()],
     "safety.ToleranceWindow": lambda: [ToleranceWindowFactory()],
     "supervision.ChartComment": lambda: [ChartCommentFactory()],
+    "supervision.FidelityReview": lambda: [FidelityReviewFactory()],
     "supervision.SupervisionMeeting": lambda: [SupervisionMeetingFactory()],
     "supplies.SupplyRecord": lambda: [SupplyRecordFactory(note="Showed how to use it.")],
     "supplies.SupplyVoid": lambda: [SupplyVoidFactory()],
