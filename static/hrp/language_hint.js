@@ -1,7 +1,7 @@
 // The language hint as the clinician types (hrp/language.py): under each textarea marked
 // data-language-hint, a gentle suggestion of person-first words when the text holds a
 // stigmatising term. It never blocks anything and never changes the text. The terms come
-// from the JSON block #language-hint-terms (hrp/data/language_hints.json); the client's own
+// from the data-terms attribute of #language-hint-terms (hrp/data/language_hints.json); the client's own
 // words are never marked, so never hinted.
 (function () {
   "use strict";
@@ -11,7 +11,7 @@
   }
   var terms, wording;
   try {
-    wording = JSON.parse(data.textContent);
+    wording = JSON.parse(data.dataset.terms);
     terms = wording.terms.map(function (t) {
       return {
         re: new RegExp("\\b(?:" + t.pattern + ")\\b", "i"),

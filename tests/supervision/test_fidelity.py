@@ -21,6 +21,7 @@ from supervision import selectors, services
 from supervision.fidelity import CLEARLY, ITEM_KEYS, ITEMS, NOT_OBSERVED, PARTLY
 from supervision.models import FidelityReview, SupervisionMeeting
 from tests.clients.factories import ClientFactory
+from tests.concurrency import run_at_once, web_for
 from tests.conftest import ROLE_FIXTURES
 from tests.factories import SupervisionFactory, SupervisorFactory
 from tests.sessions.factories import SessionNoteFactory
@@ -429,3 +430,20 @@ def test_the_meeting_form_prompts_and_hints_its_clinician_text(
     # The page carries the terms and the script that shows the hint as the supervisor types.
     assert 'id="language-hint-terms"' in page.content.decode()
     assert "hrp/language_hint.js" in page.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_submissions_at_once_record_one_review_and_no_error(
+    supervisor: User, therapist: User
+) -> None:
+    note = _signed(therapist)
+    url = reverse("supervision:fidelity_review_create", args=[note.pk])
+    web = [web_for(supervisor), web_for(supervisor)]
+
+    statuses = run_at_once(
+        [lambda c=c: c.post(url, _post_data(ALL_CLEARLY)).status_code for c in web]
+    )
+
+    assert FidelityReview.objects.count() == 1
+    # The second is either told it already exists (the form again, 200) or sent to the review.
+    assert sorted(statuses) in ([200, 302], [302, 302])

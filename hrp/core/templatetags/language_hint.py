@@ -1,10 +1,13 @@
-"""`{% language_hint_terms %}`: the hint's terms for static/hrp/language_hint.js, as a JSON data
-block (`<script type="application/json">`, which the CSP allows: it is never executed)."""
+"""`{% language_hint_terms %}`: the hint's terms for static/hrp/language_hint.js, as JSON in a
+data attribute of a hidden element (no script element of any kind in the page: the CSP allows
+none inline, and tests/core/test_home.py keeps it so)."""
 
 from __future__ import annotations
 
+import json
+
 from django import template
-from django.utils.html import json_script
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
@@ -24,4 +27,5 @@ def language_hint_terms() -> SafeString:
         # The same sentence the note says on saving (sessions/note_views.py).
         "line": _("A suggestion, not a rule: instead of “%(found)s”, consider %(alternatives)s."),
     }
-    return json_script({"terms": terms, **wording}, "language-hint-terms")
+    data = json.dumps({"terms": terms, **wording}, ensure_ascii=False)
+    return format_html('<div id="language-hint-terms" data-terms="{}" hidden></div>', data)
