@@ -169,31 +169,31 @@ class HarmAssessment(AppendOnlyModel):
     physical_rating = models.PositiveSmallIntegerField(
         _("physical health"), choices=HARM_RATINGS, **_NOT_ASKED_YET
     )
-    physical_words = LongText(_("in the client's words"))
+    physical_words = LongText(_("in the client's words"), client_words=True)
     mental_rating = models.PositiveSmallIntegerField(
         _("mental health"), choices=HARM_RATINGS, **_NOT_ASKED_YET
     )
-    mental_words = LongText(_("in the client's words"))
+    mental_words = LongText(_("in the client's words"), client_words=True)
     relationships_rating = models.PositiveSmallIntegerField(
         _("relationships"), choices=HARM_RATINGS, **_NOT_ASKED_YET
     )
-    relationships_words = LongText(_("in the client's words"))
+    relationships_words = LongText(_("in the client's words"), client_words=True)
     work_rating = models.PositiveSmallIntegerField(
         _("work or school"), choices=HARM_RATINGS, **_NOT_ASKED_YET
     )
-    work_words = LongText(_("in the client's words"))
+    work_words = LongText(_("in the client's words"), client_words=True)
     legal_rating = models.PositiveSmallIntegerField(
         _("legal"), choices=HARM_RATINGS, **_NOT_ASKED_YET
     )
-    legal_words = LongText(_("in the client's words"))
+    legal_words = LongText(_("in the client's words"), client_words=True)
     financial_rating = models.PositiveSmallIntegerField(
         _("financial"), choices=HARM_RATINGS, **_NOT_ASKED_YET
     )
-    financial_words = LongText(_("in the client's words"))
+    financial_words = LongText(_("in the client's words"), client_words=True)
     safety_rating = models.PositiveSmallIntegerField(
         _("safety and housing"), choices=HARM_RATINGS, **_NOT_ASKED_YET
     )
-    safety_words = LongText(_("in the client's words"))
+    safety_words = LongText(_("in the client's words"), client_words=True)
 
     # Overdose-risk factors and resources (DOMAIN.md).
     uses_alone = models.BooleanField(_("using alone"), default=False)
@@ -210,10 +210,10 @@ class HarmAssessment(AppendOnlyModel):
     overdose_risk = models.BooleanField(_("overdose-risk flag"), default=False, editable=False)
 
     # Decisional balance, one point per line, in the client's words.
-    benefits_of_use = LongText(_("good things about using"))
-    costs_of_use = LongText(_("not-so-good things about using"))
-    benefits_of_change = LongText(_("good things about changing"))
-    costs_of_change = LongText(_("not-so-good things about changing"))
+    benefits_of_use = LongText(_("good things about using"), client_words=True)
+    costs_of_use = LongText(_("not-so-good things about using"), client_words=True)
+    benefits_of_change = LongText(_("good things about changing"), client_words=True)
+    costs_of_change = LongText(_("not-so-good things about changing"), client_words=True)
 
     notes = LongText(_("clinician's notes"))
 

@@ -28,6 +28,9 @@ class CrispyMixin:
 class ReasonForm(CrispyMixin, forms.Form):
     """Intake step 1: who the client is and, first of all, why they came, in their words."""
 
+    # Whose words each text is comes from the intake's fields (hrp/language.py).
+    words_model = Intake
+
     preferred_name = forms.CharField(
         label=_("Preferred name"),
         max_length=200,

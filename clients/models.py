@@ -27,9 +27,12 @@ phone_format = RegexValidator(
 )
 
 
-def LongText(verbose_name: Any, **kwargs: Any) -> models.TextField:
-    """A free-text field with the clinic's length limit."""
-    return models.TextField(verbose_name, blank=True, validators=[text_limit], **kwargs)
+def LongText(verbose_name: Any, *, client_words: bool = False, **kwargs: Any) -> models.TextField:
+    """A free-text field with the clinic's length limit. `client_words=True`: the client's own
+    words, which the language hint (hrp/language.py) never corrects."""
+    field = models.TextField(verbose_name, blank=True, validators=[text_limit], **kwargs)
+    field.client_words = client_words  # type: ignore[attr-defined]
+    return field
 
 
 class ClientQuerySet(models.QuerySet["Client"]):
@@ -173,10 +176,12 @@ class Intake(models.Model):
     client = models.OneToOneField(Client, on_delete=models.PROTECT, related_name="intake")
     reason_for_coming = LongText(
         _("what brings you here?"),
+        client_words=True,
         help_text=_("In the client's own words, as they said it."),
     )
     client_goals = LongText(
         _("what would you like to get from coming here?"),
+        client_words=True,
         help_text=_("The client's goals in their own words. Goals belong to the client."),
     )
     anxiety = models.BooleanField(_("anxiety"), default=False)

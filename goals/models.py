@@ -119,7 +119,7 @@ class Goal(models.Model):
         null=True,
         blank=True,
     )
-    client_words = LongText(_("the goal in the client's words"))
+    client_words = LongText(_("the goal in the client's words"), client_words=True)
     hypothesis = LongText(
         _("hypothesis"), help_text=_('"If I ..., I expect ..." — an experiment to try.')
     )

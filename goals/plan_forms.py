@@ -26,6 +26,7 @@ from clients.models import Client, SubstanceUse, text_limit
 from goals import selectors
 from goals.models import SAFER_USE_PRACTICES, PlanVersion
 from hrp import bounds
+from hrp.language import client_words as client_words_field
 
 FUNCTION_KEYS = [key for key, _label in FUNCTIONS]
 
@@ -115,10 +116,13 @@ class PlanSectionForm(CrispyMixin, forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": _("Choose from the practices listed.")},
     )
-    client_words = _text(
-        _("In the client's words"),
-        rows=3,
-        help_text=_("What the client says about this part of the plan, as they said it."),
+    # Kept in the version's JSON, so the form field itself says whose words these are.
+    client_words = client_words_field(
+        _text(
+            _("In the client's words"),
+            rows=3,
+            help_text=_("What the client says about this part of the plan, as they said it."),
+        )
     )
     clinician_notes = _text(
         _("Clinician's notes"),

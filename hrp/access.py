@@ -576,3 +576,63 @@ def comment_for(user: Any, pk: int, *, acknowledge: bool = False) -> Any:
     if acknowledge and not treats(user, comment.client):
         raise PermissionDenied
     return comment
+
+
+# --- Fidelity reviews (supervision.FidelityReview) ---------------------------------------------
+# The therapist's current supervisors write a review of a note the therapist signed, and read
+# every review of that therapist; the therapist reads their own. Nobody else (other therapists,
+# other supervisors, clinic admins, a supervisor once the supervision has ended) sees them: 404.
+
+
+def fidelity_reviews_visible_q(user: Any) -> Q:
+    if not has_clinical_role(user):
+        return Q(pk__in=[])
+    q = Q(therapist=user)
+    if user.is_supervisor:
+        q |= Q(therapist_id__in=supervisee_ids(user))
+    return q
+
+
+def fidelity_review_for(user: Any, pk: int) -> Any:
+    FidelityReview = _model("supervision.FidelityReview")
+    try:
+        return (
+            FidelityReview.objects.filter(fidelity_reviews_visible_q(user))
+            .select_related("supervisor", "therapist", "note__client")
+            .get(pk=pk)
+        )
+    except FidelityReview.DoesNotExist:
+        raise Http404 from None
+
+
+def fidelity_note_for(user: Any, note_pk: int) -> Any:
+    """A note a supervisor may review for fidelity: signed by its author, a current supervisee
+    of `user`. 403 for the note's own author (they see it, but do not review themselves); 404
+    for everyone else."""
+    SessionNote = _model("therapy_sessions.SessionNote")
+    note = (
+        SessionNote.objects.filter(pk=note_pk, signed_at__isnull=False)
+        .select_related("author", "client", "appointment")
+        .first()
+    )
+    if note is None or not has_clinical_role(user):
+        raise Http404
+    if note.author_id == user.pk:
+        raise PermissionDenied
+    if not supervises(user, note.author_id):
+        raise Http404
+    return note
+
+
+def fidelity_trainee_for(user: Any, therapist_pk: int) -> User:
+    """Whose fidelity trend `user` may read: their own, or a current supervisee's; 404 else."""
+    if not has_clinical_role(user):
+        raise Http404
+    if user.pk == therapist_pk:
+        return user
+    if not user.is_supervisor:
+        raise Http404
+    trainee = User.objects.filter(pk=therapist_pk, pk__in=supervisee_ids(user)).first()
+    if trainee is None:
+        raise Http404
+    return trainee

@@ -218,7 +218,15 @@ class EncryptedField:
 
 
 class EncryptedTextField(EncryptedField, models.TextField):
-    """A TextField stored as a Fernet token. Not searchable or orderable in SQL, by design."""
+    """A TextField stored as a Fernet token. Not searchable or orderable in SQL, by design.
+
+    `client_words=True` says the field holds the client's own words, which the language hint
+    (hrp/language.py) never corrects. It changes nothing in the database, so it is left out
+    of migrations."""
+
+    def __init__(self, *args: Any, client_words: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.client_words = client_words
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
         return decrypt(value) if value is not None else None

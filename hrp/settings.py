@@ -129,6 +129,9 @@ TEMPLATES = [
         },
     },
 ]
+# Every form gets the language hint on its clinician free text (hrp/language.py): one
+# mechanism for all forms, so a new form needs no edit to carry it.
+FORM_RENDERER = "hrp.language.HintingRenderer"
 
 # Database: the embedded default is a SQLite file so that `make run` needs no server.
 if env.str("DATABASE_URL", default=""):

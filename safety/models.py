@@ -36,7 +36,9 @@ class ImmutableError(BaseImmutableError):
 
 
 def Words(verbose_name: Any, *, limit: Any = text_limit, **kwargs: Any) -> EncryptedTextField:
-    """Free text in the client's words, encrypted at rest, with the clinic's length limit."""
+    """Free text in the client's words, encrypted at rest, with the clinic's length limit. The
+    language hint leaves it alone; pass client_words=False for the clinician's own text."""
+    kwargs.setdefault("client_words", True)
     return EncryptedTextField(verbose_name, blank=True, validators=[limit], **kwargs)
 
 
@@ -111,7 +113,7 @@ class SafetyPlanVersion(AppendOnlyModel):
     # or what the client chose instead): kept with the version so a reprint says the same.
     crisis_lines = models.CharField(_("crisis lines"), max_length=200, blank=True)
     review_date = models.DateField(_("review date"))
-    reason = Words(_("what changed and why"), limit=short_limit)
+    reason = Words(_("what changed and why"), limit=short_limit, client_words=False)
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -203,7 +205,7 @@ class OverdosePlanVersion(AppendOnlyModel):
     not_mixing = Words(OVERDOSE_TEXTS[6][1])
     client_words = Words(OVERDOSE_TEXTS[7][1])
     review_date = models.DateField(_("review date"))
-    reason = Words(_("what changed and why"), limit=short_limit)
+    reason = Words(_("what changed and why"), limit=short_limit, client_words=False)
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -248,7 +250,7 @@ class ToleranceWindow(models.Model):
     end_date = models.DateField(
         _("until"), help_text=_("The last day to take extra care (included).")
     )
-    note = Words(_("note"))
+    note = Words(_("note"), client_words=False)
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

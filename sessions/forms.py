@@ -199,6 +199,9 @@ class NoteForm(forms.Form):
     signing needs. Validation still refuses numbers out of range and text over the limit.
     """
 
+    # Whose words each text is comes from the note's fields (hrp/language.py).
+    words_model = SessionNote
+
     version = bounds.IntegerField(min_value=0, widget=forms.HiddenInput)
     # The editor tab's random key (note.js keeps one per tab in sessionStorage), so a save
     # whose answer was lost is not taken for a conflict with the same tab's next save.

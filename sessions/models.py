@@ -244,7 +244,7 @@ class SessionNote(models.Model):
     save_key_version = models.PositiveIntegerField(null=True, blank=True)
 
     # Free text, encrypted at rest.
-    agenda = EncryptedTextField(_("the client's agenda for today"), blank=True)
+    agenda = EncryptedTextField(_("the client's agenda for today"), blank=True, client_words=True)
     data = EncryptedTextField(_("data"), blank=True)
     objective = EncryptedTextField(_("objective"), blank=True)
     assessment = EncryptedTextField(_("assessment"), blank=True)

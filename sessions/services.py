@@ -25,6 +25,7 @@ from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
 from hrp.clinic import clinic_setting
+from hrp.language import LanguageHint, language_hints
 from risk import rules as risk_rules
 from risk.models import RiskFlag
 from risk.services import risk_flag_raise
@@ -43,7 +44,7 @@ from sessions.models import (
     RatingAlert,
     SessionNote,
 )
-from sessions.vocab import FORMAT_FIELDS, LanguageHint, RiskLevel, language_hints
+from sessions.vocab import FORMAT_FIELDS, RiskLevel
 
 MAX_SERIES = 52
 # How long an identical addendum from the same author counts as the same one sent again.

@@ -1,14 +1,8 @@
 """The fixed vocabularies of a session note: formats, interventions, the awareness and
-relaxation exercise, risk levels and the client's session rating (wording from DOMAIN.md), and
-the language hint that reads its terms from sessions/data/language_hints.json."""
+relaxation exercise, risk levels and the client's session rating (wording from DOMAIN.md). The
+language hint, used on every clinician text and not only here, lives in hrp/language.py."""
 
 from __future__ import annotations
-
-import json
-import re
-from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -88,36 +82,3 @@ RATING_ITEMS: list[tuple[str, object]] = [
     ("rating_approach", _("The approach fit me")),
     ("rating_overall", _("Overall, today's session was right for me")),
 ]
-
-
-@dataclass(frozen=True)
-class LanguageHint:
-    term: str
-    found: str
-    suggest: tuple[str, ...]
-
-
-@cache
-def _hint_patterns() -> list[tuple[re.Pattern[str], str, tuple[str, ...]]]:
-    path = Path(__file__).with_name("data") / "language_hints.json"
-    entries = json.loads(path.read_text(encoding="utf-8"))["hints"]
-    return [
-        (
-            re.compile(rf"\b(?:{e['pattern']})\b", re.IGNORECASE),
-            e["term"],
-            tuple(e["suggest"]),
-        )
-        for e in entries
-    ]
-
-
-def language_hints(*texts: str) -> list[LanguageHint]:
-    """Each stigmatising term found in `texts`, once, in the order of the list."""
-    found: list[LanguageHint] = []
-    for pattern, term, suggest in _hint_patterns():
-        for text in texts:
-            match = pattern.search(text or "")
-            if match:
-                found.append(LanguageHint(term=term, found=match.group(0), suggest=suggest))
-                break
-    return found

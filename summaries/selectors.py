@@ -42,13 +42,12 @@ from clients import extensions
 from clients.models import Client
 from clients.selectors import Flag, _expiring_consents, chart_flags
 from goals.models import Goal, GoalReview, UseCheckIn
-from hrp import access
+from hrp import access, svg
 from hrp.accounts.models import User
 from hrp.clinic import clinic_setting
 from linkage import selectors as linkage_selectors
 from linkage.selectors import ReferralSummary
 from sessions.models import Appointment, RatingAlert, SessionNote
-from summaries import svg
 from summaries.models import SummaryRequest
 from supplies import selectors as supplies_selectors
 from supplies.selectors import ItemTotal

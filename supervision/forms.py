@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from clients.models import Client
 from hrp import bounds
 from hrp.accounts.models import User
+from supervision.fidelity import ITEMS, RATINGS
 from supervision.models import TEXT_LIMIT
 
 text_limit = MaxLengthValidator(
@@ -46,6 +47,17 @@ class MeetingForm(forms.Form):
         required=False,
         validators=[text_limit],
         help_text=_("What the supervisee will do, and what to come back to next time."),
+    )
+    countertransference = forms.CharField(
+        label=_("Countertransference"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        validators=[text_limit],
+        help_text=_(
+            "What did these clients stir in the therapist (frustration at a return to use, "
+            "wanting to rescue, hopelessness, pressure to push a goal), and how did it shape "
+            "the work? Seen only by the two of you."
+        ),
     )
 
     def __init__(self, *args: Any, supervisee: User, **kwargs: Any) -> None:
@@ -93,3 +105,38 @@ class CommentForm(forms.Form):
         if not text:
             raise forms.ValidationError(_("Write the comment before sending it."))
         return text
+
+
+class FidelityReviewForm(forms.Form):
+    """The fidelity checklist: one rating per item of supervision/fidelity.py (made from that
+    list, so an item added there appears here) and a comment for the therapist."""
+
+    comment = forms.CharField(
+        label=_("Comment for the therapist"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        validators=[text_limit],
+        help_text=_("What went well, and one thing to try next time."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        rated = {
+            item.key: forms.TypedChoiceField(
+                label=item.label,
+                help_text=item.looks_like,
+                choices=RATINGS,
+                coerce=int,
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Rate this item: not observed, partly or clearly.")},
+            )
+            for item in ITEMS
+        }
+        # The items first, in the checklist's order, then the comment.
+        self.fields = {**rated, "comment": self.fields["comment"]}
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+    def ratings(self) -> dict[str, int]:
+        return {item.key: self.cleaned_data[item.key] for item in ITEMS}

@@ -9,7 +9,9 @@ Who sees what (see supervision/access.py):
 - a meeting: the supervisor who recorded it and the supervisee it was with; never other
   supervisors, never clinic admins;
 - a chart comment: the supervisor who wrote it and the client's current therapist, who
-  acknowledges it.
+  acknowledges it;
+- a fidelity review (how a signed session kept to the model, supervision/fidelity.py): the
+  therapist's current supervisors, who write it, and the therapist, who reads their own.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
-from hrp.crypto import EncryptedTextField
+from hrp.crypto import EncryptedJSONField, EncryptedTextField
+from sessions.models import SessionNote
 
 # Longer text is refused with a message, never cut (the same limit as a session note).
 TEXT_LIMIT = 20_000
@@ -46,6 +49,10 @@ class SupervisionMeeting(models.Model):
     )
     guidance = EncryptedTextField(_("guidance"))
     follow_ups = EncryptedTextField(_("follow-ups"), blank=True)
+    # The supervisor's prompt to notice the feelings clients stir in the therapist (anger at a
+    # return to use, rescuing, hopelessness). Seen by the two people in the meeting only, as
+    # the whole record is.
+    countertransference = EncryptedTextField(_("countertransference"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -99,3 +106,41 @@ class ChartComment(models.Model):
     @property
     def is_acknowledged(self) -> bool:
         return self.acknowledged_at is not None
+
+
+class FidelityReview(models.Model):
+    """A supervisor's short checklist on how one signed session kept to the model: each item of
+    supervision/fidelity.py rated not observed, partly or clearly, with a comment. One per
+    supervisor per note. `therapist` and `session_on` are copied from the note so that a
+    trainee's trend reads this table alone."""
+
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # "+": the client's record has no way back to its supervision.
+    note = models.ForeignKey(SessionNote, on_delete=models.PROTECT, related_name="+")
+    session_on = models.DateField(_("date of the session"))
+    # {item key: rating} for the items of supervision/fidelity.py. Encrypted: with the note it
+    # says how a named client's session went.
+    ratings = EncryptedJSONField(_("ratings"))
+    comment = EncryptedTextField(_("comment for the therapist"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-session_on", "-id"]
+        indexes = [models.Index(fields=["therapist", "-session_on"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["supervisor", "note"], name="fidelity_review_one_per_supervisor_note"
+            ),
+            models.CheckConstraint(
+                condition=~Q(supervisor=models.F("therapist")),
+                name="fidelity_review_not_of_oneself",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Fidelity review {self.pk}"

@@ -74,7 +74,8 @@ from hrp.clinic import clinic_setting
 from risk import selectors as risk_selectors
 from sessions import selectors as session_selectors
 from sessions.models import Appointment, RatingAlert, SessionNote
-from supervision.models import ChartComment, SupervisionMeeting
+from supervision.fidelity import ITEMS, RATING_LABELS, RATING_MAX, Item
+from supervision.models import ChartComment, FidelityReview, SupervisionMeeting
 
 # Defaults; the clinic's settings NO_CONTACT_DAYS and CONSENT_EXPIRY_WARNING_DAYS override them.
 NO_CONTACT_DAYS = 30
@@ -543,3 +544,61 @@ def comments_for(*, user: User) -> QuerySet[ChartComment]:
         .select_related("client", "author", "acknowledged_by")
         .order_by(F("acknowledged_at").desc(nulls_first=True), "-created_at", "-id")
     )
+
+
+# --- Fidelity reviews --------------------------------------------------------------------------
+
+# The trend shows a trainee's latest reviews, not their whole history: one query whose rows do
+# not grow with the years of supervision.
+FIDELITY_TREND_LIMIT = 26
+
+
+@dataclass(frozen=True)
+class ItemTrend:
+    item: Item
+    # (session date, rating) oldest first, for the chart.
+    points: list[tuple[datetime.date, int]]
+
+    @property
+    def average(self) -> float | None:
+        if not self.points:
+            return None
+        return sum(r for _d, r in self.points) / len(self.points)
+
+
+@dataclass(frozen=True)
+class FidelityTrend:
+    reviews: list[FidelityReview]  # newest first, for the table
+    items: list[ItemTrend]
+    rating_max: int = RATING_MAX
+
+
+def fidelity_reviews_for(*, user: User) -> QuerySet[FidelityReview]:
+    """The fidelity reviews `user` may read (hrp/access.py), with who wrote them."""
+    return FidelityReview.objects.filter(access.fidelity_reviews_visible_q(user)).select_related(
+        "supervisor", "therapist"
+    )
+
+
+def fidelity_trend(*, user: User, trainee: User) -> FidelityTrend:
+    """The latest FIDELITY_TREND_LIMIT reviews of `trainee` that `user` may read, and each
+    checklist item over them, oldest first. One query; the comment's text is not read."""
+    reviews = list(
+        fidelity_reviews_for(user=user)
+        .filter(therapist=trainee)
+        .defer("comment")
+        .order_by("-session_on", "-id")[:FIDELITY_TREND_LIMIT]
+    )
+    oldest_first = list(reversed(reviews))
+    items = []
+    for item in ITEMS:
+        points = [
+            (review.session_on, review.ratings[item.key])
+            for review in oldest_first
+            if isinstance(review.ratings, dict) and review.ratings.get(item.key) in RATING_LABELS
+        ]
+        items.append(ItemTrend(item=item, points=points))
+    for review in reviews:
+        ratings = review.ratings if isinstance(review.ratings, dict) else {}
+        review.rated = [(item, RATING_LABELS.get(ratings.get(item.key), "—")) for item in ITEMS]
+    return FidelityTrend(reviews=reviews, items=items)

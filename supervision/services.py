@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,7 +22,9 @@ from hrp.accounts.models import User
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
-from supervision.models import TEXT_LIMIT, ChartComment, SupervisionMeeting
+from sessions.models import SessionNote
+from supervision.fidelity import ITEM_KEYS, RATING_LABELS
+from supervision.models import TEXT_LIMIT, ChartComment, FidelityReview, SupervisionMeeting
 
 
 def _check_text(value: str, field: str, *, required: bool) -> dict[str, str]:
@@ -44,6 +46,7 @@ def meeting_record(
     clients: Sequence[Client],
     guidance: str,
     follow_ups: str = "",
+    countertransference: str = "",
 ) -> SupervisionMeeting:
     """Record a supervision meeting. Refuses (ValidationError) a supervisee who is not a current
     one, a date in the future, empty guidance, text over the limit and clients not on the
@@ -55,6 +58,7 @@ def meeting_record(
         errors["met_on"] = problem
     errors.update(_check_text(guidance, "guidance", required=True))
     errors.update(_check_text(follow_ups, "follow_ups", required=False))
+    errors.update(_check_text(countertransference, "countertransference", required=False))
     if any(client.therapist_id != supervisee.pk for client in clients):
         errors["clients"] = _("Choose only clients on %(name)s's caseload.") % {
             "name": supervisee.full_name
@@ -67,6 +71,7 @@ def meeting_record(
         met_on=met_on,
         guidance=guidance,
         follow_ups=follow_ups,
+        countertransference=countertransference,
     )
     meeting.clients.set(clients)
     audit_record(
@@ -117,3 +122,46 @@ def comment_acknowledge(*, actor: User, comment: ChartComment) -> ChartComment:
         obj=locked,
     )
     return locked
+
+
+@transaction.atomic
+def fidelity_review_record(
+    *, supervisor: User, note: SessionNote, ratings: dict[str, int], comment: str = ""
+) -> FidelityReview:
+    """Record a supervisor's fidelity checklist for a note their supervisee signed: every item
+    of supervision/fidelity.py rated. One per supervisor per note: a second is refused with a
+    message (and the database constraint holds under a race). Side effect: a change event in
+    the audit trail (no chart number, no ratings, no text)."""
+    errors: dict[str, Any] = {}
+    if not supervisor.is_supervisor or not access.supervises(supervisor, note.author_id):
+        errors["note"] = _("You can review only the sessions of people you supervise.")
+    elif note.signed_at is None:
+        errors["note"] = _("The note is reviewed once the therapist has signed it.")
+    if set(ratings) != set(ITEM_KEYS) or any(v not in RATING_LABELS for v in ratings.values()):
+        errors["ratings"] = _("Rate every item: not observed, partly or clearly.")
+    errors.update(_check_text(comment, "comment", required=False))
+    if not errors and FidelityReview.objects.filter(supervisor=supervisor, note=note).exists():
+        errors["note"] = _("You have already reviewed this session.")
+    if errors:
+        raise ValidationError(errors)
+    try:
+        # A savepoint: a second tab that got there first loses to the unique constraint.
+        with transaction.atomic():
+            review = FidelityReview.objects.create(
+                supervisor=supervisor,
+                therapist_id=note.author_id,
+                note=note,
+                session_on=timezone.localdate(note.appointment.starts_at),
+                ratings={key: ratings[key] for key in ITEM_KEYS},
+                comment=comment,
+            )
+    except IntegrityError:
+        raise ValidationError({"note": _("You have already reviewed this session.")}) from None
+    audit_record(
+        category=AuditEvent.Category.CHANGE,
+        action=AuditAction.SUPERVISION_FIDELITY_REVIEW,
+        actor=supervisor,
+        obj=review,
+        detail=f"of user {note.author_id}",
+    )
+    return review

@@ -23,6 +23,17 @@ urlpatterns = [
         views.comment_create,
         name="comment_create",
     ),
+    path(
+        "supervision/notes/<int:note_pk>/fidelity/",
+        views.fidelity_review_create,
+        name="fidelity_review_create",
+    ),
+    path("supervision/fidelity/<int:pk>/", views.fidelity_review_detail, name="fidelity_review"),
+    path(
+        "supervision/trainees/<int:therapist_pk>/fidelity/",
+        views.fidelity_trend,
+        name="fidelity_trend",
+    ),
     # The list behind each dashboard number, e.g. /supervision/12/late-notes/.
     path("supervision/<int:therapist_pk>/<slug:column>/", views.column_list, name="column"),
 ]

@@ -12,13 +12,15 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hrp import access, bounds, redirects
+from hrp import access, bounds, redirects, svg
 from hrp.accounts import selectors as account_selectors
 from supervision import selectors, services
-from supervision.forms import CommentForm, MeetingForm
+from supervision.fidelity import ITEMS, RATINGS
+from supervision.forms import CommentForm, FidelityReviewForm, MeetingForm
 
 
 def column_list(request: HttpRequest, therapist_pk: int, column: str) -> HttpResponse:
@@ -114,3 +116,71 @@ def comment_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(request, _("Comment acknowledged."))
     target = redirects.local_path(request, request.POST.get("next"))
     return redirect(target or reverse("clients:chart", args=[comment.client_id]))
+
+
+def fidelity_review_create(request: HttpRequest, note_pk: int) -> HttpResponse:
+    """The fidelity checklist for a session a supervisee signed, opened from the note or the
+    co-sign queue. A supervisor who already reviewed it is taken to their review."""
+    note = access.fidelity_note_for(request.user, note_pk)
+    existing = selectors.fidelity_reviews_for(user=request.user).filter(
+        supervisor=request.user, note=note
+    )
+    if (done := existing.values_list("pk", flat=True).first()) is not None:
+        messages.info(request, _("You have already reviewed this session."))
+        return redirect("supervision:fidelity_review", pk=done)
+    form = FidelityReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            review = services.fidelity_review_record(
+                supervisor=request.user,
+                note=note,
+                ratings=form.ratings(),
+                comment=form.cleaned_data["comment"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, _("Fidelity review recorded."))
+            return redirect("supervision:fidelity_review", pk=review.pk)
+    context = {"form": form, "note": note, "nav": "home"}
+    return render(request, "supervision/fidelity_form.html", context)
+
+
+def fidelity_review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    review = access.fidelity_review_for(request.user, pk)
+    ratings = review.ratings if isinstance(review.ratings, dict) else {}
+    labels = dict(RATINGS)
+    rated = [(item, labels.get(ratings.get(item.key), "—")) for item in ITEMS]
+    context = {"review": review, "rated": rated, "nav": "home"}
+    return render(request, "supervision/fidelity_detail.html", context)
+
+
+def fidelity_trend(request: HttpRequest, therapist_pk: int) -> HttpResponse:
+    """Each checklist item over a trainee's latest reviews: a table, and a small chart per item
+    with the same figures (the table is the accessible alternative)."""
+    trainee = access.fidelity_trainee_for(request.user, therapist_pk)
+    trend = selectors.fidelity_trend(user=request.user, trainee=trainee)
+    charts = [
+        (
+            item_trend,
+            svg.line_chart(
+                str(item_trend.item.label),
+                [date_format(day, "M j") for day, _r in item_trend.points],
+                [rating for _d, rating in item_trend.points],
+                y_max=trend.rating_max,
+            )
+            if len(item_trend.points) > 1
+            else None,
+        )
+        for item_trend in trend.items
+    ]
+    context = {
+        "trainee": trainee,
+        "own": trainee.pk == request.user.pk,
+        "trend": trend,
+        "charts": charts,
+        "items": ITEMS,
+        "ratings": RATINGS,
+        "nav": "home",
+    }
+    return render(request, "supervision/fidelity_trend.html", context)

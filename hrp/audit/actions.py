@@ -186,6 +186,10 @@ class AuditAction(models.TextChoices):
     # Supervision
     SUPERVISION_MEETING_RECORD = "supervision.meeting_record", _("Supervision meeting recorded")
     SUPERVISION_COMMENT_ADD = "supervision.comment_add", _("Chart comment left")
+    SUPERVISION_FIDELITY_REVIEW = (
+        "supervision.fidelity_review",
+        _("Fidelity review recorded"),
+    )
     SUPERVISION_COMMENT_ACKNOWLEDGE = (
         "supervision.comment_acknowledge",
         _("Chart comment acknowledged"),

@@ -38,7 +38,11 @@ from tests.sessions.factories_review import (
     NoteReviewFactory,
 )
 from tests.summaries.factories import DoneSummaryFactory
-from tests.supervision.factories import ChartCommentFactory, SupervisionMeetingFactory
+from tests.supervision.factories import (
+    ChartCommentFactory,
+    FidelityReviewFactory,
+    SupervisionMeetingFactory,
+)
 from tests.supplies.factories import SupplyRecordFactory, SupplyVoidFactory
 from tests.techniques.factories import (
     ScriptRewriteFactory,
@@ -103,6 +107,7 @@ BUILDERS: dict[str, Callable[[], list[Model]]] = {
     "safety.SafetyPlanVersion": lambda: [SafetyPlanVersionFactory()],
     "safety.ToleranceWindow": lambda: [ToleranceWindowFactory()],
     "supervision.ChartComment": lambda: [ChartCommentFactory()],
+    "supervision.FidelityReview": lambda: [FidelityReviewFactory()],
     "supervision.SupervisionMeeting": lambda: [SupervisionMeetingFactory()],
     "supplies.SupplyRecord": lambda: [SupplyRecordFactory(note="Showed how to use it.")],
     "supplies.SupplyVoid": lambda: [SupplyVoidFactory()],

@@ -146,6 +146,7 @@ def test_counts_per_table_are_printed_and_a_second_run_rewrites_nothing() -> Non
             "safety.ToleranceWindow: checked 0, re-encrypted 0\n"
             "summaries.SummaryRequest: checked 1, re-encrypted 1\n"
             "supervision.ChartComment: checked 1, re-encrypted 1\n"
+            "supervision.FidelityReview: checked 0, re-encrypted 0\n"
             "supervision.SupervisionMeeting: checked 3, re-encrypted 2\n"
             "supplies.SupplyRecord: checked 0, re-encrypted 0\n"
             "supplies.SupplyVoid: checked 0, re-encrypted 0\n"
@@ -173,6 +174,7 @@ def test_counts_per_table_are_printed_and_a_second_run_rewrites_nothing() -> Non
             "safety.ToleranceWindow: checked 0, re-encrypted 0\n"
             "summaries.SummaryRequest: checked 1, re-encrypted 0\n"
             "supervision.ChartComment: checked 1, re-encrypted 0\n"
+            "supervision.FidelityReview: checked 0, re-encrypted 0\n"
             "supervision.SupervisionMeeting: checked 3, re-encrypted 0\n"
             "supplies.SupplyRecord: checked 0, re-encrypted 0\n"
             "supplies.SupplyVoid: checked 0, re-encrypted 0\n"
@@ -221,10 +223,13 @@ def test_an_interrupted_run_keeps_its_finished_batches_and_a_second_run_complete
         assert current == {
             (first.pk, "guidance"): True,
             (first.pk, "follow_ups"): True,
+            (first.pk, "countertransference"): True,
             (second.pk, "guidance"): False,
             (second.pk, "follow_ups"): False,
+            (second.pk, "countertransference"): False,
             (third.pk, "guidance"): False,
             (third.pk, "follow_ups"): False,
+            (third.pk, "countertransference"): False,
         }
         # The failing batch was rolled back: the second row's other column is untouched.
         assert after_error[(second.pk, "follow_ups")] == original[(second.pk, "follow_ups")]
@@ -325,8 +330,8 @@ def test_the_deploy_check_lists_tables_with_rows_under_an_old_key() -> None:
             ),
             (
                 "hrp.W002",
-                "2 row(s) of supervision.SupervisionMeeting (guidance, follow_ups) are not on "
-                "the first key of FIELD_ENCRYPTION_KEYS.",
+                "2 row(s) of supervision.SupervisionMeeting (guidance, follow_ups, "
+                "countertransference) are not on the first key of FIELD_ENCRYPTION_KEYS.",
             ),
         ]
         rotate_keys()

@@ -27,6 +27,7 @@ from clients.models import Client
 from goals.models import Goal, UseCheckIn
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
+from hrp.language import LanguageHint, language_hints
 from sessions import selectors, services
 from sessions.models import (
     Appointment,
@@ -37,7 +38,6 @@ from sessions.models import (
     SessionNote,
 )
 from sessions.services import NoteConflict
-from sessions.vocab import LanguageHint, language_hints
 from tests.clients.factories import ClientFactory, SubstanceUseFactory
 from tests.factories import TEST_PASSWORD, SupervisionFactory, SupervisorFactory
 from tests.goals.factories import GoalFactory
@@ -1200,7 +1200,7 @@ def test_a_missed_or_another_clients_session_is_not_the_previous_one(
 
 # --- Language hints ----------------------------------------------------------------------------
 
-HINTS_FILE = Path(__file__).resolve().parents[2] / "sessions" / "data" / "language_hints.json"
+HINTS_FILE = Path(__file__).resolve().parents[2] / "hrp" / "data" / "language_hints.json"
 
 # One sentence per term in the JSON, and what each should be found as.
 SAMPLES = {

@@ -1,4 +1,5 @@
-"""Small server-side SVG charts for summaries: the same markup on the page and in the PDF.
+"""Small server-side SVG charts (summaries, supervision's fidelity trend): the same markup on
+the page and in the PDF.
 
 No script, no remote resource and no `style` attribute (the CSP forbids inline styles): colours
 and sizes are SVG presentation attributes. Every label is escaped. Each chart carries a

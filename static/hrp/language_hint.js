@@ -1,0 +1,92 @@
+// The language hint as the clinician types (hrp/language.py): under each textarea marked
+// data-language-hint, a gentle suggestion of person-first words when the text holds a
+// stigmatising term. It never blocks anything and never changes the text. The terms come
+// from the data-terms attribute of #language-hint-terms (hrp/data/language_hints.json); the client's own
+// words are never marked, so never hinted.
+(function () {
+  "use strict";
+  var data = document.getElementById("language-hint-terms");
+  if (!data) {
+    return;
+  }
+  var terms, wording;
+  try {
+    wording = JSON.parse(data.dataset.terms);
+    terms = wording.terms.map(function (t) {
+      return {
+        re: new RegExp("\\b(?:" + t.pattern + ")\\b", "i"),
+        term: t.term,
+        suggest: t.suggest,
+      };
+    });
+  } catch (e) {
+    return;
+  }
+
+  function found(text) {
+    var out = [];
+    terms.forEach(function (t) {
+      var m = t.re.exec(text);
+      if (m) {
+        out.push({ found: m[0], suggest: t.suggest });
+      }
+    });
+    return out;
+  }
+
+  function box(field) {
+    var id = (field.id || field.name) + "-language-hint";
+    var el = document.getElementById(id);
+    if (!el) {
+      el = document.createElement("div");
+      el.id = id;
+      el.className = "language-hint mt-2 small";
+      el.setAttribute("aria-live", "polite");
+      el.hidden = true;
+      field.insertAdjacentElement("afterend", el);
+    }
+    return el;
+  }
+
+  function show(field) {
+    var hints = found(field.value || "");
+    var el = box(field);
+    el.textContent = "";
+    if (!hints.length) {
+      el.hidden = true;
+      return;
+    }
+    var p = document.createElement("p");
+    p.className = "mb-1";
+    p.textContent = wording.intro;
+    var ul = document.createElement("ul");
+    ul.className = "mb-0";
+    hints.forEach(function (h) {
+      var li = document.createElement("li");
+      var alternatives = h.suggest.map(function (s) { return "“" + s + "”"; }).join(" / ");
+      li.textContent = wording.line
+        .replace("%(found)s", h.found)
+        .replace("%(alternatives)s", alternatives);
+      ul.appendChild(li);
+    });
+    el.appendChild(p);
+    el.appendChild(ul);
+    el.hidden = false;
+  }
+
+  var timers = new WeakMap();
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    if (!(field instanceof HTMLTextAreaElement) || !field.hasAttribute("data-language-hint")) {
+      return;
+    }
+    clearTimeout(timers.get(field));
+    timers.set(field, setTimeout(function () { show(field); }, 400));
+  });
+  // Text already there (a draft, a form returned with errors) is looked at once on load.
+  document.querySelectorAll("textarea[data-language-hint]").forEach(function (field) {
+    if (field.value) {
+      show(field);
+    }
+  });
+})();
