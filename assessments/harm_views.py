@@ -228,6 +228,26 @@ class ReadinessChange:
 
 
 @dataclass(frozen=True)
+class NamedHarmChange:
+    """A concrete harm across the two assessments, matched by its thread (the same harm carried
+    over), not by its words: the client may say it differently the second time."""
+
+    earlier: IdentifiedHarm | None
+    later: IdentifiedHarm | None
+
+    @property
+    def harm(self) -> IdentifiedHarm:
+        return self.later or self.earlier  # type: ignore[return-value]
+
+    @property
+    def status(self) -> str:
+        """ "new", "no_longer_named" or "still"."""
+        if self.earlier is None:
+            return "new"
+        return "no_longer_named" if self.later is None else "still"
+
+
+@dataclass(frozen=True)
 class Comparison:
     earlier: HarmAssessment
     later: HarmAssessment
@@ -236,6 +256,17 @@ class Comparison:
     resources: list[ItemChange]
     balance: list[BalanceChange]
     readiness: list[ReadinessChange]
+    named_harms: list[NamedHarmChange]
+
+
+def _named_harm_changes(earlier: HarmAssessment, later: HarmAssessment) -> list[NamedHarmChange]:
+    # A thread links records of one harm; a later record may continue one older than `earlier`.
+    earlier_by_thread = {h.thread_id: h for h in earlier.identified_harms.all()}
+    later_harms = list(later.identified_harms.all())
+    seen = {h.thread_id for h in later_harms}
+    return [NamedHarmChange(earlier_by_thread.get(h.thread_id), h) for h in later_harms] + [
+        NamedHarmChange(h, None) for thread, h in earlier_by_thread.items() if thread not in seen
+    ]
 
 
 def _point_key(point: str) -> str:
@@ -296,6 +327,7 @@ def harm_comparison(earlier: HarmAssessment, later: HarmAssessment) -> Compariso
             for name in BALANCE_FIELDS
         ],
         readiness=readiness,
+        named_harms=_named_harm_changes(earlier, later),
     )
 
 

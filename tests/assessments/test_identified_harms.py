@@ -200,6 +200,38 @@ def test_the_audit_trail_counts_harms_without_their_words(
     assert "Secret words" not in str(event.changes)
 
 
+def test_compare_matches_harms_by_their_thread_not_their_words(
+    client_for: ClientFor, therapist: User, record: Client, alcohol: SubstanceUse
+) -> None:
+    earlier = HarmAssessmentFactory(
+        client=record, assessed_on=TODAY() - datetime.timedelta(days=40)
+    )
+    later = HarmAssessmentFactory(client=record, assessed_on=TODAY() - datetime.timedelta(days=2))
+    shifts = IdentifiedHarmFactory(
+        assessment=earlier, substance=alcohol, description="Misses Monday shifts", severity=3
+    )
+    IdentifiedHarmFactory(assessment=earlier, substance=None, description="Rent late", severity=1)
+    IdentifiedHarmFactory(
+        assessment=later,
+        substance=alcohol,
+        first_identified=shifts,
+        description="Late on Mondays now and then",
+        severity=1,
+    )
+    IdentifiedHarmFactory(assessment=later, substance=alcohol, description="Blackouts", severity=2)
+
+    response = client_for(therapist).get(
+        page_url("harm_compare", record), {"a": earlier.pk, "b": later.pk}
+    )
+
+    rows = parse(response).xpath("//table[@data-named-harm-changes]/tbody/tr")
+    assert [[cell_text(cell) for cell in row] for row in rows] == [
+        ["Late on Mondays now and then", "Alcohol", "3 severe", "1 mild"],
+        ["Blackouts", "Alcohol", "not named then", "2 moderate"],
+        ["Rent late", "Use in general", "1 mild", "no longer named"],
+    ]
+
+
 # --- Kept as they were -------------------------------------------------------------------------
 
 
