@@ -265,7 +265,8 @@ class IdentifiedHarmForm(CrispyMixin, forms.ModelForm):
 
     severity = forms.TypedChoiceField(
         label=_("How much harm"),
-        choices=RATING_CHOICES,
+        # Optional: the words matter more than a number, and a harm may be left unrated.
+        choices=[("", _("Not rated")), *HARM_RATINGS],
         coerce=int,
         empty_value=None,
         required=False,
