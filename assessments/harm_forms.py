@@ -270,7 +270,9 @@ class IdentifiedHarmForm(CrispyMixin, forms.ModelForm):
         coerce=int,
         empty_value=None,
         required=False,
-        error_messages={"invalid_choice": RATING_MESSAGE},
+        error_messages={
+            "invalid_choice": _("Choose from 0 (no harm) to 3 (severe harm), or “Not rated”.")
+        },
     )
     carries = forms.ModelChoiceField(
         queryset=IdentifiedHarm.objects.none(), required=False, widget=forms.HiddenInput
