@@ -120,6 +120,20 @@ def test_a_harm_row_without_words_or_part_of_life_stores_nothing_and_keeps_what_
     assert "Hangovers at work" in text(response)
 
 
+def test_a_severity_outside_0_to_3_is_refused(
+    client_for: ClientFor, therapist: User, record: Client, alcohol: SubstanceUse
+) -> None:
+    row = {"substance": str(alcohol.pk), "domain": "work", "description": "Late", "severity": "7"}
+
+    response = client_for(therapist).post(page_url("harm_new", record), form_data(harms=[row]))
+
+    assert response.status_code == 200
+    assert HarmAssessment.objects.filter(client=record).count() == 0
+    assert response.context["harm_formset"].forms[0].errors == {
+        "severity": ["Choose from 0 (no harm) to 3 (severe harm), or “Not rated”."]
+    }
+
+
 def test_another_clients_substance_is_refused(
     client_for: ClientFor, therapist: User, record: Client
 ) -> None:

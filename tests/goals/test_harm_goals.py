@@ -144,7 +144,8 @@ def test_the_goal_form_offers_the_latest_assessments_harms_grouped_by_substance(
     older = HarmAssessmentFactory(client=record, assessed_on=days_from_today(-90))
     IdentifiedHarmFactory(assessment=older, substance=alcohol, description="Not offered")
 
-    form = client_for(therapist).get(create_url(record)).context["form"]
+    response = client_for(therapist).get(create_url(record))
+    form = response.context["form"]
 
     assert form.fields["harms"].choices == [
         (
@@ -156,6 +157,15 @@ def test_the_goal_form_offers_the_latest_assessments_harms_grouped_by_substance(
         ),
         ("Use in general", [(general.pk, "Rent late (Financial)")]),
     ]
+    page = parse(response)
+    boxes = page.xpath("//input[@type='checkbox'][@name='harms']")
+    assert [box.get("value") for box in boxes] == [
+        str(shifts.pk),
+        str(arguments.pk),
+        str(general.pk),
+    ]
+    labels = [cell_text(page.xpath(f"//label[@for='{box.get('id')}']")[0]) for box in boxes]
+    assert labels[2] == "Rent late (Financial)"
 
 
 def test_a_harm_of_another_client_is_refused_by_the_form(
