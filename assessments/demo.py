@@ -30,6 +30,46 @@ DRUGS = {
     SubstanceUse.Substance.OTHER,
 }
 OPIOIDS = {SubstanceUse.Substance.HEROIN_FENTANYL, SubstanceUse.Substance.OPIOIDS_PRESCRIBED}
+S = SubstanceUse.Substance
+
+# The concrete harms each client names per substance, in their words (part of life, what
+# happens, severity at intake). The first is the one the demo's main goal answers; the second
+# is left for the plan page's "harms no goal answers yet".
+NAMED_HARMS: dict[str, list[tuple[str, str, int]]] = {
+    S.ALCOHOL: [
+        ("work", "Misses Monday shifts after weekend drinking", 2),
+        ("relationships", "Arguments with my partner when I come home late and drunk", 2),
+    ],
+    S.CANNABIS: [
+        ("safety", "Drives to pick up my kid after smoking", 2),
+        ("financial", "Runs out of money for groceries by the end of the month", 1),
+    ],
+    S.BENZODIAZEPINES: [
+        ("physical", "Can't remember parts of the evening when I take pills with wine", 3),
+        ("work", "Panics about running out before a big meeting", 1),
+    ],
+    S.METHAMPHETAMINE: [
+        ("physical", "Awake for two days straight before double shifts", 3),
+        ("mental", "Paranoid and snapping at coworkers on the third day", 2),
+    ],
+    "opioids": [
+        ("safety", "Uses alone in my room where nobody would find me", 3),
+        ("financial", "Rent money is gone by the middle of the month", 2),
+    ],
+    "other": [
+        ("financial", "Spends more on {name} than I planned most weeks", 2),
+        ("relationships", "My family worries when I disappear for a night", 1),
+    ],
+}
+
+
+def named_harms(substance: SubstanceUse) -> list[tuple[str, str, int]]:
+    """The demo harms the client names with `substance` (part of life, words, severity)."""
+    key = "opioids" if substance.substance in OPIOIDS else substance.substance
+    harms = NAMED_HARMS.get(key, NAMED_HARMS["other"])
+    return [
+        (domain, words.format(name=substance.name.lower()), sev) for domain, words, sev in harms
+    ]
 
 
 def _answers(measure: Measure, severity: float, rng: random.Random) -> dict[str, str]:
@@ -155,6 +195,7 @@ def _seed_harm_assessments(
             "costs_of_change": "Friends might not get it",
         },
     ]
+    earlier: list = []  # the harms named at the previous assessment, carried into the next
     for step, assessed_on in enumerate(dates):
         harm = max(0, 3 - step - rng.randint(0, 1))
         values = {
@@ -196,9 +237,29 @@ def _seed_harm_assessments(
             }
             for s in substances
         ]
-        services.harm_assessment_record(
+        if earlier:
+            # Talked through again: the same harms, a little lighter for most clients.
+            harms = [
+                {
+                    "carries": h,
+                    "substance": h.substance,
+                    "domain": h.domain,
+                    "description": h.description,
+                    "severity": max(1, (h.severity or 1) - rng.randint(0, 1)),
+                }
+                for h in earlier
+            ]
+        else:
+            harms = [
+                {"substance": s, "domain": domain, "description": words, "severity": severity}
+                for s in substances
+                for domain, words, severity in named_harms(s)
+            ]
+        assessment = services.harm_assessment_record(
             actor=client.therapist,
             client=client,
             values=values,
             patterns=patterns,
+            harms=harms,
         )
+        earlier = list(assessment.identified_harms.select_related("substance").order_by("id"))

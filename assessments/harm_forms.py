@@ -27,6 +27,7 @@ from assessments.models import (
     OVERDOSE_FACTORS,
     OVERDOSE_RESOURCES,
     HarmAssessment,
+    IdentifiedHarm,
     SubstancePattern,
 )
 from clients.forms import CrispyMixin, DateInput
@@ -254,18 +255,148 @@ SubstancePatternFormSet = forms.formset_factory(
 PATTERN_PREFIX = "patterns"
 
 
+MAX_HARMS = 30
+BLANK_HARM_ROWS = 2
+HARM_FIELDS = ["substance", "domain", "description", "severity"]
+
+
+class IdentifiedHarmForm(CrispyMixin, forms.ModelForm):
+    """One concrete harm: what happens, with which substance, in which part of life."""
+
+    severity = forms.TypedChoiceField(
+        label=_("How much harm"),
+        # Optional: the words matter more than a number, and a harm may be left unrated.
+        choices=[("", _("Not rated")), *HARM_RATINGS],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        error_messages={
+            "invalid_choice": _("Choose from 0 (no harm) to 3 (severe harm), or “Not rated”.")
+        },
+    )
+    carries = forms.ModelChoiceField(
+        queryset=IdentifiedHarm.objects.none(), required=False, widget=forms.HiddenInput
+    )
+
+    class Meta:
+        model = IdentifiedHarm
+        formfield_callback = bounds.formfield
+        fields = ["substance", "domain", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+        labels = {
+            "substance": _("With which substance or behaviour"),
+            "domain": _("Part of life"),
+            "description": _("What happens, concretely, in the client's words"),
+        }
+        help_texts = {
+            "description": _("e.g. “misses Monday shifts after weekend use”: what, not a label."),
+        }
+
+    def __init__(
+        self,
+        *args: Any,
+        substances: QuerySet[SubstanceUse] | None = None,
+        earlier: QuerySet[IdentifiedHarm] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        # Both links are limited to this client's records, so a tampered id cannot point at
+        # another client's substance or harm.
+        substance = self.fields["substance"]
+        substance.queryset = substances if substances is not None else SubstanceUse.objects.none()
+        substance.required = False
+        substance.empty_label = _("Use in general (more than one, or not sure)")
+        substance.error_messages["invalid_choice"] = _(
+            "Choose one of this client's substances, or “use in general”."
+        )
+        if earlier is not None:
+            self.fields["carries"].queryset = earlier
+        self.fields["carries"].error_messages["invalid_choice"] = _(
+            "This row is linked to a harm that is not on this client's record."
+        )
+        self.fields["domain"].choices = [("", _("Choose a part of life")), *HARM_DOMAINS]
+        self.fields["domain"].error_messages.update(
+            {
+                "required": _("Choose the part of life this harm touches (or clear the row)."),
+                "invalid_choice": _("Choose one of the parts of life listed."),
+            }
+        )
+        self.fields["description"].required = True
+        self.fields["description"].error_messages["required"] = _(
+            "Say what happens, concretely, in the client's words (or clear the row)."
+        )
+        self._crispy()
+
+    def is_blank(self) -> bool:
+        if not self.is_bound:
+            return True
+        # Anything typed or chosen fills the row; the hidden link to the earlier record does not.
+        return not any(str(self[name].value() or "").strip() for name in HARM_FIELDS)
+
+    def has_changed(self) -> bool:
+        # As for the substance rows: a row carried over and left as it was is part of this
+        # assessment; a row left (or made) empty is ignored.
+        return not self.is_blank()
+
+    def harm_values(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in [*HARM_FIELDS, "carries"]}
+
+
+class BaseIdentifiedHarmFormSet(forms.BaseFormSet):
+    def __init__(
+        self,
+        *args: Any,
+        substances: QuerySet[SubstanceUse] | None = None,
+        earlier: QuerySet[IdentifiedHarm] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.substances = substances
+        self.earlier = earlier
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        return {"substances": self.substances, "earlier": self.earlier, "empty_permitted": True}
+
+    def harm_values(self) -> list[dict[str, Any]]:
+        """The harms to store, in the order shown; blank rows are left out."""
+        return [form.harm_values() for form in self.forms if not form.is_blank()]
+
+
+IdentifiedHarmFormSet = forms.formset_factory(
+    IdentifiedHarmForm,
+    formset=BaseIdentifiedHarmFormSet,
+    extra=BLANK_HARM_ROWS,
+    max_num=MAX_HARMS,
+    validate_max=True,
+    absolute_max=MAX_HARMS + BLANK_HARM_ROWS,
+)
+HARM_PREFIX = "harms"
+
+
 @dataclass
 class HarmInitial:
     """What a new assessment starts from, and where it came from (for a note on the page)."""
 
     values: dict[str, Any]
     patterns: list[dict[str, Any]] = field(default_factory=list)
+    harms: list[dict[str, Any]] = field(default_factory=list)
     from_assessment: HarmAssessment | None = None
     from_intake: bool = False
 
 
 def _pattern_from_previous(pattern: SubstancePattern) -> dict[str, Any]:
     return {"substance": pattern.substance_id, **{n: getattr(pattern, n) for n in PATTERN_FIELDS}}
+
+
+def _harm_from_previous(harm: IdentifiedHarm) -> dict[str, Any]:
+    # `carries` keeps the harm's thread, so a goal set for it still answers it.
+    return {
+        "carries": harm.pk,
+        "substance": harm.substance_id,
+        "domain": harm.domain,
+        "description": harm.description,
+        "severity": harm.severity,
+    }
 
 
 def _pattern_from_intake(substance: SubstanceUse) -> dict[str, Any]:
@@ -287,6 +418,7 @@ def harm_initial(client: Client) -> HarmInitial:
         return HarmInitial(
             values={"assessed_on": today, **{n: getattr(latest, n) for n in CARRIED_OVER}},
             patterns=[_pattern_from_previous(p) for p in latest.patterns.all()],
+            harms=[_harm_from_previous(h) for h in latest.identified_harms.all()],
             from_assessment=latest,
         )
     substances: Iterable[SubstanceUse] = client.substances.all()
@@ -294,22 +426,41 @@ def harm_initial(client: Client) -> HarmInitial:
     return HarmInitial(values={"assessed_on": today}, patterns=patterns, from_intake=bool(patterns))
 
 
-def harm_forms(
-    client: Client, data: Any = None
-) -> tuple[HarmAssessmentForm, BaseSubstancePatternFormSet, HarmInitial | None]:
-    """The assessment form and its substance rows: bound to `data` on a POST, else pre-filled."""
+@dataclass
+class HarmForms:
+    """The assessment form, its substance rows and its harm rows, and what they started from."""
+
+    form: HarmAssessmentForm
+    patterns: BaseSubstancePatternFormSet
+    harms: BaseIdentifiedHarmFormSet
+    initial: HarmInitial | None
+
+    def is_valid(self) -> bool:
+        # Each part is validated so that every problem is shown at once.
+        return all([self.form.is_valid(), self.patterns.is_valid(), self.harms.is_valid()])
+
+
+def harm_forms(client: Client, data: Any = None) -> HarmForms:
+    """The assessment form, its substance rows and its harm rows: bound to `data` on a POST,
+    else pre-filled from the latest assessment."""
     substances = client.substances.all()
+    # A harm carried over continues one of this client's earlier harms, never another's.
+    earlier = IdentifiedHarm.objects.filter(assessment__client=client).select_related("assessment")
     if data is not None:
-        return (
+        return HarmForms(
             HarmAssessmentForm(data),
             SubstancePatternFormSet(data, prefix=PATTERN_PREFIX, substances=substances),
+            IdentifiedHarmFormSet(data, prefix=HARM_PREFIX, substances=substances, earlier=earlier),
             None,
         )
     initial = harm_initial(client)
-    return (
+    return HarmForms(
         HarmAssessmentForm(initial=initial.values),
         SubstancePatternFormSet(
             initial=initial.patterns, prefix=PATTERN_PREFIX, substances=substances
+        ),
+        IdentifiedHarmFormSet(
+            initial=initial.harms, prefix=HARM_PREFIX, substances=substances, earlier=earlier
         ),
         initial,
     )

@@ -18,13 +18,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assessments import services
+from assessments import selectors, services
 from assessments.harm_forms import BALANCE_FIELDS, harm_forms
 from assessments.models import (
     HARM_DOMAINS,
     OVERDOSE_FACTORS,
     OVERDOSE_RESOURCES,
     HarmAssessment,
+    IdentifiedHarm,
     SubstancePattern,
     harm_rating_label,
 )
@@ -35,9 +36,16 @@ from hrp import access, bounds
 
 def _full_assessments(client: Client) -> Any:
     """The client's assessments with everything a detail or compare page shows, in a fixed
-    number of queries (one for the assessments with their author, one for all patterns)."""
+    number of queries (one for the assessments with their author, one for all patterns, one
+    for all named harms with their substance)."""
     return client.harm_assessments.select_related("assessed_by").prefetch_related(
-        Prefetch("patterns", queryset=SubstancePattern.objects.order_by("id"))
+        Prefetch("patterns", queryset=SubstancePattern.objects.order_by("id")),
+        Prefetch(
+            "identified_harms",
+            queryset=IdentifiedHarm.objects.select_related("substance").order_by(
+                *selectors.HARM_ORDER
+            ),
+        ),
     )
 
 
@@ -48,18 +56,17 @@ def harm_new(request: HttpRequest, pk: int) -> HttpResponse:
     """A new harm assessment with the client, pre-filled from the last one."""
     client, can = access.client_for(request.user, pk, write=True)
     client_services.access_record(actor=request.user, client=client, what="harm_assessment")
-    form, formset, initial = harm_forms(client, request.POST if request.method == "POST" else None)
+    forms = harm_forms(client, request.POST if request.method == "POST" else None)
+    form = forms.form
     if request.method == "POST":
-        # Both are validated so that every problem is shown at once.
-        form_valid = form.is_valid()
-        formset_valid = formset.is_valid()
-        if form_valid and formset_valid:
+        if forms.is_valid():
             try:
                 assessment = services.harm_assessment_record(
                     actor=request.user,
                     client=client,
                     values=form.cleaned_data,
-                    patterns=formset.pattern_values(),
+                    patterns=forms.patterns.pattern_values(),
+                    harms=forms.harms.harm_values(),
                 )
             except ValidationError as error:
                 form.add_error(None, error.messages)
@@ -72,8 +79,9 @@ def harm_new(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "client": client,
         "form": form,
-        "formset": formset,
-        "initial": initial,
+        "formset": forms.patterns,
+        "harm_formset": forms.harms,
+        "initial": forms.initial,
         "can": can,
         "nav": "caseload",
     }
@@ -104,6 +112,7 @@ def harm_detail(request: HttpRequest, pk: int, assessment_pk: int) -> HttpRespon
             (label, rating, harm_rating_label(rating), words)
             for _key, label, rating, words in assessment.harms
         ],
+        "harm_groups": selectors.harms_by_substance(assessment.identified_harms.all()),
         "balance": _balance_lists(assessment),
         "overdose": _overdose_factors(assessment),
         "previous_pk": previous,
@@ -219,6 +228,26 @@ class ReadinessChange:
 
 
 @dataclass(frozen=True)
+class NamedHarmChange:
+    """A concrete harm across the two assessments, matched by its thread (the same harm carried
+    over), not by its words: the client may say it differently the second time."""
+
+    earlier: IdentifiedHarm | None
+    later: IdentifiedHarm | None
+
+    @property
+    def harm(self) -> IdentifiedHarm:
+        return self.later or self.earlier  # type: ignore[return-value]
+
+    @property
+    def status(self) -> str:
+        """ "new", "no_longer_named" or "still"."""
+        if self.earlier is None:
+            return "new"
+        return "no_longer_named" if self.later is None else "still"
+
+
+@dataclass(frozen=True)
 class Comparison:
     earlier: HarmAssessment
     later: HarmAssessment
@@ -227,6 +256,17 @@ class Comparison:
     resources: list[ItemChange]
     balance: list[BalanceChange]
     readiness: list[ReadinessChange]
+    named_harms: list[NamedHarmChange]
+
+
+def _named_harm_changes(earlier: HarmAssessment, later: HarmAssessment) -> list[NamedHarmChange]:
+    # A thread links records of one harm; a later record may continue one older than `earlier`.
+    earlier_by_thread = {h.thread_id: h for h in earlier.identified_harms.all()}
+    later_harms = list(later.identified_harms.all())
+    seen = {h.thread_id for h in later_harms}
+    return [NamedHarmChange(earlier_by_thread.get(h.thread_id), h) for h in later_harms] + [
+        NamedHarmChange(h, None) for thread, h in earlier_by_thread.items() if thread not in seen
+    ]
 
 
 def _point_key(point: str) -> str:
@@ -287,6 +327,7 @@ def harm_comparison(earlier: HarmAssessment, later: HarmAssessment) -> Compariso
             for name in BALANCE_FIELDS
         ],
         readiness=readiness,
+        named_harms=_named_harm_changes(earlier, later),
     )
 
 

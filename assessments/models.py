@@ -13,8 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assessments.measures import MEASURES, Band, Measure, get_measure
-from clients.models import Client, LongText, SubstanceUse
+from clients.models import Client, LongText, SubstanceUse, text_limit
 from hrp import bounds
+from hrp.crypto import EncryptedTextField
 from hrp.immutability import AppendOnlyModel, append_only
 from hrp.immutability import ImmutableError as BaseImmutableError
 
@@ -291,3 +292,56 @@ class SubstancePattern(AppendOnlyModel):
         if "other" in self.functions and self.function_other:
             names.append(self.function_other)
         return names
+
+
+class IdentifiedHarm(AppendOnlyModel):
+    """One concrete harm the client names within a harm assessment: what happens, in their
+    words ("misses Monday shifts after weekend use"), the substance it comes with and the part
+    of life it touches. Specific harms, not labels (DOMAIN.md); goals name the harms they answer.
+
+    A harm carried over from the previous assessment keeps its thread (`first_identified`), so
+    a goal set for it still answers it in the newer assessment."""
+
+    assessment = models.ForeignKey(
+        HarmAssessment, on_delete=models.PROTECT, related_name="identified_harms"
+    )
+    # Null: the harm comes with use in general (several substances, or the client cannot say).
+    substance = models.ForeignKey(
+        SubstanceUse,
+        verbose_name=_("substance or behaviour"),
+        on_delete=models.PROTECT,
+        related_name="identified_harms",
+        null=True,
+        blank=True,
+    )
+    domain = models.CharField(_("part of life"), max_length=16, choices=HARM_DOMAINS)
+    description = EncryptedTextField(_("what happens, concretely"), validators=[text_limit])
+    severity = models.PositiveSmallIntegerField(
+        _("how much harm"), choices=HARM_RATINGS, null=True, blank=True, validators=zero_to_three
+    )
+    # The same harm named in an earlier assessment: the first time it was named (null for a
+    # harm named for the first time). A goal answering any harm of the thread answers it.
+    first_identified = models.ForeignKey(
+        "self",
+        verbose_name=_("first named"),
+        on_delete=models.PROTECT,
+        related_name="carried_into",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ["id"]
+        triggers = append_only(error=ImmutableError)
+
+    def __str__(self) -> str:
+        return self.description[:60]
+
+    @property
+    def thread_id(self) -> int:
+        """The id all records of this harm share: the first time it was named."""
+        return self.first_identified_id or self.pk
+
+    @property
+    def severity_label(self) -> Any:
+        return harm_rating_label(self.severity) if self.severity is not None else ""

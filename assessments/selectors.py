@@ -24,13 +24,13 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import RowNumber
+from django.db.models.functions import Coalesce, RowNumber
 from django.db.models.lookups import Exact, LessThan
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.measures import MEASURES, Measure
-from assessments.models import OVERDOSE_FACTORS, Administration, HarmAssessment
+from assessments.models import OVERDOSE_FACTORS, Administration, HarmAssessment, IdentifiedHarm
 from clients.models import Client
 from clients.selectors import Flag
 from hrp.clinic import clinic_setting
@@ -397,3 +397,46 @@ def latest_for_caseload(client: Client) -> list[Administration]:
     (assessments/measures.py): a measure added there shows here without a list to keep."""
     latest = latest_by_measure(client)
     return [latest[code] for code in MEASURES if code in latest]
+
+
+# --- Concrete harms ----------------------------------------------------------------------------
+
+# Harms are shown grouped by substance, in the order the client's substances were recorded,
+# with the harms of "use in general" last.
+HARM_ORDER = [F("substance__recorded_at").asc(nulls_last=True), "substance_id", "id"]
+
+
+def current_harms(client: Client) -> QuerySet[IdentifiedHarm]:
+    """The harms named in the client's latest harm assessment, with their substance, in one
+    query (the latest assessment is a subquery: one index probe, not the client's history).
+    Each carries `thread` (the id its records share across assessments)."""
+    latest = client.harm_assessments.order_by("-assessed_on", "-id").values("id")[:1]
+    return (
+        IdentifiedHarm.objects.filter(assessment_id=Subquery(latest))
+        .select_related("substance")
+        .annotate(thread=Coalesce("first_identified_id", "id"))
+        .order_by(*HARM_ORDER)
+    )
+
+
+@dataclass(frozen=True)
+class HarmGroup:
+    """The harms that come with one substance (or, `substance` None, with use in general)."""
+
+    substance: Any
+    harms: list[IdentifiedHarm]
+
+    @property
+    def label(self) -> str:
+        return self.substance.name if self.substance else _("Use in general")
+
+
+def harms_by_substance(harms: Any) -> list[HarmGroup]:
+    """Loaded harms (in HARM_ORDER) grouped by substance, for pages and the goal form."""
+    groups: dict[int | None, HarmGroup] = {}
+    for harm in harms:
+        group = groups.get(harm.substance_id)
+        if group is None:
+            group = groups[harm.substance_id] = HarmGroup(harm.substance, [])
+        group.harms.append(harm)
+    return list(groups.values())

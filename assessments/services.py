@@ -21,6 +21,7 @@ from assessments.models import (
     OVERDOSE_FACTORS,
     Administration,
     HarmAssessment,
+    IdentifiedHarm,
     SubstancePattern,
 )
 from clients.models import Client, SubstanceUse
@@ -148,10 +149,13 @@ def harm_assessment_record(
     client: Client,
     values: Mapping[str, Any],
     patterns: Sequence[Mapping[str, Any]],
+    harms: Sequence[Mapping[str, Any]] = (),
 ) -> HarmAssessment:
-    """Store a new harm assessment with its per-substance patterns. Earlier assessments are
-    untouched (read-only). Side effect: change event `harm.assess` (the overdose flag and
-    harm ratings, not the client's words)."""
+    """Store a new harm assessment with its per-substance patterns and the concrete harms the
+    client names (`harms`: substance, domain, description, severity, and `carries`, the same
+    harm in an earlier assessment). Earlier assessments are untouched (read-only). A substance
+    or earlier harm of another client raises ValidationError and stores nothing. Side effect:
+    change event `harm.assess` (the overdose flag and counts, not the client's words)."""
     access.require_write(actor, client)
     bounds.check_dates(values, HarmAssessment.DATE_RANGES)
     assessment = HarmAssessment(client=client, assessed_by=actor, **values)
@@ -162,6 +166,8 @@ def harm_assessment_record(
         pattern = SubstancePattern(assessment=assessment, **pattern_values)
         pattern.full_clean()
         pattern.save()
+    for harm_values in harms:
+        _identified_harm_add(client=client, assessment=assessment, values=harm_values)
     audit_record(
         category=AuditEvent.Category.CHANGE,
         action=AuditAction.HARM_ASSESS,
@@ -171,10 +177,30 @@ def harm_assessment_record(
         changes={
             "overdose_risk": (None, assessment.overdose_risk),
             "patterns": (None, len(patterns)),
+            "harms": (None, len(harms)),
         },
     )
     _raise_overdose_flag(actor=actor, assessment=assessment)
     return assessment
+
+
+def _identified_harm_add(
+    *, client: Client, assessment: HarmAssessment, values: Mapping[str, Any]
+) -> IdentifiedHarm:
+    values = dict(values)
+    carries: IdentifiedHarm | None = values.pop("carries", None)
+    substance: SubstanceUse | None = values.get("substance")
+    if substance is not None and substance.client_id != client.pk:
+        raise ValidationError(_("A harm can only name one of this client's substances."))
+    first_id = None
+    if carries is not None:
+        if carries.assessment.client_id != client.pk:
+            raise ValidationError(_("A harm can only continue one of this client's harms."))
+        first_id = carries.thread_id
+    harm = IdentifiedHarm(assessment=assessment, first_identified_id=first_id, **values)
+    harm.full_clean()
+    harm.save()
+    return harm
 
 
 def overdose_factors_that_count(assessment: HarmAssessment) -> list[str]:

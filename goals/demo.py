@@ -1,5 +1,6 @@
 """Demo plans and goals for `manage.py seed_demo` (DEMO_MODE only): plans with two to four
-versions, goals of every kind (most not abstinence), several reviewed and revised, and ten weeks
+versions, goals of every kind (most not abstinence; exploring where the client is undecided),
+each use goal answering a harm the client named, several reviewed and revised, and ten weeks
 of use check-ins so progress shows. Goals start three weeks after the client's intake. Skips
 clients that already have a plan."""
 
@@ -12,6 +13,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from assessments.models import IdentifiedHarm
 from clients.demo import intake_at
 from clients.models import Client, SubstanceUse
 from goals import services
@@ -21,7 +23,8 @@ GOAL_KIND = {
     SubstanceUse.Goal.SAFER_USE: Goal.Kind.SAFER_USE,
     SubstanceUse.Goal.MODERATION: Goal.Kind.MODERATION,
     SubstanceUse.Goal.ABSTINENCE: Goal.Kind.ABSTINENCE,
-    SubstanceUse.Goal.UNDECIDED: Goal.Kind.SAFER_USE,
+    # Undecided stays undecided: the goal is to explore, not a use goal chosen for them.
+    SubstanceUse.Goal.UNDECIDED: Goal.Kind.EXPLORING,
 }
 S = SubstanceUse.Substance
 OPIOIDS = {S.HEROIN_FENTANYL, S.OPIOIDS_PRESCRIBED}
@@ -66,6 +69,11 @@ ABSTINENCE_GOAL = (
     "If I plan something else for the evenings I used to spend on {name}, I expect to get "
     "through a month without {name}.",
 )
+EXPLORING_GOAL = (
+    "Figure out what {name} does for me",
+    "If I notice what I am feeling before I {use}, I expect to learn what it does for me and "
+    "whether I want to change anything.",
+)
 # The revision of a moderation goal that proved too big a step at its first review.
 REVISED_GOAL = (
     "{Use} on four days at most, then three",
@@ -98,6 +106,8 @@ def goal_texts(kind: str, substance: SubstanceUse) -> tuple[str, str]:
         return _fill(SAFER_USE_GOALS.get(key, SAFER_USE_GOALS["other"]), substance)
     if kind == Goal.Kind.ABSTINENCE:
         return _fill(ABSTINENCE_GOAL, substance)
+    if kind == Goal.Kind.EXPLORING:
+        return _fill(EXPLORING_GOAL, substance)
     return _fill(MODERATION_GOAL, substance)
 
 
@@ -158,13 +168,23 @@ def seed_demo_goals(*, clients: list[Client]) -> int:
         kind = GOAL_KIND[main.goal]
         # Three weeks after the intake, once the first plan has been talked through.
         start = timezone.localdate(intake_at(client)) + datetime.timedelta(weeks=3)
-        if kind != Goal.Kind.SAFER_USE:
+        if not Goal.Kind(kind).about_use:
+            target = Goal.Target.NONE
+        elif kind != Goal.Kind.SAFER_USE:
             target = Goal.Target.MAX_USE_DAYS
         elif main.substance in OPIOIDS:
             target = Goal.Target.CARRIES_NALOXONE
         else:
             target = Goal.Target.NONE
         words, hypothesis = goal_texts(kind, main)
+        # The goal answers the first harm the client named with this substance at intake (it
+        # still answers it in the later assessment that carried it over); the client's other
+        # harms are left for the plan's "harms no goal answers yet".
+        answers = list(
+            IdentifiedHarm.objects.filter(
+                assessment__client=client, substance=main, first_identified__isnull=True
+            ).order_by("id")[:1]
+        )
         goal = services.goal_create(
             actor=therapist,
             client=client,
@@ -181,8 +201,28 @@ def seed_demo_goals(*, clients: list[Client]) -> int:
                 ),
                 "start_date": start,
                 "review_date": start + datetime.timedelta(weeks=4),
+                "harms": answers,
             },
         )
+        # Another substance the client has not decided about: exploring it is the goal.
+        for other in substances[1:]:
+            if other.goal == SubstanceUse.Goal.UNDECIDED and kind != Goal.Kind.EXPLORING:
+                exploring_words, exploring_hypothesis = goal_texts(Goal.Kind.EXPLORING, other)
+                services.goal_create(
+                    actor=therapist,
+                    client=client,
+                    values={
+                        "kind": Goal.Kind.EXPLORING,
+                        "substance": other,
+                        "client_words": exploring_words,
+                        "hypothesis": exploring_hypothesis,
+                        "target": Goal.Target.NONE,
+                        "target_value": None,
+                        "start_date": start,
+                        "review_date": today + datetime.timedelta(days=rng.randint(3, 21)),
+                    },
+                )
+                break
         # Several goals are reviewed; some revised into a more realistic version.
         if index % 2 == 0:
             revise = index % 4 == 0 and kind == Goal.Kind.MODERATION
@@ -191,9 +231,17 @@ def seed_demo_goals(*, clients: list[Client]) -> int:
                 goal=goal,
                 values={
                     "reviewed_on": start + datetime.timedelta(weeks=4),
-                    "what_happened": "Used on 4 days most weeks; two weeks within the plan.",
+                    "what_happened": (
+                        "Noticed it is mostly about getting to sleep; not ready to change yet."
+                        if kind == Goal.Kind.EXPLORING
+                        else "Used on 4 days most weeks; two weeks within the plan."
+                    ),
                     "realistic": GoalReview.Realistic.PARTLY,
-                    "learned": "Weekends with old friends are the hard part.",
+                    "learned": (
+                        "Evenings alone are when it matters most."
+                        if kind == Goal.Kind.EXPLORING
+                        else "Weekends with old friends are the hard part."
+                    ),
                     "decision": GoalReview.Decision.REVISE if revise else GoalReview.Decision.KEEP,
                     "next_review_date": None
                     if revise
@@ -209,6 +257,7 @@ def seed_demo_goals(*, clients: list[Client]) -> int:
                         "target_value": Decimal(4),
                         "start_date": start + datetime.timedelta(weeks=4),
                         "review_date": today + datetime.timedelta(days=rng.randint(-2, 14)),
+                        "harms": answers,
                     }
                     if revise
                     else None

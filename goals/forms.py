@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from assessments.selectors import current_harms, harms_by_substance
 from clients.forms import DateInput
 from clients.models import Client, SubstanceUse
 from goals.models import Goal, GoalReview
@@ -34,8 +35,10 @@ class GoalForm(forms.ModelForm):
             "target_unit",
             "start_date",
             "review_date",
+            "harms",
         ]
         widgets = {
+            "harms": forms.CheckboxSelectMultiple,
             "client_words": forms.Textarea(attrs={"rows": 3}),
             "hypothesis": forms.Textarea(
                 attrs={"rows": 3, "placeholder": _("If I ..., I expect ...")}
@@ -60,7 +63,44 @@ class GoalForm(forms.ModelForm):
         self.fields["review_date"].error_messages["required"] = _(
             "Choose when you will review the goal together."
         )
+        kind = self.fields["kind"]
+        kind.help_text = _(
+            "“Exploring” is a goal too: for a client who has not decided what they want, "
+            "clarifying it (or staying with both sides for a while) is the work. It needs no "
+            "substance and no target."
+        )
+        self._harms_field(client)
         self.helper = _helper()
+
+    def _harms_field(self, client: Client) -> None:
+        """The harms the client named in their latest harm assessment, grouped by substance.
+        Only those are offered (the queryset is what validation checks), so another client's
+        harm is refused."""
+        harms = self.fields["harms"]
+        queryset = current_harms(client)
+        harms.queryset = queryset
+        harms.required = False
+        harms.label = _("Harms this goal answers")
+        harms.help_text = _("From the client's latest harm assessment. Tick any this goal is for.")
+        harms.error_messages["invalid_choice"] = _(
+            "Choose from the harms in the client's latest harm assessment."
+        )
+        harms.choices = [
+            (
+                group.label,
+                [
+                    (harm.pk, f"{harm.description} ({harm.get_domain_display()})")
+                    for harm in group.harms
+                ],
+            )
+            for group in harms_by_substance(queryset)
+        ]
+        if not harms.choices:
+            # No named harms yet: nothing to offer, and no empty box of checkboxes.
+            harms.widget = forms.MultipleHiddenInput()
+
+    def has_harms_to_offer(self) -> bool:
+        return bool(self.fields["harms"].choices)
 
 
 class ReviewForm(forms.ModelForm):

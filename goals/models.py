@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from assessments.models import IdentifiedHarm
 from clients.models import Client, LongText, SubstanceUse
 from hrp import bounds
 from hrp.immutability import AppendOnlyModel, append_only
@@ -96,6 +97,17 @@ class Goal(models.Model):
         MODERATION = "moderation", _("Moderation")
         ABSTINENCE = "abstinence", _("Abstinence")
         LIFE = "life", _("A life goal other than use")
+        # Undecided is a real goal (DOMAIN.md): clarifying what the client wants, or staying
+        # with their ambivalence, is worked on and reviewed like any goal, and never turned
+        # into a use goal the client has not chosen.
+        EXPLORING = "exploring", _("Exploring: not yet decided")
+
+        @property
+        def about_use(self) -> bool:
+            """A goal about use names its substance and may carry a use target; the others
+            (a life goal, exploring) need neither. The one place that says which is which."""
+            kind = type(self)
+            return self in (kind.SAFER_USE, kind.MODERATION, kind.ABSTINENCE)
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
@@ -108,6 +120,12 @@ class Goal(models.Model):
         MAX_USE_DAYS = "max_use_days", _("At most N use days a week")
         MAX_UNITS = "max_units", _("At most N units per occasion")
         CARRIES_NALOXONE = "carries_naloxone", _("Carries naloxone")
+
+        @property
+        def limits_use(self) -> bool:
+            """A limit on use (days, amount): only a goal about use carries one."""
+            target = type(self)
+            return self in (target.MAX_USE_DAYS, target.MAX_UNITS)
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="goals")
     kind = models.CharField(_("kind of goal"), max_length=16, choices=Kind.choices)
@@ -154,6 +172,12 @@ class Goal(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # The concrete harms (from the client's harm assessments) this goal sets out to answer.
+    # Only the client's own: goals.services checks it, as a many-to-many cannot be checked in
+    # clean().
+    harms = models.ManyToManyField(
+        IdentifiedHarm, verbose_name=_("harms it answers"), related_name="goals", blank=True
+    )
 
     class Meta:
         ordering = ["review_date", "id"]
@@ -187,8 +211,20 @@ class Goal(models.Model):
                 errors["target_value"] = _("Use days a week is a whole number from 0 to 7.")
         elif self.target_value is not None and self.target != self.Target.MAX_UNITS:
             errors["target_value"] = _("This target has no number; leave it empty.")
-        if self.kind and self.kind != self.Kind.LIFE and self.substance is None:
+        kind = self.Kind(self.kind) if self.kind in self.Kind.values else None
+        if kind is not None and kind.about_use and self.substance is None:
             errors["substance"] = _("Choose the substance or behaviour this goal is about.")
+        if (
+            kind is not None
+            and not kind.about_use
+            and self.target in self.Target.values
+            and self.Target(self.target).limits_use
+            and "target" not in errors
+        ):
+            errors["target"] = _(
+                "A limit on use belongs to a goal about use. Choose “No measurable target”, "
+                "or the kind of goal the client has chosen."
+            )
         if (
             self.substance is not None
             and self.client_id

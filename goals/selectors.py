@@ -7,11 +7,12 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments.models import FUNCTIONS
+from assessments.models import FUNCTIONS, IdentifiedHarm
+from assessments.selectors import current_harms
 from clients.models import Client
 from clients.selectors import Flag
 from goals.models import SAFER_USE_PRACTICES, SECTION_FIELDS, Goal, PlanVersion, UseCheckIn
@@ -98,8 +99,15 @@ def goals_for(client: Client) -> QuerySet[Goal]:
     return (
         Goal.objects.filter(client=client)
         .select_related("substance", "revised_from")
-        .prefetch_related("reviews")
+        .prefetch_related("reviews", _harms_prefetch())
         .order_by("status", "review_date", "id")
+    )
+
+
+def _harms_prefetch() -> Prefetch:
+    return Prefetch(
+        "harms",
+        queryset=IdentifiedHarm.objects.select_related("substance").order_by("id"),
     )
 
 
@@ -192,6 +200,36 @@ def progress_chart(progress: Progress) -> dict[str, Any]:
             for w in progress.weeks
         ],
     }
+
+
+# --- Harms and the goals that answer them -------------------------------------------------------
+
+
+def _answered_by_active_goal() -> Exists:
+    """Some record of the harm's thread (the same harm named in any assessment) is linked to
+    an active goal. A goal set aside, achieved or revised no longer answers it."""
+    return Exists(
+        IdentifiedHarm.objects.filter(
+            Q(pk=OuterRef("thread")) | Q(first_identified_id=OuterRef("thread")),
+            goals__status=Goal.Status.ACTIVE,
+        )
+    )
+
+
+def unanswered_harms(client: Client) -> QuerySet[IdentifiedHarm]:
+    """The harms of the client's latest harm assessment that no active goal answers yet, with
+    their substance, in one query whatever the client's history. A harm carried into a newer
+    assessment stays answered by the goal set for it earlier."""
+    return current_harms(client).filter(~_answered_by_active_goal())
+
+
+def current_harm_ids_of(goal: Goal) -> list[int]:
+    """The latest assessment's records of the harms `goal` answers (for its revision's form):
+    the same harms, as the client's latest assessment names them."""
+    threads = {harm.thread_id for harm in goal.harms.all()}
+    if not threads:
+        return []
+    return [h.pk for h in current_harms(goal.client) if h.thread in threads]
 
 
 # --- Caseload and due reviews ------------------------------------------------------------------

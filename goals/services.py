@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from assessments.models import FUNCTIONS
+from assessments.models import FUNCTIONS, IdentifiedHarm
 from clients.models import Client, SubstanceUse
 from goals.models import SECTION_FIELDS, Goal, GoalReview, Plan, PlanVersion, UseCheckIn
 from hrp import access, bounds
@@ -116,12 +116,22 @@ def goal_create(
     values: Mapping[str, Any],
     revised_from: Goal | None = None,
 ) -> Goal:
-    """Add a goal. Side effect: `goal.create`."""
+    """Add a goal, with the harms it answers (`values["harms"]`, the client's own named harms;
+    another client's raises ValidationError and nothing is stored). Side effect: `goal.create`."""
     access.require_write(actor, client)
+    values = dict(values)
+    harms = list(values.pop("harms", None) or [])
     bounds.check_dates(values, Goal.DATE_RANGES)
     goal = Goal(client=client, created_by=actor, revised_from=revised_from, **values)
     goal.full_clean()
+    if harms and (
+        IdentifiedHarm.objects.filter(pk__in=[h.pk for h in harms])
+        .exclude(assessment__client=client)
+        .exists()
+    ):
+        raise ValidationError({"harms": _("A goal can only answer this client's own harms.")})
     goal.save()
+    goal.harms.set(harms)
     _audit(
         AuditAction.GOAL_CREATE,
         actor=actor,
@@ -132,6 +142,7 @@ def goal_create(
             "target": (None, goal.target),
             "review_date": (None, goal.review_date),
             "revised_from": (None, revised_from.pk if revised_from else None),
+            "harms": (None, sorted(h.pk for h in harms)),
         },
     )
     return goal

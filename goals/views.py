@@ -8,18 +8,21 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assessments.models import IdentifiedHarm
+from assessments.selectors import HARM_ORDER, current_harms, harms_by_substance
 from clients import selectors as client_selectors
 from clients import services as client_services
 from clients.views import render_chart_section
 from goals import selectors, services
 from goals.forms import GoalForm, ReviewForm
 from goals.models import SECTION_FIELDS, Goal, GoalReview
-from hrp import access
+from hrp import access, bounds
 
 GOAL_FIELDS = GoalForm.Meta.fields
 
@@ -44,14 +47,20 @@ def chart_section(request: HttpRequest, pk: int) -> HttpResponse:
             (goal, selectors.goal_progress(goal, checkins)) for goal in goals if goal.is_open
         ],
         "closed_goals": [goal for goal in goals if not goal.is_open],
+        "unanswered_harm_groups": harms_by_substance(selectors.unanswered_harms(client)),
         "today": timezone.localdate(),
     }
     return render_chart_section(request, pk, "plan", client=client, can=can, **context)
 
 
 def goal_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a goal. `?harm=<id>` (an id only) starts it from one of the client's current harms:
+    that harm ticked and its substance chosen."""
     client, _can = access.client_for(request.user, pk, write=True)
-    initial = {"review_date": timezone.localdate() + datetime.timedelta(weeks=4)}
+    initial: dict[str, Any] = {"review_date": timezone.localdate() + datetime.timedelta(weeks=4)}
+    harm = _harm_to_answer(request, client)
+    if harm is not None:
+        initial.update(harms=[harm.pk], substance=harm.substance_id)
     form = GoalForm(request.POST or None, client=client, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -74,11 +83,31 @@ def goal_create(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _harm_to_answer(request: HttpRequest, client: Any) -> IdentifiedHarm | None:
+    raw = request.GET.get("harm", "").strip()
+    if not raw:
+        return None
+    # Ids only travel in the query string; an id that is not one of this client's current
+    # harms is a 404, as for any other record of another client.
+    harm_pk = bounds.parse_pk(raw)
+    harm = current_harms(client).filter(pk=harm_pk).first() if harm_pk is not None else None
+    if harm is None:
+        raise Http404
+    return harm
+
+
 def goal_detail(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
     client, can = access.client_for(request.user, pk)
     goal = get_object_or_404(
         Goal.objects.select_related("substance", "revised_from", "created_by").prefetch_related(
-            "reviews__reviewed_by", "reviews__new_goal"
+            "reviews__reviewed_by",
+            "reviews__new_goal",
+            Prefetch(
+                "harms",
+                queryset=IdentifiedHarm.objects.select_related("substance", "assessment").order_by(
+                    *HARM_ORDER
+                ),
+            ),
         ),
         client=client,
         pk=goal_pk,
@@ -91,6 +120,7 @@ def goal_detail(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
         "progress": progress,
         "chart": selectors.progress_chart(progress) if progress.chartable else None,
         "revised_into": Goal.objects.filter(revised_from=goal).first(),
+        "harm_groups": harms_by_substance(goal.harms.all()),
         "can": can,
         "nav": "caseload",
     }
@@ -107,8 +137,10 @@ def goal_review(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
         return redirect("goals:goal", pk=client.pk, goal_pk=goal.pk)
     data = request.POST or None
     form = ReviewForm(data)
-    new_goal_initial = {f: getattr(goal, f) for f in GOAL_FIELDS}
+    new_goal_initial = {f: getattr(goal, f) for f in GOAL_FIELDS if f != "harms"}
+    # The revision answers the same harms, as the client's latest assessment names them.
     new_goal_initial.update(
+        harms=selectors.current_harm_ids_of(goal) if request.method != "POST" else [],
         start_date=timezone.localdate(),
         review_date=timezone.localdate() + datetime.timedelta(weeks=4),
     )

@@ -10,7 +10,7 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.db.backends.utils import CursorWrapper
 
-from assessments.models import Administration, HarmAssessment, SubstancePattern
+from assessments.models import Administration, HarmAssessment, IdentifiedHarm, SubstancePattern
 from disclosures.models import Disclosure
 from goals.models import PlanVersion
 from hrp.audit.actions import AuditAction
@@ -23,7 +23,11 @@ from sessions import services
 from sessions.models import ContactAddendum, ContactReview, NoteAddendum, NoteReview, SessionNote
 from supplies.models import SupplyRecord, SupplyVoid
 from tests.assessments.factories import AdministrationFactory
-from tests.assessments.factories_harm import HarmAssessmentFactory, SubstancePatternFactory
+from tests.assessments.factories_harm import (
+    HarmAssessmentFactory,
+    IdentifiedHarmFactory,
+    SubstancePatternFactory,
+)
 from tests.disclosures.factories import DisclosureFactory
 from tests.factories import SupervisionFactory
 from tests.goals.factories_plan import PlanVersionFactory
@@ -90,6 +94,7 @@ ROW_MAKERS: dict[type[models.Model], Callable[[], models.Model]] = {
     Administration: AdministrationFactory,
     HarmAssessment: HarmAssessmentFactory,
     SubstancePattern: SubstancePatternFactory,
+    IdentifiedHarm: IdentifiedHarmFactory,
     RiskFollowUp: RiskFollowUpFactory,
     ReferralStatusChange: StatusChangeFactory,
     SupplyRecord: SupplyRecordFactory,

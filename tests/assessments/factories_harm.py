@@ -8,11 +8,11 @@ import datetime
 import factory
 from django.utils import timezone
 
-from assessments.models import OVERDOSE_FACTORS, HarmAssessment, SubstancePattern
+from assessments.models import OVERDOSE_FACTORS, HarmAssessment, IdentifiedHarm, SubstancePattern
 from clients.models import SubstanceUse
 from risk import rules
 from risk.models import RiskFlag
-from tests.clients.factories import ClientFactory
+from tests.clients.factories import ClientFactory, SubstanceUseFactory
 from tests.risk.factories import RiskFlagFactory
 
 
@@ -82,3 +82,19 @@ class SubstancePatternFactory(factory.django.DjangoModelFactory):
     importance = 6
     confidence = 4
     readiness = 5
+
+
+class IdentifiedHarmFactory(factory.django.DjangoModelFactory):
+    """A concrete harm named in a harm assessment, with one of that client's substances (a new
+    alcohol one unless `substance=` is passed; `substance=None` for use in general)."""
+
+    class Meta:
+        model = IdentifiedHarm
+
+    assessment = factory.SubFactory(HarmAssessmentFactory)
+    substance = factory.SubFactory(
+        SubstanceUseFactory, client=factory.SelfAttribute("..assessment.client")
+    )
+    domain = "work"
+    description = factory.Sequence(lambda n: f"Misses Monday shifts after weekend use ({n})")
+    severity = 2

@@ -44,10 +44,10 @@ ClientFor = Callable[[User | None], HttpClient]
 
 ALL_ROLES = [*STAFF_ROLES, "anonymous"]
 
-DETAIL_QUERIES = 8  # 3 for any signed-in request + client, access event, assessment with
-# its author, its patterns, the one before it
-COMPARE_QUERIES = 8  # 3 + client, the client's assessment ids, access event, the two
-# assessments with their authors, their patterns
+DETAIL_QUERIES = 9  # 3 for any signed-in request + client, access event, assessment with
+# its author, its patterns, its named harms, the one before it
+COMPARE_QUERIES = 9  # 3 + client, the client's assessment ids, access event, the two
+# assessments with their authors, their patterns, their named harms
 
 TODAY = timezone.localdate
 
@@ -122,9 +122,13 @@ def text(response: HttpResponse) -> str:
     return html.unescape(response.content.decode())
 
 
-def form_data(patterns: list[dict[str, Any]] | None = None, **overrides: Any) -> dict[str, Any]:
+def form_data(
+    patterns: list[dict[str, Any]] | None = None,
+    harms: list[dict[str, Any]] | None = None,
+    **overrides: Any,
+) -> dict[str, Any]:
     """A complete, valid POST for a new harm assessment, with `patterns` as substance rows and
-    one blank row after them (as the page has)."""
+    `harms` as named-harm rows, each with one blank row after them (as the page has)."""
     data: dict[str, Any] = {
         "assessed_on": TODAY().isoformat(),
         "physical_rating": "1",
@@ -162,6 +166,18 @@ def form_data(patterns: list[dict[str, Any]] | None = None, **overrides: Any) ->
     for index, row in enumerate(rows):
         for key, value in row.items():
             data[f"patterns-{index}-{key}"] = value
+    harm_rows = [*(harms or []), {}]
+    data.update(
+        {
+            "harms-TOTAL_FORMS": str(len(harm_rows)),
+            "harms-INITIAL_FORMS": "0",
+            "harms-MIN_NUM_FORMS": "0",
+            "harms-MAX_NUM_FORMS": "30",
+        }
+    )
+    for index, row in enumerate(harm_rows):
+        for key, value in row.items():
+            data[f"harms-{index}-{key}"] = value
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not False}
 
@@ -385,7 +401,11 @@ def test_save_stores_exactly_what_was_entered(
         therapist.pk,
         record.chart_number,
     )
-    assert change.changes == {"overdose_risk": [None, True], "patterns": [None, 2]}
+    assert change.changes == {
+        "overdose_risk": [None, True],
+        "patterns": [None, 2],
+        "harms": [None, 0],
+    }
     # An unknown supply counts whatever the substance (risk.rules); using alone does not with
     # alcohol alone, so the flag names the supply only.
     assert raised.action == "risk.raise"
@@ -1023,8 +1043,9 @@ def test_pages_label_every_field_and_carry_nothing_inline(
         assert unlabelled == [], name
     new_page = form_audit(_pages(client_for(therapist), record, later)["new"])
     # Date, 7 ratings, 7 words, 9 overdose checkboxes, 4 balance lists and notes; then per
-    # substance row 11 controls and 11 function checkboxes (one row carried over, two blank).
-    assert len(new_page.controls) == 29 + 3 * (11 + 11)
+    # substance row 11 controls and 11 function checkboxes (one row carried over, two blank);
+    # per named-harm row substance, part of life, words and severity (none carried, two blank).
+    assert len(new_page.controls) == 29 + 3 * (11 + 11) + 2 * 4
 
 
 def test_pages_use_person_first_non_punitive_words(

@@ -56,6 +56,7 @@ def test_the_declared_tables_are_the_append_only_ones() -> None:
     assert sorted(m._meta.label for m in append_only_models()) == [
         "assessments.Administration",
         "assessments.HarmAssessment",
+        "assessments.IdentifiedHarm",
         "assessments.SubstancePattern",
         "audit.AuditEvent",
         "disclosures.Disclosure",

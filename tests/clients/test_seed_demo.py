@@ -17,6 +17,7 @@ from clients.demo import DEMO_CLIENTS
 from clients.models import Client, Consent, Intake, Referral, SubstanceUse, TherapistAssignment
 from goals.demo import LIFE_GOALS, goal_texts, revised_goal_texts
 from goals.models import Goal, PlanVersion, UseCheckIn
+from goals.selectors import unanswered_harms
 from hrp.accounts.models import User
 from supervision.models import SupervisionMeeting
 from tests.conftest import DemoClinic
@@ -225,3 +226,34 @@ def test_the_demo_harm_assessments_leave_some_life_areas_not_asked(demo: None) -
     first = HarmAssessment.objects.order_by("client_id", "assessed_on", "id").distinct("client_id")
     legal = Counter(h.legal_rating for h in first)
     assert legal == {None: 27, 2: 1}
+
+
+def test_the_demo_shows_goals_answering_named_harms_and_exploring_goals(demo: None) -> None:
+    """Clients name concrete harms per substance; each one's main goal answers the first harm
+    named with that substance (still, in the later assessment that carried it over), another
+    harm is left for the plan's "harms no goal answers yet", and a substance the client is
+    undecided about has an exploring goal."""
+    priya = Client.objects.get(legal_name="Priya Raman")
+    latest = priya.harm_assessments.order_by("-assessed_on", "-id").first()
+    named = {(h.substance.name, h.domain) for h in latest.identified_harms.all()}
+    assert named == {
+        ("Benzodiazepines", "physical"),
+        ("Benzodiazepines", "work"),
+        ("Alcohol", "work"),
+        ("Alcohol", "relationships"),
+    }
+    main = priya.goals.get(revised_from=None, kind=Goal.Kind.MODERATION)
+    assert [h.description for h in main.harms.all()] == [
+        "Can't remember parts of the evening when I take pills with wine"
+    ]
+    exploring = priya.goals.get(kind=Goal.Kind.EXPLORING)
+    assert (exploring.substance.name, exploring.target) == ("Alcohol", "")
+    unanswered = [(h.substance.name, h.domain) for h in unanswered_harms(priya)]
+    assert unanswered == [
+        ("Benzodiazepines", "work"),
+        ("Alcohol", "work"),
+        ("Alcohol", "relationships"),
+    ]
+    # Every client with a plan has harms to see: answered ones and open ones.
+    with_goals = Client.objects.filter(goals__isnull=False).distinct()
+    assert all(unanswered_harms(c).exists() for c in with_goals)

@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models import Model
 
 from hrp import crypto
+from tests.assessments.factories_harm import IdentifiedHarmFactory
 from tests.disclosures.factories import DisclosureFactory
 from tests.emergency.factories import EmergencyGrantFactory
 from tests.linkage.factories import StatusChangeFactory
@@ -89,6 +90,7 @@ def _signed(record: Model) -> Model:
 # in which every encrypted field holds a value.
 BUILDERS: dict[str, Callable[[], list[Model]]] = {
     "accounts.EmergencyGrant": lambda: [EmergencyGrantFactory()],
+    "assessments.IdentifiedHarm": lambda: [IdentifiedHarmFactory()],
     # An attendance report (nothing shared in words) and information sent with a referral.
     "disclosures.Disclosure": lambda: [
         DisclosureFactory(),

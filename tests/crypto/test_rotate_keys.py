@@ -137,6 +137,7 @@ def test_counts_per_table_are_printed_and_a_second_run_rewrites_nothing() -> Non
 
         assert rotate_keys() == (
             "accounts.EmergencyGrant: checked 1, re-encrypted 0\n"
+            "assessments.IdentifiedHarm: checked 0, re-encrypted 0\n"
             "disclosures.Disclosure: checked 0, re-encrypted 0\n"
             "linkage.ReferralStatusChange: checked 0, re-encrypted 0\n"
             "risk.RiskFlag: checked 0, re-encrypted 0\n"
@@ -165,6 +166,7 @@ def test_counts_per_table_are_printed_and_a_second_run_rewrites_nothing() -> Non
 
         assert rotate_keys("--batch-size", "2") == (
             "accounts.EmergencyGrant: checked 1, re-encrypted 0\n"
+            "assessments.IdentifiedHarm: checked 0, re-encrypted 0\n"
             "disclosures.Disclosure: checked 0, re-encrypted 0\n"
             "linkage.ReferralStatusChange: checked 0, re-encrypted 0\n"
             "risk.RiskFlag: checked 0, re-encrypted 0\n"

@@ -30,10 +30,11 @@ from tests.goals.factories import (
 ClientFor = Callable[[User | None], HttpClient]
 
 # + client, 2 assessment prefetches, open goals prefetch, plan version, goals, their reviews,
-#   check-ins, access event
-SECTION_QUERIES = 12
-# + client, goal, its reviews, their reviewers, access event, check-ins, the goal revising it
-GOAL_QUERIES = 10
+#   the harms they answer, check-ins, the harms no goal answers yet, access event
+SECTION_QUERIES = 14
+# + client, goal, its reviews, their reviewers, the harms it answers, access event, check-ins,
+#   the goal revising it
+GOAL_QUERIES = 11
 # A goal closed by "revise" has one review linking to the new goal: one more prefetch, however
 # many reviews it has.
 REVISED_GOAL_QUERIES = GOAL_QUERIES + 1
