@@ -69,8 +69,9 @@ class NoteTechnique(LockedWithNoteModel):
         return bool(self.content_hash) and self.compute_hash() == self.content_hash
 
 
-def _text(label: Any, help_text: Any = "") -> EncryptedTextField:
-    return EncryptedTextField(label, blank=True, help_text=help_text)
+def _text(label: Any, help_text: Any = "", *, client_words: bool = True) -> EncryptedTextField:
+    # These records hold the client's own words: the language hint does not correct them.
+    return EncryptedTextField(label, blank=True, help_text=help_text, client_words=client_words)
 
 
 class UseEpisodeChain(NoteTechnique):
@@ -112,7 +113,7 @@ class VoiceDialoguePart(NoteTechnique):
         _("where this part stands on using"), max_length=8, choices=Stance.choices, blank=True
     )
     wants = _text(_("what it wants or protects"))
-    notes = _text(_("notes"))
+    notes = _text(_("notes"), client_words=False)
 
     TEXT_FIELDS = ("name", "wants", "notes")
     CHOICE_FIELDS = ("stance",)
