@@ -1,26 +1,34 @@
 // The language hint as the clinician types (hrp/language.py): under each textarea marked
 // data-language-hint, a gentle suggestion of person-first words when the text holds a
 // stigmatising term. It never blocks anything and never changes the text. The terms come
-// from the data-terms attribute of #language-hint-terms (hrp/data/language_hints.json); the client's own
+// from core:language_hints (hrp/data/language_hints.json), fetched only when a hinted field is on
+// the page; the client's own
 // words are never marked, so never hinted.
 (function () {
   "use strict";
-  var data = document.getElementById("language-hint-terms");
-  if (!data) {
-    return;
-  }
-  var terms, wording;
-  try {
-    wording = JSON.parse(data.dataset.terms);
-    terms = wording.terms.map(function (t) {
-      return {
-        re: new RegExp("\\b(?:" + t.pattern + ")\\b", "i"),
-        term: t.term,
-        suggest: t.suggest,
-      };
-    });
-  } catch (e) {
-    return;
+  // Read now: document.currentScript is only set while the script first runs.
+  var script = document.currentScript;
+  var terms = [], wording = {};
+
+  function load() {
+    if (!document.querySelector("textarea[data-language-hint]")) {
+      return;
+    }
+    fetch(script.dataset.termsUrl, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data) return;
+        wording = data;
+        terms = data.terms.map(function (t) {
+          return {
+            re: new RegExp("\\b(?:" + t.pattern + ")\\b", "i"),
+            term: t.term,
+            suggest: t.suggest,
+          };
+        });
+        start();
+      })
+      .catch(function () { /* no hint is better than a broken page */ });
   }
 
   function found(text) {
@@ -75,18 +83,23 @@
   }
 
   var timers = new WeakMap();
-  document.addEventListener("input", function (event) {
-    var field = event.target;
-    if (!(field instanceof HTMLTextAreaElement) || !field.hasAttribute("data-language-hint")) {
-      return;
-    }
-    clearTimeout(timers.get(field));
-    timers.set(field, setTimeout(function () { show(field); }, 400));
-  });
-  // Text already there (a draft, a form returned with errors) is looked at once on load.
-  document.querySelectorAll("textarea[data-language-hint]").forEach(function (field) {
-    if (field.value) {
-      show(field);
-    }
-  });
+
+  function start() {
+    document.addEventListener("input", function (event) {
+      var field = event.target;
+      if (!(field instanceof HTMLTextAreaElement) || !field.hasAttribute("data-language-hint")) {
+        return;
+      }
+      clearTimeout(timers.get(field));
+      timers.set(field, setTimeout(function () { show(field); }, 400));
+    });
+    // Text already there (a draft, a form returned with errors) is looked at once on load.
+    document.querySelectorAll("textarea[data-language-hint]").forEach(function (field) {
+      if (field.value) {
+        show(field);
+      }
+    });
+  }
+
+  load();
 })();
