@@ -23,6 +23,7 @@ from sessions.models import NoteAddendum, NoteReview, RatingAlert, SessionNote
 from tests.budgets import CALENDAR_QUERIES, CASELOAD_QUERIES, SESSIONS_SECTION_QUERIES
 from tests.clients.factories import ClientFactory
 from tests.goals.factories import GoalFactory
+from tests.goals.factories_plan import PlanFactory, PlanVersionFactory, plan_section
 from tests.sessions.factories import (
     AppointmentFactory,
     AttendedAppointmentFactory,
@@ -42,10 +43,11 @@ MY_NOTES_QUERIES = 7
 #   sessions waiting, with client and author; supervisees' late sessions; open rating alerts
 COSIGN_QUERIES = 7
 # + client, note with appointment and people, its addenda, its reviews, access event, active
-#   goals not checked in yet, the goals shown, substances, the previous attended session
-DRAFT_NOTE_QUERIES = 12
+#   goals not checked in yet, the goals shown, substances, the previous attended session, the
+#   plan's versions (their limits give days above plan for each week)
+DRAFT_NOTE_QUERIES = 13
 # As the draft, without the active goals (a signed note keeps the goals it checked in)
-SIGNED_NOTE_QUERIES = 11
+SIGNED_NOTE_QUERIES = 12
 
 
 def _late_and_open(therapist: User, supervisor: User, index: int) -> None:
@@ -154,6 +156,13 @@ def rich_client(therapist: User, request: pytest.FixtureRequest) -> Client:
     client = ClientFactory(therapist=therapist)
     for _index in range(request.param):
         GoalFactory(client=client)
+    # As many plan versions, with limits: days above plan are worked out for every line from
+    # one read of the versions.
+    plan = PlanFactory(client=client)
+    for _index in range(request.param):
+        PlanVersionFactory(
+            plan=plan, sections=[plan_section(max_amount_per_day="3", amount_unit="drinks")]
+        )
     AttendedAppointmentFactory(client=client, starts_at=at(days_from_today(-30), "10:00"))
     return client
 
