@@ -42,6 +42,9 @@ def test_the_registry_is_every_encrypted_field_of_every_model() -> None:
     assert sorted(_registered()) == [
         ("accounts.EmergencyGrant", "reason"),
         ("disclosures.Disclosure", "shared"),
+        ("goals.PlanReview", "harms_changed"),
+        ("goals.PlanReview", "learned"),
+        ("goals.PlanReview", "what_happened"),
         ("linkage.ReferralStatusChange", "note"),
         ("risk.RiskFlag", "resolution"),
         ("risk.RiskFollowUp", "action"),
