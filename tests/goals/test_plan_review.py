@@ -25,7 +25,7 @@ from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
 from tests.budgets import CASELOAD_QUERIES
 from tests.clients.factories import ClientFactory, SubstanceUseFactory
-from tests.conftest import STAFF_ROLES
+from tests.conftest import STAFF_ROLES, DemoClinic
 from tests.goals.factories import weeks_ago
 from tests.goals.factories_plan import PlanFactory, PlanVersionFactory, plan_section
 
@@ -569,3 +569,32 @@ def test_caseload_queries_with_plan_reviews(
     assert [[f.label for f in fl] for _c, fl in response.context["rows"]] == [
         ["Plan review overdue"]
     ] * min(size, 25)
+
+
+# --- The demo clinic ---------------------------------------------------------------------------
+
+
+def test_the_demo_reviews_plans_after_three_weeks_of_check_ins_against_their_limits(
+    demo_clinic: DemoClinic,
+) -> None:
+    reviews = list(PlanReview.objects.select_related("version"))
+    assert reviews, "the demo records plan reviews"
+    for review in reviews:
+        saved_on = timezone.localdate(review.version.created_at)
+        assert review.reviewed_on == saved_on + datetime.timedelta(weeks=3)
+        assert review.outcome == PlanReview.Outcome.KEEP
+    # Alcohol plans carry limits in numbers, and the check-ins are measured against them.
+    limited = [
+        section
+        for v in PlanVersion.objects.all()
+        for section in v.sections
+        if section.get("max_amount_per_day")
+    ]
+    assert limited and {s["amount_unit"] for s in limited} == {"drinks"}
+    computed = UseCheckIn.objects.filter(above_plan_basis=Basis.COMPUTED)
+    assert computed.exists()
+    assert all(
+        c.days_above_plan
+        == UseCheckIn.resolve_days_above_plan(c.above_plan_computed, c.above_plan_corrected)
+        for c in UseCheckIn.objects.all()
+    )
