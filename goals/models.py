@@ -108,7 +108,8 @@ class PlanVersion(AppendOnlyModel):
     number = models.PositiveIntegerField(_("version"))
     sections = models.JSONField(_("sections"), default=list)
     reason = models.CharField(_("what changed and why"), max_length=255)
-    # Null only for versions saved before plan reviews existed: see `first_review_on`.
+    # Null only for versions saved before plan reviews existed: `selectors.next_review_on`
+    # (the one rule for when a plan is next reviewed) then counts PLAN_REVIEW_AFTER from saving.
     review_date = models.DateField(_("review the plan on"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
@@ -124,13 +125,6 @@ class PlanVersion(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"Plan version {self.number}"
-
-    @property
-    def first_review_on(self) -> datetime.date:
-        """The review date set when the version was saved (or the default interval after)."""
-        if self.review_date is not None:
-            return self.review_date
-        return timezone.localdate(self.created_at) + PLAN_REVIEW_AFTER
 
 
 class PlanReview(AppendOnlyModel):
