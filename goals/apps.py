@@ -29,6 +29,14 @@ class GoalsConfig(AppConfig):
                 flags=selectors.caseload_flags,
             )
         )
+        # A plan review due shows beside goal reviews due (the same rule: review_state_for).
+        extensions.register_flag_source(
+            extensions.FlagSource(
+                key="plan_review",
+                annotate=selectors.annotate_plan_review,
+                flags=selectors.plan_flags,
+            )
+        )
         extensions.register_chart_section(
             extensions.ChartSection(
                 key="plan",

@@ -111,7 +111,13 @@ def plan_context(client: Client, can: Any) -> dict[str, Any] | None:
                 weeks_recorded=len(recorded),
             )
         )
-    return {"version": version, "rows": rows, "may_edit": can.write}
+    return {
+        "version": version,
+        "rows": rows,
+        "may_edit": can.write,
+        # The plan's own review, due or overdue by the rule goal reviews follow.
+        "review_state": selectors.plan_review_state(version, today),
+    }
 
 
 def goals_context(client: Client, can: Any) -> dict[str, Any]:

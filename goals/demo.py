@@ -17,7 +17,7 @@ from assessments.models import IdentifiedHarm
 from clients.demo import intake_at
 from clients.models import Client, SubstanceUse
 from goals import services
-from goals.models import Goal, GoalReview, Plan
+from goals.models import Goal, GoalReview, Plan, PlanReview
 
 GOAL_KIND = {
     SubstanceUse.Goal.SAFER_USE: Goal.Kind.SAFER_USE,
@@ -126,6 +126,13 @@ def _section(substance: SubstanceUse, version: int) -> dict:
         ),
         "dose_limit": limit if substance.substance == SubstanceUse.Substance.ALCOHOL else "",
         "max_days_per_week": {1: None, 2: 4, 3: 3, 4: 3}[version],
+        # The limits in numbers that the weekly check-ins are measured against.
+        "max_amount_per_day": {1: None, 2: "4", 3: "3", 4: "3"}[version]
+        if substance.substance == SubstanceUse.Substance.ALCOHOL
+        else None,
+        "amount_unit": "drinks"
+        if substance.substance == SubstanceUse.Substance.ALCOHOL and version > 1
+        else "",
         "route": "smoking instead of injecting"
         if "inject" in substance.route and version > 1
         else "",
@@ -152,10 +159,25 @@ def seed_demo_goals(*, clients: list[Client]) -> int:
         if not substances:
             continue
         versions = 2 + index % 3
+        # The first plan a week after intake, each later version three weeks on (the last one
+        # at most three weeks ago, so that its review after three weeks of check-ins is due).
+        now = timezone.now()
+        last_at = now - datetime.timedelta(weeks=3)
+        first_at = intake_at(client) + datetime.timedelta(weeks=1)
+        step = datetime.timedelta(weeks=3)
+        saved = [
+            min(first_at + step * n, last_at - step * (versions - 1 - n)) for n in range(versions)
+        ]
+        if saved[0] < intake_at(client):
+            saved = [intake_at(client) + datetime.timedelta(hours=n + 1) for n in range(versions)]
+        saved = [
+            min(at, now - datetime.timedelta(hours=versions - n)) for n, at in enumerate(saved)
+        ]
         for number in range(1, versions + 1):
             services.plan_save(
                 actor=therapist,
                 client=client,
+                saved_at=saved[number - 1],
                 sections=[_section(s, number) for s in substances],
                 reason=[
                     "First plan together",
@@ -293,15 +315,41 @@ def seed_demo_goals(*, clients: list[Client]) -> int:
         # Ten weeks of check-ins, trending toward the plan with a setback week.
         for week in range(10):
             use_days = max(0, 5 - week // 2 + (2 if week == 6 else 0) - rng.randint(0, 1))
+            day = start + datetime.timedelta(weeks=week)
+            if day > today:
+                break
+            # Days above plan are worked out from the plan version in force that week.
             services.checkin_record(
                 actor=therapist,
                 client=client,
                 substance=main,
-                week=start + datetime.timedelta(weeks=week),
+                week=day,
                 use_days=use_days,
-                days_above_plan=min(use_days, max(0, use_days - 3)),
                 typical_amount=Decimal(max(1, 6 - week // 2)),
                 amount_unit="drinks" if main.substance == SubstanceUse.Substance.ALCOHOL else "",
             )
+        # The plan tested as a hypothesis: half the plans were reviewed after three weeks of
+        # check-ins against their latest version; the others' reviews are due or overdue.
+        latest = client.plan.versions.order_by("-number").first()
+        if latest is not None and index % 2 == 1:
+            reviewed_on = timezone.localdate(latest.created_at) + datetime.timedelta(weeks=3)
+            if reviewed_on <= today:
+                services.plan_review_record(
+                    actor=therapist,
+                    version=latest,
+                    values={
+                        "reviewed_on": reviewed_on,
+                        "what_happened": "Three weeks of check-ins: within the plan on most "
+                        "days, above it one weekend with old friends.",
+                        "realistic": "partly",
+                        "harms_changed": "Fewer hungover mornings; missed no work.",
+                        "learned": "Planning the weekend on Friday helps; the day limit fits.",
+                        "outcome": PlanReview.Outcome.KEEP,
+                        "next_review_date": max(
+                            reviewed_on + datetime.timedelta(days=1),
+                            today + datetime.timedelta(days=rng.randint(-3, 25)),
+                        ),
+                    },
+                )
         seeded += 1
     return seeded

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from assessments.selectors import current_harms, harms_by_substance
 from clients.forms import DateInput
 from clients.models import Client, SubstanceUse
-from goals.models import Goal, GoalReview
+from goals.models import PLAN_REVIEW_AFTER, Goal, GoalReview, PlanReview
 from hrp import bounds
 
 
@@ -133,4 +133,52 @@ class ReviewForm(forms.ModelForm):
         self.fields["what_happened"].required = True
         self.fields["learned"].required = False
         self.fields["reviewed_on"].initial = timezone.localdate()
+        self.helper = _helper()
+
+
+class PlanReviewForm(forms.ModelForm):
+    """The plan version tested as a hypothesis, reviewed with the client."""
+
+    class Meta:
+        model = PlanReview
+        formfield_callback = bounds.formfield
+        fields = [
+            "reviewed_on",
+            "what_happened",
+            "realistic",
+            "harms_changed",
+            "learned",
+            "outcome",
+            "next_review_date",
+        ]
+        widgets = {
+            "reviewed_on": DateInput(),
+            "next_review_date": DateInput(),
+            "what_happened": forms.Textarea(attrs={"rows": 3}),
+            "harms_changed": forms.Textarea(attrs={"rows": 3}),
+            "learned": forms.Textarea(attrs={"rows": 3}),
+            "outcome": forms.RadioSelect,
+            "realistic": forms.RadioSelect,
+        }
+        help_texts = {
+            "what_happened": _(
+                "The weeks since this version, in neutral words: use above plan is information."
+            ),
+            "harms_changed": _("The harms the plan aimed at: fewer, the same, different?"),
+            "next_review_date": _(
+                "When to look at the plan again. A new version brings its own review date."
+            ),
+        }
+        error_messages = {
+            "what_happened": {"required": _("Say what happened since this version.")},
+            "realistic": {"required": _("Say whether the plan was realistic.")},
+            "outcome": {"required": _("Choose what happens next with the plan.")},
+            "next_review_date": {"required": _("Choose when to look at the plan again.")},
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        self.fields["reviewed_on"].initial = today
+        self.fields["next_review_date"].initial = today + PLAN_REVIEW_AFTER
         self.helper = _helper()

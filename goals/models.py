@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import IdentifiedHarm
-from clients.models import Client, LongText, SubstanceUse
+from clients.models import Client, LongText, SubstanceUse, text_limit
 from hrp import bounds
+from hrp.crypto import EncryptedTextField
 from hrp.immutability import AppendOnlyModel, append_only
 from hrp.immutability import ImmutableError as BaseImmutableError
 
@@ -24,6 +25,13 @@ from hrp.immutability import ImmutableError as BaseImmutableError
 class ImmutableError(BaseImmutableError):
     """Raised when code tries to change a plan version, which is read-only once saved."""
 
+
+# "Was it realistic?" for goal and plan reviews alike: "not yet" rather than "no".
+REALISTIC_CHOICES: list[tuple[str, Any]] = [
+    ("yes", _("Yes")),
+    ("partly", _("Partly")),
+    ("no", _("Not yet")),
+]
 
 SAFER_USE_PRACTICES: list[tuple[str, Any]] = [
     ("sterile_supplies", _("Sterile supplies")),
@@ -43,6 +51,13 @@ SECTION_FIELDS: list[tuple[str, Any]] = [
     ("current_pattern", _("Current pattern")),
     ("dose_limit", _("Most per occasion")),
     ("max_days_per_week", _("Most use days a week")),
+    # The plan's own limits in numbers, what "days above plan" is worked out from (goals/limits.py).
+    # Decision: they live in the version's sections (one JSON object per substance) rather than in
+    # a table of their own, because a limit is part of what the client and clinician agreed in
+    # that version: it is versioned, compared and kept with the rest of the section for free.
+    # `dose_limit` stays as the words ("3 drinks, no shots"); these two are the numbers.
+    ("max_amount_per_day", _("Most per use day (number)")),
+    ("amount_unit", _("Unit of that amount")),
     ("route", _("Route")),
     ("setting_company", _("Setting and company")),
     ("safer_use", _("Safer-use practices")),
@@ -50,6 +65,26 @@ SECTION_FIELDS: list[tuple[str, Any]] = [
     ("client_words", _("In the client's words")),
     ("clinician_notes", _("Clinician's notes")),
 ]
+
+
+# A review is "due" this many days ahead of its date, and "overdue" the day after; goals and plan
+# versions share the rule (review_state_for) so the chart, caseload and lists agree.
+REVIEW_DUE_WITHIN = datetime.timedelta(days=7)
+# A plan version without its own review date (saved before plan reviews existed) is due this long
+# after it was saved; new versions default to the same interval.
+PLAN_REVIEW_AFTER = datetime.timedelta(weeks=4)
+
+
+def review_state_for(review_date: datetime.date | None, today: datetime.date | None = None) -> str:
+    """ "overdue" (the date has passed), "due" (within REVIEW_DUE_WITHIN) or ""."""
+    if review_date is None:
+        return ""
+    today = today or timezone.localdate()
+    if review_date < today:
+        return "overdue"
+    if review_date <= today + REVIEW_DUE_WITHIN:
+        return "due"
+    return ""
 
 
 class Plan(models.Model):
@@ -63,12 +98,20 @@ class Plan(models.Model):
 
 
 class PlanVersion(AppendOnlyModel):
-    """One saved state of a plan. Never changed after saving: a change is a new version."""
+    """One saved state of a plan. Never changed after saving: a change is a new version.
+
+    A version is a hypothesis too: it carries the date it is to be reviewed on. As the row is
+    append-only, a "keep going" review carries the next date (PlanReview.next_review_date)."""
+
+    DATE_RANGES = {"review_date": bounds.PLANNING}
 
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField(_("version"))
     sections = models.JSONField(_("sections"), default=list)
     reason = models.CharField(_("what changed and why"), max_length=255)
+    # Null only for versions saved before plan reviews existed: `selectors.next_review_on`
+    # (the one rule for when a plan is next reviewed) then counts PLAN_REVIEW_AFTER from saving.
+    review_date = models.DateField(_("review the plan on"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -83,6 +126,48 @@ class PlanVersion(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"Plan version {self.number}"
+
+
+class PlanReview(AppendOnlyModel):
+    """The plan version tested as a hypothesis: what happened, was it realistic, did the harms
+    change, what was learned, and what next. Append-only like the version it reviews: a second
+    look is a second review. There is no "failed": the plan is kept or adjusted."""
+
+    DATE_RANGES = {"reviewed_on": bounds.HISTORY, "next_review_date": bounds.PLANNING}
+
+    class Outcome(models.TextChoices):
+        KEEP = "keep", _("Keep the plan as it is (new review date)")
+        ADJUST = "adjust", _("Adjust it: make a new version now")
+
+    version = models.ForeignKey(PlanVersion, on_delete=models.PROTECT, related_name="reviews")
+    reviewed_on = models.DateField(_("review date"), default=timezone.localdate)
+    # Clinical words, encrypted at rest (hrp/crypto.py finds them by their field type).
+    what_happened = EncryptedTextField(_("what happened"), validators=[text_limit])
+    realistic = models.CharField(_("was it realistic?"), max_length=8, choices=REALISTIC_CHOICES)
+    harms_changed = EncryptedTextField(
+        _("did the harms change?"), blank=True, validators=[text_limit]
+    )
+    learned = EncryptedTextField(_("what was learned"), blank=True, validators=[text_limit])
+    outcome = models.CharField(_("what next"), max_length=16, choices=Outcome.choices)
+    next_review_date = models.DateField(_("next review date"))
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-reviewed_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(next_review_date__gt=models.F("reviewed_on")),
+                name="plan_next_review_after_review",
+                violation_error_message=_("The next review must be after this one."),
+            )
+        ]
+        triggers = append_only(error=ImmutableError)
+
+    def __str__(self) -> str:
+        return f"Plan review {self.reviewed_on}"
 
 
 class Goal(models.Model):
@@ -257,12 +342,7 @@ class Goal(models.Model):
         """ "overdue", "due" (within 7 days) or "" for an open goal."""
         if not self.is_open:
             return ""
-        today = today or timezone.localdate()
-        if self.review_date < today:
-            return "overdue"
-        if self.review_date <= today + datetime.timedelta(days=7):
-            return "due"
-        return ""
+        return review_state_for(self.review_date, today)
 
 
 class GoalReview(models.Model):
@@ -324,11 +404,48 @@ class UseCheckIn(models.Model):
         validators=[MinValueValidator(0)],
     )
     amount_unit = models.CharField(_("unit"), max_length=50, blank=True)
+
+    class AbovePlanBasis(models.TextChoices):
+        """How `above_plan_computed` came about (goals/limits.py), for the words shown with it."""
+
+        COMPUTED = "computed", _("worked out from the plan's limits")
+        NO_PLAN = "no_plan", _("no plan in force that week")
+        NO_LIMITS = "no_limits", _("no limits set")
+        NO_AMOUNT = "no_amount", _("not worked out: no amount given for the per-day limit")
+        UNIT_MISMATCH = "unit_mismatch", _("not worked out: the unit differs from the plan's")
+        # Rows recorded before the plan had limits in numbers: the figure was typed by hand.
+        ENTERED = "entered", _("entered by the clinician")
+
+    # What every reader uses (charts, "% of days within plan", summaries, benchmarks): the
+    # clinician's correction when there is one, else the plan's figure, else 0. Only
+    # `services.checkin_record` writes it, through `resolve_days_above_plan`.
     days_above_plan = models.PositiveSmallIntegerField(
         _("days of use above plan"),
         default=0,
         validators=[MinValueValidator(0), MaxValueValidator(7)],
         help_text=_("Days when use went beyond the plan's limits, in neutral words: data."),
+    )
+    above_plan_computed = models.PositiveSmallIntegerField(
+        _("days above plan, from the plan's limits"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(7)],
+    )
+    above_plan_basis = models.CharField(
+        _("how days above plan were found"),
+        max_length=16,
+        choices=AbovePlanBasis.choices,
+        default=AbovePlanBasis.ENTERED,
+    )
+    above_plan_corrected = models.PositiveSmallIntegerField(
+        _("days above plan, as corrected by the clinician"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(7)],
+    )
+    # The plan version the week was measured against (None: no plan then).
+    plan_version = models.ForeignKey(
+        PlanVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     recorded_at = models.DateTimeField(default=timezone.now)
     recorded_by = models.ForeignKey(
@@ -349,10 +466,54 @@ class UseCheckIn(models.Model):
                 violation_error_message=_("Days above plan cannot exceed use days."),
             ),
             models.CheckConstraint(condition=Q(use_days__lte=7), name="use_days_in_week"),
+            models.CheckConstraint(
+                condition=Q(above_plan_corrected__isnull=True)
+                | Q(above_plan_corrected__lte=models.F("use_days")),
+                name="corrected_within_use_days",
+                violation_error_message=_("Days above plan cannot exceed use days."),
+            ),
+            models.CheckConstraint(
+                condition=Q(above_plan_computed__isnull=True)
+                | Q(above_plan_computed__lte=models.F("use_days")),
+                name="computed_within_use_days",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.week_start}: {self.use_days} days"
+
+    @staticmethod
+    def resolve_days_above_plan(computed: int | None, corrected: int | None) -> int:
+        """The one rule: the clinician's correction wins; else the plan's figure; else 0 (no
+        limits means no day counts as above them)."""
+        if corrected is not None:
+            return corrected
+        return computed if computed is not None else 0
+
+    @property
+    def is_corrected(self) -> bool:
+        return self.above_plan_corrected is not None and (
+            self.above_plan_basis != self.AbovePlanBasis.ENTERED
+        )
+
+    @property
+    def above_plan_shown(self) -> str:
+        """Days above plan as a page shows them, with where the figure came from: "no limits
+        set" rather than 0 when the plan has none, "corrected by clinician" when corrected."""
+        basis = self.AbovePlanBasis
+        if self.is_corrected:
+            computed = (
+                _("the plan's limits give %(n)d") % {"n": self.above_plan_computed}
+                if self.above_plan_computed is not None
+                else self.get_above_plan_basis_display()
+            )
+            return _("%(n)d (corrected by clinician; %(computed)s)") % {
+                "n": self.days_above_plan,
+                "computed": computed,
+            }
+        if self.above_plan_basis == basis.COMPUTED or self.above_plan_basis == basis.ENTERED:
+            return str(self.days_above_plan)
+        return str(self.get_above_plan_basis_display())
 
     def clean(self) -> None:
         if self.week_start and self.week_start.weekday() != 0:

@@ -51,6 +51,7 @@ SECTION_PREFIX = "sections"
 NAME_MAX_LENGTH = 200
 REASON_MAX_LENGTH = 255  # PlanVersion.reason
 
+AMOUNT_MESSAGE = _("Most per use day is a number from 0 to 9999, or leave it empty.")
 DAYS_MESSAGE = _("Most use days a week is a whole number from 0 to 7, or leave it empty.")
 
 
@@ -104,6 +105,30 @@ class PlanSectionForm(CrispyMixin, forms.Form):
             "min_value": DAYS_MESSAGE,
             "max_value": DAYS_MESSAGE,
         },
+    )
+    # The plan's limits in numbers: "days above plan" in the weekly check-ins is worked out
+    # from these and `max_days_per_week` (goals/limits.py).
+    max_amount_per_day = bounds.DecimalField(
+        label=_("Most per use day (number)"),
+        required=False,
+        min_value=0,
+        max_value=9999,
+        max_digits=6,
+        decimal_places=1,
+        help_text=_("The number the weekly check-ins are compared with, e.g. 3."),
+        error_messages={
+            "min_value": AMOUNT_MESSAGE,
+            "max_value": AMOUNT_MESSAGE,
+            "max_digits": AMOUNT_MESSAGE,
+            "max_decimal_places": _("Use at most one decimal place, e.g. 2.5."),
+            "max_whole_digits": AMOUNT_MESSAGE,
+        },
+    )
+    amount_unit = forms.CharField(
+        label=_("Unit of that amount"),
+        required=False,
+        max_length=50,
+        help_text=_("e.g. drinks, grams, bags: as the check-ins count them."),
     )
     route = _text(_("Route"), help_text=_("e.g. smoking rather than injecting."))
     setting_company = _text(
@@ -171,6 +196,13 @@ class PlanSectionForm(CrispyMixin, forms.Form):
             self.add_error(
                 "name", _("Name the substance or behaviour for this section (or clear it).")
             )
+        if (
+            data.get("max_amount_per_day") is not None
+            and not (data.get("amount_unit") or "").strip()
+        ):
+            self.add_error(
+                "amount_unit", _("Say which unit the most per use day is counted in, e.g. drinks.")
+            )
         return data
 
     def section_values(self) -> dict[str, Any]:
@@ -181,6 +213,8 @@ class PlanSectionForm(CrispyMixin, forms.Form):
             "current_pattern": data["current_pattern"],
             "dose_limit": data["dose_limit"],
             "max_days_per_week": data["max_days_per_week"],
+            "max_amount_per_day": data["max_amount_per_day"],
+            "amount_unit": data["amount_unit"],
             "route": data["route"],
             "setting_company": data["setting_company"],
             "safer_use": list(data["safer_use"]),
@@ -279,6 +313,13 @@ class PlanReasonForm(CrispyMixin, forms.Form):
             ),
         },
     )
+    review_date = bounds.DateField(
+        label=_("Review the plan on"),
+        within=bounds.PLANNING,
+        required=False,
+        widget=bounds.DateInput(),
+        help_text=_("When to look together at how the plan worked. Empty: in four weeks."),
+    )
     # The version the page was opened on: saving over a newer one would undo its changes.
     based_on = bounds.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
@@ -313,6 +354,8 @@ def _initial_from_section(section: dict[str, Any]) -> dict[str, Any]:
         "current_pattern": section.get("current_pattern", ""),
         "dose_limit": section.get("dose_limit", ""),
         "max_days_per_week": section.get("max_days_per_week"),
+        "max_amount_per_day": section.get("max_amount_per_day"),
+        "amount_unit": section.get("amount_unit", ""),
         "route": section.get("route", ""),
         "setting_company": section.get("setting_company", ""),
         "safer_use": list(section.get("safer_use") or []),

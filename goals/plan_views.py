@@ -15,13 +15,15 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.models import FUNCTIONS
 from clients import services as client_services
 from clients.models import Client
 from goals import selectors, services
-from goals.models import SAFER_USE_PRACTICES, SECTION_FIELDS, PlanVersion
+from goals.forms import PlanReviewForm
+from goals.models import SAFER_USE_PRACTICES, SECTION_FIELDS, PlanReview, PlanVersion, UseCheckIn
 from goals.plan_forms import PlanReasonForm, plan_forms
 from goals.selectors import FieldDiff, SectionDiff
 from hrp import access, bounds
@@ -80,6 +82,7 @@ def _save(
             sections=sections,
             reason=form.cleaned_data["reason"],
             based_on=form.cleaned_data["based_on"],
+            review_date=form.cleaned_data.get("review_date"),
         )
     except ValidationError as error:
         form.add_error(None, error)
@@ -286,3 +289,63 @@ def plan_compare(request: HttpRequest, pk: int) -> HttpResponse:
         "nav": "caseload",
     }
     return render(request, "goals/plan_compare.html", context)
+
+
+# --- Review: the plan tested as a hypothesis ---------------------------------------------------
+
+# How many weeks of check-ins the review page shows (the weeks since the version, at most).
+REVIEW_WEEKS = 12
+
+
+def plan_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """Review the plan in force with the client: the weeks of check-ins since it was saved,
+    measured against its own limits, then what happened, was it realistic, did the harms
+    change, what was learned, and what next. "Adjust" goes straight on to a new version."""
+    client, can = access.client_for(request.user, pk, write=True)
+    version = selectors.latest_version(client)
+    if version is None:
+        messages.info(request, _("There is no plan to review yet: start one with the client."))
+        return redirect("goals:plan_edit", pk=client.pk)
+    client_services.access_record(actor=request.user, client=client, what="plan_review")
+    form = PlanReviewForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            review = services.plan_review_record(
+                actor=request.user, version=version, values=form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            status = 409 if selectors.latest_version(client) != version else 200
+        else:
+            if review.outcome == PlanReview.Outcome.ADJUST:
+                messages.success(
+                    request,
+                    _("Review recorded. Now adjust the plan: saving makes version %(n)d.")
+                    % {"n": version.number + 1},
+                )
+                return redirect("goals:plan_edit", pk=client.pk)
+            messages.success(
+                request,
+                _("Review recorded. The plan stays as it is; next review on %(date)s.")
+                % {"date": review.next_review_date.strftime("%Y-%m-%d")},
+            )
+            return redirect("goals:section", pk=client.pk)
+    since = services.week_start(timezone.localdate(version.created_at))
+    checkins = list(
+        UseCheckIn.objects.filter(client=client, week_start__gte=since)
+        .select_related("substance")
+        .order_by("-week_start", "substance_id")[: REVIEW_WEEKS * 4]
+    )
+    context = {
+        "client": client,
+        "version": version,
+        "sections": [(s.get("name", ""), section_rows(s)) for s in version.sections],
+        "reviews": selectors.plan_reviews(version),
+        "checkins": checkins,
+        "review_state": selectors.plan_review_state(version),
+        "form": form,
+        "can": can,
+        "nav": "caseload",
+    }
+    return render(request, "goals/plan_review.html", context, status=status)

@@ -7,7 +7,18 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    DateField,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,13 +26,63 @@ from assessments.models import FUNCTIONS, IdentifiedHarm
 from assessments.selectors import current_harms
 from clients.models import Client
 from clients.selectors import Flag
-from goals.models import SAFER_USE_PRACTICES, SECTION_FIELDS, Goal, PlanVersion, UseCheckIn
+from goals.models import (
+    PLAN_REVIEW_AFTER,
+    SAFER_USE_PRACTICES,
+    SECTION_FIELDS,
+    Goal,
+    PlanReview,
+    PlanVersion,
+    UseCheckIn,
+    review_state_for,
+)
 
 # --- Plan versions -----------------------------------------------------------------------------
 
 
+def next_review_on() -> Any:
+    """When a plan version is next to be reviewed, as SQL (so pages and the caseload share it):
+    the next date its latest review set, else the date set when it was saved, else (versions
+    saved before plan reviews existed) PLAN_REVIEW_AFTER after saving."""
+    latest_review = (
+        PlanReview.objects.filter(version=OuterRef("pk"))
+        .order_by("-reviewed_on", "-id")
+        .values("next_review_date")[:1]
+    )
+    return Coalesce(
+        Subquery(latest_review, output_field=DateField()),
+        F("review_date"),
+        Cast(TruncDate("created_at") + Value(PLAN_REVIEW_AFTER), DateField()),
+        output_field=DateField(),
+    )
+
+
 def versions_for(client: Client) -> QuerySet[PlanVersion]:
-    return PlanVersion.objects.filter(plan__client=client).select_related("created_by")
+    """The client's plan versions with who saved them and `next_review_on`."""
+    return (
+        PlanVersion.objects.filter(plan__client=client)
+        .select_related("created_by")
+        .annotate(next_review_on=next_review_on())
+    )
+
+
+def plan_review_state(version: PlanVersion | None, today: datetime.date | None = None) -> str:
+    """ "overdue", "due" or "" for the plan in force (a version from `versions_for`): the same
+    rule as goal reviews."""
+    if version is None:
+        return ""
+    return review_state_for(version.next_review_on, today)
+
+
+def versions_for_limits(client: Client) -> list[PlanVersion]:
+    """Every version's limits, for working out days above plan week by week (goals/limits.py)."""
+    return list(
+        PlanVersion.objects.filter(plan__client=client).only("number", "sections", "created_at")
+    )
+
+
+def plan_reviews(version: PlanVersion) -> list[PlanReview]:
+    return list(version.reviews.select_related("reviewed_by").order_by("-reviewed_on", "-id"))
 
 
 def latest_version(client: Client) -> PlanVersion | None:
@@ -262,6 +323,34 @@ def reviews_due(client: Client, today: datetime.date | None = None) -> list[Goal
     """Open goals whose review is overdue or due within 7 days."""
     today = today or timezone.localdate()
     return [g for g in open_goals(client) if g.review_state(today)]
+
+
+def annotate_plan_review(qs: QuerySet[Client]) -> QuerySet[Client]:
+    """Attach `plan_review_on`: when the client's current plan version is next to be reviewed
+    (None without a plan). One correlated subquery reading one version per client. Idempotent."""
+    if "plan_review_on" in qs.query.annotations:
+        return qs
+    latest = (
+        PlanVersion.objects.filter(plan__client=OuterRef("pk"))
+        .annotate(next_review_on=next_review_on())
+        .order_by("-number")
+        .values("next_review_on")[:1]
+    )
+    return qs.annotate(plan_review_on=Subquery(latest, output_field=DateField()))
+
+
+def plan_review_due(client: Client, today: datetime.date | None = None) -> str:
+    """ "overdue", "due" or "" for a client from `annotate_plan_review`."""
+    return review_state_for(getattr(client, "plan_review_on", None), today)
+
+
+def plan_flags(client: Client) -> list[Any]:
+    state = plan_review_due(client)
+    if state == "overdue":
+        return [Flag(_("Plan review overdue"), "info")]
+    if state == "due":
+        return [Flag(_("Plan review due"), "info")]
+    return []
 
 
 def caseload_flags(client: Client) -> list[Any]:

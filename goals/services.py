@@ -9,11 +9,22 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.models import FUNCTIONS, IdentifiedHarm
 from clients.models import Client, SubstanceUse
-from goals.models import SECTION_FIELDS, Goal, GoalReview, Plan, PlanVersion, UseCheckIn
+from goals import limits as plan_limits
+from goals.models import (
+    PLAN_REVIEW_AFTER,
+    SECTION_FIELDS,
+    Goal,
+    GoalReview,
+    Plan,
+    PlanReview,
+    PlanVersion,
+    UseCheckIn,
+)
 from hrp import access, bounds
 from hrp.accounts.models import User
 from hrp.audit.actions import AuditAction
@@ -37,9 +48,34 @@ def normalise_section(values: Mapping[str, Any]) -> dict[str, Any]:
             section[key] = {k: v.strip() for k, v in items if v.strip()}
         elif key == "max_days_per_week":
             section[key] = int(value) if value not in (None, "") else None
+        elif key == "max_amount_per_day":
+            # A string, so that 1.5 stays exactly 1.5 in JSON; "3.0" and "3" are the same limit.
+            amount = plan_limits.parse_amount(value)
+            section[key] = _plain_number(amount) if amount is not None else None
         else:
             section[key] = (value or "").strip()
     return section
+
+
+def _plain_number(amount: Decimal) -> str:
+    text = format(amount.normalize(), "f")
+    return text
+
+
+MAX_AMOUNT_PER_DAY = Decimal(9999)
+
+
+def _section_errors(section: Mapping[str, Any]) -> list[str]:
+    errors = []
+    days = section["max_days_per_week"]
+    if days is not None and not 0 <= days <= 7:
+        errors.append(_("Most use days a week is a number from 0 to 7."))
+    amount = plan_limits.parse_amount(section["max_amount_per_day"])
+    if amount is not None and not 0 <= amount <= MAX_AMOUNT_PER_DAY:
+        errors.append(_("Most per use day is a number from 0 to 9999."))
+    if amount is not None and not section["amount_unit"]:
+        errors.append(_("Say which unit the most per use day is counted in, e.g. drinks."))
+    return errors
 
 
 def _audit(action: AuditAction, *, actor: User, client: Client, obj: Any, **kw: Any) -> None:
@@ -69,32 +105,49 @@ def plan_save(
     sections: Sequence[Mapping[str, Any]],
     reason: str,
     based_on: int | None = None,
+    review_date: datetime.date | None = None,
+    saved_at: datetime.datetime | None = None,
 ) -> tuple[PlanVersion, bool]:
     """Save the plan: a new version when anything changed (returns it and True), otherwise the
     current version and False. Earlier versions are never touched. `based_on` is the version
     the page was opened on: a change on top of a newer one raises PlanConflict, decided under
-    the plan's row lock so two saves at once cannot both pass. Side effect: `plan.version`.
+    the plan's row lock so two saves at once cannot both pass. `review_date` is when to test
+    the version as a hypothesis (default: PLAN_REVIEW_AFTER from the day it is saved).
+    `saved_at` dates a version agreed earlier (the demo's history, imports): in the past and
+    not before the latest version; pages never pass it. Side effect: `plan.version`.
     """
     access.require_write(actor, client)
     clean = [normalise_section(s) for s in sections if str(s.get("name", "")).strip()]
     for section in clean:
-        days = section["max_days_per_week"]
-        if days is not None and not 0 <= days <= 7:
-            raise ValidationError(_("Most use days a week is a number from 0 to 7."))
+        errors = _section_errors(section)
+        if errors:
+            raise ValidationError(errors)
     plan, _created = Plan.objects.select_for_update().get_or_create(client=client)
     latest = plan.versions.order_by("-number").first()
-    if latest is not None and latest.sections == clean:
+    # Normalised again so that a version saved before a field existed compares equal.
+    if latest is not None and [normalise_section(s) for s in latest.sections] == clean:
         return latest, False
     current = latest.number if latest else 0
     if based_on is not None and based_on != current:
         raise PlanConflict(current)
     if not reason.strip():
         raise ValidationError({"reason": _("Say briefly what changed and why.")})
+    now = timezone.now()
+    saved_at = saved_at or now
+    if saved_at > now or (latest is not None and saved_at < latest.created_at):
+        raise ValidationError(_("A version is dated after the latest one and not in the future."))
+    saved_on = timezone.localdate(saved_at)
+    review_date = review_date or saved_on + PLAN_REVIEW_AFTER
+    bounds.check_dates({"review_date": review_date}, PlanVersion.DATE_RANGES)
+    if review_date <= saved_on:
+        raise ValidationError({"review_date": _("Choose a review date after today.")})
     version = PlanVersion.objects.create(
         plan=plan,
         number=(latest.number + 1) if latest else 1,
         sections=clean,
         reason=reason.strip(),
+        review_date=review_date,
+        created_at=saved_at,
         created_by=actor,
     )
     _audit(
@@ -103,9 +156,60 @@ def plan_save(
         client=client,
         obj=version,
         # The reason stays out of the audit trail: it is clinical, and admins read the trail.
-        changes={"version": (latest.number if latest else None, version.number)},
+        changes={
+            "version": (latest.number if latest else None, version.number),
+            "review_date": (None, review_date),
+        },
     )
     return version, True
+
+
+@transaction.atomic
+def plan_review_record(
+    *, actor: User, version: PlanVersion, values: Mapping[str, Any]
+) -> PlanReview:
+    """Review the plan version in force as a hypothesis: what happened, was it realistic, did
+    the harms change, what was learned, and what next (keep it with a next review date, or
+    adjust it, which the page follows with a new version). Only the latest version is
+    reviewed: an earlier one has already been replaced. Side effect: `plan.review`."""
+    client = version.plan.client
+    access.require_write(actor, client)
+    # The plan's row lock orders a review after any version being saved at the same moment.
+    Plan.objects.select_for_update().get(pk=version.plan_id)
+    latest = PlanVersion.objects.filter(plan_id=version.plan_id).order_by("-number").first()
+    if latest is None or latest.pk != version.pk:
+        raise ValidationError(
+            _("This plan version has been replaced; review version %(n)d instead.")
+            % {"n": latest.number if latest else 0}
+        )
+    bounds.check_dates(values, PlanReview.DATE_RANGES)
+    review = PlanReview(version=version, reviewed_by=actor, **values)
+    errors: dict[str, Any] = {}
+    if review.reviewed_on and review.reviewed_on < timezone.localdate(version.created_at):
+        errors["reviewed_on"] = _("The review cannot be before this version was saved.")
+    if (
+        review.reviewed_on
+        and review.next_review_date
+        and (review.next_review_date <= review.reviewed_on)
+    ):
+        errors["next_review_date"] = _("The next review must be after this one.")
+    if errors:
+        raise ValidationError(errors)
+    review.full_clean()
+    review.save()
+    _audit(
+        AuditAction.PLAN_REVIEW,
+        actor=actor,
+        client=client,
+        obj=review,
+        # The words stay out of the trail (clinical); the outcome and dates are enough.
+        changes={
+            "version": (None, version.number),
+            "outcome": (None, review.outcome),
+            "next_review_date": (None, review.next_review_date),
+        },
+    )
+    return review
 
 
 @transaction.atomic
@@ -229,14 +333,17 @@ def checkin_record(
     substance: SubstanceUse,
     week: datetime.date,
     use_days: int,
-    days_above_plan: int = 0,
+    days_above_plan: int | None = None,
     typical_amount: Decimal | None = None,
     amount_unit: str = "",
     source_note_id: int | None = None,
 ) -> UseCheckIn:
     """Record use for one substance in the week containing `week` (the sessions issue calls
     this from a note). A second record for the same week replaces the numbers.
-    Side effect: `checkin.record`."""
+
+    Days above plan are worked out from the plan version in force that week (goals/limits.py);
+    `days_above_plan` is the clinician's figure, None to take the plan's. A figure equal to the
+    plan's is no correction. Side effect: `checkin.record`."""
     access.require_write(actor, client)
     if substance.client_id != client.pk:
         raise ValidationError({"substance": _("Choose one of this client's substances.")})
@@ -248,13 +355,33 @@ def checkin_record(
     before = (checkin.use_days, checkin.days_above_plan) if checkin else (None, None)
     if checkin is None:
         checkin = UseCheckIn(client=client, substance=substance, week_start=start)
+    above = plan_limits.above_plan_for_week(
+        versions=PlanVersion.objects.filter(plan__client=client).only(
+            "number", "sections", "created_at"
+        ),
+        substance_name=substance.name,
+        week_start=start,
+        use_days=use_days,
+        typical_amount=typical_amount,
+        amount_unit=amount_unit,
+    )
+    resolved = UseCheckIn.resolve_days_above_plan(above.days, None)
+    corrected = days_above_plan if days_above_plan not in (None, resolved) else None
     checkin.use_days = use_days
-    checkin.days_above_plan = days_above_plan
+    checkin.above_plan_computed = above.days
+    checkin.above_plan_basis = above.basis
+    checkin.above_plan_corrected = corrected
+    checkin.plan_version = above.version
+    checkin.days_above_plan = UseCheckIn.resolve_days_above_plan(above.days, corrected)
     checkin.typical_amount = typical_amount
     checkin.amount_unit = amount_unit
     checkin.recorded_by = actor
     checkin.source_note_id = source_note_id
-    checkin.full_clean(validate_unique=False)
+    # The two plan figures are checked by clean() through days_above_plan (which is one of
+    # them); left out here so a refusal names the field the clinician typed, not a constraint.
+    checkin.full_clean(
+        validate_unique=False, exclude=["above_plan_computed", "above_plan_corrected"]
+    )
     checkin.save()
     _audit(
         AuditAction.CHECKIN_RECORD,
@@ -263,7 +390,7 @@ def checkin_record(
         obj=checkin,
         changes={
             "use_days": (before[0], use_days),
-            "days_above_plan": (before[1], days_above_plan),
+            "days_above_plan": (before[1], checkin.days_above_plan),
         },
     )
     return checkin

@@ -17,5 +17,6 @@ urlpatterns = [
         plan_views.plan_version,
         name="plan_version",
     ),
+    path("clients/<int:pk>/plan/review/", plan_views.plan_review, name="plan_review"),
     path("clients/<int:pk>/plan/compare/", plan_views.plan_compare, name="plan_compare"),
 ]

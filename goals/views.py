@@ -48,6 +48,10 @@ def chart_section(request: HttpRequest, pk: int) -> HttpResponse:
         ],
         "closed_goals": [goal for goal in goals if not goal.is_open],
         "unanswered_harm_groups": harms_by_substance(selectors.unanswered_harms(client)),
+        "plan_review_state": selectors.plan_review_state(version),
+        "latest_plan_review": version.reviews.order_by("-reviewed_on", "-id").first()
+        if version
+        else None,
         "today": timezone.localdate(),
     }
     return render_chart_section(request, pk, "plan", client=client, can=can, **context)
@@ -194,14 +198,24 @@ def _review_message(review: GoalReview) -> str:
 
 
 def reviews_due(request: HttpRequest) -> HttpResponse:
-    """Goal reviews overdue or due within 7 days, across the therapist's active caseload."""
+    """Goal and plan reviews overdue or due within 7 days, across the therapist's active
+    caseload."""
     access.require(request.user, "clients.create")
-    clients = selectors.prefetch_for_clients(
-        client_selectors.caseload(
-            user=request.user, therapist=request.user, status="active", columns=False
+    clients = selectors.annotate_plan_review(
+        selectors.prefetch_for_clients(
+            client_selectors.caseload(
+                user=request.user, therapist=request.user, status="active", columns=False
+            )
         )
     )
     today = timezone.localdate()
-    rows = [(client, selectors.reviews_due(client, today)) for client in clients]
-    context = {"rows": [(c, due) for c, due in rows if due], "today": today, "nav": "reviews"}
+    rows = [
+        (client, selectors.reviews_due(client, today), selectors.plan_review_due(client, today))
+        for client in clients
+    ]
+    context = {
+        "rows": [(c, due, plan) for c, due, plan in rows if due or plan],
+        "today": today,
+        "nav": "reviews",
+    }
     return render(request, "goals/reviews_due.html", context)

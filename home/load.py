@@ -1122,6 +1122,8 @@ class Generator:
                     week_start=entry["week"],
                     use_days=entry["use_days"],
                     days_above_plan=entry["days_above_plan"],
+                    # Generated weeks carry a hand-entered figure (basis "entered").
+                    above_plan_corrected=entry["days_above_plan"],
                     recorded_at=entry.get("at")
                     or self._at(entry["week"], 12) + datetime.timedelta(weeks=1),
                     recorded_by_id=tid,

@@ -210,6 +210,8 @@ def build_clients(therapist: User, count: int) -> list[int]:
                 week_start=monday - datetime.timedelta(weeks=w),
                 use_days=2 + w % 4,
                 days_above_plan=w % 3,
+                # Typed by hand: the stored rule (UseCheckIn.resolve_days_above_plan) holds.
+                above_plan_corrected=w % 3,
                 recorded_by=therapist,
             )
             for c, s in zip(clients, substances, strict=True)

@@ -141,7 +141,8 @@ def seed_demo_notes(
                     "substance": c.substance_id,
                     "week": week.isoformat(),
                     "use_days": c.use_days,
-                    "days_above_plan": c.days_above_plan,
+                    # Only a clinician's correction travels; the plan works out the rest.
+                    "days_above_plan": c.above_plan_corrected,
                     "amount": str(c.typical_amount) if c.typical_amount is not None else "",
                     "unit": c.amount_unit,
                 }

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Consent
+from goals import limits as plan_limits
 from hrp import bounds
 from sessions.models import (
     CONTACT_MAX_MINUTES,
@@ -189,6 +190,8 @@ class UseLine:
     substance: Any
     week: datetime.date
     prefix: str
+    # Days above plan as the plan's limits give them for the values shown (goals/limits.py).
+    plan_hint: str = ""
 
 
 class NoteForm(forms.Form):
@@ -253,8 +256,10 @@ class NoteForm(forms.Form):
         goals: list[Any],
         substances: list[Any],
         weeks: list[datetime.date],
+        plan_versions: list[Any] | None = None,
     ) -> None:
         super().__init__(data, initial=self._initial(note, goals, substances, weeks))
+        self.plan_versions = plan_versions or []
         self.note = note
         self.goals = goals
         self.substances = substances
@@ -274,7 +279,8 @@ class NoteForm(forms.Form):
             for week in weeks:
                 prefix = f"use_{substance.pk}_{week:%Y%m%d}"
                 self.fields[f"{prefix}_days"] = _score(_("Use days"), maximum=7)
-                self.fields[f"{prefix}_above"] = _score(_("Days beyond the plan"), maximum=7)
+                # The clinician's correction; blank takes the figure the plan's limits give.
+                self.fields[f"{prefix}_above"] = _score(_("Days above plan"), maximum=7)
                 self.fields[f"{prefix}_amount"] = bounds.DecimalField(
                     label=_("Typical amount per use day"),
                     required=False,
@@ -287,6 +293,11 @@ class NoteForm(forms.Form):
                     label=_("Unit"), required=False, max_length=50
                 )
                 self.use_lines.append(UseLine(substance=substance, week=week, prefix=prefix))
+                # A new week's unit starts as the plan's, so the amounts compare.
+                if not self.initial.get(f"{prefix}_unit"):
+                    unit = plan_limits.unit_for(self.plan_versions, substance.name, week)
+                    if unit:
+                        self.initial[f"{prefix}_unit"] = unit
         # Table cells render bare widgets, so they carry Bootstrap's classes themselves.
         for name, field in self.fields.items():
             if name.startswith(("use_", "goal_")):
@@ -317,7 +328,35 @@ class NoteForm(forms.Form):
             for goal in self.goals
         ]
 
+    def _plan_hint(self, line: UseLine) -> str:
+        """What the plan's limits give for the values shown in this line, in words."""
+        days = self._shown(f"{line.prefix}_days")
+        if days in (None, ""):
+            return ""
+        try:
+            use_days = int(days)
+            amount = self._shown(f"{line.prefix}_amount")
+            typical = Decimal(str(amount)) if amount not in (None, "") else None
+        except (ValueError, ArithmeticError):
+            return ""
+        above = plan_limits.above_plan_for_week(
+            versions=self.plan_versions,
+            substance_name=line.substance.name,
+            week_start=line.week - datetime.timedelta(days=line.week.weekday()),
+            use_days=max(0, min(7, use_days)),
+            typical_amount=typical,
+            amount_unit=str(self._shown(f"{line.prefix}_unit") or ""),
+        )
+        if above.days is None:
+            return str(plan_limits.Basis(above.basis).label)
+        return str(_("the plan's limits give %(n)d") % {"n": above.days})
+
+    def _shown(self, name: str) -> Any:
+        return self[name].value()
+
     def use_rows(self) -> list[tuple[UseLine, Any, Any, Any, Any]]:
+        for line in self.use_lines:
+            line.plan_hint = self._plan_hint(line)
         return [
             (
                 line,
@@ -342,7 +381,7 @@ class NoteForm(forms.Form):
             if days is not None and above is not None and above > days:
                 self.add_error(
                     f"{line.prefix}_above",
-                    _("Days beyond the plan cannot be more than the use days."),
+                    _("Days above plan cannot be more than the use days."),
                 )
             if days is None and (above or data.get(f"{line.prefix}_amount") is not None):
                 self.add_error(f"{line.prefix}_days", _("Enter the use days for this week too."))
@@ -377,7 +416,8 @@ class NoteForm(forms.Form):
                     "substance": line.substance.pk,
                     "week": line.week.isoformat(),
                     "use_days": days,
-                    "days_above_plan": data.get(f"{line.prefix}_above") or 0,
+                    # The clinician's correction, or None for the plan's figure.
+                    "days_above_plan": data.get(f"{line.prefix}_above"),
                     "amount": str(amount) if amount is not None else "",
                     "unit": data.get(f"{line.prefix}_unit") or "",
                 }

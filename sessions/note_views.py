@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from clients.models import SubstanceUse
 from clients.services import access_record
+from goals import selectors as goal_selectors
 from goals.models import Goal
 from hrp import access, bounds
 from hrp.clinic import clinic_setting
@@ -51,7 +52,16 @@ def _editor_form(note: SessionNote, data: Any = None) -> NoteForm:
     weeks = set(selectors.covered_weeks(note.appointment))
     for entry in note.use_entries or []:
         weeks.add(datetime.date.fromisoformat(entry["week"]))
-    return NoteForm(data, note=note, goals=goals, substances=substances, weeks=sorted(weeks))
+    return NoteForm(
+        data,
+        note=note,
+        goals=goals,
+        substances=substances,
+        weeks=sorted(weeks),
+        # The plan's limits, week by week: the check-ins show days above plan worked out from
+        # them, beside the field for the clinician's correction.
+        plan_versions=goal_selectors.versions_for_limits(note.client),
+    )
 
 
 def _labels(choices: list[tuple[str, Any]], keys: list[str]) -> list[Any]:

@@ -587,7 +587,12 @@ def _record_use(*, actor: User, note: SessionNote) -> None:
             substance=substance,
             week=datetime.date.fromisoformat(entry["week"]),
             use_days=int(entry["use_days"]),
-            days_above_plan=int(entry.get("days_above_plan") or 0),
+            # The clinician's correction, or None: the plan's limits decide (goals/limits.py).
+            days_above_plan=(
+                int(entry["days_above_plan"])
+                if entry.get("days_above_plan") not in (None, "")
+                else None
+            ),
             typical_amount=Decimal(amount) if amount not in (None, "") else None,
             amount_unit=entry.get("unit", ""),
             source_note_id=note.pk,

@@ -12,7 +12,7 @@ from django.db.backends.utils import CursorWrapper
 
 from assessments.models import Administration, HarmAssessment, IdentifiedHarm, SubstancePattern
 from disclosures.models import Disclosure
-from goals.models import PlanVersion
+from goals.models import PlanReview, PlanVersion
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
@@ -30,7 +30,7 @@ from tests.assessments.factories_harm import (
 )
 from tests.disclosures.factories import DisclosureFactory
 from tests.factories import SupervisionFactory
-from tests.goals.factories_plan import PlanVersionFactory
+from tests.goals.factories_plan import PlanReviewFactory, PlanVersionFactory
 from tests.linkage.factories import StatusChangeFactory
 from tests.risk.factories import RiskFollowUpFactory
 from tests.safety.factories import OverdosePlanVersionFactory, SafetyPlanVersionFactory
@@ -89,6 +89,7 @@ ROW_MAKERS: dict[type[models.Model], Callable[[], models.Model]] = {
     ContactAddendum: contact_addendum,
     ContactReview: contact_returned_review,
     PlanVersion: PlanVersionFactory,
+    PlanReview: PlanReviewFactory,
     SafetyPlanVersion: SafetyPlanVersionFactory,
     OverdosePlanVersion: OverdosePlanVersionFactory,
     Administration: AdministrationFactory,

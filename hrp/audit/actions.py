@@ -84,6 +84,7 @@ class AuditAction(models.TextChoices):
     CLIENT_VIEW_PLAN_VERSION = "client.view.plan_version", _("Viewed record: earlier plan")
     CLIENT_VIEW_PLAN_HISTORY = "client.view.plan_history", _("Viewed record: plan history")
     CLIENT_VIEW_PLAN_COMPARE = "client.view.plan_compare", _("Viewed record: plan comparison")
+    CLIENT_VIEW_PLAN_REVIEW = "client.view.plan_review", _("Viewed record: plan review")
     CLIENT_VIEW_GOAL = "client.view.goal", _("Viewed record: goal")
     CLIENT_VIEW_SAFETY = "client.view.safety", _("Viewed record: safety")
     CLIENT_VIEW_SAFETY_HISTORY = (
@@ -137,6 +138,7 @@ class AuditAction(models.TextChoices):
     GOAL_CREATE = "goal.create", _("Goal added")
     GOAL_REVIEW = "goal.review", _("Goal reviewed")
     PLAN_VERSION = "plan.version", _("Plan version saved")
+    PLAN_REVIEW = "plan.review", _("Plan reviewed")
     SAFETY_PLAN_VERSION = "safety_plan.version", _("Safety plan version saved")
     SAFETY_PLAN_PRINT = "safety_plan.print", _("Safety plan printed for the client")
     OVERDOSE_PLAN_VERSION = "overdose_plan.version", _("Overdose prevention plan version saved")

@@ -110,7 +110,8 @@ def test_overview_tells_the_story(client_for: ClientFor, therapist: User, full_r
         "the last 4 completed weeks Substance Plan Days within plan "
         "Alcohol at most 2 days a week; at most 3 pints per occasion 86% over 2 weeks recorded "
         "Days within plan: the last 4 completed weeks with check-ins. "
-        "Plan and goals · version 55 · Edit the plan"
+        # Version 55 was saved 55 days ago: its review (four weeks on) is overdue.
+        "Plan and goals · version 55 · plan review overdue · Edit the plan"
     )
     measures = parse(response).xpath("//section[@data-panel='measures']//li")
     assert len(measures) == 1

@@ -19,6 +19,7 @@ from hrp import crypto
 from tests.assessments.factories_harm import IdentifiedHarmFactory
 from tests.disclosures.factories import DisclosureFactory
 from tests.emergency.factories import EmergencyGrantFactory
+from tests.goals.factories_plan import PlanReviewFactory
 from tests.linkage.factories import StatusChangeFactory
 from tests.risk.factories import RiskFlagFactory, RiskFollowUpFactory, resolve
 from tests.safety.factories import (
@@ -96,6 +97,7 @@ BUILDERS: dict[str, Callable[[], list[Model]]] = {
         DisclosureFactory(),
         DisclosureFactory(what="referral", shared="Name, date of birth, reason for referral."),
     ],
+    "goals.PlanReview": lambda: [PlanReviewFactory()],
     "linkage.ReferralStatusChange": lambda: [StatusChangeFactory(note="Wants to start soon.")],
     # A requested summary with its PDF, and a monthly one whose PDF is not made yet.
     "summaries.SummaryRequest": lambda: [

@@ -75,4 +75,7 @@ class UseCheckInFactory(factory.django.DjangoModelFactory):
     typical_amount = Decimal(3)
     amount_unit = "drinks"
     days_above_plan = 0
+    # A figure typed by hand (as before plans had limits), so the stored rule holds:
+    # days_above_plan = corrected, else computed, else 0.
+    above_plan_corrected = factory.SelfAttribute("days_above_plan")
     recorded_by = factory.SelfAttribute("client.therapist")

@@ -3,11 +3,13 @@ tests not about the audit trail start from a quiet record."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import factory
+from django.utils import timezone
 
-from goals.models import Plan, PlanVersion
+from goals.models import Plan, PlanReview, PlanVersion
 from goals.services import normalise_section
 from tests.clients.factories import ClientFactory
 
@@ -50,3 +52,22 @@ class PlanVersionFactory(factory.django.DjangoModelFactory):
     sections = factory.LazyFunction(lambda: [plan_section()])
     reason = factory.Sequence(lambda n: f"Reason {n}")
     created_by = factory.SelfAttribute("plan.client.therapist")
+
+
+class PlanReviewFactory(factory.django.DjangoModelFactory):
+    """A "keep" review of a plan version today, the next in four weeks."""
+
+    class Meta:
+        model = PlanReview
+
+    version = factory.SubFactory(PlanVersionFactory)
+    reviewed_on = factory.LazyFunction(timezone.localdate)
+    what_happened = "Three weeks within the plan on most days; one weekend above it."
+    realistic = "partly"
+    harms_changed = "Fewer hungover mornings."
+    learned = "Planning Friday helps."
+    outcome = PlanReview.Outcome.KEEP
+    next_review_date = factory.LazyFunction(
+        lambda: timezone.localdate() + datetime.timedelta(weeks=4)
+    )
+    reviewed_by = factory.SelfAttribute("version.plan.client.therapist")

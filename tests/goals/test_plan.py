@@ -109,9 +109,11 @@ def text(response: HttpResponse) -> str:
 
 def section_data(section: dict[str, Any]) -> dict[str, Any]:
     """A section as the edit page posts it."""
-    data = {k: v for k, v in section.items() if k not in ("alternatives", "max_days_per_week")}
-    days = section.get("max_days_per_week")
-    data["max_days_per_week"] = "" if days is None else str(days)
+    numbers = ("max_days_per_week", "max_amount_per_day")
+    data = {k: v for k, v in section.items() if k not in ("alternatives", *numbers)}
+    for key in numbers:
+        value = section.get(key)
+        data[key] = "" if value is None else str(value)
     for key, value in (section.get("alternatives") or {}).items():
         data[f"alt_{key}"] = value
     return data
@@ -205,8 +207,10 @@ EXPECTED = {
     "plan_history": {"therapist": 200, "supervisor": 200},
     "plan_version": {"therapist": 200, "supervisor": 200},
     "plan_compare": {"therapist": 200, "supervisor": 200},
+    "plan_review": {"therapist": 200, "supervisor": 403},
 }
 ACCESS_WHAT = {
+    "plan_review": "plan_review",
     "plan_edit": "plan",
     "plan_history": "plan_history",
     "plan_version": "plan_version",
@@ -349,6 +353,8 @@ def test_first_save_stores_exactly_what_was_entered(
             "current_pattern": "6 pints, Fridays and Saturdays",
             "dose_limit": "3 pints",
             "max_days_per_week": 2,
+            "max_amount_per_day": None,
+            "amount_unit": "",
             "route": "",
             "setting_company": "With friends, never alone",
             "safer_use": ["food_water", "no_driving"],
@@ -361,6 +367,8 @@ def test_first_save_stores_exactly_what_was_entered(
             "current_pattern": "",
             "dose_limit": "",
             "max_days_per_week": 0,
+            "max_amount_per_day": None,
+            "amount_unit": "",
             "route": "",
             "setting_company": "",
             "safer_use": [],
@@ -374,7 +382,11 @@ def test_first_save_stores_exactly_what_was_entered(
         "plan.version",
         therapist.pk,
         record.chart_number,
-        {"version": [None, 1]},
+        # No review date typed: four weeks after saving.
+        {
+            "version": [None, 1],
+            "review_date": [None, str(timezone.localdate() + datetime.timedelta(weeks=4))],
+        },
     )
 
 
@@ -1028,6 +1040,8 @@ def test_a_plan_with_versions_starts_from_the_latest(
         "current_pattern": "6 pints on Fridays and Saturdays at the pub",
         "dose_limit": "2 pints",
         "max_days_per_week": 2,
+        "max_amount_per_day": None,
+        "amount_unit": "",
         "route": "",
         "setting_company": "With friends, never alone",
         "safer_use": ["food_water", "no_driving"],
@@ -1204,7 +1218,9 @@ def test_pages_label_every_field_and_carry_nothing_inline(
     # Per section: name, current pattern, dose, days, route, setting, 8 safer-use boxes, one
     # alternative per function, the client's words and the notes; two sections and a blank
     # row; then the reason.
-    assert len(edit.controls) == 3 * (6 + 8 + len(FUNCTIONS) + 2) + 1
+    # Per section: 8 text and number fields, 8 practices, the alternatives and 2 more; then the
+    # reason and the review date.
+    assert len(edit.controls) == 3 * (8 + 8 + len(FUNCTIONS) + 2) + 2
 
 
 def test_edit_page_labels_whose_words_and_the_alternatives(

@@ -213,7 +213,7 @@ def test_reviews_due_queries(
 
     assert response.status_code == 200
     assert len(response.context["rows"]) == size
-    assert {len(due) for _client, due in response.context["rows"]} == {2}
+    assert {len(due) for _client, due, _plan in response.context["rows"]} == {2}
 
 
 @pytest.mark.parametrize("size", [1, 25, 26])

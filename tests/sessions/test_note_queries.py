@@ -23,6 +23,7 @@ from sessions.models import NoteAddendum, NoteReview, RatingAlert, SessionNote
 from tests.budgets import CALENDAR_QUERIES, CASELOAD_QUERIES, SESSIONS_SECTION_QUERIES
 from tests.clients.factories import ClientFactory
 from tests.goals.factories import GoalFactory
+from tests.goals.factories_plan import PlanFactory, PlanVersionFactory, plan_section
 from tests.sessions.factories import (
     AppointmentFactory,
     AttendedAppointmentFactory,
@@ -43,10 +44,11 @@ MY_NOTES_QUERIES = 7
 COSIGN_QUERIES = 7
 # + client, note with appointment and people, its addenda, its reviews, its records of each
 #   kind of technique (3: sessions.extensions.NoteSection), access event, active goals not
-#   checked in yet, the goals shown, substances, the previous attended session
-DRAFT_NOTE_QUERIES = 15
+#   checked in yet, the goals shown, substances, the previous attended session, the plan's
+#   versions (their limits give days above plan for each week)
+DRAFT_NOTE_QUERIES = 16
 # As the draft, without the active goals (a signed note keeps the goals it checked in)
-SIGNED_NOTE_QUERIES = 14
+SIGNED_NOTE_QUERIES = 15
 
 
 def _late_and_open(therapist: User, supervisor: User, index: int) -> None:
@@ -155,6 +157,13 @@ def rich_client(therapist: User, request: pytest.FixtureRequest) -> Client:
     client = ClientFactory(therapist=therapist)
     for _index in range(request.param):
         GoalFactory(client=client)
+    # As many plan versions, with limits: days above plan are worked out for every line from
+    # one read of the versions.
+    plan = PlanFactory(client=client)
+    for _index in range(request.param):
+        PlanVersionFactory(
+            plan=plan, sections=[plan_section(max_amount_per_day="3", amount_unit="drinks")]
+        )
     AttendedAppointmentFactory(client=client, starts_at=at(days_from_today(-30), "10:00"))
     return client
 
