@@ -25,11 +25,12 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import DateField, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import CharField, DateField, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import formats
 from django.utils.translation import gettext as _
 
 from clients.models import Client, MedicalDecision, MedicalEvaluation
+from hrp.crypto import EncryptedTextField
 
 DONE = "done"
 OUTSTANDING = "outstanding"
@@ -92,6 +93,23 @@ def annotate(qs: QuerySet[Client]) -> QuerySet[Client]:
         medical_decision=F("intake__medical_evaluation"),
         medical_intake_completed_at=F("intake__completed_at"),
         medical_latest_on=Subquery(latest, output_field=DateField()),
+    )
+
+
+def annotate_latest(qs: QuerySet[Client]) -> QuerySet[Client]:
+    """`annotate` and the latest evaluation's place and findings (`medical_latest_by`,
+    `medical_latest_findings`, decrypted as they are read): for pages that show the findings
+    beside something else (the harm assessment's physical-health rating) without a query more.
+    Three index probes on `medeval_latest` in the client's own row."""
+    qs = annotate(qs)
+    if "medical_latest_findings" in qs.query.annotations:
+        return qs
+    latest = counted().filter(client=OuterRef("pk")).order_by("-evaluated_on", "-id")
+    return qs.annotate(
+        medical_latest_by=Subquery(latest.values("evaluated_by")[:1], output_field=CharField()),
+        medical_latest_findings=Subquery(
+            latest.values("findings")[:1], output_field=EncryptedTextField()
+        ),
     )
 
 
