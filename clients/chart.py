@@ -196,7 +196,8 @@ def register() -> None:
             template="clients/_panel_medical.html",
             context=medical_context,
             annotate=medical.annotate,
-            order=60,
+            # After the measures: the physical side of "how is the client doing".
+            order=55,
         )
     )
     register_overview_panel(

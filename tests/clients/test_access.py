@@ -23,7 +23,12 @@ from clients import urls as client_urls
 from clients.models import Client, Consent, Intake, TherapistAssignment
 from hrp.accounts.models import Supervision, User
 from hrp.audit.models import AuditEvent
-from tests.clients.factories import ClientFactory, ConsentFactory, SubstanceUseFactory
+from tests.clients.factories import (
+    ClientFactory,
+    ConsentFactory,
+    MedicalEvaluationFactory,
+    SubstanceUseFactory,
+)
 from tests.clients.helpers import change_event_count, record_state, text
 from tests.conftest import STAFF_ROLES
 
@@ -265,8 +270,8 @@ def _write_payloads(record: Client, consent: Consent, other_therapist: User) -> 
         },
         "intake_step:concerns": {"anxiety": "on", "concerns_notes": "Panic at work"},
         "intake_step:medical": {
-            "medical_evaluation_recommended": "on",
-            "medical_findings": "Liver tests normal",
+            "medical_evaluation": "not_needed",
+            "medical_not_needed_reason": "Seen by their own doctor last week",
         },
         "intake_step:referral": {
             "source": "mandated",
@@ -498,9 +503,11 @@ def test_the_admin_pages_never_show_clinical_content(
         intake__reason_for_coming="ZEBRAMARKER reason in their words",
         intake__client_goals="GIRAFFEMARKER goal",
         intake__concerns_notes="OKAPIMARKER concern",
-        intake__medical_findings="TAPIRMARKER finding",
+        intake__medical_evaluation="not_needed",
+        intake__medical_not_needed_reason="TAPIRMARKER reason",
         discharge_reason="",
     )
+    MedicalEvaluationFactory(client=record, findings="TAPIRMARKER finding")
     SubstanceUseFactory(client=record, setting="WOMBATMARKER setting", amount="QUOKKAMARKER")
     ConsentFactory(client=record, purpose="NARWHALMARKER purpose")
     markers = ["ZEBRAMARKER", "GIRAFFEMARKER", "OKAPIMARKER", "TAPIRMARKER", "WOMBATMARKER"]
