@@ -251,7 +251,7 @@ def test_a_future_date_is_refused_and_what_was_typed_is_kept(
     [
         ("1850-03-01", "Enter a date from Jan. 1, 1900 onwards; please check the year."),
         ("", "Enter the date of the evaluation."),
-        ("٢٠٢٤-01-01", "Enter a valid date."),
+        ("٢٠٢٤-01-01", "Enter a date such as 2026-06-01."),
     ],
 )
 def test_other_bad_dates_are_refused(

@@ -150,6 +150,7 @@ def test_each_panel_is_a_labelled_section(client_for: ClientFor, therapist: User
         "Plan per substance",
         "Active goals",
         "Latest measures",
+        "Medical evaluation",
         "Last session notes",
         "Last contacts outside sessions",
         "Open referrals",
