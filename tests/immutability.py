@@ -11,6 +11,7 @@ from django.db import connection, models, transaction
 from django.db.backends.utils import CursorWrapper
 
 from assessments.models import Administration, HarmAssessment, SubstancePattern
+from clients.models import MedicalEvaluation
 from disclosures.models import Disclosure
 from goals.models import PlanVersion
 from hrp.audit.actions import AuditAction
@@ -24,6 +25,7 @@ from sessions.models import ContactAddendum, ContactReview, NoteAddendum, NoteRe
 from supplies.models import SupplyRecord, SupplyVoid
 from tests.assessments.factories import AdministrationFactory
 from tests.assessments.factories_harm import HarmAssessmentFactory, SubstancePatternFactory
+from tests.clients.factories import MedicalEvaluationFactory
 from tests.disclosures.factories import DisclosureFactory
 from tests.factories import SupervisionFactory
 from tests.goals.factories_plan import PlanVersionFactory
@@ -92,6 +94,7 @@ ROW_MAKERS: dict[type[models.Model], Callable[[], models.Model]] = {
     SubstancePattern: SubstancePatternFactory,
     RiskFollowUp: RiskFollowUpFactory,
     ReferralStatusChange: StatusChangeFactory,
+    MedicalEvaluation: MedicalEvaluationFactory,
     SupplyRecord: SupplyRecordFactory,
     SupplyVoid: SupplyVoidFactory,
 }

@@ -58,6 +58,7 @@ def test_the_declared_tables_are_the_append_only_ones() -> None:
         "assessments.HarmAssessment",
         "assessments.SubstancePattern",
         "audit.AuditEvent",
+        "clients.MedicalEvaluation",
         "disclosures.Disclosure",
         "goals.PlanVersion",
         "linkage.ReferralStatusChange",

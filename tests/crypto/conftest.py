@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models import Model
 
 from hrp import crypto
+from tests.clients.factories import MedicalEvaluationFactory
 from tests.disclosures.factories import DisclosureFactory
 from tests.emergency.factories import EmergencyGrantFactory
 from tests.linkage.factories import StatusChangeFactory
@@ -94,6 +95,7 @@ BUILDERS: dict[str, Callable[[], list[Model]]] = {
     "safety.ToleranceWindow": lambda: [ToleranceWindowFactory()],
     "supervision.ChartComment": lambda: [ChartCommentFactory()],
     "supervision.SupervisionMeeting": lambda: [SupervisionMeetingFactory()],
+    "clients.MedicalEvaluation": lambda: [MedicalEvaluationFactory()],
     "supplies.SupplyRecord": lambda: [SupplyRecordFactory(note="Showed how to use it.")],
     "supplies.SupplyVoid": lambda: [SupplyVoidFactory()],
     "therapy_sessions.ContactAddendum": lambda: [ContactAddendumFactory()],

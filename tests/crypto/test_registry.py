@@ -41,6 +41,7 @@ def test_the_registry_is_every_encrypted_field_of_every_model() -> None:
     assert _registered() == _scan()
     assert sorted(_registered()) == [
         ("accounts.EmergencyGrant", "reason"),
+        ("clients.MedicalEvaluation", "findings"),
         ("disclosures.Disclosure", "shared"),
         ("linkage.ReferralStatusChange", "note"),
         ("risk.RiskFlag", "resolution"),

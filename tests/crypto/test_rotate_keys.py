@@ -137,6 +137,7 @@ def test_counts_per_table_are_printed_and_a_second_run_rewrites_nothing() -> Non
 
         assert rotate_keys() == (
             "accounts.EmergencyGrant: checked 1, re-encrypted 0\n"
+            "clients.MedicalEvaluation: checked 0, re-encrypted 0\n"
             "disclosures.Disclosure: checked 0, re-encrypted 0\n"
             "linkage.ReferralStatusChange: checked 0, re-encrypted 0\n"
             "risk.RiskFlag: checked 0, re-encrypted 0\n"
@@ -161,6 +162,7 @@ def test_counts_per_table_are_printed_and_a_second_run_rewrites_nothing() -> Non
 
         assert rotate_keys("--batch-size", "2") == (
             "accounts.EmergencyGrant: checked 1, re-encrypted 0\n"
+            "clients.MedicalEvaluation: checked 0, re-encrypted 0\n"
             "disclosures.Disclosure: checked 0, re-encrypted 0\n"
             "linkage.ReferralStatusChange: checked 0, re-encrypted 0\n"
             "risk.RiskFlag: checked 0, re-encrypted 0\n"
