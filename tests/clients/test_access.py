@@ -39,6 +39,7 @@ ALL_ROLES = [*STAFF_ROLES, "anonymous"]
 CHART_READ_PAGES = [
     "chart",
     "intake",
+    "medical",
     # Sections other apps register: the URL comes from the registry.
     "section:risk",
     "section:assessments",
@@ -70,6 +71,9 @@ def page_url(page: str, *, record: Client, consent: Consent, therapist: User) ->
     kwargs: dict[str, Any] = {"pk": record.pk}
     if name == "consent_revoke":
         kwargs["consent_pk"] = consent.pk
+    elif name == "medical_correct":
+        evaluation = record.medical_evaluations.first() or MedicalEvaluationFactory(client=record)
+        kwargs["evaluation_pk"] = evaluation.pk
     elif name == "section":
         return reverse(extensions.chart_section(argument).url_name, kwargs=kwargs)
     elif name == "intake_step":
@@ -95,6 +99,10 @@ EXPECTED_GET: dict[str, dict[str, int]] = {
     **{page: _statuses(200, 200) for page in CHART_READ_PAGES},
     **{page: _statuses(200, 403) for page in CHART_WRITE_PAGES},
     "supervisee_caseload": _statuses(200, 200),
+    # Correcting an evaluation is the treating clinician's (tests/clients/test_medical.py has
+    # the POSTs per role); recording one is POST only, for every role.
+    "medical_correct": _statuses(200, 403),
+    "medical_record": {**_statuses(405, 405, 405), "other_therapist": 405, "other_supervisor": 405},
     # The caseload and a new intake are a therapist's own pages: any therapist has them.
     "caseload": {**_statuses(200, 404), "other_therapist": 200},
     "intake_start": {**_statuses(200, 404), "other_therapist": 200},
