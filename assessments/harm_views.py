@@ -29,6 +29,7 @@ from assessments.models import (
     SubstancePattern,
     harm_rating_label,
 )
+from clients import medical
 from clients import services as client_services
 from clients.models import Client
 from hrp import access, bounds
@@ -49,12 +50,18 @@ def _full_assessments(client: Client) -> Any:
     )
 
 
+def _with_medical() -> Any:
+    """The client with the latest medical evaluation (clients.medical), shown beside the
+    physical-health rating: columns of the client's own query, no query more."""
+    return medical.annotate_latest(Client.objects.all())
+
+
 # --- New ---------------------------------------------------------------------------------------
 
 
 def harm_new(request: HttpRequest, pk: int) -> HttpResponse:
     """A new harm assessment with the client, pre-filled from the last one."""
-    client, can = access.client_for(request.user, pk, write=True)
+    client, can = access.client_for(request.user, pk, write=True, queryset=_with_medical())
     client_services.access_record(actor=request.user, client=client, what="harm_assessment")
     forms = harm_forms(client, request.POST if request.method == "POST" else None)
     form = forms.form
@@ -78,6 +85,7 @@ def harm_new(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Nothing was saved yet. Please look at the notes marked below."))
     context = {
         "client": client,
+        "medical": medical.status_of(client),
         "form": form,
         "formset": forms.patterns,
         "harm_formset": forms.harms,
@@ -93,7 +101,7 @@ def harm_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 def harm_detail(request: HttpRequest, pk: int, assessment_pk: int) -> HttpResponse:
     """One harm assessment, read-only (supervisors included)."""
-    client, can = access.client_for(request.user, pk)
+    client, can = access.client_for(request.user, pk, queryset=_with_medical())
     assessment = get_object_or_404(_full_assessments(client), pk=assessment_pk)
     client_services.access_record(actor=request.user, client=client, what="harm_assessment")
     # The one before it, for a "compare with the previous one" link.
@@ -109,10 +117,11 @@ def harm_detail(request: HttpRequest, pk: int, assessment_pk: int) -> HttpRespon
         "client": client,
         "assessment": assessment,
         "harms": [
-            (label, rating, harm_rating_label(rating), words)
-            for _key, label, rating, words in assessment.harms
+            (key, label, rating, harm_rating_label(rating), words)
+            for key, label, rating, words in assessment.harms
         ],
         "harm_groups": selectors.harms_by_substance(assessment.identified_harms.all()),
+        "medical": medical.status_of(client),
         "balance": _balance_lists(assessment),
         "overdose": _overdose_factors(assessment),
         "previous_pk": previous,

@@ -34,6 +34,7 @@ class ClientsConfig(AppConfig):
         for key, label, url_name, order, needs in (
             ("overview", _("Overview"), "clients:chart", 10, read),
             ("intake", _("Intake"), "clients:intake", 20, read),
+            ("medical", _("Medical evaluation"), "clients:medical", 22, read),
             ("consents", _("Consents"), "clients:consents", 70, read),
             ("timeline", _("Timeline"), "clients:timeline", 90, read),
             # The accounting of disclosures is for the client's own therapist.

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from clients import medical
 from clients.extensions import (
     ChartSection,
     NoonOf,
@@ -20,7 +21,7 @@ from clients.extensions import (
     register_overview_panel,
     register_timeline_source,
 )
-from clients.models import Client, Consent, Intake, TherapistAssignment
+from clients.models import Client, Consent, Intake, MedicalEvaluation, TherapistAssignment
 
 
 def _name(user: Any) -> str:
@@ -36,6 +37,12 @@ def words_context(client: Client, can: Any) -> dict[str, Any]:
 
 def contact_context(client: Client, can: Any) -> dict[str, Any]:
     return {}
+
+
+def medical_context(client: Client, can: Any) -> dict[str, Any]:
+    """The status only (annotated on the chart's client): the findings are one click away on
+    the Medical evaluation section, so the Overview reads no evaluation row."""
+    return {"status": medical.status_of(client)}
 
 
 # --- Timeline ---------------------------------------------------------------------------------
@@ -138,6 +145,28 @@ def consent_revoked_load(pks: list[int]) -> dict[int, TimelineEntry]:
     }
 
 
+def medical_rows(client: Client) -> QuerySet[MedicalEvaluation]:
+    return MedicalEvaluation.objects.filter(client=client).annotate(
+        timeline_at=NoonOf("evaluated_on")
+    )
+
+
+def medical_load(pks: list[int]) -> dict[int, TimelineEntry]:
+    rows = MedicalEvaluation.objects.filter(pk__in=pks).select_related("recorded_by")
+    return {
+        e.pk: TimelineEntry(
+            at=e.evaluated_on,
+            title=(
+                _("Medical evaluation (correction)") if e.corrects_id else _("Medical evaluation")
+            ),
+            detail=e.evaluated_by,
+            url=reverse("clients:medical", kwargs={"pk": e.client_id}),
+            who=_name(e.recorded_by),
+        )
+        for e in rows
+    }
+
+
 def discharge_rows(client: Client) -> QuerySet[Client]:
     return Client.objects.filter(
         pk=client.pk, status=Client.Status.DISCHARGED, discharged_on__isnull=False
@@ -158,6 +187,17 @@ def register() -> None:
             context=words_context,
             order=5,
             wide=True,
+        )
+    )
+    register_overview_panel(
+        OverviewPanel(
+            key="medical",
+            label=gettext_lazy("Medical evaluation"),
+            template="clients/_panel_medical.html",
+            context=medical_context,
+            annotate=medical.annotate,
+            # After the measures: the physical side of "how is the client doing".
+            order=55,
         )
     )
     register_overview_panel(
@@ -200,6 +240,7 @@ def register() -> None:
             14,
         ),
         ("discharge", gettext_lazy("Discharge"), discharge_rows, discharge_load, 15),
+        ("medical", gettext_lazy("Medical evaluations"), medical_rows, medical_load, 16),
     ):
         register_timeline_source(
             TimelineSource(

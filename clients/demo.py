@@ -691,13 +691,22 @@ def seed_demo_clients(*, therapists: list[User]) -> int:
                 "anxiety": rng.random() < 0.4,
                 "depression": rng.random() < 0.35,
                 "trauma_history": rng.random() < 0.3,
-                "medical_evaluation_recommended": True,
-                # After the intake recommended it.
-                "medical_evaluation_completed_on": (
-                    today - datetime.timedelta(days=rng.randint(5, 60))
-                    if rng.random() < 0.6 and not draft
-                    else None
+                # Recommended to everyone (the default); one client's own doctor had just
+                # seen them.
+                "medical_evaluation": (
+                    Intake.MedicalDecision.NOT_NEEDED
+                    if index == MEDICAL_NOT_NEEDED
+                    else Intake.MedicalDecision.RECOMMENDED
                 ),
+                "medical_not_needed_reason": (
+                    "Seen by their own doctor the week before; results shared with us."
+                    if index == MEDICAL_NOT_NEEDED
+                    else ""
+                ),
+                # Said at the start; one client has not yet heard that lapses are expected.
+                "explained_goals": not draft,
+                "explained_lapses": not draft and index != EXPLANATION_PENDING,
+                "explained_attendance_only": not draft and legal in MANDATED,
             },
         )
         if legal in MANDATED:
@@ -746,6 +755,7 @@ def seed_demo_clients(*, therapists: list[User]) -> int:
             )
         if not draft:
             services.intake_complete(actor=therapist, client=client)
+            _seed_medical_evaluations(therapist, client, index, came_on)
         if index in (5, 11):
             services.client_set_status(actor=therapist, client=client, status=Client.Status.ON_HOLD)
         if index == 18:
@@ -779,6 +789,42 @@ def seed_demo_clients(*, therapists: list[User]) -> int:
         _date_the_intake(client, came_on, draft=draft)
         created += 1
     return created
+
+
+# Medical evaluations in the demo (clients/medical.py): most clients had one a week or two
+# after the intake; one had a repeat; one is still outstanding; one did not need one.
+MEDICAL_OUTSTANDING = 3
+MEDICAL_NOT_NEEDED = 7
+MEDICAL_REPEAT = 0
+EXPLANATION_PENDING = 4
+MEDICAL_FINDINGS = [
+    "Blood pressure and bloods normal. Advised a dental check.",
+    "Weight down since last year; thiamine (vitamin B1) started.",
+    "Hepatitis C antibody positive; referred for treatment, which the client accepted.",
+    "Chest clear; a smoker's cough, talked about options.",
+    "No concerns found. Tetanus booster given.",
+]
+
+
+def _seed_medical_evaluations(
+    therapist: User, client: Client, index: int, came_on: datetime.date
+) -> None:
+    if index in (MEDICAL_OUTSTANDING, MEDICAL_NOT_NEEDED):
+        return
+    visits = [(7 + index % 10, MEDICAL_FINDINGS[index % len(MEDICAL_FINDINGS)])]
+    if index == MEDICAL_REPEAT:
+        visits = [
+            (10, "Liver tests slightly raised; repeat in two months. Blood pressure fine."),
+            (75, "Liver tests back in range. Hepatitis C test negative."),
+        ]
+    for days_after, findings in visits:
+        services.medical_evaluation_record(
+            actor=therapist,
+            client=client,
+            evaluated_on=came_on + datetime.timedelta(days=days_after),
+            evaluated_by="Primary care, Eastside Health Center",
+            findings=findings,
+        )
 
 
 def _date_the_intake(client: Client, came_on: datetime.date, *, draft: bool) -> None:

@@ -7,7 +7,16 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import TEXT_LIMIT, Client, Consent, Intake, Referral, SubstanceUse, text_limit
+from clients.models import (
+    TEXT_LIMIT,
+    Client,
+    Consent,
+    Intake,
+    MedicalEvaluation,
+    Referral,
+    SubstanceUse,
+    text_limit,
+)
 from hrp import bounds
 from hrp.accounts.models import User
 
@@ -147,18 +156,63 @@ class ConcernsForm(CrispyMixin, forms.ModelForm):
 
 
 class MedicalForm(CrispyMixin, forms.ModelForm):
+    """Intake step 5: the decision about a medical evaluation. Evaluations already done are
+    recorded on the chart's Medical evaluation section (MedicalEvaluationForm), as many as
+    there are."""
+
     class Meta:
         model = Intake
         formfield_callback = bounds.formfield
-        fields = [
-            "medical_evaluation_recommended",
-            "medical_evaluation_completed_on",
-            "medical_findings",
-        ]
-        widgets = {
-            "medical_evaluation_completed_on": DateInput(),
-            "medical_findings": forms.Textarea(attrs={"rows": 4}),
+        fields = ["medical_evaluation", "medical_not_needed_reason"]
+        widgets = {"medical_evaluation": forms.RadioSelect}
+        help_texts = {
+            "medical_evaluation": _(
+                "We recommend a medical evaluation to everyone who comes here. Choose "
+                "“not needed now” only with a reason."
+            )
         }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("medical_evaluation") == Intake.MedicalDecision.NOT_NEEDED:
+            if not data.get("medical_not_needed_reason", "").strip():
+                self.add_error(
+                    "medical_not_needed_reason",
+                    _("Say why a medical evaluation is not needed now."),
+                )
+        elif "medical_not_needed_reason" in data:
+            data["medical_not_needed_reason"] = ""
+        return data
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # "Not yet considered" is only ever inherited (intakes from before the decision was
+        # explicit); nobody chooses it.
+        self.fields["medical_evaluation"].choices = [
+            (value, label)
+            for value, label in Intake.MedicalDecision.choices
+            if value != Intake.MedicalDecision.NOT_CONSIDERED
+        ]
+        self._crispy()
+
+
+class MedicalEvaluationForm(CrispyMixin, forms.ModelForm):
+    """A medical evaluation the client had (the first, or a repeat). The date keeps to the
+    HISTORY range (hrp/bounds.py): no evaluation is dated in the future."""
+
+    class Meta:
+        model = MedicalEvaluation
+        formfield_callback = bounds.formfield
+        fields = ["evaluated_on", "evaluated_by", "findings"]
+        widgets = {
+            "evaluated_on": DateInput(),
+            "findings": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {
+            "evaluated_by": _("A clinic, a doctor, or “primary care at the health centre”."),
+            "findings": _("What matters for the client's care, briefly."),
+        }
+        error_messages = {"evaluated_on": {"required": _("Enter the date of the evaluation.")}}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -190,6 +244,36 @@ class ReferralForm(CrispyMixin, forms.ModelForm):
             if not data.get("agency", "").strip():
                 self.add_error("agency", _("Name the referring agency."))
         return data
+
+
+class ExplainedForm(CrispyMixin, forms.ModelForm):
+    """Intake step 6, beside the referral: what was said at the start about how we work.
+    Ticking is never required (care is not held up); the review step lists what is still to
+    say."""
+
+    class Meta:
+        model = Intake
+        formfield_callback = bounds.formfield
+        fields = ["explained_goals", "explained_lapses", "explained_attendance_only"]
+        labels = {
+            "explained_goals": _(
+                "I explained that every goal is welcome here: safer use, using less, stopping, "
+                "or something else. Stopping is one possible goal among several."
+            ),
+            "explained_lapses": _(
+                "I explained that using more than planned can happen, that it is expected, and "
+                "that we can learn from it together."
+            ),
+            "explained_attendance_only": _(
+                "The referral is mandated: I explained that the referring agency sees "
+                "attendance only (dates attended or missed), never what is said here."
+            ),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "explained")
+        super().__init__(*args, **kwargs)
+        self._crispy()
 
 
 class ConsentForm(CrispyMixin, forms.ModelForm):

@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hrp import bounds
+from hrp.crypto import EncryptedTextField
+from hrp.immutability import AppendOnlyModel, ImmutableError, append_only
 
 # Free text longer than this is refused with a message rather than silently cut.
 TEXT_LIMIT = 10_000
@@ -159,10 +161,16 @@ class TherapistAssignment(models.Model):
         return f"{self.therapist} ({self.started_at:%Y-%m-%d})"
 
 
+class MedicalDecision(models.TextChoices):
+    RECOMMENDED = "recommended", _("Recommended")
+    NOT_NEEDED = "not_needed", _("Not needed now")
+    NOT_CONSIDERED = "not_considered", _("Not yet considered")
+
+
 class Intake(models.Model):
     """The intake conversation, saved step by step as a draft until completed."""
 
-    DATE_RANGES = {"medical_evaluation_completed_on": bounds.HISTORY}
+    MedicalDecision = MedicalDecision
 
     class Step(models.TextChoices):
         REASON = "reason", _("In their words")
@@ -189,13 +197,39 @@ class Intake(models.Model):
     trauma_history = models.BooleanField(_("trauma history"), default=False)
     other_concern = models.CharField(_("other concern"), max_length=200, blank=True)
     concerns_notes = LongText(_("notes on these concerns"))
-    medical_evaluation_recommended = models.BooleanField(
-        _("medical evaluation recommended"), default=False
+    # The intake's decision about a medical evaluation ("always get a medical evaluation",
+    # DOMAIN.md): recommended by default; "not needed" only with a reason. "Not yet
+    # considered" is what intakes recorded before the decision was explicit say when nothing
+    # was ticked (migration 0003): an honest unknown, shown and reminded like an outstanding
+    # one. The evaluations themselves are MedicalEvaluation rows; clients.medical states the
+    # status that follows from both.
+    medical_evaluation = models.CharField(
+        _("medical evaluation"),
+        max_length=16,
+        choices=MedicalDecision,
+        default=MedicalDecision.RECOMMENDED,
     )
-    medical_evaluation_completed_on = models.DateField(
-        _("medical evaluation completed on"), null=True, blank=True
+    medical_not_needed_reason = models.CharField(
+        _("why it is not needed now"),
+        max_length=200,
+        blank=True,
+        help_text=_("For example: seen by their own doctor last month, with results shared."),
     )
-    medical_findings = LongText(_("key findings"))
+    # What was said at the start about how the clinic works (issue 16). Not a gate: an intake
+    # may be completed without them, and the review step says what was not yet explained.
+    explained_goals = models.BooleanField(
+        _("all goals are welcome here; stopping is one possible goal among several"),
+        default=False,
+    )
+    explained_lapses = models.BooleanField(
+        _("using more than planned can happen, and we can learn from it together"),
+        default=False,
+    )
+    explained_attendance_only = models.BooleanField(
+        _("the referring agency sees attendance only, never what is said here"),
+        default=False,
+        help_text=_("Only asked when the referral is mandated."),
+    )
     current_step = models.CharField(max_length=16, choices=Step.choices, default=Step.REASON)
     completed_at = models.DateTimeField(null=True, blank=True)
     completed_by = models.ForeignKey(
@@ -203,8 +237,30 @@ class Intake(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(medical_evaluation="not_needed") | ~Q(medical_not_needed_reason=""),
+                name="medical_not_needed_has_reason",
+                violation_error_message=_("Say why a medical evaluation is not needed now."),
+            )
+        ]
+
     def __str__(self) -> str:
         return f"Intake {self.client_id}"
+
+    def explanations_missing(self, *, mandated: bool) -> list[str]:
+        """What was not yet explained at the start, in the words the review step shows."""
+        missing = []
+        if not self.explained_goals:
+            missing.append(str(_("Every goal is welcome; stopping is one among several.")))
+        if not self.explained_lapses:
+            missing.append(
+                str(_("Using more than planned can happen, and we learn from it together."))
+            )
+        if mandated and not self.explained_attendance_only:
+            missing.append(str(_("The referring agency sees attendance only.")))
+        return missing
 
     @property
     def is_draft(self) -> bool:
@@ -222,6 +278,46 @@ class Intake(models.Model):
         if self.other_concern:
             items.append(self.other_concern)
         return items
+
+
+class MedicalEvaluationImmutableError(ImmutableError):
+    """Raised when code tries to change or remove a recorded medical evaluation."""
+
+
+class MedicalEvaluation(AppendOnlyModel):
+    """One medical evaluation the client had: when, by whom or where, and the key findings.
+    Append-only: a repeat evaluation is a new row, and a row recorded in error is put right by
+    recording the right one with `corrects` pointing at it (the latest row that nothing
+    corrects is the one that counts)."""
+
+    DATE_RANGES = {"evaluated_on": bounds.HISTORY}
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="medical_evaluations")
+    evaluated_on = models.DateField(_("date of the evaluation"))
+    # Free text: a clinic, a doctor's name, "primary care at the health centre".
+    evaluated_by = models.CharField(_("by whom or where"), max_length=200, blank=True)
+    findings = EncryptedTextField(_("key findings"), blank=True, validators=[text_limit])
+    corrects = models.OneToOneField(
+        "self",
+        verbose_name=_("corrects"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrected_by",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-evaluated_on", "-id"]
+        # "The latest evaluation per client" reads one index probe per client.
+        indexes = [models.Index(fields=["client", "-evaluated_on", "-id"], name="medeval_latest")]
+        triggers = append_only(error=MedicalEvaluationImmutableError)
+
+    def __str__(self) -> str:
+        return f"Medical evaluation {self.client_id} ({self.evaluated_on})"
 
 
 class SubstanceUse(models.Model):

@@ -14,8 +14,8 @@ from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clients import extensions
-from clients.models import Client, Consent
+from clients import extensions, medical
+from clients.models import Client, Consent, MedicalEvaluation
 from hrp.access import ADMIN_CLIENT_FIELDS, ClientAccess, client_for, clients_visible_q
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
@@ -70,6 +70,7 @@ def caseload(
         .select_related("referral", "intake")
         .annotate(consent_expiring=Exists(_expiring_consents(today)))
     )
+    qs = medical.annotate(qs)
     if columns:
         qs = extensions.annotate_for_caseload(qs)
     if status in Client.Status.values:
@@ -99,7 +100,7 @@ def chart_client(
     qs = base.select_related("therapist", "referral", "intake").annotate(
         consent_expiring=Exists(_expiring_consents(today))
     )
-    return client_for(user, pk, queryset=extensions.annotate_flags(qs))
+    return client_for(user, pk, queryset=extensions.annotate_flags(medical.annotate(qs)))
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,41 @@ def chart_flags(client: Client) -> list[Flag]:
     intake = getattr(client, "intake", None)
     if intake is not None and intake.is_draft:
         flags.append(Flag(_("Intake in progress"), "info"))
+    flags.extend(medical_flags(client))
     return flags
+
+
+def medical_flags(client: Client) -> list[Flag]:
+    """A flag while a medical evaluation is open (outstanding or never considered,
+    clients.medical), once the intake is completed: during the intake the medical step is
+    still ahead, and "Intake in progress" says so. Read from `medical.annotate`'s values."""
+    current = medical.status_of(client)
+    if not current.is_open or getattr(client, "medical_intake_completed_at", None) is None:
+        return []
+    return [Flag(current.label, "warning")]
+
+
+def medical_evaluations_for(*, client: Client) -> QuerySet[MedicalEvaluation]:
+    """Every evaluation recorded for the client, newest first, each with who recorded it and
+    the row that corrects it, if any (one query; a client has a handful)."""
+    return client.medical_evaluations.select_related(
+        "recorded_by", "corrected_by", "corrects"
+    ).order_by("-evaluated_on", "-id")
+
+
+def medical_evaluation_for(*, client: Client, pk: int) -> MedicalEvaluation | None:
+    return medical_evaluations_for(client=client).filter(pk=pk).first()
+
+
+def latest_medical_evaluation_on(*, client: Client) -> datetime.date | None:
+    """The date of the latest evaluation that counts (clients.medical), one index probe."""
+    return (
+        medical.counted()
+        .filter(client=client)
+        .order_by("-evaluated_on", "-id")
+        .values_list("evaluated_on", flat=True)
+        .first()
+    )
 
 
 def consents_for(*, client: Client) -> QuerySet[Consent]:

@@ -16,6 +16,7 @@ from clients.models import (
     Client,
     Consent,
     Intake,
+    MedicalEvaluation,
     Referral,
     SubstanceUse,
     TherapistAssignment,
@@ -217,6 +218,55 @@ def intake_update(
             changes=changes,
         )
     return changes
+
+
+@transaction.atomic
+def medical_evaluation_record(
+    *,
+    actor: User,
+    client: Client,
+    evaluated_on: datetime.date,
+    evaluated_by: str = "",
+    findings: str = "",
+    corrects: MedicalEvaluation | None = None,
+) -> MedicalEvaluation:
+    """Record a medical evaluation the client had: the first, a repeat, or (with `corrects`)
+    the right version of one recorded in error, which then no longer counts. Only the
+    client's treating clinician records (hrp.access.require_write). The date keeps to HISTORY.
+
+    Side effect: `medical_evaluation.record` with the date and, for a correction, the row it
+    corrects; never the findings (clinical free text stays in its encrypted column).
+    """
+    access.require_write(actor, client)
+    bounds.check_dates({"evaluated_on": evaluated_on}, MedicalEvaluation.DATE_RANGES)
+    if corrects is not None:
+        # Locked, so two corrections of the same row cannot both be recorded.
+        corrects = MedicalEvaluation.objects.select_for_update().get(pk=corrects.pk)
+        if corrects.client_id != client.pk:
+            raise ValidationError(_("That evaluation belongs to another client."))
+        if MedicalEvaluation.objects.filter(corrects=corrects).exists():
+            raise ValidationError(_("That evaluation was already corrected."))
+    evaluation = MedicalEvaluation(
+        client=client,
+        evaluated_on=evaluated_on,
+        evaluated_by=evaluated_by.strip(),
+        findings=findings.strip(),
+        corrects=corrects,
+        recorded_by=actor,
+    )
+    evaluation.full_clean()
+    evaluation.save()
+    changes: dict[str, tuple[Any, Any]] = {"evaluated_on": (None, evaluated_on)}
+    if corrects is not None:
+        changes["corrects"] = (None, corrects.pk)
+    _audit_change(
+        action=AuditAction.MEDICAL_EVALUATION_RECORD,
+        actor=actor,
+        client=client,
+        obj=evaluation,
+        changes=changes,
+    )
+    return evaluation
 
 
 @transaction.atomic

@@ -16,6 +16,13 @@ urlpatterns = [
     # clients.extensions.CHART_SECTIONS); no catch-all section pattern, so no app's URL shadows
     # another's and include order in hrp/urls.py does not matter.
     path("<int:pk>/intake/", views.chart_intake, name="intake"),
+    path("<int:pk>/medical/", views.chart_medical, name="medical"),
+    path("<int:pk>/medical/new/", views.medical_record, name="medical_record"),
+    path(
+        "<int:pk>/medical/<int:evaluation_pk>/correct/",
+        views.medical_correct,
+        name="medical_correct",
+    ),
     path("<int:pk>/consents/", views.chart_consents, name="consents"),
     path("<int:pk>/consents/new/", views.consent_create, name="consent_create"),
     path(

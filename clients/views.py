@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
 
-from clients import extensions, selectors, services
+from clients import extensions, medical, selectors, services
 from clients.forms import (
     ClientDetailsForm,
     ClientEditForm,
@@ -20,6 +21,8 @@ from clients.forms import (
     ConcernsForm,
     ConsentForm,
     ConsentRevokeForm,
+    ExplainedForm,
+    MedicalEvaluationForm,
     MedicalForm,
     QueueAssignForm,
     ReasonForm,
@@ -28,7 +31,7 @@ from clients.forms import (
     StatusForm,
     SubstanceFormSet,
 )
-from clients.models import Client, Intake, SubstanceUse
+from clients.models import Client, Intake, MedicalEvaluation, SubstanceUse
 from hrp import access, bounds
 
 PAGE_SIZE = 25
@@ -166,7 +169,10 @@ def intake_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         ],
         Intake.Step.CONCERNS: [ConcernsForm(data, instance=intake)],
         Intake.Step.MEDICAL: [MedicalForm(data, instance=intake)],
-        Intake.Step.REFERRAL: [ReferralForm(data, instance=client.referral)],
+        Intake.Step.REFERRAL: [
+            ReferralForm(data, instance=client.referral),
+            ExplainedForm(data, instance=intake),
+        ],
         Intake.Step.REVIEW: [],
     }
     step_forms = forms_by_step[step]
@@ -178,7 +184,14 @@ def intake_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             return _intake_finish(request, client)
         if all(f.is_valid() for f in step_forms):
             try:
-                _save_step(request, client, step, step_forms[0], advance=not autosave)
+                _save_step(
+                    request,
+                    client,
+                    step,
+                    step_forms[0],
+                    advance=not autosave,
+                    explained_form=step_forms[1] if len(step_forms) > 1 else None,
+                )
             except ValidationError as error:
                 _attach_error(step_forms[0], error)
             else:
@@ -199,6 +212,14 @@ def intake_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     if step == Intake.Step.REVIEW:
         context["substances"] = client.substances.all()
         context["referral"] = client.referral
+        # Said, not required: the review names what is still to explain, and the intake can
+        # be completed regardless (care is not held up).
+        context["not_explained"] = intake.explanations_missing(mandated=client.referral.is_mandated)
+    if step in (Intake.Step.MEDICAL, Intake.Step.REVIEW):
+        context["medical_status"] = medical.status(
+            intake.medical_evaluation,
+            selectors.latest_medical_evaluation_on(client=client),
+        )
     return render(request, "clients/intake_step.html", context)
 
 
@@ -210,10 +231,16 @@ def _attach_error(form: Any, error: ValidationError) -> None:
 
 
 def _save_step(
-    request: HttpRequest, client: Client, step: str, form: Any, *, advance: bool = True
+    request: HttpRequest,
+    client: Client,
+    step: str,
+    form: Any,
+    *,
+    advance: bool = True,
+    explained_form: Any = None,
 ) -> None:
-    """Save one step's form. `advance` moves the draft's resume point to the next step;
-    autosaves while typing don't."""
+    """Save one step's form (and, on the referral step, what was explained at the start).
+    `advance` moves the draft's resume point to the next step; autosaves while typing don't."""
     actor = request.user
     next_step = _next_step(step) if advance else None
     if step == Intake.Step.REASON:
@@ -252,7 +279,11 @@ def _save_step(
         )
     elif step == Intake.Step.REFERRAL:
         services.referral_update(actor=actor, client=client, values=form.cleaned_data)
-        services.intake_update(actor=actor, client=client, values={}, next_step=next_step)
+        explained = dict(explained_form.cleaned_data) if explained_form is not None else {}
+        if not client.referral.is_mandated:
+            # Only a mandated referral has an agency to explain.
+            explained["explained_attendance_only"] = False
+        services.intake_update(actor=actor, client=client, values=explained, next_step=next_step)
 
 
 def _substance_values(data: dict[str, Any]) -> dict[str, Any]:
@@ -329,6 +360,106 @@ def chart(request: HttpRequest, pk: int) -> HttpResponse:
 
 def chart_intake(request: HttpRequest, pk: int) -> HttpResponse:
     return render_chart_section(request, pk, "intake")
+
+
+# --- Medical evaluation ------------------------------------------------------------------------
+
+
+def _medical_section(
+    request: HttpRequest,
+    client: Client,
+    can: access.ClientAccess,
+    *,
+    form: MedicalEvaluationForm | None = None,
+    correcting: MedicalEvaluation | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    if form is None and can.write:
+        form = MedicalEvaluationForm()
+    response = render_chart_section(
+        request,
+        client.pk,
+        "medical",
+        client=client,
+        can=can,
+        medical_status=medical.status_of(client),
+        evaluations=selectors.medical_evaluations_for(client=client),
+        form=form,
+        correcting=correcting,
+    )
+    response.status_code = status
+    return response
+
+
+def _medical_client(request: HttpRequest, pk: int) -> tuple[Client, access.ClientAccess]:
+    return selectors.chart_client(
+        user=request.user, pk=pk, queryset=medical.annotate(Client.objects.all())
+    )
+
+
+@require_GET
+def chart_medical(request: HttpRequest, pk: int) -> HttpResponse:
+    """The intake's decision, the status it leads to, and every evaluation recorded; the
+    treating clinician records a new (repeat) one here."""
+    client, can = _medical_client(request, pk)
+    return _medical_section(request, client, can)
+
+
+def _record_evaluation(
+    request: HttpRequest, client: Client, form: MedicalEvaluationForm, corrects: Any = None
+) -> bool:
+    data = form.cleaned_data
+    try:
+        services.medical_evaluation_record(
+            actor=request.user,
+            client=client,
+            evaluated_on=data["evaluated_on"],
+            evaluated_by=data["evaluated_by"],
+            findings=data["findings"],
+            corrects=corrects,
+        )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return False
+    return True
+
+
+@require_http_methods(["POST"])
+def medical_record(request: HttpRequest, pk: int) -> HttpResponse:
+    client, can = _medical_client(request, pk)
+    if not can.write:
+        raise PermissionDenied
+    form = MedicalEvaluationForm(request.POST)
+    if form.is_valid() and _record_evaluation(request, client, form):
+        messages.success(request, _("Medical evaluation recorded."))
+        return redirect("clients:medical", pk=client.pk)
+    # Nothing stored; the page keeps what was typed.
+    return _medical_section(request, client, can, form=form, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+def medical_correct(request: HttpRequest, pk: int, evaluation_pk: int) -> HttpResponse:
+    """Record the right version of an evaluation recorded in error. The old row stays, marked
+    as corrected, and no longer counts."""
+    client, can = _medical_client(request, pk)
+    if not can.write:
+        raise PermissionDenied
+    old = selectors.medical_evaluation_for(
+        client=client, pk=bounds.parse_pk(str(evaluation_pk)) or 0
+    )
+    if old is None:
+        raise Http404
+    if hasattr(old, "corrected_by"):
+        messages.info(request, _("This evaluation was already corrected."))
+        return redirect("clients:medical", pk=client.pk)
+    initial = {f: getattr(old, f) for f in ("evaluated_on", "evaluated_by", "findings")}
+    form = MedicalEvaluationForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if form.is_valid() and _record_evaluation(request, client, form, corrects=old):
+            messages.success(request, _("Correction recorded. The earlier entry stays, marked."))
+            return redirect("clients:medical", pk=client.pk)
+        return _medical_section(request, client, can, form=form, correcting=old, status=400)
+    return _medical_section(request, client, can, form=form, correcting=old)
 
 
 def chart_consents(request: HttpRequest, pk: int) -> HttpResponse:

@@ -411,6 +411,9 @@ REMINDER_TIMINGS: dict[str, int] = {
     "measure_due_days": 0,  # staff: a measure on the day it falls due
     "client_session_hours": 24,  # clients who opted in: this long before their appointment
     "risk_open_days": 2,  # staff: a risk flag still unresolved this long after its last news
+    # staff: a medical evaluation still outstanding (or never considered) this long after the
+    # intake was completed
+    "medical_evaluation_days": 14,
     "send_hour": 8,  # date-based reminders (reviews, measures) go out at this local hour
 }
 REMINDER_TIMINGS.update(env.dict("REMINDER_TIMINGS", cast={"value": int}, default={}))

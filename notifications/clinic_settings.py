@@ -14,6 +14,12 @@ REMINDER_KEYS = (
     ("measure_due_days", gettext_lazy("Measure, days after it falls due"), 0, 14),
     ("client_session_hours", gettext_lazy("Client appointment reminder, hours before"), 1, 72),
     ("risk_open_days", gettext_lazy("Risk flag still open, days before reminding again"), 1, 30),
+    (
+        "medical_evaluation_days",
+        gettext_lazy("Medical evaluation still open, days after the intake"),
+        1,
+        90,
+    ),
     ("send_hour", gettext_lazy("Hour of day for date-based reminders (0-23)"), 0, 23),
 )
 

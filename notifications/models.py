@@ -37,6 +37,7 @@ class Reminder(models.Model):
         RISK_ACUTE = "risk_acute", _("Acute risk flag to look at")
         RISK_OPEN = "risk_open", _("Risk flag still open")
         REFERRAL_FOLLOW_UP = "referral_follow_up", _("Referral follow-up due")
+        MEDICAL_EVALUATION = "medical_evaluation", _("Medical evaluation still open")
 
     class Channel(models.TextChoices):
         IN_APP = "in_app", _("In the app")

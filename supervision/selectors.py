@@ -29,6 +29,9 @@ Which records each column counts:
 | measures_overdue   | measures of active clients whose interval ran out before today      |
 | consents_expiring  | consents of clients in care, in force and expiring within           |
 |                    | CONSENT_EXPIRY_WARNING_DAYS                                         |
+| medical            | active clients whose intake is completed and whose medical          |
+|                    | evaluation is open: recommended and not done, or never considered   |
+|                    | (clients/medical.py)                                                |
 
 Session and note columns count whatever the client's status (a late note stays late when the
 client is discharged); risk flags and consents look at clients on hold too (they matter
@@ -64,6 +67,7 @@ from django.utils.translation import gettext_lazy
 
 from assessments import selectors as assessment_selectors
 from assessments.selectors import Due
+from clients import medical
 from clients.models import Client, Consent
 from goals import selectors as goal_selectors
 from goals.models import Goal
@@ -161,6 +165,12 @@ COLUMNS: list[Column] = [
         gettext_lazy("Consents expiring soon"),
         "supervision/_list_consents.html",
     ),
+    Column(
+        "medical",
+        gettext_lazy("Medical evaluation open"),
+        gettext_lazy("Active clients whose medical evaluation is still open"),
+        "supervision/_list_medical.html",
+    ),
 ]
 COLUMNS_BY_SLUG = {c.key.replace("_", "-"): c for c in COLUMNS}
 
@@ -198,6 +208,7 @@ class Board:
     reviews_overdue: list[Goal] = field(default_factory=list)
     measures_overdue: list[MeasureItem] = field(default_factory=list)
     consents_expiring: list[Consent] = field(default_factory=list)
+    medical: list[Client] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         return {column.key: len(getattr(self, column.key)) for column in COLUMNS}
@@ -279,7 +290,17 @@ def _clients(
         .order_by("preferred_name", "legal_name", "id")
     )
     qs = risk_selectors.annotate_urgency(assessment_selectors.prefetch_for_clients(qs))
-    return goal_selectors.prefetch_for_clients(qs)
+    return goal_selectors.prefetch_for_clients(medical.annotate(qs))
+
+
+def medical_open(client: Client) -> bool:
+    """The medical column's rule for a client loaded by `_clients` (as `medical_open_q`)."""
+    completed = client.medical_intake_completed_at  # type: ignore[attr-defined]
+    return completed is not None and medical.status_of(client).is_open
+
+
+def medical_open_q() -> Q:
+    return medical.open_q() & Q(intake__completed_at__isnull=False)
 
 
 def boards(
@@ -308,6 +329,8 @@ def boards(
         if not active:
             continue
         board.caseload.append(client)
+        if medical_open(client):
+            board.medical.append(client)
         last = client.last_attended  # type: ignore[attr-defined]
         if client.created_at <= silent_since and (last is None or last < silent_since):
             board.no_contact.append(NoContactItem(client, last))
@@ -483,6 +506,7 @@ def dashboard(*, supervisor: User, now: datetime.datetime | None = None) -> list
             measures_overdue=Sum(
                 assessment_selectors.overdue_measures_expression(today), filter=is_active
             ),
+            medical=Count("pk", filter=is_active & medical_open_q()),
         )
     )
     numbers = {row.pop("therapist_id"): row for row in per_therapist}

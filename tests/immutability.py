@@ -11,6 +11,7 @@ from django.db import connection, models, transaction
 from django.db.backends.utils import CursorWrapper
 
 from assessments.models import Administration, HarmAssessment, IdentifiedHarm, SubstancePattern
+from clients.models import MedicalEvaluation
 from disclosures.models import Disclosure
 from goals.models import PlanReview, PlanVersion
 from hrp.audit.actions import AuditAction
@@ -28,6 +29,7 @@ from tests.assessments.factories_harm import (
     IdentifiedHarmFactory,
     SubstancePatternFactory,
 )
+from tests.clients.factories import MedicalEvaluationFactory
 from tests.disclosures.factories import DisclosureFactory
 from tests.factories import SupervisionFactory
 from tests.goals.factories_plan import PlanReviewFactory, PlanVersionFactory
@@ -98,6 +100,7 @@ ROW_MAKERS: dict[type[models.Model], Callable[[], models.Model]] = {
     IdentifiedHarm: IdentifiedHarmFactory,
     RiskFollowUp: RiskFollowUpFactory,
     ReferralStatusChange: StatusChangeFactory,
+    MedicalEvaluation: MedicalEvaluationFactory,
     SupplyRecord: SupplyRecordFactory,
     SupplyVoid: SupplyVoidFactory,
 }

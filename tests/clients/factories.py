@@ -13,7 +13,15 @@ import datetime
 import factory
 from django.utils import timezone
 
-from clients.models import Client, Consent, Intake, Referral, SubstanceUse, TherapistAssignment
+from clients.models import (
+    Client,
+    Consent,
+    Intake,
+    MedicalEvaluation,
+    Referral,
+    SubstanceUse,
+    TherapistAssignment,
+)
 from tests.factories import TherapistFactory
 
 
@@ -98,3 +106,16 @@ class SubstanceUseFactory(factory.django.DjangoModelFactory):
     last_use = "last Saturday"
     goal = SubstanceUse.Goal.MODERATION
     stage_of_change = SubstanceUse.Stage.CONTEMPLATION
+
+
+class MedicalEvaluationFactory(factory.django.DjangoModelFactory):
+    """A medical evaluation a week ago, with findings."""
+
+    class Meta:
+        model = MedicalEvaluation
+
+    client = factory.SubFactory(ClientFactory)
+    evaluated_on = factory.LazyFunction(lambda: _today() - datetime.timedelta(days=7))
+    evaluated_by = "Eastside Health Center"
+    findings = "Liver tests slightly raised; repeat in two months."
+    recorded_by = factory.LazyAttribute(lambda o: o.client.therapist)

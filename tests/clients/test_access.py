@@ -23,7 +23,12 @@ from clients import urls as client_urls
 from clients.models import Client, Consent, Intake, TherapistAssignment
 from hrp.accounts.models import Supervision, User
 from hrp.audit.models import AuditEvent
-from tests.clients.factories import ClientFactory, ConsentFactory, SubstanceUseFactory
+from tests.clients.factories import (
+    ClientFactory,
+    ConsentFactory,
+    MedicalEvaluationFactory,
+    SubstanceUseFactory,
+)
 from tests.clients.helpers import change_event_count, record_state, text
 from tests.conftest import STAFF_ROLES
 
@@ -34,6 +39,7 @@ ALL_ROLES = [*STAFF_ROLES, "anonymous"]
 CHART_READ_PAGES = [
     "chart",
     "intake",
+    "medical",
     # Sections other apps register: the URL comes from the registry.
     "section:risk",
     "section:assessments",
@@ -66,6 +72,9 @@ def page_url(page: str, *, record: Client, consent: Consent, therapist: User) ->
     kwargs: dict[str, Any] = {"pk": record.pk}
     if name == "consent_revoke":
         kwargs["consent_pk"] = consent.pk
+    elif name == "medical_correct":
+        evaluation = record.medical_evaluations.first() or MedicalEvaluationFactory(client=record)
+        kwargs["evaluation_pk"] = evaluation.pk
     elif name == "section":
         return reverse(extensions.chart_section(argument).url_name, kwargs=kwargs)
     elif name == "intake_step":
@@ -91,6 +100,10 @@ EXPECTED_GET: dict[str, dict[str, int]] = {
     **{page: _statuses(200, 200) for page in CHART_READ_PAGES},
     **{page: _statuses(200, 403) for page in CHART_WRITE_PAGES},
     "supervisee_caseload": _statuses(200, 200),
+    # Correcting an evaluation is the treating clinician's (tests/clients/test_medical.py has
+    # the POSTs per role); recording one is POST only, for every role.
+    "medical_correct": _statuses(200, 403),
+    "medical_record": {**_statuses(405, 405, 405), "other_therapist": 405, "other_supervisor": 405},
     # The caseload and a new intake are a therapist's own pages: any therapist has them.
     "caseload": {**_statuses(200, 404), "other_therapist": 200},
     "intake_start": {**_statuses(200, 404), "other_therapist": 200},
@@ -266,8 +279,8 @@ def _write_payloads(record: Client, consent: Consent, other_therapist: User) -> 
         },
         "intake_step:concerns": {"anxiety": "on", "concerns_notes": "Panic at work"},
         "intake_step:medical": {
-            "medical_evaluation_recommended": "on",
-            "medical_findings": "Liver tests normal",
+            "medical_evaluation": "not_needed",
+            "medical_not_needed_reason": "Seen by their own doctor last week",
         },
         "intake_step:referral": {
             "source": "mandated",
@@ -499,9 +512,11 @@ def test_the_admin_pages_never_show_clinical_content(
         intake__reason_for_coming="ZEBRAMARKER reason in their words",
         intake__client_goals="GIRAFFEMARKER goal",
         intake__concerns_notes="OKAPIMARKER concern",
-        intake__medical_findings="TAPIRMARKER finding",
+        intake__medical_evaluation="not_needed",
+        intake__medical_not_needed_reason="TAPIRMARKER reason",
         discharge_reason="",
     )
+    MedicalEvaluationFactory(client=record, findings="TAPIRMARKER finding")
     SubstanceUseFactory(client=record, setting="WOMBATMARKER setting", amount="QUOKKAMARKER")
     ConsentFactory(client=record, purpose="NARWHALMARKER purpose")
     markers = ["ZEBRAMARKER", "GIRAFFEMARKER", "OKAPIMARKER", "TAPIRMARKER", "WOMBATMARKER"]

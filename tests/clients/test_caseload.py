@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from clients.models import Client, Consent
 from hrp.accounts.models import User
-from tests.clients.factories import ClientFactory, ConsentFactory
+from tests.clients.factories import ClientFactory, ConsentFactory, MedicalEvaluationFactory
 from tests.clients.helpers import text
 
 ClientFor = Callable[[User | None], HttpClient]
@@ -216,6 +216,7 @@ def test_a_consent_expiring_within_30_days_raises_a_flag(
     web: HttpClient, record: Client, days_left: int, revoked: bool, flagged: bool
 ) -> None:
     today = timezone.localdate()
+    MedicalEvaluationFactory(client=record)  # no medical-evaluation flag beside the consent's
     ConsentFactory(
         client=record,
         effective_on=today - datetime.timedelta(days=60),

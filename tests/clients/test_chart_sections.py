@@ -25,6 +25,7 @@ ClientFor = Callable[[User | None], HttpClient]
 REGISTERED = {
     "overview": ("Overview", "clients:chart", "clients/chart_overview.html", "read"),
     "intake": ("Intake", "clients:intake", "clients/chart_intake.html", "read"),
+    "medical": ("Medical evaluation", "clients:medical", "clients/chart_medical.html", "read"),
     "risk": ("Risk", "risk:section", "risk/chart_section.html", "read"),
     "assessments": (
         "Assessments",
@@ -59,6 +60,7 @@ REGISTERED = {
 OWNER_MODULE = {
     "overview": "clients.views",
     "intake": "clients.views",
+    "medical": "clients.views",
     "risk": "risk.views",
     "assessments": "assessments.views",
     "plan": "goals.views",

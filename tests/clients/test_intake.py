@@ -7,7 +7,6 @@ import datetime
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
 from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
@@ -113,11 +112,14 @@ def test_a_therapist_completes_an_intake_across_the_steps(web: HttpClient, thera
 
     response = web.post(
         step_url(client, "medical"),
-        {"medical_evaluation_recommended": "on", "medical_findings": "Liver tests due"},
+        {"medical_evaluation": "not_needed", "medical_not_needed_reason": "Liver tests due"},
     )
     assert response["Location"] == step_url(client, "referral")
 
-    response = web.post(step_url(client, "referral"), {"source": "self"})
+    response = web.post(
+        step_url(client, "referral"),
+        {"source": "self", "explained-explained_goals": "on", "explained-explained_lapses": "on"},
+    )
     assert response["Location"] == step_url(client, "review")
 
     review = web.get(step_url(client, "review"))
@@ -147,10 +149,11 @@ def test_a_therapist_completes_an_intake_across_the_steps(web: HttpClient, thera
     ) == [("alcohol", "8-10 drinks", "moderation", "contemplation")]
     assert (intake.anxiety, intake.depression, intake.other_concern) == (True, False, "Sleep")
     assert intake.concerns_notes == "Can't sleep after."
-    assert (intake.medical_evaluation_recommended, intake.medical_findings) == (
-        True,
+    assert (intake.medical_evaluation, intake.medical_not_needed_reason) == (
+        "not_needed",
         "Liver tests due",
     )
+    assert (intake.explained_goals, intake.explained_lapses) == (True, True)
     assert client.referral.source == "self"
     chart = text(web.get(response["Location"]))
     assert "Intake complete. Jo is now active on your caseload." in chart
@@ -381,7 +384,6 @@ def test_exactly_10000_characters_are_accepted(web: HttpClient) -> None:
     "step, data",
     [
         ("concerns", {"concerns_notes": TOO_LONG}),
-        ("medical", {"medical_findings": TOO_LONG}),
     ],
 )
 def test_long_intake_notes_are_refused(
@@ -396,56 +398,95 @@ def test_long_intake_notes_are_refused(
     assert record_state(started) == before
 
 
-def test_a_medical_evaluation_date_in_the_future_is_refused(
-    web: HttpClient, started: Client
-) -> None:
-    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
-
-    response = web.post(
-        step_url(started, "medical"),
-        {"medical_evaluation_recommended": "on", "medical_evaluation_completed_on": tomorrow},
-    )
-
-    assert response.status_code == 200
-    assert "This date is in the future. Enter a date up to today" in text(response)
-    assert f'value="{tomorrow}"' in text(response)
-
-
-def test_a_medical_evaluation_dated_1850_is_refused(web: HttpClient, started: Client) -> None:
-    """Issue 13: 1850 was accepted. The range lives in hrp/bounds.py (HISTORY)."""
+def test_not_needed_needs_a_reason(web: HttpClient, started: Client) -> None:
+    """The evaluation's dates moved to the chart's Medical evaluation section
+    (tests/clients/test_medical.py); the intake step holds the decision, recommended by
+    default, "not needed now" only with a reason."""
     before = record_state(started)
 
-    response = web.post(
-        step_url(started, "medical"),
-        {"medical_evaluation_recommended": "on", "medical_evaluation_completed_on": "1850-03-01"},
-    )
+    response = web.post(step_url(started, "medical"), {"medical_evaluation": "not_needed"})
 
     assert response.status_code == 200
-    assert "Enter a date from Jan. 1, 1900 onwards; please check the year." in text(response)
-    assert 'value="1850-03-01"' in text(response)
+    assert "Say why a medical evaluation is not needed now." in text(response)
     assert record_state(started) == before
+    assert started.intake.medical_evaluation == "recommended"
 
 
-def test_an_evaluation_stored_as_1850_is_shown_and_can_be_corrected(
-    web: HttpClient, started: Client
-) -> None:
-    """A date stored before the policy (raw SQL, as old data would be) opens and is fixed."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE clients_intake SET medical_evaluation_completed_on = '1850-03-01'"
-            " WHERE client_id = %s",
-            [started.pk],
-        )
-    assert web.get(step_url(started, "medical")).status_code == 200
+def test_not_yet_considered_cannot_be_chosen(web: HttpClient, started: Client) -> None:
+    response = web.post(step_url(started, "medical"), {"medical_evaluation": "not_considered"})
+    assert response.status_code == 200
+    assert "Select a valid choice." in text(response)
 
-    response = web.post(
+
+def test_recommending_again_clears_the_reason(web: HttpClient, started: Client) -> None:
+    web.post(
         step_url(started, "medical"),
-        {"medical_evaluation_recommended": "on", "medical_evaluation_completed_on": "2020-03-01"},
+        {"medical_evaluation": "not_needed", "medical_not_needed_reason": "Own doctor"},
+    )
+    web.post(
+        step_url(started, "medical"),
+        {"medical_evaluation": "recommended", "medical_not_needed_reason": "Own doctor"},
+    )
+    started.intake.refresh_from_db()
+    assert (started.intake.medical_evaluation, started.intake.medical_not_needed_reason) == (
+        "recommended",
+        "",
     )
 
-    assert response.status_code == 302
+
+MANDATED = {"source": "mandated", "mandate_kind": "criminal_justice", "agency": "County Court"}
+
+
+def test_the_review_says_what_was_not_yet_explained_and_still_completes(
+    web: HttpClient, started: Client
+) -> None:
+    web.post(step_url(started, "referral"), {**MANDATED, "explained-explained_goals": "on"})
+
+    review = text(web.get(step_url(started, "review")))
+    completed = web.post(step_url(started, "review"), {})
+
+    assert "Not yet explained to the client:" in review
+    assert "Using more than planned can happen, and we learn from it together." in review
+    assert "The referring agency sees attendance only." in review
+    assert (
+        "Every goal is welcome; stopping is one among several."
+        not in review.split("Not yet explained to the client:")[1].split("You can complete")[0]
+    )
+    assert completed.status_code == 302
     started.intake.refresh_from_db()
-    assert started.intake.medical_evaluation_completed_on == datetime.date(2020, 3, 1)
+    assert started.intake.completed_at is not None
+
+
+def test_everything_explained_leaves_the_review_quiet(web: HttpClient, started: Client) -> None:
+    web.post(
+        step_url(started, "referral"),
+        {
+            **MANDATED,
+            "explained-explained_goals": "on",
+            "explained-explained_lapses": "on",
+            "explained-explained_attendance_only": "on",
+        },
+    )
+    started.intake.refresh_from_db()
+    assert (
+        started.intake.explained_goals,
+        started.intake.explained_lapses,
+        started.intake.explained_attendance_only,
+    ) == (True, True, True)
+    assert "Not yet explained" not in text(web.get(step_url(started, "review")))
+    chart = text(web.get(reverse("clients:intake", kwargs={"pk": started.pk})))
+    assert "Explained: the referring agency sees attendance only." in chart
+
+
+def test_a_self_referral_has_no_agency_to_explain(web: HttpClient, started: Client) -> None:
+    web.post(
+        step_url(started, "referral"),
+        {"source": "self", "explained-explained_attendance_only": "on"},
+    )
+    started.intake.refresh_from_db()
+    assert started.intake.explained_attendance_only is False
+    review = text(web.get(step_url(started, "review")))
+    assert "referring agency" not in review
 
 
 def test_an_other_substance_needs_a_name(web: HttpClient, started: Client) -> None:

@@ -41,6 +41,7 @@ PANELS = [
     "plan",
     "goals",
     "measures",
+    "medical",
     "notes",
     "contacts",
     "referrals",
@@ -53,7 +54,16 @@ PANELS = [
 QUIET_PANELS = [key for key in PANELS if key != "risk"]
 # A reader who may not write (a supervisor) is not offered to start a safety plan, a referral,
 # a contact...: those panels stay away until there is something in them.
-READER_QUIET_PANELS = ["words", "appointments", "plan", "goals", "measures", "notes", "contact"]
+READER_QUIET_PANELS = [
+    "words",
+    "appointments",
+    "plan",
+    "goals",
+    "measures",
+    "medical",
+    "notes",
+    "contact",
+]
 
 
 def url(client: Client) -> str:
@@ -141,6 +151,7 @@ def test_each_panel_is_a_labelled_section(client_for: ClientFor, therapist: User
         "Plan per substance",
         "Active goals",
         "Latest measures",
+        "Medical evaluation",
         "Last session notes",
         "Last contacts outside sessions",
         "Open referrals",

@@ -176,7 +176,9 @@ def test_every_intake_precedes_the_clients_other_records(demo: None) -> None:
             "meeting": _first(
                 [m.met_on for m in SupervisionMeeting.objects.filter(clients=client)]
             ),
-            "medical evaluation": intake.medical_evaluation_completed_on,
+            "medical evaluation": _first(
+                [e.evaluated_on for e in client.medical_evaluations.all()]
+            ),
         }
         for what, day in dates.items():
             assert day is None or day >= came_on, (client.legal_name, what)

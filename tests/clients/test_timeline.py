@@ -160,6 +160,7 @@ def test_the_kind_filter_lists_every_kind_in_order(client_for: ClientFor, therap
         ("consent_signed", "Consents signed"),
         ("consent_revoked", "Consents revoked"),
         ("discharge", "Discharge"),
+        ("medical", "Medical evaluations"),
         ("contacts", "Contacts outside sessions"),
         ("notes", "Session notes"),
         ("appointments", "Appointments"),

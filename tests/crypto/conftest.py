@@ -17,6 +17,7 @@ from django.db.models import Model
 
 from hrp import crypto
 from tests.assessments.factories_harm import IdentifiedHarmFactory
+from tests.clients.factories import MedicalEvaluationFactory
 from tests.disclosures.factories import DisclosureFactory
 from tests.emergency.factories import EmergencyGrantFactory
 from tests.goals.factories_plan import PlanReviewFactory
@@ -113,6 +114,7 @@ BUILDERS: dict[str, Callable[[], list[Model]]] = {
     "supervision.ChartComment": lambda: [ChartCommentFactory()],
     "supervision.FidelityReview": lambda: [FidelityReviewFactory()],
     "supervision.SupervisionMeeting": lambda: [SupervisionMeetingFactory()],
+    "clients.MedicalEvaluation": lambda: [MedicalEvaluationFactory()],
     "supplies.SupplyRecord": lambda: [SupplyRecordFactory(note="Showed how to use it.")],
     "supplies.SupplyVoid": lambda: [SupplyVoidFactory()],
     # A record on a draft note and one on a signed note (locked: rotation is its one door).

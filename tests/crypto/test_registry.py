@@ -42,6 +42,7 @@ def test_the_registry_is_every_encrypted_field_of_every_model() -> None:
     assert sorted(_registered()) == [
         ("accounts.EmergencyGrant", "reason"),
         ("assessments.IdentifiedHarm", "description"),
+        ("clients.MedicalEvaluation", "findings"),
         ("disclosures.Disclosure", "shared"),
         ("goals.PlanReview", "harms_changed"),
         ("goals.PlanReview", "learned"),

@@ -138,6 +138,7 @@ def test_counts_per_table_are_printed_and_a_second_run_rewrites_nothing() -> Non
         assert rotate_keys() == (
             "accounts.EmergencyGrant: checked 1, re-encrypted 0\n"
             "assessments.IdentifiedHarm: checked 0, re-encrypted 0\n"
+            "clients.MedicalEvaluation: checked 0, re-encrypted 0\n"
             "disclosures.Disclosure: checked 0, re-encrypted 0\n"
             "goals.PlanReview: checked 0, re-encrypted 0\n"
             "linkage.ReferralStatusChange: checked 0, re-encrypted 0\n"
@@ -168,6 +169,7 @@ def test_counts_per_table_are_printed_and_a_second_run_rewrites_nothing() -> Non
         assert rotate_keys("--batch-size", "2") == (
             "accounts.EmergencyGrant: checked 1, re-encrypted 0\n"
             "assessments.IdentifiedHarm: checked 0, re-encrypted 0\n"
+            "clients.MedicalEvaluation: checked 0, re-encrypted 0\n"
             "disclosures.Disclosure: checked 0, re-encrypted 0\n"
             "goals.PlanReview: checked 0, re-encrypted 0\n"
             "linkage.ReferralStatusChange: checked 0, re-encrypted 0\n"

@@ -8,10 +8,10 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from clients.models import Client, Consent, SubstanceUse
+from clients.models import Client, Consent, Intake, SubstanceUse
 from hrp.accounts.models import User
 from tests.assessments.factories_harm import HarmAssessmentFactory, SubstancePatternFactory
-from tests.clients.factories import SubstanceUseFactory
+from tests.clients.factories import MedicalEvaluationFactory, SubstanceUseFactory
 from tests.disclosures.factories import AgencyConsentFactory, MandatedClientFactory
 from tests.goals.factories import GoalFactory, GoalReviewFactory
 from tests.sessions.factories import AppointmentFactory, SessionNoteFactory, at
@@ -20,7 +20,8 @@ from tests.sessions.factories import AppointmentFactory, SessionNoteFactory, at
 MARKERS = {
     "intake.reason_for_coming": "ZEBRAFINCH",
     "intake.client_goals": "MARIGOLDX",
-    "intake.medical_findings": "HELIOTROPEQ",
+    "medical_evaluation.findings": "HELIOTROPEQ",
+    "intake.medical_not_needed_reason": "SALAMANDERWHY",
     "substance.substance_other": "QUOKKAWEED",
     "substance.amount": "TAMARINDOSE",
     "note.agenda": "PANGOLINAGENDA",
@@ -67,8 +68,10 @@ def marked_record(record: Client, consent: Consent) -> Client:
     intake = record.intake
     intake.reason_for_coming = f"{MARKERS['intake.reason_for_coming']} in my words"
     intake.client_goals = f"{MARKERS['intake.client_goals']} as my goal"
-    intake.medical_findings = MARKERS["intake.medical_findings"]
+    intake.medical_evaluation = Intake.MedicalDecision.NOT_NEEDED
+    intake.medical_not_needed_reason = MARKERS["intake.medical_not_needed_reason"]
     intake.save()
+    MedicalEvaluationFactory(client=record, findings=MARKERS["medical_evaluation.findings"])
     Consent.objects.filter(pk=consent.pk).update(scope_details=MARKERS["consent.scope_details"])
     substance = SubstanceUseFactory(
         client=record,

@@ -126,8 +126,9 @@ def test_therapist_completes_an_intake_after_closing_the_page_midway(
 
     expect(page).to_have_url(re.compile(rf"/clients/{client.pk}/intake/medical/$"))
     expect_step(page, 5, "Medical evaluation")
-    page.get_by_label("Medical evaluation recommended").check()
-    wait_for_autosaves(page)
+    # Recommended is the default; the step says where evaluations are recorded.
+    # Nothing changed on this step, so nothing autosaves before the click.
+    expect(page.get_by_label("Recommended", exact=True)).to_be_checked()
     page.get_by_role("button", name="Save and continue").click()
 
     expect(page).to_have_url(re.compile(rf"/clients/{client.pk}/intake/referral/$"))
@@ -151,7 +152,16 @@ def test_therapist_completes_an_intake_after_closing_the_page_midway(
     expect(page.get_by_role("region", name="Intakes in progress")).to_have_count(0)
     row = page.get_by_role("row").filter(has=page.get_by_role("link", name="Jo", exact=True))
     expect(row.get_by_role("cell")).to_have_text(
-        ["Jo", client.chart_number, "Active", "None booked", "—", "—", "—", "—"]
+        [
+            "Jo",
+            client.chart_number,
+            "Active",
+            "None booked",
+            "—",
+            "—",
+            "—",
+            "Medical evaluation recommended, not yet done",
+        ]
     )
     row.get_by_role("link", name="Jo", exact=True).click()
     expect(page.locator("#client-heading")).to_have_text("Jo")
@@ -165,10 +175,10 @@ def test_therapist_completes_an_intake_after_closing_the_page_midway(
         True,
     )
     assert intake.completed_by == therapist
-    assert (intake.anxiety, intake.concerns_notes, intake.medical_evaluation_recommended) == (
+    assert (intake.anxiety, intake.concerns_notes, intake.medical_evaluation) == (
         True,
         "Panic at work since the spring; sleeps badly.",
-        True,
+        "recommended",
     )
     assert list(
         SubstanceUse.objects.filter(client=client).values_list(

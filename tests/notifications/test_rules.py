@@ -37,6 +37,7 @@ REGISTERED = {
     "goal_review": ("goals.reminders", ("review_due", "review_overdue")),
     "referral_follow_up": ("linkage.reminders", ("referral_follow_up",)),
     "tolerance_opens": ("safety.reminders", ("tolerance_opens",)),
+    "medical_evaluation": ("notifications.reminders", ("medical_evaluation",)),
     "measure_due": ("assessments.reminders", ("measure_due",)),
     "cosign": ("sessions.reminders", ("cosign",)),
     "rating_alert": ("sessions.reminders", ("rating_alert",)),
@@ -46,7 +47,7 @@ REGISTERED = {
 }
 # Planning, whatever the number of clients: one query per rule's rows (cosign, rating alerts
 # and suicide risk also read the current supervisions), the existing keys, the insert.
-PLAN_QUERIES = 15
+PLAN_QUERIES = 16
 
 
 def test_each_app_registers_its_rules_in_planning_order() -> None:

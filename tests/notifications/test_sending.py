@@ -13,7 +13,7 @@ from django.core import mail
 from django.utils import timezone
 
 from assessments.measures import MEASURES
-from clients.models import Client, SubstanceUse
+from clients.models import Client, Intake, SubstanceUse
 from hrp.accounts.models import User
 from hrp.celery import app as celery_app
 from notifications import services, tasks
@@ -294,6 +294,9 @@ def test_no_phi_in_any_reminder_text_email_or_sms(
             note=NOTE_WORDS,
             created_by=emailed_therapist,
         )
+    # An intake completed 13 days ago with the medical evaluation still outstanding: reminded
+    # tomorrow at the send hour (medical_evaluation_days = 14).
+    Intake.objects.filter(client=record).update(completed_at=timezone.now() - 13 * DAY)
     # A methadone referral to follow up tomorrow.
     ServiceReferralFactory(
         client=record,

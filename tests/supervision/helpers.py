@@ -35,6 +35,8 @@ EXPECTED = {
     "reviews_overdue": 1,
     "measures_overdue": 1,
     "consents_expiring": 2,
+    # Every active client of the seed: their intakes recommend an evaluation, none recorded.
+    "medical": 4,
 }
 
 
