@@ -127,6 +127,11 @@ def measures_context(client: Client, can: Any) -> dict[str, Any]:
     }
 
 
+def strengths_context(client: Client, can: Any) -> dict[str, Any]:
+    """The client's current strengths, supports and past changes that worked (two queries)."""
+    return {"strengths": selectors.current_strengths(client)}
+
+
 # --- Timeline ---------------------------------------------------------------------------------
 
 
@@ -193,6 +198,16 @@ def register() -> None:
             context=measures_context,
             order=50,
             annotate=prefetch_recent_scores,
+        )
+    )
+    register_overview_panel(
+        OverviewPanel(
+            key="strengths",
+            label=gettext_lazy("Strengths and resources"),
+            template="assessments/_panel_strengths.html",
+            context=strengths_context,
+            # Right after the plan per substance (goals, 30): what the client brings, beside it.
+            order=31,
         )
     )
     register_timeline_source(

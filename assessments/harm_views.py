@@ -29,7 +29,7 @@ from assessments.models import (
     harm_rating_label,
 )
 from clients import services as client_services
-from clients.models import Client
+from clients.models import STRENGTH_FIELDS, Client
 from hrp import access, bounds
 
 
@@ -105,6 +105,9 @@ def harm_detail(request: HttpRequest, pk: int, assessment_pk: int) -> HttpRespon
             for _key, label, rating, words in assessment.harms
         ],
         "balance": _balance_lists(assessment),
+        "strengths": [
+            (key, label, getattr(assessment, key)) for key, label, _help in STRENGTH_FIELDS
+        ],
         "overdose": _overdose_factors(assessment),
         "previous_pk": previous,
         "can": can,

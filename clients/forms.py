@@ -7,12 +7,24 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import TEXT_LIMIT, Client, Consent, Intake, Referral, SubstanceUse, text_limit
+from clients.models import (
+    STRENGTH_FIELDS,
+    TEXT_LIMIT,
+    Client,
+    Consent,
+    Intake,
+    Referral,
+    SubstanceUse,
+    text_limit,
+)
 from hrp import bounds
 from hrp.accounts.models import User
 
 # The date input of hrp/bounds.py, under the name other apps' forms import from here.
 DateInput = bounds.DateInput
+
+
+STRENGTH_KEYS = [key for key, _label, _help in STRENGTH_FIELDS]
 
 
 class CrispyMixin:
@@ -135,8 +147,20 @@ class ConcernsForm(CrispyMixin, forms.ModelForm):
     class Meta:
         model = Intake
         formfield_callback = bounds.formfield
-        fields = ["anxiety", "depression", "trauma_history", "other_concern", "concerns_notes"]
-        widgets = {"concerns_notes": forms.Textarea(attrs={"rows": 4})}
+        # The step pairs what worries the client with what they bring: their strengths,
+        # supports and past changes that worked, in their words (STRENGTH_FIELDS).
+        fields = [
+            "anxiety",
+            "depression",
+            "trauma_history",
+            "other_concern",
+            "concerns_notes",
+            *STRENGTH_KEYS,
+        ]
+        widgets = {
+            "concerns_notes": forms.Textarea(attrs={"rows": 4}),
+            **{key: forms.Textarea(attrs={"rows": 3}) for key in STRENGTH_KEYS},
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

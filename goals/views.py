@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assessments import selectors as assessment_selectors
 from clients import selectors as client_selectors
 from clients import services as client_services
 from clients.views import render_chart_section
@@ -45,6 +46,8 @@ def chart_section(request: HttpRequest, pk: int) -> HttpResponse:
         ],
         "closed_goals": [goal for goal in goals if not goal.is_open],
         "today": timezone.localdate(),
+        # What the client brings, shown beside the plan (issue 16).
+        "strengths": assessment_selectors.current_strengths(client),
     }
     return render_chart_section(request, pk, "plan", client=client, can=can, **context)
 
