@@ -127,9 +127,13 @@ def measures_context(client: Client, can: Any) -> dict[str, Any]:
     }
 
 
-def strengths_context(client: Client, can: Any) -> dict[str, Any]:
-    """The client's current strengths, supports and past changes that worked (two queries)."""
-    return {"strengths": selectors.current_strengths(client)}
+def strengths_context(client: Client, can: Any) -> dict[str, Any] | None:
+    """The client's current strengths, supports and past changes that worked: the intake comes
+    with the chart's client and the latest assessment with `prefetch_strengths` (one query)."""
+    strengths = selectors.current_strengths(client)
+    if not strengths and not can.write:
+        return None  # nothing to show a reader, and nothing they could start
+    return {"strengths": strengths}
 
 
 # --- Timeline ---------------------------------------------------------------------------------
@@ -208,6 +212,7 @@ def register() -> None:
             context=strengths_context,
             # Right after the plan per substance (goals, 30): what the client brings, beside it.
             order=31,
+            annotate=selectors.prefetch_strengths,
         )
     )
     register_timeline_source(

@@ -302,7 +302,8 @@ def harm_initial(client: Client) -> HarmInitial:
     """Start a new assessment from the latest one, else from the intake's substances."""
     today = timezone.localdate()
     latest = selectors.latest_harm_assessment(client)
-    strengths = {s.key: s.text for s in selectors.current_strengths(client)}
+    strengths = {key: "" for key in STRENGTH_FORM_FIELDS}
+    strengths.update({s.key: s.text for s in selectors.current_strengths(client)})
     if latest is not None:
         return HarmInitial(
             values={

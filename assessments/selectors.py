@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.measures import MEASURES, Measure
-from assessments.models import OVERDOSE_FACTORS, Administration, HarmAssessment, SubstancePattern
+from assessments.models import OVERDOSE_FACTORS, Administration, HarmAssessment
 from clients.models import STRENGTH_FIELDS, Client, Intake, SubstanceUse, stage_label
 from clients.selectors import Flag
 from hrp.clinic import clinic_setting
@@ -427,8 +427,48 @@ def current_strengths(client: Client) -> list[Strength]:
     and when it was said: the latest harm assessment's, else the intake's, field by field (a
     latest assessment that left a field empty, as those stored before these fields existed do,
     does not hide what the client said at intake). Fields recorded nowhere are left out, so an
-    empty list means nothing recorded yet. Two queries whatever the client's history."""
-    return strengths_by_client([client.pk])[client.pk]
+    empty list means nothing recorded yet. At most two queries whatever the client's history,
+    fewer when `client` comes with its intake (select_related, as the chart's client does) or
+    with `prefetch_strengths` applied."""
+    cached = getattr(client, STRENGTHS_PREFETCH, None)
+    if cached is not None:
+        latest = cached[0] if cached else None
+    else:
+        latest = _strengths_of(HarmAssessment.objects.filter(client=client)).first()
+    intake_field = Client.intake.related  # type: ignore[attr-defined]
+    if intake_field.is_cached(client):
+        intake = intake_field.get_cached_value(client)
+    else:
+        intake = _intake_strengths().filter(client=client).first()
+    return _strengths(latest, intake)
+
+
+def _strengths_of(assessments: QuerySet[HarmAssessment]) -> QuerySet[HarmAssessment]:
+    """Assessments newest first, reading only what the strengths need."""
+    return assessments.only("id", "client_id", "assessed_on", *STRENGTH_KEYS).order_by(
+        "-assessed_on", "-id"
+    )
+
+
+def _intake_strengths() -> QuerySet[Intake]:
+    return Intake.objects.only("id", "client_id", "completed_at", "updated_at", *STRENGTH_KEYS)
+
+
+STRENGTHS_PREFETCH = "prefetched_strengths_assessment"
+
+
+def prefetch_strengths(qs: QuerySet[Client]) -> QuerySet[Client]:
+    """Adds the latest harm assessment's strengths to a query of clients (a sliced prefetch:
+    ROW_NUMBER() per client, one query whatever the history). Idempotent."""
+    if STRENGTHS_PREFETCH in _prefetched(qs):
+        return qs
+    return qs.prefetch_related(
+        Prefetch(
+            "harm_assessments",
+            queryset=_strengths_of(HarmAssessment.objects.all())[:1],
+            to_attr=STRENGTHS_PREFETCH,
+        )
+    )
 
 
 def strengths_by_client(
@@ -443,16 +483,11 @@ def strengths_by_client(
         assessments = assessments.filter(assessed_on__lte=as_of)
     latest = {
         a.client_id: a
-        for a in assessments.order_by("client_id", "-assessed_on", "-id")
+        for a in _strengths_of(assessments)
+        .order_by("client_id", "-assessed_on", "-id")
         .distinct("client_id")
-        .only("id", "client_id", "assessed_on", *STRENGTH_KEYS)
     }
-    intakes = {
-        i.client_id: i
-        for i in Intake.objects.filter(client_id__in=ids).only(
-            "id", "client_id", "completed_at", "updated_at", *STRENGTH_KEYS
-        )
-    }
+    intakes = {i.client_id: i for i in _intake_strengths().filter(client_id__in=ids)}
     return {pk: _strengths(latest.get(pk), intakes.get(pk)) for pk in ids}
 
 
@@ -512,21 +547,28 @@ def _substance_key(substance_id: int | None, name: str) -> Any:
 
 def stage_history(client: Client) -> StageHistory:
     """Per substance, the stage of change recorded in each harm assessment, with its date.
-    Two queries whatever the number of assessments or substances: the assessments' dates and
-    every pattern's (substance, stage) joined to its assessment."""
-    dates = list(
-        HarmAssessment.objects.filter(client=client)
-        .order_by("assessed_on", "id")
-        .values_list("pk", "assessed_on")
-    )
+    One query whatever the number of assessments or substances: the client's assessments
+    LEFT JOINed to their patterns, so an assessment with no substance still gives its date."""
     rows = (
-        SubstancePattern.objects.filter(assessment__client=client)
-        .order_by("assessment__assessed_on", "assessment_id", "id")
-        .values_list("assessment_id", "substance_id", "substance_name", "stage_of_change")
+        HarmAssessment.objects.filter(client=client)
+        .order_by("assessed_on", "id", "patterns__id")
+        .values_list(
+            "pk",
+            "assessed_on",
+            "patterns__id",
+            "patterns__substance_id",
+            "patterns__substance_name",
+            "patterns__stage_of_change",
+        )
     )
+    dates: list[tuple[int, datetime.date]] = []
     stages: dict[Any, dict[int, str]] = {}
     names: dict[Any, str] = {}
-    for assessment_pk, substance_id, name, stage in rows:
+    for assessment_pk, assessed_on, pattern_pk, substance_id, name, stage in rows:
+        if not dates or dates[-1][0] != assessment_pk:
+            dates.append((assessment_pk, assessed_on))
+        if pattern_pk is None:
+            continue
         key = _substance_key(substance_id, name)
         names[key] = name  # the latest name it was recorded under
         stages.setdefault(key, {}).setdefault(assessment_pk, stage)
@@ -555,8 +597,8 @@ class CurrentStage:
 
 def current_stages(client: Client) -> list[CurrentStage]:
     """Per substance, the client's current stage of change: the latest harm assessment that
-    named one, else the intake's. Substances with no stage anywhere are left out. Three
-    queries (stage_history's two, the intake's substances)."""
+    named one, else the intake's. Substances with no stage anywhere are left out. Two
+    queries (stage_history's, the intake's substances)."""
     found: list[CurrentStage] = []
     seen: set[Any] = set()
     for substance in stage_history(client).substances:

@@ -41,6 +41,12 @@ def test_the_registry_is_every_encrypted_field_of_every_model() -> None:
     assert _registered() == _scan()
     assert sorted(_registered()) == [
         ("accounts.EmergencyGrant", "reason"),
+        ("assessments.HarmAssessment", "past_changes"),
+        ("assessments.HarmAssessment", "strengths"),
+        ("assessments.HarmAssessment", "supports"),
+        ("clients.Intake", "past_changes"),
+        ("clients.Intake", "strengths"),
+        ("clients.Intake", "supports"),
         ("disclosures.Disclosure", "shared"),
         ("linkage.ReferralStatusChange", "note"),
         ("risk.RiskFlag", "resolution"),

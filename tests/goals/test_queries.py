@@ -30,8 +30,9 @@ from tests.goals.factories import (
 ClientFor = Callable[[User | None], HttpClient]
 
 # + client, 2 assessment prefetches, open goals prefetch, plan version, goals, their reviews,
-#   check-ins, access event
-SECTION_QUERIES = 12
+#   check-ins, access event, the latest harm assessment's strengths (issue 16; the intake's
+#   come with the client)
+SECTION_QUERIES = 13
 # + client, goal, its reviews, their reviewers, access event, check-ins, the goal revising it
 GOAL_QUERIES = 10
 # A goal closed by "revise" has one review linking to the new goal: one more prefetch, however
