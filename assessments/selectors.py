@@ -8,7 +8,7 @@ clients, and the helpers below work on the prefetched lists without touching the
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -429,18 +429,11 @@ def current_strengths(client: Client) -> list[Strength]:
     does not hide what the client said at intake). Fields recorded nowhere are left out, so an
     empty list means nothing recorded yet. At most two queries whatever the client's history,
     fewer when `client` comes with its intake (select_related, as the chart's client does) or
-    with `prefetch_strengths` applied."""
+    with `prefetch_strengths` applied (the Overview)."""
     cached = getattr(client, STRENGTHS_PREFETCH, None)
-    if cached is not None:
-        latest = cached[0] if cached else None
-    else:
-        latest = _strengths_of(HarmAssessment.objects.filter(client=client)).first()
-    intake_field = Client.intake.related  # type: ignore[attr-defined]
-    if intake_field.is_cached(client):
-        intake = intake_field.get_cached_value(client)
-    else:
-        intake = _intake_strengths().filter(client=client).first()
-    return _strengths(latest, intake)
+    if cached is None:
+        return strengths_by_client([client])[client.pk]
+    return _strengths(cached[0] if cached else None, _intakes([client])[client.pk])
 
 
 def _strengths_of(assessments: QuerySet[HarmAssessment]) -> QuerySet[HarmAssessment]:
@@ -472,13 +465,13 @@ def prefetch_strengths(qs: QuerySet[Client]) -> QuerySet[Client]:
 
 
 def strengths_by_client(
-    client_ids: Iterable[int], *, as_of: datetime.date | None = None
+    clients: Sequence[Client], *, as_of: datetime.date | None = None
 ) -> dict[int, list[Strength]]:
-    """`current_strengths` for a group of clients (a summary round) by client id, in the same
-    two queries: the latest assessment per client (DISTINCT ON along the client's assessments;
-    `as_of` keeps to those assessed on or before that day) and the intakes."""
-    ids = list(client_ids)
-    assessments = HarmAssessment.objects.filter(client_id__in=ids)
+    """`current_strengths` for a group of clients (a summary round) by client id: one query
+    for the latest assessment per client (DISTINCT ON along the client's assessments; `as_of`
+    keeps to those assessed on or before that day), and one for the intakes unless the clients
+    come with theirs (select_related, as the chart's and the summaries' clients do)."""
+    assessments = HarmAssessment.objects.filter(client_id__in=[c.pk for c in clients])
     if as_of is not None:
         assessments = assessments.filter(assessed_on__lte=as_of)
     latest = {
@@ -487,8 +480,19 @@ def strengths_by_client(
         .order_by("client_id", "-assessed_on", "-id")
         .distinct("client_id")
     }
-    intakes = {i.client_id: i for i in _intake_strengths().filter(client_id__in=ids)}
-    return {pk: _strengths(latest.get(pk), intakes.get(pk)) for pk in ids}
+    intakes = _intakes(clients)
+    return {c.pk: _strengths(latest.get(c.pk), intakes[c.pk]) for c in clients}
+
+
+def _intakes(clients: Sequence[Client]) -> dict[int, Intake | None]:
+    """Each client's intake: the one loaded with the client, else read (one query)."""
+    field = Client.intake.related  # type: ignore[attr-defined]
+    found = {c.pk: field.get_cached_value(c) for c in clients if field.is_cached(c)}
+    missing = [c.pk for c in clients if c.pk not in found]
+    if missing:
+        read = {i.client_id: i for i in _intake_strengths().filter(client_id__in=missing)}
+        found.update({pk: read.get(pk) for pk in missing})
+    return found
 
 
 def _strengths(latest: HarmAssessment | None, intake: Intake | None) -> list[Strength]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Fieldset, Layout
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -165,6 +166,17 @@ class ConcernsForm(CrispyMixin, forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._crispy()
+        self.helper.layout = Layout(
+            Fieldset(
+                _("Other concerns"),
+                "anxiety",
+                "depression",
+                "trauma_history",
+                "other_concern",
+                "concerns_notes",
+            ),
+            Fieldset(_("Strengths and resources, in the client's words"), *STRENGTH_KEYS),
+        )
 
 
 class MedicalForm(CrispyMixin, forms.ModelForm):

@@ -315,7 +315,7 @@ def summaries_data(
     )
     supplies = supplies_selectors.totals_by_client(ids, start, end)
     referrals = linkage_selectors.summaries_by_client(ids, begin, finish)
-    strengths = assessment_selectors.strengths_by_client(ids, as_of=end)
+    strengths = assessment_selectors.strengths_by_client(clients, as_of=end)
     # Read once for the group: the same value on every summary of the round.
     threshold = clinic_setting("RATING_ALERT_THRESHOLD")
 
