@@ -270,3 +270,22 @@ def test_the_note_suggests_what_fits_each_current_stage(
     read = client_for(supervisor).get(url)
     assert read.status_code == 200
     assert parse(read).xpath("//aside[contains(@class, 'stage-suggestions')]") == []
+
+
+def test_the_comparison_shows_each_substance_stage_before_and_after(
+    client_for: ClientFor, therapist: User, record: Client
+) -> None:
+    alcohol = SubstanceUseFactory(client=record)
+    _assessed(record, 60, (alcohol, "contemplation"))
+    _assessed(record, 10, (alcohol, "preparation"), ("Cannabis", ""))
+
+    response = client_for(therapist).get(
+        reverse("assessments:harm_compare", kwargs={"pk": record.pk})
+    )
+
+    rows = parse(response).xpath("//section[@aria-labelledby='readiness-h']//tbody/tr")
+    assert [words(" ".join(row.xpath("./td")[-1].itertext())) for row in rows] == [
+        "Thinking about change, in two minds (contemplation) → to Getting ready to change "
+        "(preparation)",
+        "— → to —",
+    ]
