@@ -127,6 +127,15 @@ def measures_context(client: Client, can: Any) -> dict[str, Any]:
     }
 
 
+def strengths_context(client: Client, can: Any) -> dict[str, Any] | None:
+    """The client's current strengths, supports and past changes that worked: the intake comes
+    with the chart's client and the latest assessment with `prefetch_strengths` (one query)."""
+    strengths = selectors.current_strengths(client)
+    if not strengths and not can.write:
+        return None  # nothing to show a reader, and nothing they could start
+    return {"strengths": strengths}
+
+
 # --- Timeline ---------------------------------------------------------------------------------
 
 
@@ -193,6 +202,17 @@ def register() -> None:
             context=measures_context,
             order=50,
             annotate=prefetch_recent_scores,
+        )
+    )
+    register_overview_panel(
+        OverviewPanel(
+            key="strengths",
+            label=gettext_lazy("Strengths and resources"),
+            template="assessments/_panel_strengths.html",
+            context=strengths_context,
+            # Right after the plan per substance (goals, 30): what the client brings, beside it.
+            order=31,
+            annotate=selectors.prefetch_strengths,
         )
     )
     register_timeline_source(

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from assessments import services
 from assessments.measures import MEASURES, Measure
+from assessments.selectors import STRENGTH_KEYS
 from clients.demo import intake_at
 from clients.models import Client, Referral, SubstanceUse
 from risk import services as risk_services
@@ -172,6 +173,28 @@ def seed_demo_assessments(*, clients: list[Client]) -> int:
     return seeded
 
 
+LATER_STRENGTHS: list[dict[str, str]] = [
+    {
+        "strengths": "I kept to my plan at the wedding. I can say no when I mean it.",
+        "supports": "My sister, and now the Thursday group here.",
+        "past_changes": "Weeknights without drinking for a month now. Planning ahead works.",
+    },
+    {
+        "strengths": "I'm patient with myself more than I was.",
+        "supports": "Lou, my GP, and the peer worker at the drop-in.",
+        "past_changes": "Carrying naloxone and using with a friend, never alone.",
+    },
+]
+STAGE_ORDER = ["precontemplation", "contemplation", "preparation", "action", "maintenance"]
+
+
+def _stage_later(stage: str, seed: int) -> str:
+    """A step on from `stage` for most substances; one in three stays where it was."""
+    if not stage or seed % 3 == 0:
+        return stage
+    return STAGE_ORDER[min(STAGE_ORDER.index(stage) + 1, len(STAGE_ORDER) - 1)]
+
+
 def _seed_harm_assessments(
     client: Client, substances: list[SubstanceUse], rng: random.Random
 ) -> None:
@@ -221,6 +244,11 @@ def _seed_harm_assessments(
             "has_sterile_supplies": injects,
             **balances[step],
         }
+        if step == 1:
+            # Three weeks ago, in their words again: a little more to say than at intake.
+            values.update(LATER_STRENGTHS[client.pk % len(LATER_STRENGTHS)])
+        else:
+            values.update({key: getattr(client.intake, key) for key in STRENGTH_KEYS})
         patterns = [
             {
                 "substance": s,
@@ -234,6 +262,11 @@ def _seed_harm_assessments(
                 "importance": min(10, 5 + step * 2),
                 "confidence": min(10, 3 + step * 3),
                 "readiness": min(10, 4 + step * 3),
+                # The intake's stage at the first, and most often a step on at the second:
+                # the history on the chart shows the movement.
+                "stage_of_change": (
+                    s.stage_of_change if step == 0 else _stage_later(s.stage_of_change, s.pk)
+                ),
             }
             for s in substances
         ]

@@ -16,6 +16,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from assessments import selectors
@@ -31,7 +32,7 @@ from assessments.models import (
     SubstancePattern,
 )
 from clients.forms import CrispyMixin, DateInput
-from clients.models import Client, SubstanceUse
+from clients.models import STAGE_CHOICES, STRENGTH_FIELDS, Client, SubstanceUse
 from hrp import bounds
 
 RATING_FIELDS = [f"{key}_rating" for key, _label in HARM_DOMAINS]
@@ -39,6 +40,9 @@ WORDS_FIELDS = [f"{key}_words" for key, _label in HARM_DOMAINS]
 FACTOR_FIELDS = [key for key, _label in OVERDOSE_FACTORS]
 RESOURCE_FIELDS = [key for key, _label in OVERDOSE_RESOURCES]
 BALANCE_FIELDS = ["benefits_of_use", "costs_of_use", "benefits_of_change", "costs_of_change"]
+# Strengths and resources, in the client's words: a new assessment starts from the client's
+# current ones (selectors.current_strengths: the latest assessment's, else the intake's).
+STRENGTH_FORM_FIELDS = list(selectors.STRENGTH_KEYS)
 
 # What carries over from the latest assessment into a new one. The date is today's and the
 # clinician's notes belong to the conversation they were written about, so neither is copied.
@@ -57,6 +61,7 @@ PATTERN_FIELDS = [
     "importance",
     "confidence",
     "readiness",
+    "stage_of_change",
 ]
 
 MAX_PATTERNS = 20
@@ -90,12 +95,13 @@ class HarmAssessmentForm(CrispyMixin, forms.ModelForm):
     class Meta:
         model = HarmAssessment
         formfield_callback = bounds.formfield
-        fields = ["assessed_on", *CARRIED_OVER, "notes"]
+        fields = ["assessed_on", *CARRIED_OVER, *STRENGTH_FORM_FIELDS, "notes"]
         widgets = {
             "assessed_on": DateInput(),
             **{name: forms.Textarea(attrs={"rows": 2}) for name in WORDS_FIELDS},
             **{name: forms.Textarea(attrs={"rows": 4}) for name in BALANCE_FIELDS},
             "notes": forms.Textarea(attrs={"rows": 4}),
+            **{name: forms.Textarea(attrs={"rows": 3}) for name in STRENGTH_FORM_FIELDS},
         }
         help_texts = {
             name: _("One point per line, in the client's own words.") for name in BALANCE_FIELDS
@@ -122,6 +128,8 @@ class HarmAssessmentForm(CrispyMixin, forms.ModelForm):
         self.fields["costs_of_use"].label = _("Not-so-good things about using")
         self.fields["benefits_of_change"].label = _("Good things about changing")
         self.fields["costs_of_change"].label = _("Not-so-good things about changing")
+        for key, label, _help in STRENGTH_FIELDS:
+            self.fields[key].label = capfirst(label)
         self.fields["notes"].label = _("Clinician's notes")
         self.fields["notes"].help_text = _("Your own notes, kept apart from the client's words.")
         self._crispy()
@@ -138,6 +146,9 @@ class HarmAssessmentForm(CrispyMixin, forms.ModelForm):
 
     def balance_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in BALANCE_FIELDS]
+
+    def strength_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in STRENGTH_FORM_FIELDS]
 
 
 class SubstancePatternForm(CrispyMixin, forms.ModelForm):
@@ -158,6 +169,13 @@ class SubstancePatternForm(CrispyMixin, forms.ModelForm):
         _("Confidence (0-10)"), _("How confident are you that you could change it?")
     )
     readiness = _zero_to_ten(_("Readiness (0-10)"), _("How ready are you to change it now?"))
+    stage_of_change = forms.ChoiceField(
+        label=_("Where the client is with changing it (stage of change)"),
+        choices=[("", _("Not discussed")), *STAGE_CHOICES],
+        required=False,
+        help_text=_("Where they are today, in their view. It describes, never judges."),
+        error_messages={"invalid_choice": _("Choose one of the stages listed, or leave it.")},
+    )
     substance = forms.ModelChoiceField(
         queryset=SubstanceUse.objects.none(), required=False, widget=forms.HiddenInput
     )
@@ -402,6 +420,7 @@ def _harm_from_previous(harm: IdentifiedHarm) -> dict[str, Any]:
 def _pattern_from_intake(substance: SubstanceUse) -> dict[str, Any]:
     return {
         "substance": substance.pk,
+        "stage_of_change": substance.stage_of_change,
         "substance_name": substance.name,
         "dose": substance.amount,
         "frequency": substance.frequency,
@@ -414,16 +433,24 @@ def harm_initial(client: Client) -> HarmInitial:
     """Start a new assessment from the latest one, else from the intake's substances."""
     today = timezone.localdate()
     latest = selectors.latest_harm_assessment(client)
+    strengths = {key: "" for key in STRENGTH_FORM_FIELDS}
+    strengths.update({s.key: s.text for s in selectors.current_strengths(client)})
     if latest is not None:
         return HarmInitial(
-            values={"assessed_on": today, **{n: getattr(latest, n) for n in CARRIED_OVER}},
+            values={
+                "assessed_on": today,
+                **{n: getattr(latest, n) for n in CARRIED_OVER},
+                **strengths,
+            },
             patterns=[_pattern_from_previous(p) for p in latest.patterns.all()],
             harms=[_harm_from_previous(h) for h in latest.identified_harms.all()],
             from_assessment=latest,
         )
     substances: Iterable[SubstanceUse] = client.substances.all()
     patterns = [_pattern_from_intake(s) for s in substances]
-    return HarmInitial(values={"assessed_on": today}, patterns=patterns, from_intake=bool(patterns))
+    return HarmInitial(
+        values={"assessed_on": today, **strengths}, patterns=patterns, from_intake=bool(patterns)
+    )
 
 
 @dataclass

@@ -31,7 +31,7 @@ from assessments.models import (
 )
 from clients import medical
 from clients import services as client_services
-from clients.models import Client
+from clients.models import STRENGTH_FIELDS, Client
 from hrp import access, bounds
 
 
@@ -123,6 +123,9 @@ def harm_detail(request: HttpRequest, pk: int, assessment_pk: int) -> HttpRespon
         "harm_groups": selectors.harms_by_substance(assessment.identified_harms.all()),
         "medical": medical.status_of(client),
         "balance": _balance_lists(assessment),
+        "strengths": [
+            (key, label, getattr(assessment, key)) for key, label, _help in STRENGTH_FIELDS
+        ],
         "overdose": _overdose_factors(assessment),
         "previous_pk": previous,
         "can": can,

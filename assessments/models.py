@@ -13,7 +13,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assessments.measures import MEASURES, Band, Measure, get_measure
-from clients.models import Client, LongText, SubstanceUse, text_limit
+from clients.models import (
+    STAGE_CHOICES,
+    STRENGTH_FIELDS,
+    Client,
+    LongText,
+    PrivateText,
+    SubstanceUse,
+    stage_label,
+    text_limit,
+)
 from hrp import bounds
 from hrp.crypto import EncryptedTextField
 from hrp.immutability import AppendOnlyModel, append_only
@@ -218,6 +227,12 @@ class HarmAssessment(AppendOnlyModel):
 
     notes = LongText(_("clinician's notes"))
 
+    # Strengths and resources in the client's words (clients.models.STRENGTH_FIELDS), encrypted.
+    # Added after the first assessments were stored: an empty value there means "not recorded".
+    strengths = PrivateText(STRENGTH_FIELDS[0][1], help_text=STRENGTH_FIELDS[0][2])
+    supports = PrivateText(STRENGTH_FIELDS[1][1], help_text=STRENGTH_FIELDS[1][2])
+    past_changes = PrivateText(STRENGTH_FIELDS[2][1], help_text=STRENGTH_FIELDS[2][2])
+
     class Meta:
         ordering = ["-assessed_on", "-id"]
         triggers = append_only(error=ImmutableError)
@@ -277,6 +292,10 @@ class SubstancePattern(AppendOnlyModel):
     readiness = models.PositiveSmallIntegerField(
         _("readiness (0-10)"), null=True, blank=True, validators=zero_to_ten
     )
+    # Optional: where the client is with this substance today, in plain words (STAGE_CHOICES).
+    stage_of_change = models.CharField(
+        _("stage of change"), max_length=20, choices=STAGE_CHOICES, blank=True
+    )
 
     class Meta:
         ordering = ["id"]
@@ -284,6 +303,10 @@ class SubstancePattern(AppendOnlyModel):
 
     def __str__(self) -> str:
         return self.substance_name
+
+    @property
+    def stage_label(self) -> Any:
+        return stage_label(self.stage_of_change)
 
     @property
     def function_labels(self) -> list[str]:

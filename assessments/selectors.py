@@ -8,6 +8,7 @@ clients, and the helpers below work on the prefetched lists without touching the
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from assessments.measures import MEASURES, Measure
 from assessments.models import OVERDOSE_FACTORS, Administration, HarmAssessment, IdentifiedHarm
-from clients.models import Client
+from clients.models import STRENGTH_FIELDS, Client, Intake, SubstanceUse, stage_label
 from clients.selectors import Flag
 from hrp.clinic import clinic_setting
 
@@ -440,3 +441,222 @@ def harms_by_substance(harms: Any) -> list[HarmGroup]:
             group = groups[harm.substance_id] = HarmGroup(harm.substance, [])
         group.harms.append(harm)
     return list(groups.values())
+
+
+# --- Strengths and resources (issue 16) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Strength:
+    """One of the client's strengths fields, in their words, with where and when it was said."""
+
+    key: str
+    label: Any
+    text: str
+    source: str  # "assessment" or "intake"
+    on: datetime.date | None
+    assessment_pk: int | None = None
+
+    @property
+    def source_label(self) -> str:
+        return _("Harm assessment") if self.source == "assessment" else _("Intake")
+
+
+STRENGTH_KEYS = [key for key, _label, _help in STRENGTH_FIELDS]
+
+
+def current_strengths(client: Client) -> list[Strength]:
+    """The client's current strengths, supports and past changes that worked, each with where
+    and when it was said: the latest harm assessment's, else the intake's, field by field (a
+    latest assessment that left a field empty, as those stored before these fields existed do,
+    does not hide what the client said at intake). Fields recorded nowhere are left out, so an
+    empty list means nothing recorded yet. At most two queries whatever the client's history,
+    fewer when `client` comes with its intake (select_related, as the chart's client does) or
+    with `prefetch_strengths` applied (the Overview)."""
+    cached = getattr(client, STRENGTHS_PREFETCH, None)
+    if cached is None:
+        return strengths_by_client([client])[client.pk]
+    return _strengths(cached[0] if cached else None, _intakes([client])[client.pk])
+
+
+def _strengths_of(assessments: QuerySet[HarmAssessment]) -> QuerySet[HarmAssessment]:
+    """Assessments newest first, reading only what the strengths need."""
+    return assessments.only("id", "client_id", "assessed_on", *STRENGTH_KEYS).order_by(
+        "-assessed_on", "-id"
+    )
+
+
+def _intake_strengths() -> QuerySet[Intake]:
+    return Intake.objects.only("id", "client_id", "completed_at", "updated_at", *STRENGTH_KEYS)
+
+
+STRENGTHS_PREFETCH = "prefetched_strengths_assessment"
+
+
+def prefetch_strengths(qs: QuerySet[Client]) -> QuerySet[Client]:
+    """Adds the latest harm assessment's strengths to a query of clients (a sliced prefetch:
+    ROW_NUMBER() per client, one query whatever the history). Idempotent."""
+    if STRENGTHS_PREFETCH in _prefetched(qs):
+        return qs
+    return qs.prefetch_related(
+        Prefetch(
+            "harm_assessments",
+            queryset=_strengths_of(HarmAssessment.objects.all())[:1],
+            to_attr=STRENGTHS_PREFETCH,
+        )
+    )
+
+
+def strengths_by_client(
+    clients: Sequence[Client], *, as_of: datetime.date | None = None
+) -> dict[int, list[Strength]]:
+    """`current_strengths` for a group of clients (a summary round) by client id: one query
+    for the latest assessment per client (DISTINCT ON along the client's assessments; `as_of`
+    keeps to those assessed on or before that day), and one for the intakes unless the clients
+    come with theirs (select_related, as the chart's and the summaries' clients do)."""
+    assessments = HarmAssessment.objects.filter(client_id__in=[c.pk for c in clients])
+    if as_of is not None:
+        assessments = assessments.filter(assessed_on__lte=as_of)
+    latest = {
+        a.client_id: a
+        for a in _strengths_of(assessments)
+        .order_by("client_id", "-assessed_on", "-id")
+        .distinct("client_id")
+    }
+    intakes = _intakes(clients)
+    return {c.pk: _strengths(latest.get(c.pk), intakes[c.pk]) for c in clients}
+
+
+def _intakes(clients: Sequence[Client]) -> dict[int, Intake | None]:
+    """Each client's intake: the one loaded with the client, else read (one query)."""
+    field = Client.intake.related  # type: ignore[attr-defined]
+    found = {c.pk: field.get_cached_value(c) for c in clients if field.is_cached(c)}
+    missing = [c.pk for c in clients if c.pk not in found]
+    if missing:
+        read = {i.client_id: i for i in _intake_strengths().filter(client_id__in=missing)}
+        found.update({pk: read.get(pk) for pk in missing})
+    return found
+
+
+def _strengths(latest: HarmAssessment | None, intake: Intake | None) -> list[Strength]:
+    intake_on = None
+    if intake is not None:
+        intake_on = timezone.localdate(intake.completed_at or intake.updated_at)
+    found = []
+    for key, label, _help in STRENGTH_FIELDS:
+        if latest is not None and getattr(latest, key).strip():
+            text = getattr(latest, key)
+            found.append(Strength(key, label, text, "assessment", latest.assessed_on, latest.pk))
+        elif intake is not None and getattr(intake, key).strip():
+            found.append(Strength(key, label, getattr(intake, key), "intake", intake_on))
+    return found
+
+
+# --- Stage of change over time (issue 16) -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StagePoint:
+    assessment_pk: int
+    on: datetime.date
+    stage: str | None  # None: the substance was not part of this assessment; "": no stage given
+
+    @property
+    def label(self) -> Any:
+        return stage_label(self.stage) if self.stage else ""
+
+
+@dataclass(frozen=True)
+class SubstanceStages:
+    """One substance's stage of change over every harm assessment, oldest first."""
+
+    key: Any  # the intake substance's id, or the name as said (see _substance_key)
+    name: str
+    points: list[StagePoint]
+
+    @property
+    def current(self) -> StagePoint | None:
+        """The latest assessment that named a stage for this substance."""
+        return next((p for p in reversed(self.points) if p.stage), None)
+
+
+@dataclass(frozen=True)
+class StageHistory:
+    dates: list[tuple[int, datetime.date]]  # every harm assessment (pk, date), oldest first
+    substances: list[SubstanceStages]
+
+
+def _substance_key(substance_id: int | None, name: str) -> Any:
+    # A row linked to the intake's substance follows that link; an unlinked row follows its
+    # name, said the same way ("Alcohol" and " alcohol" are one substance).
+    return substance_id if substance_id is not None else " ".join(name.split()).casefold()
+
+
+def stage_history(client: Client) -> StageHistory:
+    """Per substance, the stage of change recorded in each harm assessment, with its date.
+    One query whatever the number of assessments or substances: the client's assessments
+    LEFT JOINed to their patterns, so an assessment with no substance still gives its date."""
+    rows = (
+        HarmAssessment.objects.filter(client=client)
+        .order_by("assessed_on", "id", "patterns__id")
+        .values_list(
+            "pk",
+            "assessed_on",
+            "patterns__id",
+            "patterns__substance_id",
+            "patterns__substance_name",
+            "patterns__stage_of_change",
+        )
+    )
+    dates: list[tuple[int, datetime.date]] = []
+    stages: dict[Any, dict[int, str]] = {}
+    names: dict[Any, str] = {}
+    for assessment_pk, assessed_on, pattern_pk, substance_id, name, stage in rows:
+        if not dates or dates[-1][0] != assessment_pk:
+            dates.append((assessment_pk, assessed_on))
+        if pattern_pk is None:
+            continue
+        key = _substance_key(substance_id, name)
+        names[key] = name  # the latest name it was recorded under
+        stages.setdefault(key, {}).setdefault(assessment_pk, stage)
+    substances = [
+        SubstanceStages(
+            key=key,
+            name=names[key],
+            points=[StagePoint(pk, on, by_assessment.get(pk)) for pk, on in dates],
+        )
+        for key, by_assessment in stages.items()
+    ]
+    return StageHistory(dates=dates, substances=substances)
+
+
+@dataclass(frozen=True)
+class CurrentStage:
+    name: str
+    stage: str
+    on: datetime.date | None
+    source: str  # "assessment" or "intake"
+
+    @property
+    def label(self) -> Any:
+        return stage_label(self.stage)
+
+
+def current_stages(client: Client) -> list[CurrentStage]:
+    """Per substance, the client's current stage of change: the latest harm assessment that
+    named one, else the intake's. Substances with no stage anywhere are left out. Two
+    queries (stage_history's, the intake's substances)."""
+    found: list[CurrentStage] = []
+    seen: set[Any] = set()
+    for substance in stage_history(client).substances:
+        point = substance.current
+        if point is None:  # never given a stage in an assessment: the intake's may stand
+            continue
+        found.append(CurrentStage(substance.name, point.stage or "", point.on, "assessment"))
+        seen.update({substance.key, _substance_key(None, substance.name)})
+    for use in SubstanceUse.objects.filter(client=client).exclude(stage_of_change=""):
+        if use.pk in seen or _substance_key(None, use.name) in seen:
+            continue
+        on = timezone.localdate(use.recorded_at)
+        found.append(CurrentStage(use.name, use.stage_of_change, on, "intake"))
+    return found

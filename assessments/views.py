@@ -47,6 +47,7 @@ def chart_section(request: HttpRequest, pk: int) -> HttpResponse:
         "due": selectors.due_measures(client, within_days=7),
         "harm_assessments": client.harm_assessments.order_by("-assessed_on", "-id"),
         "history": selectors.history(client)[:10],
+        "stage_history": selectors.stage_history(client),
     }
     return render_chart_section(request, pk, "assessments", client=client, can=can, **context)
 

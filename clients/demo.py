@@ -602,6 +602,31 @@ WEEKS_SINCE_INTAKE = 13
 DAYS_SINCE_DRAFT_INTAKE = 2
 
 
+# What the client brings, as they said it at intake.
+DEMO_STRENGTHS: list[dict[str, str]] = [
+    {
+        "strengths": "I'm stubborn in a good way. I show up for my kids.",
+        "supports": "My sister Ana; the Tuesday night running group; my GP.",
+        "past_changes": "Quit smoking for two years after my son was born. Patches helped.",
+    },
+    {
+        "strengths": "Good with my hands, I can fix anything. People trust me.",
+        "supports": "My neighbour Lou. The library is a quiet place to go.",
+        "past_changes": "Stopped drinking on weeknights last spring when I had a project.",
+    },
+    {
+        "strengths": "I'm funny and I notice how other people feel.",
+        "supports": "My partner; an online group for people in recovery; the syringe program.",
+        "past_changes": "Cut down when I moved out of the old flat. Distance from the scene.",
+    },
+    {
+        "strengths": "I keep going when things are hard. I love cooking.",
+        "supports": "My grandmother. The church food bank. My case worker at the shelter.",
+        "past_changes": "",
+    },
+]
+
+
 def intake_day(index: int, today: datetime.date) -> datetime.date:
     """The day the client at `index` of DEMO_CLIENTS came for their intake."""
     return today - datetime.timedelta(weeks=WEEKS_SINCE_INTAKE) + datetime.timedelta(days=index % 5)
@@ -691,6 +716,9 @@ def seed_demo_clients(*, therapists: list[User]) -> int:
                 "anxiety": rng.random() < 0.4,
                 "depression": rng.random() < 0.35,
                 "trauma_history": rng.random() < 0.3,
+                # Strengths and resources in the client's words (issue 16); by position, not
+                # by the random generator, so the rest of the demo stays as it was.
+                **DEMO_STRENGTHS[index % len(DEMO_STRENGTHS)],
                 # Recommended to everyone (the default); one client's own doctor had just
                 # seen them.
                 "medical_evaluation": (

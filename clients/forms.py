@@ -3,11 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Fieldset, Layout
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import (
+    STRENGTH_FIELDS,
     TEXT_LIMIT,
     Client,
     Consent,
@@ -22,6 +24,9 @@ from hrp.accounts.models import User
 
 # The date input of hrp/bounds.py, under the name other apps' forms import from here.
 DateInput = bounds.DateInput
+
+
+STRENGTH_KEYS = [key for key, _label, _help in STRENGTH_FIELDS]
 
 
 class CrispyMixin:
@@ -147,12 +152,35 @@ class ConcernsForm(CrispyMixin, forms.ModelForm):
     class Meta:
         model = Intake
         formfield_callback = bounds.formfield
-        fields = ["anxiety", "depression", "trauma_history", "other_concern", "concerns_notes"]
-        widgets = {"concerns_notes": forms.Textarea(attrs={"rows": 4})}
+        # The step pairs what worries the client with what they bring: their strengths,
+        # supports and past changes that worked, in their words (STRENGTH_FIELDS).
+        fields = [
+            "anxiety",
+            "depression",
+            "trauma_history",
+            "other_concern",
+            "concerns_notes",
+            *STRENGTH_KEYS,
+        ]
+        widgets = {
+            "concerns_notes": forms.Textarea(attrs={"rows": 4}),
+            **{key: forms.Textarea(attrs={"rows": 3}) for key in STRENGTH_KEYS},
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._crispy()
+        self.helper.layout = Layout(
+            Fieldset(
+                _("Other concerns"),
+                "anxiety",
+                "depression",
+                "trauma_history",
+                "other_concern",
+                "concerns_notes",
+            ),
+            Fieldset(_("Strengths and resources, in the client's words"), *STRENGTH_KEYS),
+        )
 
 
 class MedicalForm(CrispyMixin, forms.ModelForm):

@@ -37,6 +37,49 @@ def LongText(verbose_name: Any, *, client_words: bool = False, **kwargs: Any) ->
     return field
 
 
+def PrivateText(verbose_name: Any, **kwargs: Any) -> EncryptedTextField:
+    """LongText encrypted at rest (hrp/crypto.py): for the client's own words about their life."""
+    return EncryptedTextField(verbose_name, blank=True, validators=[text_limit], **kwargs)
+
+
+# Stage of change, said plainly first with the formal term beside it (DOMAIN.md): a stage
+# describes where the client is today, never a verdict. Values are SubstanceUse.Stage's, so an
+# intake's stage and an assessment's compare directly.
+STAGE_CHOICES: list[tuple[str, Any]] = [
+    ("precontemplation", _("Not considering change right now (precontemplation)")),
+    ("contemplation", _("Thinking about change, in two minds (contemplation)")),
+    ("preparation", _("Getting ready to change (preparation)")),
+    ("action", _("Making changes now (action)")),
+    ("maintenance", _("Keeping up changes made (maintenance)")),
+]
+
+
+def stage_label(stage: str) -> Any:
+    """How a stage of change reads on every page: plain words with the formal term beside."""
+    return dict(STAGE_CHOICES).get(stage, "")
+
+
+# The client's strengths and resources, in their words (issue 16). The intake and each harm
+# assessment carry the same three fields; assessments.selectors.current_strengths picks them.
+STRENGTH_FIELDS: list[tuple[str, Any, Any]] = [
+    (
+        "strengths",
+        _("strengths"),
+        _("What the client is good at, cares about, or is proud of, in their words."),
+    ),
+    (
+        "supports",
+        _("supports: people, places, services"),
+        _("Who and what helps: people, places, groups or services the client can turn to."),
+    ),
+    (
+        "past_changes",
+        _("past changes that worked"),
+        _("Changes the client has made before (in use or elsewhere) and what helped them work."),
+    ),
+]
+
+
 class ClientQuerySet(models.QuerySet["Client"]):
     pass
 
@@ -230,6 +273,11 @@ class Intake(models.Model):
         default=False,
         help_text=_("Only asked when the referral is mandated."),
     )
+    # Strengths and resources (STRENGTH_FIELDS), encrypted: the client's own words about
+    # their life and the people in it.
+    strengths = PrivateText(STRENGTH_FIELDS[0][1], help_text=STRENGTH_FIELDS[0][2])
+    supports = PrivateText(STRENGTH_FIELDS[1][1], help_text=STRENGTH_FIELDS[1][2])
+    past_changes = PrivateText(STRENGTH_FIELDS[2][1], help_text=STRENGTH_FIELDS[2][2])
     current_step = models.CharField(max_length=16, choices=Step.choices, default=Step.REASON)
     completed_at = models.DateTimeField(null=True, blank=True)
     completed_by = models.ForeignKey(

@@ -21,7 +21,7 @@ from clients.models import (
     SubstanceUse,
     TherapistAssignment,
 )
-from hrp import access, bounds
+from hrp import access, bounds, crypto
 from hrp.accounts.models import User
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
@@ -47,15 +47,31 @@ def _audit_change(
     changes: Mapping[str, tuple[Any, Any]],
     detail: str = "",
 ) -> None:
+    obj = obj if obj is not None else client
     audit_record(
         category=AuditEvent.Category.CHANGE,
         action=action,
         actor=actor,
-        obj=obj if obj is not None else client,
+        obj=obj,
         chart_number=client.chart_number,
-        changes=changes,
+        changes=_without_ciphertext_values(obj, changes),
         detail=detail,
     )
+
+
+ENCRYPTED_VALUE = "(encrypted, not copied to the audit trail)"
+
+
+def _without_ciphertext_values(
+    obj: models.Model, changes: Mapping[str, tuple[Any, Any]]
+) -> dict[str, tuple[Any, Any]]:
+    """The audit trail records that an encrypted field changed, never its words: a plain copy
+    there would undo the encryption at rest (hrp/crypto.py)."""
+    encrypted = {field.name for field in crypto.encrypted_fields(type(obj))}
+    return {
+        name: (ENCRYPTED_VALUE, ENCRYPTED_VALUE) if name in encrypted else values
+        for name, values in changes.items()
+    }
 
 
 def _apply(instance: models.Model, values: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:

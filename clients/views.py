@@ -90,7 +90,7 @@ STEPS: list[tuple[str, Any]] = [
     (Intake.Step.REASON, gettext_lazy("In their words")),
     (Intake.Step.DETAILS, gettext_lazy("Contact details")),
     (Intake.Step.SUBSTANCES, gettext_lazy("Substances")),
-    (Intake.Step.CONCERNS, gettext_lazy("Other concerns")),
+    (Intake.Step.CONCERNS, gettext_lazy("Concerns and strengths")),
     (Intake.Step.MEDICAL, gettext_lazy("Medical evaluation")),
     (Intake.Step.REFERRAL, gettext_lazy("Referral")),
     (Intake.Step.REVIEW, gettext_lazy("Review and finish")),

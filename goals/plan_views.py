@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assessments import selectors as assessment_selectors
 from assessments.models import FUNCTIONS
 from clients import services as client_services
 from clients.models import Client
@@ -65,6 +66,8 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "reason_form": reason_form,
         "initial": initial,
         "latest": latest,
+        # Built beside what the client brings (issue 16).
+        "strengths": assessment_selectors.current_strengths(client),
         "can": can,
         "nav": "caseload",
     }

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assessments import selectors as assessment_selectors
 from assessments.models import IdentifiedHarm
 from assessments.selectors import HARM_ORDER, current_harms, harms_by_substance
 from clients import selectors as client_selectors
@@ -53,6 +54,8 @@ def chart_section(request: HttpRequest, pk: int) -> HttpResponse:
         if version
         else None,
         "today": timezone.localdate(),
+        # What the client brings, shown beside the plan (issue 16).
+        "strengths": assessment_selectors.current_strengths(client),
     }
     return render_chart_section(request, pk, "plan", client=client, can=can, **context)
 

@@ -19,13 +19,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from assessments import selectors as assessment_selectors
 from clients.models import SubstanceUse
 from clients.services import access_record
 from goals import selectors as goal_selectors
 from goals.models import Goal
 from hrp import access, bounds
 from hrp.clinic import clinic_setting
-from sessions import selectors, services
+from sessions import selectors, services, stage_fit
 from sessions.extensions import note_sections
 from sessions.forms import AddendumForm, NoteForm, ReviewForm, SignForm
 from sessions.models import NoteLockedError, SessionNote
@@ -110,6 +111,13 @@ def _note_context(
         "interventions": _labels(INTERVENTIONS, note.interventions or []),
         "stages": _labels(EXERCISE_STAGES, note.exercise_stages or []),
         "rating_items": [(label, getattr(note, key)) for key, label in RATING_ITEMS],
+        # What fits each substance's current stage of change, for the author writing the note
+        # (issue 16): suggestions beside the interventions, never ticked or required.
+        "stage_suggestions": (
+            stage_fit.suggestions(assessment_selectors.current_stages(client))
+            if note_editable
+            else []
+        ),
         "sign_problems": services.sign_problems(note) if note_editable else [],
         "note_sections": sections,
         "note_section_links": [part for part in sections if part["records"] or part["ticked"]],

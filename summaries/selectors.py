@@ -36,8 +36,10 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from assessments import selectors as assessment_selectors
 from assessments.measures import MEASURES, Measure
 from assessments.models import Administration
+from assessments.selectors import Strength
 from clients import extensions
 from clients.models import Client
 from clients.selectors import Flag, _expiring_consents, chart_flags
@@ -190,6 +192,8 @@ class SummaryData:
     prepared_at: datetime.datetime = field(default_factory=timezone.now)
     supplies: list[ItemTotal] = field(default_factory=list)
     referrals: list[ReferralSummary] = field(default_factory=list)
+    # The client's strengths and resources as they stood at the period's end (issue 16).
+    strengths: list[Strength] = field(default_factory=list)
 
     @property
     def average_rating(self) -> float | None:
@@ -310,6 +314,7 @@ def summaries_data(
     )
     supplies = supplies_selectors.totals_by_client(ids, start, end)
     referrals = linkage_selectors.summaries_by_client(ids, begin, finish)
+    strengths = assessment_selectors.strengths_by_client(clients, as_of=end)
     # Read once for the group: the same value on every summary of the round.
     threshold = clinic_setting("RATING_ALERT_THRESHOLD")
 
@@ -326,6 +331,7 @@ def summaries_data(
             threshold=threshold,
             supplies=supplies.get(client.pk, []),
             referrals=referrals.get(client.pk, []),
+            strengths=strengths.get(client.pk, []),
         )
         for client in clients
     }
@@ -344,6 +350,7 @@ def _client_summary(
     threshold: int,
     supplies: list[ItemTotal],
     referrals: list[ReferralSummary],
+    strengths: list[Strength],
 ) -> SummaryData:
     """One client's figures from the rows `summaries_data` read (no query)."""
     goal_summaries = [GoalSummary(g, list(g.reviews_until_end)) for g in goals]  # type: ignore[attr-defined]
@@ -438,6 +445,7 @@ def _client_summary(
         flags=chart_flags(client),
         supplies=supplies,
         referrals=referrals,
+        strengths=strengths,
     )
 
 

@@ -150,6 +150,9 @@ def form_data(
         "benefits_of_change": "More money",
         "costs_of_change": "Boring weekends",
         "notes": "Client led the balance exercise.",
+        "strengths": "I can plan ahead when I want to.",
+        "supports": "My sister; the gym.",
+        "past_changes": "",
     }
     rows = [
         *(patterns if patterns is not None else [{"substance_name": "Alcohol"}]),
@@ -305,6 +308,7 @@ def test_save_stores_exactly_what_was_entered(
                 "importance": "6",
                 "confidence": "3",
                 "readiness": "5",
+                "stage_of_change": "contemplation",
             },
             {
                 "substance_name": "Cannabis",
@@ -355,6 +359,9 @@ def test_save_stores_exactly_what_was_entered(
         "benefits_of_change": "More money",
         "costs_of_change": "Boring weekends",
         "notes": "Client led the balance exercise.",
+        "strengths": "I can plan ahead when I want to.",
+        "supports": "My sister; the gym.",
+        "past_changes": "",
     }
     assert assessment.assessed_by == therapist
     assert assessment.overdose_risk is True
@@ -377,6 +384,7 @@ def test_save_stores_exactly_what_was_entered(
             "importance": 6,
             "confidence": 3,
             "readiness": 5,
+            "stage_of_change": "contemplation",
         },
         {
             "substance": None,
@@ -393,6 +401,7 @@ def test_save_stores_exactly_what_was_entered(
             "importance": 0,
             "confidence": None,
             "readiness": None,
+            "stage_of_change": "",
         },
     ]
     change, raised = AuditEvent.objects.filter(category=AuditEvent.Category.CHANGE).order_by("pk")
@@ -755,6 +764,7 @@ def test_new_assessment_starts_from_the_latest(
             "importance": 7,
             "confidence": 5,
             "readiness": 6,
+            "stage_of_change": pattern.stage_of_change,
         }
     ]
     assert len(formset.forms) == 3  # the row carried over and two blank rows
@@ -786,6 +796,7 @@ def test_first_assessment_starts_from_the_intake_substances(
             "frequency": "weekends",
             "route": "oral",
             "setting": "bars with friends",
+            "stage_of_change": alcohol.stage_of_change,
         },
         {
             "substance": other.pk,
@@ -794,9 +805,16 @@ def test_first_assessment_starts_from_the_intake_substances(
             "frequency": "daily",
             "route": "tea",
             "setting": "home",
+            "stage_of_change": other.stage_of_change,
         },
     ]
-    assert response.context["form"].initial == {"assessed_on": TODAY()}
+    # No strengths recorded at intake: the fields start empty.
+    assert response.context["form"].initial == {
+        "assessed_on": TODAY(),
+        "strengths": "",
+        "supports": "",
+        "past_changes": "",
+    }
     assert "The substances below come from the intake." in text(response)
 
 
@@ -1042,10 +1060,11 @@ def test_pages_label_every_field_and_carry_nothing_inline(
         unlabelled = [c for c in audit.controls if c not in audit.labelled]
         assert unlabelled == [], name
     new_page = form_audit(_pages(client_for(therapist), record, later)["new"])
-    # Date, 7 ratings, 7 words, 9 overdose checkboxes, 4 balance lists and notes; then per
-    # substance row 11 controls and 11 function checkboxes (one row carried over, two blank);
-    # per named-harm row substance, part of life, words and severity (none carried, two blank).
-    assert len(new_page.controls) == 29 + 3 * (11 + 11) + 2 * 4
+    # Date, 7 ratings, 7 words, 9 overdose checkboxes, 4 balance lists, 3 strengths and notes;
+    # then per substance row 12 controls and 11 function checkboxes (one row carried over, two
+    # blank); per named-harm row substance, part of life, words and severity (none carried, two
+    # blank).
+    assert len(new_page.controls) == 32 + 3 * (12 + 11) + 2 * 4
 
 
 def test_pages_use_person_first_non_punitive_words(

@@ -33,7 +33,8 @@ from tests.risk.factories import RiskFlagFactory
 ClientFor = Callable[[User | None], HttpClient]
 
 TREND_QUERIES = 8  # + client, administrations, harm assessments, open goals, access event
-SECTION_QUERIES = 9  # + client, administrations, harm, open goals, access event, harm list
+# + client, administrations, harm, open goals, access event, harm list, stage history
+SECTION_QUERIES = 10
 # + clients (with the id of their latest administration of each measure), those administrations
 DUE_LIST_QUERIES = 5
 

@@ -133,7 +133,10 @@ def record_with_events(therapist: User, n: int, *, discharged: bool = True) -> C
             raw_total=index % 20,
             administered_at=at(when, "14:00"),
         )
-        HarmAssessmentFactory(client=client, assessed_on=when)
+        # Strengths in each (issue 16): the Overview reads only the latest one's.
+        HarmAssessmentFactory(
+            client=client, assessed_on=when, strengths=f"Kept to the plan {index} times."
+        )
     for weeks in (1, 2):
         UseCheckInFactory(
             client=client,

@@ -384,6 +384,7 @@ def test_exactly_10000_characters_are_accepted(web: HttpClient) -> None:
     "step, data",
     [
         ("concerns", {"concerns_notes": TOO_LONG}),
+        ("concerns", {"supports": TOO_LONG}),
     ],
 )
 def test_long_intake_notes_are_refused(
@@ -396,6 +397,30 @@ def test_long_intake_notes_are_refused(
     assert response.status_code == 200
     assert TOO_LONG_MESSAGE in text(response)
     assert record_state(started) == before
+
+
+def test_the_concerns_step_keeps_strengths_in_the_clients_words(
+    web: HttpClient, started: Client
+) -> None:
+    response = web.post(
+        step_url(started, "concerns"),
+        {
+            "anxiety": "on",
+            "strengths": "I show up for my kids.",
+            "supports": "My sister Ana; the running group.",
+            "past_changes": "Quit smoking for two years.",
+        },
+    )
+
+    assert response.status_code == 302
+    intake = Intake.objects.get(client=started)
+    assert (intake.strengths, intake.supports, intake.past_changes) == (
+        "I show up for my kids.",
+        "My sister Ana; the running group.",
+        "Quit smoking for two years.",
+    )
+    review = web.get(step_url(started, "review"))
+    assert "My sister Ana; the running group." in text(review)
 
 
 def test_not_needed_needs_a_reason(web: HttpClient, started: Client) -> None:

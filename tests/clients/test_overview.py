@@ -28,8 +28,9 @@ ClientFor = Callable[[User | None], HttpClient]
 # measure, 2 assessment flag prefetches (latest current of each measure, latest harm
 # assessment), access event, latest plan version; then one read per panel of the apps added
 # in issue 15 (open risk flags, last contacts outside sessions, open referrals, safety plan,
-# overdose prevention plan, supplies): 20, at any history.
-OVERVIEW_QUERIES = 20
+# overdose prevention plan, supplies); then the latest harm assessment's strengths (issue 16,
+# the intake's come with the client): 21, at any history.
+OVERVIEW_QUERIES = 21
 
 # The story in the order issue 15 asks for: the client's words, open risk flags, what comes
 # next, the plan and goals, measures, the last notes and contacts, referrals, the plans the
@@ -39,6 +40,7 @@ PANELS = [
     "risk",
     "appointments",
     "plan",
+    "strengths",
     "goals",
     "measures",
     "medical",
@@ -54,10 +56,13 @@ PANELS = [
 QUIET_PANELS = [key for key in PANELS if key != "risk"]
 # A reader who may not write (a supervisor) is not offered to start a safety plan, a referral,
 # a contact...: those panels stay away until there is something in them.
+# The records here carry the client's strengths (chart_records), so readers see them too; with
+# none recorded a reader sees no strengths panel (tests/assessments/test_strengths.py).
 READER_QUIET_PANELS = [
     "words",
     "appointments",
     "plan",
+    "strengths",
     "goals",
     "measures",
     "medical",
@@ -149,6 +154,7 @@ def test_each_panel_is_a_labelled_section(client_for: ClientFor, therapist: User
         "In the client's words",
         "Appointments",
         "Plan per substance",
+        "Strengths and resources",
         "Active goals",
         "Latest measures",
         "Medical evaluation",
@@ -176,6 +182,10 @@ def test_an_empty_record_says_what_is_missing(client_for: ClientFor, therapist: 
         == "Plan per substance No plan yet. Plan and goals · Start a plan"
     )
     assert panel_text(response, "goals") == "Active goals No active goals. Add a goal"
+    assert panel_text(response, "strengths") == (
+        "Strengths and resources No strengths or supports recorded yet. Ask about them at "
+        "intake or in the next harm assessment."
+    )
     assert panel_text(response, "measures") == (
         "Latest measures No measures yet. No harm assessment yet. · All assessments"
     )
@@ -229,7 +239,9 @@ def test_a_registered_panel_is_shown_to_who_may_see_it(
     supervised = client_for(supervisor).get(url(record))
 
     assert panels_on(own) == [*QUIET_PANELS[:-1], "zz_read", "zz_treating", "contact"]
-    assert panels_on(supervised) == [*READER_QUIET_PANELS[:-1], "zz_read", "contact"]
+    # No strengths recorded: nothing for a reader to see in that panel, so it stays away.
+    reader_panels = [key for key in READER_QUIET_PANELS[:-1] if key != "strengths"]
+    assert panels_on(supervised) == [*reader_panels, "zz_read", "contact"]
     assert panel_text(own, "zz_read").startswith("Everyone's panel Legal name Legal Person ")
 
 

@@ -16,8 +16,8 @@ from django.db import connection
 from django.db.models import Model
 
 from hrp import crypto
-from tests.assessments.factories_harm import IdentifiedHarmFactory
-from tests.clients.factories import MedicalEvaluationFactory
+from tests.assessments.factories_harm import HarmAssessmentFactory, IdentifiedHarmFactory
+from tests.clients.factories import ClientFactory, MedicalEvaluationFactory
 from tests.disclosures.factories import DisclosureFactory
 from tests.emergency.factories import EmergencyGrantFactory
 from tests.goals.factories_plan import PlanReviewFactory
@@ -90,7 +90,18 @@ def _signed(record: Model) -> Model:
 
 # Label of each table in hrp.crypto.registry() -> a function writing rows in it, among them one
 # in which every encrypted field holds a value.
+STRENGTHS = {
+    "strengths": "I show up for my kids.",
+    "supports": "My sister; the running group.",
+    "past_changes": "Quit smoking for two years.",
+}
+
 BUILDERS: dict[str, Callable[[], list[Model]]] = {
+    # Strengths and resources in the client's words, at intake and in a harm assessment.
+    "assessments.HarmAssessment": lambda: [HarmAssessmentFactory(**STRENGTHS)],
+    "clients.Intake": lambda: [
+        ClientFactory(**{f"intake__{key}": value for key, value in STRENGTHS.items()}).intake
+    ],
     "accounts.EmergencyGrant": lambda: [EmergencyGrantFactory()],
     "assessments.IdentifiedHarm": lambda: [IdentifiedHarmFactory()],
     # An attendance report (nothing shared in words) and information sent with a referral.

@@ -137,8 +137,11 @@ def test_counts_per_table_are_printed_and_a_second_run_rewrites_nothing() -> Non
 
         assert rotate_keys() == (
             "accounts.EmergencyGrant: checked 1, re-encrypted 0\n"
+            "assessments.HarmAssessment: checked 0, re-encrypted 0\n"
             "assessments.IdentifiedHarm: checked 0, re-encrypted 0\n"
             "clients.MedicalEvaluation: checked 0, re-encrypted 0\n"
+            # The clients' intakes, whose strengths are empty: nothing to re-encrypt.
+            "clients.Intake: checked 3, re-encrypted 0\n"
             "disclosures.Disclosure: checked 0, re-encrypted 0\n"
             "goals.PlanReview: checked 0, re-encrypted 0\n"
             "linkage.ReferralStatusChange: checked 0, re-encrypted 0\n"
@@ -162,14 +165,17 @@ def test_counts_per_table_are_printed_and_a_second_run_rewrites_nothing() -> Non
             "therapy_sessions.NoteReview: checked 0, re-encrypted 0\n"
             "therapy_sessions.OutsideContact: checked 0, re-encrypted 0\n"
             "therapy_sessions.SessionNote: checked 0, re-encrypted 0\n"
-            "Checked 6 rows; re-encrypted 4.\n"
+            "Checked 9 rows; re-encrypted 4.\n"
         )
         raw = _all_raw()
 
         assert rotate_keys("--batch-size", "2") == (
             "accounts.EmergencyGrant: checked 1, re-encrypted 0\n"
+            "assessments.HarmAssessment: checked 0, re-encrypted 0\n"
             "assessments.IdentifiedHarm: checked 0, re-encrypted 0\n"
             "clients.MedicalEvaluation: checked 0, re-encrypted 0\n"
+            # The clients' intakes, whose strengths are empty: nothing to re-encrypt.
+            "clients.Intake: checked 3, re-encrypted 0\n"
             "disclosures.Disclosure: checked 0, re-encrypted 0\n"
             "goals.PlanReview: checked 0, re-encrypted 0\n"
             "linkage.ReferralStatusChange: checked 0, re-encrypted 0\n"
@@ -193,7 +199,7 @@ def test_counts_per_table_are_printed_and_a_second_run_rewrites_nothing() -> Non
             "therapy_sessions.NoteReview: checked 0, re-encrypted 0\n"
             "therapy_sessions.OutsideContact: checked 0, re-encrypted 0\n"
             "therapy_sessions.SessionNote: checked 0, re-encrypted 0\n"
-            "Checked 6 rows; re-encrypted 0.\n"
+            "Checked 9 rows; re-encrypted 0.\n"
         )
         assert _all_raw() == raw
 

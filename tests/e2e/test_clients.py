@@ -95,7 +95,7 @@ def test_therapist_completes_an_intake_after_closing_the_page_midway(
     page.get_by_role("button", name="Save and continue").click()
 
     expect(page).to_have_url(re.compile(rf"/clients/{client.pk}/intake/concerns/$"))
-    expect_step(page, 4, "Other concerns")
+    expect_step(page, 4, "Concerns and strengths")
     notes = page.get_by_label("Notes on these concerns")
     notes.fill("Panic at work since the spring; sleeps badly.")
     # Tabbing out fires `change`, which the step form autosaves at once.
@@ -116,7 +116,7 @@ def test_therapist_completes_an_intake_after_closing_the_page_midway(
     draft.get_by_role("link", name="Resume intake").click()
 
     expect(page).to_have_url(re.compile(rf"/clients/{client.pk}/intake/concerns/$"))
-    expect_step(page, 4, "Other concerns")
+    expect_step(page, 4, "Concerns and strengths")
     expect(page.get_by_label("Notes on these concerns")).to_have_value(
         "Panic at work since the spring; sleeps badly."
     )

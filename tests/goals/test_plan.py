@@ -49,7 +49,9 @@ ALL_ROLES = [*STAFF_ROLES, "anonymous"]
 HISTORY_QUERIES = 6  # client, access event, the versions with who saved them
 COMPARE_QUERIES = 7  # client, the versions with who saved them, access event, the chosen two
 VERSION_QUERIES = 7  # client, the version with who saved it, access event, the latest number
-EDIT_QUERIES = 6  # client, access event, the latest version with who saved it
+# client, access event, the latest version with who saved it; the client's strengths beside
+# the plan (latest harm assessment's, intake's)
+EDIT_QUERIES = 8
 
 FUNCTION_KEYS = [key for key, _label in FUNCTIONS]
 SECTION_KEYS = [key for key, _label in SECTION_FIELDS]

@@ -30,8 +30,9 @@ from tests.goals.factories import (
 ClientFor = Callable[[User | None], HttpClient]
 
 # + client, 2 assessment prefetches, open goals prefetch, plan version, goals, their reviews,
-#   the harms they answer, check-ins, the harms no goal answers yet, access event
-SECTION_QUERIES = 14
+#   the harms they answer, check-ins, the harms no goal answers yet, access event, the latest
+#   harm assessment's strengths (issue 16; the intake's come with the client)
+SECTION_QUERIES = 15
 # + client, goal, its reviews, their reviewers, the harms it answers, access event, check-ins,
 #   the goal revising it
 GOAL_QUERIES = 11

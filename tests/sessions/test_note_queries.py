@@ -49,6 +49,9 @@ COSIGN_QUERIES = 7
 DRAFT_NOTE_QUERIES = 16
 # As the draft, without the active goals (a signed note keeps the goals it checked in)
 SIGNED_NOTE_QUERIES = 15
+# For the author of a draft only: each substance's stage of change (the harm assessments'
+# stage history, the intake's substances) for the suggestions beside the interventions
+STAGE_SUGGESTION_QUERIES = 2
 
 
 def _late_and_open(therapist: User, supervisor: User, index: int) -> None:
@@ -215,12 +218,15 @@ def test_draft_note_queries(
     web = client_for(request.getfixturevalue(role))
     url = reverse("sessions:note", kwargs={"pk": rich_client.pk, "note_pk": note.pk})
 
-    with django_assert_num_queries(DRAFT_NOTE_QUERIES):
+    writes = role == "therapist"
+    with django_assert_num_queries(DRAFT_NOTE_QUERIES + STAGE_SUGGESTION_QUERIES * writes):
         response = web.get(url)
 
     assert response.status_code == 200
     form = response.context["form"]
     assert (len(form.goal_rows()), len(form.use_rows())) == (size, size * 4)
+    # Every substance has its intake's stage: one suggestion each, for the author only.
+    assert len(response.context["stage_suggestions"]) == (size if writes else 0)
 
 
 @pytest.mark.parametrize("rich_client", [1, 25], indirect=True)

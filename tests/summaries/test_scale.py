@@ -30,9 +30,10 @@ pytestmark = pytest.mark.django_db
 # The figures of a group of client summaries, however many clients and however long their
 # history: the clients with their header data, 3 flag prefetches (administrations, harm
 # assessments, open goals), then attendance, goals, their reviews, check-ins,
-# measures, ratings, supplies and referrals (the clinic's threshold comes from the settings
-# cache, warmed here).
-SUMMARY_DATA_QUERIES = 12
+# measures, ratings, supplies and referrals, the latest harm assessment's strengths (issue 16;
+# the intake's come with the client) (the clinic's threshold comes from the settings cache,
+# warmed here).
+SUMMARY_DATA_QUERIES = 13
 # Preparing one client summary on its own: claim (BEGIN, lock, UPDATE, COMMIT), the figures
 # above, progress 40 and 70, store (BEGIN, UPDATE, COMMIT).
 SUMMARY_BUILD_QUERIES = 4 + SUMMARY_DATA_QUERIES + 2 + 3
