@@ -7,7 +7,16 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import TEXT_LIMIT, Client, Consent, Intake, Referral, SubstanceUse, text_limit
+from clients.models import (
+    TEXT_LIMIT,
+    Client,
+    Consent,
+    Intake,
+    Referral,
+    SubstanceUse,
+    mandated_agency,
+    text_limit,
+)
 from hrp import bounds
 from hrp.accounts.models import User
 
@@ -211,6 +220,13 @@ class ConsentForm(CrispyMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        agency = mandated_agency(self.instance.client_id)
+        if agency:
+            # Said before the clinician chooses, not only on refusal.
+            self.fields["scope"].help_text = _(
+                "This client's mandated referral agency (%(agency)s) sees attendance only: a "
+                "consent naming it may only allow “Attendance only”."
+            ) % {"agency": agency}
         self._crispy()
 
 

@@ -28,7 +28,7 @@ from clients.forms import (
     StatusForm,
     SubstanceFormSet,
 )
-from clients.models import Client, Intake, SubstanceUse
+from clients.models import Client, Consent, Intake, SubstanceUse
 from hrp import access, bounds
 
 PAGE_SIZE = 25
@@ -415,7 +415,9 @@ def client_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
     client, _can = access.client_for(request.user, pk, write=True)
-    form = ConsentForm(request.POST or None)
+    # The instance carries the client so that the form's validation applies the model's rules
+    # that depend on it (Consent.scope_refusal: a mandated referral's agency, attendance only).
+    form = ConsentForm(request.POST or None, instance=Consent(client=client))
     if request.method == "POST" and form.is_valid():
         try:
             services.consent_create(actor=request.user, client=client, values=form.cleaned_data)

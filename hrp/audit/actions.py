@@ -177,6 +177,10 @@ class AuditAction(models.TextChoices):
     REFERRAL_STATUS = "referral.status", _("Referral status changed")
     REFERRAL_FOLLOW_UP = "referral.follow_up", _("Referral follow-up date changed")
     DISCLOSURE_REFERRAL = "disclosure.referral", _("Information shared with a referral")
+    DISCLOSURE_PROGRESS_SUMMARY = (
+        "disclosure.progress_summary",
+        _("Progress summary disclosed under a consent"),
+    )
 
     # Supervision
     SUPERVISION_MEETING_RECORD = "supervision.meeting_record", _("Supervision meeting recorded")
@@ -193,6 +197,7 @@ class AuditAction(models.TextChoices):
     SUMMARY_VIEW = "summary.view", _("Summary viewed")
     SUMMARY_VIEW_CASELOAD = "summary.view_caseload", _("Caseload summary viewed")
     SUMMARY_DOWNLOAD = "summary.download", _("Summary downloaded")
+    CLIENT_COPY_PRINT = "client_copy.print", _("Client's own copy of their plan given")
 
     # Oversight
     AUDIT_EXPORT = "audit.export", _("Audit trail exported")
