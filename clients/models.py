@@ -374,6 +374,7 @@ class MandatedAgencyAttendanceOnly(SealedTrigger):
     def get_func(self, model: Any) -> str:
         referral = model._meta.apps.get_model("clients", "Referral")._meta.db_table
         allowed = ", ".join(f"'{scope}'" for scope in MANDATED_AGENCY_SCOPES)
+        # Built from a table name and the Scope enumeration, never from input.
         return self.format_sql(f"""
             IF TG_OP = 'UPDATE' AND NEW.scope IS NOT DISTINCT FROM OLD.scope
                AND NEW.recipient IS NOT DISTINCT FROM OLD.recipient THEN
@@ -388,7 +389,7 @@ class MandatedAgencyAttendanceOnly(SealedTrigger):
                 RAISE EXCEPTION 'a mandated referral''s agency receives attendance only';
             END IF;
             RETURN NEW;
-        """)
+        """)  # noqa: S608
 
 
 class Consent(models.Model):

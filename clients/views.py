@@ -50,7 +50,7 @@ def _caseload_page(request: HttpRequest, *, therapist: Any, template: str) -> Ht
         sort=filters["sort"],
     )
     page = Paginator(clients, PAGE_SIZE).get_page(filters["page"])
-    rows = [(client, selectors.chart_flags(client)) for client in page]
+    rows = [(client, *selectors.split_flags(selectors.chart_flags(client))) for client in page]
     context = {
         "form": form,
         "filters": filters,
@@ -303,9 +303,11 @@ def render_chart_section(
         raise Http404
     if record_access:
         services.access_record(actor=request.user, client=client, what=section)
+    flags, screening = selectors.split_flags(selectors.chart_flags(client))
     context = {
         "client": client,
-        "flags": selectors.chart_flags(client),
+        "flags": flags,
+        "screening": screening,
         "sections": [
             (s.key, s.label, section_url(client.pk, s))
             for s in extensions.chart_sections()

@@ -264,9 +264,7 @@ def check_in_force(*, consent: Consent, today: datetime.date) -> None:
         )
 
 
-def check_summary_consent(
-    *, client: Client, consent: Consent | None, today: datetime.date
-) -> None:
+def check_summary_consent(*, client: Client, consent: Consent | None, today: datetime.date) -> None:
     """Refuse sending the client's progress summary under `consent` today, saying why."""
     if consent is None:
         raise ValidationError(

@@ -9,8 +9,8 @@ from crispy_forms.layout import Div, Field, Layout
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from hrp import bounds
 from clients.models import Consent
+from hrp import bounds
 from summaries.selectors import default_period
 
 MAX_YEARS = 2
@@ -100,13 +100,14 @@ class DownloadForm(forms.Form):
         consent_field = self.fields["consent"]
         assert isinstance(consent_field, forms.ModelChoiceField)
         consent_field.queryset = Consent.objects.filter(pk__in=[c.pk for c in consents])
-        consent_field.label_from_instance = lambda c: _(
-            "%(recipient)s (consent signed %(signed)s, in force until %(expires)s)"
-        ) % {
-            "recipient": c.recipient,
-            "signed": c.signed_on.strftime("%-d %b %Y"),
-            "expires": c.expires_on.strftime("%-d %b %Y"),
-        }
+        consent_field.label_from_instance = lambda c: (
+            _("%(recipient)s (consent signed %(signed)s, in force until %(expires)s)")
+            % {
+                "recipient": c.recipient,
+                "signed": c.signed_on.strftime("%-d %b %Y"),
+                "expires": c.expires_on.strftime("%-d %b %Y"),
+            }
+        )
         # The listed choices are the consents already read; the field's own lookup on POST
         # re-checks the posted pk is among them.
         self.consents = consents

@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from clients import selectors as client_selectors
-from disclosures import selectors as disclosure_selectors
 from clients.views import render_chart_section
+from disclosures import selectors as disclosure_selectors
 from hrp import access
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent

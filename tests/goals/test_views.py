@@ -441,7 +441,7 @@ def test_the_caseload_shows_open_goals_and_reviews_due(
         "Ed": ("—", "—"),
     }
     flags = {
-        c.preferred_name: [(f.label, f.level) for f in fl] for c, fl in response.context["rows"]
+        c.preferred_name: [(f.label, f.level) for f in fl] for c, fl, _s in response.context["rows"]
     }
     assert flags["Ana"] == [("Goal review overdue: 1", "info")]
     assert flags["Bo"] == [("Goal review due: 2", "info")]
