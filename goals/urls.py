@@ -18,4 +18,7 @@ urlpatterns = [
         name="plan_version",
     ),
     path("clients/<int:pk>/plan/compare/", plan_views.plan_compare, name="plan_compare"),
+    # The client's own printable copy of their plan, goals, balance and safer-use information.
+    path("clients/<int:pk>/plan/your-copy/", views.client_copy, name="client_copy"),
+    path("clients/<int:pk>/plan/your-copy/pdf/", views.client_copy_pdf, name="client_copy_pdf"),
 ]

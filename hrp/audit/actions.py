@@ -109,6 +109,10 @@ class AuditAction(models.TextChoices):
     CLIENT_VIEW_SUMMARIES = "client.view.summaries", _("Viewed record: summaries")
     CLIENT_VIEW_CONSENTS = "client.view.consents", _("Viewed record: consents")
     CLIENT_VIEW_DISCLOSURES = "client.view.disclosures", _("Viewed record: disclosures")
+    CLIENT_VIEW_CLIENT_COPY = (
+        "client.view.client_copy",
+        _("Viewed record: the client's own copy of their plan"),
+    )
     CLIENT_VIEW_TIMELINE = "client.view.timeline", _("Viewed record: timeline")
     CLIENT_VIEW_SUPPLIES = "client.view.supplies", _("Viewed record: supplies")
     CLIENT_VIEW_REFERRALS = "client.view.referrals", _("Viewed record: referrals")

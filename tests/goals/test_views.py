@@ -87,6 +87,9 @@ EXPECTED_GET: dict[str, dict[str, int]] = {
     # A therapist's own page: another therapist has theirs (without this client on it); a
     # supervisor who is not a therapist has none.
     "reviews_due": {**_statuses(200, 404), "other_therapist": 200},
+    # The client's own copy: whoever may read the chart may print it, as the safety plans.
+    "client_copy": _statuses(200, 200),
+    "client_copy_pdf": _statuses(200, 200),
 }
 
 
