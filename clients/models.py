@@ -455,7 +455,9 @@ class Consent(models.Model):
             )
         if self.scope == self.Scope.OTHER and not self.scope_details.strip():
             raise ValidationError({"scope_details": _("Describe what may be disclosed.")})
-        refusal = self.scope_refusal()
+        # A revoked consent allows nothing, so a consent recorded before the referral became
+        # mandated can still be revoked (the trigger lets that through too).
+        refusal = "" if self.revoked_on else self.scope_refusal()
         if refusal:
             raise ValidationError({"scope": refusal})
 
