@@ -213,8 +213,10 @@ def screening_label(administration: Administration) -> str:
 
 
 def severity_flags(client: Client) -> list[Administration]:
-    """The latest AUDIT / DAST-10 when it is at or above its severity threshold."""
-    return [a for a in latest_by_measure(client).values() if a.severity_flag]
+    """The latest AUDIT / DAST-10 when it is at or above its severity threshold, in the
+    registry's order (so every page lists them alike)."""
+    latest = latest_by_measure(client)
+    return [latest[code] for code in MEASURES if code in latest and latest[code].severity_flag]
 
 
 def latest_harm_assessment(client: Client) -> HarmAssessment | None:
