@@ -82,9 +82,7 @@ def test_the_caseload_shows_screening_apart_from_risk(
 def test_the_chart_header_shows_screening_apart_from_the_flags(
     client_for: ClientFor, therapist: User, people: dict[str, Client]
 ) -> None:
-    response = client_for(therapist).get(
-        reverse("clients:chart", args=[people["screened"].pk])
-    )
+    response = client_for(therapist).get(reverse("clients:chart", args=[people["screened"].pk]))
 
     root = parse(response)
     flags = root.xpath("//header//ul[@aria-label='Flags']//span")
