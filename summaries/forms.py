@@ -7,6 +7,7 @@ from typing import Any
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout
 from django import forms
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Consent
@@ -104,8 +105,8 @@ class DownloadForm(forms.Form):
             _("%(recipient)s (consent signed %(signed)s, in force until %(expires)s)")
             % {
                 "recipient": c.recipient,
-                "signed": c.signed_on.strftime("%-d %b %Y"),
-                "expires": c.expires_on.strftime("%-d %b %Y"),
+                "signed": formats.date_format(c.signed_on, "DATE_FORMAT"),
+                "expires": formats.date_format(c.expires_on, "DATE_FORMAT"),
             }
         )
         # The listed choices are the consents already read; the field's own lookup on POST
