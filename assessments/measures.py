@@ -60,7 +60,11 @@ class Measure:
     bands: tuple[Band, ...]
     score_max: int
     multiplier: int = 1  # WHO-5 reports the raw total x4
-    # Reported score at or above which a severity flag is raised (AUDIT 20+, DAST-10 6+).
+    # Reported score at or above which the result is a screening result to talk through with
+    # the client (AUDIT 20+ "possible dependence", DAST-10 6+ "substantial"). A screening band,
+    # never a risk flag: it is shown under "Screening", apart from suicide and overdose risk
+    # (which come from `suicide_item` and the risk app). Stored on each administration as
+    # `severity_flag`.
     severity_flag_at: int | None = None
     # Item whose answer above 0 raises the suicide-risk flag (PHQ-9 item 9).
     suicide_item: str | None = None
@@ -108,6 +112,16 @@ class Measure:
             return False
         item = next(i for i in self.items if i.key == self.suicide_item)
         return item.points(answers[item.key]) > 0
+
+    @property
+    def screens(self) -> bool:
+        """Whether a result of this measure can be a screening result (see severity_flag_at)."""
+        return self.severity_flag_at is not None
+
+    @property
+    def raises_risk(self) -> bool:
+        """Whether an answer of this measure raises a risk flag (suicide: PHQ-9 item 9)."""
+        return self.suicide_item is not None
 
     def raises_severity_flag(self, score: int) -> bool:
         return self.severity_flag_at is not None and score >= self.severity_flag_at
@@ -400,6 +414,12 @@ WHO5 = Measure(
 )
 
 MEASURES: dict[str, Measure] = {m.code: m for m in (PHQ9, GAD7, AUDIT, AUDIT_C, DAST10, WHO5)}
+
+
+def screening_measures() -> dict[str, Measure]:
+    """The measures whose results at a threshold are screening results (AUDIT, DAST-10),
+    read from the registry: a measure added with `severity_flag_at` joins them."""
+    return {code: m for code, m in MEASURES.items() if m.screens}
 
 
 def get_measure(code: str) -> Measure:

@@ -30,10 +30,10 @@ from django.db.models.lookups import Exact, LessThan
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments.measures import MEASURES, Measure
+from assessments.measures import MEASURES, Measure, screening_measures
 from assessments.models import OVERDOSE_FACTORS, Administration, HarmAssessment, IdentifiedHarm
 from clients.models import STRENGTH_FIELDS, Client, Intake, SubstanceUse, stage_label
-from clients.selectors import Flag
+from clients.selectors import SCREENING, Flag
 from hrp.clinic import clinic_setting
 
 
@@ -100,11 +100,10 @@ def severity_flag_expression() -> Q:
     """True for a client whose latest AUDIT / DAST-10 is at its severity threshold, as
     `severity_flags` has it. (Suicide and overdose risk are risk.RiskFlag rows.)"""
     flagged = Q(pk__in=[])
-    for code, measure in MEASURES.items():
-        # Only measures with a threshold ever set `severity_flag` (assessments/services.py).
-        if measure.severity_flag_at is not None:
-            latest = _latest_current_of(code).values("severity_flag")[:1]
-            flagged |= Q(Exact(Subquery(latest), True))
+    # Only measures with a threshold ever set `severity_flag` (assessments/services.py).
+    for code in screening_measures():
+        latest = _latest_current_of(code).values("severity_flag")[:1]
+        flagged |= Q(Exact(Subquery(latest), True))
     return flagged
 
 
@@ -204,9 +203,21 @@ def latest_by_measure(client: Client) -> dict[str, Administration]:
     return latest
 
 
+def screening_label(administration: Administration) -> str:
+    """A screening result in neutral words: the measure, its score and its band ("AUDIT 22:
+    possible dependence"), as the registry names the band."""
+    return _("%(measure)s %(score)d: %(band)s") % {
+        "measure": administration.measure.name,
+        "score": administration.score,
+        "band": administration.band_short,
+    }
+
+
 def severity_flags(client: Client) -> list[Administration]:
-    """The latest AUDIT / DAST-10 when it is at or above its severity threshold."""
-    return [a for a in latest_by_measure(client).values() if a.severity_flag]
+    """The latest AUDIT / DAST-10 when it is at or above its severity threshold, in the
+    registry's order (so every page lists them alike)."""
+    latest = latest_by_measure(client)
+    return [latest[code] for code in MEASURES if code in latest and latest[code].severity_flag]
 
 
 def latest_harm_assessment(client: Client) -> HarmAssessment | None:
@@ -367,21 +378,12 @@ def chart_data(trend: Trend) -> dict[str, Any]:
 
 
 def caseload_flags(client: Client) -> list[Any]:
-    """Flags for the chart header and caseload, from prefetched records only. (Suicide and
-    overdose risk flags come from the risk app's flag source.)"""
+    """Flags for the chart header and caseload, from prefetched records only. A screening
+    measure's result at its threshold is a "screening" flag, shown under Screening, never
+    beside risk (suicide and overdose risk flags come from the risk app's flag source)."""
     flags = []
     for administration in severity_flags(client):
-        flags.append(
-            Flag(
-                _("%(measure)s %(score)d: %(band)s")
-                % {
-                    "measure": administration.measure.name,
-                    "score": administration.score,
-                    "band": administration.band_short,
-                },
-                "warning",
-            )
-        )
+        flags.append(Flag(screening_label(administration), SCREENING))
     due = due_measures(client)
     if due:
         flags.append(

@@ -168,9 +168,11 @@ def trend(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         "trend": measure_trend,
         "chart": selectors.chart_data(measure_trend),
         "can": can,
-        "flags": client_selectors.chart_flags(client),
         "nav": "caseload",
     }
+    context["flags"], context["screening"] = client_selectors.split_flags(
+        client_selectors.chart_flags(client)
+    )
     return render(request, "assessments/trend.html", context)
 
 

@@ -17,6 +17,7 @@ from clients.models import (
     MedicalEvaluation,
     Referral,
     SubstanceUse,
+    mandated_agency,
     text_limit,
 )
 from hrp import bounds
@@ -326,6 +327,13 @@ class ConsentForm(CrispyMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        agency = mandated_agency(self.instance.client_id)
+        if agency:
+            # Said before the clinician chooses, not only on refusal.
+            self.fields["scope"].help_text = _(
+                "This client's mandated referral agency (%(agency)s) sees attendance only: a "
+                "consent naming it may only allow “Attendance only”."
+            ) % {"agency": agency}
         self._crispy()
 
 

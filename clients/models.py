@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+import pgtrigger
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hrp import bounds
 from hrp.crypto import EncryptedTextField
-from hrp.immutability import AppendOnlyModel, ImmutableError, append_only
+from hrp.immutability import AppendOnlyModel, ImmutableError, SealedTrigger, append_only
 
 # Free text longer than this is refused with a message rather than silently cut.
 TEXT_LIMIT = 10_000
@@ -469,10 +470,74 @@ class Referral(models.Model):
         return self.source == self.Source.MANDATED
 
 
+def names(recipient: str, name: str) -> bool:
+    """Whether a consent's recipient names `name` (an agency, a provider): the name appears,
+    ignoring case, within the recipient ("County Probation" in "Kings County Probation
+    Department, Officer Lee"). Never for an empty name. The same test as the disclosure
+    selectors' `recipient__icontains` and the trigger's `strpos(lower(...))`."""
+    name = name.strip()
+    return bool(name) and name.casefold() in recipient.casefold()
+
+
+def mandated_agency(client_id: int | None) -> str:
+    """The agency of the client's mandated referral, or "" (self-referred, or no agency)."""
+    if client_id is None:
+        return ""
+    agency = (
+        Referral.objects.filter(client_id=client_id, source=Referral.Source.MANDATED)
+        .values_list("agency", flat=True)
+        .first()
+    )
+    return (agency or "").strip()
+
+
 class ConsentQuerySet(models.QuerySet["Consent"]):
     def in_force(self, on: datetime.date | None = None) -> ConsentQuerySet:
         on = on or timezone.localdate()
         return self.filter(revoked_on__isnull=True, effective_on__lte=on, expires_on__gte=on)
+
+    def not_to_mandated_agency(self, client: Client) -> ConsentQuerySet:
+        """Without the consents naming the agency of the client's mandated referral: nothing
+        clinical goes to that agency under any consent, even one recorded before the rule
+        (or before the referral was recorded as mandated)."""
+        agency = mandated_agency(client.pk)
+        return self.exclude(recipient__icontains=agency) if agency else self
+
+
+class MandatedAgencyAttendanceOnly(SealedTrigger):
+    """Row trigger on consents: refuse a consent (INSERT, or an UPDATE of its scope or
+    recipient) whose recipient names the agency of the client's mandated referral with any
+    scope but attendance only. The database's copy of `Consent.scope_refusal`, so that no code
+    path (the admin, a shell, a data migration) can record one. Revoking such a consent, or
+    rotating its ciphertext, changes neither column and passes."""
+
+    when = pgtrigger.Before
+    operation = pgtrigger.Insert | pgtrigger.Update
+    level = pgtrigger.Row
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("name", "mandated_agency_attendance_only")
+        super().__init__(**kwargs)
+
+    def get_func(self, model: Any) -> str:
+        referral = model._meta.apps.get_model("clients", "Referral")._meta.db_table
+        allowed = ", ".join(f"'{scope}'" for scope in MANDATED_AGENCY_SCOPES)
+        # Built from a table name and the Scope enumeration, never from input.
+        return self.format_sql(f"""
+            IF TG_OP = 'UPDATE' AND NEW.scope IS NOT DISTINCT FROM OLD.scope
+               AND NEW.recipient IS NOT DISTINCT FROM OLD.recipient THEN
+                RETURN NEW;
+            END IF;
+            IF NEW.scope NOT IN ({allowed}) AND EXISTS (
+                SELECT 1 FROM {referral} r
+                WHERE r.client_id = NEW.client_id AND r.source = 'mandated'
+                  AND btrim(r.agency) <> ''
+                  AND strpos(lower(NEW.recipient), lower(btrim(r.agency))) > 0
+            ) THEN
+                RAISE EXCEPTION 'a mandated referral''s agency receives attendance only';
+            END IF;
+            RETURN NEW;
+        """)  # noqa: S608
 
 
 class Consent(models.Model):
@@ -519,6 +584,7 @@ class Consent(models.Model):
 
     class Meta:
         ordering = ["-effective_on", "-id"]
+        triggers = [MandatedAgencyAttendanceOnly()]
         constraints = [
             models.CheckConstraint(
                 condition=Q(expires_on__gt=models.F("effective_on")),
@@ -537,6 +603,32 @@ class Consent(models.Model):
             )
         if self.scope == self.Scope.OTHER and not self.scope_details.strip():
             raise ValidationError({"scope_details": _("Describe what may be disclosed.")})
+        # A revoked consent allows nothing, so a consent recorded before the referral became
+        # mandated can still be revoked (the trigger lets that through too).
+        refusal = "" if self.revoked_on else self.scope_refusal()
+        if refusal:
+            raise ValidationError({"scope": refusal})
+
+    def scope_refusal(self) -> str:
+        """Why this consent's scope may not be given to its recipient, or "".
+
+        The one statement of the rule (DOMAIN.md): the agency of a mandated referral sees
+        attendance only, so a consent naming it (`names`) may only have a scope in
+        MANDATED_AGENCY_SCOPES. The form shows this message; the service refuses through
+        `full_clean`; the trigger MandatedAgencyAttendanceOnly refuses the rest."""
+        if self.scope in MANDATED_AGENCY_SCOPES:
+            return ""
+        agency = mandated_agency(self.client_id)
+        if not names(self.recipient, agency):
+            return ""
+        return str(
+            _(
+                "“%(recipient)s” is the agency of this client's mandated referral (%(agency)s). "
+                "A mandated referral's agency sees attendance only (dates attended or missed), "
+                "never clinical content: choose “Attendance only” for this recipient."
+            )
+            % {"recipient": self.recipient.strip(), "agency": agency}
+        )
 
     @property
     def state(self) -> str:
@@ -560,3 +652,7 @@ class Consent(models.Model):
             "expiring_soon": _("Expires soon"),
             "in_force": _("In force"),
         }[self.state]
+
+
+# What a consent naming the agency of a mandated referral may allow: attendance only.
+MANDATED_AGENCY_SCOPES = (Consent.Scope.ATTENDANCE,)

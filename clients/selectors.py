@@ -106,7 +106,21 @@ def chart_client(
 @dataclass(frozen=True)
 class Flag:
     label: str
-    level: str  # "risk", "warning" or "info": never a red "failed" badge (DOMAIN.md)
+    # "risk", "warning", "info" or SCREENING: never a red "failed" badge (DOMAIN.md).
+    level: str
+
+
+# The level of a standard measure's screening result (AUDIT "possible dependence", DAST-10
+# "substantial"): shown apart, under "Screening", so that "risk" means suicide and overdose.
+SCREENING = "screening"
+
+
+def split_flags(flags: list[Flag]) -> tuple[list[Flag], list[Flag]]:
+    """(the flags, the screening results) of a client, for pages that show them apart."""
+    return (
+        [f for f in flags if f.level != SCREENING],
+        [f for f in flags if f.level == SCREENING],
+    )
 
 
 def chart_flags(client: Client) -> list[Flag]:

@@ -31,7 +31,7 @@ from clients.forms import (
     StatusForm,
     SubstanceFormSet,
 )
-from clients.models import Client, Intake, MedicalEvaluation, SubstanceUse
+from clients.models import Client, Consent, Intake, MedicalEvaluation, SubstanceUse
 from hrp import access, bounds
 
 PAGE_SIZE = 25
@@ -53,7 +53,7 @@ def _caseload_page(request: HttpRequest, *, therapist: Any, template: str) -> Ht
         sort=filters["sort"],
     )
     page = Paginator(clients, PAGE_SIZE).get_page(filters["page"])
-    rows = [(client, selectors.chart_flags(client)) for client in page]
+    rows = [(client, *selectors.split_flags(selectors.chart_flags(client))) for client in page]
     context = {
         "form": form,
         "filters": filters,
@@ -334,9 +334,11 @@ def render_chart_section(
         raise Http404
     if record_access:
         services.access_record(actor=request.user, client=client, what=section)
+    flags, screening = selectors.split_flags(selectors.chart_flags(client))
     context = {
         "client": client,
-        "flags": selectors.chart_flags(client),
+        "flags": flags,
+        "screening": screening,
         "sections": [
             (s.key, s.label, section_url(client.pk, s))
             for s in extensions.chart_sections()
@@ -546,7 +548,9 @@ def client_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
     client, _can = access.client_for(request.user, pk, write=True)
-    form = ConsentForm(request.POST or None)
+    # The instance carries the client so that the form's validation applies the model's rules
+    # that depend on it (Consent.scope_refusal: a mandated referral's agency, attendance only).
+    form = ConsentForm(request.POST or None, instance=Consent(client=client))
     if request.method == "POST" and form.is_valid():
         try:
             services.consent_create(actor=request.user, client=client, values=form.cleaned_data)

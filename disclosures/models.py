@@ -33,6 +33,9 @@ class Disclosure(AppendOnlyModel):
         # Information about the client sent with a referral to another service (linkage app).
         # The counts stay 0 and the period is the day it was shared.
         REFERRAL = "referral", _("Referral information")
+        # A progress summary downloaded for a recipient named in a consent (summaries app). The
+        # counts stay 0; the period is the summary's.
+        PROGRESS_SUMMARY = "progress_summary", _("Progress summary")
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="disclosures")
     consent = models.ForeignKey(

@@ -111,5 +111,24 @@ def valid_consents_for_referral(
     return (
         Consent.objects.in_force(on)
         .filter(client=client, scope__in=REFERRAL_SCOPES, recipient__icontains=recipient)
+        .not_to_mandated_agency(client)
+        .order_by("-effective_on", "-id")
+    )
+
+
+# The consent scopes under which a progress summary may leave the clinic: a treatment summary
+# only. "Other" is free text no program can check against a document it did not write, and
+# attendance only or counseling notes are other disclosures.
+SUMMARY_SCOPES = (Consent.Scope.SUMMARY,)
+
+
+def valid_consents_for_summary(client: Client, on: datetime.date) -> QuerySet[Consent]:
+    """Consents under which the client's progress summary may go to their recipient on `on`:
+    in force that day, a scope in SUMMARY_SCOPES, and not naming the agency of a mandated
+    referral (which sees attendance only, clients.models.Consent.scope_refusal)."""
+    return (
+        Consent.objects.in_force(on)
+        .filter(client=client, scope__in=SUMMARY_SCOPES)
+        .not_to_mandated_agency(client)
         .order_by("-effective_on", "-id")
     )

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -239,6 +240,111 @@ def check_referral_consent(
             _("This consent names “%(recipient)s”, not %(provider)s.")
             % {"recipient": consent.recipient, "provider": recipient}
         )
+    refusal = consent.scope_refusal()
+    if refusal:
+        raise ValidationError(refusal)
+
+
+def check_in_force(*, consent: Consent, today: datetime.date) -> None:
+    """Refuse a consent that is revoked, expired or not yet in force today, saying why."""
+    if consent.revoked_on:
+        raise ValidationError(
+            _("This consent was revoked on %(date)s: nothing may be disclosed under it.")
+            % {"date": _date(consent.revoked_on)}
+        )
+    if consent.expires_on < today:
+        raise ValidationError(
+            _("This consent expired on %(date)s: nothing may be disclosed under it.")
+            % {"date": _date(consent.expires_on)}
+        )
+    if consent.effective_on > today:
+        raise ValidationError(
+            _("This consent is not in force until %(date)s.")
+            % {"date": _date(consent.effective_on)}
+        )
+
+
+def check_summary_consent(*, client: Client, consent: Consent | None, today: datetime.date) -> None:
+    """Refuse sending the client's progress summary under `consent` today, saying why."""
+    if consent is None:
+        raise ValidationError(
+            _(
+                "No consent in force allows a progress summary to leave the clinic. Record the "
+                "client's written consent to disclose a treatment summary (on the Consents tab) "
+                "first, or download it for the clinic's own use."
+            )
+        )
+    if consent.client_id != client.pk:
+        raise ValidationError(_("This consent belongs to another client's record."))
+    check_in_force(consent=consent, today=today)
+    if consent.scope not in selectors.SUMMARY_SCOPES:
+        raise ValidationError(
+            _(
+                "This consent allows “%(scope)s”: a progress summary needs a consent to "
+                "disclose a treatment summary."
+            )
+            % {"scope": consent.get_scope_display()}
+        )
+    refusal = consent.scope_refusal()
+    if refusal:
+        raise ValidationError(refusal)
+
+
+@transaction.atomic
+def summary_disclosure_record(
+    *,
+    actor: User,
+    client: Client,
+    consent: Consent,
+    period_start: datetime.date,
+    period_end: datetime.date,
+    render: Callable[[Consent], bytes],
+) -> tuple[Disclosure, bytes]:
+    """Produce a progress summary for the recipient of `consent` and record the disclosure.
+
+    `render(consent)` makes the document (the summaries app's PDF with the recipient and the
+    redisclosure notice); it runs after every check, under the consent's row lock, so a
+    revocation recorded at the same moment lands wholly before (and this refuses) or after.
+    Side effects: a `Disclosure` (what "progress summary", the consent, the recipient as the
+    consent names them, the summary's period, the PDF's SHA-256) and an audit event
+    `disclosure.progress_summary` carrying only the consent id, period and hash. Refuses with
+    ValidationError, recording nothing, per check_summary_consent."""
+    consent = Consent.objects.select_for_update().get(pk=consent.pk)
+    check_summary_consent(client=client, consent=consent, today=timezone.localdate())
+    pdf = render(consent)
+    disclosure = Disclosure(
+        client=client,
+        consent=consent,
+        recipient=consent.recipient,
+        what=Disclosure.What.PROGRESS_SUMMARY,
+        period_start=period_start,
+        period_end=period_end,
+        scheduled=0,
+        attended=0,
+        cancelled_by_client=0,
+        cancelled_by_clinic=0,
+        missed=0,
+        not_recorded=0,
+        moved=0,
+        disclosed_by=actor,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+    )
+    disclosure.full_clean()
+    disclosure.save()
+    audit_record(
+        category=AuditEvent.Category.ACCESS,
+        action=AuditAction.DISCLOSURE_PROGRESS_SUMMARY,
+        actor=actor,
+        obj=disclosure,
+        chart_number=client.chart_number,
+        changes={
+            "consent": (None, consent.pk),
+            "period_start": (None, period_start.isoformat()),
+            "period_end": (None, period_end.isoformat()),
+            "sha256": (None, disclosure.sha256),
+        },
+    )
+    return disclosure, pdf
 
 
 def referral_document(shared: str) -> str:

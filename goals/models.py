@@ -66,6 +66,19 @@ SECTION_FIELDS: list[tuple[str, Any]] = [
     ("clinician_notes", _("Clinician's notes")),
 ]
 
+# The plan's fields as the client's own copy names them, addressed to the client, in display
+# order. A field without an entry here (the clinician's notes) never reaches the client's copy.
+CLIENT_COPY_LABELS: dict[str, Any] = {
+    "current_pattern": _("What you do now"),
+    "dose_limit": _("The most you take at one time"),
+    "max_days_per_week": _("The most days a week you use"),
+    "route": _("How you use"),
+    "setting_company": _("Where, and who is with you"),
+    "safer_use": _("What you do to stay safer"),
+    "alternatives": _("Other ways to get what it gives you"),
+    "client_words": _("In your own words"),
+}
+
 
 # A review is "due" this many days ahead of its date, and "overdue" the day after; goals and plan
 # versions share the rule (review_state_for) so the chart, caseload and lists agree.

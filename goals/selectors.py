@@ -22,11 +22,12 @@ from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments.models import FUNCTIONS, IdentifiedHarm
+from assessments.models import FUNCTIONS, HarmAssessment, IdentifiedHarm
 from assessments.selectors import current_harms
 from clients.models import Client
 from clients.selectors import Flag
 from goals.models import (
+    CLIENT_COPY_LABELS,
     PLAN_REVIEW_AFTER,
     SAFER_USE_PRACTICES,
     SECTION_FIELDS,
@@ -36,6 +37,9 @@ from goals.models import (
     UseCheckIn,
     review_state_for,
 )
+from hrp.clinic import clinic_setting
+from safety import selectors as safety_selectors
+from safety.models import OverdosePlanVersion, SafetyPlanVersion, ToleranceWindow
 
 # --- Plan versions -----------------------------------------------------------------------------
 
@@ -361,3 +365,96 @@ def caseload_flags(client: Client) -> list[Any]:
     if overdue:
         return [Flag(_("Goal review overdue: %(n)d") % {"n": overdue}, "info")]
     return [Flag(_("Goal review due: %(n)d") % {"n": len(due)}, "info")]
+
+
+# --- The client's own copy ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CopySection:
+    """One substance or behaviour of the plan as the client's copy shows it: (label, text)
+    rows for the fields in CLIENT_COPY_LABELS only, empty ones left out."""
+
+    name: str
+    rows: list[tuple[Any, str]]
+
+
+@dataclass(frozen=True)
+class ClientCopy:
+    """What the client takes home (issue 16.8b): their current plan, active goals in their
+    words, the latest decisional balance, and safer-use and overdose information. Nothing
+    written for clinicians: no clinician's notes, harm ratings, scores or risk flags."""
+
+    plan: PlanVersion | None
+    sections: list[CopySection]
+    goals: list[Goal]
+    balance_from: HarmAssessment | None
+    balance: list[tuple[Any, list[str]]]
+    overdose: OverdosePlanVersion | None
+    safety: SafetyPlanVersion | None
+    window: ToleranceWindow | None
+    crisis_lines: str
+    emergency: str
+
+
+def copy_sections(version: PlanVersion | None) -> list[CopySection]:
+    """The plan version's sections with only the fields the client's copy names."""
+    if version is None:
+        return []
+    sections = []
+    for section in version.sections:
+        rows = []
+        for key, label in CLIENT_COPY_LABELS.items():
+            value = display_value(key, section.get(key)).strip()
+            if value:
+                rows.append((label, value))
+        sections.append(CopySection(str(section.get("name", "")), rows))
+    return sections
+
+
+BALANCE_FIELDS = ("benefits_of_use", "costs_of_use", "benefits_of_change", "costs_of_change")
+
+
+def _latest_balance(client: Client) -> HarmAssessment | None:
+    """The latest harm assessment, reading only its date and the decisional balance's four
+    fields (never the clinician's notes or the harm ratings)."""
+    return (
+        HarmAssessment.objects.filter(client=client)
+        .only("pk", "client_id", "assessed_on", *BALANCE_FIELDS)
+        .order_by("-assessed_on", "-id")
+        .first()
+    )
+
+
+def client_copy(client: Client) -> ClientCopy:
+    """The client's copy, in a fixed number of queries (one per record kind) whatever the
+    length of the client's history: each read is the newest row, by its index."""
+    version = latest_version(client)
+    harm = _latest_balance(client)
+    balance = []
+    if harm is not None:
+        balance = [
+            (HarmAssessment._meta.get_field(key).verbose_name, lines)
+            for key, lines in harm.balance().items()
+            if lines
+        ]
+    safety = safety_selectors.latest_safety_version(client)
+    return ClientCopy(
+        plan=version,
+        sections=copy_sections(version),
+        goals=list(
+            client.goals.filter(status=Goal.Status.ACTIVE)
+            .only("pk", "client_id", "client_words", "hypothesis", "review_date", "status")
+            .order_by("review_date", "id")
+        ),
+        balance_from=harm,
+        balance=balance,
+        overdose=safety_selectors.latest_overdose_version(client),
+        safety=safety,
+        window=safety_selectors.open_window_for(client),
+        # The lines printed on the client's safety plan when they have one (what they were
+        # given), else the clinic's.
+        crisis_lines=(safety.crisis_lines if safety and safety.crisis_lines else "")
+        or str(clinic_setting("SAFETY_CRISIS_LINES") or ""),
+        emergency=str(clinic_setting("SAFETY_EMERGENCY_NUMBER") or ""),
+    )

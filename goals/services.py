@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from assessments.models import FUNCTIONS, IdentifiedHarm
 from clients.models import Client, SubstanceUse
 from goals import limits as plan_limits
+from goals import selectors
 from goals.models import (
     PLAN_REVIEW_AFTER,
     SECTION_FIELDS,
@@ -30,6 +31,7 @@ from hrp.accounts.models import User
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
+from hrp.pdf import render_pdf
 
 SECTION_KEYS = [key for key, _label in SECTION_FIELDS]
 
@@ -394,3 +396,24 @@ def checkin_record(
         },
     )
     return checkin
+
+
+def client_copy_pdf(*, actor: User, client: Client) -> bytes:
+    """The client's own printable copy (goals.selectors.client_copy) as a PDF, to print and
+    hand over. Like the safety plans' copies it carries no name and no chart number, so a lost
+    page does not say whose it is. It is the client's own record, not a disclosure: nothing
+    goes to the accounting of disclosures.
+
+    Side effect: access event `client_copy.print` naming the plan version printed (the
+    caller checked that `actor` may read the chart)."""
+    copy = selectors.client_copy(client)
+    pdf = render_pdf("goals/client_copy_pdf.html", {"copy": copy})
+    audit_record(
+        category=AuditEvent.Category.ACCESS,
+        action=AuditAction.CLIENT_COPY_PRINT,
+        actor=actor,
+        obj=client,
+        chart_number=client.chart_number,
+        changes={"plan_version": (None, copy.plan.number if copy.plan else None)},
+    )
+    return pdf

@@ -19,4 +19,7 @@ urlpatterns = [
     ),
     path("clients/<int:pk>/plan/review/", plan_views.plan_review, name="plan_review"),
     path("clients/<int:pk>/plan/compare/", plan_views.plan_compare, name="plan_compare"),
+    # The client's own printable copy of their plan, goals, balance and safer-use information.
+    path("clients/<int:pk>/plan/your-copy/", views.client_copy, name="client_copy"),
+    path("clients/<int:pk>/plan/your-copy/pdf/", views.client_copy_pdf, name="client_copy_pdf"),
 ]

@@ -222,3 +222,32 @@ def reviews_due(request: HttpRequest) -> HttpResponse:
         "nav": "reviews",
     }
     return render(request, "goals/reviews_due.html", context)
+
+
+# --- The client's own copy -----------------------------------------------------------------------
+
+
+def client_copy(request: HttpRequest, pk: int) -> HttpResponse:
+    """The client's own copy as a page, to go through with them before printing. Anyone who
+    may read the chart may open and print it (as the safety plans' copies); opening it is an
+    audited read."""
+    client, can = access.client_for(request.user, pk)
+    client_services.access_record(actor=request.user, client=client, what="client_copy")
+    context = {
+        "client": client,
+        "can": can,
+        "copy": selectors.client_copy(client),
+        "nav": "caseload",
+    }
+    return render(request, "goals/client_copy.html", context)
+
+
+def client_copy_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The client's own copy as a PDF (no name, no chart number); each print is audited."""
+    client, _can = access.client_for(request.user, pk)
+    pdf = services.client_copy_pdf(actor=request.user, client=client)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="my-plan.pdf"'
+    # The client's plan must not linger in a shared browser's or proxy's cache.
+    response["Cache-Control"] = "no-store"
+    return response

@@ -42,7 +42,7 @@ from assessments.models import Administration
 from assessments.selectors import Strength
 from clients import extensions
 from clients.models import Client
-from clients.selectors import Flag, _expiring_consents, chart_flags
+from clients.selectors import Flag, _expiring_consents, chart_flags, split_flags
 from goals.models import Goal, GoalReview, UseCheckIn
 from hrp import access, svg
 from hrp.accounts.models import User
@@ -189,6 +189,7 @@ class SummaryData:
     ratings: list[RatingPoint]
     ratings_chart: SafeString | None
     flags: list[Flag]
+    screening: list[Flag]  # screening results, shown apart from the flags
     prepared_at: datetime.datetime = field(default_factory=timezone.now)
     supplies: list[ItemTotal] = field(default_factory=list)
     referrals: list[ReferralSummary] = field(default_factory=list)
@@ -432,6 +433,7 @@ def _client_summary(
             threshold_label=_("clinic threshold %(n)d") % {"n": threshold},
         )
 
+    flags, screening = split_flags(chart_flags(client))
     return SummaryData(
         client=client,
         start=start,
@@ -442,7 +444,8 @@ def _client_summary(
         measures=measures,
         ratings=ratings,
         ratings_chart=ratings_chart,
-        flags=chart_flags(client),
+        flags=flags,
+        screening=screening,
         supplies=supplies,
         referrals=referrals,
         strengths=strengths,

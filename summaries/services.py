@@ -38,7 +38,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clients.models import Client
+from clients.models import Client, Consent
+from disclosures import services as disclosure_services
+from disclosures.report import REDISCLOSURE_NOTICE
 from hrp import access, bounds
 from hrp.accounts.models import User
 from hrp.audit.actions import AuditAction
@@ -383,12 +385,22 @@ def summary_build(*, summary_id: int) -> str:
     return _build(summary_id, _content)
 
 
-def _pdf(summary: SummaryRequest, body: str, chart_number: str) -> bytes:
-    """The PDF of a summary's page (its body HTML in the print document). Raises
+def _pdf(
+    summary: SummaryRequest, body: str, chart_number: str, *, recipient: Consent | None = None
+) -> bytes:
+    """The PDF of a summary's page (its body HTML in the print document). With `recipient`
+    (a consent), the copy that leaves the clinic: it names the recipient and the consent on
+    its first page and carries the redisclosure notice (42 CFR §2.32). Raises
     RemoteResourceRefused when the page asked for anything from outside."""
     document = render_to_string(
         "summaries/summary_pdf.html",
-        {"body": body, "summary": summary, "chart_number": chart_number},
+        {
+            "body": body,
+            "summary": summary,
+            "chart_number": chart_number,
+            "recipient": recipient,
+            "notice": REDISCLOSURE_NOTICE if recipient is not None else "",
+        },
     )
     fetcher = OfflineFetcher()
     pdf = html_to_pdf(document, fetcher)
@@ -562,6 +574,50 @@ def summary_download(*, actor: User, summary: SummaryRequest) -> bytes | None:
         actor=actor,
         obj=summary,
         chart_number=summary.client.chart_number if summary.client else "",
+    )
+    return pdf
+
+
+def summary_disclose(
+    *, actor: User, summary: SummaryRequest, consent: Consent | None
+) -> bytes | None:
+    """The client's progress summary as a PDF for the recipient of `consent`, recorded as a
+    disclosure like an attendance report. `summary` comes from selectors.summary_for with its
+    bytes loaded; the caller checked the actor is the treating clinician.
+
+    The copy is made from the verified page (never from an unverified one) with the recipient
+    and the redisclosure notice, and is not stored: the accounting keeps its SHA-256.
+    Side effects: a `Disclosure` and the audit event `disclosure.progress_summary`
+    (disclosures.services.summary_disclosure_record). Raises ValidationError, recording
+    nothing, without a consent in force allowing a treatment summary; Http404-worthy states
+    (not done, not verified) return None."""
+    if summary.client is None:
+        raise ValidationError(_("A caseload summary covers many clients: it is never disclosed."))
+    body = summary.html_body()
+    if body is None:
+        return None
+    client = summary.client
+
+    def render(locked: Consent) -> bytes:
+        try:
+            return _pdf(summary, body, client.chart_number, recipient=locked)
+        except Exception as error:
+            logger.error("summary %s PDF could not be made: %s", summary.pk, type(error).__name__)
+            raise SummaryPdfFailed(_error_code(error)) from error
+
+    if consent is None:
+        # Refuse with the service's own message (and nothing recorded).
+        disclosure_services.check_summary_consent(
+            client=client, consent=None, today=timezone.localdate()
+        )
+    assert consent is not None
+    _disclosure, pdf = disclosure_services.summary_disclosure_record(
+        actor=actor,
+        client=client,
+        consent=consent,
+        period_start=summary.period_start,
+        period_end=summary.period_end,
+        render=render,
     )
     return pdf
 

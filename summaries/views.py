@@ -13,17 +13,19 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from clients import selectors as client_selectors
 from clients.views import render_chart_section
+from disclosures import selectors as disclosure_selectors
 from hrp import access
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
 from summaries import selectors, services
-from summaries.forms import PeriodForm
+from summaries.forms import DownloadForm, PeriodForm
 from summaries.models import SummaryRequest
 
 
@@ -97,27 +99,82 @@ def _filename(summary: SummaryRequest) -> str:
     return f"progress-summary-{summary.client.chart_number}-{period}.pdf"
 
 
-def summary_pdf(request: HttpRequest, summary_pk: int) -> HttpResponse:
-    """The PDF, only once done and intact (hashes checked); 404 in any other state. A monthly
-    summary's PDF is made here on its first download (services.summary_download)."""
-    summary, _can = selectors.summary_for(request.user, summary_pk, with_bytes=True)
-    try:
-        pdf = services.summary_download(actor=request.user, summary=summary)
-    except services.SummaryPdfFailed:
-        messages.error(
-            request,
-            _(
-                "The PDF could not be made just now. The summary is shown below; "
-                "please try the download again later."
-            ),
-        )
-        return redirect("summaries:detail", summary_pk=summary.pk)
-    if pdf is None:
-        raise Http404
+def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(summary)}"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _pdf_failed(request: HttpRequest, summary: SummaryRequest) -> HttpResponse:
+    messages.error(
+        request,
+        _(
+            "The PDF could not be made just now. The summary is shown below; "
+            "please try the download again later."
+        ),
+    )
+    return redirect("summaries:detail", summary_pk=summary.pk)
+
+
+def summary_pdf(request: HttpRequest, summary_pk: int) -> HttpResponse:
+    """Downloading a summary's PDF, only once done and intact (hashes checked); 404 in any
+    other state. A monthly summary's PDF is made on its first download.
+
+    A client's progress summary that leaves the clinic is a disclosure, so its download asks
+    first (GET shows the question, POST answers it): for the clinic's own use (the stored PDF,
+    services.summary_download), or for a recipient under a consent in force allowing a
+    treatment summary (a copy with the redisclosure notice, recorded in the accounting of
+    disclosures, services.summary_disclose). A caseload summary covers many clients and is
+    never disclosed: it downloads at once."""
+    summary, can = selectors.summary_for(request.user, summary_pk, with_bytes=True)
+    if summary.client is not None and summary.html_body() is None:
+        raise Http404
+    if summary.client is None:
+        try:
+            pdf = services.summary_download(actor=request.user, summary=summary)
+        except services.SummaryPdfFailed:
+            return _pdf_failed(request, summary)
+        if pdf is None:
+            raise Http404
+        return _pdf_response(pdf, _filename(summary))
+    consents = (
+        list(disclosure_selectors.valid_consents_for_summary(summary.client, timezone.localdate()))
+        if can.write
+        else []
+    )
+    form = DownloadForm(
+        request.POST if request.method == "POST" else None,
+        consents=consents,
+        may_disclose=can.write,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            if form.cleaned_data["purpose"] == DownloadForm.OWN_USE:
+                pdf = services.summary_download(actor=request.user, summary=summary)
+                filename = _filename(summary)
+            else:
+                pdf = services.summary_disclose(
+                    actor=request.user, summary=summary, consent=form.cleaned_data["consent"]
+                )
+                filename = _filename(summary).replace(".pdf", "-disclosed.pdf")
+        except services.SummaryPdfFailed:
+            return _pdf_failed(request, summary)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if pdf is None:
+                raise Http404
+            return _pdf_response(pdf, filename)
+    context = {
+        "summary": summary,
+        "client": summary.client,
+        "form": form,
+        "consents": consents,
+        "can": can,
+        "nav": "caseload",
+    }
+    return render(request, "summaries/summary_download.html", context)
 
 
 @require_POST

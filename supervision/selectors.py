@@ -20,8 +20,10 @@ Which records each column counts:
 |                    | no note signed by the therapist)                                    |
 | cosign             | notes signed by the supervisee, waiting for co-signature            |
 | risk               | clients in care (active or on hold) with an unresolved risk flag    |
-|                    | (risk.RiskFlag: suicide or overdose, from any source), or the       |
-|                    | latest AUDIT/DAST-10 at the severity threshold                      |
+|                    | (risk.RiskFlag: suicide or overdose, from any source)               |
+| screening          | clients in care whose latest result of a screening measure (the     |
+|                    | registry's `Measure.screens`: AUDIT, DAST-10) is at its threshold:  |
+|                    | a screening result to talk through, not risk                        |
 | alerts             | session-rating alerts not yet acknowledged                          |
 | no_contact         | active clients, with the clinic NO_CONTACT_DAYS or longer, with no  |
 |                    | attended session in the last NO_CONTACT_DAYS                        |
@@ -62,7 +64,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessments import selectors as assessment_selectors
@@ -136,6 +137,12 @@ COLUMNS: list[Column] = [
         "supervision/_list_risk.html",
     ),
     Column(
+        "screening",
+        gettext_lazy("Screening results"),
+        gettext_lazy("Clients with a screening result to talk through"),
+        "supervision/_list_screening.html",
+    ),
+    Column(
         "alerts",
         gettext_lazy("Session-rating alerts"),
         gettext_lazy("Open session-rating alerts"),
@@ -182,6 +189,12 @@ class RiskItem:
 
 
 @dataclass(frozen=True)
+class ScreeningItem:
+    client: Client
+    results: list[str]
+
+
+@dataclass(frozen=True)
 class NoContactItem:
     client: Client
     last_attended: datetime.datetime | None
@@ -203,6 +216,7 @@ class Board:
     late_notes: list[Appointment] = field(default_factory=list)
     cosign: list[SessionNote] = field(default_factory=list)
     risk: list[RiskItem] = field(default_factory=list)
+    screening: list[ScreeningItem] = field(default_factory=list)
     alerts: list[RatingAlert] = field(default_factory=list)
     no_contact: list[NoContactItem] = field(default_factory=list)
     reviews_overdue: list[Goal] = field(default_factory=list)
@@ -230,18 +244,17 @@ class Board:
 
 
 def risk_reasons(client: Client) -> list[str]:
-    """The client's unresolved risk flags and severity flags, named, from prefetched records."""
-    reasons = risk_selectors.reasons(client)
-    for administration in assessment_selectors.severity_flags(client):
-        reasons.append(
-            _("%(measure)s %(score)d: %(band)s")
-            % {
-                "measure": administration.measure.name,
-                "score": administration.score,
-                "band": administration.band_label.lower(),
-            }
-        )
-    return reasons
+    """The client's unresolved risk flags (suicide, overdose), named, from prefetched records."""
+    return risk_selectors.reasons(client)
+
+
+def screening_results(client: Client) -> list[str]:
+    """The client's screening results at threshold (AUDIT, DAST-10), in the assessments app's
+    neutral words, from prefetched records."""
+    return [
+        assessment_selectors.screening_label(administration)
+        for administration in assessment_selectors.severity_flags(client)
+    ]
 
 
 def _week_bounds(now: datetime.datetime) -> tuple[datetime.datetime, datetime.datetime]:
@@ -325,6 +338,9 @@ def boards(
         reasons = risk_reasons(client)
         if reasons:
             board.risk.append(RiskItem(client, reasons))
+        results = screening_results(client)
+        if results:
+            board.screening.append(ScreeningItem(client, results))
         board.consents_expiring.extend(client.expiring_consents)  # type: ignore[attr-defined]
         if not active:
             continue
@@ -483,11 +499,8 @@ def dashboard(*, supervisor: User, now: datetime.datetime | None = None) -> list
         .values("therapist_id")
         .annotate(
             caseload=Count("pk", filter=is_active),
-            risk=Count(
-                "pk",
-                filter=risk_selectors.has_unresolved_q()
-                | assessment_selectors.severity_flag_expression(),
-            ),
+            risk=Count("pk", filter=risk_selectors.has_unresolved_q()),
+            screening=Count("pk", filter=assessment_selectors.severity_flag_expression()),
             no_contact=Count(
                 "pk",
                 filter=is_active

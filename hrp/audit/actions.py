@@ -112,6 +112,10 @@ class AuditAction(models.TextChoices):
     CLIENT_VIEW_SUMMARIES = "client.view.summaries", _("Viewed record: summaries")
     CLIENT_VIEW_CONSENTS = "client.view.consents", _("Viewed record: consents")
     CLIENT_VIEW_DISCLOSURES = "client.view.disclosures", _("Viewed record: disclosures")
+    CLIENT_VIEW_CLIENT_COPY = (
+        "client.view.client_copy",
+        _("Viewed record: the client's own copy of their plan"),
+    )
     CLIENT_VIEW_TIMELINE = "client.view.timeline", _("Viewed record: timeline")
     CLIENT_VIEW_SUPPLIES = "client.view.supplies", _("Viewed record: supplies")
     CLIENT_VIEW_TECHNIQUES = "client.view.techniques", _("Viewed record: techniques")
@@ -186,6 +190,10 @@ class AuditAction(models.TextChoices):
     REFERRAL_STATUS = "referral.status", _("Referral status changed")
     REFERRAL_FOLLOW_UP = "referral.follow_up", _("Referral follow-up date changed")
     DISCLOSURE_REFERRAL = "disclosure.referral", _("Information shared with a referral")
+    DISCLOSURE_PROGRESS_SUMMARY = (
+        "disclosure.progress_summary",
+        _("Progress summary disclosed under a consent"),
+    )
 
     # Supervision
     SUPERVISION_MEETING_RECORD = "supervision.meeting_record", _("Supervision meeting recorded")
@@ -206,6 +214,7 @@ class AuditAction(models.TextChoices):
     SUMMARY_VIEW = "summary.view", _("Summary viewed")
     SUMMARY_VIEW_CASELOAD = "summary.view_caseload", _("Caseload summary viewed")
     SUMMARY_DOWNLOAD = "summary.download", _("Summary downloaded")
+    CLIENT_COPY_PRINT = "client_copy.print", _("Client's own copy of their plan given")
 
     # Oversight
     AUDIT_EXPORT = "audit.export", _("Audit trail exported")

@@ -142,9 +142,12 @@ def test_chart_section_queries(
         assert [f.label for f in response.context["flags"]] == [
             "Suicide risk: follow-up needed",
             "Overdose risk: follow-up needed",
+            "Measures due: PHQ-9",
+        ]
+        # Screening results apart from risk (issue 16).
+        assert [f.label for f in response.context["screening"]] == [
             "AUDIT 20: possible dependence",
             "DAST-10 6: substantial",
-            "Measures due: PHQ-9",
         ]
         assert len(response.context["history"]) == 10
 
@@ -175,9 +178,9 @@ def _caseload_of(therapist: User, size: int) -> list[Client]:
 CASELOAD_FLAGS = [
     "Suicide risk: follow-up needed",
     "Overdose risk: follow-up needed",
-    "AUDIT 22: possible dependence",
     "Measures due: PHQ-9",
 ]
+CASELOAD_SCREENING = ["AUDIT 22: possible dependence"]
 
 
 @pytest.mark.parametrize("size", [1, 25, 26])
@@ -193,7 +196,10 @@ def test_caseload_queries(
     assert response.status_code == 200
     rows = response.context["rows"]
     assert len(rows) == min(size, 25)
-    assert [[f.label for f in flags] for _client, flags in rows] == [CASELOAD_FLAGS] * len(rows)
+    assert [[f.label for f in flags] for _client, flags, _s in rows] == [CASELOAD_FLAGS] * len(rows)
+    assert [[f.label for f in screening] for _c, _f, screening in rows] == [
+        CASELOAD_SCREENING
+    ] * len(rows)
     # Every measure's latest result, AUDIT-C included, read in the same number of queries.
     assert caseload_measures(response) == [
         "PHQ-9 11 moderate · GAD-7 9 mild · AUDIT 22 possible dependence · AUDIT-C 10 positive"

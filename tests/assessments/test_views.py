@@ -453,7 +453,7 @@ def _header_flags(web: HttpClient, record: Client) -> list[str]:
 
 def _caseload_flags(web: HttpClient) -> tuple[list[list[str]], str]:
     response = web.get(reverse("clients:caseload"))
-    return [[f.label for f in flags] for _c, flags in response.context["rows"]], text(response)
+    return [[f.label for f in flags] for _c, flags, _s in response.context["rows"]], text(response)
 
 
 def test_the_flag_shows_on_the_chart_and_caseload_until_resolved(
@@ -634,8 +634,9 @@ def test_a_trend_of_one_shows_no_change_and_none_shows_not_given(
     assert none.status_code == 200
     assert "Not given yet." in text(none)
     assert 'id="trend-data"' not in text(none)
-    # The severity flag of the latest AUDIT is on the page's flags.
-    assert [f.label for f in one.context["flags"]] == ["AUDIT 21: possible dependence"]
+    # The latest AUDIT at its threshold is a screening result, shown apart from the flags.
+    assert [f.label for f in one.context["screening"]] == ["AUDIT 21: possible dependence"]
+    assert [f.label for f in one.context["flags"]] == []
 
 
 def test_the_supervisor_reads_the_trend_without_the_give_button(
@@ -730,9 +731,11 @@ def test_the_caseload_shows_the_latest_scores_in_order(
         "PHQ-9 9 mild · AUDIT 20 possible dependence · AUDIT-C 10 positive"
         " · WHO-5 48% poor wellbeing"
     ]
-    assert [[f.label for f in flags] for _c, flags in response.context["rows"]] == [
-        ["AUDIT 20: possible dependence"]
-    ]
+    # A screening result is in the Screening column, not among the flags beside risk.
+    assert [
+        ([f.label for f in flags], [f.label for f in screening])
+        for _c, flags, screening in response.context["rows"]
+    ] == [([], ["AUDIT 20: possible dependence"])]
 
 
 @pytest.mark.parametrize(

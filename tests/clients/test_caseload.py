@@ -22,7 +22,7 @@ ClientFor = Callable[[User | None], HttpClient]
 
 def listed(response: HttpResponse) -> list[str]:
     """Chart numbers on the caseload page, in the order shown."""
-    return [client.chart_number for client, _flags in response.context["rows"]]
+    return [client.chart_number for client, _flags, _screening in response.context["rows"]]
 
 
 @pytest.fixture
@@ -187,7 +187,7 @@ def test_the_page_applies_to_the_filtered_list(web: HttpClient, therapist: User)
 
     response = web.post(reverse("clients:caseload"), {"page": "2", "status": "on_hold"})
 
-    assert [c.display_name for c, _flags in response.context["rows"]] == ["Zed"]
+    assert [c.display_name for c, _flags, _screening in response.context["rows"]] == ["Zed"]
 
 
 # --- Flags and consent states ------------------------------------------------------------------
@@ -196,7 +196,7 @@ def test_the_page_applies_to_the_filtered_list(web: HttpClient, therapist: User)
 def _flags(response: HttpResponse, chart_number: str) -> list[str]:
     return next(
         [f.label for f in flags]
-        for client, flags in response.context["rows"]
+        for client, flags, _screening in response.context["rows"]
         if client.chart_number == chart_number
     )
 

@@ -64,7 +64,9 @@ def test_caseload_queries(
     assert response.status_code == 200
     assert len(response.context["rows"]) == min(size, 25)
     assert len(response.context["drafts"]) == size
-    flags = [[f.label for f in row_flags] for _client, row_flags in response.context["rows"]]
+    flags = [
+        [f.label for f in row_flags] for _client, row_flags, _screening in response.context["rows"]
+    ]
     assert flags[0] == [
         "Consent expires within 30 days",
         "Mandated referral: agency receives attendance only",

@@ -120,7 +120,7 @@ def test_the_clients_words_are_never_hinted_and_clinician_text_always_is() -> No
         ("assessments.harm_forms", "HarmAssessmentForm", "notes"),
         ("goals.plan_forms", "PlanSectionForm", "clinician_notes"),
         ("clients.forms", "ConcernsForm", "concerns_notes"),
-        ("clients.forms", "MedicalForm", "medical_findings"),
+        ("clients.forms", "MedicalEvaluationForm", "findings"),
         ("sessions.forms", "AddendumForm", "text"),
         ("clients.forms", "StatusForm", "discharge_reason"),
         ("supervision.forms", "MeetingForm", "guidance"),

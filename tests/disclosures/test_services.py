@@ -87,7 +87,17 @@ INVALID_CONSENTS = {
 @pytest.mark.parametrize("case", list(INVALID_CONSENTS))
 def test_refused_without_a_valid_consent(therapist: User, record: Client, case: str) -> None:
     values, message = INVALID_CONSENTS[case]
-    consent = AgencyConsentFactory(client=record, **values)
+    if "scope" in values:
+        # A clinical scope naming a mandated referral's agency can no longer be recorded
+        # (tests/clients/test_consent_scope.py): one from before the mandate still can be
+        # asked for, and is refused here too.
+        mandate = Referral.objects.filter(client=record)
+        kept = mandate.values("source", "mandate_kind", "agency").get()
+        mandate.update(source=Referral.Source.SELF)
+        consent = AgencyConsentFactory(client=record, **values)
+        mandate.update(**kept)
+    else:
+        consent = AgencyConsentFactory(client=record, **values)
 
     assert list(selectors.valid_consents_for_report(record, TODAY)) == []
     assert _refusal(therapist, record, consent) == [message]

@@ -76,8 +76,12 @@ def test_therapist_requests_a_summary_watches_it_finish_and_downloads_the_pdf(
     expect(download_link).to_be_visible()
     expect(page.locator(".summary-status[hx-trigger]")).to_have_count(0)
 
+    # The download asks who the copy is for (issue 16): here, the clinic's own use.
+    download_link.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Download the progress summary")
+    page.get_by_label("The clinic's own use", exact=False).check()
     with page.expect_download() as info:
-        download_link.click()
+        page.get_by_role("button", name="Download PDF").click()
     download = info.value
     assert download.suggested_filename == (
         f"progress-summary-{client.chart_number}-{start:%Y-%m-%d}-to-{today:%Y-%m-%d}.pdf"
@@ -87,6 +91,7 @@ def test_therapist_requests_a_summary_watches_it_finish_and_downloads_the_pdf(
     assert target.read_bytes().startswith(b"%PDF-")
 
     # The page view shows the same summary, charts inline.
+    page.go_back()
     page.get_by_role("link", name=re.compile("^View")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         f"Progress summary · {client.chart_number}"

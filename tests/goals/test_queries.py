@@ -230,7 +230,7 @@ def test_caseload_queries(
     assert response.status_code == 200
     rows = response.context["rows"]
     assert len(rows) == min(size, 25)
-    assert [[f.label for f in flags] for _client, flags in rows] == [
+    assert [[f.label for f in flags] for _client, flags, _screening in rows] == [
         ["Goal review overdue: 1"]
     ] * len(rows)
     assert response.content.decode().count("3 <span") == min(size, 25)

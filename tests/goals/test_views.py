@@ -87,6 +87,9 @@ EXPECTED_GET: dict[str, dict[str, int]] = {
     # A therapist's own page: another therapist has theirs (without this client on it); a
     # supervisor who is not a therapist has none.
     "reviews_due": {**_statuses(200, 404), "other_therapist": 200},
+    # The client's own copy: whoever may read the chart may print it, as the safety plans.
+    "client_copy": _statuses(200, 200),
+    "client_copy_pdf": _statuses(200, 200),
 }
 
 
@@ -444,7 +447,7 @@ def test_the_caseload_shows_open_goals_and_reviews_due(
         "Ed": ("—", "—"),
     }
     flags = {
-        c.preferred_name: [(f.label, f.level) for f in fl] for c, fl in response.context["rows"]
+        c.preferred_name: [(f.label, f.level) for f in fl] for c, fl, _s in response.context["rows"]
     }
     assert flags["Ana"] == [("Goal review overdue: 1", "info")]
     assert flags["Bo"] == [("Goal review due: 2", "info")]

@@ -336,7 +336,7 @@ def test_caseload_with_notes_queries(
         f"{size} note{'s' if size > 1 else ''} came back from your supervisor with comments.",
         f"{size} session rating{'s need' if size > 1 else ' needs'} a look.",
     ]
-    assert [[f.label for f in flags] for _client, flags in response.context["rows"]] == [
+    assert [[f.label for f in flags] for _client, flags, _s in response.context["rows"]] == [
         ["Session rating alert"]
     ] * size
 

@@ -29,6 +29,9 @@ from tests.summaries.conftest import Seeded, broker_down
 pytestmark = pytest.mark.django_db
 
 SIGN_IN = "/account/sign-in/"
+# A client's summary downloads once the question "who is this copy for?" is answered (issue 16;
+# tests/summaries/test_disclosure.py covers the other answer).
+OWN_USE = {"purpose": "own_use"}
 # Who may read a client's summaries: the therapist and their supervisor.
 CLIENT_STATUS = {
     "therapist": 200,
@@ -377,8 +380,8 @@ def test_a_tampered_pdf_is_not_served(therapist: User, record: Client, client_fo
     summary = _done(record)
     SummaryRequest.objects.filter(pk=summary.pk).update(pdf_hash="0" * 64)
 
-    response = client_for(therapist).get(
-        reverse("summaries:pdf", kwargs={"summary_pk": summary.pk})
+    response = client_for(therapist).post(
+        reverse("summaries:pdf", kwargs={"summary_pk": summary.pk}), OWN_USE
     )
 
     assert response.status_code == 404
@@ -389,8 +392,8 @@ def test_download_is_an_attachment_named_by_chart_number_and_period(
 ) -> None:
     summary = _done(record)
 
-    response = client_for(therapist).get(
-        reverse("summaries:pdf", kwargs={"summary_pk": summary.pk})
+    response = client_for(therapist).post(
+        reverse("summaries:pdf", kwargs={"summary_pk": summary.pk}), OWN_USE
     )
 
     assert response["Content-Type"] == "application/pdf"
@@ -409,7 +412,7 @@ def test_viewing_and_downloading_are_audited_as_access(
     before = AuditEvent.objects.count()
 
     user.get(reverse("summaries:detail", kwargs={"summary_pk": summary.pk}))
-    user.get(reverse("summaries:pdf", kwargs={"summary_pk": summary.pk}))
+    user.post(reverse("summaries:pdf", kwargs={"summary_pk": summary.pk}), OWN_USE)
 
     events = list(
         AuditEvent.objects.order_by("id").values_list(
@@ -554,8 +557,8 @@ def test_a_monthly_summary_s_pdf_is_made_on_its_first_download(
     assert SummaryRequest.objects.filter(pk=summary.pk, status="done", pdf__isnull=True).exists()
     user = client_for(therapist)
 
-    first = user.get(reverse("summaries:pdf", kwargs={"summary_pk": summary.pk}))
-    second = user.get(reverse("summaries:pdf", kwargs={"summary_pk": summary.pk}))
+    first = user.post(reverse("summaries:pdf", kwargs={"summary_pk": summary.pk}), OWN_USE)
+    second = user.post(reverse("summaries:pdf", kwargs={"summary_pk": summary.pk}), OWN_USE)
 
     assert (first.status_code, first["Content-Type"]) == (200, "application/pdf")
     assert first.content.startswith(b"%PDF-")
@@ -595,9 +598,9 @@ def test_only_the_first_download_stores_a_pdf(therapist: User, seeded: Seeded, c
     url = reverse("summaries:pdf", kwargs={"summary_pk": summary.pk})
 
     with CaptureQueriesContext(connection) as first:
-        assert user.get(url).status_code == 200
+        assert user.post(url, OWN_USE).status_code == 200
     with CaptureQueriesContext(connection) as second:
-        assert user.get(url).status_code == 200
+        assert user.post(url, OWN_USE).status_code == 200
 
     assert (_updates_of_summaries(first), _updates_of_summaries(second)) == (1, 0)
     assert len(second) == len(first) - 1
@@ -613,7 +616,7 @@ def test_a_pdf_that_cannot_be_made_leaves_the_page_and_stores_nothing(
     user = client_for(therapist)
 
     with mock.patch.object(services, "html_to_pdf", side_effect=RuntimeError):
-        response = user.get(reverse("summaries:pdf", kwargs={"summary_pk": summary.pk}))
+        response = user.post(reverse("summaries:pdf", kwargs={"summary_pk": summary.pk}), OWN_USE)
 
     assert (response.status_code, response["Location"]) == (
         302,

@@ -21,7 +21,10 @@ ClientFor = Callable[[User | None], Client]
 def caseload_view(response: object) -> tuple[list[str], list[tuple[object, list[str]]]]:
     context = response.context  # type: ignore[attr-defined]
     columns = [str(column.label) for column in context["columns"]]
-    rows = [(client, [flag.label for flag in flags]) for client, flags in context["rows"]]
+    rows = [
+        (client, [flag.label for flag in flags + screening])
+        for client, flags, screening in context["rows"]
+    ]
     return columns, rows
 
 

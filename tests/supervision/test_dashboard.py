@@ -67,11 +67,14 @@ def test_each_number_opens_the_list_behind_it(
     assert items["late_notes"] == seeded.late
     assert items["cosign"] == [seeded.cosign]
     assert items["alerts"] == [seeded.alert]
-    assert [i.client for i in items["risk"]] == [seeded.a, seeded.b, seeded.d]
+    # Risk is suicide and overdose; a screening measure's result is listed apart (issue 16).
+    assert [i.client for i in items["risk"]] == [seeded.a, seeded.b]
     assert [i.reasons for i in items["risk"]] == [
         ["Acute suicide risk: follow-up needed"],
         ["Overdose risk: follow-up needed"],
-        ["AUDIT 22: possible dependence"],
+    ]
+    assert [(i.client, i.results) for i in items["screening"]] == [
+        (seeded.d, ["AUDIT 22: possible dependence"])
     ]
     assert [(i.client, i.last_attended is None) for i in items["no_contact"]] == [
         (seeded.b, False),

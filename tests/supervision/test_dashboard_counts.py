@@ -72,10 +72,12 @@ def test_every_number_is_the_length_of_the_list_behind_it(
         for board in selectors.boards(supervisor=supervisor, therapists=[therapist, second])
     }
     assert {tally.therapist: tally.counts() for tally in tallies} == listed
-    # The edge cases changed numbers: two more with a risk flag (Tied, the paused client),
-    # two more overdue measures (Corrected's AUDIT, Tied's DAST-10).
+    # The edge cases changed numbers: two more with a screening result at threshold (Tied,
+    # the paused client), none more at risk (a screening result is not risk), two more
+    # overdue measures (Corrected's AUDIT, Tied's DAST-10).
     counted = {tally.therapist: tally.counts() for tally in tallies}
-    assert counted[therapist]["risk"] == counted[second]["risk"] + 2
+    assert counted[therapist]["screening"] == counted[second]["screening"] + 2
+    assert counted[therapist]["risk"] == counted[second]["risk"]
     assert counted[therapist]["measures_overdue"] == counted[second]["measures_overdue"] + 2
     assert [tally.therapist for tally in tallies] == [therapist, second]
 
