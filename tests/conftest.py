@@ -54,6 +54,19 @@ def _clinic_settings_cache() -> Iterator[None]:
     clinic.store({})
 
 
+# Argon2 (hrp/settings.py) is deliberately slow: about a tenth of a second and 100 MB per hash or
+# check, paid by every test user given a password and every sign-in. Tests use a fast hasher;
+# that production hashes with Argon2 is tested once, under the production setting
+# (tests/accounts/test_password_hashing.py).
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> Iterator[None]:
+    with override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS):
+        yield
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _flush_past_the_append_only_triggers() -> Iterator[None]:
     """Between transactional tests (live server, real worker) Django empties every table with
@@ -217,10 +230,7 @@ class _DemoSnapshot:
             self.atomic.__enter__()
             out = io.StringIO()
             # Seeding hashes seven passwords; Argon2's deliberate slowness is not under test.
-            with override_settings(
-                DEMO_MODE=True,
-                PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-            ):
+            with override_settings(DEMO_MODE=True, PASSWORD_HASHERS=FAST_PASSWORD_HASHERS):
                 call_command("seed_demo", stdout=out)
         self.clinic = DemoClinic(output=out.getvalue())
         return self.clinic
@@ -269,6 +279,13 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     # The demo rows must never be visible to a test that did not ask for them.
     if _demo_snapshot is not None and DEMO_FIXTURE not in getattr(item, "fixturenames", ()):
         _demo_snapshot.close()
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Under pytest-xdist (`make test`, `--dist loadgroup`) the demo clinic's tests all go to one
+    process, so the clinic is seeded once per run there too, not once per process."""
+    if DEMO_FIXTURE in getattr(item, "fixturenames", ()):
+        item.add_marker(pytest.mark.xdist_group(DEMO_FIXTURE))
 
 
 @pytest.hookimpl(trylast=True)
