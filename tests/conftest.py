@@ -298,3 +298,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     first = items.index(demo[0])
     rest = [item for item in items if DEMO_FIXTURE not in getattr(item, "fixturenames", ())]
     items[:] = rest[:first] + demo + rest[first:]
+
+
+# Session-summary lines from the test processes under pytest-xdist (a worker's own terminal
+# summary is not shown): a conftest appends to `config.workeroutput[SUMMARY_LINES_KEY]` at
+# session finish (tests/robustness/conftest.py) and the controlling process prints them.
+SUMMARY_LINES_KEY = "hrp_summary_lines"
+_summary_lines: list[str] = []
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    _summary_lines.extend(getattr(node, "workeroutput", {}).get(SUMMARY_LINES_KEY, []))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for line in _summary_lines:
+        terminalreporter.write_line(line)
