@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
+from _pytest.nodeid import NodeId
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.backends.postgresql.operations import (
@@ -288,10 +289,24 @@ def pytest_itemcollected(item: pytest.Item) -> None:
         item.add_marker(pytest.mark.xdist_group(DEMO_FIXTURE))
 
 
+def _xdist_group_suffix(items: list[pytest.Item]) -> None:
+    """pytest-xdist's `--dist loadgroup` schedules by a `@<group>` suffix it adds to each grouped
+    test's id by setting `item._nodeid`, which pytest 9 no longer reads (the id lives in
+    `item._id`): without this the groups are silently ignored and the demo clinic is seeded and
+    crawled once in every test process. Only in an xdist test process with loadgroup."""
+    if not items or not items[0].config.getvalue("loadgroup"):
+        return
+    for item in items:
+        names = sorted({str(mark.args[0]) for mark in item.iter_markers("xdist_group")})
+        if names and "@" not in item.nodeid:
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(names)}")
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the demo clinic's tests one after another (where the first of them stands, after
     pytest-django's ordering), so the clinic is seeded once."""
+    _xdist_group_suffix(items)
     demo = [item for item in items if DEMO_FIXTURE in getattr(item, "fixturenames", ())]
     if not demo:
         return
