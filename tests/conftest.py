@@ -294,7 +294,7 @@ def _xdist_group_suffix(items: list[pytest.Item]) -> None:
     test's id by setting `item._nodeid`, which pytest 9 no longer reads (the id lives in
     `item._id`): without this the groups are silently ignored and the demo clinic is seeded and
     crawled once in every test process. Only in an xdist test process with loadgroup."""
-    if not items or not items[0].config.getvalue("loadgroup"):
+    if not items or not getattr(items[0].config.option, "loadgroup", False):
         return
     for item in items:
         names = sorted({str(mark.args[0]) for mark in item.iter_markers("xdist_group")})
