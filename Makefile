@@ -9,7 +9,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3; do command -v $$p >/de
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format checks demo worker beat backup restore verify reinstall clean
+.PHONY: run test test-system-deps lint format checks demo worker beat backup restore verify reinstall clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "HRP Clinic needs Python 3.12 or newer; found " + sys.version.split()[0])'
@@ -35,9 +35,19 @@ run: $(VENV)/.base-installed
 	echo "Sign in at http://$(HOST):$(PORT)/" && \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-# The whole suite. On PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set.
-test: $(VENV)/.dev-installed
-	$(BIN)/python -m pytest
+# The whole suite. On PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set. In parallel
+# (pytest-xdist): one process per core, each with its own test database (test_<name>_gw<N>) and
+# cache key prefix (conftest.py); tests that must share a process carry an xdist_group marker
+# (docs/PERFORMANCE.md, "Test suite time"). TEST_WORKERS=0 runs it in one process;
+# PYTEST_ARGS adds options (e.g. PYTEST_ARGS="--durations=30").
+TEST_WORKERS ?= auto
+test: $(VENV)/.dev-installed test-system-deps
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+
+# Chromium for the browser tests, Pango and a font for WeasyPrint: installed with apt when missing
+# and running as root; otherwise it says what to run (scripts/test_system_deps.sh).
+test-system-deps: $(VENV)/.dev-installed
+	PYTHON=$(BIN)/python scripts/test_system_deps.sh
 
 # Style, then architecture: dependencies point one way (import-linter's layers contract in
 # pyproject.toml) and no project import hides inside a function (docs/ARCHITECTURE.md).

@@ -17,3 +17,9 @@ os.environ.setdefault("DEMO_MODE", "0")
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls made by the
 # test itself (fixtures, assertions) are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Under pytest-xdist (`make test`) each test process has its own test database (pytest-django
+# names it test_<name>_gw<N>) but shares REDIS_URL: its own cache key prefix keeps one process's
+# clinic settings from reaching another's tests. Real Celery workers started by a test inherit
+# the environment, so they read the same keys. Broker queues are per test already.
+if worker := os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ["CACHE_KEY_PREFIX"] = f"hrp-test-{worker}"

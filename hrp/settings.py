@@ -337,7 +337,9 @@ CACHES = {
         {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "hrp",
+            # Several deployments (or parallel test processes, conftest.py) on one Redis
+            # database keep apart by prefix.
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="hrp"),
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
         if REDIS_URL

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
+from _pytest.nodeid import NodeId
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.backends.postgresql.operations import (
@@ -52,6 +53,19 @@ def _clinic_settings_cache() -> Iterator[None]:
     clinic.store({})
     yield
     clinic.store({})
+
+
+# Argon2 (hrp/settings.py) is deliberately slow: about a tenth of a second and 100 MB per hash or
+# check, paid by every test user given a password and every sign-in. Tests use a fast hasher;
+# that production hashes with Argon2 is tested once, under the production setting
+# (tests/accounts/test_password_hashing.py).
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> Iterator[None]:
+    with override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS):
+        yield
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -217,10 +231,7 @@ class _DemoSnapshot:
             self.atomic.__enter__()
             out = io.StringIO()
             # Seeding hashes seven passwords; Argon2's deliberate slowness is not under test.
-            with override_settings(
-                DEMO_MODE=True,
-                PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-            ):
+            with override_settings(DEMO_MODE=True, PASSWORD_HASHERS=FAST_PASSWORD_HASHERS):
                 call_command("seed_demo", stdout=out)
         self.clinic = DemoClinic(output=out.getvalue())
         return self.clinic
@@ -271,13 +282,51 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         _demo_snapshot.close()
 
 
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Under pytest-xdist (`make test`, `--dist loadgroup`) the demo clinic's tests all go to one
+    process, so the clinic is seeded once per run there too, not once per process."""
+    if DEMO_FIXTURE in getattr(item, "fixturenames", ()):
+        item.add_marker(pytest.mark.xdist_group(DEMO_FIXTURE))
+
+
+def _xdist_group_suffix(items: list[pytest.Item]) -> None:
+    """pytest-xdist's `--dist loadgroup` schedules by a `@<group>` suffix it adds to each grouped
+    test's id by setting `item._nodeid`, which pytest 9 no longer reads (the id lives in
+    `item._id`): without this the groups are silently ignored and the demo clinic is seeded and
+    crawled once in every test process. Only in an xdist test process with loadgroup."""
+    if not items or not getattr(items[0].config.option, "loadgroup", False):
+        return
+    for item in items:
+        names = sorted({str(mark.args[0]) for mark in item.iter_markers("xdist_group")})
+        if names and "@" not in item.nodeid:
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(names)}")
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the demo clinic's tests one after another (where the first of them stands, after
     pytest-django's ordering), so the clinic is seeded once."""
+    _xdist_group_suffix(items)
     demo = [item for item in items if DEMO_FIXTURE in getattr(item, "fixturenames", ())]
     if not demo:
         return
     first = items.index(demo[0])
     rest = [item for item in items if DEMO_FIXTURE not in getattr(item, "fixturenames", ())]
     items[:] = rest[:first] + demo + rest[first:]
+
+
+# Session-summary lines from the test processes under pytest-xdist (a worker's own terminal
+# summary is not shown): a conftest appends to `config.workeroutput[SUMMARY_LINES_KEY]` at
+# session finish (tests/robustness/conftest.py) and the controlling process prints them.
+SUMMARY_LINES_KEY = "hrp_summary_lines"
+_summary_lines: list[str] = []
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    _summary_lines.extend(getattr(node, "workeroutput", {}).get(SUMMARY_LINES_KEY, []))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for line in _summary_lines:
+        terminalreporter.write_line(line)
