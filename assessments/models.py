@@ -338,7 +338,9 @@ class IdentifiedHarm(AppendOnlyModel):
         blank=True,
     )
     domain = models.CharField(_("part of life"), max_length=16, choices=HARM_DOMAINS)
-    description = EncryptedTextField(_("what happens, concretely"), validators=[text_limit])
+    description = EncryptedTextField(
+        _("what happens, concretely"), validators=[text_limit], client_words=True
+    )
     severity = models.PositiveSmallIntegerField(
         _("how much harm"), choices=HARM_RATINGS, null=True, blank=True, validators=zero_to_three
     )

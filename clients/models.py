@@ -39,7 +39,9 @@ def LongText(verbose_name: Any, *, client_words: bool = False, **kwargs: Any) ->
 
 
 def PrivateText(verbose_name: Any, **kwargs: Any) -> EncryptedTextField:
-    """LongText encrypted at rest (hrp/crypto.py): for the client's own words about their life."""
+    """LongText encrypted at rest (hrp/crypto.py): for the client's own words about their life,
+    which the language hint leaves as said."""
+    kwargs.setdefault("client_words", True)
     return EncryptedTextField(verbose_name, blank=True, validators=[text_limit], **kwargs)
 
 

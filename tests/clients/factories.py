@@ -37,6 +37,11 @@ class IntakeFactory(factory.django.DjangoModelFactory):
     reason_for_coming = "I want my weekends back."
     client_goals = "Go out with friends without losing whole nights."
     current_step = Intake.Step.REVIEW
+    # A factory client raises no medical-evaluation flag unless a test asks for one (tests of
+    # that rule set the decision: tests/clients/test_medical.py), so other tests' flag lists
+    # hold only what they are about.
+    medical_evaluation = Intake.MedicalDecision.NOT_NEEDED
+    medical_not_needed_reason = "Seen by their own doctor last month."
     completed_at = factory.LazyFunction(timezone.now)
     completed_by = factory.LazyAttribute(lambda o: o.client.therapist)
 

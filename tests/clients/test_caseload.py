@@ -342,7 +342,10 @@ def test_no_url_deletes_anything() -> None:
     names = _url_names(get_resolver().url_patterns)
 
     assert "clients:chart" in names  # the walk found the clients app
-    assert [n for n in names if "delete" in n or "remove" in n] == []
+    # A record of a technique on a draft note can be taken out before the note is signed, as
+    # any draft text can (audited; refused by the note's lock once signed: tests/techniques).
+    draft_only = {"techniques:remove"}
+    assert [n for n in names if ("delete" in n or "remove" in n) and n not in draft_only] == []
 
 
 def test_discharge_keeps_the_record(

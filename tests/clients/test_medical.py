@@ -414,8 +414,13 @@ def test_harm_assessment_shows_the_latest_findings_beside_physical_health(
 
 
 def test_harm_assessment_says_when_no_evaluation_is_recorded(
-    client_for: ClientFor, therapist: User, record: Client
+    client_for: ClientFor, therapist: User
 ) -> None:
+    record = ClientFactory(
+        therapist=therapist,
+        intake__medical_evaluation=D.RECOMMENDED,
+        intake__medical_not_needed_reason="",
+    )
     text = page_text(client_for(therapist).get(reverse("assessments:harm_new", args=[record.pk])))
     assert "Latest medical evaluation: Medical evaluation recommended, not yet done." in text
 
@@ -425,6 +430,9 @@ def test_harm_assessment_says_when_no_evaluation_is_recorded(
 
 def _completed_days_ago(therapist: User, days: int, **kwargs: object) -> Client:
     completed = timezone.now() - datetime.timedelta(days=days)
+    # Recommended unless the test says otherwise (the factory's default is "not needed").
+    kwargs.setdefault("intake__medical_evaluation", D.RECOMMENDED)
+    kwargs.setdefault("intake__medical_not_needed_reason", "")
     return ClientFactory(therapist=therapist, intake__completed_at=completed, **kwargs)
 
 

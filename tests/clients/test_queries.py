@@ -70,7 +70,6 @@ def test_caseload_queries(
     assert flags[0] == [
         "Consent expires within 30 days",
         "Mandated referral: agency receives attendance only",
-        "Medical evaluation recommended, not yet done",
     ]
 
 
@@ -156,7 +155,6 @@ def test_chart_overview_queries(
     assert [f.label for f in response.context["flags"]] == [
         "Consent expires within 30 days",
         "Mandated referral: agency receives attendance only",
-        "Medical evaluation recommended, not yet done",
     ]
 
 

@@ -46,6 +46,7 @@ DEFAULT_REMINDER_TIMINGS = {
     "measure_due_days": 0,
     "client_session_hours": 24,
     "risk_open_days": 2,
+    "medical_evaluation_days": 14,
     "send_hour": 8,
 }
 DEFAULT_MEASURE_INTERVAL_WEEKS = {

@@ -111,6 +111,9 @@ def test_a_backup_restored_into_a_fresh_database_opens_and_verifies_everything(
     # A hash to verify in every hashed table, and all of them verify.
     assert {label: all(rows.values()) and bool(rows) for label, rows in hashes.items()} == {
         "summaries.SummaryRequest": True,
+        "techniques.ScriptRewrite": True,
+        "techniques.UseEpisodeChain": True,
+        "techniques.VoiceDialoguePart": True,
         "therapy_sessions.ContactAddendum": True,
         "therapy_sessions.ContactReview": True,
         "therapy_sessions.NoteAddendum": True,

@@ -83,8 +83,9 @@ def test_supervisor_sees_their_supervisees(
     # The dashboard: nothing needs attention for either, so by name.
     assert [board.therapist for board, _cells in response.context["rows"]] == [trainee, therapist]
     html = response.content.decode()
-    # The row heading, then the hidden label of each of the ten numbers and two buttons.
-    assert html.count("Tess Therapist") == 13
+    # The row heading, then the hidden label of each of the twelve numbers (medical evaluation
+    # and screening results among them) and two buttons.
+    assert html.count("Tess Therapist") == 15
     assert html.count("Casey Trainee, MSW") == 1
     assert html.count("notes need your co-signature") == 1
     assert html.count("Omar Other") == 0  # another supervisor's supervisee

@@ -41,14 +41,14 @@ def test_the_registry_is_every_encrypted_field_of_every_model() -> None:
     assert _registered() == _scan()
     assert sorted(_registered()) == [
         ("accounts.EmergencyGrant", "reason"),
-        ("assessments.IdentifiedHarm", "description"),
-        ("clients.MedicalEvaluation", "findings"),
         ("assessments.HarmAssessment", "past_changes"),
         ("assessments.HarmAssessment", "strengths"),
         ("assessments.HarmAssessment", "supports"),
+        ("assessments.IdentifiedHarm", "description"),
         ("clients.Intake", "past_changes"),
         ("clients.Intake", "strengths"),
         ("clients.Intake", "supports"),
+        ("clients.MedicalEvaluation", "findings"),
         ("disclosures.Disclosure", "shared"),
         ("goals.PlanReview", "harms_changed"),
         ("goals.PlanReview", "learned"),

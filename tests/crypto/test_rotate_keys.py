@@ -139,9 +139,9 @@ def test_counts_per_table_are_printed_and_a_second_run_rewrites_nothing() -> Non
             "accounts.EmergencyGrant: checked 1, re-encrypted 0\n"
             "assessments.HarmAssessment: checked 0, re-encrypted 0\n"
             "assessments.IdentifiedHarm: checked 0, re-encrypted 0\n"
-            "clients.MedicalEvaluation: checked 0, re-encrypted 0\n"
             # The clients' intakes, whose strengths are empty: nothing to re-encrypt.
             "clients.Intake: checked 3, re-encrypted 0\n"
+            "clients.MedicalEvaluation: checked 0, re-encrypted 0\n"
             "disclosures.Disclosure: checked 0, re-encrypted 0\n"
             "goals.PlanReview: checked 0, re-encrypted 0\n"
             "linkage.ReferralStatusChange: checked 0, re-encrypted 0\n"
@@ -173,9 +173,9 @@ def test_counts_per_table_are_printed_and_a_second_run_rewrites_nothing() -> Non
             "accounts.EmergencyGrant: checked 1, re-encrypted 0\n"
             "assessments.HarmAssessment: checked 0, re-encrypted 0\n"
             "assessments.IdentifiedHarm: checked 0, re-encrypted 0\n"
-            "clients.MedicalEvaluation: checked 0, re-encrypted 0\n"
             # The clients' intakes, whose strengths are empty: nothing to re-encrypt.
             "clients.Intake: checked 3, re-encrypted 0\n"
+            "clients.MedicalEvaluation: checked 0, re-encrypted 0\n"
             "disclosures.Disclosure: checked 0, re-encrypted 0\n"
             "goals.PlanReview: checked 0, re-encrypted 0\n"
             "linkage.ReferralStatusChange: checked 0, re-encrypted 0\n"

@@ -320,7 +320,7 @@ def test_a_granted_client_never_joins_the_grantees_caseload(
     )
 
     assert caseload.status_code == 200
-    assert [client for client, _flags in caseload.context["rows"]] == [own]
+    assert [row[0] for row in caseload.context["rows"]] == [own]
     assert supervisee.status_code == 404
     assert list(Client.objects.filter(access.clients_visible_q(grantee))) == [own]
 

@@ -1122,7 +1122,14 @@ def test_chart_plan_section_shows_the_summary_under_the_chart_tabs(
     assert "No plan yet — build it with the client." in text(empty)
     assert f'href="{page_url("plan_edit", record)}">Start the plan</a>' in text(empty)
     tabs = _chart_tabs(empty.content.decode())
-    assert tabs[:5] == ["Overview", "Intake", "Risk", "Assessments", "Plan and goals"]
+    assert tabs[:6] == [
+        "Overview",
+        "Intake",
+        "Medical evaluation",
+        "Risk",
+        "Assessments",
+        "Plan and goals",
+    ]
 
     PlanVersionFactory(plan=PlanFactory(client=record))
     for user, can_edit in ((therapist, True), (supervisor, False)):

@@ -473,7 +473,7 @@ def test_the_plan_review_due_shows_on_the_chart_the_caseload_and_the_reviews_due
     assert "Review the plan" in section.content.decode()
 
     caseload = web.get(reverse("clients:caseload"))
-    flags = {c.pk: [f.label for f in fl] for c, fl in caseload.context["rows"]}
+    flags = {c.pk: [f.label for f in fl] for c, fl, *_screening in caseload.context["rows"]}
     assert flags[record.pk] == ["Plan review overdue"]
 
     due = web.get(reverse("goals:reviews_due"))
@@ -488,8 +488,9 @@ def test_the_plan_review_due_shows_on_the_chart_the_caseload_and_the_reviews_due
 # --- Query counts ------------------------------------------------------------------------------
 
 # The Plan section (tests/goals/test_queries.py) with a plan and no goals (so no prefetch of
-# their reviews), + the plan's latest review: the same at 1 and 12 reviews and check-ins
-PLAN_SECTION_QUERIES = 12
+# their reviews), + the plan's latest review, the harms no goal answers yet and the latest
+# harm assessment's strengths: the same at 1 and 12 reviews and check-ins
+PLAN_SECTION_QUERIES = 14
 # session, user, device; client, the version with its next review date, access event, its
 # reviews with reviewers, the check-ins since the version with their substances; and the
 # client's supervision check the access helper makes
@@ -566,7 +567,7 @@ def test_caseload_queries_with_plan_reviews(
     web = client_for(therapist)
     with django_assert_num_queries(CASELOAD_QUERIES):
         response = web.get(reverse("clients:caseload"))
-    assert [[f.label for f in fl] for _c, fl in response.context["rows"]] == [
+    assert [[f.label for f in fl] for _c, fl, *_screening in response.context["rows"]] == [
         ["Plan review overdue"]
     ] * min(size, 25)
 

@@ -296,7 +296,11 @@ def test_no_phi_in_any_reminder_text_email_or_sms(
         )
     # An intake completed 13 days ago with the medical evaluation still outstanding: reminded
     # tomorrow at the send hour (medical_evaluation_days = 14).
-    Intake.objects.filter(client=record).update(completed_at=timezone.now() - 13 * DAY)
+    Intake.objects.filter(client=record).update(
+        completed_at=timezone.now() - 13 * DAY,
+        medical_evaluation=Intake.MedicalDecision.RECOMMENDED,
+        medical_not_needed_reason="",
+    )
     # A methadone referral to follow up tomorrow.
     ServiceReferralFactory(
         client=record,

@@ -201,7 +201,10 @@ def test_a_session_during_an_open_window_is_reminded_the_day_before(
     therapist: User, record: Client
 ) -> None:
     window(therapist, record, start=-2, end=5)
-    inside = AppointmentFactory(client=record, starts_at=at(days(1), "15:00"))
+    # Booked a week ago: a reminder is planned only when it falls due after the booking, and
+    # "24 hours before 15:00 tomorrow" is already past when this runs late in the day.
+    booked = timezone.now() - datetime.timedelta(days=7)
+    inside = AppointmentFactory(client=record, starts_at=at(days(1), "15:00"), created_at=booked)
     AppointmentFactory(client=record, starts_at=at(days(6), "10:00"))  # after the window
     other = ClientFactory(therapist=therapist)
     AppointmentFactory(client=other, starts_at=at(days(1), "11:00"))  # no window

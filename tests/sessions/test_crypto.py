@@ -294,7 +294,8 @@ def test_reencrypt_moves_every_row_onto_the_new_key(
             "therapy_sessions.NoteReview: checked 2, re-encrypted 1\n"
             "therapy_sessions.OutsideContact: checked 0, re-encrypted 0\n"
             "therapy_sessions.SessionNote: checked 3, re-encrypted 3\n"
-            "Checked 6 rows; re-encrypted 5.\n"
+            # + the two clients' intakes (their strengths are empty: nothing to re-encrypt)
+            "Checked 8 rows; re-encrypted 5.\n"
         )
 
         after = _raw_all()
@@ -346,7 +347,7 @@ def test_a_second_run_rewrites_nothing(written_under_the_old_key: dict[str, Any]
             "therapy_sessions.NoteReview: checked 2, re-encrypted 0\n"
             "therapy_sessions.OutsideContact: checked 0, re-encrypted 0\n"
             "therapy_sessions.SessionNote: checked 3, re-encrypted 0\n"
-            "Checked 6 rows; re-encrypted 0.\n"
+            "Checked 8 rows; re-encrypted 0.\n"
         )
 
         assert _raw_all() == after_first

@@ -1149,7 +1149,7 @@ def test_the_caseload_notices_returned_notes_and_rating_alerts(
         ("1 note came back from your supervisor with comments.", "info"),
         ("1 session rating needs a look.", "info"),
     ]
-    [(row_client, flags)] = response.context["rows"]
+    [(row_client, flags, _screening)] = response.context["rows"]
     assert (row_client, [f.label for f in flags]) == (record, ["Session rating alert"])
 
 

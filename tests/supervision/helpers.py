@@ -84,17 +84,28 @@ def seed_every_column(therapist: User) -> Seeded:
     """Seed `therapist`'s caseload for EXPECTED. Late sessions are 8+ days ago, so never this
     week's; this week's attended session has a signed note."""
     long_ago = timezone.now() - datetime.timedelta(days=60)
-    a = ClientFactory(therapist=therapist, preferred_name="Ari", created_at=long_ago)
-    b = ClientFactory(therapist=therapist, preferred_name="Bo", created_at=long_ago)
-    c = ClientFactory(therapist=therapist, preferred_name="Cy", created_at=long_ago)
-    d = ClientFactory(therapist=therapist, preferred_name="Di", status=Client.Status.ON_HOLD)
+    # Every client's medical evaluation is still to be done unless a test records one (the
+    # factory's default is "not needed").
+    open_medical = {
+        "intake__medical_evaluation": "recommended",
+        "intake__medical_not_needed_reason": "",
+    }
+    a = ClientFactory(
+        **open_medical, therapist=therapist, preferred_name="Ari", created_at=long_ago
+    )
+    b = ClientFactory(**open_medical, therapist=therapist, preferred_name="Bo", created_at=long_ago)
+    c = ClientFactory(**open_medical, therapist=therapist, preferred_name="Cy", created_at=long_ago)
+    d = ClientFactory(
+        **open_medical, therapist=therapist, preferred_name="Di", status=Client.Status.ON_HOLD
+    )
     e = ClientFactory(
+        **open_medical,
         therapist=therapist,
         preferred_name="Ed",
         status=Client.Status.DISCHARGED,
         discharged_on=day(-3),
     )
-    f = ClientFactory(therapist=therapist, preferred_name="Fi")
+    f = ClientFactory(**open_medical, therapist=therapist, preferred_name="Fi")
 
     # Sessions this week: attended Monday (signed), scheduled Sunday; not: cancelled
     # Wednesday, next Monday, last Sunday.
