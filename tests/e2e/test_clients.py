@@ -160,6 +160,7 @@ def test_therapist_completes_an_intake_after_closing_the_page_midway(
             "—",
             "—",
             "—",
+            "—",  # screening
             "Medical evaluation recommended, not yet done",
         ]
     )

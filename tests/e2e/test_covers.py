@@ -59,7 +59,14 @@ def test_a_supervisor_arranges_a_cover_and_the_cover_opens_the_caseload(
     page.get_by_label("Last day").fill(today.isoformat())
     with expect_handled_error_response(page, browser_errors, status=400, reason="Bad Request"):
         page.get_by_role("button", name="Arrange the cover").click()
-    expect(page.get_by_text("The last day cannot be before the first day.")).to_be_visible()
+    # Beside the field, and in the error summary that takes focus above the form.
+    expect(
+        page.locator("form").get_by_text("The last day cannot be before the first day.")
+    ).to_be_visible()
+    expect(page.locator(".error-summary")).to_contain_text(
+        "The last day cannot be before the first day."
+    )
+    expect(page.locator(".error-summary")).to_be_focused()
     expect(page.get_by_label("First day")).to_have_value(last_day.isoformat())
     assert Cover.objects.count() == 0
 

@@ -111,7 +111,10 @@ def test_clinic_admin_changes_a_setting_and_a_wrong_value_is_refused(
     # Refused with 400, which Chrome logs as a console error: expected here, and only here.
     with expect_handled_error_response(page, browser_errors, status=400, reason="Bad Request"):
         page.get_by_role("button", name="Save settings").click()
-    expect(page.get_by_text("Use a number from 1 to 336.")).to_be_visible()
+    # Beside the field, and in the error summary that takes focus above the form.
+    expect(page.locator("form").get_by_text("Use a number from 1 to 336.")).to_be_visible()
+    expect(page.locator(".error-summary")).to_contain_text("Use a number from 1 to 336.")
+    expect(page.locator(".error-summary")).to_be_focused()
     # What was typed stays on the page; nothing was saved.
     expect(page.get_by_label("Hours until a note is late")).to_have_value("0")
     assert ClinicSetting.objects.get(key="LATE_NOTE_HOURS").value == 48
