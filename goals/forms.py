@@ -181,4 +181,6 @@ class PlanReviewForm(forms.ModelForm):
         today = timezone.localdate()
         self.fields["reviewed_on"].initial = today
         self.fields["next_review_date"].initial = today + PLAN_REVIEW_AFTER
+        # Radio buttons need no blank "select an option" choice: none is checked until chosen.
+        self.fields["outcome"].choices = PlanReview.Outcome.choices
         self.helper = _helper()
