@@ -139,9 +139,12 @@ def goal_review(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
     the decision. "Revise" describes the new goal on the same page."""
     client, _can = access.client_for(request.user, pk, write=True)
     goal = get_object_or_404(Goal, client=client, pk=goal_pk)
-    if not goal.is_open:
+    if not goal.is_open and request.method != "POST":
         messages.info(request, _("This goal is no longer active."))
         return redirect("goals:goal", pk=client.pk, goal_pk=goal.pk)
+    # A review posted for a goal closed meanwhile (another tab, a second click that got there
+    # first) goes on to the service, which refuses it under the goal's lock: the page answers
+    # 409 with what was typed, whether it arrived before or after the first one committed.
     data = request.POST or None
     form = ReviewForm(data)
     new_goal_initial = {f: getattr(goal, f) for f in GOAL_FIELDS if f != "harms"}

@@ -441,22 +441,34 @@ def test_a_refused_revision_keeps_both_forms_as_typed(
     assert form_values(response) == post
 
 
-@pytest.mark.parametrize("method", ["get", "post"])
 def test_the_review_page_of_a_closed_goal_sends_back_to_the_goal(
-    client_for: ClientFor, therapist: User, goal: Goal, method: str
+    client_for: ClientFor, therapist: User, goal: Goal
 ) -> None:
     Goal.objects.filter(pk=goal.pk).update(status=Goal.Status.ACHIEVED)
-    before = _state()
     web = client_for(therapist)
 
-    response = getattr(web, method)(
-        _review_url(goal), _review_post("keep", next_review_date=days_from_today(7).isoformat())
-    )
+    response = web.get(_review_url(goal))
 
     assert response.status_code == 302
     assert response["Location"] == _goal_url(goal)
-    assert _state() == before
     assert "This goal is no longer active." in text(web.get(_goal_url(goal)))
+
+
+def test_a_review_posted_for_a_goal_closed_meanwhile_is_a_conflict_that_keeps_the_text(
+    client_for: ClientFor, therapist: User, goal: Goal
+) -> None:
+    """The same answer whether the other review committed before this one arrived or while it
+    waited for the goal's lock (tests/goals/test_views.py, the race)."""
+    Goal.objects.filter(pk=goal.pk).update(status=Goal.Status.ACHIEVED)
+    before = _state()
+    post = _review_post("keep", next_review_date=days_from_today(7).isoformat())
+
+    response = client_for(therapist).post(_review_url(goal), post)
+
+    assert response.status_code == 409
+    assert "This goal is no longer active; review its newer version." in text(response)
+    assert post["what_happened"] in text(response)
+    assert _state() == before
 
 
 # --- Goal validation ---------------------------------------------------------------------------
