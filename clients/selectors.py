@@ -142,9 +142,13 @@ def chart_flags(client: Client) -> list[Flag]:
 def medical_flags(client: Client) -> list[Flag]:
     """A flag while a medical evaluation is open (outstanding or never considered,
     clients.medical), once the intake is completed: during the intake the medical step is
-    still ahead, and "Intake in progress" says so. Read from `medical.annotate`'s values."""
+    still ahead, and "Intake in progress" says so. Not for a discharged client, whom nobody is
+    arranging care for any more (the reminder and the supervisor's column leave them out too).
+    Read from `medical.annotate`'s values."""
     current = medical.status_of(client)
     if not current.is_open or getattr(client, "medical_intake_completed_at", None) is None:
+        return []
+    if client.status == Client.Status.DISCHARGED:
         return []
     return [Flag(current.label, "warning")]
 

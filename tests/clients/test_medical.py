@@ -359,11 +359,19 @@ def test_the_chart_header_flags_an_open_evaluation_once_the_intake_is_completed(
     )
     done = _client_with(D.RECOMMENDED, therapist=therapist)
     MedicalEvaluationFactory(client=done)
+    discharged = _client_with(
+        D.RECOMMENDED,
+        therapist=therapist,
+        status=Client.Status.DISCHARGED,
+        discharged_on=TODAY,
+    )
 
     assert "Medical evaluation recommended, not yet done" in _flags(outstanding, therapist)
     assert "Medical evaluation not yet considered" in _flags(never, therapist)
     assert [f for f in _flags(draft, therapist) if "Medical" in f] == []
     assert [f for f in _flags(done, therapist) if "Medical" in f] == []
+    # Nobody arranges care for a discharged client: no flag (nor reminder, nor column).
+    assert [f for f in _flags(discharged, therapist) if "Medical" in f] == []
 
 
 @pytest.mark.parametrize("size", [1, 25])
