@@ -87,21 +87,7 @@ def check_consent(*, client: Client, consent: Consent, agency: str, today: datet
     """Refuse a consent that does not allow this report today, saying why."""
     if consent.client_id != client.pk:
         raise ValidationError(_("This consent belongs to another client's record."))
-    if consent.revoked_on:
-        raise ValidationError(
-            _("This consent was revoked on %(date)s: nothing may be disclosed under it.")
-            % {"date": _date(consent.revoked_on)}
-        )
-    if consent.expires_on < today:
-        raise ValidationError(
-            _("This consent expired on %(date)s: nothing may be disclosed under it.")
-            % {"date": _date(consent.expires_on)}
-        )
-    if consent.effective_on > today:
-        raise ValidationError(
-            _("This consent is not in force until %(date)s.")
-            % {"date": _date(consent.effective_on)}
-        )
+    check_in_force(consent=consent, today=today)
     if consent.scope not in selectors.ATTENDANCE_SCOPES:
         raise ValidationError(
             _(
@@ -212,21 +198,7 @@ def check_referral_consent(
         )
     if consent.client_id != client.pk:
         raise ValidationError(_("This consent belongs to another client's record."))
-    if consent.revoked_on:
-        raise ValidationError(
-            _("This consent was revoked on %(date)s: nothing may be disclosed under it.")
-            % {"date": _date(consent.revoked_on)}
-        )
-    if consent.expires_on < today:
-        raise ValidationError(
-            _("This consent expired on %(date)s: nothing may be disclosed under it.")
-            % {"date": _date(consent.expires_on)}
-        )
-    if consent.effective_on > today:
-        raise ValidationError(
-            _("This consent is not in force until %(date)s.")
-            % {"date": _date(consent.effective_on)}
-        )
+    check_in_force(consent=consent, today=today)
     if consent.scope not in selectors.REFERRAL_SCOPES:
         raise ValidationError(
             _(
