@@ -42,40 +42,9 @@ from django.test import Client as Browser  # noqa: E402
 from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
+from bench.buckets import bucket  # noqa: E402
 from bench.pages import pages  # noqa: E402
 from hrp.accounts.models import User  # noqa: E402
-
-PROJECT = str(ROOT)
-BUCKETS = (
-    ("database", ("psycopg2", "psycopg/", "<method 'execute' of", "<method 'fetch")),
-    ("ORM", ("django/db/",)),
-    ("templates", ("django/template/", "django/templatetags/", "django/forms/")),
-    ("decrypt", ("hrp/crypto.py", "cryptography/")),
-    ("translation", ("django/utils/translation/", "gettext")),
-    (
-        "request",
-        (
-            "django/core/handlers/",
-            "django/middleware/",
-            "django/contrib/",
-            "django/http/",
-            "django/urls/",
-            "django_otp/",
-            "axes/",
-            "django/test/",
-        ),
-    ),
-)
-
-
-def bucket(filename: str, name: str) -> str:
-    where = f"{filename} {name}"
-    for label, needles in BUCKETS:
-        if any(needle in where for needle in needles):
-            return label
-    if filename.startswith(PROJECT) and "/.venv/" not in filename:
-        return "our code"
-    return "other"
 
 
 def browser_for(email: str) -> Browser:
@@ -106,7 +75,7 @@ def profile_page(browser: Browser, path: str, repeat: int) -> tuple[dict, dict, 
     totals: dict[str, float] = defaultdict(float)
     functions: dict[str, float] = defaultdict(float)
     for (filename, line, name), (_cc, _nc, own, _cum, callers) in stats.stats.items():  # type: ignore[attr-defined]
-        short = filename.replace(PROJECT + "/", "").split("site-packages/")[-1]
+        short = filename.replace(str(ROOT) + "/", "").split("site-packages/")[-1]
         functions[f"{short}:{line} {name}"] += own * 1000 / repeat
         label = bucket(filename, name)
         if filename == "~" and label == "other" and callers:
