@@ -195,6 +195,20 @@ class AuditAction(models.TextChoices):
         _("Progress summary disclosed under a consent"),
     )
 
+    # Group sessions
+    GROUP_CREATE = "group.create", _("Group created")
+    GROUP_MEMBER_ADD = "group.member_add", _("Member added to a group")
+    GROUP_MEMBER_ADD_REFUSED = "group.member_add_refused", _("Member not added to a group")
+    GROUP_MEMBER_LEAVE = "group.member_leave", _("Member left a group")
+    GROUP_ATTENDANCE = "group.attendance", _("Group attendance recorded")
+    GROUP_NOTE_CREATE = "group_note.create", _("Group note started")
+    GROUP_NOTE_SAVE = "group_note.save", _("Group note saved")
+    GROUP_NOTE_SIGN = "group_note.sign", _("Group note signed")
+    GROUP_NOTE_SIGN_REFUSED = "group_note.sign_refused", _("Group note signing refused")
+    GROUP_NOTE_COSIGN = "group_note.cosign", _("Group note co-signed")
+    GROUP_NOTE_COSIGN_REFUSED = "group_note.cosign_refused", _("Group note co-signing refused")
+    GROUP_NOTE_RETURN = "group_note.return", _("Group note returned for revision")
+
     # Supervision
     SUPERVISION_MEETING_RECORD = "supervision.meeting_record", _("Supervision meeting recorded")
     SUPERVISION_COMMENT_ADD = "supervision.comment_add", _("Chart comment left")
