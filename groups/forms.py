@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.forms import CrispyMixin
-from groups.models import GROUP_NOTE_TEXT_LIMIT, ATTENDANCE_STATUSES, Group
+from groups.models import ATTENDANCE_STATUSES, GROUP_NOTE_TEXT_LIMIT, Group
 from hrp import bounds
 from hrp.accounts.models import User
 
@@ -23,9 +23,7 @@ class GroupForm(CrispyMixin, forms.Form):
         help_text=_("What calendars and phones show: nothing about the group's subject."),
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=Group.Kind.choices, widget=forms.RadioSelect)
-    weekday = forms.TypedChoiceField(
-        label=_("Meets on"), choices=Group.Weekday.choices, coerce=int
-    )
+    weekday = forms.TypedChoiceField(label=_("Meets on"), choices=Group.Weekday.choices, coerce=int)
     start_time = bounds.TimeField(label=_("At"))
     duration_minutes = bounds.IntegerField(
         label=_("Length (minutes)"), min_value=15, max_value=480, initial=90
@@ -144,7 +142,9 @@ class GroupNoteForm(forms.Form):
 
 class PasswordForm(forms.Form):
     password = forms.CharField(
-        label=_("Your password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
 

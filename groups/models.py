@@ -204,9 +204,7 @@ ATTENDANCE_STATUSES = (
 
 class Attendance(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="attendances")
-    membership = models.ForeignKey(
-        Membership, on_delete=models.PROTECT, related_name="attendances"
-    )
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="attendances")
     # The member's client, copied so that a chart reads its own rows through an index.
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="group_attendances")
     status = models.CharField(

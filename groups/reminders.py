@@ -69,7 +69,9 @@ class GroupMeetingClient(ReminderRule):
                 channel = client_channel(membership.client)
                 if channel:
                     specs.append(
-                        Spec(Kind.CLIENT_GROUP, meeting.pk, membership.client_id, due, None, channel)
+                        Spec(
+                            Kind.CLIENT_GROUP, meeting.pk, membership.client_id, due, None, channel
+                        )
                     )
         return specs
 

@@ -86,7 +86,9 @@ def meetings_of(group: Group) -> QuerySet[Meeting]:
     """The group's meetings with how many attended (one query)."""
     return group.meetings.annotate(
         attended=_count_attended(),
-        has_signed_note=Exists(GroupNote.objects.filter(meeting=OuterRef("pk"), signed_at__isnull=False)),
+        has_signed_note=Exists(
+            GroupNote.objects.filter(meeting=OuterRef("pk"), signed_at__isnull=False)
+        ),
     ).order_by("starts_at", "id")
 
 
@@ -118,9 +120,7 @@ def chart_rows(client: Any) -> list[Attendance]:
     return list(
         Attendance.objects.filter(client=client)
         .select_related("meeting__group", "meeting__note")
-        .prefetch_related(
-            Prefetch("meeting__note__parts", queryset=own_parts, to_attr="own_parts")
-        )
+        .prefetch_related(Prefetch("meeting__note__parts", queryset=own_parts, to_attr="own_parts"))
         .order_by("-meeting__starts_at", "-id")[:CHART_ROWS]
     )
 

@@ -56,7 +56,12 @@ def require_facilitator(actor: User, group: Group) -> None:
 
 
 def meeting_times(
-    *, weekday: int, start_time: datetime.time, minutes: int, first: datetime.date, last: datetime.date
+    *,
+    weekday: int,
+    start_time: datetime.time,
+    minutes: int,
+    first: datetime.date,
+    last: datetime.date,
 ) -> list[tuple[datetime.datetime, datetime.datetime]]:
     """Start and end of every weekly meeting from `first` to `last` (dates in the clinic's
     zone; a daylight-saving change keeps the wall-clock time)."""
@@ -229,8 +234,8 @@ def member_add(
 def member_leave(*, actor: User, membership: Membership, left_on: datetime.date) -> Membership:
     """The member leaves the group on `left_on` (their record stays). Side effect:
     `group.member_leave`."""
-    membership = Membership.objects.select_for_update().select_related("client").get(
-        pk=membership.pk
+    membership = (
+        Membership.objects.select_for_update().select_related("client").get(pk=membership.pk)
     )
     require_facilitator(actor, membership.group)
     bounds.check_dates({"left_on": left_on}, Membership.DATE_RANGES)
@@ -252,9 +257,7 @@ def member_leave(*, actor: User, membership: Membership, left_on: datetime.date)
 
 def _note_pending_sync(meeting: Meeting) -> None:
     """Store `Meeting.note_pending`: held (someone attended) and no signed note."""
-    held = Attendance.objects.filter(
-        meeting=meeting, status=Appointment.Status.ATTENDED
-    ).exists()
+    held = Attendance.objects.filter(meeting=meeting, status=Appointment.Status.ATTENDED).exists()
     signed = GroupNote.objects.filter(meeting=meeting, signed_at__isnull=False).exists()
     status = Meeting.Status.HELD if held else Meeting.Status.SCHEDULED
     Meeting.objects.filter(pk=meeting.pk).update(status=status, note_pending=held and not signed)

@@ -170,9 +170,8 @@ def _meeting(
         )
         context["password_form"] = forms.get("password_form") or PasswordForm()
         context["return_form"] = forms.get("return_form") or ReturnForm()
-        context["may_cosign"] = (
-            note.status == note.Status.AWAITING_COSIGN
-            and access.supervises(request.user, note.author_id)
+        context["may_cosign"] = note.status == note.Status.AWAITING_COSIGN and access.supervises(
+            request.user, note.author_id
         )
         context["is_author"] = note.author_id == request.user.pk
     return render(request, "groups/meeting.html", context, status=status)

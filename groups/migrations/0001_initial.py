@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('clients', '0008_alter_consent_scope'),
+        ('clients', '0008_consent_group_scope'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

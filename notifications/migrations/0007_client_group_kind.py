@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clients', '0008_alter_consent_scope'),
+        ('clients', '0008_consent_group_scope'),
         ('notifications', '0006_medical_evaluation_kind'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
