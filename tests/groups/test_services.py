@@ -113,8 +113,9 @@ def test_member_with_a_revoked_consent_is_told_why(lead: User) -> None:
             joined_on=timezone.localdate(),
         )
 
-    day = timezone.localdate() - datetime.timedelta(days=1)
-    assert refused.value.messages[0].startswith("This consent was revoked on ")
+    (message,) = refused.value.messages
+    assert message.startswith("This consent was revoked on ")
+    assert message.endswith(": nothing may be disclosed under it.")
     assert Membership.objects.count() == 0
 
 
@@ -293,7 +294,7 @@ def test_wrong_password_keeps_the_draft(lead: User) -> None:
 
 
 def test_sign_refuses_a_member_named_in_the_shared_part(lead: User) -> None:
-    meeting, members = _held(lead)
+    meeting, _members = _held(lead)
     note = services.group_note_start(actor=lead, meeting=meeting)
     note = services.group_note_save(
         actor=lead, note=note, expected_version=1, shared="member0 spoke first.", parts={}
@@ -308,7 +309,7 @@ def test_sign_refuses_a_member_named_in_the_shared_part(lead: User) -> None:
 
 
 def test_sign_refuses_another_member_named_in_a_private_part(lead: User) -> None:
-    meeting, (a, b) = _held(lead)
+    meeting, (a, _b) = _held(lead)
     note = services.group_note_start(actor=lead, meeting=meeting)
     note = services.group_note_save(
         actor=lead,
