@@ -118,6 +118,7 @@ class AuditAction(models.TextChoices):
     )
     CLIENT_VIEW_TIMELINE = "client.view.timeline", _("Viewed record: timeline")
     CLIENT_VIEW_SUPPLIES = "client.view.supplies", _("Viewed record: supplies")
+    CLIENT_VIEW_GROUPS = "client.view.groups", _("Viewed record: group meetings")
     CLIENT_VIEW_TECHNIQUES = "client.view.techniques", _("Viewed record: techniques")
     CLIENT_VIEW_TECHNIQUE = "client.view.technique", _("Viewed record: a technique record")
     CLIENT_VIEW_REFERRALS = "client.view.referrals", _("Viewed record: referrals")

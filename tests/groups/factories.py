@@ -19,6 +19,9 @@ def group_consent(client: Client, **kw: object) -> Consent:
         "scope": Consent.Scope.GROUP,
         "recipient": "The group's members and facilitators",
         "purpose": "Taking part in a group",
+        # In force since before the first meeting of any group a test builds.
+        "signed_on": timezone.localdate() - datetime.timedelta(days=90),
+        "effective_on": timezone.localdate() - datetime.timedelta(days=90),
         **kw,
     }
     return ConsentFactory(client=client, **values)
