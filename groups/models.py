@@ -152,7 +152,8 @@ class Membership(models.Model):
         return f"Member {self.pk}"
 
     def active_on(self, day: datetime.date) -> bool:
-        return self.joined_on <= day and (self.left_on is None or day <= self.left_on)
+        # `left_on` is the first day without the member: a meeting that day is not theirs.
+        return self.joined_on <= day and (self.left_on is None or day < self.left_on)
 
 
 class Meeting(models.Model):

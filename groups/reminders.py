@@ -29,7 +29,7 @@ from notifications.models import Reminder
 def _current(meeting: Meeting) -> Q:
     day = meeting.day
     return Q(group_id=meeting.group_id, joined_on__lte=day) & (
-        Q(left_on__isnull=True) | Q(left_on__gte=day)
+        Q(left_on__isnull=True) | Q(left_on__gt=day)
     )
 
 

@@ -349,7 +349,7 @@ def members_on(meeting: Meeting) -> Any:
     day = meeting.day
     return (
         Membership.objects.filter(group_id=meeting.group_id, joined_on__lte=day)
-        .exclude(left_on__lt=day)
+        .exclude(left_on__lte=day)
         .select_related("client")
         .order_by("client__preferred_name", "id")
     )
