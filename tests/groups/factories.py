@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import datetime
 
+from django.db import transaction
 from django.utils import timezone
 
 from clients.models import Client, Consent
 from groups import services
-from groups.models import Group, Meeting, Membership
+from groups.models import Group, GroupNote, GroupNoteReview, Meeting, Membership
 from hrp.accounts.models import User
 from tests.clients.factories import ClientFactory, ConsentFactory
+from tests.factories import SupervisionFactory, TherapistFactory
 
 
 def group_consent(client: Client, **kw: object) -> Consent:
@@ -59,3 +61,34 @@ def add_member(
         chart_number=client.chart_number,
         joined_on=first_meeting(group).day,
     )
+
+
+def group_note(*, sign: bool = True, trainee: bool = False) -> GroupNote:
+    """A group note of a held meeting with two members' private parts, signed unless `sign` is
+    False (signed as the demo signs: the author has just proved who they are)."""
+    lead = TherapistFactory(requires_cosign=trainee)
+    group = make_group(lead)
+    members = [add_member(group, lead), add_member(group, lead)]
+    meeting = first_meeting(group)
+    services.attendance_record(
+        actor=lead, meeting=meeting, statuses={m.pk: "attended" for m in members}
+    )
+    note = services.group_note_start(actor=lead, meeting=meeting)
+    note = services.group_note_save(
+        actor=lead,
+        note=note,
+        expected_version=note.version,
+        shared="We talked about spacing doses.",
+        parts={m.client_id: "Wants to try test strips." for m in members},
+    )
+    if sign:
+        with transaction.atomic():
+            note = services.group_note_sign_verified(actor=lead, note=note)
+    return note
+
+
+def returned_group_review(comments: str = "Say more about the themes.") -> GroupNoteReview:
+    note = group_note(trainee=True)
+    supervisor = SupervisionFactory(supervisee=note.author).supervisor
+    services.group_note_return(actor=supervisor, note=note, comments=comments)
+    return GroupNoteReview.objects.get(note=note)
