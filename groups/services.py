@@ -421,6 +421,10 @@ def group_note_save(
         raise PermissionDenied
     require_facilitator(actor, note.meeting.group)
     if note.version != expected_version:
+        stored_parts = {part.client_id: part.text for part in note.parts.all()}
+        if note.shared == shared and all(stored_parts.get(k) == v for k, v in parts.items()):
+            # The same text sent twice (a double click, a resent form): already saved.
+            return note
         raise GroupNoteConflict(note)
     _check_length("shared", shared)
     stored = {part.client_id: part for part in note.parts.all()}

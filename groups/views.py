@@ -29,6 +29,9 @@ from groups.forms import (
 )
 from groups.models import Meeting, Membership
 from hrp import access
+from hrp.audit.actions import AuditAction
+from hrp.audit.models import AuditEvent
+from hrp.audit.services import audit_record
 from sessions.models import NoteLockedError
 
 
@@ -180,6 +183,13 @@ def _meeting(
 @require_GET
 def meeting(request: HttpRequest, pk: int) -> HttpResponse:
     meeting, can = selectors.meeting_for(request.user, pk)
+    # The page shows members' names and private parts: reading it is an access event.
+    audit_record(
+        category=AuditEvent.Category.ACCESS,
+        action=AuditAction.GROUP_MEETING_VIEW,
+        actor=request.user,
+        obj=meeting,
+    )
     return _meeting(request, meeting, can)
 
 
@@ -200,9 +210,10 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
             services.attendance_record(
                 actor=request.user, meeting=meeting, statuses=form.statuses()
             )
-        except (ValidationError, NoteLockedError) as error:
-            messages_ = getattr(error, "messages", None) or [str(error)]
-            for text in messages_:
+        except NoteLockedError as error:
+            form.add_error(None, str(error))
+        except ValidationError as error:
+            for text in error.messages:
                 form.add_error(None, text)
         else:
             messages.success(request, _("Attendance recorded."))
@@ -223,10 +234,10 @@ def drop_in(request: HttpRequest, pk: int) -> HttpResponse:
                 joined_on=meeting.day,
                 meeting=meeting,
             )
-        except (ValidationError, NoteLockedError) as error:
-            _errors(form, error) if isinstance(error, ValidationError) else form.add_error(
-                None, str(error)
-            )
+        except NoteLockedError as error:
+            form.add_error(None, str(error))
+        except ValidationError as error:
+            _errors(form, error)
         else:
             messages.success(request, _("Member added and marked as attending."))
             return redirect("groups:meeting", pk=meeting.pk)
@@ -306,6 +317,9 @@ def note_sign(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, _("This note was saved elsewhere: reload the page."))
             return _meeting(request, meeting, can, status=409, password_form=form)
         except NoteLockedError as error:
+            if note.signed_by_id == request.user.pk:
+                # Sent twice (a double click): the first one signed it.
+                return redirect("groups:meeting", pk=meeting.pk)
             form.add_error(None, str(error))
             return _meeting(request, meeting, can, status=409, password_form=form)
         except ValidationError as error:
@@ -330,6 +344,9 @@ def _supervisor(request: HttpRequest, pk: int) -> tuple[Meeting, selectors.Group
 @require_POST
 def note_cosign(request: HttpRequest, pk: int) -> HttpResponse:
     meeting, can, note = _supervisor(request, pk)
+    if note.cosigned_by_id == request.user.pk:
+        # Sent twice (a double click): the first one co-signed it.
+        return redirect("groups:meeting", pk=meeting.pk)
     form = PasswordForm(request.POST)
     if form.is_valid():
         try:

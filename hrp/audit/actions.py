@@ -202,6 +202,7 @@ class AuditAction(models.TextChoices):
     GROUP_MEMBER_ADD_REFUSED = "group.member_add_refused", _("Member not added to a group")
     GROUP_MEMBER_LEAVE = "group.member_leave", _("Member left a group")
     GROUP_ATTENDANCE = "group.attendance", _("Group attendance recorded")
+    GROUP_MEETING_VIEW = "group.meeting_view", _("Group meeting and its note viewed")
     GROUP_NOTE_CREATE = "group_note.create", _("Group note started")
     GROUP_NOTE_SAVE = "group_note.save", _("Group note saved")
     GROUP_NOTE_SIGN = "group_note.sign", _("Group note signed")

@@ -35,6 +35,10 @@ def test_facilitator_runs_a_meeting_with_attendance_and_a_group_note(page: Page)
     page.get_by_role("link", name="Groups", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Groups")
     assert axe_violations(page) == []
+    page.get_by_role("link", name="New group").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("New group")
+    assert axe_violations(page) == []
+    page.go_back()
     page.get_by_role("link", name="Tuesday group").click()
     expect(page.locator(".group-members li")).to_have_count(2)
     assert axe_violations(page) == []

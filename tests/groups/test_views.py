@@ -16,6 +16,7 @@ from django.utils import timezone
 from groups import services
 from groups.models import Attendance, Group, GroupNote, Meeting, MemberNote, Membership
 from hrp.accounts.models import User
+from hrp.audit.models import AuditEvent
 from tests.clients.factories import ClientFactory
 from tests.factories import SupervisionFactory, SupervisorFactory, TherapistFactory
 from tests.groups.factories import group_consent
@@ -289,7 +290,8 @@ def _count(django_assert_num_queries: Any, web: HttpClient, url: str, n: int) ->
 
 LIST_QUERIES = 5
 DETAIL_QUERIES = 7
-MEETING_QUERIES = 9
+# The meeting page records its reading (an access event): one insert.
+MEETING_QUERIES = 10
 SECTION_QUERIES = 10
 
 
@@ -322,4 +324,31 @@ def test_query_counts(
         web,
         reverse("groups:section", args=[member.client_id]),
         SECTION_QUERIES,
+    )
+
+
+def test_double_submission_of_save_and_sign_is_safe(client_for: ClientFor, therapist: User) -> None:
+    s = scenario(therapist)
+    web = client_for(therapist)
+    m0, m1 = s["meetings"][0], s["meetings"][1]
+    save = {"version": str(m0.note.version), "shared": "Same text twice."}
+    first = web.post(reverse("groups:note_save", args=[m0.pk]), save)
+    second = web.post(reverse("groups:note_save", args=[m0.pk]), save)
+    sign_url = reverse("groups:note_sign", args=[m1.pk])
+    signs = [web.post(sign_url, {"password": PASSWORD}).status_code for _ in range(2)]
+
+    assert (first.status_code, second.status_code, signs) == (302, 302, [302, 302])
+    assert GroupNote.objects.get(meeting=m0).version == m0.note.version + 1
+    assert GroupNote.objects.get(meeting=m1).status == "awaiting_cosign"
+
+
+def test_reading_a_meeting_is_an_access_event(client_for: ClientFor, therapist: User) -> None:
+    group = running_group(therapist, members=1, weeks=1)
+    meeting = group.meetings.order_by("starts_at").first()
+    client_for(therapist).get(reverse("groups:meeting", args=[meeting.pk]))
+    event = AuditEvent.objects.filter(action="group.meeting_view").get()
+    assert (event.category, event.actor_id, event.object_id) == (
+        "access",
+        therapist.pk,
+        str(meeting.pk),
     )
