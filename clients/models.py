@@ -559,6 +559,9 @@ class Consent(models.Model):
         SUMMARY = "summary", _("Treatment summary")
         COUNSELING_NOTES = "counseling_notes", _("Counseling notes (needs its own consent)")
         OTHER = "other", _("Other (describe)")
+        # Not a disclosure outside the clinic: the client agrees to take part in a group, where
+        # other members and the facilitators hear what they share (groups.services).
+        GROUP = "group", _("Taking part in a group")
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="consents")
     recipient = models.CharField(_("recipient"), max_length=200)

@@ -636,3 +636,20 @@ def fidelity_trainee_for(user: Any, therapist_pk: int) -> User:
     if trainee is None:
         raise Http404
     return trainee
+
+
+# --- Group sessions (groups) --------------------------------------------------------------------
+# A group is seen through its facilitators: a facilitator runs it (reads and writes); a current
+# supervisor of a facilitator reads it and co-signs a supervisee's group note. Nobody else sees a
+# group, a clinic admin included (a calendar may show its neutral label and times). Members'
+# charts are the clients' own rule (`client_for`).
+
+
+def group_facilitators_visible_q(user: Any) -> Q:
+    """Facilitator rows (groups.Facilitator) through which `user` sees their group."""
+    if not has_clinical_role(user):
+        return Q(pk__in=[])
+    q = Q(clinician=user)
+    if is_supervisor(user):
+        q |= Q(clinician__in=supervisee_ids(user))
+    return q

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "summaries",
     "disclosures",
     "linkage",
+    "groups",
     "techniques",
     "supervision",
     "oversight",

@@ -38,6 +38,7 @@ class Reminder(models.Model):
         RISK_OPEN = "risk_open", _("Risk flag still open")
         REFERRAL_FOLLOW_UP = "referral_follow_up", _("Referral follow-up due")
         MEDICAL_EVALUATION = "medical_evaluation", _("Medical evaluation still open")
+        CLIENT_GROUP = "client_group", _("Group meeting reminder to the client")
 
     class Channel(models.TextChoices):
         IN_APP = "in_app", _("In the app")
@@ -86,7 +87,8 @@ class Reminder(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(recipient__isnull=False) | Q(kind="client_session"),
+                condition=Q(recipient__isnull=False)
+                | Q(kind__in=["client_session", "client_group"]),
                 name="staff_reminder_has_recipient",
             ),
         ]

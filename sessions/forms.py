@@ -567,7 +567,7 @@ class ContactForm(forms.Form):
         # conversation: it is not offered (and the service refuses it too).
         self.fields["consent"].queryset = (
             Consent.objects.filter(client=client)
-            .exclude(scope=Consent.Scope.ATTENDANCE)
+            .exclude(scope__in=(Consent.Scope.ATTENDANCE, Consent.Scope.GROUP))
             .order_by("-effective_on", "-id")
         )
         self.fields["consent"].label_from_instance = self._consent_label

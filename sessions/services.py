@@ -861,7 +861,9 @@ def consent_covering(
     while the consent held."""
     if consent is None or consent.client_id != client.pk:
         return None
-    if consent.scope == Consent.Scope.ATTENDANCE:
+    # Attendance-only covers confirming dates to an agency; taking part in a group covers the
+    # group itself: neither is a conversation about the client's care with someone else.
+    if consent.scope in (Consent.Scope.ATTENDANCE, Consent.Scope.GROUP):
         return None
     if not consent.effective_on <= day <= consent.expires_on:
         return None

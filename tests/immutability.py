@@ -14,6 +14,7 @@ from assessments.models import Administration, HarmAssessment, IdentifiedHarm, S
 from clients.models import MedicalEvaluation
 from disclosures.models import Disclosure
 from goals.models import PlanReview, PlanVersion
+from groups.models import GroupNoteReview
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
@@ -33,6 +34,7 @@ from tests.clients.factories import MedicalEvaluationFactory
 from tests.disclosures.factories import DisclosureFactory
 from tests.factories import SupervisionFactory
 from tests.goals.factories_plan import PlanReviewFactory, PlanVersionFactory
+from tests.groups.factories import returned_group_review
 from tests.linkage.factories import StatusChangeFactory
 from tests.risk.factories import RiskFollowUpFactory
 from tests.safety.factories import OverdosePlanVersionFactory, SafetyPlanVersionFactory
@@ -103,6 +105,7 @@ ROW_MAKERS: dict[type[models.Model], Callable[[], models.Model]] = {
     MedicalEvaluation: MedicalEvaluationFactory,
     SupplyRecord: SupplyRecordFactory,
     SupplyVoid: SupplyVoidFactory,
+    GroupNoteReview: returned_group_review,
 }
 
 

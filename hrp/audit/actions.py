@@ -118,6 +118,7 @@ class AuditAction(models.TextChoices):
     )
     CLIENT_VIEW_TIMELINE = "client.view.timeline", _("Viewed record: timeline")
     CLIENT_VIEW_SUPPLIES = "client.view.supplies", _("Viewed record: supplies")
+    CLIENT_VIEW_GROUPS = "client.view.groups", _("Viewed record: group meetings")
     CLIENT_VIEW_TECHNIQUES = "client.view.techniques", _("Viewed record: techniques")
     CLIENT_VIEW_TECHNIQUE = "client.view.technique", _("Viewed record: a technique record")
     CLIENT_VIEW_REFERRALS = "client.view.referrals", _("Viewed record: referrals")
@@ -194,6 +195,21 @@ class AuditAction(models.TextChoices):
         "disclosure.progress_summary",
         _("Progress summary disclosed under a consent"),
     )
+
+    # Group sessions
+    GROUP_CREATE = "group.create", _("Group created")
+    GROUP_MEMBER_ADD = "group.member_add", _("Member added to a group")
+    GROUP_MEMBER_ADD_REFUSED = "group.member_add_refused", _("Member not added to a group")
+    GROUP_MEMBER_LEAVE = "group.member_leave", _("Member left a group")
+    GROUP_ATTENDANCE = "group.attendance", _("Group attendance recorded")
+    GROUP_MEETING_VIEW = "group.meeting_view", _("Group meeting and its note viewed")
+    GROUP_NOTE_CREATE = "group_note.create", _("Group note started")
+    GROUP_NOTE_SAVE = "group_note.save", _("Group note saved")
+    GROUP_NOTE_SIGN = "group_note.sign", _("Group note signed")
+    GROUP_NOTE_SIGN_REFUSED = "group_note.sign_refused", _("Group note signing refused")
+    GROUP_NOTE_COSIGN = "group_note.cosign", _("Group note co-signed")
+    GROUP_NOTE_COSIGN_REFUSED = "group_note.cosign_refused", _("Group note co-signing refused")
+    GROUP_NOTE_RETURN = "group_note.return", _("Group note returned for revision")
 
     # Supervision
     SUPERVISION_MEETING_RECORD = "supervision.meeting_record", _("Supervision meeting recorded")

@@ -63,6 +63,7 @@ def test_the_declared_tables_are_the_append_only_ones() -> None:
         "disclosures.Disclosure",
         "goals.PlanReview",
         "goals.PlanVersion",
+        "groups.GroupNoteReview",
         "linkage.ReferralStatusChange",
         "risk.RiskFollowUp",
         "safety.OverdosePlanVersion",

@@ -49,6 +49,7 @@ CHART_READ_PAGES = [
     "section:techniques",
     "section:contacts",
     "section:supplies",
+    "section:groups",
     "section:referrals",
     "section:summaries",
     "section:disclosures",

@@ -179,6 +179,7 @@ def test_the_kind_filter_lists_every_kind_in_order(client_for: ClientFor, therap
         ("risk_opened", "Risk flags opened"),
         ("risk_resolved", "Risk flags resolved"),
         ("supplies", "Supplies"),
+        ("groups", "Group meetings"),
     ]
     assert select.xpath("option[@selected]/@value") == ["goal_reviews"]
     assert kinds_on(response) == ["goal_reviews"]

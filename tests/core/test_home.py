@@ -56,6 +56,7 @@ def test_therapist_lands_on_their_caseload(client_for: ClientFor, therapist: Use
         ("Notes", reverse("sessions:my_notes")),
         ("Measures due", reverse("assessments:due")),
         ("Reviews due", reverse("goals:reviews_due")),
+        ("Groups", reverse("groups:list")),
         *clinical_links(therapist),
     ]
 
@@ -94,6 +95,7 @@ def test_supervisor_sees_their_supervisees(
         ("Co-signature", reverse("sessions:cosign_queue")),
         ("Unassigned clients", reverse("clients:unassigned")),
         ("Covers", reverse("covers:list")),
+        ("Groups", reverse("groups:list")),
         ("Supplies report", reverse("supplies:report")),
         *clinical_links(supervisor),
     ]
@@ -126,6 +128,7 @@ def test_supervisor_who_is_also_a_therapist_sees_both(
         ("Co-signature", reverse("sessions:cosign_queue")),
         ("Unassigned clients", reverse("clients:unassigned")),
         ("Covers", reverse("covers:list")),
+        ("Groups", reverse("groups:list")),
         ("My caseload", reverse("clients:caseload")),
         ("Calendar", reverse("sessions:calendar")),
         ("Notes", reverse("sessions:my_notes")),

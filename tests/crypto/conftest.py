@@ -21,6 +21,7 @@ from tests.clients.factories import ClientFactory, MedicalEvaluationFactory
 from tests.disclosures.factories import DisclosureFactory
 from tests.emergency.factories import EmergencyGrantFactory
 from tests.goals.factories_plan import PlanReviewFactory
+from tests.groups.factories import group_note, returned_group_review
 from tests.linkage.factories import StatusChangeFactory
 from tests.risk.factories import RiskFlagFactory, RiskFollowUpFactory, resolve
 from tests.safety.factories import (
@@ -110,6 +111,10 @@ BUILDERS: dict[str, Callable[[], list[Model]]] = {
         DisclosureFactory(what="referral", shared="Name, date of birth, reason for referral."),
     ],
     "goals.PlanReview": lambda: [PlanReviewFactory()],
+    # A draft and a signed group note (its parts locked with it), and a returned one's review.
+    "groups.GroupNote": lambda: [group_note(sign=False), group_note()],
+    "groups.GroupNoteReview": lambda: [returned_group_review()],
+    "groups.MemberNote": lambda: list(group_note().parts.all()),
     "linkage.ReferralStatusChange": lambda: [StatusChangeFactory(note="Wants to start soon.")],
     # A requested summary with its PDF, and a monthly one whose PDF is not made yet.
     "summaries.SummaryRequest": lambda: [

@@ -32,6 +32,7 @@ REGISTERED = {
         "sessions.reminders",
         ("session_day", "session_hour", "client_session"),
     ),
+    "group_meeting_client": ("groups.reminders", ("client_group",)),
     "session_with_lower_tolerance": ("sessions.reminders", ("tolerance_session",)),
     "unsigned_note": ("sessions.reminders", ("note_unsigned",)),
     "goal_review": ("goals.reminders", ("review_due", "review_overdue")),
@@ -47,7 +48,7 @@ REGISTERED = {
 }
 # Planning, whatever the number of clients: one query per rule's rows (cosign, rating alerts
 # and suicide risk also read the current supervisions), the existing keys, the insert.
-PLAN_QUERIES = 16
+PLAN_QUERIES = 17
 
 
 def test_each_app_registers_its_rules_in_planning_order() -> None:

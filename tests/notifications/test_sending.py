@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from assessments.measures import MEASURES
 from clients.models import Client, Intake, SubstanceUse
+from groups import services as group_services
 from hrp.accounts.models import User
 from hrp.celery import app as celery_app
 from notifications import services, tasks
@@ -24,6 +25,7 @@ from sessions.models import RatingAlert
 from tests.assessments.factories import AdministrationFactory, answers_for, local_noon
 from tests.clients.factories import ClientFactory, SubstanceUseFactory
 from tests.goals.factories import GoalFactory
+from tests.groups.factories import group_consent
 from tests.linkage.factories import ServiceReferralFactory
 from tests.notifications.backends import FlakyServerBackend
 from tests.risk.factories import RiskFlagFactory
@@ -309,6 +311,27 @@ def test_no_phi_in_any_reminder_text_email_or_sms(
         status="referred",
         follow_up_on=timezone.localdate() + DAY,
     )
+    # A group meeting in 13 hours with both clients as members: each gets the group reminder.
+    meets = timezone.localtime(start + 13 * HOUR)
+    group = group_services.group_create(
+        actor=emailed_therapist,
+        name=f"{SUBSTANCE_AMOUNT} methamphetamine group",
+        label="Group",
+        kind="closed",
+        weekday=meets.weekday(),
+        start_time=meets.time().replace(second=0, microsecond=0),
+        duration_minutes=60,
+        starts_on=meets.date(),
+        ends_on=meets.date(),
+    )
+    for member in (record, by_sms):
+        group_consent(member)
+        group_services.member_add(
+            actor=emailed_therapist,
+            group=group,
+            chart_number=member.chart_number,
+            joined_on=meets.date(),
+        )
     moments = [
         timezone.now(),
         at(timezone.localdate() + DAY, "08:00"),  # the GAD-7 falls due
@@ -329,7 +352,8 @@ def test_no_phi_in_any_reminder_text_email_or_sms(
     texts += [f"{m.subject}\n{m.body}\n{m.to}" for m in mail.outbox]
     texts += [f"{to}\n{text}" for to, text in LocmemSmsBackend.outbox]
     assert len(mail.outbox) == Reminder.objects.filter(channel="email", status="sent").count()
-    assert len(LocmemSmsBackend.outbox) == 1
+    # The appointment and the group meeting, to the client who chose text messages.
+    assert len(LocmemSmsBackend.outbox) == 2
     leaks = [(word, text) for text in texts for word in FORBIDDEN if word.lower() in text.lower()]
     assert leaks == []
 
