@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "summaries",
     "disclosures",
     "linkage",
+    "billing",
     "techniques",
     "supervision",
     "oversight",

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("summaries.urls")),
     path("", include("disclosures.urls")),
     path("", include("linkage.urls")),
+    path("", include("billing.urls")),
     path("", include("supplies.urls")),
     path("", include("techniques.urls")),
     path("", include("supervision.urls")),
