@@ -199,9 +199,7 @@ ICD10_CODES: tuple[DiagnosisCode, ...] = (
     DiagnosisCode("Z59.10", "Inadequate housing, unspecified", "", SOCIAL),
     DiagnosisCode("Z59.41", "Food insecurity", "", SOCIAL),
     DiagnosisCode("Z59.6", "Low income", "", SOCIAL),
-    DiagnosisCode(
-        "Z59.811", "Housing instability, housed, with risk of homelessness", "", SOCIAL
-    ),
+    DiagnosisCode("Z59.811", "Housing instability, housed, with risk of homelessness", "", SOCIAL),
     DiagnosisCode(
         "Z59.812", "Housing instability, housed, homelessness in past 12 months", "", SOCIAL
     ),
@@ -210,9 +208,7 @@ ICD10_CODES: tuple[DiagnosisCode, ...] = (
     DiagnosisCode("Z63.0", "Problems in relationship with spouse or partner", "", SOCIAL),
     DiagnosisCode("Z63.4", "Disappearance and death of family member", "", SOCIAL),
     DiagnosisCode("Z63.5", "Disruption of family by separation and divorce", "", SOCIAL),
-    DiagnosisCode(
-        "Z63.8", "Other specified problems related to primary support group", "", SOCIAL
-    ),
+    DiagnosisCode("Z63.8", "Other specified problems related to primary support group", "", SOCIAL),
     DiagnosisCode("Z65.1", "Imprisonment and other incarceration", "", SOCIAL),
     DiagnosisCode("Z65.2", "Problems related to release from prison", "", SOCIAL),
     DiagnosisCode("Z65.3", "Problems related to other legal circumstances", "", SOCIAL),

@@ -3,9 +3,11 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from billing.models import Fee
+import factory
+
+from billing.models import Diagnosis, DiagnosisChange, Fee
 from clients.models import Consent
-from tests.clients.factories import ConsentFactory
+from tests.clients.factories import ClientFactory, ConsentFactory
 
 PAYER = "Empire Health Plan, claims"
 
@@ -30,3 +32,23 @@ def fee_schedule(on: datetime.date) -> None:
         "H0004": "31.25",
     }.items():
         Fee.objects.create(code=code, amount=Decimal(amount), effective_on=on)
+
+
+class DiagnosisFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Diagnosis
+
+    client = factory.SubFactory(ClientFactory)
+    code = "F10.10"
+    status = Diagnosis.Status.ACTIVE
+    created_by = factory.SelfAttribute("client.therapist")
+
+
+class DiagnosisChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DiagnosisChange
+
+    diagnosis = factory.SubFactory(DiagnosisFactory)
+    status = Diagnosis.Status.ACTIVE
+    reason = "First noted at intake."
+    changed_by = factory.SelfAttribute("diagnosis.created_by")

@@ -65,7 +65,9 @@ def _session(record: Client, minutes: int = 50, days: int = -2) -> Appointment:
     )
 
 
-def _code(therapist: User, record: Client, appointment: Appointment, **changes: object) -> Encounter:
+def _code(
+    therapist: User, record: Client, appointment: Appointment, **changes: object
+) -> Encounter:
     values: dict[str, object] = {
         "code": "90834",
         "minutes": appointment.duration_minutes,
@@ -118,7 +120,9 @@ def test_the_same_code_twice_is_refused(therapist: User, record: Client) -> None
     _add(therapist, record)
     with pytest.raises(ValidationError) as refused:
         _add(therapist, record)
-    assert refused.value.message_dict == {"code": ["This diagnosis is already on the problem list."]}
+    assert refused.value.message_dict == {
+        "code": ["This diagnosis is already on the problem list."]
+    }
     assert Diagnosis.objects.count() == 1
 
 
@@ -367,7 +371,9 @@ def test_the_superbills_totals(coded: Client) -> None:
     bill = services.superbill_build(
         client=coded, start=days_from_today(-7), end=timezone.localdate()
     )
-    assert [(line.code, line.units, line.fee, line.charge, line.pointers) for line in bill.lines] == [
+    assert [
+        (line.code, line.units, line.fee, line.charge, line.pointers) for line in bill.lines
+    ] == [
         ("90834", 1, Decimal("150.00"), Decimal("150.00"), "A"),
         ("90839", 1, Decimal("200.00"), Decimal("200.00"), "BA"),
         ("90840", 2, Decimal("95.50"), Decimal("191.00"), "BA"),
@@ -404,7 +410,9 @@ def test_the_superbill_pdf_is_a_recorded_disclosure(therapist: User, coded: Clie
 
 
 def test_the_csv_content(therapist: User, coded: Client) -> None:
-    disclosure, document = _export(therapist, coded, PayerConsentFactory(client=coded), "billing_csv")
+    disclosure, document = _export(
+        therapist, coded, PayerConsentFactory(client=coded), "billing_csv"
+    )
 
     rows = list(csv.reader(io.StringIO(document.decode())))
     chart = coded.chart_number
@@ -486,6 +494,8 @@ def test_a_trainees_csv_row_names_the_supervisor_npi() -> None:
     fee_schedule(days_from_today(-30))
     _add(trainee, client)
     _code(trainee, client, _session(client, minutes=45))
-    _disclosure, document = _export(trainee, client, PayerConsentFactory(client=client), "billing_csv")
+    _disclosure, document = _export(
+        trainee, client, PayerConsentFactory(client=client), "billing_csv"
+    )
     row = list(csv.reader(io.StringIO(document.decode())))[1]
     assert row[-4:] == ["Tia Trainee", "", "Sam Sup", "1245319599"]

@@ -40,6 +40,12 @@ REGISTERED = {
     "contacts": ("Contacts", "sessions:contacts", "sessions/contacts_section.html", "read"),
     "supplies": ("Supplies", "supplies:section", "supplies/chart_section.html", "read"),
     "referrals": ("Referrals", "linkage:section", "linkage/chart_section.html", "read"),
+    "billing": (
+        "Diagnoses and billing",
+        "billing:section",
+        "billing/chart_section.html",
+        "read",
+    ),
     "summaries": ("Summaries", "summaries:section", "summaries/chart_section.html", "read"),
     "consents": ("Consents", "clients:consents", "clients/chart_consents.html", "read"),
     "disclosures": (
@@ -70,6 +76,7 @@ OWNER_MODULE = {
     "contacts": "sessions.contact_views",
     "supplies": "supplies.views",
     "referrals": "linkage.views",
+    "billing": "billing.views",
     "summaries": "summaries.views",
     "consents": "clients.views",
     "disclosures": "disclosures.views",
