@@ -137,3 +137,40 @@ class ExportForm(CrispyMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["consent"].queryset = consents  # type: ignore[attr-defined]
         self._crispy()
+
+
+class FeeForm(CrispyMixin, forms.Form):
+    code = forms.ChoiceField(label=_("Service code"))
+    amount = bounds.DecimalField(
+        label=_("Fee per unit (USD)"), min_value=0, max_value=99999.99, decimal_places=2
+    )
+    effective_on = bounds.DateField(label=_("In force from"), within=bounds.PLANNING)
+
+    def __init__(self, *args: Any, service_codes: Iterable[codes.ServiceCode], **kwargs: Any):
+        super().__init__(*args, prefix="fee", **kwargs)
+        self.fields["code"].choices = [
+            ("", _("Choose a service code")),
+            *((entry.code, entry.label) for entry in service_codes),
+        ]
+        self._crispy()
+
+
+class ClinicCodeForm(CrispyMixin, forms.Form):
+    code = forms.CharField(label=_("Code"), max_length=16)
+    description = forms.CharField(label=_("Description"), max_length=200)
+    rule = forms.ChoiceField(
+        label=_("Units"), choices=[(r.value, label) for r, label in codes.UNIT_RULE_LABELS.items()]
+    )
+    min_minutes = bounds.IntegerField(
+        label=_("Range from (minutes)"), required=False, min_value=1, max_value=480
+    )
+    max_minutes = bounds.IntegerField(
+        label=_("Range to (minutes)"), required=False, min_value=1, max_value=480
+    )
+    unit_minutes = bounds.IntegerField(
+        label=_("Minutes per unit"), required=False, min_value=2, max_value=480
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix="new_code", **kwargs)
+        self._crispy()

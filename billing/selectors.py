@@ -176,3 +176,12 @@ class Superbill:
 
 
 POINTERS = "ABCDEFGHIJKL"
+
+
+def fee_schedule() -> list[Fee]:
+    """The fee schedule, every row, by code and newest date first (one query)."""
+    return list(Fee.objects.order_by("code", "-effective_on"))
+
+
+def clinic_codes() -> list[ClinicServiceCode]:
+    return list(ClinicServiceCode.objects.order_by("code"))

@@ -23,7 +23,14 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from billing import codes, selectors
-from billing.models import MAX_DIAGNOSES_PER_ENCOUNTER, Diagnosis, DiagnosisChange, Encounter
+from billing.models import (
+    MAX_DIAGNOSES_PER_ENCOUNTER,
+    ClinicServiceCode,
+    Diagnosis,
+    DiagnosisChange,
+    Encounter,
+    Fee,
+)
 from billing.selectors import POINTERS, Line, Superbill
 from clients.models import Client, Consent
 from disclosures import services as disclosure_services
@@ -590,3 +597,101 @@ def billing_export(
         },
     )
     return disclosure, document
+
+
+# --- The clinic's fee schedule and its own codes (clinic admins) ------------------------------
+
+
+@transaction.atomic
+def fee_set(*, actor: User, code: str, amount: Decimal, effective_on: datetime.date) -> Fee:
+    """Set the fee per unit of `code` from `effective_on` (a new row; the same day again
+    corrects that day's amount). Earlier fees stay, so a superbill for an earlier date keeps
+    the fee then in force. Side effect: a change event `fee.set` (code, date, old and new
+    amount)."""
+    access.require(actor, "accounts.manage_staff")
+    if code not in selectors.service_codes(include_addons=True):
+        raise ValidationError({"code": _("Choose a service code from the list.")})
+    if amount < 0 or amount > Decimal("99999.99") or amount != amount.quantize(Decimal("0.01")):
+        raise ValidationError(
+            {"amount": _("Enter an amount from 0 to 99999.99, with at most two decimals.")}
+        )
+    bounds.PLANNING.check(effective_on, field="effective_on")
+    fee = Fee.objects.select_for_update().filter(code=code, effective_on=effective_on).first()
+    old = None
+    if fee is None:
+        fee = Fee.objects.create(code=code, amount=amount, effective_on=effective_on)
+    else:
+        old = str(fee.amount)
+        fee.amount = amount
+        fee.save(update_fields=["amount"])
+    audit_record(
+        category=AuditEvent.Category.CHANGE,
+        action=AuditAction.FEE_SET,
+        actor=actor,
+        obj=fee,
+        changes={
+            "code": (None, code),
+            "effective_on": (None, effective_on.isoformat()),
+            "amount": (old, str(amount)),
+        },
+    )
+    return fee
+
+
+@transaction.atomic
+def clinic_code_add(
+    *,
+    actor: User,
+    code: str,
+    description: str,
+    rule: str,
+    min_minutes: int | None = None,
+    max_minutes: int | None = None,
+    unit_minutes: int | None = None,
+) -> ClinicServiceCode:
+    """Add a service code of the clinic's own, with one of the built-in unit rules. Refuses a
+    code already offered (built in or added) and a rule without the minutes it needs. Side
+    effect: a change event `service_code.add`."""
+    access.require(actor, "accounts.manage_staff")
+    code = code.strip().upper()
+    description = description.strip()
+    problems: dict[str, str] = {}
+    if not code or not code.isascii() or not code.replace("-", "").isalnum():
+        problems["code"] = _("Enter a code of letters and digits, e.g. T1006.")
+    elif (
+        code in codes.BUILTIN_SERVICE_CODES or ClinicServiceCode.objects.filter(code=code).exists()
+    ):
+        problems["code"] = _("This code is already offered.")
+    if not description:
+        problems["description"] = _("Describe the service.")
+    if rule not in codes.UnitRule:
+        problems["rule"] = _("Choose how units are counted.")
+    elif rule == codes.UnitRule.PER_UNIT and not (unit_minutes and unit_minutes >= 2):
+        problems["unit_minutes"] = _("Enter the minutes per unit (at least 2).")
+    elif rule == codes.UnitRule.TIME_RANGE and not min_minutes:
+        problems["min_minutes"] = _("Enter where the time range starts.")
+    elif (
+        rule == codes.UnitRule.TIME_RANGE
+        and max_minutes is not None
+        and min_minutes is not None
+        and max_minutes < min_minutes
+    ):
+        problems["max_minutes"] = _("The end of the range must be after its start.")
+    if problems:
+        raise ValidationError(problems)
+    row = ClinicServiceCode.objects.create(
+        code=code,
+        description=description,
+        rule=rule,
+        min_minutes=min_minutes if rule == codes.UnitRule.TIME_RANGE else None,
+        max_minutes=max_minutes if rule == codes.UnitRule.TIME_RANGE else None,
+        unit_minutes=unit_minutes if rule == codes.UnitRule.PER_UNIT else None,
+    )
+    audit_record(
+        category=AuditEvent.Category.CHANGE,
+        action=AuditAction.SERVICE_CODE_ADD,
+        actor=actor,
+        obj=row,
+        changes={"code": (None, code), "rule": (None, rule)},
+    )
+    return row

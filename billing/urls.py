@@ -24,4 +24,5 @@ urlpatterns = [
         name="encounter_contact",
     ),
     path("clients/<int:pk>/billing/export/", views.export, name="export"),
+    path("billing/fee-schedule/", views.fees, name="fees"),
 ]

@@ -14,7 +14,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from billing import selectors, services
-from billing.forms import DiagnosisAddForm, DiagnosisChangeForm, EncounterForm, ExportForm
+from billing.forms import (
+    ClinicCodeForm,
+    DiagnosisAddForm,
+    DiagnosisChangeForm,
+    EncounterForm,
+    ExportForm,
+    FeeForm,
+)
 from billing.models import Diagnosis
 from clients import selectors as client_selectors
 from clients.models import Client
@@ -240,3 +247,39 @@ def export(request: HttpRequest, pk: int) -> HttpResponse:
             response["Cache-Control"] = "no-store"
             return response
     return _section(request, client, can, export_form=form, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+def fees(request: HttpRequest) -> HttpResponse:
+    """The clinic's fee schedule and its own service codes (clinic admins; 404 for others)."""
+    access.require(request.user, "accounts.manage_staff")
+    offered = selectors.service_codes(include_addons=True).values()
+    posted = request.POST.get("form") if request.method == "POST" else None
+    fee_form = FeeForm(request.POST if posted == "fee" else None, service_codes=offered)
+    code_form = ClinicCodeForm(request.POST if posted == "code" else None)
+    status = 200
+    if posted in ("fee", "code"):
+        form: Any = fee_form if posted == "fee" else code_form
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if posted == "fee":
+                    services.fee_set(actor=request.user, **data)
+                else:
+                    services.clinic_code_add(actor=request.user, **data)
+            except ValidationError as error:
+                _service_errors(form, error)
+            else:
+                messages.success(request, _("Fee schedule saved."))
+                return redirect("billing:fees")
+        status = 400
+    elif request.method == "POST":
+        status = 400
+    context = {
+        "fees": selectors.fee_schedule(),
+        "clinic_codes": selectors.clinic_codes(),
+        "fee_form": fee_form,
+        "code_form": code_form,
+        "nav": "clinic_settings",
+    }
+    return render(request, "billing/fees.html", context, status=status)

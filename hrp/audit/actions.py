@@ -198,6 +198,8 @@ class AuditAction(models.TextChoices):
     DIAGNOSIS_ADD = "diagnosis.add", _("Diagnosis added to the problem list")
     DIAGNOSIS_CHANGE = "diagnosis.change", _("Diagnosis changed")
     ENCOUNTER_CODE = "encounter.code", _("Encounter coded for billing")
+    FEE_SET = "fee.set", _("Fee schedule changed")
+    SERVICE_CODE_ADD = "service_code.add", _("Clinic service code added")
     DISCLOSURE_SUPERBILL = "disclosure.superbill", _("Superbill disclosed under a consent")
     DISCLOSURE_BILLING_CSV = (
         "disclosure.billing_csv",

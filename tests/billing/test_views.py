@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from decimal import Decimal
 
 import pytest
 from django.test import Client as HttpClient
@@ -13,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing import services
-from billing.models import Diagnosis, DiagnosisChange, Encounter
+from billing.models import ClinicServiceCode, Diagnosis, DiagnosisChange, Encounter, Fee
 from clients.models import Client
 from disclosures.models import Disclosure
 from hrp.accounts.models import User
@@ -131,7 +132,9 @@ def test_anonymous_is_sent_to_sign_in(client_for: ClientFor, record: Client) -> 
     assert (Diagnosis.objects.count(), Disclosure.objects.count()) == (1, 0)
 
 
-def test_the_export_downloads_the_pdf(client_for: ClientFor, therapist: User, record: Client) -> None:
+def test_the_export_downloads_the_pdf(
+    client_for: ClientFor, therapist: User, record: Client
+) -> None:
     urls = _urls(record)
     fee_schedule(days_from_today(-30))
     web = client_for(therapist)
@@ -182,7 +185,9 @@ def test_bad_minutes_never_500(
 
 
 @pytest.mark.parametrize("day", ["99999-01-01", "1899-12-31", "2999-01-01", "２０２６-01-01"])
-def test_bad_dates_never_500(client_for: ClientFor, therapist: User, record: Client, day: str) -> None:
+def test_bad_dates_never_500(
+    client_for: ClientFor, therapist: User, record: Client, day: str
+) -> None:
     urls = _urls(record)
     web = client_for(therapist)
     changed = web.post(urls["diagnosis"], {"status": "resolved", "resolved_on": day})
@@ -263,3 +268,117 @@ def test_section_queries_do_not_grow(
         response = web.get(reverse("billing:section", args=[record.pk]))
     assert response.status_code == 200
     assert len(response.context["sessions"]) == rows
+
+
+# --- The fee schedule (clinic admins) --------------------------------------------------------
+
+FEES_STATUS = {
+    "therapist": (404, 404),
+    "other_therapist": (404, 404),
+    "supervisor": (404, 404),
+    "other_supervisor": (404, 404),
+    "clinic_admin": (200, 302),
+}
+
+
+@pytest.mark.parametrize("role", list(FEES_STATUS))
+def test_fee_schedule_per_role(
+    request: pytest.FixtureRequest, client_for: ClientFor, role: str
+) -> None:
+    web = client_for(request.getfixturevalue(role))
+    url = reverse("billing:fees")
+    statuses = (
+        web.get(url).status_code,
+        web.post(
+            url,
+            {
+                "form": "fee",
+                "fee-code": "90834",
+                "fee-amount": "150.00",
+                "fee-effective_on": "2026-01-01",
+            },
+        ).status_code,
+    )
+    assert statuses == FEES_STATUS[role]
+    assert list(Fee.objects.values_list("code", "amount")) == (
+        [("90834", Decimal("150.00"))] if role == "clinic_admin" else []
+    )
+
+
+def test_fee_schedule_anonymous(client_for: ClientFor) -> None:
+    url = reverse("billing:fees")
+    response = client_for(None).get(url)
+    assert (response.status_code, response["Location"]) == (
+        302,
+        f"{reverse('accounts:login')}?next={url}",
+    )
+
+
+def test_a_clinic_code_is_offered_with_its_rule(
+    client_for: ClientFor, clinic_admin: User, therapist: User, record: Client
+) -> None:
+    web = client_for(clinic_admin)
+    response = web.post(
+        reverse("billing:fees"),
+        {
+            "form": "code",
+            "new_code-code": "t1006",
+            "new_code-description": "Family counseling (clinic code)",
+            "new_code-rule": "per_unit",
+            "new_code-unit_minutes": "30",
+        },
+    )
+    assert response.status_code == 302
+    urls = _urls(record)
+    # 46 minutes in 30-minute units: one unit, and 16 minutes past the midpoint (15) a second.
+    response = client_for(therapist).post(
+        urls["session"], {**CODING, "code": "T1006", "minutes": "46"}
+    )
+    assert response.status_code == 302
+    encounter = Encounter.objects.get()
+    assert (encounter.code, encounter.code_system, encounter.units) == ("T1006", "Clinic", 2)
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"new_code-code": "90834"}, "This code is already offered."),
+        ({"new_code-rule": "per_unit", "new_code-unit_minutes": ""}, "Enter the minutes per unit"),
+        ({"new_code-unit_minutes": "٣٠"}, "Enter a whole number"),
+    ],
+)
+def test_a_refused_clinic_code_says_why(
+    client_for: ClientFor, clinic_admin: User, data: dict[str, str], field: str
+) -> None:
+    post = {
+        "form": "code",
+        "new_code-code": "T1006",
+        "new_code-description": "Family counseling",
+        "new_code-rule": "per_unit",
+        "new_code-unit_minutes": "30",
+        **data,
+    }
+    response = client_for(clinic_admin).post(reverse("billing:fees"), post)
+    assert response.status_code == 400
+    assert field in page_text(response)
+    assert ClinicServiceCode.objects.count() == 0
+
+
+# Session, user, two-factor device, the clinic codes on offer, the fees, the clinic codes listed.
+FEES_QUERIES = 6
+
+
+@pytest.mark.parametrize("rows", [1, 6])
+def test_fee_schedule_queries(
+    client_for: ClientFor, clinic_admin: User, rows: int, django_assert_num_queries: object
+) -> None:
+    for i in range(rows):
+        Fee.objects.create(
+            code="90834", amount=Decimal("100"), effective_on=datetime.date(2020 + i, 1, 1)
+        )
+        ClinicServiceCode.objects.create(code=f"X{i}", description="x", rule="session")
+    web = client_for(clinic_admin)
+    web.get(reverse("billing:fees"))
+    with django_assert_num_queries(FEES_QUERIES):  # type: ignore[operator]
+        response = web.get(reverse("billing:fees"))
+    assert len(response.context["fees"]) == rows
