@@ -24,9 +24,11 @@ from tests.htmltext import page_text
 from tests.sessions.factories import (
     AttendedAppointmentFactory,
     OutsideContactFactory,
+    SessionNoteFactory,
     at,
     days_from_today,
     sign_contact,
+    sign_note,
 )
 
 pytestmark = pytest.mark.django_db
@@ -213,8 +215,6 @@ def test_a_wrong_length_keeps_what_was_typed(
 def test_a_signed_notes_coding_page_answers_409(
     client_for: ClientFor, therapist: User, record: Client
 ) -> None:
-    from tests.sessions.factories import SessionNoteFactory, sign_note
-
     urls = _urls(record)
     web = client_for(therapist)
     web.post(urls["session"], CODING)
