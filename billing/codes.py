@@ -404,3 +404,8 @@ PLACES_OF_SERVICE: tuple[tuple[str, str], ...] = (
 PLACE_OF_SERVICE = dict(PLACES_OF_SERVICE)
 TELEHEALTH_HOME = "10"
 OFFICE = "11"
+# The place of service a coding page proposes, by the session's modality or the contact's kind
+# (the clinician may choose another): telehealth in the client's home for video, phone and
+# text, the street for outreach, the office otherwise.
+DEFAULT_PLACE = {"video": TELEHEALTH_HOME, "phone": TELEHEALTH_HOME, "text": TELEHEALTH_HOME}
+DEFAULT_PLACE["outreach"] = "27"

@@ -41,7 +41,7 @@ from hrp.accounts.models import Supervision, User
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
-from sessions.models import Appointment, Modality, OutsideContact, SessionNote
+from sessions.models import Appointment, OutsideContact, SessionNote
 
 # The longest period one export covers.
 MAX_PERIOD_DAYS = 366
@@ -202,10 +202,9 @@ def diagnosis_change(
 
 
 def default_place_of_service(modality: str) -> str:
-    """Telehealth in the client's home (10) for video and phone, the office (11) otherwise."""
-    if modality in (Modality.VIDEO, Modality.PHONE, "text"):
-        return codes.TELEHEALTH_HOME
-    return codes.OFFICE
+    """The place a coding page proposes for a session's modality or a contact's kind
+    (codes.DEFAULT_PLACE; the office otherwise)."""
+    return codes.DEFAULT_PLACE.get(modality, codes.OFFICE)
 
 
 def supervising_for(rendering: User) -> User | None:

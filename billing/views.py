@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -160,7 +161,7 @@ def _encounter_page(
         request.POST or None,
         initial=initial,
         service_codes=selectors.service_codes().values(),
-        diagnoses=selectors.diagnoses_in_force(client, date.date()),
+        diagnoses=selectors.diagnoses_in_force(client, timezone.localdate(date)),
     )
     status = 200
     if request.method == "POST":

@@ -252,6 +252,7 @@ def test_a_trainee_without_supervisor_is_told(record: Client) -> None:
 def test_video_defaults_to_telehealth_in_the_home() -> None:
     assert services.default_place_of_service(Modality.VIDEO) == "10"
     assert services.default_place_of_service(Modality.IN_PERSON) == "11"
+    assert services.default_place_of_service("outreach") == "27"
 
 
 # --- Locked with the signed note -------------------------------------------------------------

@@ -162,6 +162,10 @@ def test_the_csv_download(client_for: ClientFor, therapist: User, record: Client
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response.content.decode().splitlines()[0] == ",".join(services.CSV_HEADER)
     assert Disclosure.objects.get().what == "billing_csv"
+    # The Disclosures tab names the export and its period, without attendance counts.
+    tab = page_text(web.get(reverse("disclosures:chart", args=[record.pk])))
+    assert "Encounters for billing software, " in tab
+    assert "scheduled" not in tab
 
 
 def test_an_export_without_a_consent_says_why(
