@@ -23,7 +23,6 @@ from billing.forms import (
     ExportForm,
     FeeForm,
 )
-from billing.models import Diagnosis
 from clients import selectors as client_selectors
 from clients.models import Client
 from clients.views import render_chart_section
@@ -103,9 +102,7 @@ def diagnosis_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def diagnosis_change(request: HttpRequest, pk: int, diagnosis_pk: int) -> HttpResponse:
     client, _can = access.client_for(request.user, pk, write=True)
-    diagnosis = (
-        Diagnosis.objects.filter(client=client, pk=diagnosis_pk).prefetch_related("changes").first()
-    )
+    diagnosis = selectors.diagnoses_for_client(client).filter(pk=diagnosis_pk).first()
     if diagnosis is None:
         raise Http404
     form = DiagnosisChangeForm(request.POST or None, diagnosis=diagnosis)

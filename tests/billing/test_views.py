@@ -386,3 +386,58 @@ def test_fee_schedule_queries(
     with django_assert_num_queries(FEES_QUERIES):  # type: ignore[operator]
         response = web.get(reverse("billing:fees"))
     assert len(response.context["fees"]) == rows
+
+
+# Session, user, two-factor device, the client (access answer), the diagnosis, its changes with
+# who made them.
+DIAGNOSIS_QUERIES = 6
+
+
+@pytest.mark.parametrize("changes", [0, 4])
+def test_diagnosis_page_queries(
+    client_for: ClientFor,
+    therapist: User,
+    record: Client,
+    changes: int,
+    django_assert_num_queries: object,
+) -> None:
+    diagnosis = services.diagnosis_add(actor=therapist, client=record, code="F41.1")
+    for i in range(changes):
+        services.diagnosis_change(
+            actor=therapist,
+            client=record,
+            diagnosis=diagnosis,
+            status="resolved" if i % 2 == 0 else "active",
+            onset_on=None,
+            resolved_on=days_from_today(-1),
+        )
+    web = client_for(therapist)
+    url = reverse("billing:diagnosis_change", args=[record.pk, diagnosis.pk])
+    web.get(url)
+    with django_assert_num_queries(DIAGNOSIS_QUERIES):  # type: ignore[operator]
+        response = web.get(url)
+    assert len(response.context["diagnosis"].changes.all()) == changes + 1
+
+
+# Session, user, two-factor device, the client (access answer), the session with its note and
+# coding, the clinic's codes, the diagnoses in force.
+CODING_QUERIES = 7
+
+
+@pytest.mark.parametrize("diagnoses", [1, 5])
+def test_coding_page_queries(
+    client_for: ClientFor,
+    therapist: User,
+    record: Client,
+    diagnoses: int,
+    django_assert_num_queries: object,
+) -> None:
+    for code in ["F10.10", "F41.1", "Z59.01", "F11.20", "F43.10"][:diagnoses]:
+        services.diagnosis_add(actor=therapist, client=record, code=code)
+    appointment = _session(record)
+    web = client_for(therapist)
+    url = reverse("billing:encounter_session", args=[record.pk, appointment.pk])
+    web.get(url)
+    with django_assert_num_queries(CODING_QUERIES):  # type: ignore[operator]
+        response = web.get(url)
+    assert len(response.context["form"].fields["diagnosis_codes"].choices) == diagnoses
