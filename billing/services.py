@@ -286,8 +286,16 @@ def encounter_code(
         rendering = source.author
         service_date = timezone.localdate(source.occurred_at)
         existing = Encounter.objects.filter(contact=source).first()
-    if existing is not None and encounter_is_locked(appointment=appointment, contact=contact):
-        raise ValidationError(_locked_message())
+    if existing is not None:
+        # The note's row is locked too (the contact's already is): a signing at the same moment
+        # lands wholly before (and this refuses, with words) or after this change.
+        if appointment is not None:
+            signed = SessionNote.objects.select_for_update().filter(appointment=source)
+            locked = any(signed.values_list("signed_at", flat=True))
+        else:
+            locked = source.signed_at is not None
+        if locked:
+            raise ValidationError(_locked_message())
     offered = selectors.service_codes()
     service = offered.get(code)
     if service is None:
