@@ -36,6 +36,10 @@ class Disclosure(AppendOnlyModel):
         # A progress summary downloaded for a recipient named in a consent (summaries app). The
         # counts stay 0; the period is the summary's.
         PROGRESS_SUMMARY = "progress_summary", _("Progress summary")
+        # Billing exports (billing app): a superbill PDF, or the encounters as CSV for billing
+        # software. The counts stay 0; the period is the export's.
+        SUPERBILL = "superbill", _("Superbill")
+        BILLING_CSV = "billing_csv", _("Encounters for billing software")
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="disclosures")
     consent = models.ForeignKey(

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "disclosures",
     "linkage",
     "groups",
+    "billing",
     "techniques",
     "supervision",
     "oversight",

@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("disclosures.urls")),
     path("", include("linkage.urls")),
     path("", include("groups.urls")),
+    path("", include("billing.urls")),
     path("", include("supplies.urls")),
     path("", include("techniques.urls")),
     path("", include("supervision.urls")),

@@ -11,6 +11,7 @@ from django.db import connection, models, transaction
 from django.db.backends.utils import CursorWrapper
 
 from assessments.models import Administration, HarmAssessment, IdentifiedHarm, SubstancePattern
+from billing.models import DiagnosisChange
 from clients.models import MedicalEvaluation
 from disclosures.models import Disclosure
 from goals.models import PlanReview, PlanVersion
@@ -30,6 +31,7 @@ from tests.assessments.factories_harm import (
     IdentifiedHarmFactory,
     SubstancePatternFactory,
 )
+from tests.billing.factories import DiagnosisChangeFactory
 from tests.clients.factories import MedicalEvaluationFactory
 from tests.disclosures.factories import DisclosureFactory
 from tests.factories import SupervisionFactory
@@ -102,6 +104,7 @@ ROW_MAKERS: dict[type[models.Model], Callable[[], models.Model]] = {
     IdentifiedHarm: IdentifiedHarmFactory,
     RiskFollowUp: RiskFollowUpFactory,
     ReferralStatusChange: StatusChangeFactory,
+    DiagnosisChange: DiagnosisChangeFactory,
     MedicalEvaluation: MedicalEvaluationFactory,
     SupplyRecord: SupplyRecordFactory,
     SupplyVoid: SupplyVoidFactory,

@@ -95,6 +95,8 @@ class StaffAccountForm(forms.ModelForm):
             "email",
             "full_name",
             "credentials",
+            "licence",
+            "npi",
             "is_therapist",
             "is_supervisor",
             "is_clinic_admin",
@@ -115,6 +117,8 @@ class StaffAccountForm(forms.ModelForm):
             *(["email"] if creating else []),
             "full_name",
             "credentials",
+            "licence",
+            "npi",
             Fieldset(
                 _("Roles"),
                 "is_therapist",

@@ -4,6 +4,7 @@ import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -42,6 +43,23 @@ class UserManager(BaseUserManager["User"]):
         return self.filter(is_active=True)
 
 
+def validate_npi(value: str) -> None:
+    """A National Provider Identifier: 10 ASCII digits whose last is the Luhn check digit
+    computed with the prefix 80840 (CMS, "Requirements for the NPI check digit")."""
+    if not (len(value) == 10 and value.isascii() and value.isdigit()):
+        raise ValidationError(_("An NPI is 10 digits."))
+    digits = [int(d) for d in "80840" + value]
+    total = 0
+    for position, digit in enumerate(reversed(digits)):
+        if position % 2 == 1:
+            digit *= 2
+            if digit > 9:
+                digit -= 9
+        total += digit
+    if total % 10:
+        raise ValidationError(_("This NPI's check digit is wrong: please check the number."))
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A member of clinic staff. Never deleted: authorship of clinical records must survive,
     so leaving the clinic means deactivation."""
@@ -53,6 +71,20 @@ class User(AbstractBaseUser, PermissionsMixin):
         max_length=100,
         blank=True,
         help_text=_("Shown after the name on signed notes, e.g. LCSW, PhD, trainee."),
+    )
+    # For billing (superbills, encounter exports): printed with the rendering clinician.
+    licence = models.CharField(
+        _("licence"),
+        max_length=100,
+        blank=True,
+        help_text=_("Licence type, number and state, e.g. LCSW 012345 (NY)."),
+    )
+    npi = models.CharField(
+        _("NPI"),
+        max_length=10,
+        blank=True,
+        validators=[validate_npi],
+        help_text=_("National Provider Identifier (10 digits)."),
     )
     is_therapist = models.BooleanField(_("therapist"), default=False)
     is_supervisor = models.BooleanField(_("supervisor"), default=False)

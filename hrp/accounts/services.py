@@ -30,13 +30,13 @@ from hrp import bounds
 from hrp.accounts import caseload
 from hrp.accounts.authn import password_reentry_error
 from hrp.accounts.identity import canonical_email
-from hrp.accounts.models import Supervision, User
+from hrp.accounts.models import Supervision, User, validate_npi
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record, diff_fields
 
 ROLE_FIELDS = ["full_name", "credentials", "is_therapist", "is_supervisor", "is_clinic_admin"]
-ACCOUNT_FIELDS = [*ROLE_FIELDS, "requires_cosign", "email_reminders"]
+ACCOUNT_FIELDS = [*ROLE_FIELDS, "requires_cosign", "email_reminders", "licence", "npi"]
 RECOVERY_CODE_COUNT = 10
 
 
@@ -46,6 +46,11 @@ def _validate_roles(*, user: User | None, actor: User, values: dict[str, Any]) -
         errors["is_therapist"] = _("Choose at least one role.")
     if values.get("requires_cosign") and not values["is_therapist"]:
         errors["requires_cosign"] = _("Only a therapist can need co-signature.")
+    if values.get("npi"):
+        try:
+            validate_npi(values["npi"])
+        except ValidationError as error:
+            errors["npi"] = error.messages[0]
     if user is not None:
         if user.is_clinic_admin and not values["is_clinic_admin"]:
             if user == actor:
@@ -80,6 +85,8 @@ def account_create(
     email: str,
     full_name: str,
     credentials: str = "",
+    licence: str = "",
+    npi: str = "",
     is_therapist: bool = False,
     is_supervisor: bool = False,
     is_clinic_admin: bool = False,
@@ -96,6 +103,8 @@ def account_create(
     values = {
         "full_name": full_name,
         "credentials": credentials,
+        "licence": licence,
+        "npi": npi,
         "is_therapist": is_therapist,
         "is_supervisor": is_supervisor,
         "is_clinic_admin": is_clinic_admin,

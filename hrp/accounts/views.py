@@ -245,6 +245,8 @@ def staff_create(request: HttpRequest) -> HttpResponse:
                 email=data["email"],
                 full_name=data["full_name"],
                 credentials=data["credentials"],
+                licence=data["licence"],
+                npi=data["npi"],
                 is_therapist=data["is_therapist"],
                 is_supervisor=data["is_supervisor"],
                 is_clinic_admin=data["is_clinic_admin"],

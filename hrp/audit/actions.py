@@ -122,6 +122,7 @@ class AuditAction(models.TextChoices):
     CLIENT_VIEW_TECHNIQUES = "client.view.techniques", _("Viewed record: techniques")
     CLIENT_VIEW_TECHNIQUE = "client.view.technique", _("Viewed record: a technique record")
     CLIENT_VIEW_REFERRALS = "client.view.referrals", _("Viewed record: referrals")
+    CLIENT_VIEW_BILLING = "client.view.billing", _("Viewed record: diagnoses and billing")
     CLIENT_VIEW_ACCESS = "client.view.access", _("Viewed record: who accessed it")
     CLIENT_VIEW_HARM_ASSESSMENT = (
         "client.view.harm_assessment",
@@ -194,6 +195,16 @@ class AuditAction(models.TextChoices):
     DISCLOSURE_PROGRESS_SUMMARY = (
         "disclosure.progress_summary",
         _("Progress summary disclosed under a consent"),
+    )
+    DIAGNOSIS_ADD = "diagnosis.add", _("Diagnosis added to the problem list")
+    DIAGNOSIS_CHANGE = "diagnosis.change", _("Diagnosis changed")
+    ENCOUNTER_CODE = "encounter.code", _("Encounter coded for billing")
+    FEE_SET = "fee.set", _("Fee schedule changed")
+    SERVICE_CODE_ADD = "service_code.add", _("Clinic service code added")
+    DISCLOSURE_SUPERBILL = "disclosure.superbill", _("Superbill disclosed under a consent")
+    DISCLOSURE_BILLING_CSV = (
+        "disclosure.billing_csv",
+        _("Encounters for billing software disclosed under a consent"),
     )
 
     # Group sessions

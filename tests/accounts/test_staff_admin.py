@@ -336,6 +336,8 @@ def test_create_account_emails_a_set_password_link_that_works_once(
         "is_clinic_admin": [None, False],
         "requires_cosign": [None, False],
         "email_reminders": [None, False],
+        "licence": [None, ""],
+        "npi": [None, ""],
     }
     assert audit_changes("supervision.assign") == {"supervisor": [None, supervisor.pk]}
     assert AuditEvent.objects.filter(action="account.set_password_link").count() == 1
@@ -781,3 +783,27 @@ def test_detail_page_shows_the_account(
     assert context["two_factor_enrolled"] is True
     assert context["form"]["supervisor"].value() == supervisor.pk
     assert list(context["supervisees"]) == []
+
+
+def test_licence_and_npi_are_kept_for_billing(
+    client_for: ClientFor, clinic_admin: User, therapist: User
+) -> None:
+    admin = client_for(clinic_admin)
+
+    wrong = admin.post(detail_url(therapist), edit_form(therapist, npi="1234567890"))
+    assert wrong.status_code == 200
+    assert wrong.context["form"].errors["npi"] == [
+        "This NPI's check digit is wrong: please check the number."
+    ]
+    assert User.objects.get(pk=therapist.pk).npi == ""
+
+    saved = admin.post(
+        detail_url(therapist), edit_form(therapist, npi="1234567893", licence="LCSW 012345 (NY)")
+    )
+    assert saved.status_code == 302
+    therapist.refresh_from_db()
+    assert (therapist.npi, therapist.licence) == ("1234567893", "LCSW 012345 (NY)")
+    assert AuditEvent.objects.get(action="account.update").changes == {
+        "licence": ["", "LCSW 012345 (NY)"],
+        "npi": ["", "1234567893"],
+    }

@@ -41,6 +41,12 @@ REGISTERED = {
     "supplies": ("Supplies", "supplies:section", "supplies/chart_section.html", "read"),
     "groups": ("Groups", "groups:section", "groups/chart_section.html", "read"),
     "referrals": ("Referrals", "linkage:section", "linkage/chart_section.html", "read"),
+    "billing": (
+        "Diagnoses and billing",
+        "billing:section",
+        "billing/chart_section.html",
+        "read",
+    ),
     "summaries": ("Summaries", "summaries:section", "summaries/chart_section.html", "read"),
     "consents": ("Consents", "clients:consents", "clients/chart_consents.html", "read"),
     "disclosures": (
@@ -72,6 +78,7 @@ OWNER_MODULE = {
     "supplies": "supplies.views",
     "groups": "groups.views",
     "referrals": "linkage.views",
+    "billing": "billing.views",
     "summaries": "summaries.views",
     "consents": "clients.views",
     "disclosures": "disclosures.views",

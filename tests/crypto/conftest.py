@@ -17,6 +17,7 @@ from django.db.models import Model
 
 from hrp import crypto
 from tests.assessments.factories_harm import HarmAssessmentFactory, IdentifiedHarmFactory
+from tests.billing.factories import DiagnosisChangeFactory
 from tests.clients.factories import ClientFactory, MedicalEvaluationFactory
 from tests.disclosures.factories import DisclosureFactory
 from tests.emergency.factories import EmergencyGrantFactory
@@ -100,6 +101,7 @@ STRENGTHS = {
 BUILDERS: dict[str, Callable[[], list[Model]]] = {
     # Strengths and resources in the client's words, at intake and in a harm assessment.
     "assessments.HarmAssessment": lambda: [HarmAssessmentFactory(**STRENGTHS)],
+    "billing.DiagnosisChange": lambda: [DiagnosisChangeFactory()],
     "clients.Intake": lambda: [
         ClientFactory(**{f"intake__{key}": value for key, value in STRENGTHS.items()}).intake
     ],

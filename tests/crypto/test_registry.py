@@ -45,6 +45,7 @@ def test_the_registry_is_every_encrypted_field_of_every_model() -> None:
         ("assessments.HarmAssessment", "strengths"),
         ("assessments.HarmAssessment", "supports"),
         ("assessments.IdentifiedHarm", "description"),
+        ("billing.DiagnosisChange", "reason"),
         ("clients.Intake", "past_changes"),
         ("clients.Intake", "strengths"),
         ("clients.Intake", "supports"),

@@ -139,6 +139,7 @@ def test_counts_per_table_are_printed_and_a_second_run_rewrites_nothing() -> Non
             "accounts.EmergencyGrant: checked 1, re-encrypted 0\n"
             "assessments.HarmAssessment: checked 0, re-encrypted 0\n"
             "assessments.IdentifiedHarm: checked 0, re-encrypted 0\n"
+            "billing.DiagnosisChange: checked 0, re-encrypted 0\n"
             # The clients' intakes, whose strengths are empty: nothing to re-encrypt.
             "clients.Intake: checked 3, re-encrypted 0\n"
             "clients.MedicalEvaluation: checked 0, re-encrypted 0\n"
@@ -176,6 +177,7 @@ def test_counts_per_table_are_printed_and_a_second_run_rewrites_nothing() -> Non
             "accounts.EmergencyGrant: checked 1, re-encrypted 0\n"
             "assessments.HarmAssessment: checked 0, re-encrypted 0\n"
             "assessments.IdentifiedHarm: checked 0, re-encrypted 0\n"
+            "billing.DiagnosisChange: checked 0, re-encrypted 0\n"
             # The clients' intakes, whose strengths are empty: nothing to re-encrypt.
             "clients.Intake: checked 3, re-encrypted 0\n"
             "clients.MedicalEvaluation: checked 0, re-encrypted 0\n"
