@@ -41,6 +41,7 @@ from hrp.accounts.models import Supervision, User
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
+from hrp.spreadsheet import safe_row
 from sessions.models import Appointment, OutsideContact, SessionNote
 
 # The longest period one export covers.
@@ -513,23 +514,25 @@ def billing_csv(superbill: Superbill) -> bytes:
         encounter = line.encounter
         supervising = encounter.supervising
         writer.writerow(
-            [
-                encounter.service_date.isoformat(),
-                client.chart_number,
-                client.legal_name,
-                client.date_of_birth.isoformat() if client.date_of_birth else "",
-                line.code,
-                encounter.code_system,
-                line.units,
-                f"{line.fee:.2f}",
-                f"{line.charge:.2f}",
-                encounter.place_of_service,
-                "|".join(encounter.diagnosis_codes),
-                encounter.rendering.full_name,
-                encounter.rendering.npi,
-                supervising.full_name if supervising else "",
-                supervising.npi if supervising else "",
-            ]
+            safe_row(
+                [
+                    encounter.service_date.isoformat(),
+                    client.chart_number,
+                    client.legal_name,
+                    client.date_of_birth.isoformat() if client.date_of_birth else "",
+                    line.code,
+                    encounter.code_system,
+                    line.units,
+                    f"{line.fee:.2f}",
+                    f"{line.charge:.2f}",
+                    encounter.place_of_service,
+                    "|".join(encounter.diagnosis_codes),
+                    encounter.rendering.full_name,
+                    encounter.rendering.npi,
+                    supervising.full_name if supervising else "",
+                    supervising.npi if supervising else "",
+                ]
+            )
         )
     writer.writerow([f"# {REDISCLOSURE_NOTICE}"])
     return out.getvalue().encode()

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from hrp import access
 from hrp.audit.models import AuditEvent
+from hrp.spreadsheet import safe_cell
 from oversight import selectors, services
 from oversight.filters import NO_ACTOR, SESSION_KEY, AuditFilters, Cursor
 from oversight.forms import AuditFilterForm
@@ -35,8 +36,6 @@ CSV_HEADER = [
     "object id",
     "changed field names",
 ]
-# Characters that make a spreadsheet read a cell as a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _session_filters(request: HttpRequest) -> AuditFilters:
@@ -83,11 +82,6 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     return render(request, "oversight/audit_trail.html", context)
 
 
-def _csv_cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 class _Echo:
     """A file-like object whose write() returns the line, for csv.writer in a generator."""
 
@@ -106,7 +100,7 @@ def _csv_lines(filters: AuditFilters, *, export_event_id: int) -> Iterator[str]:
     for row in rows.iterator(chunk_size=2000):
         yield writer.writerow(
             [
-                _csv_cell(v)
+                safe_cell(v)
                 for v in (
                     row["at"].astimezone(tz).isoformat(timespec="seconds"),
                     row["actor__email"],

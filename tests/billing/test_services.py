@@ -500,3 +500,15 @@ def test_a_trainees_csv_row_names_the_supervisor_npi() -> None:
     )
     row = list(csv.reader(io.StringIO(document.decode())))[1]
     assert row[-4:] == ["Tia Trainee", "", "Sam Sup", "1245319599"]
+
+
+def test_a_name_that_looks_like_a_formula_stays_text_in_the_csv(
+    therapist: User, coded: Client
+) -> None:
+    Client.objects.filter(pk=coded.pk).update(legal_name='=HYPERLINK("http://x","y")')
+    coded.refresh_from_db()
+    _disclosure, document = _export(
+        therapist, coded, PayerConsentFactory(client=coded), "billing_csv"
+    )
+    rows = list(csv.reader(io.StringIO(document.decode())))
+    assert {row[2] for row in rows[1:-1]} == {'\'=HYPERLINK("http://x","y")'}
