@@ -87,6 +87,7 @@ def _form(
         {
             "measure": measure,
             "rows": rows,
+            "errors": errors,
             "missing_count": len(errors),
             "english_only": link.language != "en" and link.measure_code not in SPANISH_WORDING,
             "lang": link.language,
