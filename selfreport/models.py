@@ -9,13 +9,15 @@ service, marked as reported by the client (assessments.Administration.source).
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from assessments.measures import MEASURES
+from assessments.measures import MEASURES, Measure
 from clients.models import Client
 
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
@@ -34,7 +36,9 @@ class ClientLink(models.Model):
     # SHA-256 of the token, hex. The token itself is never stored.
     token_hash = models.CharField(max_length=64, unique=True)
     channel = models.CharField(_("sent by"), max_length=8)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(_("expires"))
     opened_at = models.DateTimeField(_("first opened"), null=True, blank=True)
@@ -71,8 +75,8 @@ class ClientLink(models.Model):
     def __str__(self) -> str:
         return f"link {self.pk}"
 
-    def state(self, now: timezone.datetime | None = None) -> str:
-        """"answered", "withdrawn", "expired" or "open", in that order of precedence."""
+    def state(self, now: datetime.datetime | None = None) -> str:
+        """ "answered", "withdrawn", "expired" or "open", in that order of precedence."""
         now = now or timezone.now()
         if self.submitted_at is not None:
             return "answered"
@@ -83,5 +87,5 @@ class ClientLink(models.Model):
         return "open"
 
     @property
-    def measure(self):  # noqa: ANN201 - assessments.measures.Measure
+    def measure(self) -> Measure:
         return MEASURES[self.measure_code]

@@ -69,7 +69,6 @@ def _form(
     *,
     answers: dict[str, str],
     errors: dict[str, list[str]],
-    status: int = 200,
 ) -> HttpResponse:
     measure = MEASURES[link.measure_code]
     rows = [
@@ -92,7 +91,6 @@ def _form(
             "english_only": link.language != "en" and link.measure_code not in SPANISH_WORDING,
             "lang": link.language,
         },
-        status=status,
     )
 
 
@@ -109,7 +107,7 @@ def _submit(request: HttpRequest, token: str) -> HttpResponse:
             )
         except ValidationError as error:
             errors = {key: [_("Please answer this question.")] for key in error.message_dict}
-            return _form(request, link, answers=answers, errors=errors, status=400)
+            return _form(request, link, answers=answers, errors=errors)
         except services.assessment_services.TamperedSubmission:
             return HttpResponseBadRequest(_("This form holds answers it should not."))
         return render(
@@ -156,7 +154,6 @@ def links(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "links": selectors.links_for_chart(client),
         },
-        status=400 if form.errors else 200,
     )
 
 

@@ -37,7 +37,7 @@ def _send(therapist: User, record: Client, code: str = "PHQ9", language: str = "
 
 def test_the_token_is_random_and_only_its_hash_is_stored(therapist: User, record: Client) -> None:
     link, token = _send(therapist, record)
-    other, other_token = _send(therapist, record)
+    _other, other_token = _send(therapist, record)
 
     assert len(token) == 43  # token_urlsafe(32): 32 random bytes, base64url without padding
     assert token != other_token
@@ -151,7 +151,9 @@ def test_answers_land_in_the_chart_as_reported_by_the_client(
     assert in_session.source == "clinician"
     assert (trend.change_since_last, trend.meaningful_since_last) == (-8, True)
     assert list(
-        AuditEvent.objects.filter(action="self_report.link_submit").values_list("object_id", flat=True)
+        AuditEvent.objects.filter(action="self_report.link_submit").values_list(
+            "object_id", flat=True
+        )
     ) == [str(link.pk)]
 
 
