@@ -249,3 +249,85 @@ def test_a_token_in_hand_opens_no_other_page(therapist: User, record: Client) ->
             assert response["Location"].startswith("/account/sign-in/"), name
             walked += 1
     assert walked > 200
+
+
+def test_sending_without_the_client_s_agreement_says_why_and_stores_nothing(
+    client_for: Callable[[User | None], WebClient], therapist: User, record: Client
+) -> None:
+    Client.objects.filter(pk=record.pk).update(may_contact=False)
+
+    page = client_for(therapist).post(
+        reverse("selfreport:links", args=[record.pk]), {"measure_code": "PHQ9", "language": "en"}
+    )
+
+    assert page.status_code == 200
+    assert "The client has not agreed to be contacted." in page.content.decode()
+    assert ClientLink.objects.count() == 0
+
+
+def test_a_tampered_measure_is_refused_on_the_page(
+    client_for: Callable[[User | None], WebClient], therapist: User, record: Client
+) -> None:
+    page = client_for(therapist).post(
+        reverse("selfreport:links", args=[record.pk]), {"measure_code": "X", "language": "fr"}
+    )
+
+    assert page.status_code == 200
+    assert page.context["form"].errors == {
+        "measure_code": ["Select a valid choice. X is not one of the available choices."],
+        "language": ["Select a valid choice. fr is not one of the available choices."],
+    }
+    assert ClientLink.objects.count() == 0
+
+
+def test_a_tampered_answer_is_refused(therapist: User, record: Client) -> None:
+    _link_row, token = _link(therapist, record)
+
+    unknown_item = WebClient().post(f"/r/{token}/", {**PHQ9_NO_RISK, "q10": "1"})
+    unknown_answer = WebClient().post(f"/r/{token}/", {**PHQ9_NO_RISK, "q1": "7"})
+
+    assert (unknown_item.status_code, unknown_answer.status_code) == (400, 400)
+    assert Administration.objects.count() == 0
+
+
+# Session, user, device, client with access, mark seen (update + savepoints), the links.
+LINKS_PAGE_QUERIES = 8
+
+
+@pytest.mark.parametrize("rows", [1, 8])
+def test_links_page_queries(
+    client_for: Callable[[User | None], WebClient],
+    django_assert_num_queries: Callable,
+    therapist: User,
+    record: Client,
+    rows: int,
+) -> None:
+    for number in range(rows):
+        _link_row, token = _link(therapist, record)
+        if number % 2:
+            services.link_submit(token=token, answers=PHQ9_NO_RISK)
+    web = client_for(therapist)
+    url = reverse("selfreport:links", args=[record.pk])
+
+    with django_assert_num_queries(LINKS_PAGE_QUERIES):
+        response = web.get(url)
+
+    assert response.status_code == 200
+    assert len(response.context["links"]) == rows
+
+
+@pytest.mark.parametrize("rows", [1, 8])
+def test_the_client_page_queries(
+    django_assert_num_queries: Callable, therapist: User, record: Client, rows: int
+) -> None:
+    # The client's page costs the same whatever the client's history.
+    for _number in range(rows):
+        _link_row, token = _link(therapist, record)
+        services.link_submit(token=token, answers=PHQ9_NO_RISK)
+    _link_row, token = _link(therapist, record)
+
+    # The link (locked), the first-open update, the audit row, inside a transaction.
+    with django_assert_num_queries(5):
+        response = WebClient().get(f"/r/{token}/")
+
+    assert response.status_code == 200
