@@ -290,7 +290,7 @@ def test_a_tampered_answer_is_refused(therapist: User, record: Client) -> None:
     assert Administration.objects.count() == 0
 
 
-# Session, user, device, client with access, mark seen (update + savepoints), the links.
+# Sign-in, access, marking seen and the list: the same whatever the number of links.
 LINKS_PAGE_QUERIES = 8
 
 
@@ -331,3 +331,20 @@ def test_the_client_page_queries(
         response = WebClient().get(f"/r/{token}/")
 
     assert response.status_code == 200
+
+
+def test_the_chart_says_reported_by_the_client_and_offers_links(
+    client_for: Callable[[User | None], WebClient], therapist: User, record: Client
+) -> None:
+    _link_row, token = _link(therapist, record)
+    _done, administration = services.link_submit(token=token, answers=PHQ9_NO_RISK)
+    web = client_for(therapist)
+
+    detail = web.get(reverse("assessments:administration", args=[record.pk, administration.pk]))
+    section = web.get(reverse("assessments:section", args=[record.pk]))
+
+    assert (
+        "Score 8 (Mild), reported by the client through a link sent by Tess Therapist."
+        in detail.content.decode()
+    )
+    assert f'href="/clients/{record.pk}/client-links/"' in section.content.decode()
