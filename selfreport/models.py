@@ -89,3 +89,41 @@ class ClientLink(models.Model):
     @property
     def measure(self) -> Measure:
         return MEASURES[self.measure_code]
+
+
+class LinkSchedule(models.Model):
+    """Links sent by themselves: a measure every `every_weeks` weeks. A row with the time of
+    its next link, scanned by a periodic task (selfreport.tasks.send_scheduled_links), never a
+    task queued weeks ahead."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="link_schedules")
+    measure_code = models.CharField(
+        _("measure"), max_length=16, choices=[(code, m.name) for code, m in MEASURES.items()]
+    )
+    language = models.CharField(_("language"), max_length=2, choices=LANGUAGES, default="en")
+    every_weeks = models.PositiveSmallIntegerField(_("every (weeks)"))
+    next_send_at = models.DateTimeField(_("next link"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    stopped_at = models.DateTimeField(_("stopped"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["next_send_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["next_send_at"],
+                name="selfreport_schedule_due",
+                condition=Q(stopped_at__isnull=True),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(every_weeks__gte=1, every_weeks__lte=52),
+                name="selfreport_schedule_every_1_to_52_weeks",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"schedule {self.pk}"

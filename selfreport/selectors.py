@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, QuerySet
 
 from clients.models import Client
-from selfreport.models import ClientLink
+from selfreport.models import ClientLink, LinkSchedule
 
 
 def links_for_chart(client: Client) -> list[ClientLink]:
@@ -25,3 +25,8 @@ def annotate_new_from_client(qs: QuerySet[Client]) -> QuerySet[Client]:
             )
         )
     )
+
+
+def schedules_for_chart(client: Client) -> list[LinkSchedule]:
+    """The client's schedules still running: one query."""
+    return list(LinkSchedule.objects.filter(client=client, stopped_at__isnull=True))

@@ -43,7 +43,7 @@ from hrp.clinic import clinic_setting
 from notifications.extensions import Kind, supervisors_by_supervisee
 from notifications.services import notify_now
 from risk.models import RiskFlag
-from selfreport.models import LANGUAGES, ClientLink
+from selfreport.models import LANGUAGES, ClientLink, LinkSchedule
 
 
 class LinkUnavailable(Exception):
@@ -85,17 +85,9 @@ def _deliver(client: Client, text: str, language: str) -> None:
         raise ValueError("unknown channel")
 
 
-@transaction.atomic
-def link_send(
-    *, actor: User, client: Client, measure_code: str, language: str
-) -> tuple[ClientLink, str]:
-    """Make a link for `measure_code` and send it to the client by the channel they chose for
-    reminders. Returns the link and the token (for the caller to show nowhere: tests only).
-
-    Refused (ValidationError, nothing stored or sent) when the client has not agreed to be
-    contacted, has no channel or opted out, or the measure or language is unknown. Side
-    effect: change event `self_report.link_send` (the measure and channel, never the token).
-    """
+def _check_may_send(*, actor: User, client: Client, measure_code: str, language: str) -> None:
+    """The treating clinician, a known measure and language, and a client who agreed to be
+    contacted and has a channel (opting out clears it): else PermissionDenied/ValidationError."""
     access.require_write(actor, client)
     if measure_code not in MEASURES:
         raise ValidationError({"measure_code": _("Choose one of the listed measures.")})
@@ -112,6 +104,20 @@ def link_send(
                 "Choose a reminder channel with them first."
             )
         )
+
+
+@transaction.atomic
+def link_send(
+    *, actor: User, client: Client, measure_code: str, language: str
+) -> tuple[ClientLink, str]:
+    """Make a link for `measure_code` and send it to the client by the channel they chose for
+    reminders. Returns the link and the token (for the caller to show nowhere: tests only).
+
+    Refused (ValidationError, nothing stored or sent) when the client has not agreed to be
+    contacted, has no channel or opted out, or the measure or language is unknown. Side
+    effect: change event `self_report.link_send` (the measure and channel, never the token).
+    """
+    _check_may_send(actor=actor, client=client, measure_code=measure_code, language=language)
     token = secrets.token_urlsafe(32)
     now = timezone.now()
     link = ClientLink.objects.create(
@@ -262,3 +268,97 @@ def links_mark_seen(*, actor: User, client: Client) -> int:
     return ClientLink.objects.filter(
         client=client, submitted_at__isnull=False, seen_at__isnull=True
     ).update(seen_at=timezone.now())
+
+
+# --- Schedules ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def schedule_create(
+    *, actor: User, client: Client, measure_code: str, language: str, every_weeks: int
+) -> LinkSchedule:
+    """Send `measure_code` every `every_weeks` weeks (1-52), the first at the next scan. Same
+    refusals as link_send. Side effect: change event `self_report.schedule_create`."""
+    _check_may_send(actor=actor, client=client, measure_code=measure_code, language=language)
+    if not 1 <= every_weeks <= 52:
+        raise ValidationError({"every_weeks": _("Use a number of weeks from 1 to 52.")})
+    schedule = LinkSchedule.objects.create(
+        client=client,
+        measure_code=measure_code,
+        language=language,
+        every_weeks=every_weeks,
+        next_send_at=timezone.now(),
+        created_by=actor,
+    )
+    audit_record(
+        category=AuditEvent.Category.CHANGE,
+        action=AuditAction.SELF_REPORT_SCHEDULE_CREATE,
+        actor=actor,
+        obj=schedule,
+        chart_number=client.chart_number,
+        changes={"measure": (None, measure_code), "every_weeks": (None, every_weeks)},
+    )
+    return schedule
+
+
+@transaction.atomic
+def schedule_stop(*, actor: User, schedule: LinkSchedule) -> LinkSchedule:
+    """No more links from this schedule. Side effect: change event `self_report.schedule_stop`."""
+    access.require_write(actor, schedule.client)
+    schedule = LinkSchedule.objects.select_for_update().get(pk=schedule.pk)
+    if schedule.stopped_at is None:
+        schedule.stopped_at = timezone.now()
+        schedule.save(update_fields=["stopped_at"])
+        audit_record(
+            category=AuditEvent.Category.CHANGE,
+            action=AuditAction.SELF_REPORT_SCHEDULE_STOP,
+            actor=actor,
+            obj=schedule,
+            chart_number=schedule.client.chart_number,
+            changes={"stopped_at": (None, schedule.stopped_at)},
+        )
+    return schedule
+
+
+def send_one_scheduled(*, now: datetime.datetime | None = None) -> LinkSchedule | None:
+    """Claim the next due schedule (SKIP LOCKED), send its link and move it on by its interval
+    past `now`, in one transaction: two workers never send the same link, and a worker killed
+    mid-way leaves the row due for the next scan. A client who withdrew their agreement or
+    channel gets nothing this time (the schedule moves on and tries again next time); a
+    schedule whose clinician no longer treats the client stops. None when nothing is due."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        schedule = (
+            LinkSchedule.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(stopped_at__isnull=True, next_send_at__lte=now)
+            .select_related("client", "created_by")
+            .order_by("next_send_at", "id")
+            .first()
+        )
+        if schedule is None:
+            return None
+        every = datetime.timedelta(weeks=schedule.every_weeks)
+        while schedule.next_send_at <= now:
+            schedule.next_send_at += every
+        try:
+            with transaction.atomic():
+                link_send(
+                    actor=schedule.created_by,
+                    client=schedule.client,
+                    measure_code=schedule.measure_code,
+                    language=schedule.language,
+                )
+        except PermissionDenied:
+            schedule.stopped_at = now
+        except ValidationError:
+            pass  # no agreement or channel now: nothing sent, next time is tried again
+        schedule.save(update_fields=["next_send_at", "stopped_at"])
+        return schedule
+
+
+def send_scheduled_links(*, now: datetime.datetime | None = None, limit: int = 500) -> int:
+    """Handle up to `limit` due schedules, one transaction each. Returns how many."""
+    handled = 0
+    while handled < limit and send_one_scheduled(now=now) is not None:
+        handled += 1
+    return handled

@@ -10,4 +10,10 @@ urlpatterns = [
     # The clinician's page in the chart.
     path("clients/<int:pk>/client-links/", views.links, name="links"),
     path("clients/<int:pk>/client-links/<int:link_pk>/withdraw/", views.revoke, name="revoke"),
+    path("clients/<int:pk>/client-links/schedule/", views.schedule, name="schedule"),
+    path(
+        "clients/<int:pk>/client-links/schedule/<int:schedule_pk>/stop/",
+        views.schedule_stop,
+        name="schedule_stop",
+    ),
 ]

@@ -26,8 +26,8 @@ from hrp.accounts.middleware import two_factor_exempt
 from hrp.audit.context import audit_context, client_ip
 from hrp.clinic import clinic_setting
 from selfreport import selectors, services, throttle
-from selfreport.forms import SendLinkForm
-from selfreport.models import ClientLink
+from selfreport.forms import ScheduleForm, SendLinkForm
+from selfreport.models import ClientLink, LinkSchedule
 from selfreport.services import LinkUnavailable
 
 # Measures with an official Spanish wording kept as data. None yet: we could not obtain the
@@ -145,6 +145,19 @@ def links(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("selfreport:links", pk=client.pk)
     elif can.write:
         services.links_mark_seen(actor=request.user, client=client)
+    return _links_page(
+        request, client, can, form=form, schedule_form=ScheduleForm(prefix="schedule")
+    )
+
+
+def _links_page(
+    request: HttpRequest,
+    client: object,
+    can: access.ClientAccess,
+    *,
+    form: SendLinkForm,
+    schedule_form: ScheduleForm,
+) -> HttpResponse:
     return render(
         request,
         "selfreport/links.html",
@@ -152,9 +165,44 @@ def links(request: HttpRequest, pk: int) -> HttpResponse:
             "client": client,
             "can": can,
             "form": form,
+            "schedule_form": schedule_form,
             "links": selectors.links_for_chart(client),
+            "schedules": selectors.schedules_for_chart(client),
         },
     )
+
+
+@require_POST
+def schedule(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send a measure every few weeks, by itself."""
+    client, can = access.client_for(request.user, pk, write=True)
+    form = ScheduleForm(request.POST, prefix="schedule")
+    if form.is_valid():
+        try:
+            services.schedule_create(
+                actor=request.user,
+                client=client,
+                measure_code=form.cleaned_data["measure_code"],
+                language=form.cleaned_data["language"],
+                every_weeks=form.cleaned_data["every_weeks"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The first link goes out within a minute."))
+            return redirect("selfreport:links", pk=client.pk)
+    return _links_page(request, client, can, form=SendLinkForm(), schedule_form=form)
+
+
+@require_POST
+def schedule_stop(request: HttpRequest, pk: int, schedule_pk: int) -> HttpResponse:
+    client, _can = access.client_for(request.user, pk, write=True)
+    found = LinkSchedule.objects.filter(client=client, pk=schedule_pk).first()
+    if found is None:
+        raise Http404
+    services.schedule_stop(actor=request.user, schedule=found)
+    messages.success(request, _("No more links will be sent on this schedule."))
+    return redirect("selfreport:links", pk=client.pk)
 
 
 @require_POST

@@ -291,7 +291,7 @@ def test_a_tampered_answer_is_refused(therapist: User, record: Client) -> None:
 
 
 # Sign-in, access, marking seen and the list: the same whatever the number of links.
-LINKS_PAGE_QUERIES = 8
+LINKS_PAGE_QUERIES = 9
 
 
 @pytest.mark.parametrize("rows", [1, 8])
