@@ -11,9 +11,9 @@ from pytest_django.live_server_helper import LiveServer
 from assessments.models import Administration
 from selfreport import services
 from tests.clients.factories import ClientFactory
-from tests.e2e.a11y import axe_violations
-from tests.e2e.helpers import DEFAULT_TIMEOUT_MS, record_browser_errors
-from tests.factories import TherapistFactory
+from tests.e2e.a11y import LAPTOP, TABLET, axe_violations
+from tests.e2e.helpers import DEFAULT_TIMEOUT_MS, record_browser_errors, sign_in_as
+from tests.factories import TEST_PASSWORD, TherapistFactory
 
 PHONE = {"width": 375, "height": 812}
 
@@ -85,3 +85,30 @@ def test_the_client_answers_on_their_phone(
     given = Administration.objects.get(client=client)
     assert (given.source, given.measure_code, given.score) == ("client", "GAD7", 9)
     page.context.close()
+
+
+@pytest.mark.e2e
+def test_the_links_page_for_the_therapist_passes_axe_at_laptop_and_tablet_widths(
+    page: Page,
+) -> None:
+    therapist = TherapistFactory(password=TEST_PASSWORD)
+    client = ClientFactory(
+        therapist=therapist, may_contact=True, reminder_channel="sms", phone="555-0100"
+    )
+    _link, token = services.link_send(
+        actor=therapist, client=client, measure_code="PHQ9", language="en"
+    )
+    services.link_submit(token=token, answers={f"q{i}": "0" for i in range(1, 10)})
+    services.schedule_create(
+        actor=therapist, client=client, measure_code="GAD7", language="es", every_weeks=4
+    )
+    sign_in_as(page, therapist)
+
+    for viewport in (LAPTOP, TABLET):
+        page.set_viewport_size(viewport)
+        page.goto(f"/clients/{client.pk}/client-links/")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Links to the client")
+        assert axe_violations(page) == []
+    # Sending again from the page: the message is on its way.
+    page.get_by_role("button", name="Send the link").click()
+    expect(page.get_by_text("The link is on its way to the client.")).to_be_visible()
