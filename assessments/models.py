@@ -40,6 +40,13 @@ class Administration(AppendOnlyModel):
     """One administration of a standard measure with the client. Never edited: a correction is
     a new administration that names the one it corrects."""
 
+    class Source(models.TextChoices):
+        # Given with the clinician (in session, or entered from paper).
+        CLINICIAN = "clinician", _("With the clinician")
+        # Answered by the client on their own through a link (selfreport); `administered_by` is
+        # then the clinician who sent the link.
+        CLIENT = "client", _("Reported by the client")
+
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="administrations")
     measure_code = models.CharField(
         _("measure"), max_length=16, choices=[(code, m.name) for code, m in MEASURES.items()]
@@ -64,6 +71,9 @@ class Administration(AppendOnlyModel):
         related_name="corrected_by",
     )
     correction_reason = models.CharField(_("reason for the correction"), max_length=255, blank=True)
+    source = models.CharField(
+        _("answered"), max_length=10, choices=Source.choices, default=Source.CLINICIAN
+    )
 
     class Meta:
         ordering = ["-administered_at", "-id"]

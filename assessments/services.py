@@ -53,8 +53,10 @@ def administration_record(
     administered_at: datetime.datetime | None = None,
     corrects: Administration | None = None,
     correction_reason: str = "",
+    source: str = Administration.Source.CLINICIAN,
 ) -> Administration:
-    """Score and store one administration of a measure.
+    """Score and store one administration of a measure. `source` says who answered: the
+    client with the clinician, or the client alone through a link (selfreport).
 
     Missing answers raise ValidationError (one message per item); anything a form cannot
     produce raises TamperedSubmission. Nothing is stored in either case. A correction keeps the
@@ -97,6 +99,7 @@ def administration_record(
         administered_by=actor,
         corrects=corrects,
         correction_reason=correction_reason,
+        source=source,
     )
     audit_record(
         category=AuditEvent.Category.CHANGE,

@@ -95,6 +95,13 @@ app.conf.beat_schedule = {
         "schedule": crontab(),
         "options": {"expires": 55},
     },
+    # Client links sent by a schedule (selfreport): rows with their next time, claimed with
+    # SKIP LOCKED and moved on in the transaction that sends, so nothing is sent twice.
+    "selfreport-scheduled-links": {
+        "task": "selfreport.tasks.send_scheduled_links",
+        "schedule": crontab(),
+        "options": {"expires": 55},
+    },
     # Summaries: re-enqueue requests that never reached a worker (Redis was down), and build
     # a monthly summary for every active client on the first of the month.
     "summaries-requeue": {

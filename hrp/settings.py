@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "supervision",
     "oversight",
     "covers",
+    "selfreport",
     "emergency",
     "clients",
     "assessments",
@@ -425,6 +426,9 @@ REMINDER_TIMINGS.update(env.dict("REMINDER_TIMINGS", cast={"value": int}, defaul
 SMS_BACKEND: str = env.str("SMS_BACKEND", default="notifications.sms.ConsoleSmsBackend")
 # Shown at the end of client reminders unless the client chose to hide it.
 CLINIC_DISPLAY_NAME: str = env.str("CLINIC_DISPLAY_NAME", default=CLINIC_NAME)
+# Client links (selfreport): days a link stays open (a clinic setting too, hrp/clinic.py). The
+# crisis contacts a client sees after an answer that speaks of self-harm are SAFETY_CRISIS_LINES.
+SELF_REPORT_LINK_DAYS: int = env.int("SELF_REPORT_LINK_DAYS", default=7)
 # The public address, for links in staff reminder emails (e.g. https://clinic.example.org).
 SITE_URL: str = env.str("SITE_URL", default="").rstrip("/")
 

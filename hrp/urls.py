@@ -1,5 +1,6 @@
 """URL configuration. Every URL requires sign-in (LoginRequiredMiddleware) except the short
-allow-list marked with login_not_required: sign-in, password reset and set-password, /healthz.
+allow-list marked with login_not_required: sign-in, password reset and set-password, /healthz,
+and the pages a client opens from a link (selfreport).
 
 The Django admin is deliberately not mounted: clinic admins manage accounts through the
 clinic's own pages, and a second, generic editing surface over clinical tables would bypass
@@ -33,6 +34,8 @@ urlpatterns = [
     path("", include("supervision.urls")),
     path("", include("oversight.urls")),
     path("", include("covers.urls")),
+    # Client links: the only pages outside sign-in besides the sign-in pages themselves.
+    path("", include("selfreport.urls")),
     path("clients/", include("clients.urls")),
     path("healthz", core_views.healthz, name="healthz"),
 ]

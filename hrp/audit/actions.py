@@ -142,6 +142,13 @@ class AuditAction(models.TextChoices):
 
     # Assessments and plan
     MEASURE_ADMINISTER = "measure.administer", _("Measure administered")
+    # Links a client answers on their own (selfreport)
+    SELF_REPORT_LINK_SEND = "self_report.link_send", _("Link sent to the client")
+    SELF_REPORT_LINK_REVOKE = "self_report.link_revoke", _("Link to the client withdrawn")
+    SELF_REPORT_LINK_OPEN = "self_report.link_open", _("Link opened by the client")
+    SELF_REPORT_LINK_SUBMIT = "self_report.link_submit", _("Answers sent by the client")
+    SELF_REPORT_SCHEDULE_CREATE = "self_report.schedule_create", _("Links to the client scheduled")
+    SELF_REPORT_SCHEDULE_STOP = "self_report.schedule_stop", _("Scheduled links stopped")
     HARM_ASSESS = "harm.assess", _("Harm assessment recorded")
     GOAL_CREATE = "goal.create", _("Goal added")
     GOAL_REVIEW = "goal.review", _("Goal reviewed")

@@ -29,6 +29,7 @@ def test_the_page_lists_every_registered_setting_in_order() -> None:
         "NO_CONTACT_DAYS",
         "SAFETY_CRISIS_LINES",
         "SAFETY_EMERGENCY_NUMBER",
+        "SELF_REPORT_LINK_DAYS",
         "TOLERANCE_WINDOW_DAYS",
         "IDLE_TIMEOUT_MINUTES",
         "REMINDER_TIMINGS",

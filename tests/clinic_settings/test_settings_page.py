@@ -67,6 +67,7 @@ DEFAULTS: dict[str, Any] = {
     "NO_CONTACT_DAYS": 30,
     "SAFETY_CRISIS_LINES": "988 Suicide & Crisis Lifeline: call or text 988, any time",
     "SAFETY_EMERGENCY_NUMBER": "911",
+    "SELF_REPORT_LINK_DAYS": 7,
     "TOLERANCE_WINDOW_DAYS": 28,
     "IDLE_TIMEOUT_MINUTES": 15,
     "REMINDER_TIMINGS": DEFAULT_REMINDER_TIMINGS,

@@ -27,6 +27,8 @@ PUBLIC_URL_NAMES = {
     "accounts:set_password_done",
     "accounts:timed_out",
     "healthz",
+    # The pages a client opens from a link (selfreport): the token is the key, not a sign-in.
+    "selfreport:answer",
 }
 # Reachable after the password step but before two-factor: the second step itself and sign-out.
 TWO_FACTOR_EXEMPT_URL_NAMES = {
@@ -110,6 +112,8 @@ def test_every_url_except_the_allow_list_redirects_anonymous_people_to_sign_in()
     assert not_redirected == {
         **dict.fromkeys(PUBLIC_URL_NAMES, 200),
         "accounts:timed_out": 302,
+        # A made-up token opens no link: the page says so, in English and Spanish.
+        "selfreport:answer": 404,
     }
 
 

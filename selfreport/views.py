@@ -1,0 +1,216 @@
+"""The client's link page (no sign-in: the token is the only key) and the clinician's page of
+links in the chart.
+
+The client's page shows nothing of the record: only the questions of the measure the link is
+for, and after sending a plain thank-you (with the clinic's crisis lines after an answer that
+speaks of self-harm). It is answered in the link's language, works without JavaScript, and is
+throttled per token and per address (selfreport/throttle.py). Its audit events carry a neutral
+path, never the token.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from assessments.measures import MEASURES
+from hrp import access
+from hrp.accounts.middleware import two_factor_exempt
+from hrp.audit.context import audit_context, client_ip
+from hrp.clinic import clinic_setting
+from selfreport import selectors, services, throttle
+from selfreport.forms import ScheduleForm, SendLinkForm
+from selfreport.models import ClientLink, LinkSchedule
+from selfreport.services import LinkUnavailable
+
+# Measures with an official Spanish wording kept as data. None yet: we could not obtain the
+# exact official Spanish text of any of them with certainty, and a validated instrument is
+# never translated by us. A Spanish-language link shows the page in Spanish and the questions
+# in English, and says so.
+SPANISH_WORDING: dict[str, object] = {}
+
+AUDIT_PATH = "/r/(link)/"
+
+
+def _unavailable(request: HttpRequest, state: str, status: int) -> HttpResponse:
+    # Shown in English and Spanish: a wrong or spent token tells us nothing of the client.
+    return render(request, "selfreport/unavailable.html", {"state": state}, status=status)
+
+
+@login_not_required
+@two_factor_exempt
+@never_cache
+@require_http_methods(["GET", "POST"])
+def answer(request: HttpRequest, token: str) -> HttpResponse:
+    """The client's page: the questions, then a thank-you."""
+    if not throttle.allowed(token_hash=services.token_hash(token), address=client_ip(request)):
+        return _unavailable(request, "throttled", 429)
+    with audit_context(path=AUDIT_PATH, ip_address=client_ip(request)):
+        try:
+            if request.method == "POST":
+                return _submit(request, token)
+            link = services.link_open(token=token)
+        except LinkUnavailable as refused:
+            return _unavailable(request, refused.state, 404 if refused.state == "unknown" else 410)
+    with translation.override(link.language):
+        return _form(request, link, answers={}, errors={})
+
+
+def _form(
+    request: HttpRequest,
+    link: ClientLink,
+    *,
+    answers: dict[str, str],
+    errors: dict[str, list[str]],
+) -> HttpResponse:
+    measure = MEASURES[link.measure_code]
+    rows = [
+        {
+            "number": number,
+            "item": item,
+            "answer": answers.get(item.key, ""),
+            "errors": errors.get(item.key, []),
+        }
+        for number, item in enumerate(measure.items, start=1)
+    ]
+    return render(
+        request,
+        "selfreport/answer.html",
+        {
+            "measure": measure,
+            "rows": rows,
+            "errors": errors,
+            "missing_count": len(errors),
+            "english_only": link.language != "en" and link.measure_code not in SPANISH_WORDING,
+            "lang": link.language,
+        },
+    )
+
+
+def _submit(request: HttpRequest, token: str) -> HttpResponse:
+    link = services.link_for_token(token)
+    measure = MEASURES[link.measure_code]
+    with translation.override(link.language):
+        if set(request.POST) - {"csrfmiddlewaretoken"} - set(measure.item_keys):
+            return HttpResponseBadRequest(_("This form holds questions it should not."))
+        answers = {key: request.POST.get(key, "") for key in measure.item_keys}
+        try:
+            link, administration = services.link_submit(
+                token=token, answers={k: v for k, v in answers.items() if v}
+            )
+        except ValidationError as error:
+            errors = {key: [_("Please answer this question.")] for key in error.message_dict}
+            return _form(request, link, answers=answers, errors=errors)
+        except services.assessment_services.TamperedSubmission:
+            return HttpResponseBadRequest(_("This form holds answers it should not."))
+        return render(
+            request,
+            "selfreport/thanks.html",
+            {
+                "lang": link.language,
+                "crisis_lines": clinic_setting("SAFETY_CRISIS_LINES")
+                if administration.suicide_risk
+                else "",
+            },
+        )
+
+
+def links(request: HttpRequest, pk: int) -> HttpResponse:
+    """The clinician's page: the links sent to the client, what came back, and a form to send a
+    new one. Opening it as the treating clinician marks what the client sent as seen."""
+    client, can = access.client_for(request.user, pk)
+    form = SendLinkForm(request.POST or None)
+    if request.method == "POST":
+        if not can.write:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.link_send(
+                    actor=request.user,
+                    client=client,
+                    measure_code=form.cleaned_data["measure_code"],
+                    language=form.cleaned_data["language"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("The link is on its way to the client."))
+                return redirect("selfreport:links", pk=client.pk)
+    elif can.write:
+        services.links_mark_seen(actor=request.user, client=client)
+    return _links_page(
+        request, client, can, form=form, schedule_form=ScheduleForm(prefix="schedule")
+    )
+
+
+def _links_page(
+    request: HttpRequest,
+    client: object,
+    can: access.ClientAccess,
+    *,
+    form: SendLinkForm,
+    schedule_form: ScheduleForm,
+) -> HttpResponse:
+    return render(
+        request,
+        "selfreport/links.html",
+        {
+            "client": client,
+            "can": can,
+            "form": form,
+            "schedule_form": schedule_form,
+            "links": selectors.links_for_chart(client),
+            "schedules": selectors.schedules_for_chart(client),
+        },
+    )
+
+
+@require_POST
+def schedule(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send a measure every few weeks, by itself."""
+    client, can = access.client_for(request.user, pk, write=True)
+    form = ScheduleForm(request.POST, prefix="schedule")
+    if form.is_valid():
+        try:
+            services.schedule_create(
+                actor=request.user,
+                client=client,
+                measure_code=form.cleaned_data["measure_code"],
+                language=form.cleaned_data["language"],
+                every_weeks=form.cleaned_data["every_weeks"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The first link goes out within a minute."))
+            return redirect("selfreport:links", pk=client.pk)
+    return _links_page(request, client, can, form=SendLinkForm(), schedule_form=form)
+
+
+@require_POST
+def schedule_stop(request: HttpRequest, pk: int, schedule_pk: int) -> HttpResponse:
+    client, _can = access.client_for(request.user, pk, write=True)
+    found = LinkSchedule.objects.filter(client=client, pk=schedule_pk).first()
+    if found is None:
+        raise Http404
+    services.schedule_stop(actor=request.user, schedule=found)
+    messages.success(request, _("No more links will be sent on this schedule."))
+    return redirect("selfreport:links", pk=client.pk)
+
+
+@require_POST
+def revoke(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse:
+    client, _can = access.client_for(request.user, pk, write=True)
+    link = ClientLink.objects.filter(client=client, pk=link_pk).select_related("client").first()
+    if link is None:
+        raise Http404
+    services.link_revoke(actor=request.user, link=link)
+    messages.success(request, _("The link no longer works."))
+    return redirect("selfreport:links", pk=client.pk)
