@@ -335,15 +335,21 @@ def render_chart_section(
     if record_access:
         services.access_record(actor=request.user, client=client, what=section)
     flags, screening = selectors.split_flags(selectors.chart_flags(client))
+    readable = [
+        s
+        for s in extensions.chart_sections()
+        if s.access == extensions.ChartSection.READ or can.write
+    ]
+    # The tab row shows the primary tabs and the one being read; the rest go in "More".
+    in_row = [s.primary or s.key == section for s in readable]
+    tabs = [(s.key, s.label, section_url(client.pk, s)) for s in readable]
     context = {
         "client": client,
         "flags": flags,
         "screening": screening,
-        "sections": [
-            (s.key, s.label, section_url(client.pk, s))
-            for s in extensions.chart_sections()
-            if s.access == extensions.ChartSection.READ or can.write
-        ],
+        "sections": tabs,
+        "row_tabs": [tab for tab, shown in zip(tabs, in_row, strict=True) if shown],
+        "more_tabs": [tab for tab, shown in zip(tabs, in_row, strict=True) if not shown],
         "section": section,
         "can": can,
         "chart_notices": extensions.chart_notices(client, request.user),
