@@ -340,16 +340,18 @@ def render_chart_section(
         for s in extensions.chart_sections()
         if s.access == extensions.ChartSection.READ or can.write
     ]
-    # The tab row shows the primary tabs and the one being read; the rest go in "More".
-    in_row = [s.primary or s.key == section for s in readable]
+    # The tab row shows the primary tabs; the rest go in "More", which takes the name of the
+    # section being read when it is one of them (so the current tab is always in sight).
     tabs = [(s.key, s.label, section_url(client.pk, s)) for s in readable]
+    more_tabs = [tab for s, tab in zip(readable, tabs, strict=True) if not s.primary]
     context = {
         "client": client,
         "flags": flags,
         "screening": screening,
         "sections": tabs,
-        "row_tabs": [tab for tab, shown in zip(tabs, in_row, strict=True) if shown],
-        "more_tabs": [tab for tab, shown in zip(tabs, in_row, strict=True) if not shown],
+        "row_tabs": [tab for s, tab in zip(readable, tabs, strict=True) if s.primary],
+        "more_tabs": more_tabs,
+        "current_in_more": next((label for key, label, _url in more_tabs if key == section), ""),
         "section": section,
         "can": can,
         "chart_notices": extensions.chart_notices(client, request.user),

@@ -248,19 +248,20 @@ def test_the_tab_row_holds_the_primary_tabs_and_more_holds_the_rest(
     ]
 
 
-def test_a_section_from_more_shows_in_the_row_while_it_is_read(
+def test_a_section_from_more_names_the_more_menu_while_it_is_read(
     client_for: ClientFor, therapist: User, record: Client
 ) -> None:
     response = client_for(therapist).get(reverse("clients:timeline", args=[record.pk]))
 
     row, more = row_and_more(response)
-    # In its registered place among the primary tabs, marked as the current page.
-    assert row == [(label, None) for label in PRIMARY] + [("Timeline", "page")]
-    assert "Timeline" not in more
-    assert more == [
-        label
-        for label, *_rest in REGISTERED.values()
-        if label not in PRIMARY and label != "Timeline"
+    assert row == [(label, None) for label in PRIMARY]
+    assert more == [label for label, *_rest in REGISTERED.values() if label not in PRIMARY]
+    tree = html.fromstring(response.content)
+    # "More" takes the current section's name, so the tab being read is always in sight.
+    summary = tree.xpath("//nav//details/summary")[0]
+    assert summary.get("class") == "nav-link active"
+    assert summary.text_content() == "Timeline (current section), more chart sections"
+    assert [a.text_content() for a in tree.xpath('//nav//details//a[@aria-current="page"]')] == [
+        "Timeline"
     ]
-    title = html.fromstring(response.content).findtext(".//title")
-    assert title == f"Timeline · {record.display_name} · HRP Clinic"
+    assert tree.findtext(".//title") == f"Timeline · {record.display_name} · HRP Clinic"
