@@ -10,10 +10,17 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from sessions.models import Appointment
 from tests.clients.factories import ClientFactory
 from tests.e2e.a11y import LAPTOP, TABLET, axe_violations
 from tests.e2e.helpers import sign_in_as
 from tests.factories import TEST_PASSWORD, TherapistFactory
+from tests.sessions.factories import (
+    AppointmentFactory,
+    AttendedAppointmentFactory,
+    at,
+    days_from_today,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -116,3 +123,38 @@ def test_a_printed_chart_page_shows_the_record_without_navigation(page: Page) ->
     expect(header).to_contain_text(f"{client.display_name} · {client.chart_number} · HRP Clinic")
     expect(header).to_contain_text("Printed ")
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(client.display_name))
+
+
+def test_the_sessions_tab_reads_one_line_per_appointment(page: Page) -> None:
+    tess = TherapistFactory(password=TEST_PASSWORD)
+    client = ClientFactory(therapist=tess)
+    AttendedAppointmentFactory(client=client)  # "Write note" and "Record outcome"
+    AppointmentFactory(
+        client=client,
+        starts_at=at(days_from_today(-9), "10:00"),
+        status=Appointment.Status.NO_SHOW,
+    )
+    sign_in_as(page, tess)
+    page.goto(f"/clients/{client.pk}/sessions/")
+    rows = page.get_by_role("region", name="History").locator("tbody tr")
+    expect(rows).to_have_count(2)
+    for size in (LAPTOP, TABLET):
+        page.set_viewport_size(size)
+        # No cell's text breaks over lines: every visible piece of text in a cell starts on
+        # the same line (within less than a line's height).
+        heights = rows.evaluate_all(
+            """(trs) => trs.map((tr) => [...tr.cells].map((td) => {
+                const walker = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
+                const tops = [];
+                for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                    if (!node.textContent.trim() || node.parentElement.closest('.visually-hidden')) continue;
+                    const range = document.createRange();
+                    range.selectNodeContents(node);
+                    for (const rect of range.getClientRects()) tops.push(rect.top);
+                }
+                const line = parseFloat(getComputedStyle(td).lineHeight);
+                return tops.length > 0 && Math.max(...tops) - Math.min(...tops) < line;
+            }))"""
+        )
+        assert heights == [[True] * 5, [True] * 5], size
+    assert axe_violations(page) == []
