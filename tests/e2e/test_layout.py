@@ -147,7 +147,8 @@ def test_the_sessions_tab_reads_one_line_per_appointment(page: Page) -> None:
                 const walker = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
                 const tops = [];
                 for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-                    if (!node.textContent.trim() || node.parentElement.closest('.visually-hidden')) continue;
+                    const hidden = node.parentElement.closest('.visually-hidden');
+                    if (!node.textContent.trim() || hidden) continue;
                     const range = document.createRange();
                     range.selectNodeContents(node);
                     for (const rect of range.getClientRects()) tops.push(rect.top);
