@@ -59,6 +59,7 @@ class AssessmentsConfig(AppConfig):
                 url_name="assessments:section",
                 template="assessments/chart_section.html",
                 order=30,
+                primary=True,
             )
         )
 

@@ -30,15 +30,16 @@ class ClientsConfig(AppConfig):
         # The chart's own sections. Other apps register theirs from their ready(); `order`
         # leaves room between these (assessments 30, plan 40, sessions 50, summaries 60,
         # disclosures 80).
+        # Only the Overview is a primary tab of these; the rest sit in the tabs' "More" menu.
         read, treating = ChartSection.READ, ChartSection.TREATING
-        for key, label, url_name, order, needs in (
-            ("overview", _("Overview"), "clients:chart", 10, read),
-            ("intake", _("Intake"), "clients:intake", 20, read),
-            ("medical", _("Medical evaluation"), "clients:medical", 22, read),
-            ("consents", _("Consents"), "clients:consents", 70, read),
-            ("timeline", _("Timeline"), "clients:timeline", 90, read),
+        for key, label, url_name, order, needs, primary in (
+            ("overview", _("Overview"), "clients:chart", 10, read, True),
+            ("intake", _("Intake"), "clients:intake", 20, read, False),
+            ("medical", _("Medical evaluation"), "clients:medical", 22, read, False),
+            ("consents", _("Consents"), "clients:consents", 70, read, False),
+            ("timeline", _("Timeline"), "clients:timeline", 90, read, False),
             # The accounting of disclosures is for the client's own therapist.
-            ("access", _("Who accessed this record"), "clients:access_log", 100, treating),
+            ("access", _("Who accessed this record"), "clients:access_log", 100, treating, False),
         ):
             register_chart_section(
                 ChartSection(
@@ -48,6 +49,7 @@ class ClientsConfig(AppConfig):
                     template=f"clients/chart_{key}.html",
                     order=order,
                     access=needs,
+                    primary=primary,
                 )
             )
         # The client's words and contact details on the Overview; intake, assignments,

@@ -148,7 +148,12 @@ class ChartSection:
     `url_name` is reversed with the client's pk only and must resolve to the owning app's view;
     that view renders `template` through `clients.views.render_chart_section`. `access` says who
     sees the tab and may open the section: READ, everyone who may open the chart (the treating
-    clinician, a supervisor, an emergency grant); TREATING, the client's own therapist only."""
+    clinician, a supervisor, an emergency grant); TREATING, the client's own therapist only.
+
+    `primary` tabs always show in the tab row; the others sit in its "More" menu, so the row
+    fits one line on a 1366 px laptop and a 768 px tablet however many apps register a tab
+    (the tab being read always shows in the row, primary or not). Keep primary tabs few: the
+    sections a clinician opens at most visits."""
 
     READ = "read"
     TREATING = "treating"
@@ -159,6 +164,7 @@ class ChartSection:
     template: str
     order: int
     access: str = READ
+    primary: bool = False
 
 
 CHART_SECTIONS: dict[str, ChartSection] = {}

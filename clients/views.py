@@ -335,15 +335,23 @@ def render_chart_section(
     if record_access:
         services.access_record(actor=request.user, client=client, what=section)
     flags, screening = selectors.split_flags(selectors.chart_flags(client))
+    readable = [
+        s
+        for s in extensions.chart_sections()
+        if s.access == extensions.ChartSection.READ or can.write
+    ]
+    # The tab row shows the primary tabs; the rest go in "More", which takes the name of the
+    # section being read when it is one of them (so the current tab is always in sight).
+    tabs = [(s.key, s.label, section_url(client.pk, s)) for s in readable]
+    more_tabs = [tab for s, tab in zip(readable, tabs, strict=True) if not s.primary]
     context = {
         "client": client,
         "flags": flags,
         "screening": screening,
-        "sections": [
-            (s.key, s.label, section_url(client.pk, s))
-            for s in extensions.chart_sections()
-            if s.access == extensions.ChartSection.READ or can.write
-        ],
+        "sections": tabs,
+        "row_tabs": [tab for s, tab in zip(readable, tabs, strict=True) if s.primary],
+        "more_tabs": more_tabs,
+        "current_in_more": next((label for key, label, _url in more_tabs if key == section), ""),
         "section": section,
         "can": can,
         "chart_notices": extensions.chart_notices(client, request.user),

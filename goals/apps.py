@@ -44,6 +44,7 @@ class GoalsConfig(AppConfig):
                 url_name="goals:section",
                 template="goals/chart_section.html",
                 order=40,
+                primary=True,
             )
         )
 

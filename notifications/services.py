@@ -26,6 +26,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -195,18 +197,26 @@ def send_due_reminders(*, now: datetime.datetime | None = None, limit: int = 500
 # --- Inbox -------------------------------------------------------------------------------------
 
 
+def _alike(user: User, reminder: Reminder) -> Any:
+    """The user's inbox rows that read exactly like `reminder` (same kind, client, text and
+    link): the inbox shows them as one row, so opening or dismissing it answers for all."""
+    return inbox_queryset(user).filter(
+        kind=reminder.kind, client_id=reminder.client_id, text=reminder.text, url=reminder.url
+    )
+
+
+@transaction.atomic
 def reminder_open(*, user: User, reminder: Reminder) -> str:
-    if reminder.read_at is None:
-        reminder.read_at = timezone.now()
-        reminder.save(update_fields=["read_at"])
+    """Mark `reminder` and the rows alike read; returns its link."""
+    _alike(user, reminder).filter(read_at__isnull=True).update(read_at=timezone.now())
     return reminder.url
 
 
+@transaction.atomic
 def reminder_dismiss(*, user: User, reminder: Reminder) -> None:
+    """Dismiss `reminder` and the rows alike (read now if they were not yet)."""
     now = timezone.now()
-    reminder.dismissed_at = now
-    reminder.read_at = reminder.read_at or now
-    reminder.save(update_fields=["dismissed_at", "read_at"])
+    _alike(user, reminder).update(dismissed_at=now, read_at=Coalesce("read_at", Value(now)))
 
 
 def reminders_mark_all_read(*, user: User) -> int:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from hrp import access, redirects
-from notifications import services
+from notifications import selectors, services
 from notifications.models import Reminder
 
 PAGE_SIZE = 50
@@ -26,10 +26,8 @@ def _staff(request: HttpRequest) -> None:
 
 def inbox(request: HttpRequest) -> HttpResponse:
     _staff(request)
-    page = Paginator(
-        services.inbox_queryset(request.user).order_by("-sent_at", "-id"), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
-    context = {"page": page, "nav": "reminders"}
+    page = Paginator(selectors.inbox(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "rows": selectors.collapse(list(page)), "nav": "reminders"}
     return render(request, "notifications/inbox.html", context)
 
 

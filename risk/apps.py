@@ -27,6 +27,7 @@ class RiskConfig(AppConfig):
                 url_name="risk:section",
                 template="risk/chart_section.html",
                 order=25,
+                primary=True,
             )
         )
         extensions.register_overview_panel(

@@ -59,6 +59,7 @@ class SafetyConfig(AppConfig):
                 url_name="safety:section",
                 template="safety/chart_section.html",
                 order=45,
+                primary=True,
             )
         )
         extensions.register_overview_panel(

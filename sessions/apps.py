@@ -74,6 +74,7 @@ class TherapySessionsConfig(AppConfig):
                 url_name="sessions:section",
                 template="sessions/chart_section.html",
                 order=50,
+                primary=True,
             )
         )
 

@@ -635,7 +635,8 @@ def summary_for(
     still theirs: once a trainee moves to another supervisor, the summaries that showed that
     trainee's clients are gone for the old supervisor (checked at each request).
     """
-    qs = SummaryRequest.objects.select_related("client")
+    # The client's therapist too: the clinician's copy of the PDF names them.
+    qs = SummaryRequest.objects.select_related("client", "client__therapist")
     if not with_bytes:
         qs = qs.defer(*LIGHT_FIELDS)
     try:

@@ -386,12 +386,25 @@ def summary_build(*, summary_id: int) -> str:
 
 
 def _pdf(
-    summary: SummaryRequest, body: str, chart_number: str, *, recipient: Consent | None = None
+    summary: SummaryRequest,
+    body: str,
+    chart_number: str,
+    *,
+    client: Client | None = None,
+    recipient: Consent | None = None,
 ) -> bytes:
     """The PDF of a summary's page (its body HTML in the print document). With `recipient`
     (a consent), the copy that leaves the clinic: it names the recipient and the consent on
     its first page and carries the redisclosure notice (42 CFR §2.32). Raises
-    RemoteResourceRefused when the page asked for anything from outside."""
+    RemoteResourceRefused when the page asked for anything from outside.
+
+    The clinic's own copy (no recipient) of a client's summary (`client`, loaded with their
+    therapist) names, on its first page, the
+    client (as they are called and their legal name), the chart number, the clinician and the
+    clinic, as a printed chart page does; a copy that leaves the clinic names only the chart
+    number (the recipient knows whom the consent is about), and the page in the app shows the
+    chart's header already."""
+    named = None if recipient is not None else client
     document = render_to_string(
         "summaries/summary_pdf.html",
         {
@@ -399,6 +412,8 @@ def _pdf(
             "summary": summary,
             "chart_number": chart_number,
             "recipient": recipient,
+            "named": named,
+            "clinic_name": settings.CLINIC_NAME,
             "notice": REDISCLOSURE_NOTICE if recipient is not None else "",
         },
     )
@@ -422,7 +437,8 @@ def _build(summary_id: int, prepare: Callable[[SummaryRequest], Prepared]) -> st
         _progress(summary, PROGRESS_RENDERED)
         stored_pdf: dict[str, Any] = {}
         if summary.kind != SummaryRequest.Kind.MONTHLY:
-            pdf = _pdf(summary, body, chart_number)
+            data = context.get("data")
+            pdf = _pdf(summary, body, chart_number, client=data.client if data else None)
             stored_pdf = {"pdf": pdf, "pdf_hash": hashlib.sha256(pdf).hexdigest()}
         with transaction.atomic():
             stored = SummaryRequest.objects.filter(
@@ -549,7 +565,7 @@ def summary_download(*, actor: User, summary: SummaryRequest) -> bytes | None:
     if pdf is None:
         chart_number = summary.client.chart_number if summary.client else ""
         try:
-            made = _pdf(summary, body, chart_number)
+            made = _pdf(summary, body, chart_number, client=summary.client)
         except Exception as error:
             logger.error("summary %s PDF could not be made: %s", summary.pk, type(error).__name__)
             raise SummaryPdfFailed(_error_code(error)) from error

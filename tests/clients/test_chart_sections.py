@@ -151,11 +151,14 @@ def test_no_pattern_shadows_another_whatever_the_include_order(settings) -> None
 
 
 def tab_links(response) -> list[tuple[str, str]]:
+    """Every tab (label, href), in registered order, whether in the row or in "More"."""
     tree = html.fromstring(response.content)
-    return [
+    links = [
         (a.text_content().strip(), a.get("href"))
         for a in tree.xpath('//nav[@aria-label="Chart sections"]//a')
     ]
+    order = [s.label for s in extensions.chart_sections()]
+    return sorted(links, key=lambda link: order.index(link[0]))
 
 
 @pytest.fixture
@@ -218,3 +221,56 @@ def test_a_section_with_an_unknown_access_level_is_refused() -> None:
             extensions.ChartSection("x", "X", "clients:chart", "clients/x.html", 1, access="all")
         )
     assert "x" not in extensions.CHART_SECTIONS
+
+
+# The tab row: the sections registered with primary=True, in order; the rest in "More".
+PRIMARY = ["Overview", "Risk", "Assessments", "Plan and goals", "Safety", "Sessions"]
+
+
+def row_and_more(response) -> tuple[list[tuple[str, str | None]], list[str]]:
+    """(label, aria-current) of each tab in the row, and the labels in the "More" menu."""
+    tree = html.fromstring(response.content)
+    nav = tree.xpath('//nav[@aria-label="Chart sections"]')[0]
+    row = [
+        (a.text_content().strip(), a.get("aria-current"))
+        for a in nav.xpath("./ul/li[contains(@class, 'nav-item')]/a")
+    ]
+    more = [a.text_content().strip() for a in nav.xpath(".//details//a")]
+    return row, more
+
+
+def test_primary_sections_are_declared_in_the_registry() -> None:
+    assert [s.label for s in extensions.chart_sections() if s.primary] == PRIMARY
+
+
+def test_the_tab_row_holds_the_primary_tabs_and_more_holds_the_rest(
+    client_for: ClientFor, therapist: User, record: Client
+) -> None:
+    response = client_for(therapist).get(reverse("clients:chart", args=[record.pk]))
+
+    row, more = row_and_more(response)
+    assert row == [(label, "page" if label == "Overview" else None) for label in PRIMARY]
+    assert more == [label for label, *_rest in REGISTERED.values() if label not in PRIMARY]
+    tree = html.fromstring(response.content)
+    assert [s.text_content() for s in tree.xpath("//nav//details/summary")] == [
+        "More chart sections"
+    ]
+
+
+def test_a_section_from_more_names_the_more_menu_while_it_is_read(
+    client_for: ClientFor, therapist: User, record: Client
+) -> None:
+    response = client_for(therapist).get(reverse("clients:timeline", args=[record.pk]))
+
+    row, more = row_and_more(response)
+    assert row == [(label, None) for label in PRIMARY]
+    assert more == [label for label, *_rest in REGISTERED.values() if label not in PRIMARY]
+    tree = html.fromstring(response.content)
+    # "More" takes the current section's name, so the tab being read is always in sight.
+    summary = tree.xpath("//nav//details/summary")[0]
+    assert summary.get("class") == "nav-link active"
+    assert summary.text_content() == "Timeline (current section), more chart sections"
+    assert [a.text_content() for a in tree.xpath('//nav//details//a[@aria-current="page"]')] == [
+        "Timeline"
+    ]
+    assert tree.findtext(".//title") == f"Timeline · {record.display_name} · HRP Clinic"

@@ -124,3 +124,13 @@ def expect_handled_error_response(
     matching = [e for e in errors if e.startswith("console error at ") and e.endswith(expected)]
     assert len(matching) == 1, errors
     errors.remove(matching[0])
+
+
+def open_chart_tab(page: Page, name: str, *, exact: bool = False) -> None:
+    """Open a chart section by its tab, as a clinician would: the primary tabs are in the row,
+    the others behind "More" (a <details> whose links are hidden until it opens)."""
+    tabs = page.get_by_role("navigation", name="Chart sections")
+    link = tabs.get_by_role("link", name=name, exact=exact)
+    if not link.is_visible():
+        tabs.locator("summary").click()
+    link.click()

@@ -23,7 +23,7 @@ from hrp.accounts.demo import DEMO_PASSWORD, DEMO_STAFF, DemoStaff
 from hrp.accounts.models import User
 from tests.clients.factories import ClientFactory
 from tests.e2e.a11y import LAPTOP, TABLET, axe_violations, crawl_and_check
-from tests.e2e.helpers import enter_code, enter_password, sign_in_as
+from tests.e2e.helpers import enter_code, enter_password, open_chart_tab, sign_in_as
 from tests.factories import TEST_PASSWORD, TherapistFactory, totp_code
 
 
@@ -90,9 +90,7 @@ def test_chart_tabs_have_their_own_titles(page: Page) -> None:
     sign_in_as(page, tess)
     page.goto(f"/clients/{client.pk}/")
     overview_title = page.title()
-    page.get_by_role("navigation", name="Chart sections").get_by_role(
-        "link", name="Timeline"
-    ).click()
+    open_chart_tab(page, "Timeline")
     expect(page).to_have_title(f"Timeline · {client.display_name} · HRP Clinic")
     assert overview_title.startswith("Overview · ")
     assert overview_title != page.title()

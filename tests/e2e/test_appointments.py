@@ -19,7 +19,7 @@ from hrp.accounts.models import User
 from sessions import services as session_services
 from sessions.models import Appointment, AppointmentSeries, Modality
 from sessions.selectors import week_start_of
-from tests.e2e.helpers import sign_in_as, status_messages
+from tests.e2e.helpers import open_chart_tab, sign_in_as, status_messages
 from tests.factories import TEST_PASSWORD, TherapistFactory
 
 OVERLAP_WARNING = (
@@ -75,9 +75,7 @@ def open_sessions_tab(page: Page, client: Client) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text(
         f"{client.display_name} ({client.pronouns})"
     )
-    page.get_by_role("navigation", name="Chart sections").get_by_role(
-        "link", name="Sessions"
-    ).click()
+    open_chart_tab(page, "Sessions")
     expect(page).to_have_url(re.compile(rf"/clients/{client.pk}/sessions/$"))
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from sessions.models import OutsideContact
-from tests.e2e.helpers import sign_in_as, status_messages
+from tests.e2e.helpers import open_chart_tab, sign_in_as, status_messages
 from tests.e2e.test_appointments import active_client, caseload_cell, go_to_caseload
 from tests.factories import TEST_PASSWORD, TherapistFactory
 
@@ -29,9 +29,7 @@ def test_therapist_records_a_phone_call_signs_it_and_it_is_the_last_contact(
     go_to_caseload(page)
     expect(caseload_cell(page, client, "Last contact")).to_have_text("—")
     page.get_by_role("link", name=client.display_name, exact=True).click()
-    page.get_by_role("navigation", name="Chart sections").get_by_role(
-        "link", name="Contacts"
-    ).click()
+    open_chart_tab(page, "Contacts")
     expect(page).to_have_url(re.compile(rf"/clients/{client.pk}/contacts/$"))
     expect(page.locator("#contacts-table tbody")).to_have_text("No contacts outside sessions yet.")
     page.get_by_role("link", name="Record a contact").click()

@@ -17,7 +17,7 @@ from clients import services as client_services
 from clients.models import Client, SubstanceUse
 from goals.models import Goal, GoalReview, PlanVersion
 from hrp.accounts.models import User
-from tests.e2e.helpers import sign_in_as, status_messages
+from tests.e2e.helpers import open_chart_tab, sign_in_as, status_messages
 from tests.factories import TEST_PASSWORD, TherapistFactory
 
 FIRST_REASON = "First plan, built together in session 2"
@@ -63,9 +63,7 @@ def alcohol_section(page: Page) -> Locator:
 
 
 def open_plan_tab(page: Page, client: Client) -> None:
-    page.get_by_role("navigation", name="Chart sections").get_by_role(
-        "link", name="Plan and goals"
-    ).click()
+    open_chart_tab(page, "Plan and goals")
     expect(page).to_have_url(re.compile(rf"/clients/{client.pk}/plan/$"))
 
 

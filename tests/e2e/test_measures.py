@@ -20,7 +20,7 @@ from clients import services as client_services
 from clients.models import Client
 from hrp.accounts.models import User
 from risk.models import RiskFlag
-from tests.e2e.helpers import sign_in_as
+from tests.e2e.helpers import open_chart_tab, sign_in_as
 from tests.factories import TEST_PASSWORD, TherapistFactory
 
 SUICIDE_FLAG = "Suicide risk: follow-up needed"
@@ -68,9 +68,7 @@ def open_assessments_tab(page: Page, client: Client) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text(
         f"{client.display_name} ({client.pronouns})"
     )
-    page.get_by_role("navigation", name="Chart sections").get_by_role(
-        "link", name="Assessments"
-    ).click()
+    open_chart_tab(page, "Assessments")
     expect(page).to_have_url(re.compile(rf"/clients/{client.pk}/assessments/$"))
 
 

@@ -14,7 +14,12 @@ from playwright.sync_api import Locator, Page, expect
 from disclosures.models import Disclosure
 from linkage.models import ServiceReferral
 from tests.clients.factories import ClientFactory
-from tests.e2e.helpers import expect_handled_error_response, sign_in_as, status_messages
+from tests.e2e.helpers import (
+    expect_handled_error_response,
+    open_chart_tab,
+    sign_in_as,
+    status_messages,
+)
 from tests.factories import TEST_PASSWORD, TherapistFactory
 from tests.linkage.factories import PROGRAM, ProgramConsentFactory
 
@@ -56,9 +61,7 @@ def test_a_referral_to_methadone_goes_from_suggested_to_linked(
 
     sign_in_as(page, therapist)
     page.goto(f"/clients/{client.pk}/referrals/")
-    page.get_by_role("navigation", name="Chart sections").get_by_role(
-        "link", name="Referrals"
-    ).click()
+    open_chart_tab(page, "Referrals")
     expect(page.get_by_role("region", name="Referrals and linkage")).to_contain_text(
         "No referrals offered yet."
     )
@@ -105,8 +108,6 @@ def test_a_referral_to_methadone_goes_from_suggested_to_linked(
     referral = ServiceReferral.objects.get()
     assert (referral.status, referral.follow_up_on) == ("linked", follow_up)
 
-    page.get_by_role("navigation", name="Chart sections").get_by_role(
-        "link", name="Disclosures"
-    ).click()
+    open_chart_tab(page, "Disclosures")
     expect(page.locator("table.disclosures tbody tr")).to_have_count(1)
     expect(page.locator("table.disclosures tbody tr")).to_contain_text("Referral information")

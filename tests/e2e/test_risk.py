@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from risk.models import RiskFlag
 from sessions.models import SessionNote
-from tests.e2e.helpers import sign_in_as, status_messages
+from tests.e2e.helpers import open_chart_tab, sign_in_as, status_messages
 from tests.e2e.test_notes import active_client, data_field, field, save_and_sign
 from tests.e2e.test_safety_plan import STEPS
 from tests.factories import TEST_PASSWORD, TherapistFactory
@@ -84,9 +84,7 @@ def test_a_note_with_suicidal_thoughts_raises_a_flag_that_is_followed_up_and_res
     assert all(typed in text for typed in STEPS.values())
 
     # Back to the flag (the chart's Risk tab), and resolve it.
-    page.get_by_role("navigation", name="Chart sections").get_by_role(
-        "link", name="Risk", exact=True
-    ).click()
+    open_chart_tab(page, "Risk", exact=True)
     page.get_by_role("region", name="Open risk flags").get_by_role(
         "link", name=re.compile(r"^See the flag")
     ).click()

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from safety.models import SafetyPlanVersion
 from tests.clients.factories import ClientFactory
-from tests.e2e.helpers import sign_in_as, status_messages
+from tests.e2e.helpers import open_chart_tab, sign_in_as, status_messages
 from tests.factories import TEST_PASSWORD, TherapistFactory
 from tests.htmltext import words
 from tests.pdftext import pdf_text
@@ -35,9 +35,7 @@ def test_therapist_writes_a_safety_plan_with_the_client_and_prints_it(page: Page
 
     sign_in_as(page, therapist)
     page.goto(f"/clients/{client.pk}/")
-    page.get_by_role("navigation", name="Chart sections").get_by_role(
-        "link", name="Safety", exact=True
-    ).click()
+    open_chart_tab(page, "Safety", exact=True)
     expect(page).to_have_url(re.compile(rf"/clients/{client.pk}/safety/$"))
     expect(page.get_by_text("No safety plan yet.", exact=False)).to_be_visible()
 

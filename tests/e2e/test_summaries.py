@@ -20,7 +20,7 @@ from playwright.sync_api import Page, expect
 from summaries import services
 from summaries.models import SummaryRequest
 from tests.clients.factories import ClientFactory
-from tests.e2e.helpers import sign_in
+from tests.e2e.helpers import open_chart_tab, sign_in
 from tests.factories import TEST_PASSWORD, TherapistFactory, TOTPDeviceFactory
 from tests.summaries.conftest import seed
 
@@ -42,9 +42,7 @@ def test_therapist_requests_a_summary_watches_it_finish_and_downloads_the_pdf(
         device=TOTPDeviceFactory(user=therapist),
     )
     page.goto(f"/clients/{client.pk}/")
-    page.get_by_role("navigation", name="Chart sections").get_by_role(
-        "link", name="Summaries"
-    ).click()
+    open_chart_tab(page, "Summaries")
     expect(page).to_have_url(re.compile(rf"/clients/{client.pk}/summaries/$"))
     expect(page.get_by_role("cell", name="No summaries yet.")).to_be_visible()
 

@@ -1110,7 +1110,9 @@ def test_summary_shows_the_current_version_and_whose_words(
 
 def _chart_tabs(page: str) -> list[str]:
     nav = page.split('aria-label="Chart sections"')[1].split("</nav>")[0]
-    return re.findall(r'<a class="nav-link[^"]*" [^>]*href="[^"]+">(.*?)</a>', nav)
+    return re.findall(
+        r'<a class="(?:nav-link|dropdown-item)[^"]*" [^>]*href="[^"]+">(.*?)</a>', nav
+    )
 
 
 def test_chart_plan_section_shows_the_summary_under_the_chart_tabs(
@@ -1122,13 +1124,16 @@ def test_chart_plan_section_shows_the_summary_under_the_chart_tabs(
     assert "No plan yet — build it with the client." in text(empty)
     assert f'href="{page_url("plan_edit", record)}">Start the plan</a>' in text(empty)
     tabs = _chart_tabs(empty.content.decode())
-    assert tabs[:6] == [
+    # The tab row (primary tabs) first, then the "More" menu.
+    assert tabs[:8] == [
         "Overview",
-        "Intake",
-        "Medical evaluation",
         "Risk",
         "Assessments",
         "Plan and goals",
+        "Safety",
+        "Sessions",
+        "Intake",
+        "Medical evaluation",
     ]
 
     PlanVersionFactory(plan=PlanFactory(client=record))

@@ -20,6 +20,7 @@ from django.http import HttpResponse
 from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
+from lxml import html
 
 from clients.models import Client
 from hrp.accounts.models import User
@@ -546,3 +547,145 @@ def test_inbox_queries(
 
     assert response.status_code == 200
     assert len(response.context["page"].object_list) == size
+
+
+# --- What and who, inside the app ---------------------------------------------------------------
+
+
+def _inbox_lines(response: HttpResponse) -> list[tuple[str, str]]:
+    """(what and who, the reminder's own text) of each inbox line, whitespace collapsed."""
+    tree = html.fromstring(response.content)
+    return [
+        (
+            " ".join(li.xpath(".//span[@class='reminder-what']")[0].text_content().split()),
+            " ".join(
+                li.xpath(".//span[contains(@class, 'reminder-text')]")[0].text_content().split()
+            ),
+        )
+        for li in tree.xpath("//main//ul[contains(@class, 'list-group')]/li")
+    ]
+
+
+def test_a_reminder_names_its_client_and_chart_number_inside_the_app(
+    client_for: ClientFor, therapist: User, record: Client
+) -> None:
+    due = timezone.make_aware(datetime.datetime(2026, 12, 5, 10, 0))
+    _reminder(
+        therapist,
+        record,
+        kind=Reminder.Kind.RATING_ALERT,
+        text="A client's session rating needs a look.",
+        due_at=due,
+    )
+
+    response = client_for(therapist).get(reverse("notifications:inbox"))
+
+    assert _inbox_lines(response) == [
+        (
+            f"Session-rating alert: {record.display_name} ({record.chart_number})",
+            "A client's session rating needs a look.",
+        )
+    ]
+    assert "Due Sat 5 Dec, 10:00" in " ".join(
+        html.fromstring(response.content).text_content().split()
+    )
+
+
+def test_a_reminder_does_not_name_a_client_the_reader_may_no_longer_see(
+    client_for: ClientFor, therapist: User, other_therapist: User, record: Client
+) -> None:
+    # e.g. the client was handed over to someone else after the reminder went out.
+    _reminder(other_therapist, record, kind=Reminder.Kind.NOTE_UNSIGNED, text="A note is unsigned.")
+
+    response = client_for(other_therapist).get(reverse("notifications:inbox"))
+
+    assert _inbox_lines(response) == [("Note still unsigned", "A note is unsigned.")]
+    assert record.display_name not in response.content.decode()
+    assert record.chart_number not in response.content.decode()
+
+
+def _seven_alike(therapist: User, record: Client) -> list[Reminder]:
+    return [
+        _reminder(
+            therapist,
+            record,
+            number,
+            kind=Reminder.Kind.RATING_ALERT,
+            text="A client's session rating needs a look.",
+            url=f"/clients/{record.pk}/sessions/",
+        )
+        for number in range(7)
+    ]
+
+
+def test_reminders_that_read_alike_are_one_line_with_their_number(
+    client_for: ClientFor, therapist: User, record: Client
+) -> None:
+    alike = _seven_alike(therapist, record)
+    other = ClientFactory(therapist=therapist)
+    _reminder(
+        therapist,
+        other,
+        9,
+        kind=Reminder.Kind.RATING_ALERT,
+        text="A client's session rating needs a look.",
+        url=f"/clients/{record.pk}/sessions/",
+    )
+
+    response = client_for(therapist).get(reverse("notifications:inbox"))
+
+    tree = html.fromstring(response.content)
+    assert [li.text_content().strip() for li in tree.xpath("//span[@class='reminder-count']")] == [
+        "7 reminders like this"
+    ]
+    assert [row.reminder.pk for row in response.context["rows"]] == [
+        alike[0].pk,
+        Reminder.objects.get(client=other).pk,
+    ]
+    assert [row.count for row in response.context["rows"]] == [7, 1]
+
+
+def test_dismissing_a_collapsed_line_dismisses_every_reminder_alike(
+    client_for: ClientFor, therapist: User, record: Client
+) -> None:
+    alike = _seven_alike(therapist, record)
+    different = _reminder(therapist, record, 8, kind=Reminder.Kind.RATING_ALERT, text="Other.")
+
+    client_for(therapist).post(reverse("notifications:dismiss", args=[alike[0].pk]))
+
+    assert (
+        Reminder.objects.filter(pk__in=[r.pk for r in alike], dismissed_at__isnull=False).count()
+        == 7
+    )
+    different.refresh_from_db()
+    assert different.dismissed_at is None
+    assert different.read_at is None
+
+
+def test_opening_a_collapsed_line_marks_every_reminder_alike_read(
+    client_for: ClientFor, therapist: User, record: Client
+) -> None:
+    alike = _seven_alike(therapist, record)
+
+    response = client_for(therapist).post(reverse("notifications:open", args=[alike[3].pk]))
+
+    assert response.url == f"/clients/{record.pk}/sessions/"
+    assert Reminder.objects.filter(pk__in=[r.pk for r in alike], read_at__isnull=False).count() == 7
+    assert (
+        Reminder.objects.filter(pk__in=[r.pk for r in alike], dismissed_at__isnull=True).count()
+        == 7
+    )
+
+
+@pytest.mark.parametrize("size", [1, 30])
+def test_inbox_queries_with_reminders_alike(
+    client_for: ClientFor, therapist: User, record: Client, size: int, django_assert_num_queries
+) -> None:
+    for number in range(size):
+        _reminder(therapist, record, number, text="Same.", url="/x/")
+    web = client_for(therapist)
+
+    with django_assert_num_queries(INBOX_QUERIES):
+        response = web.get(reverse("notifications:inbox"))
+
+    assert [row.count for row in response.context["rows"]] == [size]

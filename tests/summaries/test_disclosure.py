@@ -119,6 +119,12 @@ def test_for_a_recipient_it_carries_the_notice_and_is_recorded(
     assert "Disclosed to Dr. Shah, Eastside Primary Care with the client's written consent" in text
     assert "Progress summary · C-SUM001" in text
     assert words(REDISCLOSURE_NOTICE) in text
+    # The copy that leaves the clinic names the chart number only (the clinic's own copy names
+    # the client and the clinician).
+    assert "Client:" not in text
+    assert "Clinician:" not in text
+    assert summary.client.legal_name not in text
+    assert summary.client.display_name not in text
     assert _accounting() == [
         (
             summary.client_id,

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import io
 from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
+from pypdf import PdfReader
 
 from clients.models import Client
 from hrp import crypto
@@ -22,7 +24,7 @@ from hrp.pdf import OfflineFetcher
 from summaries import services, tasks
 from summaries.models import SummaryRequest
 from tests.clients.factories import ClientFactory
-from tests.pdftext import contains
+from tests.pdftext import contains, pdf_text, words
 from tests.summaries.conftest import Seeded, broker_down
 
 pytestmark = pytest.mark.django_db
@@ -71,9 +73,15 @@ def test_a_summary_is_prepared_to_a_pdf_with_the_chart_number_and_period(
     assert html is not None
     assert f"Progress summary · {seeded.client.chart_number}" in html
     assert period in html
-    # No name in the PDF or the page body: it travels.
+    # The page body (also the basis of a copy that leaves the clinic) names no one.
     assert "Robin" not in html
-    assert not contains(pdf, "Robin")
+    # The clinic's own copy names the client, the clinician and the clinic on its first page.
+    first_page = words(PdfReader(io.BytesIO(pdf)).pages[0].extract_text())
+    assert first_page.startswith(
+        f"Client: Robin ({seeded.client.chart_number}) · HRP Clinic Legal name: Robin Example "
+        f"Clinician: {therapist.full_name} Progress summary · {seeded.client.chart_number}"
+    )
+    assert "Confidential clinical information. Prepared by HRP Clinic." in words(pdf_text(pdf))
 
 
 def test_no_remote_resource_is_fetched_while_rendering(seeded: Seeded, therapist: User) -> None:
@@ -366,6 +374,11 @@ def test_the_first_download_makes_and_stores_the_pdf_the_second_serves_it(
     assert contains(first, f"Progress summary · {seeded.client.chart_number}")
     assert contains(first, f"Period: {seeded.start:%Y-%m-%d} to {seeded.end:%Y-%m-%d}")
     assert contains(first, "89% of days within the plan (3 days of use above plan over 4 weeks")
+    # Made on download, the clinic's own copy names the client and the clinician all the same.
+    assert words(PdfReader(io.BytesIO(first)).pages[0].extract_text()).startswith(
+        f"Client: Robin ({seeded.client.chart_number}) · HRP Clinic Legal name: Robin Example "
+        f"Clinician: {therapist.full_name} Progress summary"
+    )
     assert (
         list(
             AuditEvent.objects.filter(object_id=str(summary.pk), action__startswith="summary.")
