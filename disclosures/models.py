@@ -36,6 +36,9 @@ class Disclosure(AppendOnlyModel):
         # A progress summary downloaded for a recipient named in a consent (summaries app). The
         # counts stay 0; the period is the summary's.
         PROGRESS_SUMMARY = "progress_summary", _("Progress summary")
+        # The client's record as a FHIR R4 Bundle sent to a recipient named in a consent
+        # (records app). The counts stay 0; the period is the record's first day to the export.
+        FHIR_RECORD = "fhir_record", _("Health record (FHIR)")
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="disclosures")
     consent = models.ForeignKey(

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "oversight",
     "covers",
     "emergency",
+    "records",
     "clients",
     "assessments",
     "safety",

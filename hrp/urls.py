@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("supervision.urls")),
     path("", include("oversight.urls")),
     path("", include("covers.urls")),
+    path("", include("records.urls")),
     path("clients/", include("clients.urls")),
     path("healthz", core_views.healthz, name="healthz"),
 ]
