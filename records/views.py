@@ -34,8 +34,11 @@ def _tab(
     can: access.ClientAccess,
     *,
     status: int = 200,
+    chart: bool = False,
     **extra: Any,
 ) -> HttpResponse:
+    """The tab. `chart` says `client` came from the chart's selector (with what the chart
+    shell shows); the actions' refusals load the chart client afresh instead."""
     context: dict[str, Any] = {
         "requests": list(selectors.requests_for(client)),
         "today": timezone.localdate(),
@@ -45,7 +48,14 @@ def _tab(
         context.setdefault("request_form", RecordRequestForm())
         context.setdefault("extend_form", ExtendForm())
     context.update(extra)
-    response = render_chart_section(request, client.pk, "records", client=client, can=can, **context)
+    response = render_chart_section(
+        request,
+        client.pk,
+        "records",
+        client=client if chart else None,
+        can=can if chart else None,
+        **context,
+    )
     response.status_code = status
     return response
 
@@ -53,7 +63,7 @@ def _tab(
 @require_GET
 def chart(request: HttpRequest, pk: int) -> HttpResponse:
     client, can = client_selectors.chart_client(user=request.user, pk=pk)
-    return _tab(request, client, can)
+    return _tab(request, client, can, chart=True)
 
 
 def _write(request: HttpRequest, pk: int) -> tuple[Client, access.ClientAccess]:
