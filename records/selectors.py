@@ -17,9 +17,7 @@ from records.models import RecordRequest
 def requests_for(client: Client) -> QuerySet[RecordRequest]:
     """The client's requests for their record, newest first, with who recorded and released
     them, in one query."""
-    return RecordRequest.objects.filter(client=client).select_related(
-        "recorded_by", "released_by"
-    )
+    return RecordRequest.objects.filter(client=client).select_related("recorded_by", "released_by")
 
 
 @dataclass(frozen=True)

@@ -223,9 +223,7 @@ def record_release(*, actor: User, request: RecordRequest) -> tuple[RecordReques
     asked), recorded as released today by `actor` with each file's SHA-256. Refuses (409 in
     the view) a request already released, under the row lock, so a double click gives one
     release. Side effect: access event `record.release` with the hashes."""
-    request = (
-        RecordRequest.objects.select_for_update().select_related("client").get(pk=request.pk)
-    )
+    request = RecordRequest.objects.select_for_update().select_related("client").get(pk=request.pk)
     if request.released_on:
         raise ValidationError(
             _("This copy was released on %(date)s.")
@@ -243,11 +241,11 @@ def record_release(*, actor: User, request: RecordRequest) -> tuple[RecordReques
     request.released_on = timezone.localdate(now)
     request.released_at = now
     request.released_by = actor
-    request.pdf_sha256 = hashlib.sha256(files["record.pdf"]).hexdigest() if "record.pdf" in files else ""
+    request.pdf_sha256 = (
+        hashlib.sha256(files["record.pdf"]).hexdigest() if "record.pdf" in files else ""
+    )
     request.json_sha256 = (
-        hashlib.sha256(files["record.fhir.json"]).hexdigest()
-        if "record.fhir.json" in files
-        else ""
+        hashlib.sha256(files["record.fhir.json"]).hexdigest() if "record.fhir.json" in files else ""
     )
     request.save(
         update_fields=[

@@ -87,7 +87,9 @@ def export(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, client=client, consent=form.cleaned_data["consent"]
         )
     except ValidationError as error:
-        return _tab(request, client, can, status=400, export_form=form, export_errors=error.messages)
+        return _tab(
+            request, client, can, status=400, export_form=form, export_errors=error.messages
+        )
     response = HttpResponse(document, content_type="application/fhir+json")
     response["Content-Disposition"] = (
         f'attachment; filename="record-{client.chart_number}-{disclosure.period_end:%Y%m%d}.json"'

@@ -56,7 +56,7 @@ def test_therapist_releases_the_clients_record_and_sends_it_to_a_provider(page: 
 
     with page.expect_download() as info:
         page.get_by_role("button", name="Release the copy").click()
-    archive = zipfile.ZipFile(io.BytesIO(open(info.value.path(), "rb").read()))
+    archive = zipfile.ZipFile(io.BytesIO(info.value.path().read_bytes()))
     assert archive.namelist() == ["record.pdf", "record.fhir.json"]
     text = " ".join(pdf_text(archive.read("record.pdf")).split())
     assert "Dear Noor," in text
@@ -70,11 +70,9 @@ def test_therapist_releases_the_clients_record_and_sends_it_to_a_provider(page: 
     page.goto(f"/clients/{client.pk}/record-copies/")
     expect(page.locator("tr.record-request")).to_contain_text(f"by {therapist.full_name}")
     with page.expect_download() as info:
-        page.get_by_role(
-            "button", name="Download the FHIR file and record the disclosure"
-        ).click()
+        page.get_by_role("button", name="Download the FHIR file and record the disclosure").click()
     assert info.value.suggested_filename == f"record-C-REC02-{today:%Y%m%d}.json"
-    bundle = json.loads(open(info.value.path(), "rb").read())
+    bundle = json.loads(info.value.path().read_bytes())
     assert bundle["type"] == "document"
     goals = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Goal"]
     assert [g["description"]["text"] for g in goals] == ["Two dry days after every weekend"]

@@ -144,7 +144,9 @@ def test_plan_goals_and_consents(person: Client) -> None:
     ]
     assert plans[1]["replaces"][0]["reference"] == f"urn:uuid:{plans[0]['id']}"
     assert "Most per occasion: 3 pints" in plans[1]["activity"][0]["detail"]["description"]
-    assert sorted((g["description"]["text"], g["lifecycleStatus"]) for g in of_type(bundle, "Goal")) == [
+    assert sorted(
+        (g["description"]["text"], g["lifecycleStatus"]) for g in of_type(bundle, "Goal")
+    ) == [
         ("Naloxone in my bag", "on-hold"),
         ("Two dry days after every weekend", "active"),
     ]

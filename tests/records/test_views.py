@@ -54,7 +54,9 @@ def person(therapist: User) -> Client:
 
 @pytest.fixture
 def consent(person: Client) -> Consent:
-    return ConsentFactory(client=person, recipient="Dr Lee, Harbor Health", scope=Consent.Scope.SUMMARY)
+    return ConsentFactory(
+        client=person, recipient="Dr Lee, Harbor Health", scope=Consent.Scope.SUMMARY
+    )
 
 
 def _request(person: Client, *, days_ago: int = 0, **extra: object) -> RecordRequest:
@@ -91,7 +93,9 @@ def test_access_matrix(
     statuses = (
         web.get(urls["tab"]).status_code,
         web.post(urls["export"], {"consent": consent.pk}).status_code,
-        web.post(urls["request"], {"requested_on": TODAY.isoformat(), "format": "both"}).status_code,
+        web.post(
+            urls["request"], {"requested_on": TODAY.isoformat(), "format": "both"}
+        ).status_code,
         web.post(urls["release"]).status_code,
     )
 
@@ -273,7 +277,10 @@ def test_recording_a_request_keeps_its_date_and_shows_the_deadline(
     ("value", "message"),
     [
         ("2026-13-40", "Enter a date such as 2026-06-01."),
-        ((TODAY + datetime.timedelta(days=1)).isoformat(), "This date is in the future. Enter a date up to today"),
+        (
+            (TODAY + datetime.timedelta(days=1)).isoformat(),
+            "This date is in the future. Enter a date up to today",
+        ),
         ("", "This field is required."),
     ],
 )
@@ -296,7 +303,9 @@ def test_an_overdue_request_is_flagged(
 ) -> None:
     _request(person, days_ago=31)
     _request(person, days_ago=30)
-    _request(person, days_ago=45, released_on=TODAY, released_at=timezone.now(), released_by=therapist)
+    _request(
+        person, days_ago=45, released_on=TODAY, released_at=timezone.now(), released_by=therapist
+    )
 
     html = client_for(therapist).get(_urls(person)["tab"]).content.decode()
 
@@ -329,9 +338,7 @@ def test_no_extension_after_the_first_thirty_days(
 ) -> None:
     asked = _request(person, days_ago=31)
 
-    response = client_for(therapist).post(
-        _urls(person, asked.pk)["extend"], {"reason": "Too late"}
-    )
+    response = client_for(therapist).post(_urls(person, asked.pk)["extend"], {"reason": "Too late"})
 
     assert response.status_code == 409
     asked.refresh_from_db()
