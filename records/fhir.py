@@ -399,7 +399,10 @@ def consents(ctx: ExportContext) -> list[dict[str, Any]]:
                     "type": "permit",
                     "period": {
                         "start": consent.effective_on.isoformat(),
-                        "end": (consent.revoked_on or consent.expires_on).isoformat(),
+                        # A consent revoked before it took effect never permitted anything.
+                        "end": max(
+                            consent.effective_on, consent.revoked_on or consent.expires_on
+                        ).isoformat(),
                     },
                     "actor": [
                         {

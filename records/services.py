@@ -144,8 +144,16 @@ def record_request_record(
     *, actor: User, client: Client, requested_on: datetime.date, format: str
 ) -> RecordRequest:
     """Record the client's request for a copy of their record, dated the day they asked
-    (the deadline runs from it). Side effect: change event `record.request`."""
+    (the deadline runs from it). A second submission of the same open request (a double
+    click, a resend) returns the first: under the client's row lock, so two at once make one.
+    Side effect: change event `record.request`."""
     bounds.check_dates({"requested_on": requested_on}, RecordRequest.DATE_RANGES)
+    Client.objects.select_for_update().only("pk").get(pk=client.pk)
+    existing = RecordRequest.objects.filter(
+        client=client, requested_on=requested_on, format=format, released_on__isnull=True
+    ).first()
+    if existing is not None:
+        return existing
     request = RecordRequest(
         client=client, requested_on=requested_on, format=format, recorded_by=actor
     )

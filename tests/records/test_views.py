@@ -273,6 +273,19 @@ def test_recording_a_request_keeps_its_date_and_shows_the_deadline(
     ]
 
 
+def test_a_request_sent_twice_is_recorded_once(
+    client_for: ClientFor, therapist: User, person: Client
+) -> None:
+    web = client_for(therapist)
+    data = {"requested_on": TODAY.isoformat(), "format": "both"}
+
+    statuses = [web.post(_urls(person)["request"], data).status_code for _ in range(2)]
+
+    assert statuses == [302, 302]
+    assert RecordRequest.objects.count() == 1
+    assert AuditEvent.objects.filter(action="record.request").count() == 1
+
+
 @pytest.mark.parametrize(
     ("value", "message"),
     [
