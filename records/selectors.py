@@ -12,6 +12,7 @@ from clients.models import Client, Consent
 from disclosures.models import Disclosure
 from hrp.audit.models import AuditEvent
 from records.models import RecordRequest
+from sessions.models import NoteStatus, SessionNote
 
 
 def requests_for(client: Client) -> QuerySet[RecordRequest]:
@@ -66,3 +67,42 @@ def consents_for(client: Client) -> QuerySet[Consent]:
 
 def disclosures_for(client: Client) -> QuerySet[Disclosure]:
     return Disclosure.objects.filter(client=client).select_related("consent")
+
+
+# The note's text fields a reader sees, in the order the note page shows them.
+NOTE_TEXT_FIELDS = (
+    "agenda",
+    "data",
+    "objective",
+    "assessment",
+    "plan",
+    "narrative",
+    "risk_actions",
+    "next_time",
+)
+
+
+def signed_notes_for(client: Client) -> list[tuple[object, list[tuple[str, str]]]]:
+    """The client's signed session notes (progress notes: part of the record a client may
+    have; drafts are not yet the record), oldest first, as (session start, [(label, text)]),
+    in one query."""
+    notes = (
+        SessionNote.objects.filter(
+            client=client,
+            status__in=(NoteStatus.AWAITING_COSIGN, NoteStatus.SIGNED, NoteStatus.COSIGNED),
+        )
+        .select_related("appointment")
+        .only("pk", "client_id", "appointment__starts_at", *NOTE_TEXT_FIELDS)
+        .order_by("appointment__starts_at", "id")
+    )
+    return [
+        (
+            note.appointment.starts_at,
+            [
+                (str(SessionNote._meta.get_field(name).verbose_name), getattr(note, name))
+                for name in NOTE_TEXT_FIELDS
+                if getattr(note, name).strip()
+            ],
+        )
+        for note in notes
+    ]

@@ -208,7 +208,8 @@ def record_request_extend(*, actor: User, request: RecordRequest, reason: str) -
 
 def record_pdf(*, client: Client, request: RecordRequest) -> bytes:
     """The record for reading: a cover letter, who the client is, their plan and goals (the
-    plan's own copy, goals.selectors.client_copy), measures, consents, disclosures, and a
+    plan's own copy, goals.selectors.client_copy), measures, signed session notes, consents,
+    disclosures, and a
     summary of who accessed the record (hrp.audit), with the Part 2 notice."""
     context = {
         "client": client,
@@ -217,6 +218,7 @@ def record_pdf(*, client: Client, request: RecordRequest) -> bytes:
         "today": timezone.localdate(),
         "copy": goal_selectors.client_copy(client),
         "measures": list(selectors.measures_for(client)),
+        "notes": selectors.signed_notes_for(client),
         "consents": list(selectors.consents_for(client)),
         "disclosures": list(selectors.disclosures_for(client)),
         "access": selectors.access_summary(client),

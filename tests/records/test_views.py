@@ -21,12 +21,20 @@ from clients.models import Client, Consent
 from disclosures.models import Disclosure
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
+from records import services
 from records.models import RecordRequest
 from tests.clients.factories import ClientFactory, ConsentFactory
 from tests.goals.factories import GoalFactory
 from tests.htmltext import form_values, page_text, table_rows
 from tests.pdftext import pdf_text
 from tests.records.helpers import validate
+from tests.sessions.factories import (
+    AttendedAppointmentFactory,
+    SessionNoteFactory,
+    at,
+    days_from_today,
+    sign_note,
+)
 
 ClientFor = Callable[[User | None], HttpClient]
 TODAY = timezone.localdate()
@@ -362,6 +370,18 @@ def test_releasing_gives_the_pdf_and_the_fhir_file_once(
     client_for: ClientFor, therapist: User, person: Client, consent: Consent
 ) -> None:
     GoalFactory(client=person, client_words="Two dry days after every weekend")
+    signed = sign_note(
+        SessionNoteFactory(
+            appointment=AttendedAppointmentFactory(client=person, therapist=therapist),
+            plan="Try the evening routine before Friday.",
+        )
+    )
+    SessionNoteFactory(
+        appointment=AttendedAppointmentFactory(
+            client=person, therapist=therapist, starts_at=at(days_from_today(-1), "10:00")
+        ),
+        plan="A draft not yet part of the record",
+    )
     asked = _request(person, days_ago=5)
     web = client_for(therapist)
     url = _urls(person, asked.pk)["release"]
@@ -382,6 +402,13 @@ def test_releasing_gives_the_pdf_and_the_fhir_file_once(
     assert "Dear Robin," in text
     assert "Legal name: Robin Example" in text
     assert "Two dry days after every weekend" in text
+    session_day = timezone.localtime(signed.appointment.starts_at)
+    assert (
+        f"Notes of your sessions {session_day.day} {session_day:%B %Y} The client's agenda for "
+        "today: Talk about the weekend. Data: Described the week. Assessment: Engaged. Plan: Try "
+        "the evening routine before Friday."
+    ) in text
+    assert "A draft not yet part of the record" not in text
     assert "Who opened your record" in text
     assert "(42 CFR part 2)" in text
     bundle = json.loads(document)
@@ -438,3 +465,34 @@ def test_the_tab_costs_the_same_at_one_and_many_rows(
         response = web.get(_urls(person)["tab"])
 
     assert len(response.context["requests"]) == rows
+
+
+# The readable copy: the plan's own copy (plan version, goals, harm assessment, safety plan,
+# overdose plan, open window), measures, signed notes, consents, disclosures, access summary.
+RECORD_PDF_QUERIES = 11
+
+
+@pytest.mark.parametrize("rows", [1, 6])
+def test_the_readable_copy_costs_the_same_at_one_and_many_rows(
+    therapist: User, person: Client, rows: int, django_assert_num_queries
+) -> None:
+    for n in range(rows):
+        GoalFactory(client=person, client_words=f"Goal {n}")
+        ConsentFactory(client=person, scope=Consent.Scope.SUMMARY)
+        sign_note(
+            SessionNoteFactory(
+                appointment=AttendedAppointmentFactory(
+                    client=person,
+                    therapist=therapist,
+                    starts_at=at(days_from_today(-n - 1), "10:00"),
+                ),
+                plan=f"Plan {n}",
+            )
+        )
+    asked = _request(person)
+
+    with django_assert_num_queries(RECORD_PDF_QUERIES):
+        pdf = services.record_pdf(client=person, request=asked)
+
+    text = " ".join(pdf_text(pdf).split())
+    assert [f"Plan: Plan {n}" in text for n in range(rows)] == [True] * rows
