@@ -74,6 +74,11 @@ class Measure:
     default_interval: timedelta = timedelta(weeks=4)
     score_unit: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # LOINC codes for exchange (records.fhir): the questionnaire panel and the total score.
+    # Only codes LOINC publishes; "" where it has none we can cite, and the export then
+    # names the measure in words alone.
+    loinc_panel: str = ""
+    loinc_total: str = ""
 
     @property
     def item_keys(self) -> list[str]:
@@ -139,6 +144,8 @@ YES_NO = (Choice("yes", _("Yes"), 1), Choice("no", _("No"), 0))
 
 PHQ9 = Measure(
     code="PHQ9",
+    loinc_panel="44249-1",
+    loinc_total="44261-6",
     name="PHQ-9",
     description=_(
         "Over the last 2 weeks, how often have you been bothered by any of the following problems?"
@@ -185,6 +192,8 @@ PHQ9 = Measure(
 
 GAD7 = Measure(
     code="GAD7",
+    loinc_panel="69737-5",
+    loinc_total="70274-6",
     name="GAD-7",
     description=_(
         "Over the last 2 weeks, how often have you been bothered by the following problems?"
@@ -301,6 +310,7 @@ AUDIT_ITEMS = (
 
 AUDIT = Measure(
     code="AUDIT",
+    loinc_total="75624-7",
     name="AUDIT",
     description=_("Alcohol Use Disorders Identification Test (WHO)."),
     items=AUDIT_ITEMS,
@@ -317,6 +327,8 @@ AUDIT = Measure(
 
 AUDIT_C = Measure(
     code="AUDITC",
+    loinc_panel="72109-2",
+    loinc_total="75626-2",
     name="AUDIT-C",
     description=_("The first three AUDIT questions, about how much and how often."),
     items=AUDIT_ITEMS[:3],
@@ -333,6 +345,8 @@ AUDIT_C = Measure(
 
 DAST10 = Measure(
     code="DAST10",
+    loinc_panel="82666-9",
+    loinc_total="82667-7",
     name="DAST-10",
     description=_(
         "These questions refer to drug use in the past 12 months, other than alcohol and "

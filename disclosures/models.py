@@ -40,6 +40,9 @@ class Disclosure(AppendOnlyModel):
         # software. The counts stay 0; the period is the export's.
         SUPERBILL = "superbill", _("Superbill")
         BILLING_CSV = "billing_csv", _("Encounters for billing software")
+        # The client's record as a FHIR R4 Bundle sent to a recipient named in a consent
+        # (records app). The counts stay 0; the period is the record's first day to the export.
+        FHIR_RECORD = "fhir_record", _("Health record (FHIR)")
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="disclosures")
     consent = models.ForeignKey(

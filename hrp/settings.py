@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "covers",
     "selfreport",
     "emergency",
+    "records",
     "clients",
     "assessments",
     "safety",

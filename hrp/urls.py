@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("covers.urls")),
     # Client links: the only pages outside sign-in besides the sign-in pages themselves.
     path("", include("selfreport.urls")),
+    path("", include("records.urls")),
     path("clients/", include("clients.urls")),
     path("healthz", core_views.healthz, name="healthz"),
 ]

@@ -116,6 +116,7 @@ class AuditAction(models.TextChoices):
         "client.view.client_copy",
         _("Viewed record: the client's own copy of their plan"),
     )
+    CLIENT_VIEW_RECORDS = "client.view.records", _("Viewed record: record copies and exports")
     CLIENT_VIEW_TIMELINE = "client.view.timeline", _("Viewed record: timeline")
     CLIENT_VIEW_SUPPLIES = "client.view.supplies", _("Viewed record: supplies")
     CLIENT_VIEW_GROUPS = "client.view.groups", _("Viewed record: group meetings")
@@ -249,6 +250,15 @@ class AuditAction(models.TextChoices):
     SUMMARY_VIEW_CASELOAD = "summary.view_caseload", _("Caseload summary viewed")
     SUMMARY_DOWNLOAD = "summary.download", _("Summary downloaded")
     CLIENT_COPY_PRINT = "client_copy.print", _("Client's own copy of their plan given")
+
+    # Records (the client's own copy of the whole record, FHIR export)
+    DISCLOSURE_FHIR_RECORD = (
+        "disclosure.fhir_record",
+        _("Health record (FHIR) disclosed under a consent"),
+    )
+    RECORD_REQUEST = "record.request", _("Client's request for a copy of their record recorded")
+    RECORD_EXTEND = "record.extend", _("Deadline for the client's copy extended")
+    RECORD_RELEASE = "record.release", _("Client's own copy of their record released")
 
     # Oversight
     AUDIT_EXPORT = "audit.export", _("Audit trail exported")

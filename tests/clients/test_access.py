@@ -53,6 +53,7 @@ CHART_READ_PAGES = [
     "section:referrals",
     "section:summaries",
     "section:disclosures",
+    "section:records",
     "consents",
     "timeline",
 ]

@@ -55,6 +55,7 @@ REGISTERED = {
         "disclosures/chart_section.html",
         "read",
     ),
+    "records": ("Record copies", "records:chart", "records/chart_section.html", "read"),
     "timeline": ("Timeline", "clients:timeline", "clients/chart_timeline.html", "read"),
     "access": (
         "Who accessed this record",
@@ -82,6 +83,7 @@ OWNER_MODULE = {
     "summaries": "summaries.views",
     "consents": "clients.views",
     "disclosures": "disclosures.views",
+    "records": "records.views",
     "timeline": "clients.views",
     "access": "clients.views",
 }

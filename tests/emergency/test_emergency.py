@@ -47,6 +47,7 @@ READ_PAGES = [
     "sessions:section",
     "summaries:section",
     "disclosures:chart",
+    "records:chart",
 ]
 # Pages that change the record (or show its access log, the therapist's own): refused, 403.
 WRITE_PAGES = [
