@@ -34,6 +34,8 @@ from django.utils.translation import gettext as _
 
 from assessments.measures import MEASURES
 from assessments.models import Administration
+from billing.models import Diagnosis
+from billing.selectors import diagnoses_for_client, encounters_for_client
 from clients.models import Client, Consent
 from disclosures.report import REDISCLOSURE_NOTICE
 from goals.models import CLIENT_COPY_LABELS, SECTION_FIELDS, Goal, PlanVersion
@@ -441,8 +443,125 @@ def _div(text: str) -> str:
     return f'<div xmlns="http://www.w3.org/1999/xhtml"><p>{escape(text)}</p></div>'
 
 
+# Condition (the problem list) and Encounter (coded sessions and contacts) come from the billing
+# app, which sits below this one and knows nothing of FHIR.
+CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+ENCOUNTER_CLASS = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+PLACE_OF_SERVICE_SYSTEM = "https://www.cms.gov/Medicare/Coding/place-of-service-codes"
+# Places of service that are telehealth (02 other than home, 10 in the home): a virtual encounter.
+TELEHEALTH_PLACES = {"02", "10"}
+
+
+def _diagnoses(ctx: ExportContext) -> list[Diagnosis]:
+    """The problem list, read once for both builders (an encounter points at its conditions)."""
+    if "diagnoses" not in ctx.memo:
+        ctx.memo["diagnoses"] = list(diagnoses_for_client(ctx.client))
+    return ctx.memo["diagnoses"]
+
+
+def conditions(ctx: ExportContext) -> list[dict[str, Any]]:
+    resources = []
+    for diagnosis in _diagnoses(ctx):
+        if diagnosis.status == Diagnosis.Status.ENTERED_IN_ERROR:
+            clinical, verification = None, "entered-in-error"
+        elif diagnosis.status == Diagnosis.Status.RESOLVED:
+            clinical, verification = "resolved", "confirmed"
+        else:
+            clinical, verification = "active", "confirmed"
+        body: dict[str, Any] = {
+            "verificationStatus": {
+                "coding": [{"system": CONDITION_VERIFICATION, "code": verification}]
+            },
+            "code": {
+                "coding": [
+                    {
+                        "system": diagnosis.system,
+                        "version": diagnosis.code_set,
+                        "code": diagnosis.code,
+                        "display": diagnosis.official,
+                    }
+                ],
+                # The person-first wording the clinic shows; the official one is in coding.
+                "text": diagnosis.display,
+            },
+            "subject": ctx.patient,
+        }
+        if clinical:
+            body["clinicalStatus"] = {"coding": [{"system": CONDITION_CLINICAL, "code": clinical}]}
+        if diagnosis.onset_on:
+            body["onsetDateTime"] = diagnosis.onset_on.isoformat()
+        if diagnosis.resolved_on:
+            body["abatementDateTime"] = diagnosis.resolved_on.isoformat()
+        rid = resource_id("billing.diagnosis", diagnosis.pk)
+        resources.append(ctx.resource("Condition", rid, **body))
+    return resources
+
+
+def encounters(ctx: ExportContext) -> list[dict[str, Any]]:
+    by_code = {
+        diagnosis.code: resource_id("billing.diagnosis", diagnosis.pk)
+        for diagnosis in _diagnoses(ctx)
+        if diagnosis.status != Diagnosis.Status.ENTERED_IN_ERROR
+    }
+    resources = []
+    for encounter in encounters_for_client(ctx.client):
+        virtual = encounter.place_of_service in TELEHEALTH_PLACES
+        body: dict[str, Any] = {
+            "status": "finished",
+            "class": {
+                "system": ENCOUNTER_CLASS,
+                "code": "VR" if virtual else "AMB",
+                "display": "virtual" if virtual else "ambulatory",
+            },
+            "type": [
+                {
+                    "coding": [
+                        {
+                            "system": encounter.code_system_uri,
+                            "code": encounter.code,
+                            "display": encounter.description,
+                        }
+                    ]
+                }
+            ],
+            "subject": ctx.patient,
+            "period": {
+                "start": instant(encounter.started_at),
+                "end": instant(encounter.ended_at),
+            },
+            "length": {
+                "value": encounter.minutes,
+                "unit": "min",
+                "system": "http://unitsofmeasure.org",
+                "code": "min",
+            },
+            "location": [
+                {
+                    "location": {
+                        "display": encounter.place_label,
+                        "identifier": {
+                            "system": PLACE_OF_SERVICE_SYSTEM,
+                            "value": encounter.place_of_service,
+                        },
+                    }
+                }
+            ],
+        }
+        addressed = [code for code in encounter.diagnosis_codes if code in by_code]
+        if addressed:
+            body["diagnosis"] = [
+                {"condition": reference("Condition", by_code[code], code)} for code in addressed
+            ]
+        rid = resource_id("billing.encounter", encounter.pk)
+        resources.append(ctx.resource("Encounter", rid, **body))
+    return resources
+
+
 for _builder in (
     ResourceBuilder("patient", "Patient", patient, 10),
+    ResourceBuilder("condition", "Problem list", conditions, 20),
+    ResourceBuilder("encounter", "Encounters", encounters, 30),
     ResourceBuilder("observation", "Measures", observations, 40),
     ResourceBuilder("questionnaire_response", "Measure answers", questionnaire_responses, 41),
     ResourceBuilder("goal", "Goals", goals, 50),

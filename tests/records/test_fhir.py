@@ -10,11 +10,13 @@ import json
 import pytest
 from django.utils import timezone
 
+from billing import services as billing_services
 from clients.models import Client, Consent
 from goals.models import Goal
 from hrp.accounts.models import User
 from records import fhir
 from tests.assessments.factories import AdministrationFactory, local_noon
+from tests.billing.test_services import _session
 from tests.clients.factories import ClientFactory, ConsentFactory
 from tests.goals.factories import GoalFactory
 from tests.goals.factories_plan import PlanFactory, PlanVersionFactory, plan_section
@@ -35,7 +37,45 @@ def person(therapist: User) -> Client:
     )
 
 
+def _problem_list_and_a_coded_session(person: Client) -> None:
+    """An active and a resolved diagnosis, one entered in error, and a 50-minute session coded
+    90834 that addresses the active one."""
+    actor = person.therapist
+    add = billing_services.diagnosis_add
+    add(actor=actor, client=person, code="F10.10", onset_on=TODAY - datetime.timedelta(days=90))
+    resolved = add(actor=actor, client=person, code="Z59.01")
+    billing_services.diagnosis_change(
+        actor=actor,
+        client=person,
+        diagnosis=resolved,
+        status="resolved",
+        onset_on=None,
+        resolved_on=TODAY,
+        reason="Housed",
+    )
+    wrong = add(actor=actor, client=person, code="F41.1")
+    billing_services.diagnosis_change(
+        actor=actor,
+        client=person,
+        diagnosis=wrong,
+        status="entered_in_error",
+        onset_on=None,
+        resolved_on=None,
+        reason="Wrong chart",
+    )
+    billing_services.encounter_code(
+        actor=actor,
+        client=person,
+        appointment=_session(person, minutes=50),
+        code="90834",
+        minutes=50,
+        place_of_service="10",
+        diagnosis_codes=["F10.10"],
+    )
+
+
 def _full_record(person: Client) -> None:
+    _problem_list_and_a_coded_session(person)
     for code, raw in (("PHQ9", 11), ("GAD7", 6), ("AUDITC", 5), ("AUDIT", 9), ("DAST10", 2)):
         AdministrationFactory(client=person, measure_code=code, raw_total=raw)
     wrong = AdministrationFactory(
@@ -78,6 +118,8 @@ def test_every_resource_type_validates_on_factory_data(person: Client) -> None:
     assert validate(bundle) == {
         "Composition": 1,
         "Patient": 1,
+        "Condition": 3,
+        "Encounter": 1,
         "Observation": 7,
         "QuestionnaireResponse": 7,
         "Goal": 2,
@@ -175,6 +217,8 @@ def test_the_document_names_its_recipient_and_carries_the_notice(person: Client)
     assert "protected by Federal confidentiality rules (42 CFR part 2)" in notice["text"]["div"]
     # An empty part says so rather than being left out.
     assert [s["title"] for s in composition["section"] if "emptyReason" in s] == [
+        "Problem list",
+        "Encounters",
         "Measures",
         "Measure answers",
         "Goals",
@@ -204,6 +248,8 @@ def test_a_resource_keeps_its_id_from_one_export_to_the_next(person: Client) -> 
 def test_the_registry_lists_one_builder_per_resource_type() -> None:
     assert [b.key for b in fhir.builders()] == [
         "patient",
+        "condition",
+        "encounter",
         "observation",
         "questionnaire_response",
         "goal",
@@ -212,9 +258,10 @@ def test_the_registry_lists_one_builder_per_resource_type() -> None:
     ]
 
 
-# Administrations (shared by Observation and QuestionnaireResponse), goals, plan versions,
+# Diagnoses with their changes (two: shared by Condition and Encounter), encounters,
+# administrations (shared by Observation and QuestionnaireResponse), goals, plan versions,
 # consents: one query each, whatever the history.
-EXPORT_QUERIES = 4
+EXPORT_QUERIES = 7
 
 
 @pytest.mark.parametrize("rows", [1, 8])
@@ -227,6 +274,7 @@ def test_the_export_costs_the_same_at_one_and_many_rows(
         GoalFactory(client=person, client_words=f"Goal {n}")
         PlanVersionFactory(plan=plan, sections=[plan_section(name=f"Substance {n}")])
         ConsentFactory(client=person, scope=Consent.Scope.SUMMARY)
+    _problem_list_and_a_coded_session(person)
 
     with django_assert_num_queries(EXPORT_QUERIES):
         bundle = _bundle(person)
@@ -257,3 +305,56 @@ def test_every_demo_client_exports_a_valid_bundle(demo_clinic) -> None:
         "QuestionnaireResponse",
     ]
     assert totals["Observation"] == totals["QuestionnaireResponse"]
+
+
+def test_the_problem_list_and_encounters_carry_their_codes(person: Client) -> None:
+    _problem_list_and_a_coded_session(person)
+
+    bundle = _bundle(person)
+
+    conditions = {
+        c["code"]["coding"][0]["code"]: (
+            c.get("clinicalStatus", {}).get("coding", [{}])[0].get("code"),
+            c["verificationStatus"]["coding"][0]["code"],
+            c["code"]["text"],
+            c["code"]["coding"][0]["system"],
+        )
+        for c in of_type(bundle, "Condition")
+    }
+    assert conditions == {
+        "F10.10": (
+            "active",
+            "confirmed",
+            conditions["F10.10"][2],
+            "http://hl7.org/fhir/sid/icd-10-cm",
+        ),
+        "Z59.01": ("resolved", "confirmed", conditions["Z59.01"][2], conditions["F10.10"][3]),
+        "F41.1": (None, "entered-in-error", conditions["F41.1"][2], conditions["F10.10"][3]),
+    }
+    # Person-first wording is the text; the official description stays in the coding.
+    assert conditions["F10.10"][2].startswith("Alcohol use disorder, mild")
+    (encounter,) = of_type(bundle, "Encounter")
+    active = next(
+        c for c in of_type(bundle, "Condition") if c["code"]["coding"][0]["code"] == "F10.10"
+    )
+    assert (
+        encounter["class"]["code"],
+        encounter["type"][0]["coding"][0]["code"],
+        encounter["length"]["value"],
+        encounter["location"][0]["location"]["identifier"]["value"],
+        encounter["diagnosis"],
+    ) == (
+        "VR",
+        "90834",
+        50,
+        "10",
+        [
+            {
+                "condition": {
+                    "reference": f"urn:uuid:{active['id']}",
+                    "type": "Condition",
+                    "display": "F10.10",
+                }
+            }
+        ],
+    )
