@@ -1,0 +1,23 @@
+"""The clinic settings this app owns, registered from SchedulingConfig.ready() on the Clinic
+settings page (hrp/clinic.py)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy
+
+from hrp.clinic import GENERAL, Spec
+
+SETTINGS = (
+    Spec(
+        "VIDEO_LINK_PATTERN",
+        gettext_lazy("Video provider link pattern"),
+        gettext_lazy(
+            "An https address with {code} where each appointment's own random code goes, "
+            "for example https://meet.example.org/hrp-{code}."
+        ),
+        "text",
+        GENERAL,
+        maximum=300,
+        order=60,
+    ),
+)
