@@ -9,6 +9,16 @@ from hrp.clinic import GENERAL, Spec
 
 SETTINGS = (
     Spec(
+        "SLOT_MINUTES",
+        gettext_lazy("Length of a free slot (minutes)"),
+        gettext_lazy("Free slots on the calendar are cut from working hours at this length."),
+        "int",
+        GENERAL,
+        15,
+        240,
+        order=59,
+    ),
+    Spec(
         "VIDEO_LINK_PATTERN",
         gettext_lazy("Video provider link pattern"),
         gettext_lazy(

@@ -52,7 +52,9 @@ def validate_video_link(value: str) -> None:
     parts = urlsplit(value)
     if parts.scheme != "https" or not parts.hostname or parts.username or parts.password:
         raise ValidationError(
-            _("Enter a video link starting with https:// (for example https://meet.example.org/abc).")
+            _(
+                "Enter a video link starting with https:// (for example https://meet.example.org/abc)."
+            )
         )
 
 

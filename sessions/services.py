@@ -135,7 +135,9 @@ def _create_in_room(**fields: Any) -> Appointment:
             return Appointment.objects.create(**fields)
     except IntegrityError as error:
         if "appointment_room_no_overlap" in str(error):
-            raise ValidationError({"room": _("This room is already booked at that time.")}) from None
+            raise ValidationError(
+                {"room": _("This room is already booked at that time.")}
+            ) from None
         raise
 
 
