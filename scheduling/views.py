@@ -132,7 +132,7 @@ def clinician_calendar(request: HttpRequest, pk: int, span: str) -> HttpResponse
 def clinic_calendar(request: HttpRequest, span: str) -> HttpResponse:
     """Every clinician the user may see, with times and rooms only: never a client's name or
     anything clinical, whoever looks (clinic admins and supervisors alike)."""
-    clinicians = list(access.clinic_calendar_clinicians(request.user).order_by("last_name", "pk"))
+    clinicians = list(access.clinic_calendar_clinicians(request.user).order_by("full_name", "pk"))
     day = _day(request)
     dates = selectors.span_dates(span, day)
     rows = (
