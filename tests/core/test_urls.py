@@ -27,6 +27,9 @@ PUBLIC_URL_NAMES = {
     "accounts:set_password_done",
     "accounts:timed_out",
     "healthz",
+    # A clinician's private calendar feed: the secret token in its address is the key
+    # (tests/scheduling/test_feed.py); a wrong token is a 404, as the walker's dummy one is.
+    "scheduling:ical",
 }
 # Reachable after the password step but before two-factor: the second step itself and sign-out.
 TWO_FACTOR_EXEMPT_URL_NAMES = {
@@ -110,6 +113,7 @@ def test_every_url_except_the_allow_list_redirects_anonymous_people_to_sign_in()
     assert not_redirected == {
         **dict.fromkeys(PUBLIC_URL_NAMES, 200),
         "accounts:timed_out": 302,
+        "scheduling:ical": 404,
     }
 
 

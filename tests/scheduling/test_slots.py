@@ -29,7 +29,10 @@ def _hours(therapist: User, weekday: int, starts: str, ends: str) -> WorkingHour
 
 
 def _utc(slots: list[selectors.Slot]) -> list[tuple[str, str]]:
-    return [(f"{s.starts_at.astimezone(UTC):%H:%M}", f"{s.ends_at.astimezone(UTC):%H:%M}") for s in slots]
+    return [
+        (f"{s.starts_at.astimezone(UTC):%H:%M}", f"{s.ends_at.astimezone(UTC):%H:%M}")
+        for s in slots
+    ]
 
 
 def _slots(therapist: User, *days: datetime.date, now=LONG_AGO, minutes=60, busy=()):
@@ -90,7 +93,11 @@ def test_a_block_across_the_autumn_change_is_an_hour_longer_that_night(therapist
     slots = _slots(therapist, datetime.date(2026, 11, 1))[datetime.date(2026, 11, 1)]
 
     assert _utc(slots) == [("05:00", "06:00"), ("06:00", "07:00"), ("07:00", "08:00")]
-    assert [f"{timezone.localtime(s.starts_at):%H:%M}" for s in slots] == ["01:00", "01:00", "02:00"]
+    assert [f"{timezone.localtime(s.starts_at):%H:%M}" for s in slots] == [
+        "01:00",
+        "01:00",
+        "02:00",
+    ]
 
 
 @pytest.mark.django_db
@@ -99,7 +106,9 @@ def test_days_off_booked_time_and_the_past_leave_no_slot(therapist: User) -> Non
     _hours(therapist, 0, "09:00", "13:00")
     _hours(therapist, 1, "09:00", "10:00")
     TimeOff.objects.create(
-        clinician=therapist, first_day=monday + datetime.timedelta(days=1), last_day=monday + datetime.timedelta(days=1)
+        clinician=therapist,
+        first_day=monday + datetime.timedelta(days=1),
+        last_day=monday + datetime.timedelta(days=1),
     )
     record = ClientFactory(therapist=therapist)
     tz = timezone.get_current_timezone()
@@ -138,7 +147,11 @@ def test_span_dates_and_steps() -> None:
     week = selectors.span_dates("week", day)
     assert (week[0], week[-1]) == (datetime.date(2026, 2, 16), datetime.date(2026, 2, 22))
     month = selectors.span_dates("month", day)
-    assert (month[0], month[-1], len(month)) == (datetime.date(2026, 2, 1), datetime.date(2026, 2, 28), 28)
+    assert (month[0], month[-1], len(month)) == (
+        datetime.date(2026, 2, 1),
+        datetime.date(2026, 2, 28),
+        28,
+    )
     assert selectors.step("month", datetime.date(2026, 12, 31), 1) == datetime.date(2027, 1, 1)
     assert selectors.step("month", datetime.date(2026, 1, 31), -1) == datetime.date(2025, 12, 1)
     assert selectors.step("week", day, -1) == datetime.date(2026, 2, 11)

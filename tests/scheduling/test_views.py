@@ -124,9 +124,7 @@ def test_clinic_view_shows_times_and_rooms_never_a_client(
     robin,
 ) -> None:
     room = Room.objects.create(name="Garden room")
-    AppointmentFactory(
-        client=robin, starts_at=_at(MONDAY, 10), room=room, location="Robin's usual"
-    )
+    AppointmentFactory(client=robin, starts_at=_at(MONDAY, 10), room=room, location="Robin's usual")
     AppointmentFactory(
         client=ClientFactory(therapist=other_therapist, preferred_name="Kim"),
         starts_at=_at(MONDAY, 11),
@@ -228,7 +226,9 @@ def test_booking_a_free_slot_searches_by_post_and_books_through_sessions(
         "https://meet.example.org/abc",
     )
     # The same slot again (a double submission) is no longer free: nothing more is booked.
-    again = web.post(url, {"action": "book", "client": robin.pk, "modality": "video", "video": "none"})
+    again = web.post(
+        url, {"action": "book", "client": robin.pk, "modality": "video", "video": "none"}
+    )
     assert again.status_code == 302
     assert Appointment.objects.count() == 1
 
@@ -281,10 +281,18 @@ def test_a_taken_room_is_refused(
     )
     response = client_for(therapist).post(
         _book_page(therapist),
-        {"action": "book", "client": robin.pk, "modality": "in_person", "room": room.pk, "video": "none"},
+        {
+            "action": "book",
+            "client": robin.pk,
+            "modality": "in_person",
+            "room": room.pk,
+            "video": "none",
+        },
     )
     assert response.status_code == 200
-    assert response.context["form"].errors == {"room": ["This room is already booked at that time."]}
+    assert response.context["form"].errors == {
+        "room": ["This room is already booked at that time."]
+    }
     assert Appointment.objects.filter(client=robin).count() == 0
 
 
@@ -315,17 +323,20 @@ def test_working_hours_and_days_off(client_for: ClientFor, therapist: User) -> N
     web = client_for(therapist)
     url = reverse("scheduling:hours")
     added = web.post(
-        url, {"action": "hours", "hours-weekday": "2", "hours-starts": "13:00", "hours-ends": "17:00"}
+        url,
+        {"action": "hours", "hours-weekday": "2", "hours-starts": "13:00", "hours-ends": "17:00"},
     )
     assert added.status_code == 302
     overlapping = web.post(
-        url, {"action": "hours", "hours-weekday": "2", "hours-starts": "16:00", "hours-ends": "18:00"}
+        url,
+        {"action": "hours", "hours-weekday": "2", "hours-starts": "16:00", "hours-ends": "18:00"},
     )
     assert overlapping.context["hours_form"].non_field_errors() == [
         "These hours overlap hours you already have on that day."
     ]
     backwards = web.post(
-        url, {"action": "hours", "hours-weekday": "2", "hours-starts": "18:00", "hours-ends": "17:00"}
+        url,
+        {"action": "hours", "hours-weekday": "2", "hours-starts": "18:00", "hours-ends": "17:00"},
     )
     assert backwards.context["hours_form"].errors == {"ends": ["The end must be after the start."]}
     assert list(WorkingHours.objects.values_list("weekday", "starts", "ends")) == [
@@ -333,7 +344,12 @@ def test_working_hours_and_days_off(client_for: ClientFor, therapist: User) -> N
     ]
     off = web.post(
         url,
-        {"action": "off", "off-first_day": "2027-07-01", "off-last_day": "2027-07-14", "off-kind": "leave"},
+        {
+            "action": "off",
+            "off-first_day": "2027-07-01",
+            "off-last_day": "2027-07-14",
+            "off-kind": "leave",
+        },
     )
     assert off.status_code == 302
     assert list(TimeOff.objects.values_list("first_day", "last_day", "kind")) == [
@@ -363,7 +379,9 @@ def test_rooms_are_added_and_taken_out_of_use_by_clinic_admins(
     assert duplicate.context["form"].errors == {"name": ["There is already a room with this name."]}
     room = Room.objects.get()
     assert (room.name, room.active) == ("Garden room", True)
-    refused = client_for(therapist).post(reverse("scheduling:room_toggle", args=[room.pk]), {"active": "0"})
+    refused = client_for(therapist).post(
+        reverse("scheduling:room_toggle", args=[room.pk]), {"active": "0"}
+    )
     assert refused.status_code == 404
     assert Room.objects.get().active is True
     web.post(reverse("scheduling:room_toggle", args=[room.pk]), {"active": "0"})
