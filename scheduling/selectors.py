@@ -40,11 +40,13 @@ def span_dates(span: str, day: datetime.date) -> list[datetime.date]:
 
 
 def step(span: str, day: datetime.date, direction: int) -> datetime.date:
-    """The day the previous (-1) or next (+1) view opens on."""
+    """The day the previous (-1) or next (+1) view opens on: the day, the week's Monday or
+    the month's first."""
     if span == "day":
         return day + datetime.timedelta(days=direction)
     if span == "week":
-        return day + datetime.timedelta(weeks=direction)
+        # The Monday of the week before or after, so addresses name a week by its first day.
+        return day - datetime.timedelta(days=day.weekday()) + datetime.timedelta(weeks=direction)
     month = day.month - 1 + direction
     return datetime.date(day.year + month // 12, month % 12 + 1, 1)
 

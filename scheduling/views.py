@@ -26,6 +26,7 @@ from scheduling.forms import (
     TimeOffForm,
     WorkingHoursForm,
 )
+from sessions import selectors as session_selectors
 from sessions.models import Modality, Room
 
 SLOT_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -118,6 +119,11 @@ def clinician_calendar(request: HttpRequest, pk: int, span: str) -> HttpResponse
     context = {
         "clinician": clinician,
         "own": own,
+        "double_booked": sum(
+            1 for entry in calendar.days for a in entry.appointments if a.double_booked
+        ),
+        # Rows stored before the date policy (hrp/bounds.py), which no view reaches.
+        "out_of_range": session_selectors.out_of_range_appointments(therapist=clinician),
         "span": span,
         "day": day,
         "days": calendar.days,

@@ -27,10 +27,11 @@ MARCH = datetime.date(2027, 3, 1)
 CLINIC_MONTH_QUERIES = 7
 # A supervisor's clinic view: the same, the supervisee filter is part of the clinicians' query.
 SUPERVISOR_CLINIC_MONTH_QUERIES = 7
-# A clinician's own month: + appointments (with clients and rooms), working hours, time off.
-OWN_MONTH_QUERIES = 6
+# A clinician's own month: + appointments (with clients and rooms), working hours, time off,
+# appointments stored with dates no view reaches (hrp/bounds.py).
+OWN_MONTH_QUERIES = 7
 # A supervisee's month seen by the supervisor: + the supervisee check.
-SUPERVISEE_MONTH_QUERIES = 7
+SUPERVISEE_MONTH_QUERIES = 8
 
 
 def _clinic(therapist: User, supervisor: User | None, size: int) -> list[User]:

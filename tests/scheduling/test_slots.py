@@ -154,4 +154,5 @@ def test_span_dates_and_steps() -> None:
     )
     assert selectors.step("month", datetime.date(2026, 12, 31), 1) == datetime.date(2027, 1, 1)
     assert selectors.step("month", datetime.date(2026, 1, 31), -1) == datetime.date(2025, 12, 1)
-    assert selectors.step("week", day, -1) == datetime.date(2026, 2, 11)
+    assert selectors.step("week", day, -1) == datetime.date(2026, 2, 9)
+    assert selectors.step("week", day, 1) == datetime.date(2026, 2, 23)
