@@ -670,7 +670,7 @@ def test_the_time_zone_changes_how_times_are_shown(
         save(clinic_admin, django_capture_on_commit_callbacks, TIME_ZONE=zone)
     http = client_for(therapist)
 
-    week = http.get(reverse("sessions:calendar"), {"week": "2025-01-13"})
+    week = http.get(reverse("scheduling:week", args=[therapist.pk]), {"date": "2025-01-13"})
     note_page = http.get(reverse("sessions:note", kwargs={"pk": record.pk, "note_pk": note.pk}))
 
     assert _calendar_times(week.content.decode()) == calendar
@@ -689,7 +689,7 @@ def test_a_time_zone_this_host_lacks_falls_back_to_the_configured_one(
     )
     http = client_for(therapist)
 
-    week = http.get(reverse("sessions:calendar"), {"week": "2025-01-13"})
+    week = http.get(reverse("scheduling:week", args=[therapist.pk]), {"date": "2025-01-13"})
 
     assert week.status_code == 200
     assert _calendar_times(week.content.decode()) == [("Wednesday 15 Jan", "10:00–10:50")]

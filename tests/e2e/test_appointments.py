@@ -1,8 +1,8 @@
 """Appointments through a real browser: a therapist books a weekly series of three from the
 chart's Sessions section, books a fourth that overlaps the first (warned, then booked anyway),
-sees both marked on the week's calendar (scheduling's week view), moves one (the old time stays in the history), and
-reads the next appointment on the caseload; and records attendance on yesterday's appointment,
-which becomes the caseload's last contact."""
+sees both marked on the week's calendar (scheduling's week view), moves one (the old time
+stays in the history), and reads the next appointment on the caseload; and records attendance
+on yesterday's appointment, which becomes the caseload's last contact."""
 
 from __future__ import annotations
 
