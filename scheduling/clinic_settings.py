@@ -23,9 +23,9 @@ SETTINGS = (
         gettext_lazy("Video provider link pattern"),
         gettext_lazy(
             "An https address with {code} where each appointment's own random code goes, "
-            "for example https://meet.example.org/hrp-{code}."
+            "for example https://meet.example.org/hrp-{code}. Empty: video links are pasted."
         ),
-        "text",
+        "https_pattern",
         GENERAL,
         maximum=300,
         order=60,
