@@ -16,7 +16,7 @@ SETTINGS = (
         GENERAL,
         15,
         240,
-        order=59,
+        order=11,
     ),
     Spec(
         "VIDEO_LINK_PATTERN",
@@ -28,6 +28,6 @@ SETTINGS = (
         "https_pattern",
         GENERAL,
         maximum=300,
-        order=60,
+        order=12,
     ),
 )

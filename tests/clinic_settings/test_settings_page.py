@@ -59,6 +59,8 @@ DEFAULT_MEASURE_INTERVAL_WEEKS = {
 }
 DEFAULTS: dict[str, Any] = {
     "TIME_ZONE": "America/New_York",
+    "SLOT_MINUTES": 60,
+    "VIDEO_LINK_PATTERN": "",
     "NOTE_FORMAT": "dap",
     "LATE_NOTE_HOURS": 24,
     "RATING_ALERT_THRESHOLD": 30,
