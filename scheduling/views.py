@@ -154,6 +154,17 @@ def clinic_calendar(request: HttpRequest, span: str) -> HttpResponse:
     return render(request, "scheduling/clinic.html", context)
 
 
+def _typed(request: HttpRequest, form_class: type, prefix: str) -> dict[str, str]:
+    """What was posted for a form of the page other than the one sent, to show it again."""
+    if request.method != "POST":
+        return {}
+    return {
+        name: request.POST[f"{prefix}-{name}"]
+        for name in form_class.base_fields
+        if f"{prefix}-{name}" in request.POST
+    }
+
+
 def _require_own(request: HttpRequest) -> None:
     access.require(request.user, "scheduling.own_calendar")
 
@@ -161,8 +172,11 @@ def _require_own(request: HttpRequest) -> None:
 def hours(request: HttpRequest) -> HttpResponse:
     """The therapist's usual week and days off."""
     _require_own(request)
-    hours_form = WorkingHoursForm(prefix="hours")
-    off_form = TimeOffForm(prefix="off")
+    # The form not being sent keeps what was typed in it (as initial values, without errors).
+    hours_form = WorkingHoursForm(
+        prefix="hours", initial=_typed(request, WorkingHoursForm, "hours")
+    )
+    off_form = TimeOffForm(prefix="off", initial=_typed(request, TimeOffForm, "off"))
     if request.method == "POST":
         if request.POST.get("action") == "hours":
             hours_form = WorkingHoursForm(request.POST, prefix="hours")
@@ -251,7 +265,7 @@ def book(request: HttpRequest) -> HttpResponse:
         return redirect(week_url)
     provider = bool(services.video_link_generate())
     rooms_qs = selectors.rooms_in_use()
-    search = ClientSearchForm(prefix="search")
+    search = ClientSearchForm(prefix="search", initial=_typed(request, ClientSearchForm, "search"))
     matches: list = []
     chosen = None
     overlaps: list = []
