@@ -653,3 +653,33 @@ def group_facilitators_visible_q(user: Any) -> Q:
     if is_supervisor(user):
         q |= Q(clinician__in=supervisee_ids(user))
     return q
+# --- Calendars (scheduling) --------------------------------------------------------------------
+
+# A clinician's calendar shows their clients' names; the clinic view shows clinicians' names,
+# times and rooms only ("Client session"), never a client or clinical content.
+rules.add_rule("scheduling.clinic_view", is_clinic_admin | is_supervisor)
+rules.add_rule("scheduling.manage_rooms", is_clinic_admin)
+# Working hours, booking from a free slot and a calendar feed are a therapist's own.
+rules.add_rule("scheduling.own_calendar", is_therapist)
+
+
+def calendar_owner_for(user: Any, therapist_pk: int) -> tuple[User, bool]:
+    """The clinician whose calendar (day, week, month, with clients' names) `user` may read,
+    and whether it is their own (only the owner books from a free slot or edits working
+    hours): themself, or a current supervisee. A clinic admin reads the clinic view instead.
+    404 otherwise."""
+    if is_therapist(user) and therapist_pk == user.pk:
+        return user, True
+    if is_supervisor(user):
+        return supervisee_for(user, therapist_pk), False
+    raise Http404
+
+
+def clinic_calendar_clinicians(user: Any) -> QuerySet[User]:
+    """The clinicians on `user`'s clinic view: every active therapist for a clinic admin, a
+    supervisor's current supervisees (and themself when they also see clients) otherwise."""
+    require(user, "scheduling.clinic_view")
+    therapists = User.objects.filter(is_active=True, is_therapist=True)
+    if is_clinic_admin(user):
+        return therapists
+    return therapists.filter(Q(pk__in=supervisee_ids(user)) | Q(pk=user.pk))

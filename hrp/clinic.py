@@ -26,6 +26,7 @@ import zoneinfo
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from django.apps import apps
 from django.conf import settings
@@ -53,7 +54,9 @@ class Spec:
     name: str
     label: Any
     help_text: Any
-    kind: str  # "int", "choice", "time_zone", "int_map", "text" (maximum: its length)
+    # "int", "choice", "time_zone", "int_map", "text" (maximum: its length), "https_pattern"
+    # (an https address with {code}, or empty; maximum: its length)
+    kind: str
     group: Any
     minimum: int = 0
     maximum: int = 0
@@ -250,6 +253,28 @@ def validate(name: str, raw: Any) -> Any:
         if len(value) > spec.maximum:
             raise ValidationError(
                 _("Please keep this under %(max)d characters.") % {"max": spec.maximum}
+            )
+        return value
+    if spec.kind == "https_pattern":
+        # An https address with {code} where a random code goes (a video provider's room
+        # link), or empty for none.
+        value = str(raw or "").strip()
+        if not value:
+            return ""
+        parts = urlsplit(value.replace("{code}", "x"))
+        if (
+            len(value) > spec.maximum
+            or value.count("{code}") != 1
+            or parts.scheme != "https"
+            or not parts.hostname
+            or parts.username
+            or any(c.isspace() for c in value)
+        ):
+            raise ValidationError(
+                _(
+                    "Enter an https address with {code} in it, such as "
+                    "https://meet.example.org/hrp-{code}, or leave it empty."
+                )
             )
         return value
     if spec.kind == "int_map":

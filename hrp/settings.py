@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "goals",
     "supplies",
     "sessions.apps.TherapySessionsConfig",
+    "scheduling",
 ]
 
 MIDDLEWARE = [
@@ -392,6 +393,11 @@ MEASURE_INTERVAL_WEEKS: dict[str, int] = {
 NOTE_FORMAT: str = env.str("NOTE_FORMAT", default="dap")
 # A note is late when an attended session ended this many hours ago without a signed note.
 LATE_NOTE_HOURS: int = env.int("LATE_NOTE_HOURS", default=24)
+# The clinic's video provider, e.g. "https://meet.example.org/hrp-{code}": {code} becomes a
+# random code per appointment (scheduling.services.video_link_generate). Empty: links are pasted.
+VIDEO_LINK_PATTERN: str = env.str("VIDEO_LINK_PATTERN", default="")
+# The length of a free slot offered on the calendar (minutes).
+SLOT_MINUTES: int = env.int("SLOT_MINUTES", default=60)
 # The client's session rating (0-40): alert when a total is under the threshold, or this many
 # points or more below the client's running average of earlier ratings.
 RATING_ALERT_THRESHOLD: int = env.int("RATING_ALERT_THRESHOLD", default=30)

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("goals.urls")),
     path("", include("safety.urls")),
     path("", include("sessions.urls")),
+    path("", include("scheduling.urls")),
     path("", include("notifications.urls")),
     path("", include("summaries.urls")),
     path("", include("disclosures.urls")),

@@ -8,8 +8,10 @@ import datetime
 import hashlib
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -43,6 +45,36 @@ class Modality(models.TextChoices):
     IN_PERSON = "in_person", _("In person")
     VIDEO = "video", _("Video")
     PHONE = "phone", _("Phone")
+
+
+def validate_video_link(value: str) -> None:
+    """A video link is an https URL without credentials: it goes to the client's phone."""
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.hostname or parts.username or parts.password:
+        raise ValidationError(
+            _(
+                "Enter a video link starting with https:// (for example https://meet.example.org/abc)."
+            )
+        )
+
+
+class Room(models.Model):
+    """A room of the clinic, managed by clinic admins (scheduling's Rooms page). An appointment
+    may hold one. Two appointments still on the calendar (scheduled or attended) never share a
+    room at overlapping times: on PostgreSQL the exclusion constraint
+    `appointment_room_no_overlap` (migration 0011, btree_gist) refuses it, whatever the
+    interleaving; `sessions.services.room_check` says so first with a clear message (and is the
+    whole rule on the embedded SQLite, whose writes are serialised anyway)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    active = models.BooleanField(_("in use"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class AppointmentSeries(models.Model):
@@ -89,6 +121,18 @@ class Appointment(models.Model):
         _("modality"), max_length=16, choices=Modality.choices, default=Modality.IN_PERSON
     )
     location = models.CharField(_("location"), max_length=200, blank=True)
+    room = models.ForeignKey(
+        Room,
+        verbose_name=_("room"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appointments",
+    )
+    # Not PHI (it names no one), but only an https URL: see validate_video_link.
+    video_link = models.URLField(
+        _("video link"), max_length=500, blank=True, validators=[validate_video_link]
+    )
     status = models.CharField(
         _("attendance"), max_length=20, choices=Status.choices, default=Status.SCHEDULED
     )

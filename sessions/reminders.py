@@ -90,7 +90,7 @@ class UpcomingSession(ReminderRule):
         return appointment.therapist_id == reminder.recipient_id
 
     def render(self, reminder: Reminder) -> tuple[str, str]:
-        starts_at = Appointment.objects.values_list("starts_at", flat=True).get(
+        starts_at, video_link = Appointment.objects.values_list("starts_at", "video_link").get(
             pk=reminder.object_id
         )
         day, time = _when(starts_at)
@@ -102,6 +102,11 @@ class UpcomingSession(ReminderRule):
             client = Client.objects.only("reminder_hide_clinic_name").get(pk=reminder.client_id)
             if not client.reminder_hide_clinic_name:
                 text += f" {settings.CLINIC_DISPLAY_NAME}"
+                # The video link names no one, but its address can name the clinic or its
+                # provider: a client who asked for discreet reminders gets none, and opens
+                # the link from the clinic instead.
+                if video_link:
+                    text += " " + _("Video link: %(url)s") % {"url": video_link}
             return text, ""
         url = reverse("sessions:section", args=[reminder.client_id])
         if reminder.kind == Kind.SESSION_DAY:

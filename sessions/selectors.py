@@ -138,51 +138,6 @@ def week_start_of(day: datetime.date) -> datetime.date:
     return day - datetime.timedelta(days=day.weekday())
 
 
-@dataclass(frozen=True)
-class CalendarDay:
-    date: datetime.date
-    appointments: list[Appointment]
-
-
-def week_calendar(*, therapist: User, week: datetime.date) -> list[CalendarDay]:
-    """The therapist's appointments Monday to Sunday of `week`, in the clinic's time zone, with
-    `double_booked` set on those that overlap another one still on the calendar."""
-    start = week_start_of(week)
-    tz = timezone.get_current_timezone()
-    begin = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
-    appointments = list(
-        Appointment.objects.filter(
-            therapist=therapist,
-            starts_at__gte=begin,
-            starts_at__lt=begin + datetime.timedelta(days=7),
-        )
-        .select_related("client")
-        .order_by("starts_at", "id")
-    )
-    active = [
-        a
-        for a in appointments
-        if a.status in (Appointment.Status.SCHEDULED, Appointment.Status.ATTENDED)
-    ]
-    for appointment in appointments:
-        appointment.double_booked = appointment in active and any(  # type: ignore[attr-defined]
-            other is not appointment
-            and other.starts_at < appointment.ends_at
-            and other.ends_at > appointment.starts_at
-            for other in active
-        )
-    days = []
-    for offset in range(7):
-        day = start + datetime.timedelta(days=offset)
-        days.append(
-            CalendarDay(
-                day,
-                [a for a in appointments if timezone.localtime(a.starts_at, tz).date() == day],
-            )
-        )
-    return days
-
-
 def out_of_range_appointments(*, therapist: User) -> list[Appointment]:
     """The therapist's appointments dated where no calendar week reaches (stored before the
     date policy in hrp/bounds.py): before the calendar's first day or after its last."""

@@ -10,7 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.validators import URLValidator
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,7 +43,9 @@ from sessions.models import (
     NoteReview,
     OutsideContact,
     RatingAlert,
+    Room,
     SessionNote,
+    validate_video_link,
 )
 from sessions.vocab import FORMAT_FIELDS, RiskLevel
 
@@ -98,6 +101,46 @@ def overlapping_any(
     return sorted(found.values(), key=lambda a: a.starts_at)
 
 
+def room_check(
+    *,
+    room: Room | None,
+    times: list[tuple[datetime.datetime, datetime.datetime]],
+    exclude: Appointment | None = None,
+) -> None:
+    """Refuse a room that another appointment still on the calendar holds at any of `times`.
+    Unlike a therapist's double-booking (a warning), a room cannot hold two sessions. The
+    database says the same on PostgreSQL (`appointment_room_no_overlap`, migration 0011) for
+    bookings that race past this check; `_create_in_room` turns that into this message."""
+    if room is None:
+        return
+    if not room.active:
+        raise ValidationError({"room": _("This room is no longer in use.")})
+    busy = Q()
+    for starts_at, ends_at in times:
+        busy |= Q(starts_at__lt=ends_at, ends_at__gt=starts_at)
+    taken = Appointment.objects.filter(
+        busy,
+        room=room,
+        status__in=[Appointment.Status.SCHEDULED, Appointment.Status.ATTENDED],
+    )
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude.pk)
+    if taken.exists():
+        raise ValidationError({"room": _("This room is already booked at that time.")})
+
+
+def _create_in_room(**fields: Any) -> Appointment:
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction stays usable
+            return Appointment.objects.create(**fields)
+    except IntegrityError as error:
+        if "appointment_room_no_overlap" in str(error):
+            raise ValidationError(
+                {"room": _("This room is already booked at that time.")}
+            ) from None
+        raise
+
+
 def _validate_times(starts_at: datetime.datetime, ends_at: datetime.datetime) -> None:
     # The clinic's range first: past it, even the arithmetic below could overflow.
     bounds.APPOINTMENT.check_datetime(starts_at, field="starts_at")
@@ -130,12 +173,24 @@ def appointment_book(
     location: str = "",
     frequency: str = "",
     occurrences: int = 1,
+    room: Room | None = None,
+    video_link: str = "",
 ) -> list[Appointment]:
     """Book one appointment, or a weekly / fortnightly series of `occurrences`, with the
-    client's therapist. Double-booking is allowed (a warning, not a refusal: clinics book
-    groups and back-to-back handovers), see `overlapping`. Side effect: `appointment.book`."""
+    client's therapist. Double-booking the therapist is allowed (a warning, not a refusal:
+    clinics book groups and back-to-back handovers), see `overlapping`; double-booking a room
+    is refused (`room_check`). `video_link` must be an https URL. Side effect:
+    `appointment.book`."""
     access.require_write(actor, client)
     _validate_times(starts_at, ends_at)
+    if video_link:
+        try:
+            URLValidator(schemes=["https"])(video_link)
+            validate_video_link(video_link)
+        except ValidationError:
+            raise ValidationError(
+                {"video_link": _("Enter a video link starting with https://.")}
+            ) from None
     if client.therapist_id is None:
         raise ValidationError(_("Assign a therapist to the client first."))
     series = None
@@ -157,16 +212,19 @@ def appointment_book(
     times = series_times(
         starts_at=starts_at, ends_at=ends_at, frequency=frequency, occurrences=occurrences
     )
+    room_check(room=room, times=times)
     for start, end in times:
         # Every occurrence, not only the first, must fall inside the clinic's range.
         _validate_times(start, end)
-        appointment = Appointment.objects.create(
+        appointment = _create_in_room(
             client=client,
             therapist=client.therapist,
             starts_at=start,
             ends_at=end,
             modality=modality,
             location=location,
+            room=room,
+            video_link=video_link,
             series=series,
             created_by=actor,
         )
@@ -194,15 +252,19 @@ def appointment_reschedule(
     if not appointment.is_open:
         raise ValidationError(_("Only a scheduled appointment can be moved."))
     _validate_times(starts_at, ends_at)
+    # The room goes with the appointment; the old time frees it (no longer "scheduled").
+    room_check(room=appointment.room, times=[(starts_at, ends_at)], exclude=appointment)
     appointment.status = Appointment.Status.RESCHEDULED
     appointment.save(update_fields=["status"])
-    new = Appointment.objects.create(
+    new = _create_in_room(
         client=appointment.client,
         therapist=appointment.therapist,
         starts_at=starts_at,
         ends_at=ends_at,
         modality=appointment.modality,
         location=appointment.location,
+        room=appointment.room,
+        video_link=appointment.video_link,
         series=appointment.series,
         rescheduled_from=appointment,
         created_by=actor,

@@ -1,14 +1,13 @@
-"""Appointments: the therapist's week, the chart's Sessions section, booking, moving and
-recording attendance."""
+"""Appointments: the old week page (now a redirect to scheduling's calendars), the chart's
+Sessions section, booking, moving and recording attendance."""
 
 from __future__ import annotations
-
-import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -24,26 +23,14 @@ from sessions.models import Appointment
 
 
 def calendar(request: HttpRequest) -> HttpResponse:
-    """The therapist's week. ?week=YYYY-MM-DD (a date, never a name) picks the week."""
+    """The old week page, superseded by the scheduling app's calendars: it sends the therapist
+    to their week there, keeping the week asked for (?week= becomes ?date=). Bookmarks and
+    reminders that link here keep working."""
     access.require(request.user, "clients.create")
-    # Inside bounds.CALENDAR every week has a week before and after to link to.
-    week = bounds.parse_date(
-        request.GET.get("week"), within=bounds.CALENDAR, default=timezone.localdate()
-    )
-    start = selectors.week_start_of(week)
-    days = selectors.week_calendar(therapist=request.user, week=start)
-    context = {
-        "days": days,
-        "week_start": start,
-        "previous": start - datetime.timedelta(weeks=1),
-        "next": start + datetime.timedelta(weeks=1),
-        "today": timezone.localdate(),
-        "double_booked": sum(1 for d in days for a in d.appointments if a.double_booked),
-        # Rows stored before the date policy, which no week of the calendar reaches.
-        "out_of_range": selectors.out_of_range_appointments(therapist=request.user),
-        "nav": "calendar",
-    }
-    return render(request, "sessions/calendar.html", context)
+    week = bounds.parse_date(request.GET.get("week"), within=bounds.CALENDAR)
+    # By name, not by import: sessions sits below scheduling (pyproject's layers).
+    target = reverse("scheduling:week", args=[request.user.pk])
+    return redirect(f"{target}?date={week:%Y-%m-%d}" if week else target)
 
 
 def chart_section(request: HttpRequest, pk: int) -> HttpResponse:

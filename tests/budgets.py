@@ -20,9 +20,10 @@ SUPERVISEE_CASELOAD_QUERIES = 10
 # their note, the rating trend, access event.
 SESSIONS_SECTION_QUERIES = 10
 
-# The therapist's week calendar: + the week's appointments with their clients, + appointments
-# stored with dates no week reaches (hrp/bounds.py), with their clients.
-CALENDAR_QUERIES = 5
+# The therapist's week calendar (scheduling:week): + the week's appointments with their clients
+# and rooms, working hours, days off (the free slots), appointments stored with dates no view
+# reaches (hrp/bounds.py), with their clients.
+CALENDAR_QUERIES = 7
 
 # The supervisor's dashboard (home:home for a supervisor): session, user, authenticator; the
 # supervisees with the numbers counted per supervisee (sessions this week, late notes, notes to

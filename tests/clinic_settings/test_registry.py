@@ -21,6 +21,8 @@ APPS = {"clients", "assessments", "goals", "sessions", "notifications", "supervi
 def test_the_page_lists_every_registered_setting_in_order() -> None:
     assert [spec.name for spec in clinic.specs()] == [
         "TIME_ZONE",
+        "SLOT_MINUTES",
+        "VIDEO_LINK_PATTERN",
         "NOTE_FORMAT",
         "LATE_NOTE_HOURS",
         "RATING_ALERT_THRESHOLD",

@@ -59,6 +59,8 @@ DEFAULT_MEASURE_INTERVAL_WEEKS = {
 }
 DEFAULTS: dict[str, Any] = {
     "TIME_ZONE": "America/New_York",
+    "SLOT_MINUTES": 60,
+    "VIDEO_LINK_PATTERN": "",
     "NOTE_FORMAT": "dap",
     "LATE_NOTE_HOURS": 24,
     "RATING_ALERT_THRESHOLD": 30,
@@ -671,7 +673,7 @@ def test_the_time_zone_changes_how_times_are_shown(
         save(clinic_admin, django_capture_on_commit_callbacks, TIME_ZONE=zone)
     http = client_for(therapist)
 
-    week = http.get(reverse("sessions:calendar"), {"week": "2025-01-13"})
+    week = http.get(reverse("scheduling:week", args=[therapist.pk]), {"date": "2025-01-13"})
     note_page = http.get(reverse("sessions:note", kwargs={"pk": record.pk, "note_pk": note.pk}))
 
     assert _calendar_times(week.content.decode()) == calendar
@@ -690,7 +692,7 @@ def test_a_time_zone_this_host_lacks_falls_back_to_the_configured_one(
     )
     http = client_for(therapist)
 
-    week = http.get(reverse("sessions:calendar"), {"week": "2025-01-13"})
+    week = http.get(reverse("scheduling:week", args=[therapist.pk]), {"date": "2025-01-13"})
 
     assert week.status_code == 200
     assert _calendar_times(week.content.decode()) == [("Wednesday 15 Jan", "10:00–10:50")]

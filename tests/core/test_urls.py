@@ -29,6 +29,9 @@ PUBLIC_URL_NAMES = {
     "healthz",
     # The pages a client opens from a link (selfreport): the token is the key, not a sign-in.
     "selfreport:answer",
+    # A clinician's private calendar feed: the secret token in its address is the key
+    # (tests/scheduling/test_feed.py); a wrong token is a 404, as the walker's dummy one is.
+    "scheduling:ical",
 }
 # Reachable after the password step but before two-factor: the second step itself and sign-out.
 TWO_FACTOR_EXEMPT_URL_NAMES = {
@@ -114,6 +117,7 @@ def test_every_url_except_the_allow_list_redirects_anonymous_people_to_sign_in()
         "accounts:timed_out": 302,
         # A made-up token opens no link: the page says so, in English and Spanish.
         "selfreport:answer": 404,
+        "scheduling:ical": 404,
     }
 
 

@@ -1,8 +1,8 @@
 """Appointments through a real browser: a therapist books a weekly series of three from the
 chart's Sessions section, books a fourth that overlaps the first (warned, then booked anyway),
-sees both marked on the week's calendar, moves one (the old time stays in the history), and
-reads the next appointment on the caseload; and records attendance on yesterday's appointment,
-which becomes the caseload's last contact."""
+sees both marked on the week's calendar (scheduling's week view), moves one (the old time
+stays in the history), and reads the next appointment on the caseload; and records attendance
+on yesterday's appointment, which becomes the caseload's last contact."""
 
 from __future__ import annotations
 
@@ -162,17 +162,21 @@ def test_therapist_books_a_weekly_series_sees_an_overlap_and_moves_an_appointmen
     page.get_by_role("navigation", name="Main navigation").get_by_role(
         "link", name="Calendar"
     ).click()
-    expect(page).to_have_url(re.compile(r"/calendar/$"))
+    expect(page).to_have_url(re.compile(rf"/schedule/clinicians/{therapist.pk}/week/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        f"Week of {week_start_of(today).day} {week_start_of(today):%B %Y}"
+        f"My calendar: week of {week_start_of(today).day} {week_start_of(today):%B %Y}"
     )
-    page.get_by_role("navigation", name="Weeks").get_by_role("link", name="Next week").click()
+    page.get_by_role("navigation", name="Move through the calendar").get_by_role(
+        "link", name="Next week"
+    ).click()
     monday = week_start_of(first_day)
-    expect(page).to_have_url(re.compile(rf"/calendar/\?week={monday.isoformat()}$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text(
-        f"Week of {monday.day} {monday:%B %Y}"
+    expect(page).to_have_url(
+        re.compile(rf"/schedule/clinicians/{therapist.pk}/week/\?date={monday.isoformat()}$")
     )
-    expect(page.get_by_role("alert")).to_have_text("2 appointments this week overlap another.")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"My calendar: week of {monday.day} {monday:%B %Y}"
+    )
+    expect(page.get_by_role("alert")).to_have_text("2 appointments here overlap another.")
     tuesday = page.get_by_role(
         "region", name=f"{first_day:%A} {first_day.day} {first_day:%b}", exact=True
     )
@@ -222,9 +226,9 @@ def test_therapist_books_a_weekly_series_sees_an_overlap_and_moves_an_appointmen
     )
 
     # The calendar no longer marks an overlap that week.
-    page.goto(f"/calendar/?week={first_day.isoformat()}")
+    page.goto(f"/schedule/clinicians/{therapist.pk}/week/?date={first_day.isoformat()}")
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        f"Week of {monday.day} {monday:%B %Y}"
+        f"My calendar: week of {monday.day} {monday:%B %Y}"
     )
     expect(page.get_by_role("alert")).to_have_count(0)
     entries = page.get_by_role(

@@ -69,7 +69,7 @@ def test_a_year_10000_row_is_read_at_the_safe_edge(year_10000: Appointment):
     [
         lambda c: "/",
         lambda c: reverse("clients:caseload"),
-        lambda c: reverse("sessions:calendar"),
+        lambda c: reverse("scheduling:week", args=[c.therapist_id]),
         lambda c: reverse("sessions:section", args=[c.pk]),
         lambda c: reverse("clients:chart", args=[c.pk]),
     ],
@@ -107,7 +107,7 @@ def test_the_chart_marks_them_and_offers_move_and_cancel(
 def test_the_calendar_points_to_them(
     client_for: ClientFor, therapist: User, record: Client, year_10000: Appointment, year_1850
 ):
-    page = text(client_for(therapist).get(reverse("sessions:calendar")))
+    page = text(client_for(therapist).get(reverse("scheduling:week", args=[therapist.pk])))
     assert "2 appointments have dates outside the calendar's range" in page
     assert reverse("sessions:section", args=[record.pk]) in page
 
@@ -221,5 +221,7 @@ def test_the_service_refuses_an_out_of_range_time_whatever_the_caller(
 def test_calendar_week_parameter_never_breaks_the_page(
     client_for: ClientFor, therapist: User, raw: str
 ):
-    response = client_for(therapist).get(reverse("sessions:calendar"), {"week": raw})
+    response = client_for(therapist).get(
+        reverse("scheduling:week", args=[therapist.pk]), {"date": raw}
+    )
     assert response.status_code == 200

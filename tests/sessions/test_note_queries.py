@@ -359,7 +359,9 @@ def test_calendar_with_notes_queries(
     web = client_for(therapist)
 
     with django_assert_num_queries(CALENDAR_QUERIES):
-        response = web.get(reverse("sessions:calendar"), {"week": monday.isoformat()})
+        response = web.get(
+            reverse("scheduling:week", args=[therapist.pk]), {"date": monday.isoformat()}
+        )
 
     assert response.status_code == 200
     assert sum(len(day.appointments) for day in response.context["days"]) == size

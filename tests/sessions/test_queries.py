@@ -43,7 +43,7 @@ def test_calendar_queries(
     web = client_for(therapist)
 
     with django_assert_num_queries(CALENDAR_QUERIES):
-        response = web.get(reverse("sessions:calendar"), {"week": "2030-03-04"})
+        response = web.get(reverse("scheduling:week", args=[therapist.pk]), {"date": "2030-03-04"})
 
     assert response.status_code == 200
     assert sum(len(day.appointments) for day in response.context["days"]) == size

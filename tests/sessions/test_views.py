@@ -97,9 +97,9 @@ def _statuses(therapist: int, supervisor: int) -> dict[str, int]:
 
 
 EXPECTED_GET: dict[str, dict[str, int]] = {
-    # A therapist's own page: another therapist has theirs (without this client on it); a
-    # supervisor who is not a therapist has none.
-    "calendar": {**_statuses(200, 404), "other_therapist": 200},
+    # The old week page sends a therapist to their own week in scheduling (another therapist
+    # to theirs, without this client on it); a supervisor who is not a therapist has none.
+    "calendar": {**_statuses(302, 404), "other_therapist": 302},
     "section": _statuses(200, 200),
     "book": _statuses(200, 403),
     "reschedule": _statuses(200, 403),
@@ -196,7 +196,9 @@ def test_anonymous_is_sent_to_sign_in(
 def test_another_therapists_calendar_does_not_show_this_client(
     client_for: ClientFor, other_therapist: User, appointment: Appointment
 ) -> None:
-    response = client_for(other_therapist).get(reverse("sessions:calendar"), {"week": "2030-03-04"})
+    response = client_for(other_therapist).get(
+        reverse("scheduling:week", args=[other_therapist.pk]), {"date": "2030-03-04"}
+    )
 
     assert response.status_code == 200
     assert [len(day.appointments) for day in response.context["days"]] == [0] * 7

@@ -54,7 +54,7 @@ def test_the_rows_each_page_reads_do_not_grow_with_history(
         "plan section": reverse("goals:section", args=[chart]),
         "notes list": reverse("sessions:my_notes"),
         "signed note": reverse("sessions:note", args=[chart, signed.pk]),
-        "calendar": reverse("sessions:calendar"),
+        "calendar": reverse("scheduling:week", args=[therapist.pk]),
     }
     supervisor_urls = {
         "dashboard": reverse("home:home"),

@@ -1,5 +1,7 @@
-"""The therapist's week calendar: Monday to Sunday in the clinic's time zone (America/New_York
-unless CLINIC_TIME_ZONE says otherwise), the double-booking marks, and the ?week= parameter.
+"""The therapist's week calendar (scheduling's week view, which superseded sessions' week page:
+/calendar/?week= now redirects here): Monday to Sunday in the clinic's time zone
+(America/New_York unless CLINIC_TIME_ZONE says otherwise), the double-booking marks, and the
+?date= parameter.
 
 The fixed week is 4-10 March 2030; the clinic's clocks go forward on Sunday the 10th.
 """
@@ -19,7 +21,7 @@ from hypothesis import strategies as st
 from clients.models import Client
 from hrp import bounds
 from hrp.accounts.models import User
-from sessions import selectors
+from scheduling import selectors
 from sessions.models import Appointment
 from tests.clients.factories import ClientFactory
 from tests.clients.helpers import text
@@ -28,7 +30,6 @@ from tests.sessions.factories import AppointmentFactory, at
 ClientFor = Callable[[User | None], HttpClient]
 
 MONDAY = datetime.date(2030, 3, 4)
-CALENDAR = reverse("sessions:calendar")
 
 
 def _day(offset: int) -> datetime.date:
@@ -49,7 +50,11 @@ def _make(record: Client, day: datetime.date, start: str, end: str, **kw: str) -
     return AppointmentFactory(client=record, starts_at=at(day, start), ends_at=at(day, end), **kw)
 
 
-def _week(days: list[selectors.CalendarDay]) -> list[tuple[str, list[tuple[str, str, bool]]]]:
+def _calendar(therapist: User) -> str:
+    return reverse("scheduling:week", args=[therapist.pk])
+
+
+def _week(days: list[selectors.Day]) -> list[tuple[str, list[tuple[str, str, bool]]]]:
     """Each day as (date, [(local start, status, double-booked)])."""
     return [
         (
@@ -76,14 +81,10 @@ def test_the_week_runs_monday_to_sunday_in_the_clinics_time_zone(
     _make(record, _day(6), "23:30", "23:55")  # 03:30 UTC on the next Monday (after the change)
     _make(record, _day(7), "00:15", "01:00")  # the next Monday
 
-    response = client_for(therapist).get(CALENDAR, {"week": "2030-03-06"})
+    response = client_for(therapist).get(_calendar(therapist), {"date": "2030-03-06"})
 
     assert response.status_code == 200
-    assert response.context["week_start"] == MONDAY
-    assert (response.context["previous"], response.context["next"]) == (
-        datetime.date(2030, 2, 25),
-        datetime.date(2030, 3, 11),
-    )
+    assert response.context["days"][0].date == MONDAY
     assert _week(response.context["days"]) == [
         ("2030-03-04", [("00:30", "scheduled", False), ("19:30", "scheduled", False)]),
         ("2030-03-05", []),
@@ -94,9 +95,9 @@ def test_the_week_runs_monday_to_sunday_in_the_clinics_time_zone(
         ("2030-03-10", [("23:30", "scheduled", False)]),
     ]
     page = text(response)
-    assert "Week of 4 March 2030" in page
-    assert 'href="?week=2030-02-25">Previous week' in page
-    assert 'href="?week=2030-03-11">Next week' in page
+    assert "My calendar: week of 4 March 2030" in page
+    assert f'href="{_calendar(therapist)}?date=2030-02-25">Previous week' in page
+    assert f'href="{_calendar(therapist)}?date=2030-03-11">Next week' in page
     assert page.count("No appointments") == 5
     assert response.context["double_booked"] == 0
     assert "overlap" not in page
@@ -117,7 +118,7 @@ def test_double_booked_marks_exactly_the_overlapping_appointments(
     _make(record, _day(3), "14:00", "15:00")
     _make(second_client, _day(3), "14:59", "15:30")
 
-    response = client_for(therapist).get(CALENDAR, {"week": "2030-03-04"})
+    response = client_for(therapist).get(_calendar(therapist), {"date": "2030-03-04"})
 
     assert _week(response.context["days"])[1:4] == [
         (
@@ -136,7 +137,7 @@ def test_double_booked_marks_exactly_the_overlapping_appointments(
     ]
     assert response.context["double_booked"] == 4
     page = text(response)
-    assert "4 appointments this week overlap another." in page
+    assert "4 appointments here overlap another." in page
     assert page.count("overlaps another appointment") == 4
 
 
@@ -146,9 +147,9 @@ def test_one_overlap_pair_reads_in_the_plural(
     _make(record, _day(4), "10:00", "11:00")
     _make(record, _day(4), "10:00", "11:00", modality="video")
 
-    page = text(client_for(therapist).get(CALENDAR, {"week": "2030-03-08"}))
+    page = text(client_for(therapist).get(_calendar(therapist), {"date": "2030-03-08"}))
 
-    assert "2 appointments this week overlap another." in page
+    assert "2 appointments here overlap another." in page
 
 
 def test_the_calendar_links_to_each_clients_sessions(
@@ -156,7 +157,7 @@ def test_the_calendar_links_to_each_clients_sessions(
 ) -> None:
     _make(record, _day(0), "10:00", "10:50", modality="phone")
 
-    page = text(client_for(therapist).get(CALENDAR, {"week": "2030-03-04"}))
+    page = text(client_for(therapist).get(_calendar(therapist), {"date": "2030-03-04"}))
 
     section = reverse("sessions:section", kwargs={"pk": record.pk})
     assert f'<a href="{section}">Robin</a>' in page
@@ -178,10 +179,9 @@ def test_the_calendar_links_to_each_clients_sessions(
 def test_week_picks_the_week_of_that_date(
     client_for: ClientFor, therapist: User, week: str, expected: datetime.date
 ) -> None:
-    response = client_for(therapist).get(CALENDAR, {"week": week})
+    response = client_for(therapist).get(_calendar(therapist), {"date": week})
 
     assert response.status_code == 200
-    assert response.context["week_start"] == expected
     assert [d.date for d in response.context["days"]] == [
         expected + datetime.timedelta(days=n) for n in range(7)
     ]
@@ -206,12 +206,12 @@ def test_week_picks_the_week_of_that_date(
 def test_a_missing_or_bad_week_shows_this_week(
     client_for: ClientFor, therapist: User, week: str | None
 ) -> None:
-    params = {} if week is None else {"week": week}
+    params = {} if week is None else {"date": week}
 
-    response = client_for(therapist).get(CALENDAR, params)
+    response = client_for(therapist).get(_calendar(therapist), params)
 
     assert response.status_code == 200
-    assert response.context["week_start"] == this_monday()
+    assert response.context["days"][0].date == this_monday()
     assert response.context["today"] == timezone.localdate()
     assert text(response).count('<span class="badge flag-info">today</span>') == 1
 
@@ -223,10 +223,10 @@ def test_a_missing_or_bad_week_shows_this_week(
 def test_any_week_value_gives_a_week_starting_on_a_monday(
     client_for: ClientFor, therapist: User, week: str
 ) -> None:
-    response = client_for(therapist).get(CALENDAR, {"week": week})
+    response = client_for(therapist).get(_calendar(therapist), {"date": week})
 
     assert response.status_code == 200
-    start = response.context["week_start"]
+    start = response.context["days"][0].date
     assert start.weekday() == 0
     try:
         asked = datetime.date.fromisoformat(week)
@@ -244,7 +244,36 @@ def test_week_calendar_reads_only_the_therapists_appointments(
     mine = _make(record, _day(2), "09:00", "09:50")
     _make(ClientFactory(therapist=other_therapist), _day(2), "09:00", "09:50")
 
-    days = selectors.week_calendar(therapist=therapist, week=_day(5))
+    (calendar,) = selectors.calendars(
+        clinicians=[therapist], dates=selectors.span_dates("week", _day(5)), with_clients=True
+    )
+    days = calendar.days
 
     assert [d.date for d in days] == [_day(n) for n in range(7)]
     assert [a for d in days for a in d.appointments] == [mine]
+
+
+@pytest.mark.parametrize(
+    ("week", "location"),
+    [
+        ({"week": "2030-03-06"}, "?date=2030-03-06"),
+        ({}, ""),
+        ({"week": "٢٠٣٠-٠٣-٠٤"}, ""),
+        ({"week": "9999-12-31"}, ""),
+    ],
+)
+def test_the_old_week_page_redirects_here(
+    client_for: ClientFor, therapist: User, week: dict[str, str], location: str
+) -> None:
+    response = client_for(therapist).get(reverse("sessions:calendar"), week)
+
+    assert response.status_code == 302
+    assert response["Location"] == _calendar(therapist) + location
+
+
+@pytest.mark.parametrize("role", ["supervisor", "clinic_admin"])
+def test_the_old_week_page_is_a_therapists(
+    request: pytest.FixtureRequest, client_for: ClientFor, role: str
+) -> None:
+    response = client_for(request.getfixturevalue(role)).get(reverse("sessions:calendar"))
+    assert response.status_code == 404
