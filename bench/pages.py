@@ -48,7 +48,9 @@ def pages() -> tuple[list[Page], dict[str, str]]:
         Page("therapist", "Chart assessments", f"/clients/{c}/assessments/", "assessments", q),
         Page("therapist", "Signed note", f"/clients/{c}/notes/{n}/", "note", f"note={n}"),
         Page("therapist", "Notes list", "/notes/", "notes"),
-        Page("therapist", "Calendar", "/calendar/", "calendar"),
+        Page(
+            "therapist", "Calendar (week)", f"/schedule/clinicians/{therapist.pk}/week/", "calendar"
+        ),
         Page("therapist", "Measures due", "/measures/due/", "measures_due"),
         Page("therapist", "Reviews due", "/goals/reviews-due/", "reviews_due"),
         Page("supervisor", "Supervisor dashboard", "/", "dashboard"),
