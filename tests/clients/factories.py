@@ -72,10 +72,17 @@ class ClientFactory(factory.django.DjangoModelFactory):
     chart_number = factory.Sequence(lambda n: f"C-T{n:05d}")
     legal_name = factory.Sequence(lambda n: f"Legal Person {n:05d}")
     preferred_name = factory.Sequence(lambda n: f"Client {n:05d}")
+    # A legal identity on file by default: most tests are about something else, and a record
+    # without one carries the "identity not recorded" flag (issue 21).
+    date_of_birth = datetime.date(1985, 6, 15)
     pronouns = "they/them"
     status = Client.Status.ACTIVE
     therapist = factory.SubFactory(TherapistFactory)
     created_by = factory.SelfAttribute("therapist")
+
+    class Params:
+        # Known only by the name they chose: no legal name, no date of birth (issue 21).
+        pseudonymous = factory.Trait(legal_name="", date_of_birth=None)
 
     intake = factory.RelatedFactory(IntakeFactory, factory_related_name="client")
     referral = factory.RelatedFactory(ReferralFactory, factory_related_name="client")

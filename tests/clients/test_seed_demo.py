@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from assessments.models import HarmAssessment
-from clients.demo import DEMO_CLIENTS
+from clients.demo import DEMO_CLIENTS, PSEUDONYMOUS_CLIENTS
 from clients.models import Client, Consent, Intake, Referral, SubstanceUse, TherapistAssignment
 from goals.demo import LIFE_GOALS, goal_texts, revised_goal_texts
 from goals.models import Goal, PlanVersion, UseCheckIn
@@ -165,8 +165,15 @@ def test_every_intake_precedes_the_clients_other_records(demo: None) -> None:
     today = timezone.localdate()
     clients = Client.objects.select_related("intake").order_by("id")
     checked = 0
+    chosen_only = {spec["preferred_name"] for spec in PSEUDONYMOUS_CLIENTS}
     for client in clients:
         intake = client.intake
+        if client.preferred_name in chosen_only:
+            # New this week (issue 21): an intake, and nothing recorded after it yet.
+            assert not intake.is_draft
+            assert not client.appointments.exists()
+            assert not client.administrations.exists()
+            continue
         if intake.is_draft:
             # Started a couple of days ago and nothing recorded after it yet.
             assert (today - timezone.localdate(client.created_at)).days == 2
