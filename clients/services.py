@@ -246,12 +246,23 @@ def identity_keys_refresh(*, queryset: Iterable[Client]) -> int:
     return changed
 
 
+def client_relations() -> list[Any]:
+    """Every relation from another table to Client, read from the models: the reverse side of
+    each ForeignKey / OneToOneField, including those declared with related_name="+" (which
+    `_meta.related_objects` leaves out)."""
+    return [
+        field
+        for field in Client._meta.get_fields(include_hidden=True)
+        if field.auto_created and not field.concrete and (field.one_to_many or field.one_to_one)
+    ]
+
+
 def rows_per_relation(client: Client) -> dict[str, int]:
     """How many rows of each table point at `client`, for every relation to Client that the
-    models declare (`Client._meta.related_objects`, never a hand-kept list): what a merge
+    models declare (`client_relations`, never a hand-kept list): what a merge
     keeps. Keys are "<app_label>.<model>.<field>"; tables with no row are left out."""
     counts: dict[str, int] = {}
-    for relation in Client._meta.related_objects:
+    for relation in client_relations():
         model = relation.related_model
         key = f"{model._meta.label_lower}.{relation.field.name}"
         count = model._base_manager.filter(**{relation.field.name: client}).count()
