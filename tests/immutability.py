@@ -11,7 +11,7 @@ from django.db import connection, models, transaction
 from django.db.backends.utils import CursorWrapper
 
 from assessments.models import Administration, HarmAssessment, IdentifiedHarm, SubstancePattern
-from clients.models import MedicalEvaluation
+from clients.models import IdentityDecision, MedicalEvaluation
 from disclosures.models import Disclosure
 from goals.models import PlanReview, PlanVersion
 from hrp.audit.actions import AuditAction
@@ -29,7 +29,7 @@ from tests.assessments.factories_harm import (
     IdentifiedHarmFactory,
     SubstancePatternFactory,
 )
-from tests.clients.factories import MedicalEvaluationFactory
+from tests.clients.factories import IdentityDecisionFactory, MedicalEvaluationFactory
 from tests.disclosures.factories import DisclosureFactory
 from tests.factories import SupervisionFactory
 from tests.goals.factories_plan import PlanReviewFactory, PlanVersionFactory
@@ -101,6 +101,7 @@ ROW_MAKERS: dict[type[models.Model], Callable[[], models.Model]] = {
     RiskFollowUp: RiskFollowUpFactory,
     ReferralStatusChange: StatusChangeFactory,
     MedicalEvaluation: MedicalEvaluationFactory,
+    IdentityDecision: IdentityDecisionFactory,
     SupplyRecord: SupplyRecordFactory,
     SupplyVoid: SupplyVoidFactory,
 }

@@ -59,6 +59,7 @@ def test_the_declared_tables_are_the_append_only_ones() -> None:
         "assessments.IdentifiedHarm",
         "assessments.SubstancePattern",
         "audit.AuditEvent",
+        "clients.IdentityDecision",
         "clients.MedicalEvaluation",
         "disclosures.Disclosure",
         "goals.PlanReview",

@@ -16,6 +16,7 @@ from django.utils import timezone
 from clients.models import (
     Client,
     Consent,
+    IdentityDecision,
     Intake,
     MedicalEvaluation,
     Referral,
@@ -131,3 +132,15 @@ class MedicalEvaluationFactory(factory.django.DjangoModelFactory):
     evaluated_by = "Eastside Health Center"
     findings = "Liver tests slightly raised; repeat in two months."
     recorded_by = factory.LazyAttribute(lambda o: o.client.therapist)
+
+
+class IdentityDecisionFactory(factory.django.DjangoModelFactory):
+    """Two records with the same legal name and date of birth, kept apart by a clinician."""
+
+    class Meta:
+        model = IdentityDecision
+
+    client = factory.SubFactory(ClientFactory)
+    other = factory.SubFactory(ClientFactory)
+    decision = IdentityDecision.Decision.KEPT_APART
+    decided_by = factory.SelfAttribute("client.therapist")

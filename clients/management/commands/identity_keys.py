@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
 from clients.models import Client
 from clients.services import identity_keys_refresh
+from hrp.audit.context import AuditedCommand
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Recompute the keyed hash that finds possible duplicate client records."
 
     def handle(self, *args: Any, **options: Any) -> None:
