@@ -103,9 +103,10 @@ class ReasonForm(CrispyMixin, forms.Form):
 
 def require_a_name(form: forms.BaseForm, data: dict[str, Any]) -> None:
     """A record needs one name to call the client by: the chosen one, or the legal one."""
-    if not (data.get("preferred_name") or "").strip() and not (
-        data.get("legal_name") or ""
-    ).strip():
+    if (
+        not (data.get("preferred_name") or "").strip()
+        and not (data.get("legal_name") or "").strip()
+    ):
         form.add_error(
             "preferred_name",
             _("Write the name the client chooses to be called (initials are fine)."),

@@ -727,9 +727,7 @@ class IdentityDecision(AppendOnlyModel):
         MERGED = "merged", _("Same person: records merged")
         KEPT_APART = "kept_apart", _("Different people: kept apart")
 
-    client = models.ForeignKey(
-        Client, on_delete=models.PROTECT, related_name="identity_decisions"
-    )
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="identity_decisions")
     other = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
     decision = models.CharField(_("decision"), max_length=16, choices=Decision)
     rows_kept = models.JSONField(default=dict, blank=True)

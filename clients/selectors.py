@@ -386,9 +386,7 @@ def possible_duplicates(*, client: Client) -> QuerySet[Client]:
         return Client.objects.none()
     kept_apart = IdentityDecision.objects.filter(
         decision=IdentityDecision.Decision.KEPT_APART
-    ).filter(
-        Q(client=client, other=OuterRef("pk")) | Q(other=client, client=OuterRef("pk"))
-    )
+    ).filter(Q(client=client, other=OuterRef("pk")) | Q(other=client, client=OuterRef("pk")))
     return (
         Client.objects.filter(identity_key=client.identity_key, merged_into__isnull=True)
         .exclude(pk=client.pk)

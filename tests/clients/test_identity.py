@@ -9,9 +9,7 @@ from collections.abc import Callable
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.test import Client as HttpClient
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clients import identity, selectors, services
@@ -19,7 +17,6 @@ from clients.models import Client, IdentityDecision
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
 from tests.clients.factories import ClientFactory
-from tests.clients.helpers import text
 from tests.conftest import DemoClinic
 
 ClientFor = Callable[[User | None], HttpClient]
@@ -228,9 +225,7 @@ def _rows_of(client: Client) -> dict[str, set[int]]:
         model = relation.related_model
         key = f"{model._meta.label_lower}.{relation.field.name}"
         rows[key] = set(
-            model._base_manager.filter(**{relation.field.name: client}).values_list(
-                "pk", flat=True
-            )
+            model._base_manager.filter(**{relation.field.name: client}).values_list("pk", flat=True)
         )
     return rows
 

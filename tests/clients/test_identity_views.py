@@ -187,7 +187,9 @@ def test_a_merged_record_is_a_read_only_alias_left_out_of_lists(
 
     assert [c.pk for c, _f, _s in caseload.context["rows"]] == [client.pk]
     assert alias_chart.status_code == 200
-    assert "Merged into another record: read only" in [f.label for f in alias_chart.context["flags"]]
+    assert "Merged into another record: read only" in [
+        f.label for f in alias_chart.context["flags"]
+    ]
     assert alias_identity.context["merged_into"] == client
     assert reverse("clients:chart", kwargs={"pk": client.pk}) in text(alias_identity)
     assert edit.status_code == 403
