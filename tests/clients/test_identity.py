@@ -5,10 +5,12 @@ duplicates shown for a decision, and merges kept as aliases that keep every row 
 from __future__ import annotations
 
 import datetime
+import io
 from collections.abc import Callable
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
 from django.test import Client as HttpClient
 from django.urls import reverse
 
@@ -275,3 +277,18 @@ def test_a_merge_keeps_every_row_and_audit_event_of_both_records(
         assert merge.changes == {"merged": [other.chart_number, client.chart_number]}
     other.refresh_from_db()
     assert other.merged_into_id == client.pk
+
+
+def test_identity_keys_recomputes_the_keys_after_a_key_change(settings) -> None:
+    client = ClientFactory(legal_name="Jamie Okafor", date_of_birth=BIRTH, identity_key=_key())
+    chosen_only = ClientFactory(pseudonymous=True)
+    settings.SECRET_KEY = "a new secret key"
+    out = io.StringIO()
+
+    call_command("identity_keys", stdout=out)
+
+    client.refresh_from_db()
+    chosen_only.refresh_from_db()
+    assert client.identity_key == identity.identity_key("Jamie Okafor", BIRTH) != ""
+    assert chosen_only.identity_key == ""
+    assert out.getvalue() == "1 record(s) updated.\n"
