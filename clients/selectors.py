@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients import extensions, medical
-from clients.identity import identity_missing
 from clients.models import Client, Consent, IdentityDecision, MedicalEvaluation
 from hrp.access import (
     ADMIN_CLIENT_FIELDS,
@@ -136,8 +135,10 @@ def chart_flags(client: Client) -> list[Flag]:
     flags = extensions.extra_flags(client)
     if client.merged_into_id:
         flags.append(Flag(_("Merged into another record: read only"), "info"))
-    if identity_missing(client):
-        # Said plainly, never as a problem: care goes on without it (issue 21).
+    if not client.legal_name.strip():
+        # Said plainly, never as a problem: care goes on without it (issue 21). A missing
+        # date of birth alone is no flag (it was optional long before): the actions that need
+        # it say so (clients.identity.require_identity).
         flags.append(Flag(_("Identity not recorded: known by chosen name"), "info"))
     if client.consent_expiring:  # type: ignore[attr-defined]
         flags.append(Flag(_("Consent expires within 30 days"), "warning"))
