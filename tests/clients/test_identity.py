@@ -279,7 +279,7 @@ def test_a_merge_keeps_every_row_and_audit_event_of_both_records(
     assert other.merged_into_id == client.pk
 
 
-def test_identity_keys_recomputes_the_keys_after_a_key_change(settings) -> None:
+def test_identity_keys_recomputes_the_keys_after_a_key_change(settings, db: None) -> None:
     client = ClientFactory(legal_name="Jamie Okafor", date_of_birth=BIRTH, identity_key=_key())
     chosen_only = ClientFactory(pseudonymous=True)
     settings.SECRET_KEY = "a new secret key"
