@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import random
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -870,3 +871,67 @@ def _date_the_intake(client: Client, came_on: datetime.date, *, draft: bool) -> 
     Client.objects.filter(pk=client.pk, status=Client.Status.ACTIVE).update(
         status_changed_at=completed
     )
+
+
+# Low-threshold care (issue 21): two clients known only by the name they chose. "Jay" later
+# shares a legal name and date of birth (added to the same record, audited); "R." gives none,
+# only initials and a description they agreed to.
+PSEUDONYMOUS_CLIENTS: list[dict[str, Any]] = [
+    {
+        "preferred_name": "Jay",
+        "pronouns": "they/them",
+        "identity_description": "",
+        "reason": "A friend said you don't ask for ID here. I want to stop overdosing.",
+        "goals": "Not use alone. Maybe use less on weekends.",
+        "shares": ("Jamie Okafor", 31),  # the legal name and age shared later
+    },
+    {
+        "preferred_name": "R.",
+        "pronouns": "",
+        "identity_description": "Initials R.; green jacket; comes to the Tuesday drop-in",
+        "reason": "Came with the outreach van. Wants someone to talk to.",
+        "goals": "Keep my housing.",
+        "shares": None,
+    },
+]
+
+
+@transaction.atomic
+def seed_pseudonymous_clients(*, therapists: list[User]) -> int:
+    """Create the two pseudonymous demo clients (idempotent by chosen name among records with
+    no legal name at creation); returns how many were created."""
+    today = timezone.localdate()
+    created = 0
+    for index, spec in enumerate(PSEUDONYMOUS_CLIENTS):
+        if Client.objects.filter(
+            preferred_name=spec["preferred_name"], created_by__in=therapists
+        ).exists():
+            continue
+        therapist = therapists[index % len(therapists)]
+        client = services.intake_start(
+            actor=therapist,
+            legal_name="",
+            preferred_name=spec["preferred_name"],
+            identity_description=spec["identity_description"],
+            pronouns=spec["pronouns"],
+            reason_for_coming=spec["reason"],
+            client_goals=spec["goals"],
+        )
+        services.intake_update(
+            actor=therapist,
+            client=client,
+            values={"explained_goals": True, "explained_lapses": True},
+        )
+        services.intake_complete(actor=therapist, client=client)
+        if spec["shares"]:
+            legal, age = spec["shares"]
+            services.client_update(
+                actor=therapist,
+                client=client,
+                values={
+                    "legal_name": legal,
+                    "date_of_birth": today - datetime.timedelta(days=age * 365 + 40),
+                },
+            )
+        created += 1
+    return created

@@ -47,12 +47,29 @@ class ReasonForm(CrispyMixin, forms.Form):
     words_model = Intake
 
     preferred_name = forms.CharField(
-        label=_("Preferred name"),
+        label=_("Chosen name"),
         max_length=200,
         required=False,
-        help_text=_("What the client likes to be called."),
+        help_text=_(
+            "What the client likes to be called. Initials are fine: this is the only name "
+            "care needs."
+        ),
     )
-    legal_name = forms.CharField(label=_("Legal name"), max_length=200)
+    legal_name = forms.CharField(
+        label=_("Legal name (optional)"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "Only if the client chooses to share it; it can be added later. Nothing in care "
+            "needs it."
+        ),
+    )
+    identity_description = forms.CharField(
+        label=_("How the team recognises the client (optional)"),
+        max_length=200,
+        required=False,
+        help_text=_("Only words the client agrees to, e.g. “red cap, Tuesday drop-in”."),
+    )
     pronouns = forms.CharField(label=_("Pronouns"), max_length=50, required=False)
     reason_for_coming = forms.CharField(
         label=_("What brings you here?"),
@@ -77,6 +94,23 @@ class ReasonForm(CrispyMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._crispy()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        require_a_name(self, data)
+        return data
+
+
+def require_a_name(form: forms.BaseForm, data: dict[str, Any]) -> None:
+    """A record needs one name to call the client by: the chosen one, or the legal one."""
+    if (
+        not (data.get("preferred_name") or "").strip()
+        and not (data.get("legal_name") or "").strip()
+    ):
+        form.add_error(
+            "preferred_name",
+            _("Write the name the client chooses to be called (initials are fine)."),
+        )
 
 
 class ClientDetailsForm(CrispyMixin, forms.ModelForm):
@@ -110,7 +144,19 @@ class ClientDetailsForm(CrispyMixin, forms.ModelForm):
 
 class ClientEditForm(ClientDetailsForm):
     class Meta(ClientDetailsForm.Meta):
-        fields = ["preferred_name", "legal_name", "pronouns", *ClientDetailsForm.Meta.fields]
+        fields = [
+            "preferred_name",
+            "legal_name",
+            "identity_description",
+            "pronouns",
+            *ClientDetailsForm.Meta.fields,
+        ]
+        labels = {"preferred_name": _("Chosen name"), "legal_name": _("Legal name (optional)")}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        require_a_name(self, data)
+        return data
 
 
 class SubstanceForm(CrispyMixin, forms.ModelForm):

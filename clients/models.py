@@ -98,7 +98,15 @@ class Client(models.Model):
         DISCHARGED = "discharged", _("Discharged")
 
     chart_number = models.CharField(_("chart number"), max_length=16, unique=True, editable=False)
-    legal_name = models.CharField(_("legal name"), max_length=200)
+    # Low-threshold care (issue 21): a client may be known only by the name they choose, so the
+    # legal name and date of birth are optional and added when the client chooses to share
+    # them. What needs them asks then (clients.identity.require_identity), nothing before.
+    legal_name = models.CharField(
+        _("legal name"),
+        max_length=200,
+        blank=True,
+        help_text=_("Optional: add it when the client chooses to share it."),
+    )
     preferred_name = models.CharField(
         _("preferred name"),
         max_length=200,
@@ -106,6 +114,31 @@ class Client(models.Model):
         help_text=_(
             "What the client likes to be called. Shown everywhere in place of the legal name."
         ),
+    )
+    identity_description = models.CharField(
+        _("how the team recognises the client"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Only words the client agrees to, e.g. with initials: “tall, red cap, Tuesdays at the "
+            "drop-in”. Useful when the client gives no name."
+        ),
+    )
+    # A keyed hash (clients.identity.identity_key) of the normalised legal name and date of
+    # birth, set by the services that write them: how a possible duplicate is found with one
+    # index probe, and still found if the legal name is ever encrypted at rest. "" while
+    # either is missing.
+    identity_key = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    # A record merged into another stays as an alias (see clients.identity): its rows keep
+    # pointing at it, and the chart and lists send the reader to the record that continues.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="merged_aliases",
     )
     pronouns = models.CharField(_("pronouns"), max_length=50, blank=True)
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
@@ -171,10 +204,26 @@ class Client(models.Model):
                 name="discharged_has_date",
                 violation_error_message=_("A discharge needs a date."),
             ),
+            models.CheckConstraint(
+                condition=~Q(preferred_name="") | ~Q(legal_name=""),
+                name="client_has_a_name",
+                violation_error_message=_(
+                    "Write the name the client chooses to be called (initials are fine)."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(merged_into=models.F("pk")),
+                name="client_not_merged_into_itself",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.display_name} ({self.chart_number})"
+
+    @property
+    def identity_recorded(self) -> bool:
+        """Whether the legal name and date of birth are both on the record."""
+        return bool(self.legal_name.strip()) and self.date_of_birth is not None
 
     @property
     def display_name(self) -> str:
@@ -661,3 +710,43 @@ class Consent(models.Model):
 
 # What a consent naming the agency of a mandated referral may allow: attendance only.
 MANDATED_AGENCY_SCOPES = (Consent.Scope.ATTENDANCE,)
+
+
+class IdentityDecisionImmutableError(ImmutableError):
+    """Raised when code tries to change or remove a recorded decision about a duplicate."""
+
+
+class IdentityDecision(AppendOnlyModel):
+    """A clinician's decision about a possible duplicate (two records with the same legal name
+    and date of birth, clients.identity): the same person, merged, or two people, kept apart.
+    Append-only: a decision is part of the record's history, reviewed by the supervisor.
+
+    A merge keeps `merged` as an alias of `client` (Client.merged_into): every row of both
+    records stays where it was written, so its origin is the record it points at; `rows_kept`
+    is the count per related table of the alias at the moment of the merge, derived from
+    `Client._meta.related_objects`."""
+
+    class Decision(models.TextChoices):
+        MERGED = "merged", _("Same person: records merged")
+        KEPT_APART = "kept_apart", _("Different people: kept apart")
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="identity_decisions")
+    other = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(_("decision"), max_length=16, choices=Decision)
+    rows_kept = models.JSONField(default=dict, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        triggers = append_only(error=IdentityDecisionImmutableError)
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(client=models.F("other")), name="identity_decision_two_records"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Identity decision {self.client_id}/{self.other_id}: {self.decision}"

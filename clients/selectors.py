@@ -15,8 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients import extensions, medical
-from clients.models import Client, Consent, MedicalEvaluation
-from hrp.access import ADMIN_CLIENT_FIELDS, ClientAccess, client_for, clients_visible_q
+from clients.models import Client, Consent, IdentityDecision, MedicalEvaluation
+from hrp.access import (
+    ADMIN_CLIENT_FIELDS,
+    ClientAccess,
+    client_for,
+    clients_visible_q,
+    supervisee_ids,
+)
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
 
@@ -66,7 +72,7 @@ def caseload(
     today = timezone.localdate()
     qs = (
         Client.objects.filter(clients_visible_q(user))
-        .filter(therapist=therapist)
+        .filter(therapist=therapist, merged_into__isnull=True)
         .select_related("referral", "intake")
         .annotate(consent_expiring=Exists(_expiring_consents(today)))
     )
@@ -127,6 +133,13 @@ def chart_flags(client: Client) -> list[Flag]:
     """Flags for the chart header and caseload: the record's own, then those other apps
     register (risk flags first among them), read from values annotated on `client`."""
     flags = extensions.extra_flags(client)
+    if client.merged_into_id:
+        flags.append(Flag(_("Merged into another record: read only"), "info"))
+    if not client.legal_name.strip():
+        # Said plainly, never as a problem: care goes on without it (issue 21). A missing
+        # date of birth alone is no flag (it was optional long before): the actions that need
+        # it say so (clients.identity.require_identity).
+        flags.append(Flag(_("Identity not recorded: known by chosen name"), "info"))
     if client.consent_expiring:  # type: ignore[attr-defined]
         flags.append(Flag(_("Consent expires within 30 days"), "warning"))
     referral = getattr(client, "referral", None)
@@ -326,7 +339,11 @@ def access_log(*, client: Client) -> QuerySet[AuditEvent]:
 
 def clients_for_admin(*, status: str = "", query: str = "") -> QuerySet[Client]:
     """Every client, with only the fields a clinic admin may see."""
-    qs = Client.objects.select_related("therapist").only(*ADMIN_CLIENT_FIELDS)
+    qs = (
+        Client.objects.select_related("therapist")
+        .only(*ADMIN_CLIENT_FIELDS)
+        .filter(merged_into__isnull=True)
+    )
     if status in Client.Status.values:
         qs = qs.filter(status=status)
     return qs.filter(search_q(query)).order_by("preferred_name", "legal_name")
@@ -358,4 +375,51 @@ def unassigned_queue() -> QuerySet[Client]:
         .filter(Q(therapist__isnull=True) | Q(therapist__is_active=False))
         .exclude(status=Client.Status.DISCHARGED)
         .order_by("preferred_name", "legal_name", "pk")
+    )
+
+
+def possible_duplicates(*, client: Client) -> QuerySet[Client]:
+    """Other records with the same legal name and date of birth as `client` (the keyed hash of
+    clients.identity, one index probe), not merged away and not already kept apart from it
+    by a clinician. Only chart number, status and therapist are shown: the clinician may not
+    treat the other record, and a chart number says nothing clinical."""
+    if not client.identity_key or client.merged_into_id:
+        return Client.objects.none()
+    kept_apart = IdentityDecision.objects.filter(
+        decision=IdentityDecision.Decision.KEPT_APART
+    ).filter(Q(client=client, other=OuterRef("pk")) | Q(other=client, client=OuterRef("pk")))
+    return (
+        Client.objects.filter(identity_key=client.identity_key, merged_into__isnull=True)
+        .exclude(pk=client.pk)
+        .exclude(Exists(kept_apart))
+        .select_related("therapist")
+        .only(
+            "id",
+            "chart_number",
+            "status",
+            "created_at",
+            "therapist_id",
+            "merged_into_id",
+            "therapist__full_name",
+        )
+        .order_by("created_at", "pk")
+    )
+
+
+def identity_decisions(*, client: Client) -> QuerySet[IdentityDecision]:
+    """The decisions about duplicates that involve `client`, newest first."""
+    return (
+        IdentityDecision.objects.filter(Q(client=client) | Q(other=client))
+        .select_related("client", "other", "decided_by")
+        .order_by("-decided_at", "-id")
+    )
+
+
+def merges_to_review(*, supervisor: User) -> QuerySet[IdentityDecision]:
+    """Decisions about duplicates (merges and records kept apart) on the clients of the
+    supervisor's current supervisees, newest first, for the supervisor's review."""
+    return (
+        IdentityDecision.objects.filter(client__therapist_id__in=supervisee_ids(supervisor))
+        .select_related("client", "other", "decided_by", "client__therapist")
+        .order_by("-decided_at", "-id")
     )

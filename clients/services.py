@@ -12,9 +12,11 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clients import identity
 from clients.models import (
     Client,
     Consent,
+    IdentityDecision,
     Intake,
     MedicalEvaluation,
     Referral,
@@ -115,6 +117,7 @@ def intake_start(
     pronouns: str,
     reason_for_coming: str,
     client_goals: str,
+    identity_description: str = "",
 ) -> Client:
     """Open a new client at status "intake", assigned to `actor`, with their reason for
     coming and goals in their own words. The intake stays a draft until completed.
@@ -132,6 +135,7 @@ def intake_start(
                     chart_number=_new_chart_number(),
                     legal_name=legal_name,
                     preferred_name=preferred_name,
+                    identity_description=identity_description,
                     pronouns=pronouns,
                     therapist=actor,
                     created_by=actor,
@@ -189,11 +193,20 @@ def intake_start(
 def client_update(
     *, actor: User, client: Client, values: Mapping[str, Any]
 ) -> dict[str, tuple[Any, Any]]:
-    """Change the client's identifying and contact details. Side effect: `client.update`."""
+    """Change the client's identifying and contact details, and keep the identity key that
+    finds duplicates in step with the legal name and date of birth.
+
+    Side effects: `client.update` with the changed values; when this change completes a legal
+    identity that was missing (the client chose to share it), also `client.identity_share`
+    carrying only which parts were added (their values are in `client.update`, as ever)."""
     access.require_write(actor, client)
+    # From the stored row: a ModelForm validated on `client` has already copied the new values.
+    stored = Client.objects.filter(pk=client.pk).only("legal_name", "date_of_birth").first()
+    missing_before = identity.identity_missing(stored) if stored is not None else []
     allowed = {
         "legal_name",
         "preferred_name",
+        "identity_description",
         "pronouns",
         "date_of_birth",
         "phone",
@@ -207,7 +220,138 @@ def client_update(
     changes = _apply(client, {k: v for k, v in values.items() if k in allowed})
     if changes:
         _audit_change(action=AuditAction.CLIENT_UPDATE, actor=actor, client=client, changes=changes)
+    key = identity.identity_key(client.legal_name, client.date_of_birth)
+    if key != client.identity_key:
+        client.identity_key = key
+        client.save(update_fields=["identity_key"])
+    if missing_before and not identity.identity_missing(client):
+        _audit_change(
+            action=AuditAction.CLIENT_IDENTITY_SHARE,
+            actor=actor,
+            client=client,
+            changes={"identity": ("not recorded", "recorded")},
+        )
     return changes
+
+
+def identity_keys_refresh(*, queryset: Iterable[Client]) -> int:
+    """Recompute the identity key of each client (after a SECRET_KEY change); the number
+    changed. No audit event: the key is derived, not what anyone wrote."""
+    changed = 0
+    for client in queryset:
+        key = identity.identity_key(client.legal_name, client.date_of_birth)
+        if key != client.identity_key:
+            Client.objects.filter(pk=client.pk).update(identity_key=key)
+            changed += 1
+    return changed
+
+
+def client_relations() -> list[Any]:
+    """Every relation from another table to Client, read from the models: the reverse side of
+    each ForeignKey / OneToOneField, including those declared with related_name="+" (which
+    `_meta.related_objects` leaves out)."""
+    return [
+        field
+        for field in Client._meta.get_fields(include_hidden=True)
+        if field.auto_created and not field.concrete and (field.one_to_many or field.one_to_one)
+    ]
+
+
+def rows_per_relation(client: Client) -> dict[str, int]:
+    """How many rows of each table point at `client`, for every relation to Client that the
+    models declare (`client_relations`, never a hand-kept list): what a merge
+    keeps. Keys are "<app_label>.<model>.<field>"; tables with no row are left out."""
+    counts: dict[str, int] = {}
+    for relation in client_relations():
+        model = relation.related_model
+        key = f"{model._meta.label_lower}.{relation.field.name}"
+        count = model._base_manager.filter(**{relation.field.name: client}).count()
+        if count:
+            counts[key] = count
+    return counts
+
+
+def _decision_pair(client: Client, other: Client) -> tuple[Client, Client]:
+    """Both records, locked in id order (two clinicians deciding at once wait for each other)
+    and checked: the other record is a current possible duplicate of this one."""
+    locked = {
+        c.pk: c for c in Client.objects.select_for_update().filter(pk__in=[client.pk, other.pk])
+    }
+    client, other = locked[client.pk], locked[other.pk]
+    if (
+        client.pk == other.pk
+        or not client.identity_key
+        or client.identity_key != other.identity_key
+        or client.merged_into_id
+        or other.merged_into_id
+    ):
+        raise ValidationError(
+            _(
+                "These records are not a possible duplicate any more (a detail changed, or one "
+                "was merged meanwhile). Nothing was changed."
+            )
+        )
+    return client, other
+
+
+@transaction.atomic
+def client_merge(*, actor: User, client: Client, other: Client) -> IdentityDecision:
+    """The clinician decided that `other` is the same person as `client`: `other` becomes an
+    alias of `client` (Client.merged_into). No row of either record is moved or changed:
+    append-only tables and signed notes refuse UPDATE, and a row's origin is the record it was
+    written on. The alias is read-only and left out of lists; its chart links here.
+
+    Only the treating clinician of both records may merge (hrp.access.require_write on each).
+    Side effects: an IdentityDecision "merged" with the alias's row counts per table, and a
+    `client.merge` change event on each record's chart carrying the two chart numbers only."""
+    access.require_write(actor, client)
+    access.require_write(actor, other)
+    client, other = _decision_pair(client, other)
+    kept = rows_per_relation(other)
+    Client.objects.filter(pk=other.pk).update(merged_into=client, updated_at=timezone.now())
+    other.merged_into = client
+    decision = IdentityDecision.objects.create(
+        client=client,
+        other=other,
+        decision=IdentityDecision.Decision.MERGED,
+        rows_kept=kept,
+        decided_by=actor,
+    )
+    for record, partner in ((client, other), (other, client)):
+        _audit_change(
+            action=AuditAction.CLIENT_MERGE,
+            actor=actor,
+            client=record,
+            obj=decision,
+            changes={"merged": (other.chart_number, client.chart_number)},
+            detail=partner.chart_number,
+        )
+    return decision
+
+
+@transaction.atomic
+def client_keep_apart(*, actor: User, client: Client, other: Client) -> IdentityDecision:
+    """The clinician decided that `other` is a different person who shares `client`'s legal
+    name and date of birth: the pair is no longer shown as a possible duplicate.
+
+    Side effects: an IdentityDecision "kept apart" and a `client.keep_apart` change event on
+    `client`'s chart with the other chart number only."""
+    access.require_write(actor, client)
+    client, other = _decision_pair(client, other)
+    decision = IdentityDecision.objects.create(
+        client=client,
+        other=other,
+        decision=IdentityDecision.Decision.KEPT_APART,
+        decided_by=actor,
+    )
+    _audit_change(
+        action=AuditAction.CLIENT_KEEP_APART,
+        actor=actor,
+        client=client,
+        obj=decision,
+        changes={"kept_apart": (None, other.chart_number)},
+    )
+    return decision
 
 
 @transaction.atomic

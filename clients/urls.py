@@ -11,6 +11,7 @@ urlpatterns = [
     path("manage/", views.manage_list, name="manage_list"),
     path("manage/<int:pk>/", views.manage_client, name="manage_client"),
     path("unassigned/", views.unassigned, name="unassigned"),
+    path("merges/", views.merges_review, name="merges_review"),
     path("<int:pk>/", views.chart, name="chart"),
     # Each chart section has its own literal path here or in its app's urls.py (registered in
     # clients.extensions.CHART_SECTIONS); no catch-all section pattern, so no app's URL shadows
@@ -33,6 +34,7 @@ urlpatterns = [
     path("<int:pk>/timeline/", views.chart_timeline, name="timeline"),
     path("<int:pk>/access-log/", views.chart_access, name="access_log"),
     path("<int:pk>/edit/", views.client_edit, name="edit"),
+    path("<int:pk>/identity/", views.client_identity, name="identity"),
     path("<int:pk>/status/", views.client_status, name="status"),
     path("<int:pk>/intake/<slug:step>/", views.intake_step, name="intake_step"),
 ]

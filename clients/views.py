@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from clients import extensions, medical, selectors, services
+from clients import extensions, identity, medical, selectors, services
 from clients.forms import (
     ClientDetailsForm,
     ClientEditForm,
@@ -153,6 +153,7 @@ def intake_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     reason_initial = {
         "preferred_name": client.preferred_name,
         "legal_name": client.legal_name,
+        "identity_description": client.identity_description,
         "pronouns": client.pronouns,
         "reason_for_coming": intake.reason_for_coming,
         "client_goals": intake.client_goals,
@@ -248,7 +249,10 @@ def _save_step(
         services.client_update(
             actor=actor,
             client=client,
-            values={k: data[k] for k in ("preferred_name", "legal_name", "pronouns")},
+            values={
+                k: data[k]
+                for k in ("preferred_name", "legal_name", "identity_description", "pronouns")
+            },
         )
         services.intake_update(
             actor=actor,
@@ -523,6 +527,9 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, _("Details saved."))
+            if selectors.possible_duplicates(client=client).exists():
+                # A possible duplicate is shown to the clinician for a decision (issue 21).
+                return redirect("clients:identity", pk=client.pk)
             return redirect("clients:chart", pk=client.pk)
     client.refresh_from_db()
     return render(
@@ -689,3 +696,69 @@ def unassigned(request: HttpRequest) -> HttpResponse:
         return redirect("clients:unassigned")
     context = {"clients": clients, "therapists": list(therapists), "nav": "unassigned"}
     return render(request, "clients/unassigned.html", context)
+
+
+# --- Identity: becoming known, possible duplicates, merges (issue 21) ---------------------------
+
+
+def client_identity(request: HttpRequest, pk: int) -> HttpResponse:
+    """What of the client's legal identity is recorded, the records that may be the same person
+    (same legal name and date of birth), and the decisions taken about them. Everyone who may
+    open the chart reads it; the treating clinician decides (POST "merge" or "keep_apart" with
+    the other record's id), which needs write access to this record (and, to merge, to the
+    other one too: the service asks)."""
+    client, can = access.client_for(request.user, pk)
+    duplicates = list(selectors.possible_duplicates(client=client))
+    error = ""
+    if request.method == "POST":
+        if not can.write:
+            raise PermissionDenied
+        by_pk = {str(other.pk): other for other in duplicates}
+        other = by_pk.get(request.POST.get("other", ""))
+        decision = request.POST.get("decision", "")
+        if other is None or decision not in ("merge", "keep_apart"):
+            error = _(
+                "Choose one of the records listed below and what to do with it. Nothing was "
+                "changed."
+            )
+        else:
+            service = services.client_merge if decision == "merge" else services.client_keep_apart
+            try:
+                service(actor=request.user, client=client, other=other)
+            except ValidationError as refusal:
+                error = " ".join(refusal.messages)
+            except PermissionDenied:
+                error = _(
+                    "Only the clinician treating both records can merge them: ask the other "
+                    "record's therapist or a supervisor to reassign it first. Nothing was changed."
+                )
+            else:
+                messages.success(
+                    request,
+                    _("Records merged.") if decision == "merge" else _("Kept apart."),
+                )
+                return redirect("clients:identity", pk=client.pk)
+    services.access_record(actor=request.user, client=client, what="identity")
+    context = {
+        "client": client,
+        "can": can,
+        "missing": identity.identity_missing(client),
+        "duplicates": duplicates,
+        "decisions": list(selectors.identity_decisions(client=client)),
+        "merged_into": client.merged_into if client.merged_into_id else None,
+        "error": error,
+        "nav": "caseload",
+    }
+    return render(request, "clients/identity.html", context, status=409 if error else 200)
+
+
+def merges_review(request: HttpRequest) -> HttpResponse:
+    """For a supervisor: the decisions about duplicate records (merges and records kept apart)
+    taken on their supervisees' clients, newest first."""
+    access.require(request.user, "clients.supervise")
+    decisions = list(selectors.merges_to_review(supervisor=request.user)[:200])
+    return render(
+        request,
+        "clients/merges_review.html",
+        {"decisions": decisions, "nav": "supervision"},
+    )

@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from clients.identity import require_identity
 from clients.models import Client, Consent
 from disclosures import report as report_module
 from disclosures import selectors
@@ -115,6 +116,8 @@ def attendance_report_prepare(
     Raises ValidationError when the report may not be produced."""
     today = today or timezone.localdate()
     agency = check_agency(client=client)
+    # Asked here, not at intake (issue 21): the agency needs the person it referred named.
+    require_identity(client, purpose="attendance_report")
     check_consent(client=client, consent=consent, agency=agency, today=today)
     check_period(start=start, end=end, today=today)
     return report_module.build_report(
@@ -187,6 +190,7 @@ def check_referral_consent(
         raise ValidationError(
             _("Name the organisation or provider before sharing information with it.")
         )
+    require_identity(client, purpose="named_disclosure")
     if consent is None:
         raise ValidationError(
             _(
@@ -238,6 +242,7 @@ def check_in_force(*, consent: Consent, today: datetime.date) -> None:
 
 def check_summary_consent(*, client: Client, consent: Consent | None, today: datetime.date) -> None:
     """Refuse sending the client's progress summary under `consent` today, saying why."""
+    require_identity(client, purpose="summary_disclosure")
     if consent is None:
         raise ValidationError(
             _(

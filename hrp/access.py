@@ -295,7 +295,7 @@ def access_to(user: Any, client: Any) -> ClientAccess:
     """The answer for a client already loaded (by `client_for` or a scoped list)."""
     return ClientAccess(
         read=bool(may_read_client(user, client)),
-        write=bool(treats(user, client)),
+        write=bool(treats(user, client)) and not merged_away(client),
         supervise=bool(supervises_client(user, client)),
         emergency_grant_id=getattr(client, "emergency_grant_id", None),
     )
@@ -303,9 +303,16 @@ def access_to(user: Any, client: Any) -> ClientAccess:
 
 def require_write(actor: Any, client: Any) -> None:
     """For services that write a client's record: refuse an actor who is not the treating
-    clinician, whatever page or task called them."""
-    if not treats(actor, client):
+    clinician, whatever page or task called them, and any write to a record merged into
+    another (an alias, read-only: new entries go on the record that continues)."""
+    if not treats(actor, client) or merged_away(client):
         raise PermissionDenied
+
+
+def merged_away(client: Any) -> bool:
+    """Whether the client record was merged into another (clients.identity). Read from the
+    loaded row without a query: a row loaded without the column counts as not merged."""
+    return client.__dict__.get("merged_into_id") is not None
 
 
 def require_care(actor: Any, client: Any) -> None:

@@ -12,7 +12,7 @@ from django.db.backends.utils import CursorWrapper
 
 from assessments.models import Administration, HarmAssessment, IdentifiedHarm, SubstancePattern
 from billing.models import DiagnosisChange
-from clients.models import MedicalEvaluation
+from clients.models import IdentityDecision, MedicalEvaluation
 from disclosures.models import Disclosure
 from goals.models import PlanReview, PlanVersion
 from groups.models import GroupNoteReview
@@ -32,7 +32,7 @@ from tests.assessments.factories_harm import (
     SubstancePatternFactory,
 )
 from tests.billing.factories import DiagnosisChangeFactory
-from tests.clients.factories import MedicalEvaluationFactory
+from tests.clients.factories import IdentityDecisionFactory, MedicalEvaluationFactory
 from tests.disclosures.factories import DisclosureFactory
 from tests.factories import SupervisionFactory
 from tests.goals.factories_plan import PlanReviewFactory, PlanVersionFactory
@@ -106,6 +106,7 @@ ROW_MAKERS: dict[type[models.Model], Callable[[], models.Model]] = {
     ReferralStatusChange: StatusChangeFactory,
     DiagnosisChange: DiagnosisChangeFactory,
     MedicalEvaluation: MedicalEvaluationFactory,
+    IdentityDecision: IdentityDecisionFactory,
     SupplyRecord: SupplyRecordFactory,
     SupplyVoid: SupplyVoidFactory,
     GroupNoteReview: returned_group_review,

@@ -58,6 +58,9 @@ class AuditAction(models.TextChoices):
     CLIENT_STATUS = "client.status", _("Client status changed")
     CLIENT_ASSIGN = "client.assign", _("Client reassigned")
     CLIENT_REMINDERS = "client.reminders", _("Client reminder choices changed")
+    CLIENT_IDENTITY_SHARE = "client.identity_share", _("Client's legal identity added")
+    CLIENT_MERGE = "client.merge", _("Client records merged")
+    CLIENT_KEEP_APART = "client.keep_apart", _("Possible duplicate kept apart")
     INTAKE_SAVE = "intake.save", _("Intake saved")
     INTAKE_COMPLETE = "intake.complete", _("Intake completed")
     SUBSTANCE_SAVE = "substance.save", _("Substance history saved")
@@ -125,6 +128,7 @@ class AuditAction(models.TextChoices):
     CLIENT_VIEW_REFERRALS = "client.view.referrals", _("Viewed record: referrals")
     CLIENT_VIEW_BILLING = "client.view.billing", _("Viewed record: diagnoses and billing")
     CLIENT_VIEW_ACCESS = "client.view.access", _("Viewed record: who accessed it")
+    CLIENT_VIEW_IDENTITY = "client.view.identity", _("Viewed record: identity and duplicates")
     CLIENT_VIEW_HARM_ASSESSMENT = (
         "client.view.harm_assessment",
         _("Viewed record: harm assessment"),

@@ -60,6 +60,7 @@ def test_the_declared_tables_are_the_append_only_ones() -> None:
         "assessments.SubstancePattern",
         "audit.AuditEvent",
         "billing.DiagnosisChange",
+        "clients.IdentityDecision",
         "clients.MedicalEvaluation",
         "disclosures.Disclosure",
         "goals.PlanReview",

@@ -16,6 +16,7 @@ from django.utils import timezone
 from clients.models import (
     Client,
     Consent,
+    IdentityDecision,
     Intake,
     MedicalEvaluation,
     Referral,
@@ -72,10 +73,17 @@ class ClientFactory(factory.django.DjangoModelFactory):
     chart_number = factory.Sequence(lambda n: f"C-T{n:05d}")
     legal_name = factory.Sequence(lambda n: f"Legal Person {n:05d}")
     preferred_name = factory.Sequence(lambda n: f"Client {n:05d}")
+    # A legal identity on file by default: most tests are about something else, and a record
+    # without one carries the "identity not recorded" flag (issue 21).
+    date_of_birth = datetime.date(1985, 6, 15)
     pronouns = "they/them"
     status = Client.Status.ACTIVE
     therapist = factory.SubFactory(TherapistFactory)
     created_by = factory.SelfAttribute("therapist")
+
+    class Params:
+        # Known only by the name they chose: no legal name, no date of birth (issue 21).
+        pseudonymous = factory.Trait(legal_name="", date_of_birth=None)
 
     intake = factory.RelatedFactory(IntakeFactory, factory_related_name="client")
     referral = factory.RelatedFactory(ReferralFactory, factory_related_name="client")
@@ -124,3 +132,15 @@ class MedicalEvaluationFactory(factory.django.DjangoModelFactory):
     evaluated_by = "Eastside Health Center"
     findings = "Liver tests slightly raised; repeat in two months."
     recorded_by = factory.LazyAttribute(lambda o: o.client.therapist)
+
+
+class IdentityDecisionFactory(factory.django.DjangoModelFactory):
+    """Two records with the same legal name and date of birth, kept apart by a clinician."""
+
+    class Meta:
+        model = IdentityDecision
+
+    client = factory.SubFactory(ClientFactory)
+    other = factory.SubFactory(ClientFactory)
+    decision = IdentityDecision.Decision.KEPT_APART
+    decided_by = factory.SelfAttribute("client.therapist")

@@ -83,7 +83,7 @@ def page_url(page: str, *, record: Client, consent: Consent, therapist: User) ->
         kwargs["step"] = argument
     elif name == "supervisee_caseload":
         kwargs = {"therapist_pk": therapist.pk}
-    elif name in ("caseload", "intake_start", "manage_list", "unassigned"):
+    elif name in ("caseload", "intake_start", "manage_list", "unassigned", "merges_review"):
         kwargs = {}
     return reverse(f"clients:{name}", kwargs=kwargs)
 
@@ -113,6 +113,10 @@ EXPECTED_GET: dict[str, dict[str, int]] = {
     "manage_client": {**_statuses(404, 404), "clinic_admin": 200},
     # The unassigned queue: clinic admins and every supervisor work it (admin-safe fields).
     "unassigned": {**_statuses(404, 200), "other_supervisor": 200, "clinic_admin": 200},
+    # Identity and possible duplicates: read like the chart, decided by the treating clinician.
+    "identity": _statuses(200, 200),
+    # The review of merges: every supervisor has the page (it lists their supervisees' only).
+    "merges_review": {**_statuses(404, 200), "other_supervisor": 200},
 }
 
 
@@ -146,6 +150,27 @@ def test_get_status_by_role(
 ) -> None:
     user = request.getfixturevalue(role)
     url = page_url(page, record=record, consent=consent, therapist=therapist)
+
+    response = client_for(user).get(url)
+
+    assert response.status_code == EXPECTED_GET[page][role]
+
+
+@pytest.mark.parametrize("role", STAFF_ROLES)
+@pytest.mark.parametrize("page", list(EXPECTED_GET))
+def test_get_status_by_role_for_a_client_known_only_by_a_chosen_name(
+    request: pytest.FixtureRequest,
+    client_for: ClientFor,
+    therapist: User,
+    page: str,
+    role: str,
+) -> None:
+    """Every page works for a client with no legal name, date of birth or contact details
+    (issue 21): the same statuses as for any client, never a 500."""
+    chosen_only = ClientFactory(therapist=therapist, preferred_name="J.", pseudonymous=True)
+    consent = ConsentFactory(client=chosen_only)
+    user = request.getfixturevalue(role)
+    url = page_url(page, record=chosen_only, consent=consent, therapist=therapist)
 
     response = client_for(user).get(url)
 

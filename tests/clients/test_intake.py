@@ -278,13 +278,35 @@ def test_the_clients_reason_is_required_and_the_typed_name_is_kept(web: HttpClie
     assert Client.objects.count() == 0
 
 
-def test_the_legal_name_is_required(web: HttpClient) -> None:
-    response = web.post(reverse("clients:intake_start"), {**REASON, "legal_name": ""})
+def test_a_name_to_call_the_client_by_is_required(web: HttpClient) -> None:
+    response = web.post(
+        reverse("clients:intake_start"), {**REASON, "legal_name": "", "preferred_name": " "}
+    )
 
     assert response.status_code == 200
-    assert "This field is required." in text(response)
+    assert "Write the name the client chooses to be called (initials are fine)." in text(response)
     assert "I use more than I want to on weekends." in text(response)
     assert Client.objects.count() == 0
+
+
+def test_a_chosen_name_alone_opens_a_record(web: HttpClient, therapist: User) -> None:
+    # Low-threshold care (issue 21): no legal name, no date of birth, no contact details.
+    response = web.post(
+        reverse("clients:intake_start"),
+        {
+            **REASON,
+            "legal_name": "",
+            "preferred_name": "J.",
+            "identity_description": "Blue bike, Thursday outreach",
+        },
+    )
+
+    client = Client.objects.get()
+    assert response.status_code == 302
+    assert (client.preferred_name, client.legal_name, client.date_of_birth) == ("J.", "", None)
+    assert client.identity_description == "Blue bike, Thursday outreach"
+    assert client.identity_key == ""
+    assert client.therapist == therapist
 
 
 @pytest.mark.parametrize(

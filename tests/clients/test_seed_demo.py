@@ -13,12 +13,13 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from assessments.models import HarmAssessment
-from clients.demo import DEMO_CLIENTS
+from clients.demo import DEMO_CLIENTS, PSEUDONYMOUS_CLIENTS
 from clients.models import Client, Consent, Intake, Referral, SubstanceUse, TherapistAssignment
 from goals.demo import LIFE_GOALS, goal_texts, revised_goal_texts
 from goals.models import Goal, PlanVersion, UseCheckIn
 from goals.selectors import unanswered_harms
 from hrp.accounts.models import User
+from hrp.audit.models import AuditEvent
 from supervision.models import SupervisionMeeting
 from tests.conftest import DemoClinic
 
@@ -42,10 +43,29 @@ def test_seed_demo_is_refused_outside_demo_mode(settings: Settings, db: None) ->
 
 def test_it_creates_the_demo_clients(demo: None) -> None:
     assert len(DEMO_CLIENTS) == 30
-    assert Client.objects.count() == 30
+    # And two known by a chosen name (issue 21), one of whom later shared a legal name.
+    assert Client.objects.count() == 32
     assert sorted(Client.objects.values_list("legal_name", flat=True)) == sorted(
-        row[0] for row in DEMO_CLIENTS
+        ["", "Jamie Okafor", *(row[0] for row in DEMO_CLIENTS)]
     )
+
+
+def test_two_clients_began_known_only_by_a_chosen_name(demo: None) -> None:
+    jay = Client.objects.get(preferred_name="Jay")
+    r = Client.objects.get(preferred_name="R.")
+
+    assert (r.legal_name, r.date_of_birth, r.identity_key) == ("", None, "")
+    assert r.identity_description == "Initials R.; green jacket; comes to the Tuesday drop-in"
+    # Jay shared their identity later: on the same record, audited without the values.
+    assert jay.legal_name == "Jamie Okafor"
+    assert jay.date_of_birth is not None
+    assert len(jay.identity_key) == 64
+    shared = AuditEvent.objects.filter(
+        chart_number=jay.chart_number, action="client.identity_share"
+    )
+    assert list(shared.values_list("changes", flat=True)) == [
+        {"identity": ["not recorded", "recorded"]}
+    ]
 
 
 def test_the_clients_are_spread_across_the_therapists(demo: None) -> None:
@@ -56,7 +76,7 @@ def test_the_clients_are_spread_across_the_therapists(demo: None) -> None:
     assert max(per_therapist.values()) - min(per_therapist.values()) <= 1
     # Each client has exactly one current assignment, to their therapist.
     current = TherapistAssignment.objects.filter(ended_at__isnull=True)
-    assert current.count() == 30
+    assert current.count() == 32
     assert all(a.therapist_id == a.client.therapist_id for a in current.select_related("client"))
 
 
@@ -115,7 +135,7 @@ def test_stages_and_statuses_are_varied(demo: None) -> None:
     statuses = Counter(Client.objects.values_list("status", flat=True))
 
     assert stages == set(SubstanceUse.Stage.values)
-    assert statuses == {"active": 25, "on_hold": 2, "discharged": 1, "intake": 2}
+    assert statuses == {"active": 27, "on_hold": 2, "discharged": 1, "intake": 2}
     assert Intake.objects.filter(completed_at__isnull=True).count() == 2
 
 
@@ -127,7 +147,7 @@ def test_running_it_twice_keeps_thirty(demo: None, settings: Settings) -> None:
 
     call_command("seed_demo", stdout=io.StringIO())
 
-    assert Client.objects.count() == 30
+    assert Client.objects.count() == 32
     assert Consent.objects.count() == consents
     assert SubstanceUse.objects.count() == substances
 
@@ -145,8 +165,15 @@ def test_every_intake_precedes_the_clients_other_records(demo: None) -> None:
     today = timezone.localdate()
     clients = Client.objects.select_related("intake").order_by("id")
     checked = 0
+    chosen_only = {spec["preferred_name"] for spec in PSEUDONYMOUS_CLIENTS}
     for client in clients:
         intake = client.intake
+        if client.preferred_name in chosen_only:
+            # New this week (issue 21): an intake, and nothing recorded after it yet.
+            assert not intake.is_draft
+            assert not client.appointments.exists()
+            assert not client.administrations.exists()
+            continue
         if intake.is_draft:
             # Started a couple of days ago and nothing recorded after it yet.
             assert (today - timezone.localdate(client.created_at)).days == 2

@@ -59,7 +59,7 @@ def test_therapist_completes_an_intake_after_closing_the_page_midway(
     expect(page.get_by_role("heading", level=1)).to_have_text("New client intake")
     expect_step(page, 1, "In their words")
     page.get_by_label("Legal name").fill("Jordan Avery Rivera")
-    page.get_by_label("Preferred name").fill("Jo")
+    page.get_by_label("Chosen name").fill("Jo")
     page.get_by_label("What brings you here?").fill("My partner worries about my drinking.")
     page.get_by_label("What would you like to get from coming here?").fill(
         "Drink less on weeknights."

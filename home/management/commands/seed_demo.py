@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import CommandError
 
 from assessments.demo import seed_demo_assessments
-from clients.demo import DEMO_CLIENTS, seed_demo_clients
+from clients.demo import DEMO_CLIENTS, seed_demo_clients, seed_pseudonymous_clients
 from clients.models import Client
 from goals.demo import seed_demo_goals
 from home.demo import seed_demo_emergency_access
@@ -36,6 +36,10 @@ class Command(AuditedCommand):
         self.stdout.write(
             f"Demo clients created: {created} (already there: {len(DEMO_CLIENTS) - created})"
         )
+        # Known only by a chosen name (issue 21): after the others, which the demo modules
+        # below find by legal name.
+        known_by_chosen_name = seed_pseudonymous_clients(therapists=therapists)
+        self.stdout.write(f"Demo clients known by a chosen name: {known_by_chosen_name}")
         demo_clients = list(
             Client.objects.filter(legal_name__in=[row[0] for row in DEMO_CLIENTS])
             .select_related("therapist", "intake")
