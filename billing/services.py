@@ -32,6 +32,7 @@ from billing.models import (
     Fee,
 )
 from billing.selectors import POINTERS, Line, Superbill
+from clients.identity import require_identity
 from clients.models import Client, Consent
 from disclosures import services as disclosure_services
 from disclosures.models import Disclosure
@@ -50,26 +51,6 @@ MAX_PERIOD_DAYS = 366
 
 def _date(value: datetime.date) -> str:
     return formats.date_format(value, "DATE_FORMAT")
-
-
-def identity_for_billing_check(*, client: Client) -> None:
-    """The one statement of "this client's legal identity is recorded well enough to bill":
-    a superbill and a claim name the client by legal name and date of birth. Refuses with a
-    ValidationError saying what is missing. (Issue 21's `clients.identity` rule is meant to
-    answer this; this function is the one place to point at it.)"""
-    missing = []
-    if not client.legal_name.strip():
-        missing.append(str(_("legal name")))
-    if client.date_of_birth is None:
-        missing.append(str(_("date of birth")))
-    if missing:
-        raise ValidationError(
-            _(
-                "A billing export names the client by legal name and date of birth: record "
-                "the client's %(missing)s on their details first."
-            )
-            % {"missing": _(" and ").join(missing)}
-        )
 
 
 # --- Problem list ----------------------------------------------------------------------------
@@ -413,7 +394,8 @@ def superbill_build(*, client: Client, start: datetime.date, end: datetime.date)
     """What a superbill for [start, end] shows, without recording anything. Refuses a period
     without coded encounters, a service without a fee in the schedule on its date, and a
     client whose legal identity is not recorded. One query for the encounters."""
-    identity_for_billing_check(client=client)
+    # A superbill and a claim name the insured person: the one identity rule (issue 21).
+    require_identity(client, purpose="billing")
     check_export_period(start=start, end=end)
     encounters = list(selectors.encounters_in_period(client, start, end))
     if not encounters:

@@ -121,7 +121,11 @@ def builders() -> list[ResourceBuilder]:
 
 def patient(ctx: ExportContext) -> list[dict[str, Any]]:
     client = ctx.client
-    names: list[dict[str, Any]] = [{"use": "official", "text": client.legal_name}]
+    # A client known only by a chosen name (issue 21) has no official name; a disclosure refuses
+    # such a record, but the client's own copy carries what there is.
+    names: list[dict[str, Any]] = []
+    if client.legal_name:
+        names.append({"use": "official", "text": client.legal_name})
     if client.preferred_name and client.preferred_name != client.legal_name:
         names.append({"use": "usual", "text": client.preferred_name})
     body: dict[str, Any] = {

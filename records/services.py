@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clients.identity import require_identity
 from clients.models import Client, Consent
 from disclosures import selectors as disclosure_selectors
 from disclosures.models import Disclosure
@@ -43,19 +44,6 @@ from records.models import RecordRequest
 # consents, never counseling notes (their own consent) and never to a mandated referrer's
 # agency (attendance only: Consent.scope_refusal).
 EXPORT_SCOPES = disclosure_selectors.SUMMARY_SCOPES
-
-
-def check_identity(*, client: Client) -> None:
-    """Refuse a disclosure to a named recipient when the client's legal identity is not on
-    record: the recipient must be able to match the record to the person. The one place this
-    rule lives (issue 21 adds the rule `clients.identity`; point this at it)."""
-    if not client.legal_name.strip() or client.date_of_birth is None:
-        raise ValidationError(
-            _(
-                "Record the client's legal name and date of birth (on the Intake tab) before "
-                "their record goes to anyone: the recipient must be able to tell whose it is."
-            )
-        )
 
 
 def check_export_consent(*, client: Client, consent: Consent | None, today: datetime.date) -> None:
@@ -81,7 +69,8 @@ def check_export_consent(*, client: Client, consent: Consent | None, today: date
     refusal = consent.scope_refusal()
     if refusal:
         raise ValidationError(refusal)
-    check_identity(client=client)
+    # The recipient must be able to tell whose record it is: the one identity rule (issue 21).
+    require_identity(client, purpose="fhir_export")
 
 
 def bundle_json(bundle: dict) -> bytes:

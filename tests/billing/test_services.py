@@ -467,8 +467,21 @@ def test_no_date_of_birth_no_export(therapist: User, coded: Client) -> None:
     Client.objects.filter(pk=coded.pk).update(date_of_birth=None)
     coded.refresh_from_db()
     assert _refused(therapist, coded, PayerConsentFactory(client=coded)) == [
-        "A billing export names the client by legal name and date of birth: record the "
-        "client's date of birth on their details first."
+        "This record has no date of birth: a claim or superbill must name the insured "
+        "person. Add it on “Edit details” when the client chooses to share it; nothing else "
+        "needs it."
+    ]
+
+
+def test_a_client_known_only_by_a_chosen_name_is_not_billed(
+    therapist: User, coded: Client
+) -> None:
+    Client.objects.filter(pk=coded.pk).update(legal_name="", date_of_birth=None)
+    coded.refresh_from_db()
+    assert _refused(therapist, coded, PayerConsentFactory(client=coded)) == [
+        "This record has no legal name or date of birth: a claim or superbill must name the "
+        "insured person. Add it on “Edit details” when the client chooses to share it; nothing "
+        "else needs it."
     ]
 
 

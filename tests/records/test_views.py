@@ -243,8 +243,9 @@ def test_the_export_needs_the_clients_identity(
 
     assert response.status_code == 400
     assert (
-        "Record the client's legal name and date of birth (on the Intake tab) before their "
-        "record goes to anyone: the recipient must be able to tell whose it is."
+        "This record has no date of birth: a record exported to another system must identify "
+        "the patient it belongs to. Add it on “Edit details” when the client chooses to share "
+        "it; nothing else needs it."
     ) in page_text(response)
     assert Disclosure.objects.count() == 0
 
