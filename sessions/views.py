@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from clients import selectors as client_selectors
@@ -109,7 +110,10 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("%(n)d appointment(s) booked.") % {"n": len(booked)},
+                    ngettext(
+                        "%(n)d appointment booked.", "%(n)d appointments booked.", len(booked)
+                    )
+                    % {"n": len(booked)},
                 )
                 return redirect("sessions:section", pk=client.pk)
     context = {"client": client, "form": form, "overlaps": overlaps, "nav": "caseload"}
