@@ -136,7 +136,7 @@ def time_ago(value: datetime.datetime | None) -> str:
 
 
 def date_range(start: datetime.date | None, end: datetime.date | None) -> str:
-    """1 Nov – 4 Dec 2026; 4 Dec 2026 when both are the same day; 1 Dec 2025 – 4 Jan 2026 across
+    """1 Nov - 4 Dec 2026; 4 Dec 2026 when both are the same day; 1 Dec 2025 - 4 Jan 2026 across
     years; an open end reads "from 1 Nov 2026"."""
     if start is None and end is None:
         return ""
@@ -152,8 +152,8 @@ def date_range(start: datetime.date | None, end: datetime.date | None) -> str:
 
 
 def datetime_range(start: datetime.datetime | None, end: datetime.datetime | None) -> str:
-    """Fri 4 Dec 2026, 14:00–14:50 on one day (in the clinic's time zone);
-    Fri 4 Dec 2026, 22:00 – Sat 5 Dec 2026, 01:00 across days."""
+    """Fri 4 Dec 2026, 14:00-14:50 on one day (in the clinic's time zone);
+    Fri 4 Dec 2026, 22:00 - Sat 5 Dec 2026, 01:00 across days."""
     if start is None:
         return ""
     if end is None:
@@ -207,7 +207,7 @@ def score(value: int | None, *, unit: str = "", band: str = "") -> str:
 
 
 def band_range(band: _BandLike, unit: str = "") -> str:
-    """'Positive for women (3+): 3', 'Mild: 5–9': a band and the scores it covers."""
+    """'Positive for women (3+): 3', 'Mild: 5-9': a band and the scores it covers."""
     if band.low == band.high:
         scores = f"{band.low}{unit}"
     else:
@@ -272,8 +272,13 @@ def date_stamp(value: datetime.date | datetime.datetime) -> str:
 
 
 def utc_stamp(value: datetime.datetime) -> str:
-    """20261204T1930Z-like stamps in UTC for file names and iCalendar (with seconds: `seconds`)."""
+    """20261204T193005Z in UTC: backup file names and iCalendar."""
     return value.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def utc_minute_stamp(value: datetime.datetime) -> str:
+    """20261204T1930 in UTC: the minute in a reminder's unique key."""
+    return value.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M")
 
 
 def local_stamp(value: datetime.datetime) -> str:

@@ -110,9 +110,7 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    ngettext(
-                        "%(n)d appointment booked.", "%(n)d appointments booked.", len(booked)
-                    )
+                    ngettext("%(n)d appointment booked.", "%(n)d appointments booked.", len(booked))
                     % {"n": len(booked)},
                 )
                 return redirect("sessions:section", pk=client.pk)

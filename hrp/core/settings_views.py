@@ -62,7 +62,8 @@ def clinic_settings(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                ngettext("Saved %(n)d change.", "Saved %(n)d changes.", len(changes)) % {"n": len(changes)}
+                ngettext("Saved %(n)d change.", "Saved %(n)d changes.", len(changes))
+                % {"n": len(changes)}
                 if changes
                 else _("Nothing had changed."),
             )

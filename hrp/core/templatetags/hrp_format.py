@@ -60,5 +60,5 @@ def as_score(result: Any) -> str:
 
 @register.filter
 def as_band_range(band: Any, unit: str = "") -> str:
-    """{{ band|as_band_range:measure.score_unit }} -> "Mild: 5–9"."""
+    """{{ band|as_band_range:measure.score_unit }} -> "Mild: 5-9"."""
     return formats.band_range(band, unit or "")
