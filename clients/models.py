@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hrp import bounds
+from hrp import bounds, formats
 from hrp.crypto import EncryptedTextField
 from hrp.immutability import AppendOnlyModel, ImmutableError, SealedTrigger, append_only
 
@@ -204,7 +204,7 @@ class TherapistAssignment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.therapist} ({self.started_at:%Y-%m-%d})"
+        return f"{self.therapist} ({formats.date(self.started_at)})"
 
 
 class MedicalDecision(models.TextChoices):

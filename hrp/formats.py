@@ -49,6 +49,8 @@ ISO_DATE = "%Y-%m-%d"
 ISO_TIME = "%H:%M"
 ISO_DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 ISO_MONTH = "%Y-%m"
+# What a date-and-time field accepts: the browser's datetime-local value, or a space between.
+DATETIME_INPUT_FORMATS = (ISO_DATETIME_LOCAL, "%Y-%m-%d %H:%M")
 EN_DASH = "\u2013"
 
 
