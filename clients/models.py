@@ -178,7 +178,14 @@ class Client(models.Model):
 
     @property
     def display_name(self) -> str:
-        return self.preferred_name or self.legal_name
+        """The name the client goes by (hrp/formats.py decides)."""
+        return formats.person_name(self.preferred_name, self.legal_name)
+
+    @property
+    def name_with_legal(self) -> str:
+        """Where the legal name matters (documents that leave the clinic, identity checks):
+        "Sam (legal name: Samuel Ortiz)" when the two differ."""
+        return formats.person_name(self.preferred_name, self.legal_name, legal_too=True)
 
 
 class TherapistAssignment(models.Model):
