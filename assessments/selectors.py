@@ -369,7 +369,7 @@ def chart_data(trend: Trend) -> dict[str, Any]:
         "label": measure.name,
         "max": measure.score_max,
         "higherIsBetter": measure.higher_is_better,
-        "points": [{"x": formats.iso_date(p.at), "y": p.score} for p in trend.points],
+        "points": [{"x": formats.date(p.at), "y": p.score} for p in trend.points],
         "bands": [
             {"low": band.low, "high": band.high, "label": str(band.label)} for band in measure.bands
         ],

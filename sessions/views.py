@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 from clients import selectors as client_selectors
 from clients.models import Client
 from clients.views import render_chart_section
-from hrp import access, bounds
+from hrp import access, bounds, formats
 from hrp.clinic import clinic_setting
 from sessions import selectors, services
 from sessions.forms import AttendanceForm, BookForm, RescheduleForm
@@ -60,7 +60,7 @@ def chart_section(request: HttpRequest, pk: int) -> HttpResponse:
         "ratings": ratings,
         "ratings_shown": selectors.RATINGS_SHOWN,
         "ratings_chart": {
-            "labels": [p.date.isoformat() for p in ratings],
+            "labels": [formats.date(p.date) for p in ratings],
             "totals": [p.total for p in ratings],
             "threshold": clinic_setting("RATING_ALERT_THRESHOLD"),
         },
