@@ -247,7 +247,7 @@ def test_a_valid_save_changes_every_kind_of_setting(
     response = http.get(saved["Location"])
 
     assert (saved.status_code, saved["Location"]) == (302, SETTINGS_PAGE)
-    assert messages_of(response) == ["Saved 5 change(s)."]
+    assert messages_of(response) == ["Saved 5 changes."]
     new_timings = {**DEFAULT_REMINDER_TIMINGS, "send_hour": 7, "review_due_days": 3}
     new_intervals = {**DEFAULT_MEASURE_INTERVAL_WEEKS, "PHQ9": 2}
     assert {spec.name: clinic.clinic_setting(spec.name) for spec in clinic.specs()} == {

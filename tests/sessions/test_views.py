@@ -230,7 +230,7 @@ def test_booking_one_appointment(client_for: ClientFor, therapist: User, record:
 
     assert response.status_code == 302
     assert response["Location"] == reverse("sessions:section", kwargs={"pk": record.pk})
-    assert _messages(response) == [("success", "1 appointment(s) booked.")]
+    assert _messages(response) == [("success", "1 appointment booked.")]
     booked = Appointment.objects.get()
     assert (
         booked.client,
@@ -283,7 +283,7 @@ def test_booking_a_series(
     )
 
     assert response.status_code == 302
-    assert _messages(response) == [("success", "3 appointment(s) booked.")]
+    assert _messages(response) == [("success", "3 appointments booked.")]
     series = AppointmentSeries.objects.get()
     assert (series.frequency, series.occurrences, series.created_by) == (
         frequency,
