@@ -14,13 +14,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
-from django.template.defaultfilters import date as date_filter
 from django.test import Client as HttpClient
 from django.urls import reverse
 
 from clients.models import Client, SubstanceUse
 from goals import selectors, services
 from goals.models import Goal, UseCheckIn
+from hrp import formats
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
 from tests.clients.factories import ClientFactory, SubstanceUseFactory
@@ -394,7 +394,7 @@ def test_a_target_without_check_ins_is_not_charted(record: Client, alcohol: Subs
 
 
 def _short(day: datetime.date) -> str:
-    return date_filter(day, "SHORT_DATE_FORMAT")
+    return formats.date(day)
 
 
 def test_the_goal_page_shows_progress_by_week(

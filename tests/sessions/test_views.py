@@ -16,12 +16,12 @@ import pytest
 from django.contrib.messages import get_messages
 from django.forms.models import model_to_dict
 from django.http import HttpResponse
-from django.template.defaultfilters import date as date_filter
 from django.test import Client as HttpClient
 from django.urls import URLPattern, reverse
 from django.utils import timezone
 
 from clients.models import Client
+from hrp import formats
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
 from sessions import urls as session_urls
@@ -748,7 +748,7 @@ def test_the_section_lists_upcoming_and_history(
     assert "(moved)</span>" in page
     header, rows = table(response)
     assert header == ["When", "How", "Attendance", "Note", "Actions"]
-    attended_on = date_filter(timezone.localtime(history["attended"].starts_at), "j M")
+    attended_on = formats.day_month(history["attended"].starts_at)
     assert [row[1:4] for row in rows] == [
         ["Video", "Moved to another time", "—"],
         ["In person", "Scheduled", "—"],
