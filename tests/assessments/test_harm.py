@@ -529,7 +529,7 @@ BAD_INPUT = [
     pytest.param(
         {"assessed_on": "1850-03-01"},
         "assessed_on",
-        "Enter a date from Jan. 1, 1900 onwards; please check the year.",
+        "Enter a date from 1 Jan 1900 onwards; please check the year.",
         id="1850",
     ),
     pytest.param(

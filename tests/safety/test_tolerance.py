@@ -196,7 +196,7 @@ def test_the_page_records_a_window_and_audits_it(
         (
             {"reason": "release", "start_date": "1850-01-01"},
             "start_date",
-            "Enter a date from Jan. 1, 1900 onwards; please check the year.",
+            "Enter a date from 1 Jan 1900 onwards; please check the year.",
         ),
         (
             {"reason": "prison", "start_date": "2026-03-10"},
