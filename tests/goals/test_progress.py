@@ -309,10 +309,10 @@ def test_progress_toward_at_most_n_use_days(
         "target": 3.0,
         "max": 7,
         "points": [
-            {"x": weeks_ago(4).isoformat(), "y": 5},
-            {"x": weeks_ago(3).isoformat(), "y": 4},
-            {"x": weeks_ago(2).isoformat(), "y": 3},
-            {"x": weeks_ago(1).isoformat(), "y": 2},
+            {"x": formats.date(weeks_ago(4)), "y": 5},
+            {"x": formats.date(weeks_ago(3)), "y": 4},
+            {"x": formats.date(weeks_ago(2)), "y": 3},
+            {"x": formats.date(weeks_ago(1)), "y": 2},
         ],
     }
 
@@ -341,10 +341,10 @@ def test_progress_toward_at_most_n_units(record: Client, alcohol: SubstanceUse) 
         "target": 2.5,
         "max": None,
         "points": [
-            {"x": weeks_ago(4).isoformat(), "y": 4.0},
-            {"x": weeks_ago(3).isoformat(), "y": 2.5},
-            {"x": weeks_ago(2).isoformat(), "y": 2.0},
-            {"x": weeks_ago(1).isoformat(), "y": None},
+            {"x": formats.date(weeks_ago(4)), "y": 4.0},
+            {"x": formats.date(weeks_ago(3)), "y": 2.5},
+            {"x": formats.date(weeks_ago(2)), "y": 2.0},
+            {"x": formats.date(weeks_ago(1)), "y": None},
         ],
     }
 
@@ -422,10 +422,10 @@ def test_the_goal_page_shows_progress_by_week(
         "target": 3.0,
         "max": 7,
         "points": [
-            {"x": weeks_ago(4).isoformat(), "y": 5},
-            {"x": weeks_ago(3).isoformat(), "y": 4},
-            {"x": weeks_ago(2).isoformat(), "y": 3},
-            {"x": weeks_ago(1).isoformat(), "y": 2},
+            {"x": formats.date(weeks_ago(4)), "y": 5},
+            {"x": formats.date(weeks_ago(3)), "y": 4},
+            {"x": formats.date(weeks_ago(2)), "y": 3},
+            {"x": formats.date(weeks_ago(1)), "y": 2},
         ],
     }
     assert "89% of days within the plan over the last 4 weeks." in html
@@ -459,8 +459,8 @@ def test_the_goal_page_charts_amounts_for_a_units_target(
         "target": 2.0,
         "max": None,
         "points": [
-            {"x": weeks_ago(2).isoformat(), "y": 3.0},
-            {"x": weeks_ago(1).isoformat(), "y": 2.0},
+            {"x": formats.date(weeks_ago(2)), "y": 3.0},
+            {"x": formats.date(weeks_ago(1)), "y": 2.0},
         ],
     }
     assert "at most 2 pints per occasion" in html
