@@ -1081,9 +1081,9 @@ def test_the_section_offers_the_owner_a_note_to_write(
 
     assert response.status_code == 200
     assert _note_cells(response)[:4] == [
-        f"Write note: {_when(chart['unwritten'], 'j M')}",
-        f"Draft: note of {_when(chart['draft'].appointment, 'j M')}",
-        f"Signed: note of {_when(chart['signed'].appointment, 'j M')}",
+        f"Write note: {_when(chart['unwritten'], 'day_month')}",
+        f"Draft: note of {_when(chart['draft'].appointment, 'day_month')}",
+        f"Signed: note of {_when(chart['signed'].appointment, 'day_month')}",
         "—",
     ]
     page = text(response)
@@ -1107,8 +1107,8 @@ def test_the_supervisor_sees_the_notes_but_no_note_to_write(
     assert response.status_code == 200
     assert _note_cells(response)[:4] == [
         "No note yet",
-        f"Draft: note of {_when(chart['draft'].appointment, 'j M')}",
-        f"Signed: note of {_when(chart['signed'].appointment, 'j M')}",
+        f"Draft: note of {_when(chart['draft'].appointment, 'day_month')}",
+        f"Signed: note of {_when(chart['signed'].appointment, 'day_month')}",
         "—",
     ]
     assert "/note/" not in text(response)
