@@ -23,7 +23,7 @@ from clients.models import (
     stage_label,
     text_limit,
 )
-from hrp import bounds
+from hrp import bounds, formats
 from hrp.crypto import EncryptedTextField
 from hrp.immutability import AppendOnlyModel, append_only
 from hrp.immutability import ImmutableError as BaseImmutableError
@@ -89,7 +89,7 @@ class Administration(AppendOnlyModel):
         triggers = append_only(error=ImmutableError)
 
     def __str__(self) -> str:
-        return f"{self.measure.name} {self.score} ({self.administered_at:%Y-%m-%d})"
+        return f"{self.measure.name} {self.score} ({formats.date(self.administered_at)})"
 
     @property
     def measure(self) -> Measure:

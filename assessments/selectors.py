@@ -34,6 +34,7 @@ from assessments.measures import MEASURES, Measure, screening_measures
 from assessments.models import OVERDOSE_FACTORS, Administration, HarmAssessment, IdentifiedHarm
 from clients.models import STRENGTH_FIELDS, Client, Intake, SubstanceUse, stage_label
 from clients.selectors import SCREENING, Flag
+from hrp import formats
 from hrp.clinic import clinic_setting
 
 
@@ -368,9 +369,7 @@ def chart_data(trend: Trend) -> dict[str, Any]:
         "label": measure.name,
         "max": measure.score_max,
         "higherIsBetter": measure.higher_is_better,
-        "points": [
-            {"x": timezone.localtime(p.at).strftime("%Y-%m-%d"), "y": p.score} for p in trend.points
-        ],
+        "points": [{"x": formats.date(p.at), "y": p.score} for p in trend.points],
         "bands": [
             {"low": band.low, "high": band.high, "label": str(band.label)} for band in measure.bands
         ],

@@ -21,7 +21,7 @@ from clients import selectors as client_selectors
 from clients import services as client_services
 from clients.models import Client
 from clients.views import render_chart_section
-from hrp import access, bounds
+from hrp import access, bounds, formats
 from risk import selectors as risk_selectors
 from risk.models import RiskFlag
 
@@ -102,12 +102,14 @@ def administer(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("%(measure)s recorded: %(score)d%(unit)s, %(band)s.")
+                _("%(measure)s recorded: %(score)s.")
                 % {
                     "measure": measure.name,
-                    "score": administration.score,
-                    "unit": measure.score_unit,
-                    "band": administration.band_label.lower(),
+                    "score": formats.score(
+                        administration.score,
+                        unit=measure.score_unit,
+                        band=administration.band_short,
+                    ),
                 },
             )
             if administration.suicide_risk:

@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing import codes, selectors
@@ -37,7 +37,7 @@ from clients.models import Client, Consent
 from disclosures import services as disclosure_services
 from disclosures.models import Disclosure
 from disclosures.report import REDISCLOSURE_NOTICE
-from hrp import access, bounds, pdf
+from hrp import access, bounds, formats, pdf
 from hrp.accounts.models import Supervision, User
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
@@ -50,7 +50,7 @@ MAX_PERIOD_DAYS = 366
 
 
 def _date(value: datetime.date) -> str:
-    return formats.date_format(value, "DATE_FORMAT")
+    return formats.date(value)
 
 
 # --- Problem list ----------------------------------------------------------------------------

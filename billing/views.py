@@ -28,7 +28,7 @@ from clients.models import Client
 from clients.views import render_chart_section
 from disclosures.models import Disclosure
 from disclosures.report import REDISCLOSURE_NOTICE
-from hrp import access
+from hrp import access, formats
 
 
 def _service_errors(form: Any, error: ValidationError) -> None:
@@ -235,7 +235,8 @@ def export(request: HttpRequest, pk: int) -> HttpResponse:
             superbill = disclosure.what == Disclosure.What.SUPERBILL
             # The file name carries the chart number and period, never the client's name.
             name = f"{'superbill' if superbill else 'encounters'}-{client.chart_number}-"
-            name += f"{disclosure.period_start:%Y%m%d}-{disclosure.period_end:%Y%m%d}"
+            period = (disclosure.period_start, disclosure.period_end)
+            name += "-".join(formats.date_stamp(day) for day in period)
             response = HttpResponse(
                 document,
                 content_type="application/pdf" if superbill else "text/csv; charset=utf-8",

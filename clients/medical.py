@@ -26,10 +26,10 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import CharField, DateField, Exists, F, OuterRef, Q, QuerySet, Subquery
-from django.utils import formats
 from django.utils.translation import gettext as _
 
 from clients.models import Client, MedicalDecision, MedicalEvaluation
+from hrp import formats
 from hrp.crypto import EncryptedTextField
 
 DONE = "done"
@@ -54,7 +54,7 @@ class MedicalStatus:
     def label(self) -> str:
         if self.state == DONE:
             assert self.on is not None
-            day = formats.date_format(self.on, "DATE_FORMAT")
+            day = formats.date(self.on)
             return _("Medical evaluation done on %(date)s") % {"date": day}
         if self.state == OUTSTANDING:
             return _("Medical evaluation recommended, not yet done")

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hrp import bounds
+from hrp import bounds, formats
 from hrp.crypto import EncryptedTextField
 from hrp.immutability import AppendOnlyModel, ImmutableError, SealedTrigger, append_only
 
@@ -227,7 +227,14 @@ class Client(models.Model):
 
     @property
     def display_name(self) -> str:
-        return self.preferred_name or self.legal_name
+        """The name the client goes by (hrp/formats.py decides)."""
+        return formats.person_name(self.preferred_name, self.legal_name)
+
+    @property
+    def name_with_legal(self) -> str:
+        """Where the legal name matters (documents that leave the clinic, identity checks):
+        "Sam (legal name: Samuel Ortiz)" when the two differ."""
+        return formats.person_name(self.preferred_name, self.legal_name, legal_too=True)
 
 
 class TherapistAssignment(models.Model):
@@ -253,7 +260,7 @@ class TherapistAssignment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.therapist} ({self.started_at:%Y-%m-%d})"
+        return f"{self.therapist} ({formats.date(self.started_at)})"
 
 
 class MedicalDecision(models.TextChoices):

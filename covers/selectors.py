@@ -9,11 +9,11 @@ from typing import Any
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.http import Http404
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.extensions import Notice
-from hrp import access
+from hrp import access, formats
 from hrp.accounts.models import Cover, User
 
 
@@ -57,7 +57,7 @@ def cover_choices() -> QuerySet[User]:
 
 def _day(value: datetime.date) -> str:
     # As the covers page shows it ("6 Dec 2026").
-    return formats.date_format(value, "j M Y")
+    return formats.date(value)
 
 
 def home_notices(user: Any) -> list[Notice]:

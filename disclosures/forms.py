@@ -6,18 +6,18 @@ from typing import Any
 
 from crispy_forms.helper import FormHelper
 from django import forms
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Consent
-from hrp import bounds
+from hrp import bounds, formats
 
 
 def consent_label(consent: Consent) -> str:
     return _("%(recipient)s (signed %(signed)s, in force until %(expires)s)") % {
         "recipient": consent.recipient,
-        "signed": formats.date_format(consent.signed_on, "SHORT_DATE_FORMAT"),
-        "expires": formats.date_format(consent.expires_on, "SHORT_DATE_FORMAT"),
+        "signed": formats.date(consent.signed_on),
+        "expires": formats.date(consent.expires_on),
     }
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, Consent
+from hrp import formats
 from hrp.crypto import EncryptedTextField
 from hrp.immutability import AppendOnlyModel, ImmutableError, append_only
 
@@ -107,4 +108,4 @@ class Disclosure(AppendOnlyModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_what_display()} to {self.recipient} ({self.disclosed_at:%Y-%m-%d})"
+        return f"{self.get_what_display()} to {self.recipient} ({formats.date(self.disclosed_at)})"

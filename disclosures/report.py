@@ -31,6 +31,7 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
+from hrp import formats
 from hrp.pdf import html_to_pdf
 
 TEMPLATE = "disclosures/attendance_report.html"
@@ -186,4 +187,6 @@ def render_pdf(report: AttendanceReport) -> bytes:
 def pdf_filename_for(*, chart_number: str, start: datetime.date, end: datetime.date) -> str:
     """Chart number and period only: a file name is seen by mail servers and file listings,
     so it never carries the client's name."""
-    return f"attendance-report_{chart_number}_{start:%Y-%m-%d}_to_{end:%Y-%m-%d}.pdf"
+    return (
+        f"attendance-report_{chart_number}_{formats.iso_date(start)}_to_{formats.iso_date(end)}.pdf"
+    )

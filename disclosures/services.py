@@ -24,7 +24,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.identity import require_identity
@@ -33,7 +33,7 @@ from disclosures import report as report_module
 from disclosures import selectors
 from disclosures.models import Disclosure
 from disclosures.report import AttendanceReport
-from hrp import bounds
+from hrp import bounds, formats
 from hrp.accounts.models import User
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
@@ -41,7 +41,7 @@ from hrp.audit.services import audit_record
 
 
 def _date(value: datetime.date) -> str:
-    return formats.date_format(value, "DATE_FORMAT")
+    return formats.date(value)
 
 
 def one_year_after(start: datetime.date) -> datetime.date:

@@ -7,13 +7,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from emergency import services
 from emergency.forms import EmergencyForm
-from hrp import access
+from hrp import access, formats
 from hrp.accounts.authn import privilege_step
 from hrp.accounts.models import EmergencyGrant
 
@@ -41,7 +40,7 @@ def emergency_view(request: HttpRequest) -> HttpResponse:
                     "Emergency access granted until %(time)s. Every page you open is recorded, "
                     "and the client's therapist and supervisor have been told."
                 )
-                % {"time": timezone.localtime(grant.expires_at).strftime("%H:%M")},
+                % {"time": formats.time(grant.expires_at)},
             )
             return redirect("clients:chart", pk=grant.client_id)
     grants = list(access.active_grants(request.user).select_related("client"))

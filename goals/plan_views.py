@@ -27,7 +27,7 @@ from goals.forms import PlanReviewForm
 from goals.models import SAFER_USE_PRACTICES, SECTION_FIELDS, PlanReview, PlanVersion, UseCheckIn
 from goals.plan_forms import PlanReasonForm, plan_forms
 from goals.selectors import FieldDiff, SectionDiff
-from hrp import access, bounds
+from hrp import access, bounds, formats
 
 # Fields shown as someone's words rather than as settings of the plan: the page marks whose.
 WORDS_CLASSES = {"client_words": "client-words", "clinician_notes": "clinician-notes"}
@@ -331,7 +331,7 @@ def plan_review(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request,
                 _("Review recorded. The plan stays as it is; next review on %(date)s.")
-                % {"date": review.next_review_date.strftime("%Y-%m-%d")},
+                % {"date": formats.date(review.next_review_date)},
             )
             return redirect("goals:section", pk=client.pk)
     since = services.week_start(timezone.localdate(version.created_at))

@@ -9,6 +9,7 @@ import datetime
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from goals.models import Goal
 from notifications.extensions import (
@@ -72,7 +73,10 @@ class GoalReview(ReminderRule):
     def render(self, reminder: Reminder) -> tuple[str, str]:
         url = reverse("goals:goal", args=[reminder.client_id, reminder.object_id])
         if reminder.kind == Kind.REVIEW_DUE:
-            return _("A goal review is due in %(n)d days.") % {"n": timing("review_due_days")}, url
+            days = timing("review_due_days")
+            return ngettext(
+                "A goal review is due in %(n)d day.", "A goal review is due in %(n)d days.", days
+            ) % {"n": days}, url
         return _("A goal review is overdue."), url
 
 

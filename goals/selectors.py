@@ -37,6 +37,7 @@ from goals.models import (
     UseCheckIn,
     review_state_for,
 )
+from hrp import formats
 from hrp.clinic import clinic_setting
 from safety import selectors as safety_selectors
 from safety.models import OverdosePlanVersion, SafetyPlanVersion, ToleranceWindow
@@ -259,7 +260,7 @@ def progress_chart(progress: Progress) -> dict[str, Any]:
         "max": 7 if per_day else None,
         "points": [
             {
-                "x": w.week_start.isoformat(),
+                "x": formats.date(w.week_start),
                 "y": w.use_days if per_day else w.typical_amount,
             }
             for w in progress.weeks

@@ -23,7 +23,7 @@ from clients.views import render_chart_section
 from goals import selectors, services
 from goals.forms import GoalForm, ReviewForm
 from goals.models import SECTION_FIELDS, Goal, GoalReview
-from hrp import access, bounds
+from hrp import access, bounds, formats
 
 GOAL_FIELDS = GoalForm.Meta.fields
 
@@ -82,7 +82,7 @@ def goal_create(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request,
                 _("Goal added. Its review is on %(date)s.")
-                % {"date": goal.review_date.strftime("%Y-%m-%d")},
+                % {"date": formats.date(goal.review_date)},
             )
             return redirect("goals:goal", pk=client.pk, goal_pk=goal.pk)
     return render(
@@ -198,9 +198,7 @@ def _review_message(review: GoalReview) -> str:
         GoalReview.Decision.REVISE: _("Review recorded. The revised goal starts now."),
         GoalReview.Decision.ACHIEVED: _("Review recorded. The goal is achieved."),
         GoalReview.Decision.SET_ASIDE: _("Review recorded. The goal is set aside for now."),
-    }[review.decision] % {
-        "date": review.next_review_date.strftime("%Y-%m-%d") if review.next_review_date else ""
-    }
+    }[review.decision] % {"date": formats.date(review.next_review_date)}
 
 
 def reviews_due(request: HttpRequest) -> HttpResponse:

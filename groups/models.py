@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, Consent
-from hrp import bounds
+from hrp import bounds, formats
 from hrp.crypto import EncryptedTextField
 from hrp.immutability import (
     AppendOnlyModel,
@@ -187,7 +187,7 @@ class Meeting(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.starts_at:%Y-%m-%d %H:%M}"
+        return formats.datetime_(self.starts_at)
 
     @property
     def day(self) -> datetime.date:
@@ -360,4 +360,4 @@ class GroupNoteReview(AppendOnlyModel):
         triggers = append_only(error=NoteLockedError)
 
     def __str__(self) -> str:
-        return f"{self.get_decision_display()} {self.created_at:%Y-%m-%d}"
+        return f"{self.get_decision_display()} {formats.date(self.created_at)}"

@@ -9,11 +9,12 @@ import datetime
 
 from django.conf import settings
 from django.db.models import Q
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Client
 from groups.models import Meeting, Membership
+from hrp import formats
 from notifications.extensions import (
     HORIZON,
     Kind,
@@ -92,8 +93,8 @@ class GroupMeetingClient(ReminderRule):
         starts_at = Meeting.objects.values_list("starts_at", flat=True).get(pk=reminder.object_id)
         local = timezone.localtime(starts_at)
         text = _("Reminder: your group meets on %(day)s at %(time)s.") % {
-            "day": formats.date_format(local, "l j F"),
-            "time": formats.time_format(local, "H:i"),
+            "day": formats.weekday_date(local),
+            "time": formats.time(local),
         }
         client = Client.objects.only("reminder_hide_clinic_name").get(pk=reminder.client_id)
         if not client.reminder_hide_clinic_name:

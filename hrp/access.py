@@ -660,6 +660,8 @@ def group_facilitators_visible_q(user: Any) -> Q:
     if is_supervisor(user):
         q |= Q(clinician__in=supervisee_ids(user))
     return q
+
+
 # --- Calendars (scheduling) --------------------------------------------------------------------
 
 # A clinician's calendar shows their clients' names; the clinic view shows clinicians' names,

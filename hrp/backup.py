@@ -37,7 +37,7 @@ from django.db import DatabaseError, connections, models, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from hrp import crypto
+from hrp import crypto, formats
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
@@ -298,7 +298,7 @@ def backup_create(*, directory: Path, using: str = "default") -> Backup:
         raise BackupError("A backup takes its own snapshot: run it outside a transaction.")
     pg_dump = _tool("pg_dump")
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    stem = "hrp-" + timezone.now().strftime("%Y%m%dT%H%M%SZ")
+    stem = "hrp-" + formats.utc_stamp(timezone.now())
     dump = directory / (stem + DUMP_SUFFIX)
     manifest_file = manifest_path(dump)
     partial = dump.with_name(dump.name + ".partial")

@@ -86,8 +86,10 @@ import psycopg2.extensions
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from hrp import formats as show
 
 # --- Numbers ---------------------------------------------------------------------------------
 
@@ -169,7 +171,7 @@ def fits_everywhere(moment: datetime.datetime | datetime.date | None) -> bool:
 
 def show_date(day: datetime.date) -> str:
     """A date as messages name it (the locale's date format)."""
-    return formats.date_format(day, "DATE_FORMAT")
+    return show.date(day)
 
 
 _show = show_date
@@ -339,7 +341,7 @@ class DateInput(forms.DateInput):
     within: DateRange | None = None
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("format", "%Y-%m-%d")
+        kwargs.setdefault("format", show.ISO_DATE)
         super().__init__(**kwargs)
 
     def get_context(self, name: str, value: Any, attrs: Any) -> dict[str, Any]:
@@ -356,7 +358,7 @@ class TimeInput(forms.TimeInput):
     input_type = "time"
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("format", "%H:%M")
+        kwargs.setdefault("format", show.ISO_TIME)
         super().__init__(**kwargs)
 
 
@@ -364,7 +366,7 @@ class DateTimeInput(forms.DateTimeInput):
     input_type = "datetime-local"
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("format", "%Y-%m-%dT%H:%M")
+        kwargs.setdefault("format", show.ISO_DATETIME_LOCAL)
         super().__init__(**kwargs)
 
 

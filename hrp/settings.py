@@ -131,6 +131,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "hrp.core.context_processors.clinic",
             ],
+            # How values are shown (hrp/formats.py): available in every template without a load.
+            "builtins": ["hrp.core.templatetags.hrp_format"],
         },
     },
 ]

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from clients.models import Client
+from hrp import formats
 from hrp.accounts.models import Supervision, User
 from hrp.clinic import clinic_setting
 from notifications.models import Reminder
@@ -91,7 +92,7 @@ class Spec:
 
     def key(self) -> str:
         who = f"u{self.recipient_id}" if self.recipient_id else f"c{self.client_id}"
-        due = self.due_at.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M")
+        due = formats.utc_minute_stamp(self.due_at)
         return f"{self.kind}:{self.object_id}:{due}:{who}:{self.channel}"
 
     def row(self) -> Reminder:

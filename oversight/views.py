@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from hrp import access
+from hrp import access, formats
 from hrp.audit.models import AuditEvent
 from hrp.spreadsheet import safe_cell
 from oversight import selectors, services
@@ -121,7 +121,7 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
     access.require(request.user, RULE)
     filters = _session_filters(request)
     event = services.audit_export_record(actor=request.user, filters=filters)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    stamp = formats.local_stamp(timezone.now())
     response = StreamingHttpResponse(
         _csv_lines(filters, export_event_id=event.pk), content_type="text/csv; charset=utf-8"
     )

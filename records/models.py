@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
-from hrp import bounds
+from hrp import bounds, formats
 
 # 45 CFR 164.524(b)(2): act within 30 days of the request; one extension of at most 30 days.
 RESPONSE_DAYS = 30
@@ -81,7 +81,7 @@ class RecordRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Record request {self.requested_on:%Y-%m-%d}"
+        return f"Record request {formats.iso_date(self.requested_on)}"
 
     @property
     def due_on(self) -> datetime.date:

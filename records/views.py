@@ -17,7 +17,7 @@ from clients import selectors as client_selectors
 from clients.models import Client
 from clients.views import render_chart_section
 from disclosures import selectors as disclosure_selectors
-from hrp import access
+from hrp import access, formats
 from records import selectors, services
 from records.forms import ExportForm, ExtendForm, RecordRequestForm
 from records.models import RecordRequest
@@ -92,7 +92,8 @@ def export(request: HttpRequest, pk: int) -> HttpResponse:
         )
     response = HttpResponse(document, content_type="application/fhir+json")
     response["Content-Disposition"] = (
-        f'attachment; filename="record-{client.chart_number}-{disclosure.period_end:%Y%m%d}.json"'
+        f'attachment; filename="record-{client.chart_number}-'
+        f'{formats.date_stamp(disclosure.period_end)}.json"'
     )
     # A disclosed document must not linger in a shared browser's or proxy's cache.
     response["Cache-Control"] = "no-store"
@@ -148,7 +149,7 @@ def release(request: HttpRequest, pk: int, request_pk: int) -> HttpResponse:
         return _tab(request, client, can, status=409, release_errors=error.messages)
     response = HttpResponse(archive, content_type="application/zip")
     response["Content-Disposition"] = (
-        f'attachment; filename="my-record-{released.released_on:%Y%m%d}.zip"'
+        f'attachment; filename="my-record-{formats.date_stamp(released.released_on)}.zip"'
     )
     response["Cache-Control"] = "no-store"
     return response

@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import TEXT_LIMIT
-from hrp import bounds
+from hrp import bounds, formats
 
 
 class _Form(forms.Form):
@@ -36,7 +36,7 @@ class FollowUpForm(_Form):
     done_at = bounds.DateTimeField(
         label=_("When"),
         within=None,
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        input_formats=list(formats.DATETIME_INPUT_FORMATS),
         error_messages={"required": _("Enter when it was done.")},
     )
 

@@ -13,6 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from clients.models import text_limit
 from hrp import bounds
@@ -98,8 +99,10 @@ class ToleranceWindowForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.helper = _helper()
         self.fields["end_date"].required = False
-        self.fields["end_date"].help_text = _(
-            "The last day to take extra care. Left empty: %(n)d days in all, from the first."
+        self.fields["end_date"].help_text = ngettext(
+            "The last day to take extra care. Left empty: %(n)d day in all, the first.",
+            "The last day to take extra care. Left empty: %(n)d days in all, from the first.",
+            default_days,
         ) % {"n": default_days}
 
     def clean(self) -> dict[str, Any]:

@@ -9,12 +9,13 @@ from typing import Any
 
 from django.db.models import DateField, DateTimeField, F, Func, OuterRef, QuerySet, Subquery, Value
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.extensions import TimelineEntry
 from clients.models import Client
 from clients.selectors import Flag
+from hrp import formats
 from safety.models import (
     OverdosePlanVersion,
     SafetyPlanVersion,
@@ -76,7 +77,7 @@ def annotate_open_window(qs: QuerySet[Client]) -> QuerySet[Client]:
 
 
 def show_date(day: datetime.date) -> str:
-    return formats.date_format(day, "SHORT_DATE_FORMAT")
+    return formats.date(day)
 
 
 def tolerance_flags(client: Client) -> list[Flag]:

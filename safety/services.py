@@ -11,11 +11,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from clients.models import Client
-from hrp import access, bounds
+from hrp import access, bounds, formats
 from hrp.accounts.models import User
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
@@ -240,8 +239,7 @@ def tolerance_window_record(
             source_key=TOLERANCE_SOURCE,
             source_id=window.pk,
             actor=actor,
-            description=str(_("Lower tolerance until %(day)s"))
-            % {"day": date_format(end_date, "DATE_FORMAT")},
+            description=str(_("Lower tolerance until %(day)s")) % {"day": formats.date(end_date)},
         )
     return window
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from hrp import formats
 from sessions.models import Appointment
 
 PRODID = "-//HRP Clinic//Calendar feed//EN"
@@ -45,7 +46,7 @@ def fold(line: str) -> str:
 
 
 def utc(moment: datetime.datetime) -> str:
-    return moment.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+    return formats.utc_stamp(moment)
 
 
 def calendar_text(

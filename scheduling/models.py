@@ -13,6 +13,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hrp import formats
+
 
 class Weekday(models.IntegerChoices):
     MONDAY = 0, _("Monday")
@@ -50,7 +52,7 @@ class WorkingHours(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_weekday_display()} {self.starts:%H:%M}-{self.ends:%H:%M}"
+        return f"{self.get_weekday_display()} {formats.time(self.starts)}-{formats.time(self.ends)}"
 
 
 class TimeOff(models.Model):

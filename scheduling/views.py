@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from hrp import access, bounds
+from hrp import access, bounds, formats
 from scheduling import ical, selectors, services
 from scheduling.forms import (
     ClientSearchForm,
@@ -28,8 +28,6 @@ from scheduling.forms import (
 )
 from sessions import selectors as session_selectors
 from sessions.models import Modality, Room
-
-SLOT_FORMAT = "%Y%m%dT%H%M%SZ"
 
 
 def _day(request: HttpRequest) -> datetime.date:
@@ -53,7 +51,7 @@ def _nav(span: str, day: datetime.date, names: dict[str, str], args: list[int]) 
     today = timezone.localdate()
 
     def url(name: str, date: datetime.date) -> str:
-        return f"{reverse(name, args=args)}?date={date:%Y-%m-%d}"
+        return f"{reverse(name, args=args)}?date={formats.iso_date(date)}"
 
     previous, current, following = STEP_LABELS[span]
     return {
@@ -76,14 +74,14 @@ CLINIC_VIEWS = {
 
 
 def slot_param(moment: datetime.datetime) -> str:
-    return moment.astimezone(datetime.UTC).strftime(SLOT_FORMAT)
+    return formats.utc_stamp(moment)
 
 
 def _parse_slot(raw: object) -> datetime.datetime | None:
     if not isinstance(raw, str) or not raw.isascii() or len(raw) != 16:
         return None
     try:
-        moment = datetime.datetime.strptime(raw, SLOT_FORMAT).replace(tzinfo=datetime.UTC)
+        moment = datetime.datetime.strptime(raw, formats.UTC_STAMP).replace(tzinfo=datetime.UTC)
     except ValueError:
         return None
     return moment if bounds.APPOINTMENT.contains(timezone.localtime(moment).date()) else None
@@ -319,7 +317,8 @@ def book(request: HttpRequest) -> HttpResponse:
                     messages.success(request, _("Appointment booked."))
                     day = timezone.localtime(slot.starts_at).date()
                     return redirect(
-                        f"{reverse('scheduling:day', args=[request.user.pk])}?date={day:%Y-%m-%d}"
+                        f"{reverse('scheduling:day', args=[request.user.pk])}"
+                        f"?date={formats.iso_date(day)}"
                     )
                 form.add_error(
                     None,

@@ -9,7 +9,6 @@ from typing import Any
 from django.db.models import F, Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -22,6 +21,7 @@ from clients.extensions import (
     register_timeline_source,
 )
 from clients.models import Client
+from hrp import formats
 from sessions import selectors
 from sessions.models import Appointment, NoteStatus, SessionNote
 
@@ -104,7 +104,7 @@ def note_load(pks: list[int]) -> dict[int, TimelineEntry]:
             at=note.signed_at,
             title=_("Session note signed (%(format)s)") % {"format": note.get_format_display()},
             detail=_("Session of %(day)s · %(status)s")
-            % {"day": date_format(session_day, "DATE_FORMAT"), "status": note.get_status_display()},
+            % {"day": formats.date(session_day), "status": note.get_status_display()},
             url=reverse("sessions:note", kwargs={"pk": note.client_id, "note_pk": note.pk}),
             who=note.signed_by.full_name if note.signed_by else "",
         )

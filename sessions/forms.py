@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Consent
 from goals import limits as plan_limits
-from hrp import bounds
+from hrp import bounds, formats
 from sessions.models import (
     CONTACT_MAX_MINUTES,
     CONTACT_TEXT_LIMIT,
@@ -277,7 +277,7 @@ class NoteForm(forms.Form):
         self.use_lines: list[UseLine] = []
         for substance in substances:
             for week in weeks:
-                prefix = f"use_{substance.pk}_{week:%Y%m%d}"
+                prefix = f"use_{substance.pk}_{formats.date_stamp(week)}"
                 self.fields[f"{prefix}_days"] = _score(_("Use days"), maximum=7)
                 # The clinician's correction; blank takes the figure the plan's limits give.
                 self.fields[f"{prefix}_above"] = _score(_("Days above plan"), maximum=7)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, Consent
-from hrp import bounds
+from hrp import bounds, formats
 from hrp.crypto import EncryptedJSONField, EncryptedTextField, Unreadable
 from hrp.immutability import AppendOnlyModel, ImmutableError, SignedNoteLock, append_only
 from sessions.vocab import ContactKind, NoteFormat, RiskLevel
@@ -195,7 +195,7 @@ class Appointment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.starts_at:%Y-%m-%d %H:%M}"
+        return formats.datetime_(self.starts_at)
 
     @staticmethod
     def is_note_pending(status: str, note_status: str | None) -> bool:
@@ -520,7 +520,7 @@ class NoteReview(_HashedAppendOnly):
         triggers = append_only(error=NoteLockedError)
 
     def __str__(self) -> str:
-        return f"{self.get_decision_display()} {self.created_at:%Y-%m-%d}"
+        return f"{self.get_decision_display()} {formats.date(self.created_at)}"
 
 
 class RatingAlert(models.Model):
@@ -800,4 +800,4 @@ class ContactReview(_HashedAppendOnly):
         triggers = append_only(error=NoteLockedError)
 
     def __str__(self) -> str:
-        return f"{self.get_decision_display()} {self.created_at:%Y-%m-%d}"
+        return f"{self.get_decision_display()} {formats.date(self.created_at)}"

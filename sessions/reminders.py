@@ -11,10 +11,10 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.urls import reverse
-from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Client
+from hrp import formats
 from hrp.accounts.models import Supervision
 from hrp.clinic import clinic_setting
 from notifications.extensions import (
@@ -35,8 +35,7 @@ from sessions.models import Appointment, RatingAlert, SessionNote
 
 
 def _when(moment: datetime.datetime) -> tuple[str, str]:
-    local = timezone.localtime(moment)
-    return formats.date_format(local, "l j F"), formats.time_format(local, "H:i")
+    return formats.weekday_date(moment), formats.time(moment)
 
 
 class UpcomingSession(ReminderRule):

@@ -10,12 +10,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from clients import selectors as client_selectors
 from clients.models import Client
 from clients.views import render_chart_section
-from hrp import access, bounds
+from hrp import access, bounds, formats
 from hrp.clinic import clinic_setting
 from sessions import selectors, services
 from sessions.forms import AttendanceForm, BookForm, RescheduleForm
@@ -30,7 +31,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
     week = bounds.parse_date(request.GET.get("week"), within=bounds.CALENDAR)
     # By name, not by import: sessions sits below scheduling (pyproject's layers).
     target = reverse("scheduling:week", args=[request.user.pk])
-    return redirect(f"{target}?date={week:%Y-%m-%d}" if week else target)
+    return redirect(f"{target}?date={formats.iso_date(week)}" if week else target)
 
 
 def chart_section(request: HttpRequest, pk: int) -> HttpResponse:
@@ -46,7 +47,7 @@ def chart_section(request: HttpRequest, pk: int) -> HttpResponse:
         "ratings": ratings,
         "ratings_shown": selectors.RATINGS_SHOWN,
         "ratings_chart": {
-            "labels": [p.date.isoformat() for p in ratings],
+            "labels": [formats.date(p.date) for p in ratings],
             "totals": [p.total for p in ratings],
             "threshold": clinic_setting("RATING_ALERT_THRESHOLD"),
         },
@@ -96,7 +97,8 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("%(n)d appointment(s) booked.") % {"n": len(booked)},
+                    ngettext("%(n)d appointment booked.", "%(n)d appointments booked.", len(booked))
+                    % {"n": len(booked)},
                 )
                 return redirect("sessions:section", pk=client.pk)
     context = {"client": client, "form": form, "overlaps": overlaps, "nav": "caseload"}

@@ -7,11 +7,10 @@ from typing import Any
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout
 from django import forms
-from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Consent
-from hrp import bounds
+from hrp import bounds, formats
 from summaries.selectors import default_period
 
 MAX_YEARS = 2
@@ -105,8 +104,8 @@ class DownloadForm(forms.Form):
             _("%(recipient)s (consent signed %(signed)s, in force until %(expires)s)")
             % {
                 "recipient": c.recipient,
-                "signed": formats.date_format(c.signed_on, "DATE_FORMAT"),
-                "expires": formats.date_format(c.expires_on, "DATE_FORMAT"),
+                "signed": formats.date(c.signed_on),
+                "expires": formats.date(c.expires_on),
             }
         )
         # The listed choices are the consents already read; the field's own lookup on POST

@@ -44,7 +44,7 @@ from clients import extensions
 from clients.models import Client
 from clients.selectors import Flag, _expiring_consents, chart_flags, split_flags
 from goals.models import Goal, GoalReview, UseCheckIn
-from hrp import access, svg
+from hrp import access, formats, svg
 from hrp.accounts.models import User
 from hrp.clinic import clinic_setting
 from linkage import selectors as linkage_selectors
@@ -226,7 +226,7 @@ def summary_clients(pks: Iterable[int]) -> dict[int, Client]:
 
 
 def _week_label(day: datetime.date) -> str:
-    return day.strftime("%d %b")
+    return formats.day_month(day)
 
 
 def summary_data(client: Client, start: datetime.date, end: datetime.date) -> SummaryData:
@@ -410,7 +410,7 @@ def _client_summary(
                 points=points,
                 chart=svg.line_chart(
                     _("%(measure)s scores") % {"measure": measure.name},
-                    [p.date.strftime("%d %b") for p in points],
+                    [formats.day_month(p.date) for p in points],
                     [p.score for p in points],
                     y_max=measure.score_max,
                     bands=_bands(code),
@@ -426,7 +426,7 @@ def _client_summary(
     if ratings:
         ratings_chart = svg.line_chart(
             _("Session rating totals (0-40)"),
-            [p.date.strftime("%d %b") for p in ratings],
+            [formats.day_month(p.date) for p in ratings],
             [p.total for p in ratings],
             y_max=40,
             threshold=threshold,

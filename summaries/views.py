@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from clients import selectors as client_selectors
 from clients.views import render_chart_section
 from disclosures import selectors as disclosure_selectors
-from hrp import access
+from hrp import access, formats
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
@@ -93,7 +93,7 @@ def summary_detail(request: HttpRequest, summary_pk: int) -> HttpResponse:
 def _filename(summary: SummaryRequest) -> str:
     # Chart number and dates only: a file name travels (downloads folder, email) where a
     # client's name must not.
-    period = f"{summary.period_start:%Y-%m-%d}-to-{summary.period_end:%Y-%m-%d}"
+    period = f"{formats.iso_date(summary.period_start)}-to-{formats.iso_date(summary.period_end)}"
     if summary.client is None:
         return f"caseload-summary-{period}.pdf"
     return f"progress-summary-{summary.client.chart_number}-{period}.pdf"

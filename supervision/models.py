@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
+from hrp import formats
 from hrp.crypto import EncryptedJSONField, EncryptedTextField
 from sessions.models import SessionNote
 
@@ -69,7 +70,7 @@ class SupervisionMeeting(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Supervision {self.met_on:%Y-%m-%d}"
+        return f"Supervision {formats.date(self.met_on)}"
 
 
 class ChartComment(models.Model):

@@ -10,12 +10,11 @@ from typing import Any
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from clients.extensions import ChartNotice
-from hrp import access
+from hrp import access, formats
 from supervision.models import ChartComment
 
 
@@ -59,11 +58,7 @@ def chart_notices(client: Any, user: Any) -> list[ChartNotice]:
                 title=_("Comment from %(name)s (supervision)") % {"name": comment.author.full_name},
                 text=comment.text,
                 meta=_("Left on %(date)s. Only you and your supervisor see this.")
-                % {
-                    "date": formats.date_format(
-                        timezone.localtime(comment.created_at), "DATETIME_FORMAT"
-                    )
-                },
+                % {"date": formats.datetime_(comment.created_at)},
                 action_url=reverse("supervision:comment_acknowledge", args=[comment.pk]),
                 action_label=_("Acknowledge"),
             )

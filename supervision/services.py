@@ -79,7 +79,9 @@ def meeting_record(
         action=AuditAction.SUPERVISION_MEETING_RECORD,
         actor=supervisor,
         obj=meeting,
-        detail=f"with user {supervisee.pk}; {len(clients)} client(s) discussed",
+        # Stored English for the audit trail (not translated), with a real plural.
+        detail=f"with user {supervisee.pk}; {len(clients)} client"
+        f"{'' if len(clients) == 1 else 's'} discussed",
     )
     return meeting
 

@@ -12,11 +12,10 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hrp import access, bounds, redirects, svg
+from hrp import access, bounds, formats, redirects, svg
 from hrp.accounts import selectors as account_selectors
 from supervision import selectors, services
 from supervision.fidelity import ITEMS, RATINGS
@@ -165,7 +164,7 @@ def fidelity_trend(request: HttpRequest, therapist_pk: int) -> HttpResponse:
             item_trend,
             svg.line_chart(
                 str(item_trend.item.label),
-                [date_format(day, "M j") for day, _r in item_trend.points],
+                [formats.day_month(day) for day, _r in item_trend.points],
                 [rating for _d, rating in item_trend.points],
                 y_max=trend.rating_max,
             )

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.forms import CrispyMixin
 from clients.models import text_limit
-from hrp import bounds
+from hrp import bounds, formats
 from supplies.models import QUANTITY_MAX, SupplyRecord
 from supplies.selectors import REPORT_MONTHS_MAX, month_start, months_between
 
@@ -128,4 +128,4 @@ def default_months(today: datetime.date | None = None) -> dict[str, str]:
     first = last
     for _i in range(5):
         first = month_start(first - datetime.timedelta(days=1))
-    return {"first": f"{first:%Y-%m}", "last": f"{last:%Y-%m}"}
+    return {"first": formats.iso_month(first), "last": formats.iso_month(last)}

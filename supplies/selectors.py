@@ -23,12 +23,13 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from clients.extensions import TimelineEntry
 from clients.models import Client
+from hrp import formats
 from supplies.models import SupplyRecord
 
 Item = SupplyRecord.Item
@@ -192,7 +193,7 @@ class MonthRow:
 
     @property
     def label(self) -> str:
-        return formats.date_format(self.month, "YEAR_MONTH_FORMAT")
+        return formats.month(self.month)
 
     def given_in_order(self) -> list[int]:
         return [self.given.get(item, 0) for item in Item.values]

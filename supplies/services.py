@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from clients.models import Client
-from hrp import access, bounds
+from hrp import access, bounds, formats
 from hrp.accounts.models import User
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
@@ -203,5 +203,5 @@ def supply_report_viewed(*, actor: User, first: datetime.date, last: datetime.da
         category=AuditEvent.Category.ACCESS,
         action=AuditAction.SUPPLY_REPORT,
         actor=actor,
-        changes={"months": (None, f"{first:%Y-%m}..{last:%Y-%m}")},
+        changes={"months": (None, f"{formats.iso_month(first)}..{formats.iso_month(last)}")},
     )

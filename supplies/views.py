@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from clients import selectors as client_selectors
 from clients.models import Client
 from clients.views import render_chart_section
-from hrp import access, bounds
+from hrp import access, bounds, formats
 from supplies import selectors, services
 from supplies.forms import CorrectionForm, ReportForm, SupplyForm, VoidForm, default_months
 from supplies.models import SupplyRecord
@@ -210,14 +210,15 @@ def report_csv(request: HttpRequest) -> HttpResponse:
     report_ = selectors.funders_report(first, last)
     services.supply_report_viewed(actor=request.user, first=first, last=last)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="supplies-{first:%Y-%m}-to-{last:%Y-%m}.csv"'
-    )
+    period = f"{formats.iso_month(first)}-to-{formats.iso_month(last)}"
+    response["Content-Disposition"] = f'attachment; filename="supplies-{period}.csv"'
     writer = csv.writer(response)
     writer.writerow(
         [_("Month"), *report_.items, _("Referred elsewhere (times)"), _("Clients served")]
     )
     for row in report_.months:
-        writer.writerow([f"{row.month:%Y-%m}", *row.given_in_order(), row.referred, row.clients])
+        writer.writerow(
+            [formats.iso_month(row.month), *row.given_in_order(), row.referred, row.clients]
+        )
     writer.writerow([_("Total"), *report_.totals, report_.referred, report_.clients])
     return response

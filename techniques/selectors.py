@@ -11,12 +11,12 @@ from urllib.parse import urlencode
 from django.db.models import F, Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from clients.extensions import TimelineEntry
 from clients.models import Client
+from hrp import formats
 from sessions.models import SessionNote
 from techniques.kinds import KINDS, Kind
 from techniques.models import NoteTechnique
@@ -164,7 +164,7 @@ def timeline_load(kind: Kind) -> Any:
                 at=record.session_at,
                 title=str(kind.singular),
                 detail=_("Session of %(day)s: %(summary)s")
-                % {"day": date_format(day, "DATE_FORMAT"), "summary": summary(record)},
+                % {"day": formats.date(day), "summary": summary(record)},
                 url=reverse("sessions:note", args=[record.client_id, record.note_id])
                 + f"#note-section-{kind.slug}",
                 who=record.author.full_name,

@@ -60,9 +60,12 @@ def _validate_roles(*, user: User | None, actor: User, values: dict[str, Any]) -
         if user.is_supervisor and not values["is_supervisor"]:
             count = Supervision.objects.current().filter(supervisor=user).count()
             if count:
-                errors["is_supervisor"] = _(
-                    "%(name)s still supervises %(count)d therapist(s). "
-                    "Assign them another supervisor first."
+                errors["is_supervisor"] = ngettext(
+                    "%(name)s still supervises %(count)d therapist. "
+                    "Assign them another supervisor first.",
+                    "%(name)s still supervises %(count)d therapists. "
+                    "Assign them another supervisor first.",
+                    count,
                 ) % {"name": user.full_name, "count": count}
     if errors:
         raise ValidationError(errors)

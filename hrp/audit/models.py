@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hrp import formats
 from hrp.immutability import AppendOnlyModel, ImmutableError, append_only
 
 
@@ -51,4 +52,4 @@ class AuditEvent(AppendOnlyModel):
         triggers = append_only(error=AuditImmutableError)
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+        return f"{formats.datetime_(self.at)} {self.action}"

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from hrp import access, clinic
 from hrp.core import services
@@ -61,7 +62,8 @@ def clinic_settings(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("Saved %(n)d change(s).") % {"n": len(changes)}
+                ngettext("Saved %(n)d change.", "Saved %(n)d changes.", len(changes))
+                % {"n": len(changes)}
                 if changes
                 else _("Nothing had changed."),
             )

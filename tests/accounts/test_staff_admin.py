@@ -554,7 +554,7 @@ def edit_refusal_cases() -> list[Any]:
             {"is_supervisor": None, "is_therapist": "on"},
             {
                 "is_supervisor": [
-                    "Sue Supervisor still supervises 1 therapist(s). "
+                    "Sue Supervisor still supervises 1 therapist. "
                     "Assign them another supervisor first."
                 ]
             },

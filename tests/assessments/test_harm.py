@@ -22,7 +22,6 @@ from django.template.loader import render_to_string
 from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -30,7 +29,7 @@ from assessments.harm_forms import SubstancePatternForm
 from assessments.harm_views import _balance_change, _point_key
 from assessments.models import HarmAssessment, ImmutableError, SubstancePattern
 from clients.models import Client, SubstanceUse
-from hrp import bounds
+from hrp import bounds, formats
 from hrp.access import ClientAccess
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
@@ -530,7 +529,7 @@ BAD_INPUT = [
     pytest.param(
         {"assessed_on": "1850-03-01"},
         "assessed_on",
-        "Enter a date from Jan. 1, 1900 onwards; please check the year.",
+        "Enter a date from 1 Jan 1900 onwards; please check the year.",
         id="1850",
     ),
     pytest.param(
@@ -769,7 +768,7 @@ def test_new_assessment_starts_from_the_latest(
     ]
     assert len(formset.forms) == 3  # the row carried over and two blank rows
     page = text(response)
-    date = date_format(later.assessed_on, "DATE_FORMAT")
+    date = formats.date(later.assessed_on)
     assert f"This starts from the harm assessment of {date}." in page
 
 

@@ -11,11 +11,11 @@ import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 
 from assessments import selectors
 from assessments.selectors import CurrentStage, StagePoint
 from clients.models import STAGE_CHOICES, Client, SubstanceUse, stage_label
+from hrp import formats
 from hrp.accounts.models import User
 from sessions.stage_fit import STAGE_FIT
 from sessions.vocab import INTERVENTIONS
@@ -173,8 +173,8 @@ def test_the_section_shows_the_history_as_a_table(
         assert rows == [
             [
                 "Substance",
-                date_format(first.assessed_on, "SHORT_DATE_FORMAT"),
-                date_format(second.assessed_on, "SHORT_DATE_FORMAT"),
+                formats.date(first.assessed_on),
+                formats.date(second.assessed_on),
             ],
             [
                 "Alcohol",
@@ -253,7 +253,7 @@ def test_the_note_suggests_what_fits_each_current_stage(
     response = client_for(therapist).get(url)
 
     aside = parse(response).xpath("//aside[contains(@class, 'stage-suggestions')]")[0]
-    on = date_format(later.assessed_on, "DATE_FORMAT")
+    on = formats.date(later.assessed_on)
     assert [words(li.text_content()) for li in aside.xpath(".//li")] == [
         f"Alcohol: Getting ready to change (preparation) (harm assessment, {on}) Build the plan "
         "together: small, concrete steps the client chooses. For example: Ideal use plan work; "

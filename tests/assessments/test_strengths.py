@@ -12,12 +12,12 @@ from django.db import connection
 from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 
 from assessments import selectors
 from assessments.selectors import Strength
 from clients import services as client_services
 from clients.models import STRENGTH_FIELDS, Client, Intake
+from hrp import formats
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
 from tests.assessments.factories_harm import HarmAssessmentFactory
@@ -163,8 +163,8 @@ def test_the_overview_shows_where_and_when_each_came_from(
         response = client_for(user).get(_chart(record))
         assert response.status_code == 200
         shown_on, shown_intake = (
-            date_format(newer.assessed_on, "DATE_FORMAT"),
-            date_format(intake_on, "DATE_FORMAT"),
+            formats.date(newer.assessed_on),
+            formats.date(intake_on),
         )
         assert _panel_text(response, "strengths") == words(
             f"Strengths and resources Strengths Kept to my plan. Harm assessment, {shown_on} "

@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 from django.forms.models import model_to_dict
 from django.http import HttpResponse
-from django.template.defaultfilters import date as date_filter
 from django.test import Client as HttpClient
 from django.urls import URLPattern, reverse
 from django.utils import timezone
@@ -26,6 +25,7 @@ from assessments import urls as assessment_urls
 from assessments.measures import GAD7, MEASURES, PHQ9
 from assessments.models import Administration, ImmutableError
 from clients.models import Client
+from hrp import formats
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
 from risk.models import RiskFlag
@@ -63,7 +63,7 @@ def _local_input(moment: datetime.datetime) -> str:
 
 
 def _short_date(moment: datetime.datetime) -> str:
-    return date_filter(timezone.localtime(moment), "SHORT_DATE_FORMAT")
+    return formats.date(moment)
 
 
 # --- Access matrix -----------------------------------------------------------------------------
@@ -542,7 +542,7 @@ def test_phq_9_trend_marks_a_drop_of_5_but_not_4(
         "max": 27,
         "higherIsBetter": False,
         "points": [
-            {"x": timezone.localtime(a.administered_at).strftime("%Y-%m-%d"), "y": score}
+            {"x": formats.date(a.administered_at), "y": score}
             for a, score in zip(given, [20, 15, 11, 10], strict=True)
         ],
         "bands": [
@@ -814,8 +814,8 @@ def test_the_due_list_follows_the_clinic_interval(
         ("Ben", [("PHQ9", today + datetime.timedelta(days=7), False)]),
     ]
     page = " ".join(re.sub(r"<[^>]+>", " ", text(response)).split())
-    yesterday = date_filter(today - datetime.timedelta(days=1), "SHORT_DATE_FORMAT")
-    in_a_week = date_filter(today + datetime.timedelta(days=7), "SHORT_DATE_FORMAT")
+    yesterday = formats.date(today - datetime.timedelta(days=1))
+    in_a_week = formats.date(today + datetime.timedelta(days=7))
     assert f"PHQ-9 overdue since {yesterday}" in page
     assert f"PHQ-9 due {in_a_week}" in page
 

@@ -473,9 +473,7 @@ def test_no_date_of_birth_no_export(therapist: User, coded: Client) -> None:
     ]
 
 
-def test_a_client_known_only_by_a_chosen_name_is_not_billed(
-    therapist: User, coded: Client
-) -> None:
+def test_a_client_known_only_by_a_chosen_name_is_not_billed(therapist: User, coded: Client) -> None:
     Client.objects.filter(pk=coded.pk).update(legal_name="", date_of_birth=None)
     coded.refresh_from_db()
     assert _refused(therapist, coded, PayerConsentFactory(client=coded)) == [

@@ -320,7 +320,7 @@ def test_a_chosen_name_alone_opens_a_record(web: HttpClient, therapist: User) ->
         (
             "date_of_birth",
             "1850-01-01",
-            "Enter a date from Jan. 1, 1900 onwards; please check the year.",
+            "Enter a date from 1 Jan 1900 onwards; please check the year.",
         ),
         ("date_of_birth", "14/03/1991x", "Enter a date such as 2026-06-01."),
         ("email", "jo-at-example", "Enter a valid email address."),

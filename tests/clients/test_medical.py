@@ -249,7 +249,7 @@ def test_a_future_date_is_refused_and_what_was_typed_is_kept(
 @pytest.mark.parametrize(
     ("evaluated_on", "message"),
     [
-        ("1850-03-01", "Enter a date from Jan. 1, 1900 onwards; please check the year."),
+        ("1850-03-01", "Enter a date from 1 Jan 1900 onwards; please check the year."),
         ("", "Enter the date of the evaluation."),
         ("٢٠٢٤-01-01", "Enter a date such as 2026-06-01."),
     ],
@@ -395,7 +395,7 @@ def test_the_overview_panel_says_the_status(
 ) -> None:
     MedicalEvaluationFactory(client=record, evaluated_on=datetime.date(2026, 3, 2))
     text = page_text(client_for(therapist).get(reverse("clients:chart", args=[record.pk])))
-    assert "Medical evaluation done on March 2, 2026." in text
+    assert "Medical evaluation done on 2 Mar 2026." in text
 
 
 def test_harm_assessment_shows_the_latest_findings_beside_physical_health(
@@ -417,7 +417,7 @@ def test_harm_assessment_shows_the_latest_findings_beside_physical_health(
     for response in (detail, new):
         assert response.status_code == 200
         text = page_text(response)
-        assert "Latest medical evaluation: March 2, 2026 · Eastside Health Center" in text
+        assert "Latest medical evaluation: 2 Mar 2026 · Eastside Health Center" in text
         assert "Hep C negative" in text and "Old findings" not in text
 
 

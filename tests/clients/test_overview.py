@@ -9,11 +9,10 @@ from collections.abc import Callable, Iterator
 import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format
 
 from clients import extensions
 from clients.models import Client
+from hrp import formats
 from hrp.accounts.models import User
 from tests.clients.chart_records import add_care_records, day, record_with_events
 from tests.clients.factories import ClientFactory
@@ -114,10 +113,10 @@ def test_overview_queries_do_not_grow_with_the_history(
 def test_overview_tells_the_story(client_for: ClientFor, therapist: User, full_record) -> None:
     response = client_for(therapist).get(url(full_record))
 
-    shown_next = date_format(timezone.localtime(at(days_from_today(7), "10:00")), "DATETIME_FORMAT")
+    shown_next = formats.datetime_(at(days_from_today(7), "10:00"))
     assert panel_text(response, "appointments") == (
         f"Appointments Next appointment {shown_next} · In person "
-        f"Last contact {date_format(day(1), 'DATE_FORMAT')} · Phone call All sessions"
+        f"Last contact {formats.date(day(1))} · Phone call All sessions"
     )
     # Two weeks of check-ins, 3 use days each, 1 above the plan: 12 of 14 days within it.
     assert panel_text(response, "plan") == (

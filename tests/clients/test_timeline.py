@@ -10,11 +10,10 @@ import pytest
 from django.db.models import F
 from django.test import Client as HttpClient
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import time_format
 
 from clients import extensions, selectors
 from clients.models import Client, SubstanceUse
+from hrp import formats
 from hrp.access import ClientAccess
 from hrp.accounts.models import User
 from tests.clients.chart_records import ALL_KINDS, add_care_records, day, record_with_events
@@ -283,7 +282,7 @@ def test_a_registered_source_is_listed_for_who_may_see_it(
     assert [k for k in kinds_on(own) if k.startswith("zz")] == ["zz_read", "zz_treating"]
     assert [k for k in kinds_on(supervised) if k.startswith("zz")] == ["zz_read"]
     entry = parse(own).xpath("//li[@data-kind='zz_read']")[0]
-    shown = time_format(timezone.localtime(kratom.recorded_at), "TIME_FORMAT")
+    shown = formats.time(kratom.recorded_at)
     assert words(entry.text_content()) == f"Read kind {shown} — Recorded Kratom By Test"
     # The supervisor may not ask for the treating clinician's kind either.
     asked = client_for(supervisor).get(url(record, kind="zz_treating"))

@@ -250,7 +250,7 @@ def test_a_valid_save_changes_every_kind_of_setting(
     response = http.get(saved["Location"])
 
     assert (saved.status_code, saved["Location"]) == (302, SETTINGS_PAGE)
-    assert messages_of(response) == ["Saved 5 change(s)."]
+    assert messages_of(response) == ["Saved 5 changes."]
     new_timings = {**DEFAULT_REMINDER_TIMINGS, "send_hour": 7, "review_due_days": 3}
     new_intervals = {**DEFAULT_MEASURE_INTERVAL_WEEKS, "PHQ9": 2}
     assert {spec.name: clinic.clinic_setting(spec.name) for spec in clinic.specs()} == {
@@ -638,18 +638,18 @@ def _calendar_times(html: str) -> list[tuple[str, str]]:
     [
         (
             None,  # the default, America/New_York
-            [("Wednesday 15 Jan", "10:00–10:50")],
-            "Session note: Wednesday 15 January 2025, 10:00",
+            [("Wed 15 Jan 2025", "10:00–10:50")],
+            "Session note: Wed 15 Jan 2025, 10:00",
         ),
         (
             "Asia/Tokyo",
-            [("Thursday 16 Jan", "00:00–00:50")],
-            "Session note: Thursday 16 January 2025, 00:00",
+            [("Thu 16 Jan 2025", "00:00–00:50")],
+            "Session note: Thu 16 Jan 2025, 00:00",
         ),
         (
             "Europe/London",
-            [("Wednesday 15 Jan", "15:00–15:50")],
-            "Session note: Wednesday 15 January 2025, 15:00",
+            [("Wed 15 Jan 2025", "15:00–15:50")],
+            "Session note: Wed 15 Jan 2025, 15:00",
         ),
     ],
 )
@@ -695,7 +695,7 @@ def test_a_time_zone_this_host_lacks_falls_back_to_the_configured_one(
     week = http.get(reverse("scheduling:week", args=[therapist.pk]), {"date": "2025-01-13"})
 
     assert week.status_code == 200
-    assert _calendar_times(week.content.decode()) == [("Wednesday 15 Jan", "10:00–10:50")]
+    assert _calendar_times(week.content.decode()) == [("Wed 15 Jan 2025", "10:00–10:50")]
 
 
 @celery_app.task(name="tests.clinic_settings.current_zone")

@@ -106,12 +106,12 @@ def test_check_messages_say_what_to_do():
     with pytest.raises(ValidationError) as raised:
         bounds.HISTORY.check(datetime.date(1850, 3, 1), field="completed_on", today=TODAY)
     assert raised.value.message_dict == {
-        "completed_on": ["Enter a date from Jan. 1, 1900 onwards; please check the year."]
+        "completed_on": ["Enter a date from 1 Jan 1900 onwards; please check the year."]
     }
     with pytest.raises(ValidationError) as raised:
         bounds.APPOINTMENT.check(datetime.date(9999, 12, 31), today=TODAY)
     assert raised.value.messages == [
-        "Appointments can be booked up to June 15, 2031; please check the year."
+        "Appointments can be booked up to 15 Jun 2031; please check the year."
     ]
     bounds.HISTORY.check(TODAY, today=TODAY)
 
@@ -147,7 +147,7 @@ def test_date_field_ascii_and_range():
     assert field.clean("1990-05-04") == datetime.date(1990, 5, 4)
     for raw, message in (
         ("١٩٩٠-05-04", "Enter a date such as 2026-06-01."),
-        ("1850-05-04", "Enter a date from Jan. 1, 1900 onwards; please check the year."),
+        ("1850-05-04", "Enter a date from 1 Jan 1900 onwards; please check the year."),
     ):
         with pytest.raises(ValidationError) as raised:
             field.clean(raw)

@@ -26,6 +26,7 @@ from disclosures.report import (
     AttendanceRow,
     ClientIdentity,
 )
+from hrp import formats
 from hrp.accounts.models import User
 from tests.disclosures.conftest import MARKERS, PERIOD_END, PERIOD_START
 from tests.disclosures.factories import AgencyConsentFactory
@@ -96,7 +97,7 @@ def test_preview_and_pdf_carry_no_clinical_content(
     assert pdf.startswith(b"%PDF-")
     assert "Robin Example" in text
     assert marked_record.chart_number in text
-    assert "4 July 1990" in text
+    assert "4 Jul 1990" in text
     assert "County Probation" in text
     assert NOTICE_2024 in words(text)
     # ...and nothing from notes, goals, assessments, substances or the intake is.
@@ -126,7 +127,7 @@ def test_preview_shows_the_pdf_content(
     shown = page_text(str(preview.context["preview"]))
     assert shown in pdf_words
     assert shown.startswith("HRP Clinic Attendance report Client Robin Example Chart number ")
-    period = f"{PERIOD_START.day} {PERIOD_START:%B %Y} – {PERIOD_END.day} {PERIOD_END:%B %Y}"
+    period = f"{formats.date(PERIOD_START)} – {formats.date(PERIOD_END)}"
     assert f"Period {period} Summary" in shown
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from clients.models import Client, Consent, Referral
 from disclosures import selectors, services
 from disclosures.models import Disclosure
+from hrp import formats
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
 from tests.clients.factories import ClientFactory
@@ -26,9 +27,8 @@ TODAY = timezone.localdate()
 
 
 def _date(value: datetime.date) -> str:
-    from django.utils import formats
 
-    return formats.date_format(value, "DATE_FORMAT")
+    return formats.date(value)
 
 
 def _produce(

@@ -15,11 +15,12 @@ import pytest
 from django.http import HttpResponse
 from django.test import Client as HttpClient
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 
 from clients import extensions
 from clients.models import Client, Consent
 from disclosures.models import Disclosure
+from hrp import formats
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
 from tests.disclosures.conftest import PERIOD_END, PERIOD_START
@@ -152,8 +153,8 @@ def test_therapist_tab_offers_the_form_with_valid_consents_only(
         (
             consent.pk,
             f"Kings County Probation Department, Officer Lee (signed "
-            f"{formats.date_format(consent.signed_on, 'SHORT_DATE_FORMAT')}, in force until "
-            f"{formats.date_format(consent.expires_on, 'SHORT_DATE_FORMAT')})",
+            f"{formats.date(consent.signed_on)}, in force until "
+            f"{formats.date(consent.expires_on)})",
         )
     ]
     assert response.context["unavailable"] == ""

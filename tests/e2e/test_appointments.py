@@ -124,7 +124,7 @@ def test_therapist_books_a_weekly_series_sees_an_overlap_and_moves_an_appointmen
     page.get_by_role("button", name="Book", exact=True).click()
 
     expect(page).to_have_url(re.compile(rf"/clients/{client.pk}/sessions/$"))
-    expect(status_messages(page)).to_have_text("3 appointment(s) booked.")
+    expect(status_messages(page)).to_have_text("3 appointments booked.")
     expect(coming_up(page)).to_have_count(3)
     for row, day in zip(coming_up(page).all(), series_days, strict=True):
         expect(row).to_contain_text(upcoming_text(day, "10:00", "10:50"))
@@ -152,7 +152,7 @@ def test_therapist_books_a_weekly_series_sees_an_overlap_and_moves_an_appointmen
     page.get_by_role("button", name="Book", exact=True).click()
 
     expect(page).to_have_url(re.compile(rf"/clients/{client.pk}/sessions/$"))
-    expect(status_messages(page)).to_have_text("1 appointment(s) booked.")
+    expect(status_messages(page)).to_have_text("1 appointment booked.")
     expect(coming_up(page)).to_have_count(4)
     expect(coming_up(page).nth(0)).to_contain_text(upcoming_text(first_day, "10:00", "10:50"))
     expect(coming_up(page).nth(1)).to_contain_text(upcoming_text(first_day, "10:30", "11:20"))

@@ -105,7 +105,7 @@ def test_phq9_question_9_flag_shows_until_the_follow_up_is_recorded(page: Page) 
     messages = page.locator(".messages [role=status]")
     expect(messages).to_have_text(
         [
-            "PHQ-9 recorded: 17, moderately severe.",
+            "PHQ-9 recorded: 17 (moderately severe).",
             "The answer to question 9 raised a suicide-risk flag. It stays on the chart and "
             "caseload until it is followed up and resolved (the chart's Risk tab).",
         ]

@@ -42,7 +42,7 @@ def test_clinic_admin_filters_the_trail_for_one_client_and_exports_it(
     expect(page.get_by_label("Client chart number")).to_have_value("C-7K2M9Q")
     rows = page.get_by_role("table").locator("tbody tr")
     expect(rows).to_have_count(2)
-    expect(rows.nth(0)).to_contain_text("2026-01-15 10:30:00")
+    expect(rows.nth(0)).to_contain_text("15 Jan 2026, 10:30:00")
     expect(rows.nth(0)).to_contain_text("Intake saved")
     expect(rows.nth(0)).to_contain_text("client_goals, reason_for_coming")
     expect(rows.nth(1)).to_contain_text("Viewed record: overview")

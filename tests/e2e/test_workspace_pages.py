@@ -104,7 +104,7 @@ def test_clinic_admin_changes_a_setting_and_a_wrong_value_is_refused(
     expect(field).to_have_value("24")
     field.fill("48")
     page.get_by_role("button", name="Save settings").click()
-    expect(page.get_by_role("status").filter(has_text="Saved 1 change(s).")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="Saved 1 change.")).to_be_visible()
     expect(page.get_by_label("Hours until a note is late")).to_have_value("48")
 
     page.get_by_label("Hours until a note is late").fill("0")

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.template.defaultfilters import date as date_filter
 from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +21,7 @@ from assessments.models import HarmAssessment, IdentifiedHarm
 from clients.models import Client, SubstanceUse
 from goals import selectors, services
 from goals.models import Goal, GoalReview
+from hrp import formats
 from hrp.accounts.models import User
 from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
@@ -126,7 +126,7 @@ def test_a_goal_names_the_harms_it_answers(
     assert event.changes["harms"] == [None, [shifts.pk]]
     page = client_for(therapist).get(response["Location"])
     items = [cell_text(li) for li in parse(page).xpath("//ul[@data-goal-harms]/li")]
-    named = date_filter(shifts.assessment.assessed_on, "DATE_FORMAT")
+    named = formats.date(shifts.assessment.assessed_on)
     assert items == [f"Misses Monday shifts after weekend use · Work or school · named {named}"]
 
 

@@ -14,13 +14,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
-from django.template.defaultfilters import date as date_filter
 from django.test import Client as HttpClient
 from django.urls import reverse
 
 from clients.models import Client, SubstanceUse
 from goals import selectors, services
 from goals.models import Goal, UseCheckIn
+from hrp import formats
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
 from tests.clients.factories import ClientFactory, SubstanceUseFactory
@@ -309,10 +309,10 @@ def test_progress_toward_at_most_n_use_days(
         "target": 3.0,
         "max": 7,
         "points": [
-            {"x": weeks_ago(4).isoformat(), "y": 5},
-            {"x": weeks_ago(3).isoformat(), "y": 4},
-            {"x": weeks_ago(2).isoformat(), "y": 3},
-            {"x": weeks_ago(1).isoformat(), "y": 2},
+            {"x": formats.date(weeks_ago(4)), "y": 5},
+            {"x": formats.date(weeks_ago(3)), "y": 4},
+            {"x": formats.date(weeks_ago(2)), "y": 3},
+            {"x": formats.date(weeks_ago(1)), "y": 2},
         ],
     }
 
@@ -341,10 +341,10 @@ def test_progress_toward_at_most_n_units(record: Client, alcohol: SubstanceUse) 
         "target": 2.5,
         "max": None,
         "points": [
-            {"x": weeks_ago(4).isoformat(), "y": 4.0},
-            {"x": weeks_ago(3).isoformat(), "y": 2.5},
-            {"x": weeks_ago(2).isoformat(), "y": 2.0},
-            {"x": weeks_ago(1).isoformat(), "y": None},
+            {"x": formats.date(weeks_ago(4)), "y": 4.0},
+            {"x": formats.date(weeks_ago(3)), "y": 2.5},
+            {"x": formats.date(weeks_ago(2)), "y": 2.0},
+            {"x": formats.date(weeks_ago(1)), "y": None},
         ],
     }
 
@@ -394,7 +394,7 @@ def test_a_target_without_check_ins_is_not_charted(record: Client, alcohol: Subs
 
 
 def _short(day: datetime.date) -> str:
-    return date_filter(day, "SHORT_DATE_FORMAT")
+    return formats.date(day)
 
 
 def test_the_goal_page_shows_progress_by_week(
@@ -422,10 +422,10 @@ def test_the_goal_page_shows_progress_by_week(
         "target": 3.0,
         "max": 7,
         "points": [
-            {"x": weeks_ago(4).isoformat(), "y": 5},
-            {"x": weeks_ago(3).isoformat(), "y": 4},
-            {"x": weeks_ago(2).isoformat(), "y": 3},
-            {"x": weeks_ago(1).isoformat(), "y": 2},
+            {"x": formats.date(weeks_ago(4)), "y": 5},
+            {"x": formats.date(weeks_ago(3)), "y": 4},
+            {"x": formats.date(weeks_ago(2)), "y": 3},
+            {"x": formats.date(weeks_ago(1)), "y": 2},
         ],
     }
     assert "89% of days within the plan over the last 4 weeks." in html
@@ -459,8 +459,8 @@ def test_the_goal_page_charts_amounts_for_a_units_target(
         "target": 2.0,
         "max": None,
         "points": [
-            {"x": weeks_ago(2).isoformat(), "y": 3.0},
-            {"x": weeks_ago(1).isoformat(), "y": 2.0},
+            {"x": formats.date(weeks_ago(2)), "y": 3.0},
+            {"x": formats.date(weeks_ago(1)), "y": 2.0},
         ],
     }
     assert "at most 2 pints per occasion" in html

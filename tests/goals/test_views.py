@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 from django.forms.models import model_to_dict
-from django.template.defaultfilters import date as date_filter
 from django.test import Client as HttpClient
 from django.urls import URLPattern, reverse
 from django.utils import timezone
@@ -23,6 +22,7 @@ from django.utils import timezone
 from clients.models import Client, SubstanceUse
 from goals import urls as goal_urls
 from goals.models import Goal, GoalReview
+from hrp import formats
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
 from tests.clients.factories import ClientFactory, SubstanceUseFactory
@@ -376,7 +376,7 @@ def test_the_reviews_due_list(
     ]
     _header, rows = table(response)
     assert [row[0] for row in rows] == [f"Ana {ana.chart_number}", f"Bo {bo.chart_number}"]
-    short = {d: date_filter(days_from_today(d), "SHORT_DATE_FORMAT") for d in (-1, 0, 7)}
+    short = {d: formats.date(days_from_today(d)) for d in (-1, 0, 7)}
     assert _li_texts(response.content.decode()) == [
         f"Three days at most overdue since {short[-1]}",
         f"Never use alone due {short[0]}",

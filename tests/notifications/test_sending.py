@@ -382,7 +382,7 @@ def test_client_email_says_date_time_and_clinic_display_name(therapist: User, se
     record = _client_reminder(therapist, reminder_channel="email")
 
     reminder = Reminder.objects.get(kind="client_session")
-    expected = "Reminder: your appointment is on Monday 4 March at 10:00. Riverside Wellness"
+    expected = "Reminder: your appointment is on Mon 4 Mar 2030 at 10:00. Riverside Wellness"
     assert (reminder.status, reminder.text, reminder.url, reminder.recipient_id) == (
         "sent",
         expected,
@@ -400,7 +400,7 @@ def test_client_sms_without_the_clinic_name_when_hidden(therapist: User, setting
     _client_reminder(therapist, reminder_channel="sms", reminder_hide_clinic_name=True)
 
     assert LocmemSmsBackend.outbox == [
-        ("555-0100", "Reminder: your appointment is on Monday 4 March at 10:00.")
+        ("555-0100", "Reminder: your appointment is on Mon 4 Mar 2030 at 10:00.")
     ]
     assert mail.outbox == []
 
@@ -419,7 +419,7 @@ def test_staff_email_links_to_the_page_without_naming_anyone(
     assert [(m.subject, m.body) for m in mail.outbox] == [
         (
             "Reminder from HRP Clinic",
-            "You have a session on Monday 4 March at 10:00.\n\n"
+            "You have a session on Mon 4 Mar 2030 at 10:00.\n\n"
             f"https://clinic.example.org/clients/{record.pk}/sessions/",
         )
     ]

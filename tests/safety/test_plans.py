@@ -10,12 +10,11 @@ from collections.abc import Callable
 
 import pytest
 from django.db import connection
-from django.template.defaultfilters import date as date_filter
 from django.test import Client as HttpClient
 from django.urls import reverse
 
 from clients.models import Client
-from hrp import clinic
+from hrp import clinic, formats
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
 from safety import services
@@ -333,7 +332,7 @@ def test_the_printed_overdose_plan_has_the_clients_answers(
     text = words(pdf_text(response.content))
     assert text.startswith(
         f"My overdose prevention plan Ways I keep myself and the people around me safer when "
-        f"I use. My tolerance is lower until {date_filter(days(24), 'DATE_FORMAT')}: the amount "
+        f"I use. My tolerance is lower until {formats.date(days(24))}: the amount "
         "I used to take can be too much now. I start with much less and go slow."
     )
     assert "☑ I have naloxone" in text

@@ -11,12 +11,12 @@ from collections.abc import Callable
 
 import pytest
 from django.http import HttpResponse
-from django.template.defaultfilters import date as date_filter
 from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import Client
+from hrp import formats
 from hrp.accounts.models import User
 from sessions import selectors
 from sessions.models import Appointment
@@ -63,8 +63,8 @@ def _columns(response: HttpResponse) -> dict[str, tuple[str, str]]:
 
 def _shown(booked: dict[str, Appointment]) -> tuple[str, str]:
     return (
-        date_filter(timezone.localtime(booked["next"].starts_at), "D j M, H:i"),
-        date_filter(timezone.localtime(booked["last"].starts_at), "j M Y"),
+        formats.weekday_datetime(booked["next"].starts_at),
+        formats.date(booked["last"].starts_at),
     )
 
 

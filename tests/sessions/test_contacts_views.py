@@ -399,9 +399,9 @@ def test_the_contacts_section_lists_the_clients_contacts(
     header, rows = table(response)
     assert header == ["When", "Kind", "Duration", "By", "Status"]
     assert [row[1:] for row in rows] == [
-        ["Phone call", "10 minutes", "Tess Therapist", "Draft"],
-        ["Phone call", "10 minutes", "Tess Therapist", "Signed"],
-        ["Phone call", "10 minutes", "Tess Therapist", "Signed, waiting for co-signature"],
+        ["Phone call", "10 min", "Tess Therapist", "Draft"],
+        ["Phone call", "10 min", "Tess Therapist", "Signed"],
+        ["Phone call", "10 min", "Tess Therapist", "Signed, waiting for co-signature"],
     ]
     # The supervisor reads; only the treating clinician records.
     assert "Record a contact" not in text(response)

@@ -23,12 +23,12 @@ import pytest
 from django.contrib.messages import get_messages
 from django.forms.models import model_to_dict
 from django.http import HttpResponse
-from django.template.defaultfilters import date as date_filter
 from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import Client
+from hrp import formats
 from hrp.accounts.models import Supervision, User
 from hrp.audit.models import AuditEvent
 from sessions import services
@@ -509,7 +509,7 @@ def test_autosave_answers_with_the_new_version(
     response = _autosave(client_for(therapist), draft, _note_post(draft, next_time="Sleep log."))
 
     stored = SessionNote.objects.get(pk=draft.pk)
-    saved_at = date_filter(timezone.localtime(stored.updated_at), "H:i:s")
+    saved_at = formats.precise_time(stored.updated_at)
     assert response.status_code == 200
     assert (stored.next_time, stored.version) == ("Sleep log.", 2)
     assert response.content.decode() == (
@@ -846,7 +846,7 @@ def test_a_returned_note_reopens_with_the_comments(
     assert page.context["note_editable"] is True
     shown = text(page)
     review = NoteReview.objects.get()
-    when = date_filter(timezone.localtime(review.created_at), "j M Y, H:i")
+    when = formats.datetime_(review.created_at)
     assert shown.count(f"Returned by Sue Supervisor on {when}") == 1
     assert shown.count("Say what the client chose to try.") == 1
 
@@ -886,7 +886,7 @@ def test_an_addendum_is_shown_under_the_note_with_its_author(
     assert response["Location"] == note_url("note", note) + "#addenda"
     assert _messages(response) == [("success", "Addendum added.")]
     addendum = NoteAddendum.objects.get()
-    when = date_filter(timezone.localtime(addendum.created_at), "j M Y, H:i")
+    when = formats.datetime_(addendum.created_at)
     html = text(page)
     addenda = html[html.index('id="addenda"') :]
     assert re.findall(r"<article[^>]*>\s*<p[^>]*>(.*?)</p>\s*<p[^>]*>(.*?)</p>", addenda) == [
@@ -959,8 +959,8 @@ def sections(response: HttpResponse) -> dict[str, list[str]]:
     return items
 
 
-def _when(appointment: Appointment, fmt: str = "D j M, H:i") -> str:
-    return date_filter(timezone.localtime(appointment.starts_at), fmt)
+def _when(appointment: Appointment, kind: str = "weekday_datetime") -> str:
+    return getattr(formats, kind)(appointment.starts_at)
 
 
 def test_my_notes_lists_each_kind_of_unfinished_note(
@@ -1010,7 +1010,7 @@ def test_my_notes_lists_each_kind_of_unfinished_note(
         # Contacts outside sessions have their own list (tests/sessions/test_contacts_views.py).
         "contact-drafts-h": [],
         "alerts-h": [
-            f"Robin (C-NOTE1), {_when(awaiting.appointment, 'j M')}: 20/40 · "
+            f"Robin (C-NOTE1), {_when(awaiting.appointment, 'day_month')}: 20/40 · "
             "Well below this client's usual rating"
         ],
     }
@@ -1081,9 +1081,9 @@ def test_the_section_offers_the_owner_a_note_to_write(
 
     assert response.status_code == 200
     assert _note_cells(response)[:4] == [
-        f"Write note: {_when(chart['unwritten'], 'j M')}",
-        f"Draft: note of {_when(chart['draft'].appointment, 'j M')}",
-        f"Signed: note of {_when(chart['signed'].appointment, 'j M')}",
+        f"Write note: {_when(chart['unwritten'], 'day_month')}",
+        f"Draft: note of {_when(chart['draft'].appointment, 'day_month')}",
+        f"Signed: note of {_when(chart['signed'].appointment, 'day_month')}",
         "—",
     ]
     page = text(response)
@@ -1107,8 +1107,8 @@ def test_the_supervisor_sees_the_notes_but_no_note_to_write(
     assert response.status_code == 200
     assert _note_cells(response)[:4] == [
         "No note yet",
-        f"Draft: note of {_when(chart['draft'].appointment, 'j M')}",
-        f"Signed: note of {_when(chart['signed'].appointment, 'j M')}",
+        f"Draft: note of {_when(chart['draft'].appointment, 'day_month')}",
+        f"Signed: note of {_when(chart['signed'].appointment, 'day_month')}",
         "—",
     ]
     assert "/note/" not in text(response)

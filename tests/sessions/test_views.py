@@ -16,12 +16,12 @@ import pytest
 from django.contrib.messages import get_messages
 from django.forms.models import model_to_dict
 from django.http import HttpResponse
-from django.template.defaultfilters import date as date_filter
 from django.test import Client as HttpClient
 from django.urls import URLPattern, reverse
 from django.utils import timezone
 
 from clients.models import Client
+from hrp import formats
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
 from sessions import urls as session_urls
@@ -232,7 +232,7 @@ def test_booking_one_appointment(client_for: ClientFor, therapist: User, record:
 
     assert response.status_code == 302
     assert response["Location"] == reverse("sessions:section", kwargs={"pk": record.pk})
-    assert _messages(response) == [("success", "1 appointment(s) booked.")]
+    assert _messages(response) == [("success", "1 appointment booked.")]
     booked = Appointment.objects.get()
     assert (
         booked.client,
@@ -285,7 +285,7 @@ def test_booking_a_series(
     )
 
     assert response.status_code == 302
-    assert _messages(response) == [("success", "3 appointment(s) booked.")]
+    assert _messages(response) == [("success", "3 appointments booked.")]
     series = AppointmentSeries.objects.get()
     assert (series.frequency, series.occurrences, series.created_by) == (
         frequency,
@@ -380,7 +380,8 @@ def test_an_overlap_is_a_warning_that_stores_nothing(
     assert response.context["form"].non_field_errors() == [OVERLAP_WARNING]
     assert response.context["overlaps"] == [appointment]
     page = text(response)
-    assert f'{OVERLAP_WARNING}\n    <ul class="mb-0"><li>Mon 4 Mar, 10:00–10:50</li></ul>' in page
+    overlap = '<ul class="mb-0"><li>Mon 4 Mar 2030, 10:00–10:50</li></ul>'
+    assert f"{OVERLAP_WARNING}\n    {overlap}" in page
     assert _state() == before
 
 
@@ -430,7 +431,7 @@ def test_a_series_warns_of_an_overlap_in_a_later_week(
     assert response.status_code == 200
     assert response.context["form"].non_field_errors() == [OVERLAP_WARNING]
     assert response.context["overlaps"] == [other]
-    assert "<li>Tue 19 Mar, 14:30–15:20</li>" in text(response)
+    assert "<li>Tue 19 Mar 2030, 14:30–15:20</li>" in text(response)
     assert _state() == before
 
 
@@ -479,9 +480,8 @@ def test_the_move_page_shows_the_current_time(
 
     assert response.status_code == 200
     assert form_values(response) == {"date": "2030-03-04", "start": "10:00", "end": "10:50"}
-    assert (
-        "Now: Monday 4 March 2030, 10:00 with Robin. The earlier time stays in the history."
-        in text(response)
+    assert "Now: Mon 4 Mar 2030, 10:00 with Robin. The earlier time stays in the history." in text(
+        response
     )
 
 
@@ -675,7 +675,7 @@ def test_the_outcome_page_shows_the_appointment_and_its_recorded_outcome(
 
     assert response.status_code == 200
     page = text(response)
-    assert "Monday 4 March 2030, 10:00 with Robin. Recorded now: Cancelled by the client." in page
+    assert "Mon 4 Mar 2030, 10:00 with Robin. Recorded now: Cancelled by the client." in page
     form = response.context["form"]
     assert (form["status"].value(), form["notice_hours"].value()) == ("cancelled_client", 6)
     assert page.count(f'action="{page_url("attendance", appointment)}"') == 0  # posts to itself
@@ -745,12 +745,12 @@ def test_the_section_lists_upcoming_and_history(
         history["cancelled"],
     ]
     page = text(response)
-    assert "Monday 4 March 2030, 10:00–10:50 · In person · Room 2" in page
-    assert "Wednesday 6 March 2030, 15:00–15:50 · Video <span" in page
+    assert "Mon 4 Mar 2030, 10:00–10:50 · In person · Room 2" in page
+    assert "Wed 6 Mar 2030, 15:00–15:50 · Video <span" in page
     assert "(moved)</span>" in page
     header, rows = table(response)
     assert header == ["When", "How", "Attendance", "Note", "Actions"]
-    attended_on = date_filter(timezone.localtime(history["attended"].starts_at), "j M")
+    attended_on = formats.day_month(history["attended"].starts_at)
     assert [row[1:4] for row in rows] == [
         ["Video", "Moved to another time", "—"],
         ["In person", "Scheduled", "—"],

@@ -15,7 +15,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from clients.models import Client
-from hrp import crypto
+from hrp import crypto, formats
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
 from hrp.celery import app as celery_app
@@ -65,7 +65,7 @@ def test_a_summary_is_prepared_to_a_pdf_with_the_chart_number_and_period(
     assert decrypt_bytes(bytes(stored_pdf)) == pdf
     assert stored_html.startswith("enc1:")
     assert seeded.client.chart_number not in stored_html
-    period = f"Period: {seeded.start:%Y-%m-%d} to {seeded.end:%Y-%m-%d}"
+    period = f"Period: {formats.date(seeded.start)} to {formats.date(seeded.end)}"
     assert contains(pdf, f"Progress summary · {seeded.client.chart_number}")
     assert contains(pdf, period)
     assert contains(pdf, "89% of days within the plan (3 days of use above plan over 4 weeks")
@@ -372,7 +372,7 @@ def test_the_first_download_makes_and_stores_the_pdf_the_second_serves_it(
     assert (stored.pdf_bytes(), stored.pdf_hash) == (first, hashlib.sha256(first).hexdigest())
     assert stored.hash_verified() is True
     assert contains(first, f"Progress summary · {seeded.client.chart_number}")
-    assert contains(first, f"Period: {seeded.start:%Y-%m-%d} to {seeded.end:%Y-%m-%d}")
+    assert contains(first, f"Period: {formats.date(seeded.start)} to {formats.date(seeded.end)}")
     assert contains(first, "89% of days within the plan (3 days of use above plan over 4 weeks")
     # Made on download, the clinic's own copy names the client and the clinician all the same.
     assert words(PdfReader(io.BytesIO(first)).pages[0].extract_text()).startswith(

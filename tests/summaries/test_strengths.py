@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 
+from hrp import formats
 from hrp.accounts.models import User
 from summaries import selectors, services
 from summaries.models import SummaryRequest
@@ -46,7 +47,7 @@ def test_the_page_and_the_pdf_show_the_strengths_with_their_source(
     summary.refresh_from_db()
     html = summary.html_body()
     assert html is not None
-    on = f"{within.assessed_on:%Y-%m-%d}"
+    on = formats.date(within.assessed_on)
     assert "Strengths and resources, in the client's words" in html
     assert "I kept to my plan at the wedding." in html
     assert "Said after the period." not in html

@@ -253,13 +253,13 @@ def _errors(response) -> list[str]:
             "0001-01-01",
             0,
             [
-                "A period can start on Jan. 1, 1900 at the earliest; please check the year.",
+                "A period can start on 1 Jan 1900 at the earliest; please check the year.",
             ],
         ),
         (
             "0001-01-01",
             "0001-01-05",
-            ["A period can start on Jan. 1, 1900 at the earliest; please check the year."] * 2,
+            ["A period can start on 1 Jan 1900 at the earliest; please check the year."] * 2,
         ),
         ("١٩٩٠-01-01", 0, ["Enter the first day as a date, for example 2026-01-31."]),
         (-800, 0, ["A summary covers at most two years. Choose a later first day."]),

@@ -77,7 +77,7 @@ def test_supervisor_records_a_meeting(
     assert MEETING_MARKER not in stored[0]
     event = AuditEvent.objects.get(action="supervision.meeting_record")
     assert (event.actor, event.object_id, event.chart_number) == (supervisor, str(meeting.pk), "")
-    assert event.detail == f"with user {therapist.pk}; 2 client(s) discussed"
+    assert event.detail == f"with user {therapist.pk}; 2 clients discussed"
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
 
+from hrp import formats
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
 from supplies.selectors import funders_report, month_start
@@ -58,7 +59,7 @@ def seeded(therapist: User, other_therapist: User) -> dict[str, object]:
 
 
 def _month(day: datetime.date) -> str:
-    return day.strftime("%B %Y")
+    return formats.month(day)
 
 
 def test_totals_per_item_and_month(seeded: dict) -> None:

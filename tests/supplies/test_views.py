@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import Client
+from hrp import formats
 from hrp.accounts.models import User
 from supplies.models import SupplyRecord, SupplyVoid
 from tests.emergency.factories import EmergencyGrantFactory
@@ -99,7 +100,7 @@ def test_section_lists_records_with_voids_marked(
         client_for(therapist).get(reverse("supplies:section", args=[record.pk])), "supplies"
     )
 
-    day = TODAY.strftime("%m/%d/%Y")
+    day = formats.date(TODAY)
     assert [row[:4] for row in rows] == [
         [day, "Naloxone kit", "4", "Given at the clinic"],
         [day, "Fentanyl test strips", "10", "Given at the clinic"],

@@ -11,9 +11,9 @@ from collections.abc import Callable
 import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
-from django.utils.formats import date_format
 
 from clients.models import Client
+from hrp import formats
 from hrp.accounts.models import User
 from sessions.models import SessionNote
 from techniques.models import UseEpisodeChain, VoiceDialoguePart
@@ -376,8 +376,7 @@ def test_the_timeline_shows_records_of_signed_notes(
         (
             "technique_parts",
             "Voice-dialogue part",
-            f"Session of {date_format(days_from_today(-9), 'DATE_FORMAT')}: "
-            "The one who needs a break",
+            f"Session of {formats.date(days_from_today(-9))}: The one who needs a break",
         )
     ]
     assert items[0].entry.url == (
