@@ -30,5 +30,8 @@ max_requests_jitter = 200
 # The TLS proxy in front sets X-Forwarded-Proto (settings.SECURE_PROXY_SSL_HEADER).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+# Self-report links and calendar feeds carry their key in the address: the log writes "(secret)"
+# in its place (hrp/access_log.py).
+logger_class = "hrp.access_log.RedactingLogger"
 
 os.environ.setdefault("DATABASE_STATEMENT_TIMEOUT", "15000")  # milliseconds
