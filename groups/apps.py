@@ -13,6 +13,7 @@ class GroupsConfig(AppConfig):
         from clients import extensions
         from groups import reminders, selectors
         from notifications.extensions import register_reminder_rule
+        from scheduling.extensions import register_busy_source
 
         extensions.register_chart_section(
             extensions.ChartSection(
@@ -33,3 +34,5 @@ class GroupsConfig(AppConfig):
             )
         )
         register_reminder_rule(reminders.GroupMeetingClient())
+        # A facilitator's calendar shows the group's meetings and offers no free slot over them.
+        register_busy_source(selectors.calendar_busy)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from clients.extensions import TimelineEntry
 from groups.models import Attendance, Facilitator, Group, GroupNote, Meeting, MemberNote
 from hrp import access
+from scheduling.extensions import Busy
 from sessions.models import Appointment
 
 CHART_ROWS = 50
@@ -172,3 +173,33 @@ def attended_members(meeting: Meeting) -> QuerySet[Attendance]:
         .select_related("client", "membership")
         .order_by("client_id")
     )
+
+
+def calendar_busy(
+    clinician_ids: list[int], begin: datetime.datetime, end: datetime.datetime
+) -> list[Busy]:
+    """The meetings of the groups these clinicians facilitate overlapping [begin, end), as the
+    calendar shows them (scheduling.extensions): the group's neutral label and times, nothing
+    about its members. One query."""
+    rows = (
+        Meeting.objects.filter(
+            group__facilitators__clinician_id__in=clinician_ids,
+            starts_at__lt=end,
+            ends_at__gt=begin,
+        )
+        .values_list(
+            "pk", "starts_at", "ends_at", "group__label", "group__facilitators__clinician_id"
+        )
+        .order_by("starts_at", "pk")
+    )
+    return [
+        Busy(
+            clinician_id=clinician_id,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            label=label,
+            url=reverse("groups:meeting", args=[pk]),
+            key=f"group-meeting-{pk}-{clinician_id}",
+        )
+        for pk, starts_at, ends_at, label, clinician_id in rows
+    ]

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from hrp import formats
+from scheduling.extensions import Busy
 from sessions.models import Appointment
 
 PRODID = "-//HRP Clinic//Calendar feed//EN"
@@ -50,7 +51,11 @@ def utc(moment: datetime.datetime) -> str:
 
 
 def calendar_text(
-    *, appointments: Iterable[Appointment], label: str, now: datetime.datetime | None = None
+    *,
+    appointments: Iterable[Appointment],
+    label: str,
+    now: datetime.datetime | None = None,
+    busy: Iterable[Busy] = (),
 ) -> str:
     """The feed's body: one VEVENT per appointment, with a UID stable across fetches (so the
     phone updates an event when it moves, instead of adding one)."""
@@ -78,5 +83,16 @@ def calendar_text(
         if appointment.room is not None:
             lines.append(f"LOCATION:{escape_text(appointment.room.name)}")
         lines.append("END:VEVENT")
+    for held in busy:
+        # Other apps' time (a group meeting) under its neutral label, never a member.
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{held.key}@{host}",
+            f"DTSTAMP:{stamp}",
+            f"DTSTART:{utc(held.starts_at)}",
+            f"DTEND:{utc(held.ends_at)}",
+            f"SUMMARY:{escape_text(held.label)}",
+            "END:VEVENT",
+        ]
     lines.append("END:VCALENDAR")
     return "".join(fold(line) + "\r\n" for line in lines)

@@ -18,6 +18,7 @@ from clients import selectors as client_selectors
 from clients.models import Client
 from hrp.accounts.models import User
 from hrp.clinic import clinic_setting
+from scheduling import extensions
 from scheduling.models import CalendarFeed, TimeOff, WorkingHours
 from sessions.models import Appointment, Room
 
@@ -77,6 +78,7 @@ def free_slots(
     busy: Iterable[Appointment],
     now: datetime.datetime,
     minutes: int,
+    other: Iterable[extensions.Busy] = (),
 ) -> dict[datetime.date, list[Slot]]:
     """The free slots per date of one clinician: each working-hours block of the date's
     weekday, in the clinic's wall-clock time, cut into slots of `minutes` of real time (a
@@ -89,7 +91,10 @@ def free_slots(
     for block in hours:
         by_weekday[block.weekday].append(block)
     off = list(time_off)
-    taken = sorted((a.starts_at, a.ends_at) for a in busy if a.status in ACTIVE)
+    taken = sorted(
+        [(a.starts_at, a.ends_at) for a in busy if a.status in ACTIVE]
+        + [(b.starts_at, b.ends_at) for b in other]
+    )
     slots: dict[datetime.date, list[Slot]] = {}
     for day in dates:
         found: list[Slot] = []
@@ -110,6 +115,8 @@ class Day:
     date: datetime.date
     appointments: list[Appointment] = field(default_factory=list)
     slots: list[Slot] = field(default_factory=list)
+    # Time held by other apps (a group meeting), neutral labels only.
+    busy: list[extensions.Busy] = field(default_factory=list)
 
 
 @dataclass
@@ -121,10 +128,11 @@ class ClinicianDays:
 def calendars(
     *, clinicians: list[User], dates: list[datetime.date], with_clients: bool
 ) -> list[ClinicianDays]:
-    """Each clinician's appointments and free slots on `dates`, in four queries whatever the
-    number of clinicians or days: appointments (with the client only when `with_clients`, for
-    a clinician's own calendar or their supervisor's; the clinic view never loads a client),
-    rooms, working hours and time off."""
+    """Each clinician's appointments, other busy time and free slots on `dates`, in a fixed
+    number of queries whatever the number of clinicians or days: appointments (with the client
+    only when `with_clients`, for a clinician's own calendar or their supervisor's; the clinic
+    view never loads a client), working hours, time off, and one per busy source
+    (scheduling.extensions: group meetings)."""
     tz = timezone.get_current_timezone()
     ids = [c.pk for c in clinicians]
     begin = local_start(dates[0])
@@ -151,6 +159,9 @@ def calendars(
         clinician_id__in=ids, first_day__lte=dates[-1], last_day__gte=dates[0]
     ):
         off[row.clinician_id].append(row)
+    others: dict[int, list[extensions.Busy]] = defaultdict(list)
+    for busy in extensions.busy_between(ids, begin, end):
+        others[busy.clinician_id].append(busy)
     now = timezone.now()
     minutes = clinic_setting("SLOT_MINUTES")
     result = []
@@ -163,8 +174,13 @@ def calendars(
             busy=mine,
             now=now,
             minutes=minutes,
+            other=others[clinician.pk],
         )
         days = {d: Day(d, slots=slots[d]) for d in dates}
+        for busy in others[clinician.pk]:
+            local = timezone.localtime(busy.starts_at, tz).date()
+            if local in days:
+                days[local].busy.append(busy)
         for appointment in mine:
             local = timezone.localtime(appointment.starts_at, tz).date()
             if local in days:
@@ -240,6 +256,14 @@ def feed_appointments(clinician: User) -> QuerySet[Appointment]:
         .only("pk", "starts_at", "ends_at", "status", "created_at", "room__name")
         .select_related("room")
         .order_by("starts_at", "id")
+    )
+
+
+def feed_busy(clinician: User) -> list[extensions.Busy]:
+    """A feed's other busy time (group meetings) over the same window as its appointments."""
+    now = timezone.now()
+    return extensions.busy_between(
+        [clinician.pk], now - datetime.timedelta(days=30), now + datetime.timedelta(days=366)
     )
 
 

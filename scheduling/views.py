@@ -376,6 +376,7 @@ def ical_feed(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404
     body = ical.calendar_text(
         appointments=selectors.feed_appointments(found.clinician),
+        busy=selectors.feed_busy(found.clinician),
         label=_("Clinic sessions"),
     )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")

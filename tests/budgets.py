@@ -22,8 +22,8 @@ SESSIONS_SECTION_QUERIES = 10
 
 # The therapist's week calendar (scheduling:week): + the week's appointments with their clients
 # and rooms, working hours, days off (the free slots), appointments stored with dates no view
-# reaches (hrp/bounds.py), with their clients.
-CALENDAR_QUERIES = 7
+# reaches (hrp/bounds.py), with their clients, the facilitator's group meetings.
+CALENDAR_QUERIES = 8
 
 # The supervisor's dashboard (home:home for a supervisor): session, user, authenticator; the
 # supervisees with the numbers counted per supervisee (sessions this week, late notes, notes to

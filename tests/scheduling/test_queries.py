@@ -23,15 +23,16 @@ from tests.sessions.factories import AppointmentFactory
 ClientFor = Callable[[User | None], HttpClient]
 MARCH = datetime.date(2027, 3, 1)
 
-# + clinicians on the view, appointments (with rooms), working hours, time off.
-CLINIC_MONTH_QUERIES = 7
+# + clinicians on the view, appointments (with rooms), working hours, time off, group meetings
+# (scheduling.extensions' busy sources: one query each).
+CLINIC_MONTH_QUERIES = 8
 # A supervisor's clinic view: the same, the supervisee filter is part of the clinicians' query.
-SUPERVISOR_CLINIC_MONTH_QUERIES = 7
+SUPERVISOR_CLINIC_MONTH_QUERIES = 8
 # A clinician's own month: + appointments (with clients and rooms), working hours, time off,
-# appointments stored with dates no view reaches (hrp/bounds.py).
-OWN_MONTH_QUERIES = 7
+# appointments stored with dates no view reaches (hrp/bounds.py), group meetings.
+OWN_MONTH_QUERIES = 8
 # A supervisee's month seen by the supervisor: + the supervisee check.
-SUPERVISEE_MONTH_QUERIES = 8
+SUPERVISEE_MONTH_QUERIES = 9
 
 
 def _clinic(therapist: User, supervisor: User | None, size: int) -> list[User]:

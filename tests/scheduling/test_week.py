@@ -95,7 +95,7 @@ def test_the_week_runs_monday_to_sunday_in_the_clinics_time_zone(
         ("2030-03-10", [("23:30", "scheduled", False)]),
     ]
     page = text(response)
-    assert "My calendar: week of 4 March 2030" in page
+    assert "My calendar: week of 4 Mar 2030" in page
     assert f'href="{_calendar(therapist)}?date=2030-02-25">Previous week' in page
     assert f'href="{_calendar(therapist)}?date=2030-03-11">Next week' in page
     assert page.count("No appointments") == 5
