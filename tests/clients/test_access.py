@@ -54,6 +54,7 @@ CHART_READ_PAGES = [
     "section:summaries",
     "section:disclosures",
     "section:records",
+    "section:billing",
     "consents",
     "timeline",
 ]

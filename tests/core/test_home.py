@@ -52,7 +52,7 @@ def test_therapist_lands_on_their_caseload(client_for: ClientFor, therapist: Use
     assert caseload.status_code == 200
     assert nav_links(caseload) == [
         ("My caseload", reverse("clients:caseload")),
-        ("Calendar", reverse("sessions:calendar")),
+        ("Calendar", reverse("scheduling:start")),
         ("Notes", reverse("sessions:my_notes")),
         ("Measures due", reverse("assessments:due")),
         ("Reviews due", reverse("goals:reviews_due")),
@@ -96,6 +96,7 @@ def test_supervisor_sees_their_supervisees(
         ("Unassigned clients", reverse("clients:unassigned")),
         ("Covers", reverse("covers:list")),
         ("Groups", reverse("groups:list")),
+        ("Clinic calendar", reverse("scheduling:clinic_week")),
         ("Supplies report", reverse("supplies:report")),
         *clinical_links(supervisor),
     ]
@@ -130,10 +131,11 @@ def test_supervisor_who_is_also_a_therapist_sees_both(
         ("Covers", reverse("covers:list")),
         ("Groups", reverse("groups:list")),
         ("My caseload", reverse("clients:caseload")),
-        ("Calendar", reverse("sessions:calendar")),
+        ("Calendar", reverse("scheduling:start")),
         ("Notes", reverse("sessions:my_notes")),
         ("Measures due", reverse("assessments:due")),
         ("Reviews due", reverse("goals:reviews_due")),
+        ("Clinic calendar", reverse("scheduling:clinic_week")),
         ("Supplies report", reverse("supplies:report")),
         *clinical_links(dual),
     ]
@@ -158,6 +160,8 @@ def test_clinic_admin_without_clinical_role_lands_on_staff_accounts(
         ("Audit trail", reverse("oversight:audit_trail")),
         ("User activity", reverse("oversight:user_activity")),
         ("Clinic settings", reverse("core:clinic_settings")),
+        ("Clinic calendar", reverse("scheduling:clinic_week")),
+        ("Rooms", reverse("scheduling:rooms")),
         ("Supplies report", reverse("supplies:report")),
         me_link(clinic_admin),
     ]

@@ -37,7 +37,7 @@ def client_pages(therapist: User) -> dict[str, str]:
         "chart": reverse("clients:chart", kwargs={"pk": record.pk}),
         "note": reverse("sessions:note", kwargs={"pk": record.pk, "note_pk": note.pk}),
         "caseload": reverse("clients:caseload"),
-        "calendar": reverse("sessions:calendar"),
+        "calendar": reverse("scheduling:week", args=[therapist.pk]),
         "my account": reverse("accounts:my_account"),
     }
 

@@ -586,7 +586,7 @@ def test_a_reminder_names_its_client_and_chart_number_inside_the_app(
             "A client's session rating needs a look.",
         )
     ]
-    assert "Due Sat 5 Dec, 10:00" in " ".join(
+    assert "Due Sat 5 Dec 2026, 10:00" in " ".join(
         html.fromstring(response.content).text_content().split()
     )
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from clients.models import Client, Consent
 from disclosures.models import Disclosure
+from hrp import formats
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
 from records import services
@@ -405,7 +406,7 @@ def test_releasing_gives_the_pdf_and_the_fhir_file_once(
     assert "Two dry days after every weekend" in text
     session_day = timezone.localtime(signed.appointment.starts_at)
     assert (
-        f"Notes of your sessions {session_day.day} {session_day:%B %Y} The client's agenda for "
+        f"Notes of your sessions {formats.date(session_day)} The client's agenda for "
         "today: Talk about the weekend. Data: Described the week. Assessment: Engaged. Plan: Try "
         "the evening routine before Friday."
     ) in text

@@ -185,7 +185,7 @@ def test_the_client_reminder_carries_the_video_link(therapist: User, settings) -
     settings.CLINIC_DISPLAY_NAME = "Riverside Wellness"
     text, record = _remind(therapist, reminder_channel="email")
     assert text == (
-        "Reminder: your appointment is on Monday 4 March at 10:00. Riverside Wellness "
+        "Reminder: your appointment is on Mon 4 Mar 2030 at 10:00. Riverside Wellness "
         "Video link: https://meet.example.org/hrp-Zx81"
     )
     assert [m.body for m in mail.outbox] == [text]
@@ -197,7 +197,7 @@ def test_a_discreet_reminder_leaves_the_link_out(therapist: User, settings) -> N
     settings.CLINIC_DISPLAY_NAME = "Riverside Wellness"
     _remind(therapist, reminder_channel="sms", reminder_hide_clinic_name=True)
     assert LocmemSmsBackend.outbox == [
-        ("555-0100", "Reminder: your appointment is on Monday 4 March at 10:00.")
+        ("555-0100", "Reminder: your appointment is on Mon 4 Mar 2030 at 10:00.")
     ]
 
 

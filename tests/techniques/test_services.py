@@ -245,10 +245,12 @@ def test_a_returned_note_opens_its_records_again(therapist: User) -> None:
     assert VoiceDialoguePart.objects.get(pk=part.pk).name == "The tired one"
 
 
-def test_the_tables_locked_with_their_note_are_the_techniques_and_keep_their_guard() -> None:
+def test_the_tables_locked_with_their_note_keep_their_guard() -> None:
     locked = sorted(m._meta.label for m in apps.get_models() if locked_with_note_trigger(m))
 
+    # The techniques of a session note and each member's part of a group note.
     assert locked == [
+        "groups.MemberNote",
         "techniques.ScriptRewrite",
         "techniques.UseEpisodeChain",
         "techniques.VoiceDialoguePart",
