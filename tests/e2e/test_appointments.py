@@ -15,6 +15,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from clients import services as client_services
 from clients.models import Client
+from hrp import formats
 from hrp.accounts.models import User
 from sessions import services as session_services
 from sessions.models import Appointment, AppointmentSeries, Modality
@@ -50,7 +51,7 @@ def at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
 
 def upcoming_text(day: datetime.date, start: str, end: str) -> str:
     """How the Sessions section's "Coming up" list writes an appointment ("l j F Y, H:i")."""
-    return f"{day:%A} {day.day} {day:%B} {day.year}, {start}–{end} · In person"
+    return f"{formats.weekday_date(day)}, {start}–{end} · In person"
 
 
 def go_to_caseload(page: Page) -> None:
@@ -142,7 +143,7 @@ def test_therapist_books_a_weekly_series_sees_an_overlap_and_moves_an_appointmen
     warning = page.get_by_role("alert")
     expect(warning).to_contain_text(OVERLAP_WARNING)
     expect(warning.get_by_role("listitem")).to_have_text(
-        [f"{first_day:%a} {first_day.day} {first_day:%b}, 10:00–10:50"]
+        [f"{formats.weekday_date(first_day)}, 10:00–10:50"]
     )
     assert Appointment.objects.filter(client=client).count() == 3
     # The form keeps what was typed.
@@ -164,7 +165,7 @@ def test_therapist_books_a_weekly_series_sees_an_overlap_and_moves_an_appointmen
     ).click()
     expect(page).to_have_url(re.compile(rf"/schedule/clinicians/{therapist.pk}/week/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        f"My calendar: week of {week_start_of(today).day} {week_start_of(today):%B %Y}"
+        f"My calendar: week of {formats.date(week_start_of(today))}"
     )
     page.get_by_role("navigation", name="Move through the calendar").get_by_role(
         "link", name="Next week"
@@ -174,12 +175,10 @@ def test_therapist_books_a_weekly_series_sees_an_overlap_and_moves_an_appointmen
         re.compile(rf"/schedule/clinicians/{therapist.pk}/week/\?date={monday.isoformat()}$")
     )
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        f"My calendar: week of {monday.day} {monday:%B %Y}"
+        f"My calendar: week of {formats.date(monday)}"
     )
     expect(page.get_by_role("alert")).to_have_text("2 appointments here overlap another.")
-    tuesday = page.get_by_role(
-        "region", name=f"{first_day:%A} {first_day.day} {first_day:%b}", exact=True
-    )
+    tuesday = page.get_by_role("region", name=formats.weekday_date(first_day), exact=True)
     entries = tuesday.get_by_role("listitem")
     expect(entries).to_have_count(2)
     expect(entries.nth(0)).to_contain_text("10:00–10:50")
@@ -228,11 +227,11 @@ def test_therapist_books_a_weekly_series_sees_an_overlap_and_moves_an_appointmen
     # The calendar no longer marks an overlap that week.
     page.goto(f"/schedule/clinicians/{therapist.pk}/week/?date={first_day.isoformat()}")
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        f"My calendar: week of {monday.day} {monday:%B %Y}"
+        f"My calendar: week of {formats.date(monday)}"
     )
     expect(page.get_by_role("alert")).to_have_count(0)
     entries = page.get_by_role(
-        "region", name=f"{first_day:%A} {first_day.day} {first_day:%b}", exact=True
+        "region", name=formats.weekday_date(first_day), exact=True
     ).get_by_role("listitem")
     expect(entries).to_have_count(3)
     expect(entries.nth(0)).to_contain_text("10:00–10:50")
@@ -244,7 +243,7 @@ def test_therapist_books_a_weekly_series_sees_an_overlap_and_moves_an_appointmen
     # The caseload shows the first of the series as the next appointment; no contact yet.
     go_to_caseload(page)
     expect(caseload_cell(page, client, "Next appointment")).to_have_text(
-        f"{first_day:%a} {first_day.day} {first_day:%b}, 10:00"
+        f"{formats.weekday_date(first_day)}, 10:00"
     )
     expect(caseload_cell(page, client, "Last contact")).to_have_text("—")
 

@@ -18,7 +18,7 @@ from disclosures.models import Disclosure
 from tests.billing.factories import PAYER, PayerConsentFactory, fee_schedule
 from tests.clients.factories import ClientFactory
 from tests.e2e.a11y import axe_violations
-from tests.e2e.helpers import sign_in_as
+from tests.e2e.helpers import open_chart_tab, sign_in_as
 from tests.factories import TEST_PASSWORD, TherapistFactory
 from tests.sessions.factories import AttendedAppointmentFactory, at, days_from_today
 
@@ -46,9 +46,7 @@ def test_code_a_session_and_print_a_superbill(
     sign_in_as(page, therapist)
     page.set_viewport_size({"width": 1366, "height": 900})
     page.goto(f"/clients/{client.pk}/")
-    page.get_by_role("navigation", name="Chart sections").get_by_role(
-        "link", name="Diagnoses and billing"
-    ).click()
+    open_chart_tab(page, "Diagnoses and billing")
     expect(page).to_have_url(re.compile(rf"/clients/{client.pk}/billing/$"))
     expect(page.get_by_role("region", name="Problem list")).to_contain_text(
         "No diagnoses recorded."

@@ -161,6 +161,7 @@ def test_therapist_completes_an_intake_after_closing_the_page_midway(
             "—",
             "—",
             "—",  # screening
+            "—",  # new from the client (self-report links)
             "Medical evaluation recommended, not yet done",
         ]
     )

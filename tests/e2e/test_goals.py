@@ -16,6 +16,7 @@ from playwright.sync_api import Locator, Page, expect
 from clients import services as client_services
 from clients.models import Client, SubstanceUse
 from goals.models import Goal, GoalReview, PlanVersion
+from hrp import formats
 from hrp.accounts.models import User
 from tests.e2e.helpers import open_chart_tab, sign_in_as, status_messages
 from tests.factories import TEST_PASSWORD, TherapistFactory
@@ -155,7 +156,7 @@ def test_therapist_builds_a_plan_and_revises_a_moderation_goal_after_its_review(
     old_goal = Goal.objects.get(client=client)
     expect_goal_page(page, client, old_goal, status="Active")
     expect(status_messages(page)).to_have_text(
-        f"Goal added. Its review is on {review_date.isoformat()}."
+        f"Goal added. Its review is on {formats.date(review_date)}."
     )
     expect(page.locator("dd.client-words")).to_have_text(OLD_GOAL_WORDS)
     expect(page.get_by_text("at most 3 use days a week", exact=True)).to_be_visible()

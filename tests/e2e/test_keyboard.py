@@ -80,7 +80,7 @@ def test_an_intake_with_the_keyboard_alone(page: Page) -> None:
     expect(page.get_by_role("heading", level=2)).to_have_text("Step 1: In their words")
     no_violations(page)
     type_into(page, page.get_by_label("Legal name"), "Jordan Avery Rivera")
-    type_into(page, page.get_by_label("Preferred name"), "Jo")
+    type_into(page, page.get_by_label("Chosen name"), "Jo")
     type_into(page, page.get_by_label("What brings you here?"), "Drinking more since the move.")
     type_into(
         page,
