@@ -298,7 +298,9 @@ def test_every_demo_client_exports_a_valid_bundle(demo_clinic) -> None:
     assert sorted(totals) == [
         "CarePlan",
         "Composition",
+        "Condition",
         "Consent",
+        "Encounter",
         "Goal",
         "Observation",
         "Patient",

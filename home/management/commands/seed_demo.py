@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import CommandError
 
 from assessments.demo import seed_demo_assessments
+from billing.demo import seed_demo_billing
 from clients.demo import DEMO_CLIENTS, seed_demo_clients, seed_pseudonymous_clients
 from clients.models import Client
 from goals.demo import seed_demo_goals
@@ -60,6 +61,8 @@ class Command(AuditedCommand):
         self.stdout.write(f"Techniques recorded with demo notes: {techniques.count}")
         contacted = seed_demo_contacts(clients=demo_clients)
         self.stdout.write(f"Demo clients given contacts outside sessions: {contacted}")
+        billed = seed_demo_billing(clients=demo_clients)
+        self.stdout.write(f"Demo clients given a problem list and coded sessions: {billed}")
         resolved = seed_demo_risk(clients=demo_clients)
         self.stdout.write(f"Earlier risk flags followed up and resolved: {resolved}")
         supplied = seed_demo_supplies(clients=demo_clients)
