@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 from billing.demo import PROBLEM_LISTS
 from billing.models import Diagnosis, Encounter, Fee
-
-pytestmark = pytest.mark.django_db
 
 
 def test_the_demo_has_problem_lists_fees_and_coded_sessions(demo_clinic) -> None:
