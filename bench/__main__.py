@@ -335,7 +335,13 @@ def clinic_size() -> str:
             ("audit events", "audit_auditevent"),
         ):
             cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [table])
-            counts.append(f"{cursor.fetchone()[0]:,} {label}")
+            estimate = cursor.fetchone()[0]
+            if estimate < 0:
+                # Never analysed (a freshly seeded clinic): PostgreSQL does not know yet. The
+                # table is small then, so count it.
+                cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608
+                estimate = cursor.fetchone()[0]
+            counts.append(f"{estimate:,} {label}")
     return ", ".join(counts)
 
 
