@@ -8,11 +8,13 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Client
+from disclosures.services import check_in_force
 from groups.models import Meeting, Membership
 from hrp import formats
 from notifications.extensions import (
@@ -32,6 +34,18 @@ def _current(meeting: Meeting) -> Q:
     return Q(group_id=meeting.group_id, joined_on__lte=day) & (
         Q(left_on__isnull=True) | Q(left_on__gt=day)
     )
+
+
+def _takes_part(membership: Membership, day: datetime.date) -> bool:
+    """A member is reminded of a meeting only while their consent to take part holds that day
+    (the consents' one rule): a client who revoked it is no longer contacted about the group."""
+    if not membership.active_on(day):
+        return False
+    try:
+        check_in_force(consent=membership.consent, today=day)
+    except ValidationError:
+        return False
+    return True
 
 
 class GroupMeetingClient(ReminderRule):
@@ -55,7 +69,7 @@ class GroupMeetingClient(ReminderRule):
             return []
         members = Membership.objects.filter(
             group_id__in={m.group_id for m in meetings}
-        ).select_related("client")
+        ).select_related("client", "consent")
         by_group: dict[int, list[Membership]] = {}
         for membership in members:
             by_group.setdefault(membership.group_id, []).append(membership)
@@ -65,7 +79,7 @@ class GroupMeetingClient(ReminderRule):
             if not in_window(due, now):
                 continue
             for membership in by_group.get(meeting.group_id, []):
-                if not membership.active_on(meeting.day):
+                if not _takes_part(membership, meeting.day):
                     continue
                 channel = client_channel(membership.client)
                 if channel:
@@ -84,10 +98,14 @@ class GroupMeetingClient(ReminderRule):
             return False
         membership = (
             Membership.objects.filter(_current(meeting), client_id=reminder.client_id)
-            .select_related("client")
+            .select_related("client", "consent")
             .first()
         )
-        return membership is not None and client_channel(membership.client) == reminder.channel
+        return (
+            membership is not None
+            and _takes_part(membership, meeting.day)
+            and client_channel(membership.client) == reminder.channel
+        )
 
     def render(self, reminder: Reminder) -> tuple[str, str]:
         starts_at = Meeting.objects.values_list("starts_at", flat=True).get(pk=reminder.object_id)

@@ -103,3 +103,25 @@ def test_planning_queries_do_not_grow_with_members(
     with django_assert_num_queries(2):
         specs = rule.plan(meeting.starts_at - 24 * HOUR)
     assert len(specs) == size
+
+
+def test_no_reminder_once_the_member_revoked_their_consent(therapist: User) -> None:
+    group = _group(therapist, [CONTACTABLE, CONTACTABLE])
+    meeting = group.meetings.order_by("starts_at").first()
+    first, second = group.memberships.order_by("id")
+    services.plan_reminders(now=meeting.starts_at - 30 * HOUR)
+    assert Reminder.objects.filter(kind="client_group").count() == 2
+    # The first member revokes their consent to take part before the reminder goes out.
+    type(first.consent).objects.filter(pk=first.consent_id).update(
+        revoked_on=timezone.localdate(), revoked_by="the client"
+    )
+
+    services.send_due_reminders(now=meeting.starts_at - 23 * HOUR)
+
+    assert dict(
+        Reminder.objects.filter(kind="client_group").values_list("client_id", "status")
+    ) == {first.client_id: "cancelled", second.client_id: "sent"}
+    # Nor is a new one planned for them.
+    Reminder.objects.all().delete()
+    specs = GroupMeetingClient().plan(meeting.starts_at - 24 * HOUR)
+    assert [spec.client_id for spec in specs] == [second.client_id]
