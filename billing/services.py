@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import datetime
-import hashlib
 import io
 from collections.abc import Iterable
 from decimal import Decimal
@@ -556,37 +555,15 @@ def billing_export(
     else:
         document = billing_csv(bill)
         action = AuditAction.DISCLOSURE_BILLING_CSV
-    disclosure = Disclosure(
+    disclosure = disclosure_services.document_disclosure_record(
+        actor=actor,
         client=client,
         consent=consent,
-        recipient=consent.recipient,
         what=what,
+        action=action,
+        document=document,
         period_start=start,
         period_end=end,
-        scheduled=0,
-        attended=0,
-        cancelled_by_client=0,
-        cancelled_by_clinic=0,
-        missed=0,
-        not_recorded=0,
-        moved=0,
-        disclosed_by=actor,
-        sha256=hashlib.sha256(document).hexdigest(),
-    )
-    disclosure.full_clean()
-    disclosure.save()
-    audit_record(
-        category=AuditEvent.Category.ACCESS,
-        action=action,
-        actor=actor,
-        obj=disclosure,
-        chart_number=client.chart_number,
-        changes={
-            "consent": (None, consent.pk),
-            "period_start": (None, start.isoformat()),
-            "period_end": (None, end.isoformat()),
-            "sha256": (None, disclosure.sha256),
-        },
     )
     return disclosure, document
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -267,6 +268,59 @@ def check_summary_consent(*, client: Client, consent: Consent | None, today: dat
         raise ValidationError(refusal)
 
 
+def document_disclosure_record(
+    *,
+    actor: User,
+    client: Client,
+    consent: Consent,
+    what: str,
+    action: str,
+    document: bytes,
+    period_start: datetime.date,
+    period_end: datetime.date,
+    audit_period: bool = True,
+) -> Disclosure:
+    """Record that `document` left the clinic under `consent`: the one shape of a document's
+    disclosure (a progress summary, a superbill or billing CSV, a FHIR record), called by each
+    exporting service after its own checks, inside its transaction. Side effects: a
+    `Disclosure` (the recipient as the consent names them, the period, no attendance counts,
+    the document's SHA-256) and an access event `action` carrying only the consent id, the
+    period (unless `audit_period` is False) and the hash."""
+    disclosure = Disclosure(
+        client=client,
+        consent=consent,
+        recipient=consent.recipient,
+        what=what,
+        period_start=period_start,
+        period_end=period_end,
+        scheduled=0,
+        attended=0,
+        cancelled_by_client=0,
+        cancelled_by_clinic=0,
+        missed=0,
+        not_recorded=0,
+        moved=0,
+        disclosed_by=actor,
+        sha256=hashlib.sha256(document).hexdigest(),
+    )
+    disclosure.full_clean()
+    disclosure.save()
+    changes: dict[str, tuple[Any, Any]] = {"consent": (None, consent.pk)}
+    if audit_period:
+        changes["period_start"] = (None, period_start.isoformat())
+        changes["period_end"] = (None, period_end.isoformat())
+    changes["sha256"] = (None, disclosure.sha256)
+    audit_record(
+        category=AuditEvent.Category.ACCESS,
+        action=action,
+        actor=actor,
+        obj=disclosure,
+        chart_number=client.chart_number,
+        changes=changes,
+    )
+    return disclosure
+
+
 @transaction.atomic
 def summary_disclosure_record(
     *,
@@ -289,37 +343,15 @@ def summary_disclosure_record(
     consent = Consent.objects.select_for_update().get(pk=consent.pk)
     check_summary_consent(client=client, consent=consent, today=timezone.localdate())
     pdf = render(consent)
-    disclosure = Disclosure(
+    disclosure = document_disclosure_record(
+        actor=actor,
         client=client,
         consent=consent,
-        recipient=consent.recipient,
         what=Disclosure.What.PROGRESS_SUMMARY,
+        action=AuditAction.DISCLOSURE_PROGRESS_SUMMARY,
+        document=pdf,
         period_start=period_start,
         period_end=period_end,
-        scheduled=0,
-        attended=0,
-        cancelled_by_client=0,
-        cancelled_by_clinic=0,
-        missed=0,
-        not_recorded=0,
-        moved=0,
-        disclosed_by=actor,
-        sha256=hashlib.sha256(pdf).hexdigest(),
-    )
-    disclosure.full_clean()
-    disclosure.save()
-    audit_record(
-        category=AuditEvent.Category.ACCESS,
-        action=AuditAction.DISCLOSURE_PROGRESS_SUMMARY,
-        actor=actor,
-        obj=disclosure,
-        chart_number=client.chart_number,
-        changes={
-            "consent": (None, consent.pk),
-            "period_start": (None, period_start.isoformat()),
-            "period_end": (None, period_end.isoformat()),
-            "sha256": (None, disclosure.sha256),
-        },
     )
     return disclosure, pdf
 

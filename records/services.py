@@ -29,7 +29,7 @@ from clients.models import Client, Consent
 from disclosures import selectors as disclosure_selectors
 from disclosures.models import Disclosure
 from disclosures.report import REDISCLOSURE_NOTICE
-from disclosures.services import check_in_force
+from disclosures.services import check_in_force, document_disclosure_record
 from goals import selectors as goal_selectors
 from hrp import bounds
 from hrp.accounts.models import User
@@ -98,32 +98,16 @@ def fhir_export_disclose(
             client=client, clinic_name=settings.CLINIC_NAME, recipient=consent.recipient
         )
     )
-    disclosure = Disclosure(
+    disclosure = document_disclosure_record(
+        actor=actor,
         client=client,
         consent=consent,
-        recipient=consent.recipient,
         what=Disclosure.What.FHIR_RECORD,
+        action=AuditAction.DISCLOSURE_FHIR_RECORD,
+        document=document,
         period_start=min(timezone.localdate(client.created_at), today),
         period_end=today,
-        scheduled=0,
-        attended=0,
-        cancelled_by_client=0,
-        cancelled_by_clinic=0,
-        missed=0,
-        not_recorded=0,
-        moved=0,
-        disclosed_by=actor,
-        sha256=hashlib.sha256(document).hexdigest(),
-    )
-    disclosure.full_clean()
-    disclosure.save()
-    audit_record(
-        category=AuditEvent.Category.ACCESS,
-        action=AuditAction.DISCLOSURE_FHIR_RECORD,
-        actor=actor,
-        obj=disclosure,
-        chart_number=client.chart_number,
-        changes={"consent": (None, consent.pk), "sha256": (None, disclosure.sha256)},
+        audit_period=False,
     )
     return disclosure, document
 
