@@ -436,8 +436,13 @@ def test_harm_assessment_says_when_no_evaluation_is_recorded(
 # --- The reminder ------------------------------------------------------------------------------
 
 
+# The planner runs at noon: "due today at the send hour" is in its window at any hour the
+# suite itself runs (after 20:00 the 08:00 reminder is past the 12-hour grace).
+NOON = datetime.datetime.combine(TODAY, datetime.time(12), tzinfo=timezone.get_current_timezone())
+
+
 def _completed_days_ago(therapist: User, days: int, **kwargs: object) -> Client:
-    completed = timezone.now() - datetime.timedelta(days=days)
+    completed = NOON - datetime.timedelta(days=days)
     # Recommended unless the test says otherwise (the factory's default is "not needed").
     kwargs.setdefault("intake__medical_evaluation", D.RECOMMENDED)
     kwargs.setdefault("intake__medical_not_needed_reason", "")
@@ -464,7 +469,7 @@ def test_an_open_evaluation_reminds_the_therapist_14_days_after_the_intake(
     never = _completed_days_ago(therapist, 14, intake__medical_evaluation=D.NOT_CONSIDERED)
     _completed_days_ago(therapist, 14, status=Client.Status.DISCHARGED, discharged_on=TODAY)
 
-    notification_services.plan_reminders()
+    notification_services.plan_reminders(now=NOON)
 
     due = _send_hour_on(timezone.localdate(due_today.intake.completed_at) + datetime.timedelta(14))
     medical_rows = {row for row in planned() if row[0] == "medical_evaluation"}
@@ -476,7 +481,7 @@ def test_an_open_evaluation_reminds_the_therapist_14_days_after_the_intake(
 
 def test_the_reminder_is_content_free_and_stops_once_recorded(therapist: User) -> None:
     client = _completed_days_ago(therapist, 14)
-    notification_services.plan_reminders()
+    notification_services.plan_reminders(now=NOON)
     reminder = Reminder.objects.get(kind="medical_evaluation")
     rule = rule_for("medical_evaluation")
     assert rule is not None

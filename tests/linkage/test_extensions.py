@@ -22,6 +22,9 @@ from tests.supplies.factories import SupplyRecordFactory, SupplyVoidFactory
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
+# The planner runs at noon: a follow-up due today at the send hour is in its window whatever
+# hour the suite itself runs.
+NOON = datetime.datetime.combine(TODAY, datetime.time(12), tzinfo=timezone.get_current_timezone())
 
 
 def _can(user: User, client: Client) -> access.ClientAccess:
@@ -141,7 +144,7 @@ def test_follow_up_reminder_is_planned_and_free_of_clinical_words(
     referral = ServiceReferralFactory(client=record, status="appointment_made", follow_up_on=TODAY)
     ServiceReferralFactory(client=record, status="declined", follow_up_on=TODAY)
 
-    reminders.plan_reminders()
+    reminders.plan_reminders(now=NOON)
 
     planned = Reminder.objects.filter(kind=Reminder.Kind.REFERRAL_FOLLOW_UP)
     assert list(planned.values_list("object_id", "recipient_id")) == [(referral.pk, therapist.pk)]
@@ -162,7 +165,7 @@ def test_follow_up_reminder_cancelled_once_the_referral_closes(
     therapist: User, record: Client
 ) -> None:
     referral = ServiceReferralFactory(client=record, status="referred", follow_up_on=TODAY)
-    reminders.plan_reminders()
+    reminders.plan_reminders(now=NOON)
     services.referral_update(actor=therapist, client=record, referral=referral, status="linked")
 
     reminders.send_due_reminders(
