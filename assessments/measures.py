@@ -14,6 +14,15 @@ from datetime import timedelta
 from django.utils.translation import gettext_lazy as _
 
 
+def wording(text: str) -> str:
+    """An instrument's own words (instructions, questions, answer choices): data, never passed
+    through gettext. A translation of a standard measure must be its official, validated one,
+    kept as data with its source named; a translator's rendering of a scored item could change
+    what the score means. Until such a version is added, the questions show in English in every
+    language (the client's link page says so). Our own labels (bands, descriptions) translate."""
+    return text
+
+
 @dataclass(frozen=True)
 class Choice:
     value: str
@@ -137,9 +146,9 @@ def _scale(*labels: str) -> tuple[Choice, ...]:
 
 
 NOT_AT_ALL_TO_NEARLY = _scale(
-    _("Not at all"), _("Several days"), _("More than half the days"), _("Nearly every day")
+    wording("Not at all"), wording("Several days"), wording("More than half the days"), wording("Nearly every day")
 )
-YES_NO = (Choice("yes", _("Yes"), 1), Choice("no", _("No"), 0))
+YES_NO = (Choice("yes", wording("Yes"), 1), Choice("no", wording("No"), 0))
 
 
 PHQ9 = Measure(
@@ -147,32 +156,32 @@ PHQ9 = Measure(
     loinc_panel="44249-1",
     loinc_total="44261-6",
     name="PHQ-9",
-    description=_(
+    description=wording(
         "Over the last 2 weeks, how often have you been bothered by any of the following problems?"
     ),
     items=tuple(
         Item(f"q{i}", text, NOT_AT_ALL_TO_NEARLY)
         for i, text in enumerate(
             [
-                _("Little interest or pleasure in doing things"),
-                _("Feeling down, depressed, or hopeless"),
-                _("Trouble falling or staying asleep, or sleeping too much"),
-                _("Feeling tired or having little energy"),
-                _("Poor appetite or overeating"),
-                _(
+                wording("Little interest or pleasure in doing things"),
+                wording("Feeling down, depressed, or hopeless"),
+                wording("Trouble falling or staying asleep, or sleeping too much"),
+                wording("Feeling tired or having little energy"),
+                wording("Poor appetite or overeating"),
+                wording(
                     "Feeling bad about yourself, or that you are a failure or have let yourself "
                     "or your family down"
                 ),
-                _(
+                wording(
                     "Trouble concentrating on things, such as reading the newspaper or watching "
                     "television"
                 ),
-                _(
+                wording(
                     "Moving or speaking so slowly that other people could have noticed; or the "
                     "opposite, being so fidgety or restless that you have been moving around a "
                     "lot more than usual"
                 ),
-                _("Thoughts that you would be better off dead, or of hurting yourself in some way"),
+                wording("Thoughts that you would be better off dead, or of hurting yourself in some way"),
             ],
             start=1,
         )
@@ -195,20 +204,20 @@ GAD7 = Measure(
     loinc_panel="69737-5",
     loinc_total="70274-6",
     name="GAD-7",
-    description=_(
+    description=wording(
         "Over the last 2 weeks, how often have you been bothered by the following problems?"
     ),
     items=tuple(
         Item(f"q{i}", text, NOT_AT_ALL_TO_NEARLY)
         for i, text in enumerate(
             [
-                _("Feeling nervous, anxious, or on edge"),
-                _("Not being able to stop or control worrying"),
-                _("Worrying too much about different things"),
-                _("Trouble relaxing"),
-                _("Being so restless that it's hard to sit still"),
-                _("Becoming easily annoyed or irritable"),
-                _("Feeling afraid as if something awful might happen"),
+                wording("Feeling nervous, anxious, or on edge"),
+                wording("Not being able to stop or control worrying"),
+                wording("Worrying too much about different things"),
+                wording("Trouble relaxing"),
+                wording("Being so restless that it's hard to sit still"),
+                wording("Becoming easily annoyed or irritable"),
+                wording("Feeling afraid as if something awful might happen"),
             ],
             start=1,
         )
@@ -225,37 +234,37 @@ GAD7 = Measure(
 )
 
 _FREQUENCY = _scale(
-    _("Never"),
-    _("Monthly or less"),
-    _("2 to 4 times a month"),
-    _("2 to 3 times a week"),
-    _("4 or more times a week"),
+    wording("Never"),
+    wording("Monthly or less"),
+    wording("2 to 4 times a month"),
+    wording("2 to 3 times a week"),
+    wording("4 or more times a week"),
 )
-_DRINKS = _scale(_("1 or 2"), _("3 or 4"), _("5 or 6"), _("7 to 9"), _("10 or more"))
+_DRINKS = _scale(wording("1 or 2"), wording("3 or 4"), wording("5 or 6"), wording("7 to 9"), wording("10 or more"))
 _HOW_OFTEN = _scale(
-    _("Never"),
-    _("Less than monthly"),
-    _("Monthly"),
-    _("Weekly"),
-    _("Daily or almost daily"),
+    wording("Never"),
+    wording("Less than monthly"),
+    wording("Monthly"),
+    wording("Weekly"),
+    wording("Daily or almost daily"),
 )
 _NO_YES_LAST_YEAR = (
-    Choice("0", _("No"), 0),
-    Choice("2", _("Yes, but not in the last year"), 2),
-    Choice("4", _("Yes, during the last year"), 4),
+    Choice("0", wording("No"), 0),
+    Choice("2", wording("Yes, but not in the last year"), 2),
+    Choice("4", wording("Yes, during the last year"), 4),
 )
 
 AUDIT_ITEMS = (
-    Item("q1", _("How often do you have a drink containing alcohol?"), _FREQUENCY),
+    Item("q1", wording("How often do you have a drink containing alcohol?"), _FREQUENCY),
     Item(
         "q2",
-        _("How many drinks containing alcohol do you have on a typical day when you are drinking?"),
+        wording("How many drinks containing alcohol do you have on a typical day when you are drinking?"),
         _DRINKS,
     ),
-    Item("q3", _("How often do you have six or more drinks on one occasion?"), _HOW_OFTEN),
+    Item("q3", wording("How often do you have six or more drinks on one occasion?"), _HOW_OFTEN),
     Item(
         "q4",
-        _(
+        wording(
             "How often during the last year have you found that you were not able to stop "
             "drinking once you had started?"
         ),
@@ -263,7 +272,7 @@ AUDIT_ITEMS = (
     ),
     Item(
         "q5",
-        _(
+        wording(
             "How often during the last year have you failed to do what was normally expected "
             "of you because of drinking?"
         ),
@@ -271,7 +280,7 @@ AUDIT_ITEMS = (
     ),
     Item(
         "q6",
-        _(
+        wording(
             "How often during the last year have you needed a first drink in the morning to get "
             "yourself going after a heavy drinking session?"
         ),
@@ -279,7 +288,7 @@ AUDIT_ITEMS = (
     ),
     Item(
         "q7",
-        _(
+        wording(
             "How often during the last year have you had a feeling of guilt or remorse after "
             "drinking?"
         ),
@@ -287,7 +296,7 @@ AUDIT_ITEMS = (
     ),
     Item(
         "q8",
-        _(
+        wording(
             "How often during the last year have you been unable to remember what happened the "
             "night before because you had been drinking?"
         ),
@@ -295,12 +304,12 @@ AUDIT_ITEMS = (
     ),
     Item(
         "q9",
-        _("Have you or someone else been injured as a result of your drinking?"),
+        wording("Have you or someone else been injured as a result of your drinking?"),
         _NO_YES_LAST_YEAR,
     ),
     Item(
         "q10",
-        _(
+        wording(
             "Has a relative, friend, doctor or other health worker been concerned about your "
             "drinking or suggested you cut down?"
         ),
@@ -348,7 +357,7 @@ DAST10 = Measure(
     loinc_panel="82666-9",
     loinc_total="82667-7",
     name="DAST-10",
-    description=_(
+    description=wording(
         "These questions refer to drug use in the past 12 months, other than alcohol and "
         "medicines taken as prescribed."
     ),
@@ -356,19 +365,19 @@ DAST10 = Measure(
         Item(f"q{i}", text, YES_NO, reverse=(i == 3))
         for i, text in enumerate(
             [
-                _("Have you used drugs other than those required for medical reasons?"),
-                _("Do you use more than one drug at a time?"),
-                _("Are you always able to stop using drugs when you want to?"),
-                _("Have you had blackouts or flashbacks as a result of drug use?"),
-                _("Do you ever feel bad or guilty about your drug use?"),
-                _("Does your spouse (or parents) ever complain about your involvement with drugs?"),
-                _("Have you neglected your family because of your use of drugs?"),
-                _("Have you engaged in illegal activities in order to obtain drugs?"),
-                _(
+                wording("Have you used drugs other than those required for medical reasons?"),
+                wording("Do you use more than one drug at a time?"),
+                wording("Are you always able to stop using drugs when you want to?"),
+                wording("Have you had blackouts or flashbacks as a result of drug use?"),
+                wording("Do you ever feel bad or guilty about your drug use?"),
+                wording("Does your spouse (or parents) ever complain about your involvement with drugs?"),
+                wording("Have you neglected your family because of your use of drugs?"),
+                wording("Have you engaged in illegal activities in order to obtain drugs?"),
+                wording(
                     "Have you ever experienced withdrawal symptoms (felt sick) when you stopped "
                     "taking drugs?"
                 ),
-                _(
+                wording(
                     "Have you had medical problems as a result of your drug use (e.g. memory "
                     "loss, hepatitis, convulsions, bleeding)?"
                 ),
@@ -389,27 +398,27 @@ DAST10 = Measure(
 )
 
 _WHO5_SCALE = (
-    Choice("5", _("All of the time"), 5),
-    Choice("4", _("Most of the time"), 4),
-    Choice("3", _("More than half of the time"), 3),
-    Choice("2", _("Less than half of the time"), 2),
-    Choice("1", _("Some of the time"), 1),
-    Choice("0", _("At no time"), 0),
+    Choice("5", wording("All of the time"), 5),
+    Choice("4", wording("Most of the time"), 4),
+    Choice("3", wording("More than half of the time"), 3),
+    Choice("2", wording("Less than half of the time"), 2),
+    Choice("1", wording("Some of the time"), 1),
+    Choice("0", wording("At no time"), 0),
 )
 
 WHO5 = Measure(
     code="WHO5",
     name="WHO-5",
-    description=_("Over the last two weeks..."),
+    description=wording("Over the last two weeks..."),
     items=tuple(
         Item(f"q{i}", text, _WHO5_SCALE)
         for i, text in enumerate(
             [
-                _("I have felt cheerful and in good spirits"),
-                _("I have felt calm and relaxed"),
-                _("I have felt active and vigorous"),
-                _("I woke up feeling fresh and rested"),
-                _("My daily life has been filled with things that interest me"),
+                wording("I have felt cheerful and in good spirits"),
+                wording("I have felt calm and relaxed"),
+                wording("I have felt active and vigorous"),
+                wording("I woke up feeling fresh and rested"),
+                wording("My daily life has been filled with things that interest me"),
             ],
             start=1,
         )

@@ -945,11 +945,13 @@ def _contact_clean(*, client: Client, values: dict[str, Any]) -> dict[str, Any]:
     occurred_at = values.get("occurred_at")
     if occurred_at is None:
         raise ValidationError({"occurred_at": _("Say when the contact happened.")})
-    bounds.check_dates({"occurred_at": occurred_at}, OutsideContact.DATE_RANGES)
     if occurred_at > timezone.now() + datetime.timedelta(minutes=5):
         raise ValidationError(
             {"occurred_at": _("A contact is recorded once it has happened: check the time.")}
         )
+    # After the check above: a time later tonight is also "after today" for the range, and
+    # "once it has happened" is the clearer thing to say.
+    bounds.check_dates({"occurred_at": occurred_at}, OutsideContact.DATE_RANGES)
     minutes = values.get("duration_minutes")
     if minutes is not None and not 1 <= minutes <= CONTACT_MAX_MINUTES:
         raise ValidationError(
