@@ -396,7 +396,7 @@ NOTE_FORMAT: str = env.str("NOTE_FORMAT", default="dap")
 # A note is late when an attended session ended this many hours ago without a signed note.
 LATE_NOTE_HOURS: int = env.int("LATE_NOTE_HOURS", default=24)
 # The clinic's video provider, e.g. "https://meet.example.org/hrp-{code}": {code} becomes a
-# random code per appointment (scheduling.services.video_link_generate). Empty: links are pasted.
+# random code per appointment (sessions.services.video_link_generate). Empty: links are pasted.
 VIDEO_LINK_PATTERN: str = env.str("VIDEO_LINK_PATTERN", default="")
 # The length of a free slot offered on the calendar (minutes).
 SLOT_MINUTES: int = env.int("SLOT_MINUTES", default=60)

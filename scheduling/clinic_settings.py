@@ -18,16 +18,4 @@ SETTINGS = (
         240,
         order=11,
     ),
-    Spec(
-        "VIDEO_LINK_PATTERN",
-        gettext_lazy("Video provider link pattern"),
-        gettext_lazy(
-            "An https address with {code} where each appointment's own random code goes, "
-            "for example https://meet.example.org/hrp-{code}. Empty: video links are pasted."
-        ),
-        "https_pattern",
-        GENERAL,
-        maximum=300,
-        order=12,
-    ),
 )

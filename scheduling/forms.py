@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from hrp import bounds
 from scheduling.models import TimeOff, Weekday
-from sessions.models import Modality, Room, validate_video_link
+from sessions.forms import RoomAndVideoFields
+from sessions.models import Modality
 
 
 class WorkingHoursForm(forms.Form):
@@ -49,44 +49,12 @@ class ClientSearchForm(forms.Form):
     query = forms.CharField(label=_("Client's name or chart number"), max_length=100)
 
 
-class SlotBookForm(forms.Form):
+class SlotBookForm(RoomAndVideoFields):
+    """The room and video fields and rules are the chart's Book page's (sessions.forms)."""
+
+    field_order = ["client", "modality", "room", "video", "video_link", "confirm_overlap"]
     client = forms.IntegerField(widget=forms.HiddenInput)
     modality = forms.ChoiceField(label=_("How"), choices=Modality.choices)
-    room = forms.ModelChoiceField(
-        label=_("Room"), queryset=Room.objects.none(), required=False, empty_label=_("No room")
-    )
-    video = forms.ChoiceField(
-        label=_("Video link"),
-        choices=[("none", _("No video link")), ("paste", _("Paste a link"))],
-        initial="none",
-        widget=forms.RadioSelect,
-    )
-    video_link = forms.CharField(label=_("Link to paste"), max_length=500, required=False)
     confirm_overlap = forms.BooleanField(
         label=_("Book anyway, although it overlaps another appointment"), required=False
     )
-
-    def __init__(self, *args: Any, rooms: Any, provider: bool, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["room"].queryset = rooms
-        if provider:
-            self.fields["video"].choices = [
-                ("none", _("No video link")),
-                ("provider", _("Make one with the clinic's video provider")),
-                ("paste", _("Paste a link")),
-            ]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        link = (data.get("video_link") or "").strip()
-        if data.get("video") == "paste":
-            if not link:
-                self.add_error("video_link", _("Paste the video link, or choose “No video link”."))
-            else:
-                try:
-                    forms.URLField().clean(link)
-                    validate_video_link(link)
-                except ValidationError:
-                    self.add_error("video_link", _("Enter a video link starting with https://."))
-        data["video_link"] = link
-        return data

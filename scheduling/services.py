@@ -8,17 +8,19 @@ import datetime
 import secrets
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from clients.models import Client
 from hrp import access
 from hrp.accounts.models import User
-from hrp.clinic import clinic_setting
+from hrp.audit.actions import AuditAction
+from hrp.audit.models import AuditEvent
+from hrp.audit.services import audit_record
 from scheduling import selectors
 from scheduling.models import CalendarFeed, TimeOff, WorkingHours
 from sessions import services as session_services
-from sessions.models import Appointment, Room, validate_video_link
+from sessions.models import Appointment, Room
 
 
 @transaction.atomic
@@ -34,15 +36,39 @@ def working_hours_add(
     )
     if any(b.starts < ends and b.ends > starts for b in existing):
         raise ValidationError(_("These hours overlap hours you already have on that day."))
-    return WorkingHours.objects.create(
+    block = WorkingHours.objects.create(
         clinician=clinician, weekday=weekday, starts=starts, ends=ends
     )
+    _audit(
+        AuditAction.WORKING_HOURS_ADD,
+        clinician,
+        block,
+        {"weekday": (None, weekday), "starts": (None, starts), "ends": (None, ends)},
+    )
+    return block
+
+
+def _audit(
+    action: AuditAction,
+    actor: User,
+    obj: models.Model,
+    changes: dict[str, tuple[object, object]],
+    category: str = AuditEvent.Category.CHANGE,
+) -> None:
+    """Hours, time off, rooms and feeds decide who can be booked when and where, and a feed
+    carries a secret address: each change is on the audit trail (no client, no chart)."""
+    audit_record(category=category, action=action, actor=actor, obj=obj, changes=changes)
 
 
 @transaction.atomic
 def working_hours_remove(*, clinician: User, pk: int) -> int:
     """Remove one of the clinician's own blocks; returns how many went (0 if already gone)."""
-    return WorkingHours.objects.filter(clinician=clinician, pk=pk).delete()[0]
+    block = WorkingHours.objects.filter(clinician=clinician, pk=pk).first()
+    if block is None:
+        return 0
+    changes = {"weekday": (block.weekday, None), "starts": (block.starts, None)}
+    _audit(AuditAction.WORKING_HOURS_REMOVE, clinician, block, changes)
+    return WorkingHours.objects.filter(pk=block.pk).delete()[0]
 
 
 @transaction.atomic
@@ -52,15 +78,27 @@ def time_off_add(
     """Mark days off (no free slots on them); booked appointments are not touched."""
     if last_day < first_day:
         raise ValidationError({"last_day": _("The last day cannot be before the first.")})
-    row, _created = TimeOff.objects.get_or_create(
+    row, created = TimeOff.objects.get_or_create(
         clinician=clinician, first_day=first_day, last_day=last_day, kind=kind
     )
+    if created:
+        changes = {
+            "first_day": (None, first_day),
+            "last_day": (None, last_day),
+            "kind": (None, kind),
+        }
+        _audit(AuditAction.TIME_OFF_ADD, clinician, row, changes)
     return row
 
 
 @transaction.atomic
 def time_off_remove(*, clinician: User, pk: int) -> int:
-    return TimeOff.objects.filter(clinician=clinician, pk=pk).delete()[0]
+    row = TimeOff.objects.filter(clinician=clinician, pk=pk).first()
+    if row is None:
+        return 0
+    changes = {"first_day": (row.first_day, None), "last_day": (row.last_day, None)}
+    _audit(AuditAction.TIME_OFF_REMOVE, clinician, row, changes)
+    return TimeOff.objects.filter(pk=row.pk).delete()[0]
 
 
 @transaction.atomic
@@ -72,14 +110,19 @@ def room_create(*, actor: User, name: str) -> Room:
         raise ValidationError({"name": _("Enter the room's name.")})
     if Room.objects.filter(name__iexact=name).exists():
         raise ValidationError({"name": _("There is already a room with this name.")})
-    return Room.objects.create(name=name)
+    room = Room.objects.create(name=name)
+    _audit(AuditAction.ROOM_CREATE, actor, room, {"name": (None, name)})
+    return room
 
 
 @transaction.atomic
 def room_set_active(*, actor: User, room: Room, active: bool) -> Room:
     """Take a room out of use (it stays on past appointments) or back into use."""
     access.require(actor, "scheduling.manage_rooms")
-    Room.objects.filter(pk=room.pk).update(active=active)
+    was = Room.objects.select_for_update().get(pk=room.pk).active
+    if was != active:
+        Room.objects.filter(pk=room.pk).update(active=active)
+        _audit(AuditAction.ROOM_SET_ACTIVE, actor, room, {"active": (was, active)})
     room.active = active
     return room
 
@@ -90,29 +133,21 @@ def feed_create(*, clinician: User) -> str:
     working at once). Returns the token, which is never stored: only its hash is."""
     access.require(clinician, "scheduling.own_calendar")
     token = secrets.token_urlsafe(32)
-    CalendarFeed.objects.update_or_create(
+    feed, _created = CalendarFeed.objects.update_or_create(
         clinician=clinician, defaults={"token_hash": CalendarFeed.token_digest(token)}
     )
+    # Never the token or its hash: only that a new address exists.
+    _audit(AuditAction.CALENDAR_FEED_CREATE, clinician, feed, {}, AuditEvent.Category.SECURITY)
     return token
 
 
 @transaction.atomic
 def feed_revoke(*, clinician: User) -> int:
-    return CalendarFeed.objects.filter(clinician=clinician).delete()[0]
-
-
-def video_link_generate() -> str:
-    """A video link from the clinic's provider pattern, with a fresh random code; "" when the
-    clinic has none (or it is not an https address with {code})."""
-    pattern = clinic_setting("VIDEO_LINK_PATTERN") or ""
-    if "{code}" not in pattern:
-        return ""
-    link = pattern.replace("{code}", secrets.token_urlsafe(12))
-    try:
-        validate_video_link(link)
-    except ValidationError:
-        return ""
-    return link
+    feed = CalendarFeed.objects.filter(clinician=clinician).first()
+    if feed is None:
+        return 0
+    _audit(AuditAction.CALENDAR_FEED_REVOKE, clinician, feed, {}, AuditEvent.Category.SECURITY)
+    return CalendarFeed.objects.filter(pk=feed.pk).delete()[0]
 
 
 def slot_book(

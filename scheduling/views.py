@@ -261,13 +261,11 @@ def book(request: HttpRequest) -> HttpResponse:
     if slot is None:
         messages.error(request, _("This time is no longer free. Choose another slot."))
         return redirect(week_url)
-    provider = bool(services.video_link_generate())
-    rooms_qs = selectors.rooms_in_use()
     search = ClientSearchForm(prefix="search", initial=_typed(request, ClientSearchForm, "search"))
     matches: list = []
     chosen = None
     overlaps: list = []
-    form = SlotBookForm(rooms=rooms_qs, provider=provider, initial={"modality": Modality.IN_PERSON})
+    form = SlotBookForm(initial={"modality": Modality.IN_PERSON})
     action = request.POST.get("action") if request.method == "POST" else None
     if action == "search":
         search = ClientSearchForm(request.POST, prefix="search")
@@ -285,21 +283,14 @@ def book(request: HttpRequest) -> HttpResponse:
         )
         if chosen is None:
             raise Http404
-        form = SlotBookForm(
-            rooms=rooms_qs,
-            provider=provider,
-            initial={"modality": Modality.IN_PERSON, "client": chosen.pk},
-        )
+        form = SlotBookForm(initial={"modality": Modality.IN_PERSON, "client": chosen.pk})
     elif action == "book":
-        form = SlotBookForm(request.POST, rooms=rooms_qs, provider=provider)
+        form = SlotBookForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
             chosen = selectors.own_client(clinician=request.user, pk=data["client"])
             if chosen is None:
                 raise Http404
-            link = {"paste": data["video_link"], "provider": services.video_link_generate()}.get(
-                data["video"], ""
-            )
             try:
                 booked, overlaps = services.slot_book(
                     actor=request.user,
@@ -307,7 +298,7 @@ def book(request: HttpRequest) -> HttpResponse:
                     starts_at=slot.starts_at,
                     modality=data["modality"],
                     room=data["room"],
-                    video_link=link,
+                    video_link=data["video_link"],
                     confirm_overlap=data["confirm_overlap"],
                 )
             except ValidationError as error:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy
 
-from hrp.clinic import NOTES, Spec
+from hrp.clinic import GENERAL, NOTES, Spec
 from sessions.vocab import NoteFormat
 
 SETTINGS = (
@@ -47,5 +47,17 @@ SETTINGS = (
         1,
         40,
         order=23,
+    ),
+    Spec(
+        "VIDEO_LINK_PATTERN",
+        gettext_lazy("Video provider link pattern"),
+        gettext_lazy(
+            "An https address with {code} where each appointment's own random code goes, "
+            "for example https://meet.example.org/hrp-{code}. Empty: video links are pasted."
+        ),
+        "https_pattern",
+        GENERAL,
+        maximum=300,
+        order=12,
     ),
 )

@@ -8,6 +8,7 @@ from typing import Any
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -21,9 +22,11 @@ from sessions.models import (
     Appointment,
     AppointmentSeries,
     Modality,
+    Room,
     SessionNote,
+    validate_video_link,
 )
-from sessions.services import MAX_SERIES, series_times
+from sessions.services import MAX_SERIES, series_times, video_link_generate
 from sessions.vocab import (
     EXERCISE_STAGES,
     FORMAT_FIELDS,
@@ -63,7 +66,71 @@ class WhenForm(forms.Form):
         return data
 
 
-class BookForm(WhenForm):
+class RoomAndVideoFields(forms.Form):
+    """A room and a video link for a booking: the one set of fields and rules for every page
+    that books (the chart's Book page, a free slot on the calendar). After cleaning,
+    `video_link` holds the link to store: pasted, made from the clinic's provider pattern, or
+    "" for none."""
+
+    room = forms.ModelChoiceField(
+        label=_("Room"), queryset=Room.objects.none(), required=False, empty_label=_("No room")
+    )
+    video = forms.ChoiceField(
+        label=_("Video link"),
+        choices=[("none", _("No video link")), ("paste", _("Paste a link"))],
+        initial="none",
+        widget=forms.RadioSelect,
+        # Nothing chosen means no link: a booking never fails for want of this radio.
+        required=False,
+    )
+    video_link = forms.CharField(label=_("Link to paste"), max_length=500, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["room"].queryset = Room.objects.filter(active=True)
+        # Asked once per form: whether the clinic has a provider pattern (a clinic setting).
+        if video_link_generate():
+            self.fields["video"].choices = [
+                ("none", _("No video link")),
+                ("provider", _("Make one with the clinic's video provider")),
+                ("paste", _("Paste a link")),
+            ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        link = (data.get("video_link") or "").strip()
+        choice = data.get("video")
+        if choice == "paste":
+            if not link:
+                self.add_error("video_link", _("Paste the video link, or choose “No video link”."))
+            else:
+                try:
+                    forms.URLField().clean(link)
+                    validate_video_link(link)
+                except ValidationError:
+                    self.add_error("video_link", _("Enter a video link starting with https://."))
+        elif choice == "provider":
+            link = video_link_generate()
+        else:
+            link = ""
+        data["video_link"] = link
+        return data
+
+
+class BookForm(WhenForm, RoomAndVideoFields):
+    field_order = [
+        "date",
+        "start",
+        "end",
+        "modality",
+        "location",
+        "room",
+        "video",
+        "video_link",
+        "frequency",
+        "occurrences",
+        "confirm_overlap",
+    ]
     modality = forms.ChoiceField(label=_("How"), choices=Modality.choices)
     location = forms.CharField(label=_("Location"), max_length=200, required=False)
     frequency = forms.ChoiceField(

@@ -5,6 +5,7 @@ what it changed, never note text; nothing is deleted (a cancellation is a status
 from __future__ import annotations
 
 import datetime
+import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -160,6 +161,20 @@ def _audit(action: AuditAction, *, actor: User, obj: Appointment, **kw: Any):
         chart_number=obj.client.chart_number,
         **kw,
     )
+
+
+def video_link_generate() -> str:
+    """A video link from the clinic's provider pattern, with a fresh random code; "" when the
+    clinic has none (or it is not an https address with {code})."""
+    pattern = clinic_setting("VIDEO_LINK_PATTERN") or ""
+    if "{code}" not in pattern:
+        return ""
+    link = pattern.replace("{code}", secrets.token_urlsafe(12))
+    try:
+        validate_video_link(link)
+    except ValidationError:
+        return ""
+    return link
 
 
 @transaction.atomic

@@ -90,6 +90,8 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
                     location=data["location"],
                     frequency=data["frequency"],
                     occurrences=data["occurrences"] or 1,
+                    room=data["room"],
+                    video_link=data["video_link"],
                 )
             except ValidationError as error:
                 # The service names model fields (ends_at), which this form does not have.

@@ -168,6 +168,16 @@ class AuditAction(models.TextChoices):
     )
     TOLERANCE_RECORD = "tolerance.record", _("Period of lower tolerance recorded")
 
+    # Scheduling: a clinician's hours, time off and phone feed; the clinic's rooms
+    WORKING_HOURS_ADD = "working_hours.add", _("Working hours added")
+    WORKING_HOURS_REMOVE = "working_hours.remove", _("Working hours removed")
+    TIME_OFF_ADD = "time_off.add", _("Time off added")
+    TIME_OFF_REMOVE = "time_off.remove", _("Time off removed")
+    ROOM_CREATE = "room.create", _("Room added")
+    ROOM_SET_ACTIVE = "room.set_active", _("Room taken out of use or back into use")
+    CALENDAR_FEED_CREATE = "calendar_feed.create", _("Calendar feed address made")
+    CALENDAR_FEED_REVOKE = "calendar_feed.revoke", _("Calendar feed address withdrawn")
+
     # Sessions and notes
     APPOINTMENT_BOOK = "appointment.book", _("Appointment booked")
     APPOINTMENT_RESCHEDULE = "appointment.reschedule", _("Appointment rescheduled")

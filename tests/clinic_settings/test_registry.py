@@ -51,6 +51,7 @@ def test_each_app_registers_the_settings_it_owns() -> None:
             "LATE_NOTE_HOURS",
             "RATING_ALERT_THRESHOLD",
             "RATING_ALERT_DROP",
+            "VIDEO_LINK_PATTERN",
         ],
         "assessments": ["MEASURE_INTERVAL_WEEKS"],
         "supervision": ["NO_CONTACT_DAYS"],

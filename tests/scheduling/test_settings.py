@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from hrp import clinic
-from scheduling import services
+from sessions import services as session_services
 
 PATTERN_MESSAGE = (
     "Enter an https address with {code} in it, such as https://meet.example.org/hrp-{code}, "
@@ -57,10 +57,10 @@ def test_slot_minutes_range(raw: str, ok: bool) -> None:
 
 def test_no_pattern_makes_no_link(settings) -> None:
     settings.VIDEO_LINK_PATTERN = ""
-    assert services.video_link_generate() == ""
+    assert session_services.video_link_generate() == ""
     settings.VIDEO_LINK_PATTERN = "http://insecure.example.org/{code}"
-    assert services.video_link_generate() == ""
+    assert session_services.video_link_generate() == ""
     settings.VIDEO_LINK_PATTERN = "https://meet.example.org/{code}"
-    first, second = services.video_link_generate(), services.video_link_generate()
+    first, second = session_services.video_link_generate(), session_services.video_link_generate()
     assert first != second
     assert first.startswith("https://meet.example.org/") and len(first) == 25 + 16

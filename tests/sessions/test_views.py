@@ -25,7 +25,7 @@ from hrp import formats
 from hrp.accounts.models import User
 from hrp.audit.models import AuditEvent
 from sessions import urls as session_urls
-from sessions.models import Appointment, AppointmentSeries
+from sessions.models import Appointment, AppointmentSeries, Room
 from tests.clients.factories import ClientFactory
 from tests.clients.helpers import text
 from tests.conftest import STAFF_ROLES
@@ -465,6 +465,9 @@ def test_the_book_page_starts_in_person(
         "end": "",
         "modality": "in_person",
         "location": "",
+        "room": "",
+        "video": "none",
+        "video_link": "",
         "frequency": "",
         "occurrences": "",
     }
@@ -847,3 +850,89 @@ def test_an_empty_section(client_for: ClientFor, therapist: User, record: Client
     page = text(response)
     assert "No appointment booked." in page
     assert table(response)[1] == [["No appointments yet."]]
+
+
+def test_booking_from_the_chart_with_a_room_and_a_pasted_video_link(
+    client_for: ClientFor, therapist: User, record: Client
+) -> None:
+    room = Room.objects.create(name="Blue")
+    response = client_for(therapist).post(
+        reverse("sessions:book", kwargs={"pk": record.pk}),
+        _book_post(
+            modality="video",
+            room=str(room.pk),
+            video="paste",
+            video_link="https://meet.example.org/abc",
+        ),
+    )
+
+    assert response.status_code == 302
+    booked = Appointment.objects.get()
+    assert (booked.room, booked.video_link) == (room, "https://meet.example.org/abc")
+
+
+def test_booking_from_the_chart_makes_a_link_with_the_clinics_provider(
+    client_for: ClientFor, therapist: User, record: Client, settings
+) -> None:
+    settings.VIDEO_LINK_PATTERN = "https://meet.example.org/hrp-{code}"
+    page = client_for(therapist).get(reverse("sessions:book", kwargs={"pk": record.pk}))
+    assert "Make one with the clinic’s video provider" in text(page) or (
+        "Make one with the clinic's video provider" in text(page)
+    )
+
+    client_for(therapist).post(
+        reverse("sessions:book", kwargs={"pk": record.pk}),
+        _book_post(modality="video", video="provider"),
+    )
+
+    assert Appointment.objects.get().video_link.startswith("https://meet.example.org/hrp-")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "errors"),
+    [
+        ({"video": "paste"}, {"video_link": ["Paste the video link, or choose “No video link”."]}),
+        (
+            {"video": "paste", "video_link": "http://meet.example.org/abc"},
+            {"video_link": ["Enter a video link starting with https://."]},
+        ),
+        (
+            {"room": "999999"},
+            {"room": ["Select a valid choice. That choice is not one of the available choices."]},
+        ),
+    ],
+)
+def test_booking_from_the_chart_refuses_a_bad_link_or_room_and_keeps_the_form(
+    client_for: ClientFor,
+    therapist: User,
+    record: Client,
+    overrides: dict[str, str],
+    errors: dict[str, list[str]],
+) -> None:
+    response = client_for(therapist).post(
+        reverse("sessions:book", kwargs={"pk": record.pk}), _book_post(**overrides)
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == errors
+    assert response.context["form"]["date"].value() == "2030-03-05"
+    assert not Appointment.objects.exists()
+
+
+def test_a_room_taken_at_that_time_is_refused_on_the_chart_too(
+    client_for: ClientFor, therapist: User, other_therapist: User, record: Client
+) -> None:
+    room = Room.objects.create(name="Blue")
+    AppointmentFactory(
+        client=ClientFactory(therapist=other_therapist),
+        starts_at=at(datetime.date(2030, 3, 5), "14:30"),
+        ends_at=at(datetime.date(2030, 3, 5), "15:20"),
+        room=room,
+    )
+    response = client_for(therapist).post(
+        reverse("sessions:book", kwargs={"pk": record.pk}), _book_post(room=str(room.pk))
+    )
+
+    assert response.status_code == 200
+    assert "This room is already booked at that time." in text(response)
+    assert Appointment.objects.filter(client=record).count() == 0
