@@ -146,7 +146,10 @@ def _scale(*labels: str) -> tuple[Choice, ...]:
 
 
 NOT_AT_ALL_TO_NEARLY = _scale(
-    wording("Not at all"), wording("Several days"), wording("More than half the days"), wording("Nearly every day")
+    wording("Not at all"),
+    wording("Several days"),
+    wording("More than half the days"),
+    wording("Nearly every day"),
 )
 YES_NO = (Choice("yes", wording("Yes"), 1), Choice("no", wording("No"), 0))
 
@@ -181,7 +184,9 @@ PHQ9 = Measure(
                     "opposite, being so fidgety or restless that you have been moving around a "
                     "lot more than usual"
                 ),
-                wording("Thoughts that you would be better off dead, or of hurting yourself in some way"),
+                wording(
+                    "Thoughts that you would be better off dead, or of hurting yourself in some way"
+                ),
             ],
             start=1,
         )
@@ -240,7 +245,13 @@ _FREQUENCY = _scale(
     wording("2 to 3 times a week"),
     wording("4 or more times a week"),
 )
-_DRINKS = _scale(wording("1 or 2"), wording("3 or 4"), wording("5 or 6"), wording("7 to 9"), wording("10 or more"))
+_DRINKS = _scale(
+    wording("1 or 2"),
+    wording("3 or 4"),
+    wording("5 or 6"),
+    wording("7 to 9"),
+    wording("10 or more"),
+)
 _HOW_OFTEN = _scale(
     wording("Never"),
     wording("Less than monthly"),
@@ -258,7 +269,9 @@ AUDIT_ITEMS = (
     Item("q1", wording("How often do you have a drink containing alcohol?"), _FREQUENCY),
     Item(
         "q2",
-        wording("How many drinks containing alcohol do you have on a typical day when you are drinking?"),
+        wording(
+            "How many drinks containing alcohol do you have on a typical day when you are drinking?"
+        ),
         _DRINKS,
     ),
     Item("q3", wording("How often do you have six or more drinks on one occasion?"), _HOW_OFTEN),
@@ -370,7 +383,9 @@ DAST10 = Measure(
                 wording("Are you always able to stop using drugs when you want to?"),
                 wording("Have you had blackouts or flashbacks as a result of drug use?"),
                 wording("Do you ever feel bad or guilty about your drug use?"),
-                wording("Does your spouse (or parents) ever complain about your involvement with drugs?"),
+                wording(
+                    "Does your spouse (or parents) ever complain about your involvement with drugs?"
+                ),
                 wording("Have you neglected your family because of your use of drugs?"),
                 wording("Have you engaged in illegal activities in order to obtain drugs?"),
                 wording(
