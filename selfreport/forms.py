@@ -39,10 +39,10 @@ class ScheduleForm(SendLinkForm):
     )
     # Text, read by hrp.bounds (ASCII digits only): IntegerField would take "٣" for 3.
     every_weeks = forms.CharField(
-        label=_("Every (weeks)"),
+        label=_("Weeks between links"),
         help_text=_(
-            "Every few weeks: how often. Before each session: at most this often, or leave it "
-            "empty to send before every session."
+            "Every few weeks: a link this often. Before each session: at most this often (4: "
+            "at most every 4 weeks), or leave it empty for a link before every session. 1 to 52."
         ),
         initial="4",
         max_length=3,

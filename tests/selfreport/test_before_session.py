@@ -615,3 +615,21 @@ def test_the_section_queries_stay_the_same_with_more_schedules(
 
     assert len(response.context["schedules"]) == rows
     assert all(s.next_send is not None for s in response.context["schedules"])
+
+
+def test_the_form_offers_both_timings_with_clear_labels(
+    client_for: Callable[[User | None], WebClient], therapist: User, record: Client
+) -> None:
+    page = parse(client_for(therapist).get(reverse("selfreport:links", args=[record.pk])))
+
+    radios = page.xpath("//input[@name='schedule-timing']")
+    labels = [
+        words(page.xpath(f"//label[@for='{radio.get('id')}']")[0].text_content())
+        for radio in radios
+    ]
+    assert [radio.get("value") for radio in radios] == ["every_weeks", "before_session"]
+    assert labels == [
+        "Every few weeks, starting now",
+        "A few days before each session booked with the client",
+    ]
+    assert page.xpath("//input[@name='schedule-days_before']/@value") == ["2"]
