@@ -362,12 +362,13 @@ def _local_midnight(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(), tzinfo=timezone.get_current_timezone())
 
 
-def _due_before(now: datetime.datetime) -> dict[int, datetime.datetime]:
+def due_cutoffs(now: datetime.datetime) -> dict[int, datetime.datetime]:
     """For each number of days before (1-14): a session starting before this moment has its
-    link due at `now` (`selectors.session_link_due(start, n) <= now`). Worked out here, in the
-    clinic's zone, with the same send hour as `selectors.session_link_due`, so the scan's query
+    link due at `now` (`selectors.session_link_due(start, n) <= now`), one starting later has
+    not. Worked out here, in the clinic's zone, with the same send hour, so the scan's query
     needs no time-zone arithmetic: the last day whose send hour has passed, plus n days, to its
-    end."""
+    end (tests/selfreport/test_before_session.py checks the two agree around both changes of
+    clock)."""
     last_send_day = timezone.localtime(now).date()
     if at_send_hour(last_send_day) > now:
         last_send_day -= datetime.timedelta(days=1)
@@ -395,12 +396,14 @@ def _served(schedule: LinkSchedule, session: Appointment) -> None:
     schedule.next_session_from = max(after, floor) if floor else after
 
 
-def _due_schedules(now: datetime.datetime) -> QuerySet[LinkSchedule]:
+def _due_schedules(
+    now: datetime.datetime, due_before: dict[int, datetime.datetime]
+) -> QuerySet[LinkSchedule]:
     """Running schedules due at `now`: an every-few-weeks one whose time has come, or a
     before-session one whose client has a booked session, still ahead, on or after its
     `next_session_from`, whose link is due. One query, whatever the number of schedules."""
-    due_before = Case(
-        *[When(days_before=n, then=Value(moment)) for n, moment in _due_before(now).items()],
+    cutoff = Case(
+        *[When(days_before=n, then=Value(moment)) for n, moment in due_before.items()],
         output_field=DateTimeField(),
     )
     due_session = selectors.booked_sessions(now).filter(
@@ -409,7 +412,7 @@ def _due_schedules(now: datetime.datetime) -> QuerySet[LinkSchedule]:
         starts_at__lt=OuterRef("due_before"),
     )
     return (
-        LinkSchedule.objects.annotate(due_before=due_before)
+        LinkSchedule.objects.annotate(due_before=cutoff)
         .filter(stopped_at__isnull=True)
         .filter(
             Q(timing=LinkSchedule.Timing.EVERY_WEEKS, next_send_at__lte=now)
@@ -460,9 +463,10 @@ def send_one_scheduled(*, now: datetime.datetime | None = None) -> LinkSchedule 
     schedule moves on and tries again next time); a schedule whose clinician no longer treats
     the client stops. A fixed number of queries per schedule."""
     now = now or timezone.now()
+    due_before = due_cutoffs(now)
     with transaction.atomic():
         schedule = (
-            _due_schedules(now)
+            _due_schedules(now, due_before)
             .select_for_update(skip_locked=True, of=("self",))
             .select_related("client", "created_by")
             .order_by("next_send_at", "id")
@@ -485,10 +489,8 @@ def send_one_scheduled(*, now: datetime.datetime | None = None) -> LinkSchedule 
             .first()
         )
         assert schedule.days_before is not None
-        if (
-            session is None
-            or selectors.session_link_due(session.starts_at, schedule.days_before) > now
-        ):
+        # The claim's own cutoff, so that the claim and this check never disagree.
+        if session is None or session.starts_at >= due_before[schedule.days_before]:
             return schedule  # served by a worker that committed since this scan's query began
         moved_served = (
             session.rescheduled_from_id is not None

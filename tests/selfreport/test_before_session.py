@@ -15,6 +15,8 @@ from django.test import Client as WebClient
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from clients.models import Client
 from hrp import formats
@@ -252,6 +254,30 @@ def test_the_send_hour_is_local_across_the_change_of_clock(
     assert services.send_scheduled_links(now=due_utc) == 1
     assert services.send_scheduled_links(now=due_utc + datetime.timedelta(hours=1)) == 0
     assert _sent() == 1
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    start=st.datetimes(
+        min_value=datetime.datetime(2026, 10, 1), max_value=datetime.datetime(2027, 4, 30)
+    ),
+    now=st.datetimes(
+        min_value=datetime.datetime(2026, 9, 15), max_value=datetime.datetime(2027, 4, 30)
+    ),
+    days_before=st.integers(min_value=1, max_value=14),
+)
+def test_the_scan_s_cutoff_agrees_with_the_rule_at_every_moment(
+    db: None, start: datetime.datetime, now: datetime.datetime, days_before: int
+) -> None:
+    # The scan's query compares starts with a cutoff per number of days; the page and the
+    # rule say when the link is due. At any moment, around both changes of clock, they agree.
+    start, now = start.replace(tzinfo=UTC), now.replace(tzinfo=UTC)
+
+    due = selectors.session_link_due(start, days_before)
+
+    assert (start < services.due_cutoffs(now)[days_before]) == (due <= now)
 
 
 # --- Sessions moved or cancelled ---------------------------------------------------------------
