@@ -10,6 +10,7 @@ from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection
 from django.test import Client as WebClient
 from django.test.utils import CaptureQueriesContext
@@ -545,6 +546,34 @@ def test_the_every_weeks_timing_ignores_days_before(
     assert response.status_code == 302
     schedule = LinkSchedule.objects.get()
     assert (schedule.every_weeks, schedule.days_before) == (2, None)
+
+
+@pytest.mark.parametrize(
+    ("fields", "errors"),
+    [
+        (
+            {"timing": BEFORE, "days_before": 0},
+            {"days_before": ["Use a number of days from 1 to 14."]},
+        ),
+        ({"timing": BEFORE}, {"days_before": ["Use a number of days from 1 to 14."]}),
+        (
+            {"timing": BEFORE, "days_before": 2, "every_weeks": 60},
+            {"every_weeks": ["Use a number of weeks from 1 to 52, or leave it empty."]},
+        ),
+        ({"timing": "every_weeks"}, {"every_weeks": ["Use a number of weeks from 1 to 52."]}),
+        ({"timing": "yearly", "every_weeks": 4}, {"timing": ["Choose one of the listed timings."]}),
+    ],
+)
+def test_the_service_refuses_bad_timings_and_stores_nothing(
+    therapist: User, record: Client, fields: dict[str, object], errors: dict[str, list[str]]
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        services.schedule_create(
+            actor=therapist, client=record, measure_code="PHQ9", language="en", **fields
+        )
+
+    assert refused.value.message_dict == errors
+    assert LinkSchedule.objects.count() == 0
 
 
 @pytest.mark.parametrize(
