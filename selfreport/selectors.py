@@ -1,9 +1,15 @@
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+import datetime
+
+from django.db import connection
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.utils import timezone
 
 from clients.models import Client
+from notifications.extensions import at_send_hour
 from selfreport.models import ClientLink, LinkSchedule
+from sessions.models import Appointment
 
 
 def links_for_chart(client: Client) -> list[ClientLink]:
@@ -27,6 +33,67 @@ def annotate_new_from_client(qs: QuerySet[Client]) -> QuerySet[Client]:
     )
 
 
-def schedules_for_chart(client: Client) -> list[LinkSchedule]:
-    """The client's schedules still running: one query."""
-    return list(LinkSchedule.objects.filter(client=client, stopped_at__isnull=True))
+def booked_sessions(now: datetime.datetime) -> QuerySet[Appointment]:
+    """Sessions still to come: booked, not cancelled, not moved, not begun."""
+    return Appointment.objects.filter(status=Appointment.Status.SCHEDULED, starts_at__gt=now)
+
+
+def session_link_due(starts_at: datetime.datetime, days_before: int) -> datetime.datetime:
+    """When a before-session schedule's link for a session starting at `starts_at` goes out:
+    `days_before` days before the session's day, at the clinic's send hour, both in the
+    clinic's time zone (a session just after a change of clock still gets its link at the
+    usual hour)."""
+    day = timezone.localtime(starts_at).date() - datetime.timedelta(days=days_before)
+    return at_send_hour(day)
+
+
+def moved_from(appointment_id: int, ancestor_id: int) -> bool:
+    """Whether appointment `appointment_id` is `ancestor_id` or was moved from it, however
+    many times (sessions.services.appointment_reschedule keeps the old row and links the new
+    one by `rescheduled_from`). One query: the chain is walked in the database."""
+    table = Appointment._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH RECURSIVE chain(id, rescheduled_from_id) AS (
+                SELECT id, rescheduled_from_id FROM {table} WHERE id = %s
+                UNION ALL
+                SELECT a.id, a.rescheduled_from_id FROM {table} a
+                JOIN chain ON a.id = chain.rescheduled_from_id
+            )
+            SELECT EXISTS (SELECT 1 FROM chain WHERE id = %s)
+            """,  # noqa: S608 - the table name is the model's, the values are parameters
+            [appointment_id, ancestor_id],
+        )
+        return bool(cursor.fetchone()[0])
+
+
+def schedules_for_chart(
+    client: Client, *, now: datetime.datetime | None = None
+) -> list[LinkSchedule]:
+    """The client's schedules still running, each with `next_send`: when its next link is
+    expected (None when no session is booked for a before-session schedule; at once for a
+    session booked later than its days before). One query: the next booked session comes as a
+    subquery, the same sessions the scan reads (selfreport.services.send_one_scheduled), except
+    that a session moved after its link went out shows until the scan passes it over."""
+    now = now or timezone.now()
+    next_session = (
+        booked_sessions(now)
+        .filter(client=OuterRef("client"), starts_at__gte=OuterRef("next_session_from"))
+        .order_by("starts_at", "id")
+        .values("starts_at")[:1]
+    )
+    schedules = list(
+        LinkSchedule.objects.filter(client=client, stopped_at__isnull=True)
+        .annotate(next_session_at=Subquery(next_session))
+        .order_by("created_at", "id")
+    )
+    for schedule in schedules:
+        schedule.next_send = schedule.next_send_at
+        if schedule.timing == LinkSchedule.Timing.BEFORE_SESSION:
+            schedule.next_send = (
+                max(now, session_link_due(schedule.next_session_at, schedule.days_before))
+                if schedule.next_session_at is not None and schedule.days_before
+                else None
+            )
+    return schedules

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Case, DateTimeField, Exists, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -40,10 +41,12 @@ from hrp.audit.actions import AuditAction
 from hrp.audit.models import AuditEvent
 from hrp.audit.services import audit_record
 from hrp.clinic import clinic_setting
-from notifications.extensions import Kind, supervisors_by_supervisee
+from notifications.extensions import Kind, at_send_hour, supervisors_by_supervisee
 from notifications.services import notify_now
 from risk.models import RiskFlag
+from selfreport import selectors
 from selfreport.models import LANGUAGES, ClientLink, LinkSchedule
+from sessions.models import Appointment
 
 
 class LinkUnavailable(Exception):
@@ -275,20 +278,50 @@ def links_mark_seen(*, actor: User, client: Client) -> int:
 
 @transaction.atomic
 def schedule_create(
-    *, actor: User, client: Client, measure_code: str, language: str, every_weeks: int
+    *,
+    actor: User,
+    client: Client,
+    measure_code: str,
+    language: str,
+    timing: str = LinkSchedule.Timing.EVERY_WEEKS,
+    every_weeks: int | None = None,
+    days_before: int | None = None,
 ) -> LinkSchedule:
-    """Send `measure_code` every `every_weeks` weeks (1-52), the first at the next scan. Same
-    refusals as link_send. Side effect: change event `self_report.schedule_create`."""
+    """Send `measure_code` by itself, on one of two timings:
+
+    - "every_weeks": every `every_weeks` weeks (1-52), the first at the next scan;
+    - "before_session": `days_before` days (1-14) before each of the client's booked sessions,
+      at the clinic's send hour, and when `every_weeks` is given at most every that many weeks
+      (see `send_one_scheduled`). Sessions already booked count.
+
+    Same refusals as link_send (ValidationError, nothing stored). Side effect: change event
+    `self_report.schedule_create`."""
     _check_may_send(actor=actor, client=client, measure_code=measure_code, language=language)
-    if not 1 <= every_weeks <= 52:
-        raise ValidationError({"every_weeks": _("Use a number of weeks from 1 to 52.")})
+    now = timezone.now()
+    fields: dict[str, object]
+    if timing == LinkSchedule.Timing.EVERY_WEEKS:
+        if every_weeks is None or not 1 <= every_weeks <= 52:
+            raise ValidationError({"every_weeks": _("Use a number of weeks from 1 to 52.")})
+        fields = {"every_weeks": every_weeks, "next_send_at": now}
+    elif timing == LinkSchedule.Timing.BEFORE_SESSION:
+        if days_before is None or not 1 <= days_before <= LinkSchedule.DAYS_BEFORE_MAX:
+            raise ValidationError({"days_before": _("Use a number of days from 1 to 14.")})
+        if every_weeks is not None and not 1 <= every_weeks <= 52:
+            raise ValidationError(
+                {"every_weeks": _("Use a number of weeks from 1 to 52, or leave it empty.")}
+            )
+        # Sessions starting from now on: one booked before the schedule counts too.
+        fields = {"every_weeks": every_weeks, "days_before": days_before, "next_session_from": now}
+    else:
+        raise ValidationError({"timing": _("Choose one of the listed timings.")})
     schedule = LinkSchedule.objects.create(
         client=client,
         measure_code=measure_code,
         language=language,
-        every_weeks=every_weeks,
-        next_send_at=timezone.now(),
+        timing=timing,
         created_by=actor,
+        created_at=now,
+        **fields,
     )
     audit_record(
         category=AuditEvent.Category.CHANGE,
@@ -296,7 +329,12 @@ def schedule_create(
         actor=actor,
         obj=schedule,
         chart_number=client.chart_number,
-        changes={"measure": (None, measure_code), "every_weeks": (None, every_weeks)},
+        changes={
+            "measure": (None, measure_code),
+            "timing": (None, timing),
+            "every_weeks": (None, every_weeks),
+            "days_before": (None, days_before),
+        },
     )
     return schedule
 
@@ -320,39 +358,151 @@ def schedule_stop(*, actor: User, schedule: LinkSchedule) -> LinkSchedule:
     return schedule
 
 
+def _local_midnight(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(), tzinfo=timezone.get_current_timezone())
+
+
+def due_cutoffs(now: datetime.datetime) -> dict[int, datetime.datetime]:
+    """For each number of days before (1-14): a session starting before this moment has its
+    link due at `now` (`selectors.session_link_due(start, n) <= now`), one starting later has
+    not. Worked out here, in the clinic's zone, with the same send hour, so the scan's query
+    needs no time-zone arithmetic: the last day whose send hour has passed, plus n days, to its
+    end (tests/selfreport/test_before_session.py checks the two agree around both changes of
+    clock)."""
+    last_send_day = timezone.localtime(now).date()
+    if at_send_hour(last_send_day) > now:
+        last_send_day -= datetime.timedelta(days=1)
+    return {
+        n: _local_midnight(last_send_day + datetime.timedelta(days=n + 1))
+        for n in range(1, LinkSchedule.DAYS_BEFORE_MAX + 1)
+    }
+
+
+def _spacing_floor(schedule: LinkSchedule) -> datetime.datetime | None:
+    """The first moment a session may start to get the next link, under "at most every
+    `every_weeks` weeks": the start of the day that many weeks after the last link's day."""
+    if schedule.every_weeks is None or schedule.last_sent_at is None:
+        return None
+    day = timezone.localtime(schedule.last_sent_at).date()
+    return _local_midnight(day + datetime.timedelta(weeks=schedule.every_weeks))
+
+
+def _served(schedule: LinkSchedule, session: Appointment) -> None:
+    """`session` has had its link (or its turn): the next link is for a later session, and
+    respects the spacing. Microsecond precision is the database's, so "+ 1 µs" is "after"."""
+    schedule.last_appointment = session
+    after = session.starts_at + datetime.timedelta(microseconds=1)
+    floor = _spacing_floor(schedule)
+    schedule.next_session_from = max(after, floor) if floor else after
+
+
+def _due_schedules(
+    now: datetime.datetime, due_before: dict[int, datetime.datetime]
+) -> QuerySet[LinkSchedule]:
+    """Running schedules due at `now`: an every-few-weeks one whose time has come, or a
+    before-session one whose client has a booked session, still ahead, on or after its
+    `next_session_from`, whose link is due. One query, whatever the number of schedules."""
+    cutoff = Case(
+        *[When(days_before=n, then=Value(moment)) for n, moment in due_before.items()],
+        output_field=DateTimeField(),
+    )
+    due_session = selectors.booked_sessions(now).filter(
+        client=OuterRef("client"),
+        starts_at__gte=OuterRef("next_session_from"),
+        starts_at__lt=OuterRef("due_before"),
+    )
+    return (
+        LinkSchedule.objects.annotate(due_before=cutoff)
+        .filter(stopped_at__isnull=True)
+        .filter(
+            Q(timing=LinkSchedule.Timing.EVERY_WEEKS, next_send_at__lte=now)
+            | Q(Exists(due_session), timing=LinkSchedule.Timing.BEFORE_SESSION)
+        )
+    )
+
+
+def _send(schedule: LinkSchedule, now: datetime.datetime) -> bool:
+    """Send the schedule's link; True if it went. A client who withdrew their agreement or
+    channel gets nothing (False); a clinician who no longer treats the client stops the
+    schedule."""
+    try:
+        with transaction.atomic():
+            link_send(
+                actor=schedule.created_by,
+                client=schedule.client,
+                measure_code=schedule.measure_code,
+                language=schedule.language,
+            )
+    except PermissionDenied:
+        schedule.stopped_at = now
+    except ValidationError:
+        pass  # no agreement or channel now: nothing sent, next time is tried again
+    else:
+        schedule.last_sent_at = now
+        return True
+    return False
+
+
 def send_one_scheduled(*, now: datetime.datetime | None = None) -> LinkSchedule | None:
-    """Claim the next due schedule (SKIP LOCKED), send its link and move it on by its interval
-    past `now`, in one transaction: two workers never send the same link, and a worker killed
-    mid-way leaves the row due for the next scan. A client who withdrew their agreement or
-    channel gets nothing this time (the schedule moves on and tries again next time); a
-    schedule whose clinician no longer treats the client stops. None when nothing is due."""
+    """Claim the next due schedule (SKIP LOCKED), send its link and move it on, in one
+    transaction: two workers never send the same link, and a worker killed mid-way leaves the
+    row due for the next scan. None when nothing is due.
+
+    Every few weeks: the next time is moved on by the interval past `now`.
+
+    Before each session: the session is the client's first booked one (not cancelled, not
+    moved, not begun) starting on or after `next_session_from`; its link goes out at
+    `selectors.session_link_due` (days before, at the send hour). A session booked later than
+    that (less than the days ahead) gets its link at the next scan, as long as it has not
+    begun. Each session gets one link at most, and a session moved after its link went out counts as
+    served (no second link). Because the appointments are read at each scan, a session moved
+    or cancelled before its link is simply followed: the link goes before the new time, or not
+    at all.
+
+    Either way a client who withdrew their agreement or channel gets nothing this time (the
+    schedule moves on and tries again next time); a schedule whose clinician no longer treats
+    the client stops. A fixed number of queries per schedule."""
     now = now or timezone.now()
+    due_before = due_cutoffs(now)
     with transaction.atomic():
         schedule = (
-            LinkSchedule.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(stopped_at__isnull=True, next_send_at__lte=now)
+            _due_schedules(now, due_before)
+            .select_for_update(skip_locked=True, of=("self",))
             .select_related("client", "created_by")
             .order_by("next_send_at", "id")
             .first()
         )
         if schedule is None:
             return None
-        every = datetime.timedelta(weeks=schedule.every_weeks)
-        while schedule.next_send_at <= now:
-            schedule.next_send_at += every
-        try:
-            with transaction.atomic():
-                link_send(
-                    actor=schedule.created_by,
-                    client=schedule.client,
-                    measure_code=schedule.measure_code,
-                    language=schedule.language,
-                )
-        except PermissionDenied:
-            schedule.stopped_at = now
-        except ValidationError:
-            pass  # no agreement or channel now: nothing sent, next time is tried again
-        schedule.save(update_fields=["next_send_at", "stopped_at"])
+        if schedule.timing == LinkSchedule.Timing.EVERY_WEEKS:
+            assert schedule.next_send_at is not None and schedule.every_weeks is not None
+            every = datetime.timedelta(weeks=schedule.every_weeks)
+            while schedule.next_send_at <= now:
+                schedule.next_send_at += every
+            _send(schedule, now)
+            schedule.save(update_fields=["next_send_at", "stopped_at", "last_sent_at"])
+            return schedule
+        session = (
+            selectors.booked_sessions(now)
+            .filter(client=schedule.client_id, starts_at__gte=schedule.next_session_from)
+            .order_by("starts_at", "id")
+            .first()
+        )
+        assert schedule.days_before is not None
+        # The claim's own cutoff, so that the claim and this check never disagree.
+        if session is None or session.starts_at >= due_before[schedule.days_before]:
+            return schedule  # served by a worker that committed since this scan's query began
+        moved_served = (
+            session.rescheduled_from_id is not None
+            and schedule.last_appointment_id is not None
+            and selectors.moved_from(session.rescheduled_from_id, schedule.last_appointment_id)
+        )
+        if not moved_served:
+            _send(schedule, now)
+        _served(schedule, session)
+        schedule.save(
+            update_fields=["next_session_from", "last_appointment", "stopped_at", "last_sent_at"]
+        )
         return schedule
 
 

@@ -174,7 +174,7 @@ def _links_page(
 
 @require_POST
 def schedule(request: HttpRequest, pk: int) -> HttpResponse:
-    """Send a measure every few weeks, by itself."""
+    """Send a measure by itself: every few weeks, or a few days before each booked session."""
     client, can = access.client_for(request.user, pk, write=True)
     form = ScheduleForm(request.POST, prefix="schedule")
     if form.is_valid():
@@ -184,12 +184,19 @@ def schedule(request: HttpRequest, pk: int) -> HttpResponse:
                 client=client,
                 measure_code=form.cleaned_data["measure_code"],
                 language=form.cleaned_data["language"],
+                timing=form.cleaned_data["timing"],
                 every_weeks=form.cleaned_data["every_weeks"],
+                days_before=form.cleaned_data["days_before"],
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("The first link goes out within a minute."))
+            if form.cleaned_data["timing"] == LinkSchedule.Timing.BEFORE_SESSION:
+                messages.success(
+                    request, _("A link will go out before each session, as you chose.")
+                )
+            else:
+                messages.success(request, _("The first link goes out within a minute."))
             return redirect("selfreport:links", pk=client.pk)
     return _links_page(request, client, can, form=SendLinkForm(), schedule_form=form)
 

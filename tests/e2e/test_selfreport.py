@@ -112,3 +112,28 @@ def test_the_links_page_for_the_therapist_passes_axe_at_laptop_and_tablet_widths
     # Sending again from the page: the message is on its way.
     page.get_by_role("button", name="Send the link").click()
     expect(page.get_by_text("The link is on its way to the client.")).to_be_visible()
+
+
+@pytest.mark.e2e
+def test_the_therapist_schedules_a_measure_before_each_session(page: Page) -> None:
+    therapist = TherapistFactory(password=TEST_PASSWORD)
+    client = ClientFactory(
+        therapist=therapist, may_contact=True, reminder_channel="sms", phone="555-0100"
+    )
+    sign_in_as(page, therapist)
+    page.goto(f"/clients/{client.pk}/client-links/")
+
+    page.get_by_label("A few days before each session booked with the client").check()
+    page.get_by_label("Days before the session").fill("3")
+    page.get_by_label("Weeks between links").fill("4")
+    page.get_by_role("button", name="Send on a schedule").click()
+
+    expect(
+        page.get_by_text("A link will go out before each session, as you chose.")
+    ).to_be_visible()
+    expect(page.get_by_role("listitem").filter(has_text="PHQ-9, 3 days before")).to_have_text(
+        "PHQ-9, 3 days before each session, at most every 4 weeks (English): no session booked "
+        "yet: a link goes out once one is Stop",
+        use_inner_text=True,
+    )
+    assert axe_violations(page) == []
