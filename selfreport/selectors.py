@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from django.db.models import Exists, OuterRef, QuerySet
+
 from clients.models import Client
 from selfreport import kinds
-from selfreport.models import ClientLink, PracticeLog
+from selfreport.models import ClientLink, LinkSchedule, PracticeLog
 
 
 def links_for_chart(client: Client) -> list[ClientLink]:
@@ -35,3 +37,20 @@ def client_reports_panel(client: Client, can: object) -> dict[str, object] | Non
         PracticeLog.objects.filter(client=client).order_by("-recorded_at", "-id")[:REPORTS_SHOWN]
     )
     return {"practice": practice} if practice else None
+
+
+def annotate_new_from_client(qs: QuerySet[Client]) -> QuerySet[Client]:
+    """`new_from_client`: the client sent answers the therapist has not seen yet. A subquery on
+    the partial index `selfreport_unseen`, so the caseload keeps its query count."""
+    return qs.annotate(
+        new_from_client=Exists(
+            ClientLink.objects.filter(
+                client=OuterRef("pk"), submitted_at__isnull=False, seen_at__isnull=True
+            )
+        )
+    )
+
+
+def schedules_for_chart(client: Client) -> list[LinkSchedule]:
+    """The client's schedules still running: one query."""
+    return list(LinkSchedule.objects.filter(client=client, stopped_at__isnull=True))
