@@ -396,17 +396,13 @@ def checkin_record(
         validate_unique=False, exclude=["above_plan_computed", "above_plan_corrected"]
     )
     checkin.save()
-    _audit(
-        AuditAction.CHECKIN_RECORD,
-        actor=actor,
-        client=client,
-        obj=checkin,
-        changes={
-            "use_days": (before[0], use_days),
-            "days_above_plan": (before[1], checkin.days_above_plan),
-            "source": (None, source),
-        },
-    )
+    changes = {
+        "use_days": (before[0], use_days),
+        "days_above_plan": (before[1], checkin.days_above_plan),
+    }
+    if source != UseCheckIn.Source.CLINICIAN:  # the client's own diary says so in the trail
+        changes["source"] = (None, source)
+    _audit(AuditAction.CHECKIN_RECORD, actor=actor, client=client, obj=checkin, changes=changes)
     return checkin
 
 

@@ -44,8 +44,8 @@ class SendLinkForm(_MeasureForm):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["kind"].choices = kinds  # type: ignore[attr-defined]
         self.fields["kind"].initial = "measure"
+        # The first measure stays selected, as before: it is read only for a measure link.
         self.fields["measure_code"].required = False
-        self.fields["measure_code"].choices = [("", "—"), *self.fields["measure_code"].choices]  # type: ignore[attr-defined]
         self.fields["appointment"].choices = [("", "—"), *sessions]  # type: ignore[attr-defined]
 
     def clean_kind(self) -> str:
@@ -54,9 +54,9 @@ class SendLinkForm(_MeasureForm):
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
-        if data.get("kind") == "measure" and not data.get("measure_code"):
-            if "measure_code" not in self.errors:
-                self.add_error("measure_code", _("Choose one of the listed measures."))
+        measure_missing = not data.get("measure_code") and "measure_code" not in self.errors
+        if data.get("kind") == "measure" and measure_missing:
+            self.add_error("measure_code", _("Choose one of the listed measures."))
         if data.get("kind") == "session_rating" and not data.get("appointment"):
             self.add_error("appointment", _("Choose the session the client is to rate."))
         return data
