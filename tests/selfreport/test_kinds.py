@@ -549,3 +549,34 @@ def test_the_links_page_costs_the_same_with_every_kind_answered(
         "Use",
         "Practice",
     }
+
+
+@pytest.mark.parametrize(
+    ("kind", "spanish", "english"),
+    [
+        ("session_rating", ["¿Cómo fue la sesión?", "Me sentí escuchado/a"], "How was the"),
+        ("use_diary", ["Su semana", "Días en que consumió", "Llevaba naloxona"], "Your week"),
+        ("practice_log", ["Su práctica de relajación", "Respiración lenta"], "practise"),
+    ],
+)
+def test_each_client_page_speaks_spanish(
+    therapist: User, record: Client, kind: str, spanish: list[str], english: str
+) -> None:
+    if kind == "use_diary":
+        SubstanceUseFactory(client=record)
+    appointment = AttendedAppointmentFactory(client=record) if kind == "session_rating" else None
+    _link, token = services.link_send(
+        actor=therapist,
+        client=record,
+        kind=kind,
+        language="es",
+        **({"appointment": appointment} if appointment else {}),
+    )
+
+    page = WebClient().get(f"/r/{token}/")
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert '<html lang="es">' in html
+    assert [text for text in spanish if text not in html] == []
+    assert english not in html
