@@ -580,3 +580,28 @@ def test_each_client_page_speaks_spanish(
     assert '<html lang="es">' in html
     assert [text for text in spanish if text not in html] == []
     assert english not in html
+
+
+def test_the_overview_panel_costs_one_query_whatever_the_number_of_logs(
+    client_for: Callable[[User | None], WebClient], therapist: User, record: Client
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.selfreport.factories import PracticeLogFactory
+
+    web = client_for(therapist)
+    url = reverse("clients:chart", args=[record.pk])
+    PracticeLogFactory(client=record)
+    with CaptureQueriesContext(connection) as one:
+        first = web.get(url)
+    for _n in range(11):
+        PracticeLogFactory(client=record, minutes=25)
+    with CaptureQueriesContext(connection) as many:
+        later = web.get(url)
+
+    assert (first.status_code, later.status_code) == (200, 200)
+    assert len(one) == len(many)
+    assert sum("selfreport_practicelog" in q["sql"] for q in many.captured_queries) == 1
+    # The latest five, newest first.
+    assert later.content.decode().count("Slow breathing, 1 day, 25 min each time") == 5
