@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -209,6 +209,10 @@ class SessionRatingKind(LinkKind):
         }
 
     def record(self, *, link: ClientLink, data: Mapping[str, Any]) -> Any:
+        if link.appointment.status != Appointment.Status.ATTENDED:
+            # The attendance was corrected since the link was sent: nothing left to rate, so
+            # the link no longer works (services.link_submit: "withdrawn").
+            raise PermissionDenied
         if set(data) - {"csrfmiddlewaretoken"} - {key for key, _label in RATING_ITEMS}:
             raise Tampered(_("This form holds questions it should not."))
         form = self._form(data)

@@ -605,3 +605,18 @@ def test_the_overview_panel_costs_one_query_whatever_the_number_of_logs(
     assert sum("selfreport_practicelog" in q["sql"] for q in many.captured_queries) == 1
     # The latest five, newest first.
     assert later.content.decode().count("Slow breathing, 1 day, 25 min each time") == 5
+
+
+def test_a_session_no_longer_attended_closes_its_rating_link(
+    therapist: User, record: Client
+) -> None:
+    from sessions.models import Appointment
+
+    appointment = AttendedAppointmentFactory(client=record)
+    _link, token = _send(therapist, record, "session_rating", appointment=appointment)
+    Appointment.objects.filter(pk=appointment.pk).update(status=Appointment.Status.NO_SHOW)
+
+    page = WebClient().post(f"/r/{token}/", RATING_HIGH)
+
+    assert page.status_code == 410
+    assert ClientSessionRating.objects.count() == 0
