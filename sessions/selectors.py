@@ -391,18 +391,21 @@ def _sum_of(prefix: str) -> Any:
     return fields[0] + fields[1] + fields[2] + fields[3]
 
 
-def rated_sessions(client_id: int) -> QuerySet[Appointment]:
+def rated_sessions(client_id: int | list[int]) -> QuerySet[Appointment]:
     """The client's rated sessions, one row per appointment, with `in_session_total` (the
     note's four items; null unless all four are given), `client_total` (the client's latest own
     rating from their phone, ClientSessionRating) and `rating_total`, the one rule every reader
-    uses (the ratings chart, the alert under the threshold or well below the usual): the
-    client's own rating when there is one, as it is always given after the session and so is
-    the latest word on it, else the in-session rating. One query; callers order and slice."""
+    uses (the ratings chart, the alert under the threshold or well below the usual, the progress
+    summaries): the client's own rating when there is one, as it is always given after the
+    session and so is the latest word on it, else the in-session rating. `client_id` one client
+    or a list of them. One query; callers order and slice."""
     latest_client = ClientSessionRating.objects.filter(appointment=OuterRef("pk")).order_by(
         "-recorded_at", "-id"
     )
     return (
-        Appointment.objects.filter(client_id=client_id)
+        Appointment.objects.filter(
+            client_id__in=client_id if isinstance(client_id, list) else [client_id]
+        )
         .annotate(
             in_session_total=_sum_of("note__"),
             client_total=Subquery(
