@@ -467,6 +467,16 @@ class UseCheckIn(models.Model):
     # Which session note recorded it; a plain id so goals does not depend on sessions.
     source_note_id = models.PositiveBigIntegerField(null=True, blank=True)
 
+    class Source(models.TextChoices):
+        CLINICIAN = "clinician", _("recorded in a session")
+        CLIENT = "client", _("reported by the client")
+
+    # Who told it: the clinician in a session (a note) or the client from their phone (the
+    # weekly use diary of selfreport). Read like any other row by every reader.
+    source = models.CharField(
+        _("source"), max_length=10, choices=Source.choices, default=Source.CLINICIAN
+    )
+
     class Meta:
         ordering = ["week_start"]
         constraints = [

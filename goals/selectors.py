@@ -184,6 +184,8 @@ class WeekPoint:
     typical_amount: float | None
     days_above_plan: int
     within_target: bool | None
+    # "client": the client's own weekly diary (selfreport), shown as reported by the client.
+    source: str = UseCheckIn.Source.CLINICIAN
 
 
 @dataclass(frozen=True)
@@ -247,7 +249,9 @@ def goal_progress(goal: Goal, checkins: list[UseCheckIn] | None = None) -> Progr
             within = c.use_days <= target
         elif target is not None and goal.target == Goal.Target.MAX_UNITS and amount is not None:
             within = amount <= target
-        weeks.append(WeekPoint(c.week_start, c.use_days, amount, c.days_above_plan, within))
+        weeks.append(
+            WeekPoint(c.week_start, c.use_days, amount, c.days_above_plan, within, c.source)
+        )
     return Progress(goal, weeks, percent_days_within_plan(relevant, timezone.localdate()))
 
 

@@ -339,13 +339,17 @@ def checkin_record(
     typical_amount: Decimal | None = None,
     amount_unit: str = "",
     source_note_id: int | None = None,
+    source: str = UseCheckIn.Source.CLINICIAN,
 ) -> UseCheckIn:
     """Record use for one substance in the week containing `week` (the sessions issue calls
     this from a note). A second record for the same week replaces the numbers.
 
     Days above plan are worked out from the plan version in force that week (goals/limits.py);
     `days_above_plan` is the clinician's figure, None to take the plan's. A figure equal to the
-    plan's is no correction. Side effect: `checkin.record`."""
+    plan's is no correction. `source` "client" is the client's own weekly diary: it fills a
+    week nobody recorded and replaces an earlier diary of theirs, but never a week recorded in
+    a session, whose numbers were talked through (that row is returned unchanged; the diary
+    itself keeps what the client said). Side effect: `checkin.record`."""
     access.require_write(actor, client)
     if substance.client_id != client.pk:
         raise ValidationError({"substance": _("Choose one of this client's substances.")})
@@ -354,6 +358,12 @@ def checkin_record(
     checkin = UseCheckIn.objects.filter(
         client=client, substance=substance, week_start=start
     ).first()
+    if (
+        checkin is not None
+        and source == UseCheckIn.Source.CLIENT
+        and checkin.source == UseCheckIn.Source.CLINICIAN
+    ):
+        return checkin
     before = (checkin.use_days, checkin.days_above_plan) if checkin else (None, None)
     if checkin is None:
         checkin = UseCheckIn(client=client, substance=substance, week_start=start)
@@ -379,22 +389,20 @@ def checkin_record(
     checkin.amount_unit = amount_unit
     checkin.recorded_by = actor
     checkin.source_note_id = source_note_id
+    checkin.source = source
     # The two plan figures are checked by clean() through days_above_plan (which is one of
     # them); left out here so a refusal names the field the clinician typed, not a constraint.
     checkin.full_clean(
         validate_unique=False, exclude=["above_plan_computed", "above_plan_corrected"]
     )
     checkin.save()
-    _audit(
-        AuditAction.CHECKIN_RECORD,
-        actor=actor,
-        client=client,
-        obj=checkin,
-        changes={
-            "use_days": (before[0], use_days),
-            "days_above_plan": (before[1], checkin.days_above_plan),
-        },
-    )
+    changes = {
+        "use_days": (before[0], use_days),
+        "days_above_plan": (before[1], checkin.days_above_plan),
+    }
+    if source != UseCheckIn.Source.CLINICIAN:  # the client's own diary says so in the trail
+        changes["source"] = (None, source)
+    _audit(AuditAction.CHECKIN_RECORD, actor=actor, client=client, obj=checkin, changes=changes)
     return checkin
 
 

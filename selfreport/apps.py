@@ -22,5 +22,14 @@ class SelfReportConfig(AppConfig):
                 order=55,
             )
         )
+        extensions.register_overview_panel(
+            extensions.OverviewPanel(
+                key="client_reports",
+                label=_("Relaxation practice, from the client"),
+                template="selfreport/_overview_reports.html",
+                context=selectors.client_reports_panel,
+                order=95,
+            )
+        )
         for spec in clinic_settings.SETTINGS:
             register_setting(spec)

@@ -4,7 +4,9 @@ phone, without an account.
 A link is a random token (secrets.token_urlsafe(32)) that exists in clear only in the message
 that carries it: the table keeps its SHA-256 hash. A link works for one submission, until it
 expires or is revoked. What the client sends lands in the chart through the clinical app's own
-service, marked as reported by the client (assessments.Administration.source).
+service, marked as reported by the client (assessments.Administration.source,
+sessions.ClientSessionRating, goals.UseCheckIn.source, or this app's own rows). What each kind
+of link asks and where its answer goes is declared once, in selfreport/kinds.py.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -20,19 +23,132 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.measures import MEASURES, Measure
 from clients.models import Client
+from hrp.crypto import EncryptedJSONField, EncryptedTextField
+from hrp.immutability import AppendOnlyModel, ImmutableError, append_only
 
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
+
+
+class UseDiary(AppendOnlyModel):
+    """A week of use as the client tells it from their phone (the weekly use diary link),
+    measured against their own plan: the numbers land in goals.UseCheckIn (source "client") so
+    "% of days within plan" and the charts read them; this row keeps the rest of what they said
+    (setting, safer-use steps) and the numbers as sent, even for a week already recorded in a
+    session (which their diary does not replace)."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="use_diaries")
+    week_start = models.DateField(_("week starting (Monday)"))
+    # [{"substance": id, "name": str, "use_days": int, "amount": "2.5" or "", "unit": str,
+    #   "setting": str, "steps": [key, ...], "steps_other": str}], encrypted as one value.
+    entries = EncryptedJSONField(_("what the client reported"), default=list, client_words=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-week_start", "-id"]
+        indexes = [models.Index(fields=["client", "-recorded_at"], name="usediary_latest")]
+        triggers = append_only(error=ImmutableError)
+
+    def __str__(self) -> str:
+        return f"use diary {self.pk}"
+
+
+class PracticeLog(AppendOnlyModel):
+    """Relaxation practice as the client reports it from their phone: the days, minutes each
+    time, what they practised and how they felt before and after (0-10)."""
+
+    class Practice(models.TextChoices):
+        BREATHING = "breathing", _("Slow breathing")
+        MUSCLE = "muscle", _("Relaxing the muscles")
+        IMAGERY = "imagery", _("A calm place in the mind")
+        MINDFULNESS = "mindfulness", _("Mindfulness or meditation")
+        GROUNDING = "grounding", _("Grounding (the senses)")
+        OTHER = "other", _("Something else")
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="practice_logs")
+    # The days practised, ISO dates ("2026-11-30"), oldest first: JSON, not an ArrayField, so
+    # the embedded SQLite demo keeps working.
+    days = models.JSONField(_("days practised"), default=list)
+    minutes = models.PositiveSmallIntegerField(_("minutes each time"))
+    practice = models.CharField(_("what they practised"), max_length=16, choices=Practice)
+    practice_other = EncryptedTextField(_("something else"), blank=True, client_words=True)
+    feeling_before = models.PositiveSmallIntegerField(
+        _("how they felt before (0-10)"), validators=[MaxValueValidator(10)]
+    )
+    feeling_after = models.PositiveSmallIntegerField(
+        _("how they felt after (0-10)"), validators=[MaxValueValidator(10)]
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        indexes = [models.Index(fields=["client", "-recorded_at"], name="practicelog_latest")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(feeling_before__lte=10) & Q(feeling_after__lte=10),
+                name="practicelog_feelings_0_to_10",
+            ),
+            models.CheckConstraint(
+                condition=Q(minutes__gte=1) & Q(minutes__lte=600), name="practicelog_minutes"
+            ),
+        ]
+        triggers = append_only(error=ImmutableError)
+
+    def __str__(self) -> str:
+        return f"practice log {self.pk}"
+
+
+# What each kind of link needs before it is answered and must name once it is. Why one nullable
+# foreign key per kind rather than a generic `result_id` the kind interprets: the database then
+# refuses a link that points at nothing (PROTECT, real keys), one CheckConstraint per kind keeps
+# "answered iff it names its record, and only its own kind's" true whatever the code does, and
+# the links page reads every kind's record with one select_related. A new kind adds its key,
+# its line here and a migration.
+_RESULTS = ("administration", "session_rating", "use_diary", "practice_log")
+_KIND_RULES = {
+    "measure": ("administration", ~Q(measure_code="") & Q(appointment__isnull=True)),
+    "session_rating": ("session_rating", Q(measure_code="", appointment__isnull=False)),
+    "use_diary": ("use_diary", Q(measure_code="", week_start__isnull=False)),
+    "practice_log": ("practice_log", Q(measure_code="", appointment__isnull=True)),
+}
+
+
+def _kind_constraint(kind: str, result: str, needs: Q) -> models.CheckConstraint:
+    others = Q(**{f"{name}__isnull": True for name in _RESULTS if name != result})
+    answered = Q(submitted_at__isnull=True, **{f"{result}__isnull": True}) | Q(
+        submitted_at__isnull=False, **{f"{result}__isnull": False}
+    )
+    return models.CheckConstraint(
+        condition=~Q(kind=kind) | (needs & others & answered),
+        name=f"selfreport_{kind}_link_shape",
+    )
 
 
 class ClientLink(models.Model):
     class Kind(models.TextChoices):
         MEASURE = "measure", _("A standard measure")
+        SESSION_RATING = "session_rating", _("Rating of a session")
+        USE_DIARY = "use_diary", _("Weekly use diary")
+        PRACTICE_LOG = "practice_log", _("Relaxation practice log")
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="self_report_links")
     kind = models.CharField(_("what the link is for"), max_length=16, choices=Kind.choices)
+    # Blank for every kind but "measure".
     measure_code = models.CharField(
-        _("measure"), max_length=16, choices=[(code, m.name) for code, m in MEASURES.items()]
+        _("measure"),
+        max_length=16,
+        blank=True,
+        choices=[(code, m.name) for code, m in MEASURES.items()],
     )
+    # The session a "session_rating" link asks about.
+    appointment = models.ForeignKey(
+        "therapy_sessions.Appointment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The Monday of the week a "use_diary" link asks about.
+    week_start = models.DateField(_("week starting (Monday)"), null=True, blank=True)
     language = models.CharField(_("language"), max_length=2, choices=LANGUAGES, default="en")
     # SHA-256 of the token, hex. The token itself is never stored.
     token_hash = models.CharField(max_length=64, unique=True)
@@ -47,12 +163,26 @@ class ClientLink(models.Model):
     revoked_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
     # When the therapist has seen the answers: until then the caseload says "new from the client".
     seen_at = models.DateTimeField(null=True, blank=True)
+    # What an answered link produced: one key per kind (see _RESULTS above for why).
     administration = models.OneToOneField(
         "assessments.Administration",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="self_report_link",
+    )
+    session_rating = models.OneToOneField(
+        "therapy_sessions.ClientSessionRating",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="self_report_link",
+    )
+    use_diary = models.OneToOneField(
+        UseDiary, on_delete=models.PROTECT, null=True, blank=True, related_name="link"
+    )
+    practice_log = models.OneToOneField(
+        PracticeLog, on_delete=models.PROTECT, null=True, blank=True, related_name="link"
     )
 
     class Meta:
@@ -65,12 +195,10 @@ class ClientLink(models.Model):
             ),
         ]
         constraints = [
-            # One submission: an answered link names what it produced, and only then.
             models.CheckConstraint(
-                condition=Q(submitted_at__isnull=True, administration__isnull=True)
-                | Q(submitted_at__isnull=False, administration__isnull=False),
-                name="selfreport_submission_has_record",
+                condition=Q(kind__in=list(_KIND_RULES)), name="selfreport_known_kind"
             ),
+            *(_kind_constraint(kind, *rule) for kind, rule in _KIND_RULES.items()),
         ]
 
     def __str__(self) -> str:

@@ -19,6 +19,7 @@ import datetime
 import hashlib
 import secrets
 from collections.abc import Mapping
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,7 +33,6 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from assessments import services as assessment_services
-from assessments.measures import MEASURES
 from assessments.models import Administration
 from clients.models import Client
 from hrp import access
@@ -44,7 +44,7 @@ from hrp.clinic import clinic_setting
 from notifications.extensions import Kind, at_send_hour, supervisors_by_supervisee
 from notifications.services import notify_now
 from risk.models import RiskFlag
-from selfreport import selectors
+from selfreport import kinds, selectors
 from selfreport.models import LANGUAGES, ClientLink, LinkSchedule
 from sessions.models import Appointment
 
@@ -88,12 +88,10 @@ def _deliver(client: Client, text: str, language: str) -> None:
         raise ValueError("unknown channel")
 
 
-def _check_may_send(*, actor: User, client: Client, measure_code: str, language: str) -> None:
-    """The treating clinician, a known measure and language, and a client who agreed to be
-    contacted and has a channel (opting out clears it): else PermissionDenied/ValidationError."""
+def _check_may_contact(*, actor: User, client: Client, language: str) -> None:
+    """The treating clinician, a known language, and a client who agreed to be contacted and
+    has a channel (opting out clears it): else PermissionDenied/ValidationError."""
     access.require_write(actor, client)
-    if measure_code not in MEASURES:
-        raise ValidationError({"measure_code": _("Choose one of the listed measures.")})
     if language not in dict(LANGUAGES):
         raise ValidationError({"language": _("Choose one of the listed languages.")})
     if not client.may_contact:
@@ -109,30 +107,54 @@ def _check_may_send(*, actor: User, client: Client, measure_code: str, language:
         )
 
 
+def _check_may_send(*, actor: User, client: Client, measure_code: str, language: str) -> None:
+    """A scheduled measure: the measure kind's own check, then the client's agreement."""
+    kinds.KINDS[ClientLink.Kind.MEASURE].prepare(
+        client=client, measure_code=measure_code, appointment=None, week=None
+    )
+    _check_may_contact(actor=actor, client=client, language=language)
+
+
 @transaction.atomic
 def link_send(
-    *, actor: User, client: Client, measure_code: str, language: str
+    *,
+    actor: User,
+    client: Client,
+    language: str,
+    kind: str = ClientLink.Kind.MEASURE,
+    measure_code: str = "",
+    appointment: Appointment | None = None,
+    week: datetime.date | None = None,
 ) -> tuple[ClientLink, str]:
-    """Make a link for `measure_code` and send it to the client by the channel they chose for
+    """Make a link of `kind` (selfreport/kinds.py: a measure, a session rating, a weekly use
+    diary, a relaxation-practice log) and send it to the client by the channel they chose for
     reminders. Returns the link and the token (for the caller to show nowhere: tests only).
 
     Refused (ValidationError, nothing stored or sent) when the client has not agreed to be
-    contacted, has no channel or opted out, or the measure or language is unknown. Side
-    effect: change event `self_report.link_send` (the measure and channel, never the token).
+    contacted, has no channel or opted out, the language or kind is unknown, or the kind's own
+    choice is missing (the measure, an attended session of this client, a week). Side effect:
+    change event `self_report.link_send` (the kind, measure and channel, never the token).
     """
-    _check_may_send(actor=actor, client=client, measure_code=measure_code, language=language)
+    spec = kinds.KINDS.get(kind)
+    if spec is None:
+        raise ValidationError({"kind": _("Choose one of the listed kinds of link.")})
+    access.require_write(actor, client)
+    fields = spec.prepare(
+        client=client, measure_code=measure_code, appointment=appointment, week=week
+    )
+    _check_may_contact(actor=actor, client=client, language=language)
     token = secrets.token_urlsafe(32)
     now = timezone.now()
     link = ClientLink.objects.create(
         client=client,
-        kind=ClientLink.Kind.MEASURE,
-        measure_code=measure_code,
+        kind=kind,
         language=language,
         token_hash=token_hash(token),
         channel=client.reminder_channel,
         created_by=actor,
         created_at=now,
         expires_at=now + datetime.timedelta(days=int(clinic_setting("SELF_REPORT_LINK_DAYS"))),
+        **fields,
     )
     _deliver(
         client,
@@ -141,17 +163,20 @@ def link_send(
         ),
         language,
     )
+    changes: dict[str, tuple[object, object]] = {
+        "kind": (None, kind),
+        "channel": (None, link.channel),
+        "language": (None, language),
+    }
+    if link.measure_code:
+        changes["measure"] = (None, link.measure_code)
     audit_record(
         category=AuditEvent.Category.CHANGE,
         action=AuditAction.SELF_REPORT_LINK_SEND,
         actor=actor,
         obj=link,
         chart_number=client.chart_number,
-        changes={
-            "measure": (None, measure_code),
-            "channel": (None, link.channel),
-            "language": (None, language),
-        },
+        changes=changes,
     )
     return link, token
 
@@ -209,42 +234,40 @@ def link_open(*, token: str) -> ClientLink:
 
 
 @transaction.atomic
-def link_submit(*, token: str, answers: Mapping[str, str]) -> tuple[ClientLink, Administration]:
-    """Store the client's answers through assessments' own service (source "client") and
-    close the link. The link row is locked first, so two submissions of the same link store
-    one record: the second finds it answered (LinkUnavailable "answered").
+def link_submit(*, token: str, answers: Mapping[str, Any]) -> tuple[ClientLink, Any]:
+    """Store what the client sent through the owning app's service for the link's kind
+    (kinds.py: assessments with source "client", sessions' client rating, goals' check-ins,
+    this app's practice log) and close the link. The link row is locked first, so two
+    submissions of the same link store one record: the second finds it answered
+    (LinkUnavailable "answered").
 
-    Missing answers raise ValidationError and store nothing; the link stays open. The record
-    is written in the name of the clinician who sent the link; if they may no longer write in
-    the chart (reassigned, deactivated) the link no longer works ("withdrawn"). A PHQ-9
-    question 9 above 0 opens the suicide-risk flag and reminds the therapist and their current
-    supervisors at once. Side effect: change event `self_report.link_submit`.
+    Missing or invalid answers raise ValidationError and store nothing; the link stays open;
+    fields no page offers raise kinds.Tampered. The record is written in the name of the
+    clinician who sent the link; if they may no longer write in the chart (reassigned,
+    deactivated) the link no longer works ("withdrawn"). A PHQ-9 question 9 above 0 opens the
+    suicide-risk flag and reminds the therapist and their current supervisors at once. Side
+    effect: change event `self_report.link_submit`.
     """
     link = link_for_token(token, lock=True)
-    actor = link.created_by
+    spec = kinds.kind_of(link)
     try:
-        administration = assessment_services.administration_record(
-            actor=actor,
-            client=link.client,
-            measure_code=link.measure_code,
-            answers=answers,
-            source=Administration.Source.CLIENT,
-        )
+        result = spec.record(link=link, data=answers)
     except (PermissionDenied, Http404):
         raise LinkUnavailable("withdrawn") from None
-    link.submitted_at = administration.administered_at
-    link.administration = administration
-    link.save(update_fields=["submitted_at", "administration"])
+    # A measure's answer time is its administration's, as before; the other kinds, now.
+    link.submitted_at = getattr(result, "administered_at", None) or timezone.now()
+    setattr(link, spec.result_field, result)
+    link.save(update_fields=["submitted_at", spec.result_field])
     audit_record(
         category=AuditEvent.Category.CHANGE,
         action=AuditAction.SELF_REPORT_LINK_SUBMIT,
         obj=link,
         chart_number=link.client.chart_number,
-        changes={"administration": (None, administration.pk)},
+        changes={spec.result_field: (None, result.pk)},
     )
-    if administration.suicide_risk:
-        _remind_team_now(link.client, administration)
-    return link, administration
+    if isinstance(result, Administration) and result.suicide_risk:
+        _remind_team_now(link.client, result)
+    return link, result
 
 
 def _remind_team_now(client: Client, administration: Administration) -> None:

@@ -10,6 +10,8 @@ path, never the token.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,21 +22,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from assessments.measures import MEASURES
+from clients.models import Client
 from hrp import access
 from hrp.accounts.middleware import two_factor_exempt
 from hrp.audit.context import audit_context, client_ip
-from hrp.clinic import clinic_setting
-from selfreport import selectors, services, throttle
+from selfreport import kinds, selectors, services, throttle
 from selfreport.forms import ScheduleForm, SendLinkForm
 from selfreport.models import ClientLink, LinkSchedule
 from selfreport.services import LinkUnavailable
-
-# Measures with an official Spanish wording kept as data. None yet: we could not obtain the
-# exact official Spanish text of any of them with certainty, and a validated instrument is
-# never translated by us. A Spanish-language link shows the page in Spanish and the questions
-# in English, and says so.
-SPANISH_WORDING: dict[str, object] = {}
+from sessions.models import Appointment
 
 AUDIT_PATH = "/r/(link)/"
 
@@ -60,64 +56,40 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
         except LinkUnavailable as refused:
             return _unavailable(request, refused.state, 404 if refused.state == "unknown" else 410)
     with translation.override(link.language):
-        return _form(request, link, answers={}, errors={})
+        return _page(request, link, data=None, error=None)
 
 
-def _form(
+def _page(
     request: HttpRequest,
     link: ClientLink,
     *,
-    answers: dict[str, str],
-    errors: dict[str, list[str]],
+    data: Mapping[str, str] | None,
+    error: ValidationError | None,
 ) -> HttpResponse:
-    measure = MEASURES[link.measure_code]
-    rows = [
-        {
-            "number": number,
-            "item": item,
-            "answer": answers.get(item.key, ""),
-            "errors": errors.get(item.key, []),
-        }
-        for number, item in enumerate(measure.items, start=1)
-    ]
-    return render(
-        request,
-        "selfreport/answer.html",
-        {
-            "measure": measure,
-            "rows": rows,
-            "errors": errors,
-            "missing_count": len(errors),
-            "english_only": link.language != "en" and link.measure_code not in SPANISH_WORDING,
-            "lang": link.language,
-        },
-    )
+    spec = kinds.kind_of(link)
+    context = spec.page_context(link, data, error)
+    return render(request, spec.template, {**context, "lang": link.language, "kind": spec.key})
 
 
 def _submit(request: HttpRequest, token: str) -> HttpResponse:
     link = services.link_for_token(token)
-    measure = MEASURES[link.measure_code]
+    spec = kinds.kind_of(link)
     with translation.override(link.language):
-        if set(request.POST) - {"csrfmiddlewaretoken"} - set(measure.item_keys):
-            return HttpResponseBadRequest(_("This form holds questions it should not."))
-        answers = {key: request.POST.get(key, "") for key in measure.item_keys}
+        data = request.POST
         try:
-            link, administration = services.link_submit(
-                token=token, answers={k: v for k, v in answers.items() if v}
-            )
+            link, result = services.link_submit(token=token, answers=data)
         except ValidationError as error:
-            errors = {key: [_("Please answer this question.")] for key in error.message_dict}
-            return _form(request, link, answers=answers, errors=errors)
-        except services.assessment_services.TamperedSubmission:
-            return HttpResponseBadRequest(_("This form holds answers it should not."))
+            return _page(request, link, data=data, error=error)
+        except kinds.Tampered as refused:
+            return HttpResponseBadRequest(str(refused))
         return render(
             request,
             "selfreport/thanks.html",
             {
                 "lang": link.language,
-                "crisis_lines": clinic_setting("SAFETY_CRISIS_LINES")
-                if administration.suicide_risk
-                else "",
+                "kind": spec.key,
+                "crisis_lines": "",
+                **spec.thanks_context(link, result),
             },
         )
 
@@ -126,17 +98,26 @@ def links(request: HttpRequest, pk: int) -> HttpResponse:
     """The clinician's page: the links sent to the client, what came back, and a form to send a
     new one. Opening it as the treating clinician marks what the client sent as seen."""
     client, can = access.client_for(request.user, pk)
-    form = SendLinkForm(request.POST or None)
+    if request.method == "POST" and not can.write:
+        raise PermissionDenied
+    form = _send_form(client, request.POST if request.method == "POST" else None, can)
     if request.method == "POST":
-        if not can.write:
-            raise PermissionDenied
         if form.is_valid():
+            data = form.cleaned_data
+            appointment = (
+                Appointment.objects.filter(client=client, pk=data["appointment"]).first()
+                if data["appointment"]
+                else None
+            )
             try:
                 services.link_send(
                     actor=request.user,
                     client=client,
-                    measure_code=form.cleaned_data["measure_code"],
-                    language=form.cleaned_data["language"],
+                    kind=data["kind"],
+                    measure_code=data["measure_code"] if data["kind"] == "measure" else "",
+                    appointment=appointment,
+                    week=data["week"],
+                    language=data["language"],
                 )
             except ValidationError as error:
                 form.add_error(None, error)
@@ -150,9 +131,17 @@ def links(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _send_form(
+    client: Client, data: Mapping[str, str] | None, can: access.ClientAccess
+) -> SendLinkForm:
+    # The attended sessions are listed only for those who may send (one query).
+    sessions = kinds.sessions_to_rate(client) if can.write else []
+    return SendLinkForm(data, kinds=kinds.send_choices(), sessions=sessions)
+
+
 def _links_page(
     request: HttpRequest,
-    client: object,
+    client: Client,
     can: access.ClientAccess,
     *,
     form: SendLinkForm,
@@ -198,7 +187,7 @@ def schedule(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("The first link goes out within a minute."))
             return redirect("selfreport:links", pk=client.pk)
-    return _links_page(request, client, can, form=SendLinkForm(), schedule_form=form)
+    return _links_page(request, client, can, form=_send_form(client, None, can), schedule_form=form)
 
 
 @require_POST

@@ -559,6 +559,60 @@ class RatingAlert(models.Model):
         return f"Rating alert {self.total}/40"
 
 
+class ClientSessionRating(AppendOnlyModel):
+    """The client's own rating of an attended session, sent from their phone after it (the
+    session-rating link of selfreport). Its own append-only row rather than the note's
+    `rating_*` fields: the note may already be signed and locked, and an in-session rating in
+    it stays as the client gave it then. Both are shown; the alert rule and the ratings chart
+    read the latest word on the session (`selectors.rated_sessions`): the client's own rating
+    when there is one, as it is always given after the session, else the in-session one."""
+
+    class Source(models.TextChoices):
+        CLIENT = "client", _("reported by the client")
+
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.PROTECT, related_name="client_ratings"
+    )
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="client_session_ratings"
+    )
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.CLIENT)
+    rating_heard = models.PositiveSmallIntegerField(validators=[MaxValueValidator(10)])
+    rating_wanted = models.PositiveSmallIntegerField(validators=[MaxValueValidator(10)])
+    rating_approach = models.PositiveSmallIntegerField(validators=[MaxValueValidator(10)])
+    rating_overall = models.PositiveSmallIntegerField(validators=[MaxValueValidator(10)])
+    recorded_at = models.DateTimeField(default=timezone.now)
+    # The clinician in whose name the client's answer was stored (who sent the link).
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    RATING_FIELDS = ("rating_heard", "rating_wanted", "rating_approach", "rating_overall")
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        indexes = [
+            models.Index(fields=["appointment", "-recorded_at"], name="clientrating_latest"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating_heard__lte=10)
+                & Q(rating_wanted__lte=10)
+                & Q(rating_approach__lte=10)
+                & Q(rating_overall__lte=10),
+                name="clientrating_items_0_to_10",
+            ),
+        ]
+        triggers = append_only(error=ImmutableError)
+
+    def __str__(self) -> str:
+        return f"Client rating {self.rating_total}/40"
+
+    @property
+    def rating_total(self) -> int:
+        return sum(getattr(self, f) for f in self.RATING_FIELDS)
+
+
 # --- Contacts outside sessions ----------------------------------------------------------------
 
 CONTACT_TEXT_LIMIT = 5_000

@@ -22,6 +22,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -36,6 +37,7 @@ from hrp.clinic import clinic_setting
 from sessions import extensions
 from sessions.models import (
     Appointment,
+    ClientSessionRating,
     ContactAddendum,
     ContactReview,
     NoteAddendum,
@@ -372,45 +374,70 @@ def open_rating_alerts(*, user: User) -> QuerySet[RatingAlert]:
 @dataclass(frozen=True)
 class RatingPoint:
     date: datetime.date
+    # What the chart and the alert read: the latest word on the session (rated_sessions).
     total: int
     alert: bool
+    # Both shown: the rating given in the session (the note's) and the client's own, later.
+    in_session_total: int | None = None
+    client_total: int | None = None
 
 
 # The Sessions section charts the client's latest ratings, not every one since intake.
 RATINGS_SHOWN = 20
 
 
+def _sum_of(prefix: str) -> Any:
+    fields = [F(f"{prefix}{name}") for name in SessionNote.RATING_FIELDS]
+    return fields[0] + fields[1] + fields[2] + fields[3]
+
+
+def rated_sessions(client_id: int | list[int]) -> QuerySet[Appointment]:
+    """The client's rated sessions, one row per appointment, with `in_session_total` (the
+    note's four items; null unless all four are given), `client_total` (the client's latest own
+    rating from their phone, ClientSessionRating) and `rating_total`, the one rule every reader
+    uses (the ratings chart, the alert under the threshold or well below the usual, the progress
+    summaries): the client's own rating when there is one, as it is always given after the
+    session and so is the latest word on it, else the in-session rating. `client_id` one client
+    or a list of them. One query; callers order and slice."""
+    latest_client = ClientSessionRating.objects.filter(appointment=OuterRef("pk")).order_by(
+        "-recorded_at", "-id"
+    )
+    return (
+        Appointment.objects.filter(
+            client_id__in=client_id if isinstance(client_id, list) else [client_id]
+        )
+        .annotate(
+            in_session_total=_sum_of("note__"),
+            client_total=Subquery(
+                latest_client.annotate(total=_sum_of("")).values("total")[:1],
+                output_field=IntegerField(),
+            ),
+        )
+        .annotate(rating_total=Coalesce("client_total", "in_session_total"))
+        .filter(rating_total__isnull=False)
+    )
+
+
 def rating_trend(client: Client, *, latest: int = RATINGS_SHOWN) -> list[RatingPoint]:
     """The client's `latest` session ratings in time order, one point per rated session: the
     newest `latest` read by the database (LIMIT), so years of sessions are neither loaded nor
     drawn."""
-    notes = (
-        SessionNote.objects.filter(client=client)
-        .filter(
-            rating_heard__isnull=False,
-            rating_wanted__isnull=False,
-            rating_approach__isnull=False,
-            rating_overall__isnull=False,
-        )
-        .select_related("appointment", "rating_alert")
-        .only(
-            *SessionNote.RATING_FIELDS,
-            "appointment__starts_at",
-            "rating_alert__id",
-        )
-        .order_by("-appointment__starts_at", "-id")[:latest]
+    rows = (
+        rated_sessions(client.pk)
+        .annotate(alert=Exists(RatingAlert.objects.filter(note__appointment=OuterRef("pk"))))
+        .values("starts_at", "rating_total", "in_session_total", "client_total", "alert")
+        .order_by("-starts_at", "-id")[:latest]
     )
-    points = []
-    for note in reversed(list(notes)):
-        points.append(
-            RatingPoint(
-                date=timezone.localdate(note.appointment.starts_at),
-                total=note.rating_total or 0,
-                # A reverse one-to-one with no row raises on access; hasattr is the test.
-                alert=hasattr(note, "rating_alert"),
-            )
+    return [
+        RatingPoint(
+            date=timezone.localdate(row["starts_at"]),
+            total=row["rating_total"],
+            alert=row["alert"],
+            in_session_total=row["in_session_total"],
+            client_total=row["client_total"],
         )
-    return points
+        for row in reversed(list(rows))
+    ]
 
 
 class _CountOf(Subquery):

@@ -31,12 +31,14 @@ from hrp.language import LanguageHint, language_hints
 from risk import rules as risk_rules
 from risk.models import RiskFlag
 from risk.services import risk_flag_raise
+from sessions import selectors
 from sessions.models import (
     CONTACT_MAX_MINUTES,
     CONTACT_TEXT_LIMIT,
     NOTE_TEXT_LIMIT,
     Appointment,
     AppointmentSeries,
+    ClientSessionRating,
     ContactAddendum,
     ContactReview,
     NoteAddendum,
@@ -463,6 +465,10 @@ def note_start(*, actor: User, appointment: Appointment) -> SessionNote:
         goal_checkins=[{"goal": g.pk, "score": None, "note": ""} for g in goals],
     )
     _note_audit(AuditAction.NOTE_CREATE, actor=actor, note=note)
+    # The client may have rated the session from their phone before the note was begun: the
+    # alert hangs on the note, so it is weighed now.
+    if ClientSessionRating.objects.filter(appointment=appointment).exists():
+        rating_evaluate(note=note)
     return note
 
 
@@ -824,25 +830,24 @@ def note_verify(*, actor: User | None = None, note: SessionNote) -> bool:
 
 
 def rating_evaluate(*, note: SessionNote) -> RatingAlert | None:
-    """Raise, update or clear the alert for `note`'s rating against the clinic threshold and
-    the running average of the client's earlier ratings (at least two are needed for an
-    average). An acknowledged alert is kept as it was."""
-    total = note.rating_total
+    """Raise, update or clear the alert for `note`'s session against the clinic threshold and
+    the running average of the client's earlier rated sessions (at least two are needed for an
+    average). The session's rating is the latest word on it (`selectors.rated_sessions`: the
+    client's own rating from their phone when there is one, else the in-session rating), and
+    so are the earlier ones. An acknowledged alert is kept as it was."""
     existing = RatingAlert.objects.filter(note=note).first()
     if existing is not None and existing.acknowledged_at is not None:
         return existing
+    rated = selectors.rated_sessions(note.client_id)
+    total = rated.filter(pk=note.appointment_id).values_list("rating_total", flat=True).first()
     reason = ""
     average = None
     if total is not None:
-        earlier = [
-            n.rating_total
-            for n in SessionNote.objects.filter(
-                client_id=note.client_id,
-                appointment__starts_at__lt=note.appointment.starts_at,
-                rating_overall__isnull=False,
-            ).only(*SessionNote.RATING_FIELDS)
-            if n.rating_total is not None
-        ]
+        earlier = list(
+            rated.filter(starts_at__lt=note.appointment.starts_at).values_list(
+                "rating_total", flat=True
+            )
+        )
         if len(earlier) >= 2:
             average = Decimal(sum(earlier)) / len(earlier)
         below = total < clinic_setting("RATING_ALERT_THRESHOLD")
@@ -871,6 +876,48 @@ def rating_evaluate(*, note: SessionNote) -> RatingAlert | None:
         },
     )
     return alert
+
+
+@transaction.atomic
+def client_rating_record(
+    *, actor: User, appointment: Appointment, ratings: dict[str, int]
+) -> ClientSessionRating:
+    """Store the client's own rating of an attended session (four items 0-10, sent from
+    their phone), in `actor`'s name (the clinician who sent the link), as its own append-only
+    row: the note may be signed. When the session has a note, its alert is weighed again
+    (rating_evaluate reads the latest word on each session); else when the note is begun.
+    Missing or out-of-range items raise ValidationError and store nothing. Refused
+    (PermissionDenied) for anyone who may not write in the chart. Side effect:
+    `client_rating.record`."""
+    access.require_write(actor, appointment.client)
+    if appointment.status != Appointment.Status.ATTENDED:
+        raise ValidationError(_("Only an attended session can be rated."))
+    errors = {
+        name: _("Please choose a number from 0 to 10.")
+        for name in ClientSessionRating.RATING_FIELDS
+        if not isinstance(ratings.get(name), int) or not 0 <= ratings[name] <= 10
+    }
+    if errors:
+        raise ValidationError(errors)
+    rating = ClientSessionRating.objects.create(
+        appointment=appointment,
+        client_id=appointment.client_id,
+        recorded_by=actor,
+        **{name: ratings[name] for name in ClientSessionRating.RATING_FIELDS},
+    )
+    audit_record(
+        category=AuditEvent.Category.CHANGE,
+        action=AuditAction.CLIENT_RATING_RECORD,
+        actor=actor,
+        obj=rating,
+        chart_number=appointment.client.chart_number,
+        changes={"total": (None, rating.rating_total)},
+    )
+    note = SessionNote.objects.filter(appointment=appointment).select_related("appointment")
+    found = note.defer(*SessionNote.TEXT_FIELDS).first()
+    if found is not None:
+        rating_evaluate(note=found)
+    return rating
 
 
 @transaction.atomic

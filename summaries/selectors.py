@@ -49,7 +49,8 @@ from hrp.accounts.models import User
 from hrp.clinic import clinic_setting
 from linkage import selectors as linkage_selectors
 from linkage.selectors import ReferralSummary
-from sessions.models import Appointment, RatingAlert, SessionNote
+from sessions import selectors as session_selectors
+from sessions.models import Appointment, RatingAlert
 from summaries.models import SummaryRequest
 from supplies import selectors as supplies_selectors
 from supplies.selectors import ItemTotal
@@ -298,20 +299,14 @@ def summaries_data(
         .only("id", "client_id", "measure_code", "score", "band", "administered_at")
         .order_by("administered_at", "id")
     )
+    # Each rated session once, by the one rule of sessions.selectors.rated_sessions (the
+    # client's own later rating when there is one, else the in-session one).
     notes = _by_client(
-        SessionNote.objects.filter(
-            client_id__in=ids,
-            appointment__starts_at__gte=begin,
-            appointment__starts_at__lt=finish,
-            rating_heard__isnull=False,
-            rating_wanted__isnull=False,
-            rating_approach__isnull=False,
-            rating_overall__isnull=False,
-        )
-        .annotate(has_alert=Exists(RatingAlert.objects.filter(note_id=OuterRef("pk"))))
-        .select_related("appointment")
-        .only(*SessionNote.RATING_FIELDS, "client_id", "appointment__starts_at")
-        .order_by("appointment__starts_at", "id")
+        session_selectors.rated_sessions(list(ids))
+        .filter(starts_at__gte=begin, starts_at__lt=finish)
+        .annotate(has_alert=Exists(RatingAlert.objects.filter(note__appointment_id=OuterRef("pk"))))
+        .only("id", "client_id", "starts_at")
+        .order_by("starts_at", "id")
     )
     supplies = supplies_selectors.totals_by_client(ids, start, end)
     referrals = linkage_selectors.summaries_by_client(ids, begin, finish)
@@ -347,7 +342,7 @@ def _client_summary(
     goals: list[Goal],
     checkins: list[UseCheckIn],
     administrations: list[Administration],
-    notes: list[SessionNote],
+    notes: list[Appointment],  # rated sessions (sessions.selectors.rated_sessions)
     threshold: int,
     supplies: list[ItemTotal],
     referrals: list[ReferralSummary],
@@ -419,7 +414,7 @@ def _client_summary(
         )
 
     ratings = [
-        RatingPoint(timezone.localdate(n.appointment.starts_at), n.rating_total or 0, n.has_alert)  # type: ignore[attr-defined]
+        RatingPoint(timezone.localdate(n.starts_at), n.rating_total or 0, n.has_alert)  # type: ignore[attr-defined]
         for n in notes
     ]
     ratings_chart = None
@@ -563,33 +558,23 @@ def caseload_summary(
         rows[client_id].weeks_recorded = weeks
         rows[client_id].days_above_plan = above or 0
 
-    rated = Q(
-        rating_heard__isnull=False,
-        rating_wanted__isnull=False,
-        rating_approach__isnull=False,
-        rating_overall__isnull=False,
-    )
-    for client_id, n, heard, wanted, approach, overall, alerts in (
-        SessionNote.objects.filter(
-            rated,
-            client_id__in=ids,
-            appointment__starts_at__gte=begin,
-            appointment__starts_at__lt=finish,
-        )
+    for client_id, n, total, alerts in (
+        session_selectors.rated_sessions(list(ids))
+        .filter(starts_at__gte=begin, starts_at__lt=finish)
         .values_list("client_id")
         .annotate(
             n=Count("id"),
-            heard=Sum("rating_heard"),
-            wanted=Sum("rating_wanted"),
-            approach=Sum("rating_approach"),
-            overall=Sum("rating_overall"),
-            alerts=Count("rating_alert", filter=Q(rating_alert__acknowledged_at__isnull=True)),
+            total=Sum("rating_total"),
+            alerts=Count(
+                "note__rating_alert",
+                filter=Q(note__rating_alert__acknowledged_at__isnull=True),
+            ),
         )
         .order_by()
     ):
         row = rows[client_id]
         row.rated_sessions = n
-        row.rating_sum = heard + wanted + approach + overall
+        row.rating_sum = total
         row.open_rating_alerts = alerts
 
     return [rows[c.pk] for c in clients]

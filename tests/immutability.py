@@ -22,8 +22,16 @@ from hrp.audit.services import audit_record
 from linkage.models import ReferralStatusChange
 from risk.models import RiskFollowUp
 from safety.models import OverdosePlanVersion, SafetyPlanVersion
+from selfreport.models import PracticeLog, UseDiary
 from sessions import services
-from sessions.models import ContactAddendum, ContactReview, NoteAddendum, NoteReview, SessionNote
+from sessions.models import (
+    ClientSessionRating,
+    ContactAddendum,
+    ContactReview,
+    NoteAddendum,
+    NoteReview,
+    SessionNote,
+)
 from supplies.models import SupplyRecord, SupplyVoid
 from tests.assessments.factories import AdministrationFactory
 from tests.assessments.factories_harm import (
@@ -40,7 +48,9 @@ from tests.groups.factories import returned_group_review
 from tests.linkage.factories import StatusChangeFactory
 from tests.risk.factories import RiskFollowUpFactory
 from tests.safety.factories import OverdosePlanVersionFactory, SafetyPlanVersionFactory
+from tests.selfreport.factories import PracticeLogFactory, UseDiaryFactory
 from tests.sessions.factories import (
+    ClientSessionRatingFactory,
     OutsideContactFactory,
     SessionNoteFactory,
     sign_contact,
@@ -110,6 +120,9 @@ ROW_MAKERS: dict[type[models.Model], Callable[[], models.Model]] = {
     SupplyRecord: SupplyRecordFactory,
     SupplyVoid: SupplyVoidFactory,
     GroupNoteReview: returned_group_review,
+    ClientSessionRating: ClientSessionRatingFactory,
+    PracticeLog: PracticeLogFactory,
+    UseDiary: UseDiaryFactory,
 }
 
 

@@ -69,6 +69,7 @@ class AuditAction(models.TextChoices):
     CONSENT_CREATE = "consent.create", _("Consent recorded")
     CONSENT_REVOKE = "consent.revoke", _("Consent revoked")
     CHECKIN_RECORD = "checkin.record", _("Check-in recorded")
+    CLIENT_RATING_RECORD = "client_rating.record", _("Session rated by the client")
     RISK_FOLLOW_UP = "risk.follow_up", _("Risk follow-up recorded")
     RISK_FLAG_RAISE = "risk.raise", _("Risk flag opened")
     RISK_FLAG_ESCALATE = "risk.escalate", _("Risk flag raised to acute")
@@ -154,6 +155,11 @@ class AuditAction(models.TextChoices):
     SELF_REPORT_LINK_SUBMIT = "self_report.link_submit", _("Answers sent by the client")
     SELF_REPORT_SCHEDULE_CREATE = "self_report.schedule_create", _("Links to the client scheduled")
     SELF_REPORT_SCHEDULE_STOP = "self_report.schedule_stop", _("Scheduled links stopped")
+    SELF_REPORT_PRACTICE_RECORD = (
+        "self_report.practice_record",
+        _("Relaxation practice reported by the client"),
+    )
+    SELF_REPORT_DIARY_RECORD = "self_report.diary_record", _("Use diary sent by the client")
     HARM_ASSESS = "harm.assess", _("Harm assessment recorded")
     GOAL_CREATE = "goal.create", _("Goal added")
     GOAL_REVIEW = "goal.review", _("Goal reviewed")

@@ -28,8 +28,9 @@ ClientFor = Callable[[User | None], HttpClient]
 # assessment), access event, latest plan version; then one read per panel of the apps added
 # in issue 15 (open risk flags, last contacts outside sessions, open referrals, safety plan,
 # overdose prevention plan, supplies); then the latest harm assessment's strengths (issue 16,
-# the intake's come with the client): 21, at any history.
-OVERVIEW_QUERIES = 21
+# the intake's come with the client); then the relaxation practice the client reported
+# (selfreport): 22, at any history.
+OVERVIEW_QUERIES = 22
 
 # The story in the order issue 15 asks for: the client's words, open risk flags, what comes
 # next, the plan and goals, measures, the last notes and contacts, referrals, the plans the

@@ -23,7 +23,7 @@ from tests.clients.factories import ClientFactory, ConsentFactory, SubstanceUseF
 ClientFor = Callable[[User | None], HttpClient]
 
 # The Overview composes every app's panel (tests/clients/test_overview.py lists the queries).
-CHART_OVERVIEW_QUERIES = 21  # tests/clients/test_overview.py says what each one reads
+CHART_OVERVIEW_QUERIES = 22  # tests/clients/test_overview.py says what each one reads
 CHART_INTAKE_QUERIES = 9  # + client, 3 flag prefetches, access event, substances
 CHART_CONSENTS_QUERIES = 9  # + client with header data, 3 prefetches, access event, consents
 ACCESS_LOG_QUERIES = 11  # + access check, event, client, 3 prefetches, count, page of events

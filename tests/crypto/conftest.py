@@ -30,6 +30,7 @@ from tests.safety.factories import (
     SafetyPlanVersionFactory,
     ToleranceWindowFactory,
 )
+from tests.selfreport.factories import PracticeLogFactory, UseDiaryFactory
 from tests.sessions.factories import (
     OutsideContactFactory,
     SessionNoteFactory,
@@ -129,6 +130,11 @@ BUILDERS: dict[str, Callable[[], list[Model]]] = {
     "safety.OverdosePlanVersion": lambda: [OverdosePlanVersionFactory()],
     "safety.SafetyPlanVersion": lambda: [SafetyPlanVersionFactory()],
     "safety.ToleranceWindow": lambda: [ToleranceWindowFactory()],
+    # What the client reported from their phone: something else practised, a week of use.
+    "selfreport.PracticeLog": lambda: [
+        PracticeLogFactory(practice="other", practice_other="Walking slowly")
+    ],
+    "selfreport.UseDiary": lambda: [UseDiaryFactory()],
     "supervision.ChartComment": lambda: [ChartCommentFactory()],
     "supervision.FidelityReview": lambda: [FidelityReviewFactory()],
     "supervision.SupervisionMeeting": lambda: [SupervisionMeetingFactory()],

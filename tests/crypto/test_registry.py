@@ -77,6 +77,8 @@ def test_the_registry_is_every_encrypted_field_of_every_model() -> None:
         ("safety.SafetyPlanVersion", "safer_surroundings"),
         ("safety.SafetyPlanVersion", "warning_signs"),
         ("safety.ToleranceWindow", "note"),
+        ("selfreport.PracticeLog", "practice_other"),
+        ("selfreport.UseDiary", "entries"),
         ("summaries.SummaryRequest", "html"),
         ("summaries.SummaryRequest", "pdf"),
         ("supervision.ChartComment", "text"),

@@ -283,8 +283,9 @@ def test_a_tampered_answer_is_refused(therapist: User, record: Client) -> None:
     assert Administration.objects.count() == 0
 
 
-# Sign-in, access, marking seen and the list: the same whatever the number of links.
-LINKS_PAGE_QUERIES = 9
+# Sign-in, access, marking seen, the list (every kind's record joined) and the attended
+# sessions offered for a session rating: the same whatever the number of links.
+LINKS_PAGE_QUERIES = 10
 
 
 @pytest.mark.parametrize("rows", [1, 8])

@@ -13,7 +13,14 @@ import datetime
 import factory
 from django.utils import timezone
 
-from sessions.models import Appointment, AppointmentSeries, Modality, OutsideContact, SessionNote
+from sessions.models import (
+    Appointment,
+    AppointmentSeries,
+    ClientSessionRating,
+    Modality,
+    OutsideContact,
+    SessionNote,
+)
 from sessions.vocab import ContactKind, NoteFormat, RiskLevel
 from tests.clients.factories import ClientFactory
 
@@ -127,3 +134,18 @@ def sign_contact(contact: OutsideContact) -> OutsideContact:
     with transaction.atomic():
         locked = OutsideContact.objects.select_for_update().get(pk=contact.pk)
         return services.contact_sign_verified(actor=contact.author, contact=locked)
+
+
+class ClientSessionRatingFactory(factory.django.DjangoModelFactory):
+    """The client's own rating of an attended session, from their phone: 32 of 40."""
+
+    class Meta:
+        model = ClientSessionRating
+
+    appointment = factory.SubFactory(AttendedAppointmentFactory)
+    client = factory.SelfAttribute("appointment.client")
+    rating_heard = 8
+    rating_wanted = 8
+    rating_approach = 8
+    rating_overall = 8
+    recorded_by = factory.SelfAttribute("appointment.therapist")

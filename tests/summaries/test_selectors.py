@@ -189,3 +189,36 @@ def test_a_moved_appointment_is_not_counted(record: Client) -> None:
     )
 
     assert data.attendance.total == 0
+
+
+def test_a_client_s_own_later_rating_is_the_one_summarised(
+    supervisor: User, seeded: Seeded
+) -> None:
+    """The one rule of sessions.selectors.rated_sessions: the client's rating from their phone
+    (selfreport) replaces the in-session one of that session, in the client's summary and in
+    the supervisor's caseload summary alike."""
+    from tests.sessions.factories import ClientSessionRatingFactory
+
+    begin, _finish = selectors.period_bounds(seeded.start, seeded.end)
+    rated = (
+        Appointment.objects.filter(
+            client=seeded.client, note__rating_overall__isnull=False, starts_at__gte=begin
+        )
+        .order_by("starts_at")
+        .first()
+    )
+    ClientSessionRatingFactory(
+        appointment=rated, rating_heard=5, rating_wanted=5, rating_approach=5, rating_overall=5
+    )
+    client = selectors.summary_client(seeded.client.pk)
+
+    data = selectors.summary_data(client, seeded.start, seeded.end)
+    row = selectors.caseload_summary(supervisor, seeded.start, seeded.end)[0]
+
+    assert [(p.date, p.total) for p in data.ratings] == [
+        (days_from_today(-80), 20),
+        (days_from_today(-50), 36),
+        (days_from_today(-20), 28),
+    ]
+    assert data.average_rating == row.average_rating == 28.0
+    assert row.rated_sessions == 3
