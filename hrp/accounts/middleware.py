@@ -12,6 +12,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -43,6 +44,25 @@ def idle_headers(response: HttpResponse, request: HttpRequest) -> HttpResponse:
     response["X-Idle-Seconds"] = str(idle_seconds)
     response["X-Idle-Remaining"] = str(remaining)
     return response
+
+
+class UserLanguageMiddleware:
+    """A signed-in person sees the interface in the language they chose on "Your account".
+    Runs after AuthenticationMiddleware (and after LocaleMiddleware, whose Accept-Language
+    choice it overrides; LocaleMiddleware still sets Content-Language from the language active
+    at the end). No query of its own: the user is loaded by SessionLimitsMiddleware anyway.
+    A language no longer offered leaves the browser's choice in place."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        language = getattr(user, "language", "") if user.is_authenticated else ""
+        if language and language in dict(settings.LANGUAGES):
+            translation.activate(language)
+            request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        return self.get_response(request)
 
 
 class SessionLimitsMiddleware:

@@ -432,6 +432,16 @@ def account_password_set_recorded(*, user: User) -> None:
     )
 
 
+def user_language_set(*, user: User, language: str) -> User:
+    """The person's own interface language (used from their next request on). A preference,
+    not a change to anyone's access or records, so no audit event."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError(_("Choose one of the languages offered."))
+    user.language = language
+    user.save(update_fields=["language"])
+    return user
+
+
 def _new_recovery_codes(device: StaticDevice) -> list[str]:
     device.token_set.all().delete()
     codes = [
