@@ -76,6 +76,22 @@ def test_the_template_finder_finds_each_kind_of_miss(sample, tmp_path: Path) -> 
     ]
 
 
+def test_the_template_finder_finds_words_handed_to_tags_and_filters(sample, tmp_path: Path) -> None:
+    path = sample(
+        "tags.html",
+        '{% load i18n %}{% include "components/x.html" with label="Delete it" kind="danger" %}\n'
+        '{{ when|default:"Never" }} {{ flag|yesno:"yes,no" }} {{ flag|yesno:_("yes,no") }}\n'
+        '{% if status == "Signed" %}{% endif %}{% with title=_("Fine") %}{% endwith %}\n'
+        "{{ message.tags|default:'info' }}\n",
+    )
+    found = [(f.line, f.where, f.text) for f in template_findings(path, tmp_path)]
+    assert found == [
+        (1, "{% include %}", "Delete it"),
+        (2, "{{ }}", "Never"),
+        (2, "{{ }}", "yes,no"),
+    ]
+
+
 def test_the_template_finder_reads_plain_text_line_by_line(sample, tmp_path: Path) -> None:
     path = sample(
         "email.txt",

@@ -139,9 +139,50 @@ class _Finder(HTMLParser):
         self.findings.append(Finding(self.path, line, "text", " ".join(data.split())))
 
 
+# Tags whose quoted arguments are never shown: names of templates, URLs, files, blocks, or values
+# compared against ({% if status == "Signed" %}).
+QUIET_TAGS = frozenset(
+    {
+        "translate", "trans", "url", "static", "load", "extends", "if", "elif", "block",
+        "endblock", "partialdef", "partial", "csrf_token", "language", "get_current_language",
+        "get_available_languages", "get_language_info", "for", "regroup", "ifchanged", "crispy",
+        "widthratio", "templatetag", "now",
+    }
+)  # fmt: skip
+# A filter whose argument is words shown as they are: {{ x|yesno:"yes,no,unknown" }}.
+YESNO = re.compile(r"\|yesno:\s*$")
+QUOTED = re.compile(r"""(_\(\s*)?("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')""")
+
+
+def _tag_literals(source: str, path: str) -> Iterator[Finding]:
+    """Quoted words handed to a tag or filter that shows them, outside _(...):
+    `{% include "x.html" with label="Delete" %}`, `{{ when|default:"Never" }}`."""
+    for token in Lexer(source).tokenize():
+        if token.token_type not in (TokenType.VAR, TokenType.BLOCK):
+            continue
+        content = token.contents
+        name = content.split()[0] if content.split() else ""
+        if token.token_type == TokenType.BLOCK and name in QUIET_TAGS:
+            continue
+        if name == "include":  # its first argument names a template
+            content = content.split(None, 2)[2] if len(content.split(None, 2)) > 2 else ""
+        for match in QUOTED.finditer(content):
+            if match.group(1):
+                continue
+            text = match.group(2)[1:-1]
+            if not needs_translation(text):
+                continue
+            # Words rather than a code: a space, a capital, or yesno's answers.
+            words = " " in text.strip() or text[:1].isupper()
+            if words or YESNO.search(content[: match.start()]):
+                where = f"{{% {name} %}}" if token.token_type == TokenType.BLOCK else "{{ }}"
+                yield Finding(path, token.lineno, where, text)
+
+
 def template_findings(path: Path, root: Path) -> list[Finding]:
     source = path.read_text(encoding="utf-8")
     finder = _Finder(str(path.relative_to(root)))
+    finder.findings.extend(_tag_literals(source, finder.path))
     if path.suffix == ".html":
         finder.feed(_flatten(source))
         finder.close()
