@@ -18,7 +18,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -403,8 +403,10 @@ def account_send_set_password_link(*, actor: User, user: User, site_url: str = "
         "clinic_name": settings.CLINIC_NAME,
         "valid_days": settings.PASSWORD_RESET_TIMEOUT // 86400,
     }
-    subject = _("Set your password for %(clinic)s") % {"clinic": settings.CLINIC_NAME}
-    body = render_to_string("accounts/email/set_password.txt", context)
+    # In the person's own interface language, not the sender's.
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        subject = _("Set your password for %(clinic)s") % {"clinic": settings.CLINIC_NAME}
+        body = render_to_string("accounts/email/set_password.txt", context)
     audit_record(
         category=AuditEvent.Category.SECURITY,
         action=AuditAction.ACCOUNT_SET_PASSWORD_LINK,
