@@ -14,7 +14,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import urlencode
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from hrp import access
 from hrp.accounts.receivers import SESSION_LAST_SEEN_KEY, SESSION_STARTED_KEY
@@ -79,14 +79,19 @@ class SessionLimitsMiddleware:
             reason = ""
             if started is None or now - started > settings.SESSION_MAX_HOURS * 3600:
                 reason = "absolute limit"
-                text = _("You were signed out because your session reached %(hours)d hours.") % {
-                    "hours": settings.SESSION_MAX_HOURS
-                }
+                text = ngettext(
+                    "You were signed out because your session reached %(hours)d hour.",
+                    "You were signed out because your session reached %(hours)d hours.",
+                    settings.SESSION_MAX_HOURS,
+                ) % {"hours": settings.SESSION_MAX_HOURS}
             elif last_seen is None or now - last_seen > clinic_setting("IDLE_TIMEOUT_MINUTES") * 60:
                 reason = "idle"
-                text = _("You were signed out after %(minutes)d minutes without activity.") % {
-                    "minutes": clinic_setting("IDLE_TIMEOUT_MINUTES")
-                }
+                minutes = clinic_setting("IDLE_TIMEOUT_MINUTES")
+                text = ngettext(
+                    "You were signed out after %(minutes)d minute without activity.",
+                    "You were signed out after %(minutes)d minutes without activity.",
+                    minutes,
+                ) % {"minutes": minutes}
             if reason:
                 request.hrp_logout_reason = reason  # type: ignore[attr-defined]
                 logout(request)

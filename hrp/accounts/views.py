@@ -76,7 +76,11 @@ def two_factor(request: HttpRequest) -> HttpResponse:
                 left = device.token_set.count()
                 messages.warning(
                     request,
-                    _("You signed in with a recovery code. %(left)d codes are left.")
+                    ngettext(
+                        "You signed in with a recovery code. %(left)d code is left.",
+                        "You signed in with a recovery code. %(left)d codes are left.",
+                        left,
+                    )
                     % {"left": left},
                 )
             return redirect(_safe_next(request))
@@ -149,9 +153,12 @@ def timed_out(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         request.hrp_logout_reason = "idle"  # type: ignore[attr-defined]
         logout(request)
-    text = _("You were signed out after %(minutes)d minutes without activity.") % {
-        "minutes": clinic_setting("IDLE_TIMEOUT_MINUTES")
-    }
+    minutes = clinic_setting("IDLE_TIMEOUT_MINUTES")
+    text = ngettext(
+        "You were signed out after %(minutes)d minute without activity.",
+        "You were signed out after %(minutes)d minutes without activity.",
+        minutes,
+    ) % {"minutes": minutes}
     # The page's timer may have asked the server just after it ended the session, which then
     # said why on that request; the sign-in page says it once.
     pending = messages.get_messages(request)
