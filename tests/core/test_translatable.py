@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import translation
 
 from tests.core.translatable import python_findings, template_findings
 
@@ -56,7 +58,7 @@ def sample(tmp_path: Path):
 def test_the_template_finder_finds_each_kind_of_miss(sample, tmp_path: Path) -> None:
     path = sample(
         "page.html",
-        "{% load i18n %}<p>Hello</p>\n"
+        '{% load i18n %}<html lang="en"><p>Hello</p>\n'
         '<a href="{% url \'x\' %}" title="Edit it">Open</a> {# a comment #}\n'
         "{% comment %}Notes for developers{% endcomment %}\n"
         "<p>{% translate 'Fine' %} · {{ value }} — PHQ-9 &middot; 12</p>\n"
@@ -67,6 +69,7 @@ def test_the_template_finder_finds_each_kind_of_miss(sample, tmp_path: Path) -> 
     )
     found = [(f.line, f.where, f.text) for f in template_findings(path, tmp_path)]
     assert found == [
+        (1, "lang", "en"),
         (1, "text", "Hello"),
         (2, "title", "Edit it"),
         (2, "text", "Open"),
@@ -140,3 +143,10 @@ def test_the_python_finder_finds_each_kind_of_miss(sample, tmp_path: Path) -> No
         (17, "choices", "Apple"),
         (18, "add_error", "Pick a time."),
     ]
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_page_outside_base_html_says_the_active_language(language: str) -> None:
+    with translation.override(language):
+        html = render_to_string("500.html")
+    assert f'<html lang="{language}">' in html

@@ -4,12 +4,13 @@ translations are merged, every one of them is translated and the main pages read
 
 The strings of the code come from `manage.py update_messages` (the command `make messages`
 runs) on a copy of the project, so the test and the Makefile extract the same way. Catalogues
-are compared through GNU gettext's own tools (msgen, msgfmt) and Python's gettext reader."""
+are read through GNU gettext's own tools (msgfmt, msgattrib) and Python's gettext reader."""
 
 from __future__ import annotations
 
 import gettext
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
@@ -49,6 +50,11 @@ def _app_catalogues(language: str) -> list[Path]:
     return sorted(ROOT.glob(f"*/locale/{language}/LC_MESSAGES/django.po"))
 
 
+# A field of an entry and its (possibly wrapped) string: msgid "a"\n"b" is "ab".
+FIELD = re.compile(r'^(msgctxt|msgid) ((?:".*"(?:\n|$))+)', re.MULTILINE)
+QUOTED = re.compile(r'^"(.*)"$', re.MULTILINE)
+
+
 def _run(*command: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, capture_output=True, text=True, check=False)
 
@@ -58,30 +64,28 @@ def _read_mo(path: Path) -> dict[object, str]:
         return dict(gettext.GNUTranslations(handle)._catalog)  # type: ignore[attr-defined]
 
 
-def _msgids(catalogue: dict[object, str]) -> set[str]:
-    """The msgids (with any context) of a compiled catalogue; a plural counts once."""
-    ids = {key[0] if isinstance(key, tuple) else key for key in catalogue}
-    return {msgid for msgid in ids if msgid}  # "" is the header
+def _msgids(po_text: str) -> set[str]:
+    """The msgids (with any context) of a catalogue, as written in it: the quoted pieces of a
+    wrapped string joined, escapes left as they are (both sides come from the same tools)."""
+    ids = set()
+    for entry in po_text.split("\n\n"):
+        fields = {name: "".join(QUOTED.findall(value)) for name, value in FIELD.findall(entry)}
+        msgid = fields.get("msgid", "")
+        if msgid:  # "" is the header
+            ids.add(f"{fields['msgctxt']}\x04{msgid}" if "msgctxt" in fields else msgid)
+    return ids
 
 
-def _all_msgids(po: Path, work: Path) -> set[str]:
-    """Every msgid of a .po, translated or not: msgen copies each msgid into its msgstr."""
-    filled, compiled = work / f"{po.stem}-en.po", work / f"{po.stem}-en.mo"
-    for command in (
-        ("msgen", "-o", str(filled), str(po)),
-        ("msgfmt", "-o", str(compiled), str(filled)),
-    ):
-        result = _run(*command)
-        assert result.returncode == 0, result.stderr
-    return _msgids(_read_mo(compiled))
+def _all_msgids(po: Path) -> set[str]:
+    """Every msgid of a .po, translated or not (obsolete `#~` entries aside)."""
+    return _msgids(po.read_text(encoding="utf-8"))
 
 
-def _translated_msgids(po: Path, work: Path) -> set[str]:
-    """The msgids with a translation: msgfmt leaves out the empty and the fuzzy ones."""
-    compiled = work / f"{po.parent.parent.parent.parent.name}-{po.stem}.mo"
-    result = _run("msgfmt", "-o", str(compiled), str(po))
+def _translated_msgids(po: Path) -> set[str]:
+    """The msgids with a translation: msgattrib leaves out the empty and the fuzzy ones."""
+    result = _run("msgattrib", "--translated", "--no-fuzzy", "--no-obsolete", str(po))
     assert result.returncode == 0, result.stderr
-    return _msgids(_read_mo(compiled))
+    return _msgids(result.stdout)
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +102,7 @@ def code_msgids(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]
     finally:
         os.chdir(here)
     return {
-        language: _all_msgids(project / "locale" / language / "LC_MESSAGES" / "django.po", work)
+        language: _all_msgids(project / "locale" / language / "LC_MESSAGES" / "django.po")
         for language in LANGUAGES
     }
 
@@ -127,9 +131,9 @@ def test_the_catalogues_compile_and_the_committed_mo_is_the_po_compiled(
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_catalogue_holds_every_string_of_the_code(
-    language: str, code_msgids: dict[str, set[str]], tmp_path: Path
+    language: str, code_msgids: dict[str, set[str]]
 ) -> None:
-    committed = _all_msgids(_catalogue(language), tmp_path)
+    committed = _all_msgids(_catalogue(language))
     missing = sorted(code_msgids[language] - committed)
     assert len(code_msgids[language]) > 3000  # the extraction found the code's strings
     # New strings in the code: `make messages` adds them (with an empty msgstr) and compiles.
@@ -139,15 +143,12 @@ def test_the_catalogue_holds_every_string_of_the_code(
 @MERGED_BY_THE_LEAD
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_string_of_the_code_is_translated(
-    language: str, code_msgids: dict[str, set[str]], tmp_path: Path
+    language: str, code_msgids: dict[str, set[str]]
 ) -> None:
     # A string may be translated in the project catalogue or in an app's own (selfreport's
     # client pages); empty and fuzzy translations do not count.
     translated = set().union(
-        *(
-            _translated_msgids(po, tmp_path)
-            for po in [_catalogue(language), *_app_catalogues(language)]
-        )
+        *(_translated_msgids(po) for po in [_catalogue(language), *_app_catalogues(language)])
     )
     untranslated = sorted(code_msgids[language] - translated)
     assert (len(untranslated), untranslated[:30]) == (0, [])
@@ -194,3 +195,29 @@ def test_the_main_pages_read_in_spanish(
         )
     # Each page: found, in Spanish, and its word has a Spanish translation that is shown.
     assert seen == dict.fromkeys(pages, (200, True, True, True))
+
+
+def test_the_reader_counts_only_real_translations(tmp_path: Path) -> None:
+    po = tmp_path / "sample.po"
+    po.write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
+        '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n\n'
+        'msgid "Save"\nmsgstr "Guardar"\n\n'
+        'msgid "Not yet"\nmsgstr ""\n\n'
+        '#, fuzzy\nmsgid "Almost"\nmsgstr "Casi"\n\n'
+        'msgctxt "month"\nmsgid "May"\nmsgstr "mayo"\n\n'
+        'msgid ""\n"A long one "\n"wrapped"\nmsgstr "Una larga"\n\n'
+        'msgid "%(n)d day"\nmsgid_plural "%(n)d days"\nmsgstr[0] "%(n)d día"\n'
+        'msgstr[1] "%(n)d días"\n\n'
+        '#~ msgid "Gone"\n#~ msgstr "Ido"\n',
+        encoding="utf-8",
+    )
+    assert _all_msgids(po) == {
+        "Save",
+        "Not yet",
+        "Almost",
+        "month\x04May",
+        "A long one wrapped",
+        "%(n)d day",
+    }
+    assert _translated_msgids(po) == {"Save", "month\x04May", "A long one wrapped", "%(n)d day"}

@@ -112,6 +112,10 @@ class _Finder(HTMLParser):
         if tag in {"script", "style"}:
             self._raw_depth += 1
         attributes = dict(attrs)
+        lang = attributes.get("lang")
+        if tag == "html" and lang is not None and not MARKERS.search(lang):
+            # The page's language is the active one, never a fixed "en".
+            self.findings.append(Finding(self.path, self.getpos()[0], "lang", lang))
         for name, value in attrs:
             if value is None:
                 continue
