@@ -9,7 +9,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3; do command -v $$p >/de
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-system-deps lint format checks demo worker beat backup restore verify reinstall clean
+.PHONY: run test test-system-deps lint format checks messages demo worker beat backup restore verify reinstall clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "HRP Clinic needs Python 3.12 or newer; found " + sys.version.split()[0])'
@@ -70,6 +70,13 @@ checks: $(VENV)/.dev-installed
 		FIELD_ENCRYPTION_KEYS="$$($(BIN)/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
 		ALLOWED_HOSTS=clinic.example.org \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# The staff interface's translations (README, "Languages"): every string marked for translation
+# in the code and templates into locale/<language>/LC_MESSAGES/django.po (new ones with an empty
+# msgstr), then compiled to the django.mo committed beside it. Needs GNU gettext. Skips .venv,
+# tests, bench, static and node_modules (manage.py update_messages).
+messages: $(VENV)/.base-installed
+	DEBUG=1 $(BIN)/python manage.py update_messages
 
 # With REDIS_URL set: a worker and (exactly one) beat, for local work against Redis.
 worker: $(VENV)/.base-installed

@@ -43,7 +43,20 @@ PATTERNS: dict[str, dict[str, str]] = {
         # one minute matters.
         "precise_time": "H:i:s",
         "precise_datetime": "j M Y, H:i:s",
-    }
+    },
+    # Spanish writes month names in lower case ("4 dic 2026"); "M" would capitalise them.
+    "es": {
+        "date": "j b Y",
+        "day_month": "j b",
+        "month": "b Y",
+        "weekday_date": "D j b Y",
+        "weekday_day": "D j",
+        "time": "H:i",
+        "datetime": "j b Y, H:i",
+        "weekday_datetime": "D j b Y, H:i",
+        "precise_time": "H:i:s",
+        "precise_datetime": "j b Y, H:i:s",
+    },
 }
 
 # Machine forms (language-independent).

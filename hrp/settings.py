@@ -96,6 +96,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The signed-in person's interface language, over the browser's (LocaleMiddleware, above).
+    "hrp.accounts.middleware.UserLanguageMiddleware",
     # Actor, address and path for the audit trail: the web way in (hrp/audit/context.py).
     "hrp.audit.context.AuditContextMiddleware",
     # Audits each page opened under an emergency grant (hrp.access answers, this records).
@@ -279,7 +281,10 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
 
 # Internationalisation: times are stored in UTC and shown in the clinic's time zone.
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English"))]
+# The staff interface's languages. A signed-in person's own choice (User.language, on "Your
+# account") wins; before sign-in the browser's Accept-Language picks (LocaleMiddleware). Client
+# link pages speak the language chosen for each link. Adding one: README, "Languages".
+LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True

@@ -28,7 +28,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
@@ -156,9 +156,14 @@ def send_one(*, now: datetime.datetime | None = None) -> Reminder | None:
             reminder.status = Reminder.Status.CANCELLED
             reminder.save(update_fields=["status"])
             return reminder
-        text, url = render(reminder)
+        # A staff member reads it (inbox or email) in their own interface language; a client's
+        # reminder keeps the language active here.
+        staff = reminder.recipient.language if reminder.recipient_id else ""
+        language = staff or translation.get_language()
+        with translation.override(language):
+            text, url = render(reminder)
         try:
-            with transaction.atomic():
+            with transaction.atomic(), translation.override(language):
                 _deliver(reminder, text, url)
         except Exception as error:  # delivery failures are retried; the class name is logged
             reminder.attempts += 1

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # What `make test` needs from the system besides Python: Chromium for the browser tests
-# (tests/e2e, Playwright drives Debian's /usr/bin/chromium, or E2E_CHROMIUM) and Pango with a font
-# for WeasyPrint (the PDF tests). The one place that installs them: `make test` runs this first,
-# and so does CI (.ci/run, through `make test`).
+# (tests/e2e, Playwright drives Debian's /usr/bin/chromium, or E2E_CHROMIUM), Pango with a font
+# for WeasyPrint (the PDF tests) and GNU gettext (msgfmt, for the translation catalogue tests and
+# `make messages`). The one place that installs them: `make test` runs this first, and so does CI
+# (.ci/run, through `make test`).
 #
 # Missing packages are installed with apt-get when running as root on a Debian-like system;
 # otherwise this prints what to run and exits non-zero, so `make test` stops before running
@@ -10,7 +11,7 @@
 set -euo pipefail
 
 chromium="${E2E_CHROMIUM:-/usr/bin/chromium}"
-packages=(chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
+packages=(chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core gettext)
 
 if command -v dpkg-query >/dev/null 2>&1; then
   need=()
@@ -33,7 +34,8 @@ if command -v dpkg-query >/dev/null 2>&1; then
   fi
   cat >&2 <<EOF
 make test needs system packages that are not installed: ${need[*]}
-  (Chromium drives the browser tests in tests/e2e; Pango and a font let WeasyPrint render PDFs.)
+  (Chromium drives the browser tests in tests/e2e; Pango and a font let WeasyPrint render PDFs;
+  gettext checks the translation catalogues.)
 Install them once, as root:
   sudo apt-get update && sudo apt-get install -y ${need[*]}
 or point E2E_CHROMIUM at a Chromium you have, then run make test again.

@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from clients.models import Client
 from hrp import formats
@@ -223,9 +224,14 @@ class UnsignedNote(ReminderRule):
         )
 
     def render(self, reminder: Reminder) -> tuple[str, str]:
+        hours = clinic_setting("LATE_NOTE_HOURS")
         return (
-            _("A session note is still unsigned %(h)d hours after the session.")
-            % {"h": clinic_setting("LATE_NOTE_HOURS")},
+            ngettext(
+                "A session note is still unsigned %(h)d hour after the session.",
+                "A session note is still unsigned %(h)d hours after the session.",
+                hours,
+            )
+            % {"h": hours},
             reverse("sessions:my_notes"),
         )
 

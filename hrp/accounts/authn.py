@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from hrp.accounts.identity import canonical_email
 from hrp.accounts.models import User
@@ -25,9 +26,12 @@ from hrp.audit import context as audit_context
 
 def paused_message() -> str:
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    return _(
+    return ngettext(
         "Too many wrong passwords for this account, so password entry is paused. "
-        "Try again in %(minutes)d minutes, or ask a clinic admin to lift the pause."
+        "Try again in %(minutes)d minute, or ask a clinic admin to lift the pause.",
+        "Too many wrong passwords for this account, so password entry is paused. "
+        "Try again in %(minutes)d minutes, or ask a clinic admin to lift the pause.",
+        minutes,
     ) % {"minutes": minutes}
 
 

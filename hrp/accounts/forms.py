@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hrp import bounds
 from hrp.accounts.identity import canonical_email
-from hrp.accounts.models import User
+from hrp.accounts.models import User, interface_languages
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -50,6 +50,18 @@ class PasswordAgainForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", submit_label or _("Continue")))
+
+
+class LanguageForm(forms.Form):
+    """The person's own interface language, on "Your account"."""
+
+    language = forms.ChoiceField(label=_("Interface language"), choices=interface_languages)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_action = "accounts:my_account"
+        self.helper.add_input(Submit("submit", _("Save language")))
 
 
 class TokenForm(forms.Form):

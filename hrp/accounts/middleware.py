@@ -12,8 +12,9 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import urlencode
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from hrp import access
 from hrp.accounts.receivers import SESSION_LAST_SEEN_KEY, SESSION_STARTED_KEY
@@ -45,6 +46,25 @@ def idle_headers(response: HttpResponse, request: HttpRequest) -> HttpResponse:
     return response
 
 
+class UserLanguageMiddleware:
+    """A signed-in person sees the interface in the language they chose on "Your account".
+    Runs after AuthenticationMiddleware (and after LocaleMiddleware, whose Accept-Language
+    choice it overrides; LocaleMiddleware still sets Content-Language from the language active
+    at the end). No query of its own: the user is loaded by SessionLimitsMiddleware anyway.
+    A language no longer offered leaves the browser's choice in place."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        language = getattr(user, "language", "") if user.is_authenticated else ""
+        if language and language in dict(settings.LANGUAGES):
+            translation.activate(language)
+            request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        return self.get_response(request)
+
+
 class SessionLimitsMiddleware:
     """Idle logoff (IDLE_TIMEOUT_MINUTES) and an absolute limit (SESSION_MAX_HOURS)."""
 
@@ -59,14 +79,19 @@ class SessionLimitsMiddleware:
             reason = ""
             if started is None or now - started > settings.SESSION_MAX_HOURS * 3600:
                 reason = "absolute limit"
-                text = _("You were signed out because your session reached %(hours)d hours.") % {
-                    "hours": settings.SESSION_MAX_HOURS
-                }
+                text = ngettext(
+                    "You were signed out because your session reached %(hours)d hour.",
+                    "You were signed out because your session reached %(hours)d hours.",
+                    settings.SESSION_MAX_HOURS,
+                ) % {"hours": settings.SESSION_MAX_HOURS}
             elif last_seen is None or now - last_seen > clinic_setting("IDLE_TIMEOUT_MINUTES") * 60:
                 reason = "idle"
-                text = _("You were signed out after %(minutes)d minutes without activity.") % {
-                    "minutes": clinic_setting("IDLE_TIMEOUT_MINUTES")
-                }
+                minutes = clinic_setting("IDLE_TIMEOUT_MINUTES")
+                text = ngettext(
+                    "You were signed out after %(minutes)d minute without activity.",
+                    "You were signed out after %(minutes)d minutes without activity.",
+                    minutes,
+                ) % {"minutes": minutes}
             if reason:
                 request.hrp_logout_reason = reason  # type: ignore[attr-defined]
                 logout(request)

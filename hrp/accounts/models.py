@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -60,6 +61,12 @@ def validate_npi(value: str) -> None:
         raise ValidationError(_("This NPI's check digit is wrong: please check the number."))
 
 
+def interface_languages() -> list[tuple[str, str]]:
+    """The languages the staff interface offers (settings.LANGUAGES): a callable, so that a
+    language added to the settings needs no migration."""
+    return list(settings.LANGUAGES)
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A member of clinic staff. Never deleted: authorship of clinical records must survive,
     so leaving the clinic means deactivation."""
@@ -95,6 +102,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("For trainees: their session notes go to their supervisor to co-sign."),
     )
     email_reminders = models.BooleanField(_("send reminders by email too"), default=False)
+    # Chosen by the person on "Your account"; activated for each of their requests
+    # (hrp.accounts.middleware.UserLanguageMiddleware).
+    language = models.CharField(
+        _("interface language"), max_length=10, choices=interface_languages, default="en"
+    )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(default=False, editable=False)
     date_joined = models.DateTimeField(_("account created"), default=timezone.now)

@@ -18,7 +18,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -403,8 +403,10 @@ def account_send_set_password_link(*, actor: User, user: User, site_url: str = "
         "clinic_name": settings.CLINIC_NAME,
         "valid_days": settings.PASSWORD_RESET_TIMEOUT // 86400,
     }
-    subject = _("Set your password for %(clinic)s") % {"clinic": settings.CLINIC_NAME}
-    body = render_to_string("accounts/email/set_password.txt", context)
+    # In the person's own interface language, not the sender's.
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        subject = _("Set your password for %(clinic)s") % {"clinic": settings.CLINIC_NAME}
+        body = render_to_string("accounts/email/set_password.txt", context)
     audit_record(
         category=AuditEvent.Category.SECURITY,
         action=AuditAction.ACCOUNT_SET_PASSWORD_LINK,
@@ -430,6 +432,16 @@ def account_password_set_recorded(*, user: User) -> None:
         actor=user,
         obj=user,
     )
+
+
+def user_language_set(*, user: User, language: str) -> User:
+    """The person's own interface language (used from their next request on). A preference,
+    not a change to anyone's access or records, so no audit event."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError(_("Choose one of the languages offered."))
+    user.language = language
+    user.save(update_fields=["language"])
+    return user
 
 
 def _new_recovery_codes(device: StaticDevice) -> list[str]:

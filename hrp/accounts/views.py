@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse_lazy
+from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -29,6 +30,7 @@ from hrp.accounts.forms import (
     EmailAuthenticationForm,
     EnrolForm,
     HandoverForm,
+    LanguageForm,
     PasswordAgainForm,
     StaffAccountForm,
     TokenForm,
@@ -74,7 +76,11 @@ def two_factor(request: HttpRequest) -> HttpResponse:
                 left = device.token_set.count()
                 messages.warning(
                     request,
-                    _("You signed in with a recovery code. %(left)d codes are left.")
+                    ngettext(
+                        "You signed in with a recovery code. %(left)d code is left.",
+                        "You signed in with a recovery code. %(left)d codes are left.",
+                        left,
+                    )
                     % {"left": left},
                 )
             return redirect(_safe_next(request))
@@ -147,9 +153,12 @@ def timed_out(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         request.hrp_logout_reason = "idle"  # type: ignore[attr-defined]
         logout(request)
-    text = _("You were signed out after %(minutes)d minutes without activity.") % {
-        "minutes": clinic_setting("IDLE_TIMEOUT_MINUTES")
-    }
+    minutes = clinic_setting("IDLE_TIMEOUT_MINUTES")
+    text = ngettext(
+        "You were signed out after %(minutes)d minute without activity.",
+        "You were signed out after %(minutes)d minutes without activity.",
+        minutes,
+    ) % {"minutes": minutes}
     # The page's timer may have asked the server just after it ended the session, which then
     # said why on that request; the sign-in page says it once.
     pending = messages.get_messages(request)
@@ -186,11 +195,27 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 
 def my_account(request: HttpRequest) -> HttpResponse:
     user = request.user
+    if request.method == "POST":
+        form = LanguageForm(request.POST)
+        if form.is_valid():
+            services.user_language_set(user=user, language=form.cleaned_data["language"])
+            # The confirmation already in the language chosen.
+            translation.activate(user.language)
+            messages.success(request, _("Your interface language is saved."))
+            return redirect("accounts:my_account")
+    else:
+        form = LanguageForm(initial={"language": user.language})
     context = {
         "supervisor": selectors.current_supervisor(user=user),
         "recovery_codes_left": selectors.recovery_codes_left(user=user),
+        "language_form": form,
     }
-    return render(request, "accounts/my_account.html", {**context, "nav": "me"})
+    return render(
+        request,
+        "accounts/my_account.html",
+        {**context, "nav": "me"},
+        status=400 if form.errors else 200,
+    )
 
 
 # Django's password views, made public (deny-by-default exempts only these and sign-in).

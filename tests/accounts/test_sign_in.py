@@ -333,7 +333,7 @@ def test_recovery_code_works_once_and_not_twice(therapist: User) -> None:
 
     assert response["Location"] == reverse("home:home")
     assert [str(m) for m in first.get(MY_ACCOUNT).context["messages"]] == [
-        "You signed in with a recovery code. 1 codes are left."
+        "You signed in with a recovery code. 1 code is left."
     ]
     assert list(StaticToken.objects.values_list("token", flat=True)) == ["24680-13579"]
 
