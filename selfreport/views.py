@@ -21,13 +21,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments.measures import MEASURES
+from goals import selectors as goal_selectors
 from hrp import access
 from hrp.accounts.middleware import two_factor_exempt
 from hrp.audit.context import audit_context, client_ip
 from hrp.clinic import clinic_setting
 from selfreport import selectors, services, throttle
-from selfreport.forms import ScheduleForm, SendLinkForm
-from selfreport.models import ClientLink, LinkSchedule
+from selfreport.forms import PlanShareForm, ScheduleForm, SendLinkForm
+from selfreport.models import ClientLink, LinkSchedule, PlanShare
 from selfreport.services import LinkUnavailable
 
 # Measures with an official Spanish wording kept as data. None yet: we could not obtain the
@@ -37,6 +38,7 @@ from selfreport.services import LinkUnavailable
 SPANISH_WORDING: dict[str, object] = {}
 
 AUDIT_PATH = "/r/(link)/"
+PLAN_AUDIT_PATH = "/p/(link)/"
 
 
 def _unavailable(request: HttpRequest, state: str, status: int) -> HttpResponse:
@@ -126,7 +128,8 @@ def links(request: HttpRequest, pk: int) -> HttpResponse:
     """The clinician's page: the links sent to the client, what came back, and a form to send a
     new one. Opening it as the treating clinician marks what the client sent as seen."""
     client, can = access.client_for(request.user, pk)
-    form = SendLinkForm(request.POST or None)
+    # The client's language is where a link starts (Client.preferred_language).
+    form = SendLinkForm(request.POST or None, initial={"language": client.preferred_language})
     if request.method == "POST":
         if not can.write:
             raise PermissionDenied
@@ -146,7 +149,13 @@ def links(request: HttpRequest, pk: int) -> HttpResponse:
     elif can.write:
         services.links_mark_seen(actor=request.user, client=client)
     return _links_page(
-        request, client, can, form=form, schedule_form=ScheduleForm(prefix="schedule")
+        request,
+        client,
+        can,
+        form=form,
+        schedule_form=ScheduleForm(
+            prefix="schedule", initial={"language": client.preferred_language}
+        ),
     )
 
 
@@ -157,7 +166,20 @@ def _links_page(
     *,
     form: SendLinkForm,
     schedule_form: ScheduleForm,
+    share_form: PlanShareForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
+    current = selectors.current_plan_versions(client)
+    kinds = [kind for kind, version in current.items() if version is not None]
+    if share_form is None:
+        share_form = PlanShareForm(
+            prefix="share", kinds=kinds, initial={"language": client.preferred_language}
+        )
+    shares = selectors.plan_shares_for_chart(client)
+    for share in shares:
+        # Whether the client still reads the plan as it is now (else: share it again).
+        latest = current[share.kind]
+        share.is_current = latest is not None and latest.pk == share.version.pk
     return render(
         request,
         "selfreport/links.html",
@@ -166,9 +188,12 @@ def _links_page(
             "can": can,
             "form": form,
             "schedule_form": schedule_form,
+            "share_form": share_form,
             "links": selectors.links_for_chart(client),
             "schedules": selectors.schedules_for_chart(client),
+            "shares": shares,
         },
+        status=status,
     )
 
 
@@ -213,4 +238,83 @@ def revoke(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse:
         raise Http404
     services.link_revoke(actor=request.user, link=link)
     messages.success(request, _("The link no longer works."))
+    return redirect("selfreport:links", pk=client.pk)
+
+
+# --- Plans shared to read ----------------------------------------------------------------------
+
+
+@login_not_required
+@two_factor_exempt
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def plan(request: HttpRequest, token: str) -> HttpResponse:
+    """The client reads a plan shared with them: the version shared, its date, and a word when
+    a newer one exists. Nothing else of the record. Read-only, no script, in the share's
+    language; throttled and audited as the answer page is."""
+    if not throttle.allowed(token_hash=services.token_hash(token), address=client_ip(request)):
+        return _unavailable(request, "throttled", 429)
+    with audit_context(path=PLAN_AUDIT_PATH, ip_address=client_ip(request)):
+        try:
+            share = services.plan_share_open(token=token)
+        except LinkUnavailable as refused:
+            return _unavailable(request, refused.state, 404 if refused.state == "unknown" else 410)
+    version = share.version
+    context: dict[str, object] = {
+        "share": share,
+        "kind": share.kind,
+        "version": version,
+        "lang": share.language,
+        "newer": selectors.newer_version_exists(share),
+        "emergency": clinic_setting("SAFETY_EMERGENCY_NUMBER"),
+    }
+    if share.kind == PlanShare.Kind.SAFETY:
+        # The lines printed on this version (what the client was given), else the clinic's.
+        context["crisis_lines"] = version.crisis_lines or clinic_setting("SAFETY_CRISIS_LINES")
+    with translation.override(share.language):
+        if share.kind == PlanShare.Kind.USE_PLAN:
+            # Inside the language: the copy's rows join labels (safer-use practices) as text.
+            context["sections"] = goal_selectors.copy_sections(version)
+        return render(request, "selfreport/plan.html", context)
+
+
+@require_POST
+def plan_share(request: HttpRequest, pk: int) -> HttpResponse:
+    """Share the current version of one of the client's plans, to read on their phone."""
+    client, can = access.client_for(request.user, pk, write=True)
+    form = PlanShareForm(request.POST, prefix="share")
+    if form.is_valid():
+        try:
+            services.plan_share(
+                actor=request.user,
+                client=client,
+                kind=form.cleaned_data["kind"],
+                language=form.cleaned_data["language"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The plan is on its way to the client."))
+            return redirect("selfreport:links", pk=client.pk)
+    return _links_page(
+        request,
+        client,
+        can,
+        form=SendLinkForm(initial={"language": client.preferred_language}),
+        schedule_form=ScheduleForm(
+            prefix="schedule", initial={"language": client.preferred_language}
+        ),
+        share_form=form,
+        status=400,
+    )
+
+
+@require_POST
+def plan_share_revoke(request: HttpRequest, pk: int, share_pk: int) -> HttpResponse:
+    client, _can = access.client_for(request.user, pk, write=True)
+    share = PlanShare.objects.filter(client=client, pk=share_pk).select_related("client").first()
+    if share is None:
+        raise Http404
+    services.plan_share_revoke(actor=request.user, share=share)
+    messages.success(request, _("The shared plan can no longer be opened."))
     return redirect("selfreport:links", pk=client.pk)

@@ -154,6 +154,12 @@ class AuditAction(models.TextChoices):
     SELF_REPORT_LINK_SUBMIT = "self_report.link_submit", _("Answers sent by the client")
     SELF_REPORT_SCHEDULE_CREATE = "self_report.schedule_create", _("Links to the client scheduled")
     SELF_REPORT_SCHEDULE_STOP = "self_report.schedule_stop", _("Scheduled links stopped")
+    SELF_REPORT_PLAN_SHARE = "self_report.plan_share", _("Plan shared with the client to read")
+    SELF_REPORT_PLAN_SHARE_REVOKE = (
+        "self_report.plan_share_revoke",
+        _("Plan shared with the client withdrawn"),
+    )
+    SELF_REPORT_PLAN_OPEN = "self_report.plan_open", _("Shared plan opened by the client")
     HARM_ASSESS = "harm.assess", _("Harm assessment recorded")
     GOAL_CREATE = "goal.create", _("Goal added")
     GOAL_REVIEW = "goal.review", _("Goal reviewed")
