@@ -456,3 +456,19 @@ def test_the_links_page_lists_shares_with_their_state_in_the_clients_language(
         "safety",
         "overdose",
     ]
+
+
+def test_the_safety_section_offers_sharing_to_the_treating_clinician_only(
+    client_for: Callable[[User | None], WebClient],
+    therapist: User,
+    supervisor: User,
+    record: Client,
+) -> None:
+    section = reverse("safety:section", args=[record.pk])
+    share_link = f'href="/clients/{record.pk}/client-links/#shares-h"'
+    assert share_link not in client_for(therapist).get(section).content.decode()  # no plan yet
+
+    safety_version(therapist, record)
+
+    assert client_for(therapist).get(section).content.decode().count(share_link) == 1
+    assert share_link not in client_for(supervisor).get(section).content.decode()
