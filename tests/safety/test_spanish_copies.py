@@ -14,7 +14,7 @@ from django.utils import translation
 from clients.models import Client
 from hrp import formats
 from hrp.accounts.models import User
-from tests.htmltext import words
+from tests.htmltext import page_text, words
 from tests.pdftext import pdf_text
 from tests.safety.helpers import OVERDOSE, STEPS, days, overdose_version, safety_version, window
 
@@ -112,3 +112,13 @@ def test_the_language_is_set_on_the_clients_details(
     assert web.post(url, {"preferred_name": record.preferred_name}).status_code == 302
     record.refresh_from_db()
     assert record.preferred_language == "es"
+
+
+def test_the_overview_says_which_language_the_client_reads(
+    client_for: ClientFor, therapist: User, record: Client
+) -> None:
+    Client.objects.filter(pk=record.pk).update(preferred_language="es")
+
+    response = client_for(therapist).get(reverse("clients:chart", kwargs={"pk": record.pk}))
+
+    assert "Reads printed plans and links in Spanish" in page_text(response)
