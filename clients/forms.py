@@ -123,6 +123,7 @@ class ClientDetailsForm(CrispyMixin, forms.ModelForm):
             "email",
             "may_contact",
             "safe_to_leave_message",
+            "preferred_language",
             "emergency_contact_name",
             "emergency_contact_relationship",
             "emergency_contact_phone",
@@ -131,7 +132,12 @@ class ClientDetailsForm(CrispyMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # A page opened before the field existed posts without it: the language stays as it is.
+        self.fields["preferred_language"].required = False
         self._crispy()
+
+    def clean_preferred_language(self) -> str:
+        return self.cleaned_data.get("preferred_language") or self.instance.preferred_language
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -83,6 +83,11 @@ STRENGTH_FIELDS: list[tuple[str, Any, Any]] = [
 ]
 
 
+# The languages the clinic writes to clients in (client pages, links, printed plans). Staff pages
+# stay in the clinic's language; these are only the words the client reads.
+CLIENT_LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
+
+
 class ClientQuerySet(models.QuerySet["Client"]):
     pass
 
@@ -164,6 +169,15 @@ class Client(models.Model):
     )
     reminder_hide_clinic_name = models.BooleanField(
         _("leave the clinic's name out of reminders"), default=False
+    )
+    # What the client reads from the clinic (printed plans, pages opened from a link) is in this
+    # language; the clinic's own pages are not affected.
+    preferred_language = models.CharField(
+        _("language for what the client reads"),
+        max_length=2,
+        choices=CLIENT_LANGUAGES,
+        default="en",
+        help_text=_("Printed plans and pages the client opens from a link use this language."),
     )
     reminders_opted_out_at = models.DateTimeField(
         _("opted out of reminders"), null=True, blank=True

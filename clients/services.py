@@ -213,6 +213,7 @@ def client_update(
         "email",
         "may_contact",
         "safe_to_leave_message",
+        "preferred_language",
         "emergency_contact_name",
         "emergency_contact_relationship",
         "emergency_contact_phone",

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from assessments.models import FUNCTIONS, IdentifiedHarm
@@ -414,8 +414,11 @@ def client_copy_pdf(*, actor: User, client: Client) -> bytes:
 
     Side effect: access event `client_copy.print` naming the plan version printed (the
     caller checked that `actor` may read the chart)."""
-    copy = selectors.client_copy(client)
-    pdf = render_pdf("goals/client_copy_pdf.html", {"copy": copy})
+    # In the language the client reads (Client.preferred_language), labels joined into the
+    # copy's rows included; their own words stay as written.
+    with translation.override(client.preferred_language):
+        copy = selectors.client_copy(client)
+        pdf = render_pdf("goals/client_copy_pdf.html", {"copy": copy})
     audit_record(
         category=AuditEvent.Category.ACCESS,
         action=AuditAction.CLIENT_COPY_PRINT,

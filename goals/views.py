@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from assessments import selectors as assessment_selectors
@@ -234,12 +234,10 @@ def client_copy(request: HttpRequest, pk: int) -> HttpResponse:
     audited read."""
     client, can = access.client_for(request.user, pk)
     client_services.access_record(actor=request.user, client=client, what="client_copy")
-    context = {
-        "client": client,
-        "can": can,
-        "copy": selectors.client_copy(client),
-        "nav": "caseload",
-    }
+    # The copy is in the client's language, as the PDF is (labels joined into its rows too).
+    with translation.override(client.preferred_language):
+        copy = selectors.client_copy(client)
+    context = {"client": client, "can": can, "copy": copy, "nav": "caseload"}
     return render(request, "goals/client_copy.html", context)
 
 

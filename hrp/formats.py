@@ -44,18 +44,19 @@ PATTERNS: dict[str, dict[str, str]] = {
         "precise_time": "H:i:s",
         "precise_datetime": "j M Y, H:i:s",
     },
-    # Spanish writes month names in lower case ("4 dic 2026"); "M" would capitalise them.
+    # Spanish (what a client reads: printed plans, pages opened from a link): "4 de diciembre
+    # de 2026", as Spanish writes dates; Django's catalogue gives the month and weekday names.
     "es": {
-        "date": "j b Y",
-        "day_month": "j b",
-        "month": "b Y",
-        "weekday_date": "D j b Y",
+        "date": r"j \d\e F \d\e Y",
+        "day_month": r"j \d\e F",
+        "month": r"F \d\e Y",
+        "weekday_date": r"l j \d\e F \d\e Y",
         "weekday_day": "D j",
         "time": "H:i",
-        "datetime": "j b Y, H:i",
-        "weekday_datetime": "D j b Y, H:i",
+        "datetime": r"j \d\e F \d\e Y, H:i",
+        "weekday_datetime": r"l j \d\e F \d\e Y, H:i",
         "precise_time": "H:i:s",
-        "precise_datetime": "j b Y, H:i:s",
+        "precise_datetime": r"j \d\e F \d\e Y, H:i:s",
     },
 }
 

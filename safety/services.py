@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from clients.models import Client
@@ -247,9 +247,9 @@ def tolerance_window_record(
 def plan_pdf(
     *, actor: User, client: Client, version: SafetyPlanVersion | OverdosePlanVersion
 ) -> bytes:
-    """The client's own printable copy of a plan version (the caller checked that `actor`
-    may read the chart), and an access event saying who printed which version
-    (`safety_plan.print` / `overdose_plan.print`)."""
+    """The client's own printable copy of a plan version, in the client's language (the
+    caller checked that `actor` may read the chart), and an access event saying who printed
+    which version (`safety_plan.print` / `overdose_plan.print`)."""
     context: dict[str, Any] = {
         "version": version,
         "emergency": clinic_setting("SAFETY_EMERGENCY_NUMBER"),
@@ -260,7 +260,10 @@ def plan_pdf(
         template, action = "safety/overdose_plan_pdf.html", AuditAction.OVERDOSE_PLAN_PRINT
         # While tolerance is lower, the client's copy says so first, with the last day.
         context["window"] = selectors.open_window_for(client)
-    pdf = render_pdf(template, context)
+    # The client's copy is in the language the client reads (Client.preferred_language): the
+    # headings, prompts and dates; their own words stay as written.
+    with translation.override(client.preferred_language):
+        pdf = render_pdf(template, context)
     audit_record(
         category=AuditEvent.Category.ACCESS,
         action=action,

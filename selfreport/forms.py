@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.measures import MEASURES
 from hrp import bounds
-from selfreport.models import LANGUAGES, LinkSchedule
+from selfreport.models import LANGUAGES, LinkSchedule, PlanShare
 
 
 class _MeasureForm(forms.Form):
@@ -252,3 +252,20 @@ class PracticeLogForm(forms.Form):
         if data.get("practice") == "other" and not str(data.get("practice_other", "")).strip():
             self.add_error("practice_other", _("Please say in a few words what you practised."))
         return data
+
+
+class PlanShareForm(forms.Form):
+    """Which plan to share and in which language. The plans offered are those with a saved
+    version (the view passes them); the language starts as the client's own."""
+
+    kind = forms.ChoiceField(label=_("Plan"), choices=PlanShare.Kind.choices)
+    language = forms.ChoiceField(
+        label=_("Language of the page and the message"), choices=LANGUAGES, initial="en"
+    )
+
+    def __init__(self, *args: Any, kinds: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if kinds is not None:
+            self.fields["kind"].choices = [
+                (value, label) for value, label in PlanShare.Kind.choices if value in kinds
+            ]

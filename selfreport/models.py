@@ -12,6 +12,7 @@ of link asks and where its answer goes is declared once, in selfreport/kinds.py.
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator
@@ -22,11 +23,11 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from assessments.measures import MEASURES, Measure
-from clients.models import Client
+from clients.models import CLIENT_LANGUAGES, Client
 from hrp.crypto import EncryptedJSONField, EncryptedTextField
 from hrp.immutability import AppendOnlyModel, ImmutableError, append_only
 
-LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
+LANGUAGES = CLIENT_LANGUAGES
 
 
 class UseDiary(AppendOnlyModel):
@@ -336,3 +337,96 @@ class LinkSchedule(models.Model):
             "n": self.every_weeks
         }
         return gettext("%(before)s, %(gap)s") % {"before": before, "gap": gap}
+
+
+class PlanShare(models.Model):
+    """A link that lets the client read one of their plans on their phone: read-only, opened as
+    often as they like until it expires or is withdrawn.
+
+    It shows the version that was current when the therapist shared it (what they meant to
+    share), says its date, and says when a newer version has been saved since. Like a
+    ClientLink, the token exists in clear only in the message that carries it; the table keeps
+    its SHA-256 hash."""
+
+    class Kind(models.TextChoices):
+        SAFETY = "safety", _("Safety plan")
+        OVERDOSE = "overdose", _("Overdose prevention plan")
+        USE_PLAN = "use_plan", _("Plan for using (the client's copy)")
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="plan_shares")
+    kind = models.CharField(_("plan"), max_length=16, choices=Kind.choices)
+    # The version shared: exactly the one of its kind is set (constraint below).
+    safety_version = models.ForeignKey(
+        "safety.SafetyPlanVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    overdose_version = models.ForeignKey(
+        "safety.OverdosePlanVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    use_plan_version = models.ForeignKey(
+        "goals.PlanVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    language = models.CharField(_("language"), max_length=2, choices=LANGUAGES, default="en")
+    # SHA-256 of the token, hex. The token itself is never stored.
+    token_hash = models.CharField(max_length=64, unique=True)
+    channel = models.CharField(_("sent by"), max_length=8)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    first_opened_at = models.DateTimeField(_("first opened"), null=True, blank=True)
+    last_opened_at = models.DateTimeField(_("last opened"), null=True, blank=True)
+    open_count = models.PositiveIntegerField(_("times opened"), default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["client", "-created_at"], name="selfreport_share_client")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    kind="safety",
+                    safety_version__isnull=False,
+                    overdose_version__isnull=True,
+                    use_plan_version__isnull=True,
+                )
+                | Q(
+                    kind="overdose",
+                    safety_version__isnull=True,
+                    overdose_version__isnull=False,
+                    use_plan_version__isnull=True,
+                )
+                | Q(
+                    kind="use_plan",
+                    safety_version__isnull=True,
+                    overdose_version__isnull=True,
+                    use_plan_version__isnull=False,
+                ),
+                name="selfreport_share_one_version_of_its_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"plan share {self.pk}"
+
+    def state(self, now: datetime.datetime | None = None) -> str:
+        """ "withdrawn", "expired" or "open", in that order of precedence."""
+        now = now or timezone.now()
+        if self.revoked_at is not None:
+            return "withdrawn"
+        if now >= self.expires_at:
+            return "expired"
+        return "open"
+
+    @property
+    def version(self) -> Any:
+        """The plan version shared (of whichever kind)."""
+        return self.safety_version or self.overdose_version or self.use_plan_version

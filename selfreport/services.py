@@ -25,12 +25,24 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Case, DateTimeField, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    DateTimeField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assessments import services as assessment_services
 from assessments.models import Administration
@@ -45,7 +57,7 @@ from notifications.extensions import Kind, at_send_hour, supervisors_by_supervis
 from notifications.services import notify_now
 from risk.models import RiskFlag
 from selfreport import kinds, selectors
-from selfreport.models import LANGUAGES, ClientLink, LinkSchedule
+from selfreport.models import LANGUAGES, ClientLink, LinkSchedule, PlanShare
 from sessions.models import Appointment
 
 
@@ -66,6 +78,11 @@ def link_url(token: str) -> str:
     return f"{settings.SITE_URL}{reverse('selfreport:answer', args=[token])}"
 
 
+# Email subjects, translated when sent (lazy): no clinical word, as the messages themselves.
+CHECK_IN_SUBJECT = gettext_lazy("A short check-in")
+PLAN_SUBJECT = gettext_lazy("Something to keep on your phone")
+
+
 def message_text(*, token: str, language: str, hide_clinic_name: bool) -> str:
     """The message that carries the link: no name, no measure, no clinical word."""
     with translation.override(language):
@@ -77,10 +94,10 @@ def message_text(*, token: str, language: str, hide_clinic_name: bool) -> str:
     return text
 
 
-def _deliver(client: Client, text: str, language: str) -> None:
+def _deliver(client: Client, text: str, language: str, *, subject: Any = CHECK_IN_SUBJECT) -> None:
     if client.reminder_channel == "email":
         with translation.override(language):
-            subject = _("A short check-in")
+            subject = str(subject)
         EmailMessage(subject=subject, body=text, to=[client.email]).send(fail_silently=False)
     elif client.reminder_channel == "sms":
         import_string(settings.SMS_BACKEND)().send(to=client.phone, text=text)
@@ -535,3 +552,132 @@ def send_scheduled_links(*, now: datetime.datetime | None = None, limit: int = 5
     while handled < limit and send_one_scheduled(now=now) is not None:
         handled += 1
     return handled
+
+
+# --- Plans shared to read ----------------------------------------------------------------------
+
+
+def plan_url(token: str) -> str:
+    return f"{settings.SITE_URL}{reverse('selfreport:plan', args=[token])}"
+
+
+def plan_message_text(*, token: str, language: str, hide_clinic_name: bool) -> str:
+    """The message that carries a shared plan: no name, no plan named, no clinical word."""
+    with translation.override(language):
+        text = _("Your therapist sent you something to keep on your phone: %(url)s") % {
+            "url": plan_url(token)
+        }
+        if not hide_clinic_name:
+            text = f"{text} ({settings.CLINIC_DISPLAY_NAME})"
+    return text
+
+
+@transaction.atomic
+def plan_share(*, actor: User, client: Client, kind: str, language: str) -> tuple[PlanShare, str]:
+    """Share the current version of the client's plan `kind` (safety, overdose, use_plan) to
+    read on their phone, sent by the channel they chose for reminders. The link shows that
+    version, read-only, as often as the client likes until it expires (clinic setting
+    SELF_REPORT_LINK_DAYS) or is withdrawn. Returns the share and the token (tests only).
+
+    Refused (ValidationError, nothing stored or sent) when the client has not agreed to be
+    contacted, has no channel or opted out, the kind or language is unknown, or the plan has
+    no version yet. Side effect: change event `self_report.plan_share` (which plan, version,
+    channel and language; never the token or the plan's words)."""
+    if kind not in PlanShare.Kind.values:
+        raise ValidationError({"kind": _("Choose one of the listed plans.")})
+    _check_may_contact(actor=actor, client=client, language=language)
+    version = selectors.current_plan_versions(client)[kind]
+    if version is None:
+        raise ValidationError(
+            {"kind": _("This plan has no saved version yet: write it with the client first.")}
+        )
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    share = PlanShare.objects.create(
+        client=client,
+        kind=kind,
+        **{selectors.PLAN_SHARE_FIELDS[kind]: version},
+        language=language,
+        token_hash=token_hash(token),
+        channel=client.reminder_channel,
+        created_by=actor,
+        created_at=now,
+        expires_at=now + datetime.timedelta(days=int(clinic_setting("SELF_REPORT_LINK_DAYS"))),
+    )
+    _deliver(
+        client,
+        plan_message_text(
+            token=token, language=language, hide_clinic_name=client.reminder_hide_clinic_name
+        ),
+        language,
+        subject=PLAN_SUBJECT,
+    )
+    audit_record(
+        category=AuditEvent.Category.CHANGE,
+        action=AuditAction.SELF_REPORT_PLAN_SHARE,
+        actor=actor,
+        obj=share,
+        chart_number=client.chart_number,
+        changes={
+            "plan": (None, kind),
+            "version": (None, version.number),
+            "channel": (None, share.channel),
+            "language": (None, language),
+        },
+    )
+    return share, token
+
+
+@transaction.atomic
+def plan_share_revoke(*, actor: User, share: PlanShare) -> PlanShare:
+    """Withdraw a shared plan: its link stops working at once. Withdrawing twice changes
+    nothing. Side effect: change event `self_report.plan_share_revoke`."""
+    access.require_write(actor, share.client)
+    share = PlanShare.objects.select_for_update().get(pk=share.pk)
+    if share.revoked_at is not None:
+        return share
+    share.revoked_at = timezone.now()
+    share.save(update_fields=["revoked_at"])
+    audit_record(
+        category=AuditEvent.Category.CHANGE,
+        action=AuditAction.SELF_REPORT_PLAN_SHARE_REVOKE,
+        actor=actor,
+        obj=share,
+        chart_number=share.client.chart_number,
+        changes={"revoked_at": (None, share.revoked_at)},
+    )
+    return share
+
+
+def plan_share_for_token(token: str) -> PlanShare:
+    """The share `token` opens, if it may be read now; LinkUnavailable ("unknown", "withdrawn",
+    "expired") otherwise."""
+    share = selectors.plan_share_by_hash(token_hash(token))
+    if share is None:
+        raise LinkUnavailable("unknown")
+    state = share.state()
+    if state != "open":
+        raise LinkUnavailable(state)
+    return share
+
+
+@transaction.atomic
+def plan_share_open(*, token: str) -> PlanShare:
+    """The client opens a shared plan: counted (first and last opening, how many times) and
+    audited each time (access event `self_report.plan_open`). The count is one UPDATE, so two
+    openings at once both count."""
+    share = plan_share_for_token(token)
+    now = timezone.now()
+    PlanShare.objects.filter(pk=share.pk).update(
+        open_count=F("open_count") + 1,
+        last_opened_at=now,
+        first_opened_at=Coalesce(F("first_opened_at"), Value(now)),
+    )
+    audit_record(
+        category=AuditEvent.Category.ACCESS,
+        action=AuditAction.SELF_REPORT_PLAN_OPEN,
+        obj=share,
+        chart_number=share.client.chart_number,
+        changes={"version": (None, share.version.number)},
+    )
+    return share

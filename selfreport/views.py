@@ -23,16 +23,19 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clients.models import Client
+from goals import selectors as goal_selectors
 from hrp import access
 from hrp.accounts.middleware import two_factor_exempt
 from hrp.audit.context import audit_context, client_ip
+from hrp.clinic import clinic_setting
 from selfreport import kinds, selectors, services, throttle
-from selfreport.forms import ScheduleForm, SendLinkForm
-from selfreport.models import ClientLink, LinkSchedule
+from selfreport.forms import PlanShareForm, ScheduleForm, SendLinkForm
+from selfreport.models import ClientLink, LinkSchedule, PlanShare
 from selfreport.services import LinkUnavailable
 from sessions.models import Appointment
 
 AUDIT_PATH = "/r/(link)/"
+PLAN_AUDIT_PATH = "/p/(link)/"
 
 
 def _unavailable(request: HttpRequest, state: str, status: int) -> HttpResponse:
@@ -127,7 +130,13 @@ def links(request: HttpRequest, pk: int) -> HttpResponse:
     elif can.write:
         services.links_mark_seen(actor=request.user, client=client)
     return _links_page(
-        request, client, can, form=form, schedule_form=ScheduleForm(prefix="schedule")
+        request,
+        client,
+        can,
+        form=form,
+        schedule_form=ScheduleForm(
+            prefix="schedule", initial={"language": client.preferred_language}
+        ),
     )
 
 
@@ -136,7 +145,13 @@ def _send_form(
 ) -> SendLinkForm:
     # The attended sessions are listed only for those who may send (one query).
     sessions = kinds.sessions_to_rate(client) if can.write else []
-    return SendLinkForm(data, kinds=kinds.send_choices(), sessions=sessions)
+    # The client's language is where a link starts (Client.preferred_language).
+    return SendLinkForm(
+        data,
+        kinds=kinds.send_choices(),
+        sessions=sessions,
+        initial={"language": client.preferred_language},
+    )
 
 
 def _links_page(
@@ -146,7 +161,20 @@ def _links_page(
     *,
     form: SendLinkForm,
     schedule_form: ScheduleForm,
+    share_form: PlanShareForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
+    current = selectors.current_plan_versions(client)
+    shareable = [kind for kind, version in current.items() if version is not None]
+    if share_form is None:
+        share_form = PlanShareForm(
+            prefix="share", kinds=shareable, initial={"language": client.preferred_language}
+        )
+    shares = selectors.plan_shares_for_chart(client)
+    for share in shares:
+        # Whether the client still reads the plan as it is now (else: share it again).
+        latest = current[share.kind]
+        share.is_current = latest is not None and latest.pk == share.version.pk
     return render(
         request,
         "selfreport/links.html",
@@ -155,9 +183,12 @@ def _links_page(
             "can": can,
             "form": form,
             "schedule_form": schedule_form,
+            "share_form": share_form,
             "links": selectors.links_for_chart(client),
             "schedules": selectors.schedules_for_chart(client),
+            "shares": shares,
         },
+        status=status,
     )
 
 
@@ -209,4 +240,83 @@ def revoke(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse:
         raise Http404
     services.link_revoke(actor=request.user, link=link)
     messages.success(request, _("The link no longer works."))
+    return redirect("selfreport:links", pk=client.pk)
+
+
+# --- Plans shared to read ----------------------------------------------------------------------
+
+
+@login_not_required
+@two_factor_exempt
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def plan(request: HttpRequest, token: str) -> HttpResponse:
+    """The client reads a plan shared with them: the version shared, its date, and a word when
+    a newer one exists. Nothing else of the record. Read-only, no script, in the share's
+    language; throttled and audited as the answer page is."""
+    if not throttle.allowed(token_hash=services.token_hash(token), address=client_ip(request)):
+        return _unavailable(request, "throttled", 429)
+    with audit_context(path=PLAN_AUDIT_PATH, ip_address=client_ip(request)):
+        try:
+            share = services.plan_share_open(token=token)
+        except LinkUnavailable as refused:
+            return _unavailable(request, refused.state, 404 if refused.state == "unknown" else 410)
+    version = share.version
+    context: dict[str, object] = {
+        "share": share,
+        "kind": share.kind,
+        "version": version,
+        "lang": share.language,
+        "newer": selectors.newer_version_exists(share),
+        "emergency": clinic_setting("SAFETY_EMERGENCY_NUMBER"),
+    }
+    if share.kind == PlanShare.Kind.SAFETY:
+        # The lines printed on this version (what the client was given), else the clinic's.
+        context["crisis_lines"] = version.crisis_lines or clinic_setting("SAFETY_CRISIS_LINES")
+    with translation.override(share.language):
+        if share.kind == PlanShare.Kind.USE_PLAN:
+            # Inside the language: the copy's rows join labels (safer-use practices) as text.
+            context["sections"] = goal_selectors.copy_sections(version)
+        return render(request, "selfreport/plan.html", context)
+
+
+@require_POST
+def plan_share(request: HttpRequest, pk: int) -> HttpResponse:
+    """Share the current version of one of the client's plans, to read on their phone."""
+    client, can = access.client_for(request.user, pk, write=True)
+    form = PlanShareForm(request.POST, prefix="share")
+    if form.is_valid():
+        try:
+            services.plan_share(
+                actor=request.user,
+                client=client,
+                kind=form.cleaned_data["kind"],
+                language=form.cleaned_data["language"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The plan is on its way to the client."))
+            return redirect("selfreport:links", pk=client.pk)
+    return _links_page(
+        request,
+        client,
+        can,
+        form=SendLinkForm(initial={"language": client.preferred_language}),
+        schedule_form=ScheduleForm(
+            prefix="schedule", initial={"language": client.preferred_language}
+        ),
+        share_form=form,
+        status=400,
+    )
+
+
+@require_POST
+def plan_share_revoke(request: HttpRequest, pk: int, share_pk: int) -> HttpResponse:
+    client, _can = access.client_for(request.user, pk, write=True)
+    share = PlanShare.objects.filter(client=client, pk=share_pk).select_related("client").first()
+    if share is None:
+        raise Http404
+    services.plan_share_revoke(actor=request.user, share=share)
+    messages.success(request, _("The shared plan can no longer be opened."))
     return redirect("selfreport:links", pk=client.pk)

@@ -160,6 +160,12 @@ class AuditAction(models.TextChoices):
         _("Relaxation practice reported by the client"),
     )
     SELF_REPORT_DIARY_RECORD = "self_report.diary_record", _("Use diary sent by the client")
+    SELF_REPORT_PLAN_SHARE = "self_report.plan_share", _("Plan shared with the client to read")
+    SELF_REPORT_PLAN_SHARE_REVOKE = (
+        "self_report.plan_share_revoke",
+        _("Plan shared with the client withdrawn"),
+    )
+    SELF_REPORT_PLAN_OPEN = "self_report.plan_open", _("Shared plan opened by the client")
     HARM_ASSESS = "harm.assess", _("Harm assessment recorded")
     GOAL_CREATE = "goal.create", _("Goal added")
     GOAL_REVIEW = "goal.review", _("Goal reviewed")

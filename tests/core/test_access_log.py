@@ -1,4 +1,5 @@
-"""The web server's access log never holds the key of a self-report link or calendar feed."""
+"""The web server's access log never holds the key of a self-report link, a shared plan or a
+calendar feed."""
 
 from __future__ import annotations
 
@@ -11,12 +12,15 @@ from hrp.access_log import RedactingLogger, redact, secret_paths
 
 
 def test_the_tokenised_addresses_are_derived_from_the_url_map() -> None:
-    assert secret_paths().pattern == (r"(/(?:account/set\-password/[^/?\s]+/|feeds/|r/))[^/?\s]+")
+    assert secret_paths().pattern == (
+        r"(/(?:account/set\-password/[^/?\s]+/|feeds/|p/|r/))[^/?\s]+"
+    )
 
 
 def test_tokens_are_replaced_and_nothing_else() -> None:
     assert [
         redact("GET /r/Abc-123_x/ HTTP/1.1"),
+        redact("GET /p/Plan-456_y/ HTTP/1.1"),
         redact("/feeds/Zz9.ics"),
         redact("https://clinic.example/r/tok/?lang=es"),
         redact("GET /clients/12/ HTTP/1.1"),
@@ -25,6 +29,7 @@ def test_tokens_are_replaced_and_nothing_else() -> None:
         redact("GET /account/set-password/done/ HTTP/1.1"),
     ] == [
         "GET /r/(secret)/ HTTP/1.1",
+        "GET /p/(secret)/ HTTP/1.1",
         "/feeds/(secret)",
         "https://clinic.example/r/(secret)/?lang=es",
         "GET /clients/12/ HTTP/1.1",

@@ -15,7 +15,7 @@ import pytest
 from django.conf import settings
 from django.template import engines
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from assessments.measures import MEASURES
 from clients.models import Client
@@ -45,6 +45,30 @@ def _clinic_zone() -> object:
 
 
 # --- Each kind ---------------------------------------------------------------------------------
+
+
+def test_spanish_dates_for_what_a_client_reads() -> None:
+    """Printed plans and the pages a client opens from a link follow the client's language:
+    dates as Spanish writes them, month and weekday names from Django's catalogue; machine
+    forms stay ISO."""
+    moment = _utc(2026, 12, 4, 19, 30, 5)
+
+    with translation.override("es"):
+        shown = [
+            formats.date(moment),
+            formats.weekday_datetime(moment),
+            formats.month(datetime.date(2026, 1, 9)),
+            formats.date_range(datetime.date(2026, 11, 1), datetime.date(2026, 12, 4)),
+            formats.iso_date(moment),
+        ]
+    assert shown == [
+        "4 de diciembre de 2026",
+        "viernes 4 de diciembre de 2026, 14:30",
+        "enero de 2026",
+        "1 de noviembre – 4 de diciembre de 2026",
+        "2026-12-04",
+    ]
+    assert formats.date(moment) == "4 Dec 2026"  # and back to English outside
 
 
 def test_dates_times_and_date_times() -> None:

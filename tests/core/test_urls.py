@@ -29,6 +29,8 @@ PUBLIC_URL_NAMES = {
     "healthz",
     # The pages a client opens from a link (selfreport): the token is the key, not a sign-in.
     "selfreport:answer",
+    # A plan shared with the client to read (selfreport.PlanShare): the same, read-only.
+    "selfreport:plan",
     # A clinician's private calendar feed: the secret token in its address is the key
     # (tests/scheduling/test_feed.py); a wrong token is a 404, as the walker's dummy one is.
     "scheduling:ical",
@@ -117,6 +119,7 @@ def test_every_url_except_the_allow_list_redirects_anonymous_people_to_sign_in()
         "accounts:timed_out": 302,
         # A made-up token opens no link: the page says so, in English and Spanish.
         "selfreport:answer": 404,
+        "selfreport:plan": 404,
         "scheduling:ical": 404,
     }
 

@@ -1,6 +1,7 @@
 """A client answers a measure from a link on their phone (375 x 812), in English and in Spanish,
 with no account and no JavaScript needed; axe-core checks each page. The answers reach the
-chart marked as reported by the client."""
+chart marked as reported by the client. A client reads a safety plan shared with them, in
+Spanish, on the same phone."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from tests.clients.factories import ClientFactory
 from tests.e2e.a11y import LAPTOP, TABLET, axe_violations
 from tests.e2e.helpers import DEFAULT_TIMEOUT_MS, record_browser_errors, sign_in_as
 from tests.factories import TEST_PASSWORD, TherapistFactory
+from tests.safety.helpers import STEPS, safety_version
 
 PHONE = {"width": 375, "height": 812}
 
@@ -137,3 +139,39 @@ def test_the_therapist_schedules_a_measure_before_each_session(page: Page) -> No
         use_inner_text=True,
     )
     assert axe_violations(page) == []
+
+
+def test_the_client_reads_a_shared_safety_plan_in_spanish_on_their_phone(
+    browser: Browser, live_server: LiveServer, browser_errors: list[str]
+) -> None:
+    therapist = TherapistFactory()
+    client = ClientFactory(
+        therapist=therapist,
+        may_contact=True,
+        reminder_channel="sms",
+        phone="555-0100",
+        preferred_language="es",
+    )
+    safety_version(therapist, client)
+    _share, token = services.plan_share(
+        actor=therapist, client=client, kind="safety", language=client.preferred_language
+    )
+    page = _phone(browser, live_server, browser_errors, js=True)
+
+    page.goto(f"/p/{token}/")
+
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mi plan de seguridad")
+    expect(page.get_by_role("heading", name="Si necesito ayuda ahora")).to_be_visible()
+    expect(page.get_by_text("988 Suicide & Crisis Lifeline: call or text 988")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Señales de que empieza un momento difícil")
+    ).to_be_visible()
+    expect(page.get_by_text(STEPS["warning_signs"])).to_be_visible()
+    expect(page.get_by_role("textbox")).to_have_count(0)  # read-only
+    _fits_the_phone(page)
+    # Large text: the client's words are read at 20 px, not the browser's 16.
+    size = page.get_by_text(STEPS["warning_signs"]).evaluate("e => getComputedStyle(e).fontSize")
+    assert size == "20px"
+    assert axe_violations(page) == []
+    page.context.close()

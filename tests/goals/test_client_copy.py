@@ -196,6 +196,37 @@ def test_an_emergency_grant_may_print_the_copy(
     assert response.content.startswith(b"%PDF-")
 
 
+def test_the_copy_is_in_spanish_for_a_client_who_reads_spanish(
+    client_for: ClientFor, therapist: User, person: Client
+) -> None:
+    Client.objects.filter(pk=person.pk).update(preferred_language="es")
+    _full_record(therapist, person)
+    web = client_for(therapist)
+
+    text = _pdf(web, person)
+    page = web.get(reverse("goals:client_copy", args=[person.pk]))
+
+    assert text.startswith("Su plan Lo que ha preparado con su consejero o consejera")
+    assert "Su plan de consumo" in text
+    # Labels in Spanish, the client's own words as written.
+    assert "Lo máximo que toma de una vez 3 pints" in text
+    assert "En sus propias palabras I want Sundays back." in text
+    assert "Comida y agua, Sin conducir" in text
+    assert "Relacionarse con otras personas: Climbing club on Thursdays" in text
+    assert "Sus metas" in text and "Two dry days after every weekend" in text
+    assert "lo bueno de consumir" in text.lower()
+    assert "Su plan de seguridad para los momentos difíciles" in text
+    assert "Señales de que empieza un momento difícil" in text
+    assert "Si alguien no se despierta o no respira: llamar al 911" in text
+    assert "The most you take at one time" not in text
+    # The page the clinician goes through with the client shows the same copy, in Spanish,
+    # inside the clinic's English page.
+    html = page.content.decode()
+    assert 'lang="es"' in html
+    assert "Lo máximo que toma de una vez" in html
+    assert "Print the client's copy (PDF)" in html
+
+
 def test_the_plan_tab_links_to_the_copy(
     client_for: ClientFor, therapist: User, person: Client
 ) -> None:

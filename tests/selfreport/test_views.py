@@ -16,6 +16,7 @@ from hrp.audit.models import AuditEvent
 from selfreport import services, throttle
 from selfreport.models import ClientLink
 from tests.core.test_urls import PUBLIC_URL_NAMES, all_urls
+from tests.safety.helpers import overdose_version, safety_version
 from tests.selfreport.helpers import PHQ9_ALL, PHQ9_NO_RISK
 
 pytestmark = pytest.mark.django_db
@@ -220,13 +221,23 @@ def test_withdraw(
 # --- A token opens nothing else ----------------------------------------------------------------
 
 
-def test_a_token_in_hand_opens_no_other_page(therapist: User, record: Client) -> None:
-    """Every other URL of the project, asked with the token as a cookie, a query parameter and
-    after the link page has been opened in the same browser (session), answers as it does to
-    anybody without sign-in: sent to sign in, or the public sign-in pages themselves."""
-    _link_row, token = _link(therapist, record)
+@pytest.mark.parametrize("kind", ["measure link", "shared plan"])
+def test_a_token_in_hand_opens_no_other_page(therapist: User, record: Client, kind: str) -> None:
+    """Every other URL of the project, asked with the token (of a measure link, or of a plan
+    shared to read) as a cookie, a query parameter and after the client's page has been opened
+    in the same browser (session), answers as it does to anybody without sign-in: sent to sign
+    in, or the public sign-in pages themselves."""
+    if kind == "measure link":
+        _link_row, token = _link(therapist, record)
+        page = f"/r/{token}/"
+    else:
+        safety_version(therapist, record)
+        _share, token = services.plan_share(
+            actor=therapist, client=record, kind="safety", language="en"
+        )
+        page = f"/p/{token}/"
     web = WebClient()
-    assert web.get(f"/r/{token}/").status_code == 200  # the session, if any, has seen the token
+    assert web.get(page).status_code == 200  # the session, if any, has seen the token
     web.cookies["token"] = token
     web.cookies["sessionid_token"] = token
     # The pages anyone may open (tests/core/test_urls.py keeps that list): a calendar feed or a
@@ -283,9 +294,10 @@ def test_a_tampered_answer_is_refused(therapist: User, record: Client) -> None:
     assert Administration.objects.count() == 0
 
 
-# Sign-in, access, marking seen, the list (every kind's record joined) and the attended
-# sessions offered for a session rating: the same whatever the number of links.
-LINKS_PAGE_QUERIES = 10
+# Sign-in, access, marking seen, the links (every kind's record joined), the attended sessions
+# offered for a session rating, the schedules, the current version of each of the three plans
+# and the plans shared: the same whatever the number of links and shares.
+LINKS_PAGE_QUERIES = 14
 
 
 @pytest.mark.parametrize("rows", [1, 8])
@@ -300,6 +312,10 @@ def test_links_page_queries(
         _link_row, token = _link(therapist, record)
         if number % 2:
             services.link_submit(token=token, answers=PHQ9_NO_RISK)
+        safety_version(therapist, record, reason=f"Change {number}", coping_alone=f"{number}")
+        overdose_version(therapist, record, reason=f"Change {number}", spacing=f"{number}")
+        services.plan_share(actor=therapist, client=record, kind="safety", language="en")
+        services.plan_share(actor=therapist, client=record, kind="overdose", language="es")
     web = client_for(therapist)
     url = reverse("selfreport:links", args=[record.pk])
 
@@ -308,6 +324,7 @@ def test_links_page_queries(
 
     assert response.status_code == 200
     assert len(response.context["links"]) == rows
+    assert len(response.context["shares"]) == 2 * rows
 
 
 @pytest.mark.parametrize("rows", [1, 8])
