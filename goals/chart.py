@@ -69,10 +69,19 @@ def prefetch_for_overview(qs: QuerySet[Client]) -> QuerySet[Client]:
 @dataclass(frozen=True)
 class PlanRow:
     name: str
-    most_days: str
+    # A number (the page says "day" or "days" by it), or None when the plan sets no limit.
+    most_days: int | None
     most_per_occasion: str
     percent_within_plan: int | None
     weeks_recorded: int
+
+
+def _whole_number(value: Any) -> int | None:
+    """A plan's stored limit (a number, or digits in older versions) as an int; None if unset."""
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
 
 
 def plan_context(client: Client, can: Any) -> dict[str, Any] | None:
@@ -93,9 +102,7 @@ def plan_context(client: Client, can: Any) -> dict[str, Any] | None:
         rows.append(
             PlanRow(
                 name=name,
-                most_days=selectors.display_value(
-                    "max_days_per_week", section.get("max_days_per_week")
-                ),
+                most_days=_whole_number(section.get("max_days_per_week")),
                 most_per_occasion=selectors.display_value("dose_limit", section.get("dose_limit")),
                 percent_within_plan=selectors.percent_days_within_plan(recorded, today),
                 weeks_recorded=len(recorded),
@@ -105,7 +112,7 @@ def plan_context(client: Client, can: Any) -> dict[str, Any] | None:
         rows.append(
             PlanRow(
                 name=recorded[0].substance.name,
-                most_days="",
+                most_days=None,
                 most_per_occasion="",
                 percent_within_plan=selectors.percent_days_within_plan(recorded, today),
                 weeks_recorded=len(recorded),

@@ -302,7 +302,7 @@ def plan_share(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         client,
         can,
-        form=SendLinkForm(initial={"language": client.preferred_language}),
+        form=_send_form(client, None, can),
         schedule_form=ScheduleForm(
             prefix="schedule", initial={"language": client.preferred_language}
         ),

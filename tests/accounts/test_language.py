@@ -114,14 +114,19 @@ def test_the_language_costs_no_query(
     assert len(spanish.captured_queries) == len(english.captured_queries)
 
 
-def test_dates_read_in_spanish_with_lower_case_months() -> None:
+def test_dates_read_in_spanish_as_spanish_writes_them() -> None:
     moment = datetime.datetime(2026, 12, 4, 14, 30, tzinfo=datetime.UTC)
     day = datetime.date(2026, 12, 4)
     with translation.override("es"):
-        assert formats.date(day) == "4 dic 2026"
-        assert formats.weekday_date(day) == "vie 4 dic 2026"
-        assert formats.month(day) == "dic 2026"
-        assert formats.date_range(datetime.date(2026, 11, 1), day) == "1 nov \u2013 4 dic 2026"
+        # Month and weekday in lower case, as Spanish writes them (one pattern for staff and
+        # clients: hrp/formats.PATTERNS["es"]).
+        assert formats.date(day) == "4 de diciembre de 2026"
+        assert formats.weekday_date(day) == "viernes 4 de diciembre de 2026"
+        assert formats.month(day) == "diciembre de 2026"
+        assert (
+            formats.date_range(datetime.date(2026, 11, 1), day)
+            == "1 de noviembre \u2013 4 de diciembre de 2026"
+        )
         assert formats.time(moment) == formats.iso_time(moment)
     with translation.override("en"):
         assert formats.date(day) == "4 Dec 2026"
