@@ -215,8 +215,9 @@ class MeetingCodingForm(forms.Form):
                 continue
             encounter = row.encounter
             prefix = f"member-{row.attendance.pk}"
+            # A member with no diagnosis in force cannot be coded yet: not proposed.
             self.fields[f"{prefix}-include"] = forms.BooleanField(
-                label=_("Code now"), required=False, initial=True
+                label=_("Code now"), required=False, initial=bool(row.diagnoses)
             )
             self.fields[f"{prefix}-code"] = forms.ChoiceField(
                 label=_("Code"),
