@@ -263,3 +263,37 @@ def test_a_revoked_consent_blocks_attendance_and_is_shown(
         reverse("groups:meeting", args=[meeting.pk]),
     ):
         assert "Consent to take part not in force" in page_text(web.get(url))
+
+
+# The session, user and two-factor device, the group with the reader's access, and its
+# facilitators (a prefetch): the same at one week and at twelve, with members or none.
+SETTINGS_QUERIES = 5
+
+
+@pytest.mark.parametrize("weeks", [1, 12])
+def test_the_settings_page_queries_do_not_grow(
+    client_for: ClientFor, therapist: User, weeks: int, django_assert_num_queries: object
+) -> None:
+    group = make_group(therapist, weeks=weeks)
+    for _ in range(weeks // 4):
+        add_member(group, therapist)
+    web = client_for(therapist)
+    url = reverse("groups:edit", args=[group.pk])
+    web.get(url)
+    with django_assert_num_queries(SETTINGS_QUERIES):  # type: ignore[operator]
+        response = web.get(url)
+    assert response.status_code == 200
+    assert response.context["edit_form"]["label"].value() == "Group, room 2"
+
+
+def test_only_facilitators_see_the_billing_link_on_the_meeting(
+    client_for: ClientFor, therapist: User, supervisor: User
+) -> None:
+    group = make_group(therapist)
+    member = add_member(group, therapist)
+    meeting = first_meeting(group)
+    services.attendance_record(actor=therapist, meeting=meeting, statuses={member.pk: "attended"})
+    url = reverse("groups:meeting", args=[meeting.pk])
+    link = reverse("billing:meeting_coding", args=[meeting.pk])
+    assert link in client_for(therapist).get(url).content.decode()
+    assert link not in client_for(supervisor).get(url).content.decode()
