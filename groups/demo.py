@@ -33,7 +33,7 @@ DEMO_GROUPS = (
         "Group, room 3",
         Group.Kind.CLOSED,
         datetime.time(14, 0),
-        ["Marcus Bell", "Priya Raman", "Hannah Schmidt", "Carlos Mendoza"],
+        ["Marcus Bell", "Priya Raman", "Hannah Schmidt", "Maya Patel"],
     ),
 )
 SHARED = (
