@@ -11,6 +11,7 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         from clients import extensions
+        from groups.extensions import MeetingAction, register_meeting_action
 
         extensions.register_chart_section(
             extensions.ChartSection(
@@ -19,5 +20,13 @@ class BillingConfig(AppConfig):
                 url_name="billing:section",
                 template="billing/chart_section.html",
                 order=59,
+            )
+        )
+        # A group's facilitators code every attending member from the meeting's page.
+        register_meeting_action(
+            MeetingAction(
+                key="billing",
+                label=_("Code the meeting for billing"),
+                url_name="billing:meeting_coding",
             )
         )

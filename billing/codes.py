@@ -262,6 +262,8 @@ class ServiceCode:
     addon_step: int | None = None
     # Add-on codes are never chosen on their own.
     addon_only: bool = False
+    # A code for a group service: offered when coding a member's attendance at a group meeting.
+    group: bool = False
 
     @property
     def label(self) -> str:
@@ -365,7 +367,8 @@ SERVICE_CODES: tuple[ServiceCode, ...] = (
         26,
         None,
     ),
-    ServiceCode("90853", "CPT", "Group psychotherapy", UnitRule.SESSION),
+    # Untimed (CPT): one unit per meeting whatever its length, the real duration recorded.
+    ServiceCode("90853", "CPT", "Group psychotherapy", UnitRule.SESSION, group=True),
     ServiceCode("H0001", "HCPCS", "Alcohol and/or drug assessment", UnitRule.SESSION),
     ServiceCode(
         "H0004",
@@ -379,6 +382,7 @@ SERVICE_CODES: tuple[ServiceCode, ...] = (
         "HCPCS",
         "Alcohol and/or drug services; group counseling by a clinician",
         UnitRule.SESSION,
+        group=True,
     ),
 )
 BUILTIN_SERVICE_CODES = {entry.code: entry for entry in SERVICE_CODES}

@@ -2,8 +2,9 @@
 that the Diagnoses and billing tab, a superbill and the FHIR export's Condition and Encounter
 resources have something to show. Jamie's and Marcus's problem lists hold their use disorder
 and a social circumstance; their attended sessions of the last four weeks are coded 90834 (or
-90837 for a longer one) in the clinic or by video. Skips a client who already has diagnoses;
-the fee schedule is set once."""
+90837 for a longer one) in the clinic or by video, and the group meetings they attended
+(groups.demo) 90853 in the clinic, coded by the group's facilitator. Skips a client who
+already has diagnoses and an attendance already coded; the fee schedule is set once."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from django.utils import timezone
 
 from billing import codes, services
 from billing.models import Diagnosis, Encounter, Fee
+from billing.selectors import diagnoses_in_force
 from clients.models import Client
+from groups.models import Attendance
 from hrp.accounts.models import User
 from sessions.models import Appointment, Modality
 
@@ -32,6 +35,8 @@ DEMO_FEES = {
     "90834": "150.00",
     "90837": "180.00",
     "H0004": "31.25",
+    "90853": "65.00",
+    "H0005": "45.00",
 }
 # How far back sessions are coded: the last four weeks, as a clinic bills monthly.
 CODED_DAYS = 28
@@ -100,3 +105,40 @@ def seed_demo_billing(*, clients: list[Client]) -> int:
             )
         given += 1
     return given
+
+
+@transaction.atomic
+def seed_demo_group_billing(*, clients: list[Client]) -> int:
+    """Code the group meetings the demo clients attended (90853, the meeting's length, the
+    office), for those with a problem list, by the facilitator who rendered them; returns how
+    many encounters were coded."""
+    attendances = (
+        Attendance.objects.filter(
+            client__in=clients,
+            status=Appointment.Status.ATTENDED,
+            encounter__isnull=True,
+            client__diagnoses__isnull=False,
+        )
+        .distinct()
+        .select_related("client", "meeting")
+        .order_by("meeting__starts_at", "id")
+    )
+    coded = 0
+    for attendance in attendances:
+        meeting = attendance.meeting
+        in_force = list(
+            diagnoses_in_force(attendance.client, timezone.localdate(meeting.starts_at))[:1]
+        )
+        if not in_force:
+            continue
+        services.encounter_code(
+            actor=services.group_rendering(meeting),
+            client=attendance.client,
+            attendance=attendance,
+            code="90853",
+            minutes=int((meeting.ends_at - meeting.starts_at).total_seconds() // 60),
+            place_of_service=codes.OFFICE,
+            diagnosis_codes=[in_force[0].code],
+        )
+        coded += 1
+    return coded

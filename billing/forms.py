@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing import codes
 from billing.models import Diagnosis, DiagnosisStatus
+from billing.services import MemberCoding
 from clients.forms import CrispyMixin
 from clients.models import Consent, text_limit
 from disclosures.models import Disclosure
@@ -174,3 +175,116 @@ class ClinicCodeForm(CrispyMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, prefix="new_code", **kwargs)
         self._crispy()
+
+
+class MeetingCodingForm(forms.Form):
+    """The meeting's coding for every attending member at once: the group's service code,
+    real duration and place, and per member whether to code them now, their own diagnoses
+    and, where it differs, their code and minutes (someone who arrived late or left early).
+    Coded members of a signed group note have no fields: their coding is locked."""
+
+    code = forms.ChoiceField(label=_("Service code for the group"))
+    minutes = bounds.IntegerField(
+        label=_("Real duration of the meeting (minutes)"),
+        min_value=1,
+        max_value=8 * 60,
+        help_text=_("The units follow from the code's time rule (90853: one per meeting)."),
+    )
+    place_of_service = forms.ChoiceField(
+        label=_("Place of service"),
+        choices=[(code, f"{code} {name}") for code, name in codes.PLACES_OF_SERVICE],
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        rows: list[Any],
+        service_codes: Iterable[codes.ServiceCode],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        code_choices = [(entry.code, entry.label) for entry in service_codes]
+        self.fields["code"].choices = [("", _("Choose a service code")), *code_choices]
+        self.fields["code"].error_messages["invalid_choice"] = _(
+            "Choose a group service code from the list."
+        )
+        self.rows = rows
+        self.row_errors: dict[int, list[str]] = {}
+        for row in rows:
+            if row.locked:
+                continue
+            encounter = row.encounter
+            prefix = f"member-{row.attendance.pk}"
+            # A member with no diagnosis in force cannot be coded yet: not proposed.
+            self.fields[f"{prefix}-include"] = forms.BooleanField(
+                label=_("Code now"), required=False, initial=bool(row.diagnoses)
+            )
+            self.fields[f"{prefix}-code"] = forms.ChoiceField(
+                label=_("Code"),
+                required=False,
+                choices=[("", _("The group's code")), *code_choices],
+                initial=encounter.code if encounter else "",
+            )
+            self.fields[f"{prefix}-minutes"] = bounds.IntegerField(
+                label=_("Minutes, if different"),
+                required=False,
+                min_value=1,
+                max_value=8 * 60,
+                initial=encounter.minutes if encounter else None,
+            )
+            chosen = encounter.diagnosis_codes if encounter else [d.code for d in row.diagnoses[:1]]
+            self.fields[f"{prefix}-diagnosis_codes"] = forms.MultipleChoiceField(
+                label=_("Diagnoses addressed"),
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+                choices=[(d.code, d.label) for d in row.diagnoses],
+                initial=chosen,
+                error_messages={"invalid_choice": _("Choose diagnoses from the problem list.")},
+            )
+
+    def member_fields(self) -> list[tuple[Any, dict[str, Any], list[str]]]:
+        """Per attending member: the row, its bound fields by name and its errors."""
+        out = []
+        for row in self.rows:
+            prefix = f"member-{row.attendance.pk}"
+            bound = {}
+            if not row.locked:
+                for name in ("include", "code", "minutes", "diagnosis_codes"):
+                    bound[name] = self[f"{prefix}-{name}"]
+            errors = list(self.row_errors.get(row.attendance.pk, []))
+            for field in bound.values():
+                errors.extend(field.errors)
+            out.append((row, bound, errors))
+        return out
+
+    def member_codings(self) -> list[MemberCoding]:
+        """The members chosen for coding, as billing.services.MemberCoding."""
+        chosen = []
+        for row in self.rows:
+            prefix = f"member-{row.attendance.pk}"
+            if row.locked or not self.cleaned_data.get(f"{prefix}-include"):
+                continue
+            chosen.append(
+                MemberCoding(
+                    attendance=row.attendance,
+                    diagnosis_codes=list(self.cleaned_data.get(f"{prefix}-diagnosis_codes") or []),
+                    code=self.cleaned_data.get(f"{prefix}-code") or "",
+                    minutes=self.cleaned_data.get(f"{prefix}-minutes"),
+                )
+            )
+        return chosen
+
+    def add_service_errors(self, error: Any) -> None:
+        """A refusal of billing.services.meeting_encounters_code: per member where keyed
+        "member-<attendance pk>", on the form otherwise."""
+        if not hasattr(error, "error_dict"):
+            for message in error.messages:
+                self.add_error(None, message)
+            return
+        for key, messages in error.message_dict.items():
+            if key.startswith("member-") and key[7:].isdigit():
+                self.row_errors.setdefault(int(key[7:]), []).extend(messages)
+                # A form with member errors is not valid: the page says so at the top too.
+                self.add_error(None, _("Some members could not be coded: see their rows."))
+            else:
+                self.add_error(key if key in self.fields else None, messages)

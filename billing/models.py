@@ -1,12 +1,14 @@
 """Billing: the client's problem list (ICD-10-CM diagnoses with their history), encounters coded
-for billing (one per attended session or signed contact outside sessions), the clinic's own
+for billing (one per attended session, signed contact outside sessions or member's attendance at
+a group meeting), the clinic's own
 service codes and its fee schedule.
 
 History is never rewritten: a diagnosis keeps its current state on `Diagnosis` (kept by
 billing.services) and every change as an append-only `DiagnosisChange` row; a wrong diagnosis is
 marked "entered in error", never deleted. An encounter is locked with the note it bills: the
-`EncounterLock` trigger refuses UPDATE and DELETE while the session's note (or the contact) is
-signed, exactly as signed notes are locked (hrp.immutability.SIGNED_COLUMN).
+`EncounterLock` trigger refuses UPDATE and DELETE while the session's note (the contact, or the
+group meeting's note) is signed, exactly as signed notes are locked
+(hrp.immutability.SIGNED_COLUMN).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing import codes
 from clients.models import Client
+from groups.models import Attendance, GroupNote
 from hrp import bounds
 from hrp.crypto import EncryptedTextField
 from hrp.immutability import (
@@ -219,7 +222,8 @@ class Fee(models.Model):
 
 class EncounterLock(SealedTrigger):
     """Row trigger on encounters: UPDATE and DELETE are refused while the session's note (for
-    an appointment) or the contact (for a contact outside sessions) is signed, the rule and
+    an appointment), the contact (for a contact outside sessions) or the group note of the
+    meeting (for a member's attendance at a group meeting) is signed, the rule and
     column of hrp.immutability's SignedNoteLock. INSERT passes: a session whose note was
     signed before it was coded (every note signed before billing existed) may still be coded,
     once; the coding is then locked. The note's row is read FOR SHARE, so signing and a change
@@ -240,9 +244,15 @@ class EncounterLock(SealedTrigger):
         # Names from the models, never from input.
         by_note = f"SELECT {SIGNED_COLUMN} INTO note_signed_at FROM {notes} WHERE appointment_id = OLD.appointment_id FOR SHARE;"  # noqa: S608, E501
         by_contact = f"SELECT {SIGNED_COLUMN} INTO note_signed_at FROM {contacts} WHERE id = OLD.contact_id FOR SHARE;"  # noqa: S608, E501
+        # A member's encounter is locked by the one group note of the meeting they attended:
+        # the note's row (not the attendance's) is the one read FOR SHARE.
+        group_notes = GroupNote._meta.db_table
+        attendances = Attendance._meta.db_table
+        by_group_note = f"SELECT n.{SIGNED_COLUMN} INTO note_signed_at FROM {group_notes} n JOIN {attendances} a ON a.meeting_id = n.meeting_id WHERE a.id = OLD.attendance_id FOR SHARE OF n;"  # noqa: S608, E501
         return self.format_sql(f"""
             IF OLD.appointment_id IS NOT NULL THEN {by_note} END IF;
             IF OLD.contact_id IS NOT NULL THEN {by_contact} END IF;
+            IF OLD.attendance_id IS NOT NULL THEN {by_group_note} END IF;
             IF note_signed_at IS NOT NULL THEN
                 RAISE EXCEPTION 'encounters of signed notes are locked (% refused)', TG_OP
                 USING ERRCODE = 'restrict_violation';
@@ -253,7 +263,8 @@ class EncounterLock(SealedTrigger):
 
 
 class Encounter(models.Model):
-    """An attended session or a signed contact outside sessions, coded for billing: the service
+    """An attended session, a signed contact outside sessions or a member's attendance at a
+    group meeting, coded for billing: the service
     code and the units its rule gives for the real duration (and an add-on code's units),
     where it happened, the diagnoses it addressed, who rendered it and who supervised."""
 
@@ -263,6 +274,10 @@ class Encounter(models.Model):
     )
     contact = models.OneToOneField(
         OutsideContact, on_delete=models.PROTECT, null=True, blank=True, related_name="encounter"
+    )
+    # A member's attendance at a group meeting (group psychotherapy): one encounter per member.
+    attendance = models.OneToOneField(
+        Attendance, on_delete=models.PROTECT, null=True, blank=True, related_name="encounter"
     )
     service_date = models.DateField(_("date of service"))
     minutes = models.PositiveSmallIntegerField(
@@ -306,11 +321,17 @@ class Encounter(models.Model):
         indexes = [models.Index(fields=["client", "service_date"])]
         triggers = [EncounterLock()]
         constraints = [
+            # Exactly one source: a session, a contact or a member's attendance at a meeting.
             models.CheckConstraint(
-                condition=Q(appointment__isnull=True, contact__isnull=False)
-                | Q(appointment__isnull=False, contact__isnull=True),
+                condition=Q(
+                    appointment__isnull=False, contact__isnull=True, attendance__isnull=True
+                )
+                | Q(appointment__isnull=True, contact__isnull=False, attendance__isnull=True)
+                | Q(appointment__isnull=True, contact__isnull=True, attendance__isnull=False),
                 name="encounter_one_source",
-                violation_error_message=_("An encounter bills one session or one contact."),
+                violation_error_message=_(
+                    "An encounter bills one session, one contact or one group attendance."
+                ),
             ),
             models.CheckConstraint(condition=Q(units__gte=1), name="encounter_units_positive"),
             models.CheckConstraint(
@@ -334,7 +355,15 @@ class Encounter(models.Model):
     def started_at(self) -> datetime.datetime:
         if self.appointment_id:
             return self.appointment.starts_at
+        if self.attendance_id:
+            return self.attendance.meeting.starts_at
         return self.contact.occurred_at
+
+    @property
+    def is_group(self) -> bool:
+        """Group psychotherapy: the FHIR export and the superbill say so (never who else
+        attended)."""
+        return self.attendance_id is not None
 
     @property
     def ended_at(self) -> datetime.datetime:

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from billing import codes
 from billing.models import ClinicServiceCode, Diagnosis, DiagnosisChange, Encounter, Fee
 from clients.models import Client, Consent
+from groups.models import Attendance, GroupNote, Meeting
 from sessions.models import Appointment, OutsideContact
 
 # Consents under which a billing export may leave the clinic: a treatment summary, or a
@@ -34,6 +35,17 @@ def service_codes(*, include_addons: bool = False) -> dict[str, codes.ServiceCod
     for row in ClinicServiceCode.objects.filter(active=True).order_by("code"):
         found.setdefault(row.code, row.as_service_code())
     return found
+
+
+def group_service_codes() -> dict[str, codes.ServiceCode]:
+    """The codes offered for a member's attendance at a group meeting: the built-in group codes
+    (90853 group psychotherapy, H0005 group counseling) and the clinic's own codes, which the
+    clinic may have added for its groups (one query)."""
+    return {
+        code: entry
+        for code, entry in service_codes().items()
+        if entry.group or entry.system == "Clinic"
+    }
 
 
 def diagnoses_for_client(client: Client) -> QuerySet[Diagnosis]:
@@ -73,7 +85,7 @@ def encounters_for_client(client: Client) -> QuerySet[Encounter]:
     One query."""
     return (
         Encounter.objects.filter(client=client)
-        .select_related("appointment", "contact", "rendering", "supervising")
+        .select_related("appointment", "contact", "attendance__meeting", "rendering", "supervising")
         .order_by("service_date", "id")
     )
 
@@ -94,6 +106,77 @@ def recent_contacts(client: Client) -> list[OutsideContact]:
         .select_related("encounter", "author")
         .order_by("-occurred_at", "-id")[:RECENT_LIMIT]
     )
+
+
+def _group_note_signed() -> Exists:
+    return Exists(
+        GroupNote.objects.filter(meeting_id=OuterRef("meeting_id"), signed_at__isnull=False)
+    )
+
+
+def recent_group_meetings(client: Client) -> list[Attendance]:
+    """The latest group meetings the client attended, with the group, this member's coding and
+    whether the group note is signed (one query). Only this client's rows: never another
+    member's."""
+    return list(
+        Attendance.objects.filter(client=client, status=Appointment.Status.ATTENDED)
+        .select_related("meeting__group", "encounter")
+        .annotate(note_signed=_group_note_signed())
+        .order_by("-meeting__starts_at", "-id")[:RECENT_LIMIT]
+    )
+
+
+def attendance_for(client: Client, pk: int) -> Attendance | None:
+    return (
+        Attendance.objects.filter(client=client, pk=pk, status=Appointment.Status.ATTENDED)
+        .select_related("meeting__group", "encounter")
+        .first()
+    )
+
+
+@dataclass
+class MemberRow:
+    """One attending member on the meeting's coding page: their attendance (with client and
+    coding), their diagnoses in force on the meeting's day, whether the coding is locked."""
+
+    attendance: Attendance
+    diagnoses: list[Diagnosis]
+    locked: bool
+
+    @property
+    def encounter(self) -> Encounter | None:
+        return getattr(self.attendance, "encounter", None)
+
+
+def meeting_coding_rows(meeting: Meeting, *, note_signed: bool) -> list[MemberRow]:
+    """The attending members of `meeting` with their coding and their diagnoses in force on
+    its day (a coded member's row is locked once the group note is signed): two queries
+    whatever the number of members."""
+    day = timezone.localdate(meeting.starts_at)
+    attendances = list(
+        Attendance.objects.filter(meeting=meeting, status=Appointment.Status.ATTENDED)
+        .select_related("client", "encounter")
+        .order_by("client__preferred_name", "id")
+    )
+    diagnoses: dict[int, list[Diagnosis]] = {}
+    in_force = (
+        Diagnosis.objects.filter(client_id__in=[a.client_id for a in attendances])
+        .exclude(status=Diagnosis.Status.ENTERED_IN_ERROR)
+        .filter(Q(onset_on__isnull=True) | Q(onset_on__lte=day))
+        .filter(Q(resolved_on__isnull=True) | Q(resolved_on__gte=day))
+        .order_by("client_id", "code", "id")
+    )
+    for diagnosis in in_force:
+        diagnoses.setdefault(diagnosis.client_id, []).append(diagnosis)
+    signed = note_signed
+    return [
+        MemberRow(
+            attendance=a,
+            diagnoses=diagnoses.get(a.client_id, []),
+            locked=signed and getattr(a, "encounter", None) is not None,
+        )
+        for a in attendances
+    ]
 
 
 def appointment_for(client: Client, pk: int) -> Appointment | None:

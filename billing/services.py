@@ -12,11 +12,12 @@ import csv
 import datetime
 import io
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,6 +37,7 @@ from clients.models import Client, Consent
 from disclosures import services as disclosure_services
 from disclosures.models import Disclosure
 from disclosures.report import REDISCLOSURE_NOTICE
+from groups.models import Attendance, Facilitator, GroupNote, Meeting
 from hrp import access, bounds, formats, pdf
 from hrp.accounts.models import Supervision, User
 from hrp.audit.actions import AuditAction
@@ -216,12 +218,71 @@ def _locked_message() -> str:
     )
 
 
-def encounter_is_locked(*, appointment: Appointment | None, contact: OutsideContact | None) -> bool:
-    """Whether the note this encounter bills is signed (the rule of the EncounterLock trigger)."""
+def encounter_is_locked(
+    *,
+    appointment: Appointment | None = None,
+    contact: OutsideContact | None = None,
+    attendance: Attendance | None = None,
+) -> bool:
+    """Whether the note this encounter bills is signed (the rule of the EncounterLock trigger):
+    the session's note, the contact, or the group note of the meeting the member attended."""
     if appointment is not None:
         return SessionNote.objects.filter(appointment=appointment, signed_at__isnull=False).exists()
+    if attendance is not None:
+        return GroupNote.objects.filter(
+            meeting_id=attendance.meeting_id, signed_at__isnull=False
+        ).exists()
     assert contact is not None
     return OutsideContact.objects.filter(pk=contact.pk, signed_at__isnull=False).exists()
+
+
+def group_rendering(meeting: Meeting) -> User:
+    """The rendering clinician of a group meeting's encounters: the facilitator who wrote its
+    note, or the lead facilitator while there is no note (two queries at most)."""
+    note = GroupNote.objects.filter(meeting=meeting).select_related("author").first()
+    if note is not None:
+        return note.author
+    lead = (
+        Facilitator.objects.filter(group_id=meeting.group_id)
+        .select_related("clinician")
+        .order_by("-lead", "id")
+        .first()
+    )
+    assert lead is not None  # a group always has its lead (groups.services.group_create)
+    return lead.clinician
+
+
+def may_code_group(actor: User, client: Client, group_id: int) -> bool:
+    """A member's group encounter is coded by a facilitator of the group (who ran the meeting)
+    or by the member's treating clinician (from the chart), never on a merged-away record."""
+    if access.merged_away(client):
+        return False
+    if Facilitator.objects.filter(group_id=group_id, clinician=actor).exists():
+        return True
+    return access.treats(actor, client)
+
+
+def _group_source(
+    *, actor: User, client: Client, attendance: Attendance
+) -> tuple[Attendance, User, datetime.date, Encounter | None]:
+    source = (
+        Attendance.objects.select_for_update(of=("self",))
+        .select_related("meeting")
+        .filter(pk=attendance.pk)
+        .first()
+    )
+    if source is None or source.client_id != client.pk:
+        raise ValidationError(_("This group meeting belongs to another client's record."))
+    if not may_code_group(actor, client, source.meeting.group_id):
+        raise PermissionDenied
+    if source.status != Appointment.Status.ATTENDED:
+        raise ValidationError(_("Only a group meeting the member attended is billed."))
+    return (
+        source,
+        group_rendering(source.meeting),
+        timezone.localdate(source.meeting.starts_at),
+        Encounter.objects.filter(attendance=source).first(),
+    )
 
 
 @transaction.atomic
@@ -231,25 +292,32 @@ def encounter_code(
     client: Client,
     appointment: Appointment | None = None,
     contact: OutsideContact | None = None,
+    attendance: Attendance | None = None,
     code: str,
     minutes: int,
     place_of_service: str,
     diagnosis_codes: Iterable[str],
+    offered: dict[str, codes.ServiceCode] | None = None,
 ) -> Encounter:
-    """Code an attended session (`appointment`) or a signed contact outside sessions
-    (`contact`) for billing: the service code, the units its rule gives for `minutes` (the
-    real duration), the place of service and the diagnoses addressed (from the problem list,
-    in force on the date of service). The rendering clinician is the session's therapist or
-    the contact's author; the supervising one, a trainee's current supervisor.
+    """Code an attended session (`appointment`), a signed contact outside sessions
+    (`contact`) or a member's attendance at a group meeting (`attendance`) for billing: the
+    service code, the units its rule gives for `minutes` (the real duration), the place of
+    service and the diagnoses addressed (from the problem list, in force on the date of
+    service). The rendering clinician is the session's therapist, the contact's author or the
+    group's facilitator (`group_rendering`); the supervising one, a trainee's current
+    supervisor. A group attendance takes a group code (`selectors.group_service_codes`) and
+    may be coded by a facilitator of the group as well as by the treating clinician.
 
     A first coding is always allowed; changing one is refused while the note is signed (the
-    EncounterLock trigger refuses it too). Side effects: an Encounter created or updated and
-    a change event `encounter.code` (codes and units only)."""
-    access.require_write(actor, client)
-    if (appointment is None) == (contact is None):
-        raise ValidationError(_("Code one session or one contact."))
+    EncounterLock trigger refuses it too). `offered` saves the service-code query when a page
+    codes several members at once. Side effects: an Encounter created or updated and a change
+    event `encounter.code` (codes and units only)."""
+    if sum(source is not None for source in (appointment, contact, attendance)) != 1:
+        raise ValidationError(_("Code one session, one contact or one group attendance."))
+    if attendance is None:
+        access.require_write(actor, client)
     if appointment is not None:
-        source = Appointment.objects.select_for_update().filter(pk=appointment.pk).first()
+        source: Any = Appointment.objects.select_for_update().filter(pk=appointment.pk).first()
         if source is None or source.client_id != client.pk:
             raise ValidationError(_("This session belongs to another client's record."))
         if source.status != Appointment.Status.ATTENDED:
@@ -257,6 +325,10 @@ def encounter_code(
         rendering = source.therapist
         service_date = timezone.localdate(source.starts_at)
         existing = Encounter.objects.filter(appointment=source).first()
+    elif attendance is not None:
+        source, rendering, service_date, existing = _group_source(
+            actor=actor, client=client, attendance=attendance
+        )
     else:
         assert contact is not None
         source = OutsideContact.objects.select_for_update().filter(pk=contact.pk).first()
@@ -273,13 +345,25 @@ def encounter_code(
         if appointment is not None:
             signed = SessionNote.objects.select_for_update().filter(appointment=source)
             locked = any(signed.values_list("signed_at", flat=True))
+        elif attendance is not None:
+            signed_group = GroupNote.objects.select_for_update().filter(
+                meeting_id=source.meeting_id
+            )
+            locked = any(signed_group.values_list("signed_at", flat=True))
         else:
             locked = source.signed_at is not None
         if locked:
             raise ValidationError(_locked_message())
-    offered = selectors.service_codes()
+    if offered is None:
+        offered = (
+            selectors.group_service_codes() if attendance is not None else selectors.service_codes()
+        )
     service = offered.get(code)
     if service is None:
+        if attendance is not None:
+            raise ValidationError(
+                {"code": _("Choose a group service code from the list (e.g. 90853).")}
+            )
         raise ValidationError({"code": _("Choose a service code from the list.")})
     if place_of_service not in codes.PLACE_OF_SERVICE:
         raise ValidationError({"place_of_service": _("Choose a place of service from the list.")})
@@ -330,7 +414,9 @@ def encounter_code(
     }
     before = None
     if existing is None:
-        encounter = Encounter.objects.create(appointment=appointment, contact=contact, **values)
+        encounter = Encounter.objects.create(
+            appointment=appointment, contact=contact, attendance=attendance, **values
+        )
     else:
         before = (existing.code, existing.units, existing.addon_units)
         for field, value in values.items():
@@ -350,6 +436,63 @@ def encounter_code(
         },
     )
     return encounter
+
+
+@dataclass(frozen=True)
+class MemberCoding:
+    """One attending member's coding on the meeting's page: the group's code, minutes and
+    place unless overridden, and the member's own diagnoses (from their problem list)."""
+
+    attendance: Attendance
+    diagnosis_codes: list[str]
+    code: str = ""
+    minutes: int | None = None
+
+
+@transaction.atomic
+def meeting_encounters_code(
+    *,
+    actor: User,
+    meeting: Meeting,
+    code: str,
+    minutes: int,
+    place_of_service: str,
+    members: list[MemberCoding],
+) -> list[Encounter]:
+    """Code the chosen attending members of a group meeting at once (`encounter_code` for
+    each): the meeting's `code`, `minutes` and `place_of_service`, with each member's
+    override of code and minutes, and their own diagnoses. All or nothing: any member's
+    refusal stores nothing and is raised keyed "member-<attendance pk>", with the reason.
+    Only a facilitator of the group. Side effects: those of `encounter_code`, per member."""
+    if not Facilitator.objects.filter(group_id=meeting.group_id, clinician=actor).exists():
+        raise PermissionDenied
+    if not members:
+        raise ValidationError(_("Choose at least one member to code."))
+    offered = selectors.group_service_codes()
+    problems: dict[str, list[str]] = {}
+    coded = []
+    for row in members:
+        if row.attendance.meeting_id != meeting.pk:
+            raise PermissionDenied
+        try:
+            with transaction.atomic():
+                coded.append(
+                    encounter_code(
+                        actor=actor,
+                        client=row.attendance.client,
+                        attendance=row.attendance,
+                        code=row.code or code,
+                        minutes=row.minutes or minutes,
+                        place_of_service=place_of_service,
+                        diagnosis_codes=row.diagnosis_codes,
+                        offered=offered,
+                    )
+                )
+        except ValidationError as error:
+            problems[f"member-{row.attendance.pk}"] = list(error.messages)
+    if problems:
+        raise ValidationError(problems)
+    return coded
 
 
 # --- Exports ---------------------------------------------------------------------------------

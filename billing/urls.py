@@ -23,6 +23,16 @@ urlpatterns = [
         views.encounter_contact,
         name="encounter_contact",
     ),
+    path(
+        "clients/<int:pk>/billing/groups/<int:attendance_pk>/",
+        views.encounter_group,
+        name="encounter_group",
+    ),
+    path(
+        "groups/meetings/<int:meeting_pk>/billing/",
+        views.meeting_coding,
+        name="meeting_coding",
+    ),
     path("clients/<int:pk>/billing/export/", views.export, name="export"),
     path("billing/fee-schedule/", views.fees, name="fees"),
 ]

@@ -12,9 +12,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from billing import selectors, services
+from billing import codes, selectors, services
 from billing.forms import (
     ClinicCodeForm,
     DiagnosisAddForm,
@@ -22,12 +23,14 @@ from billing.forms import (
     EncounterForm,
     ExportForm,
     FeeForm,
+    MeetingCodingForm,
 )
 from clients import selectors as client_selectors
 from clients.models import Client
 from clients.views import render_chart_section
 from disclosures.models import Disclosure
 from disclosures.report import REDISCLOSURE_NOTICE
+from groups import selectors as group_selectors
 from hrp import access, formats
 
 
@@ -61,6 +64,7 @@ def _section(
         diagnoses=selectors.diagnoses_for_client(client),
         sessions=selectors.recent_sessions(client),
         contacts=selectors.recent_contacts(client),
+        group_meetings=selectors.recent_group_meetings(client),
         add_form=add_form,
         export_form=export_form,
         notice=REDISCLOSURE_NOTICE,
@@ -131,22 +135,36 @@ def diagnosis_change(request: HttpRequest, pk: int, diagnosis_pk: int) -> HttpRe
 
 
 def _encounter_page(
-    request: HttpRequest, client: Client, *, appointment: Any = None, contact: Any = None
+    request: HttpRequest,
+    client: Client,
+    *,
+    appointment: Any = None,
+    contact: Any = None,
+    attendance: Any = None,
 ) -> HttpResponse:
-    source = appointment or contact
+    source = appointment or contact or attendance
+    offered = selectors.service_codes()
     if appointment is not None:
         date = appointment.starts_at
         minutes = appointment.duration_minutes
         place = services.default_place_of_service(appointment.modality)
+    elif attendance is not None:
+        meeting = attendance.meeting
+        date = meeting.starts_at
+        minutes = meeting_minutes(meeting)
+        place = codes.OFFICE
+        offered = selectors.group_service_codes()
     else:
         date = contact.occurred_at
         minutes = contact.duration_minutes
         place = services.default_place_of_service(contact.kind)
     encounter = getattr(source, "encounter", None)
     locked = encounter is not None and services.encounter_is_locked(
-        appointment=appointment, contact=contact
+        appointment=appointment, contact=contact, attendance=attendance
     )
     initial: dict[str, Any] = {"minutes": minutes, "place_of_service": place}
+    if attendance is not None:
+        initial["code"] = GROUP_DEFAULT_CODE
     if encounter is not None:
         initial = {
             "code": encounter.code,
@@ -157,7 +175,7 @@ def _encounter_page(
     form = EncounterForm(
         request.POST or None,
         initial=initial,
-        service_codes=selectors.service_codes().values(),
+        service_codes=offered.values(),
         diagnoses=selectors.diagnoses_in_force(client, timezone.localdate(date)),
     )
     status = 200
@@ -170,6 +188,7 @@ def _encounter_page(
                     client=client,
                     appointment=appointment,
                     contact=contact,
+                    attendance=attendance,
                     code=data["code"],
                     minutes=data["minutes"],
                     place_of_service=data["place_of_service"],
@@ -186,6 +205,7 @@ def _encounter_page(
         "when": date,
         "appointment": appointment,
         "contact": contact,
+        "attendance": attendance,
         "encounter": encounter,
         "locked": locked,
         "form": form,
@@ -210,6 +230,88 @@ def encounter_contact(request: HttpRequest, pk: int, contact_pk: int) -> HttpRes
     if contact is None:
         raise Http404
     return _encounter_page(request, client, contact=contact)
+
+
+@require_http_methods(["GET", "POST"])
+def encounter_group(request: HttpRequest, pk: int, attendance_pk: int) -> HttpResponse:
+    """A member's attendance at a group meeting, coded from their chart (the treating
+    clinician)."""
+    client, _can = access.client_for(request.user, pk, write=True)
+    attendance = selectors.attendance_for(client, attendance_pk)
+    if attendance is None:
+        raise Http404
+    return _encounter_page(request, client, attendance=attendance)
+
+
+# The code a group meeting's coding proposes: group psychotherapy.
+GROUP_DEFAULT_CODE = "90853"
+
+
+def meeting_minutes(meeting: Any) -> int:
+    """The meeting's length as scheduled, the real duration a coding proposes."""
+    return int((meeting.ends_at - meeting.starts_at).total_seconds() // 60)
+
+
+def _meeting_coding_page(
+    request: HttpRequest, meeting: Any, form: MeetingCodingForm, *, status: int = 200
+) -> HttpResponse:
+    context = {
+        "meeting": meeting,
+        "group": meeting.group,
+        "form": form,
+        "rows": form.rows,
+        "nav": "groups",
+    }
+    return render(request, "billing/meeting_coding.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def meeting_coding(request: HttpRequest, meeting_pk: int) -> HttpResponse:
+    """Code every attending member of a group meeting at once, with a per-member override
+    (the group's facilitators; 404 for everyone else, supervisors included: they read the
+    coding on each member's chart)."""
+    meeting, can = group_selectors.meeting_for(request.user, meeting_pk)
+    if not can.write:
+        raise Http404
+    note_signed = bool(getattr(getattr(meeting, "note", None), "signed_at", None))
+    rows = selectors.meeting_coding_rows(meeting, note_signed=note_signed)
+    form = MeetingCodingForm(
+        request.POST or None,
+        rows=rows,
+        service_codes=selectors.group_service_codes().values(),
+        initial={
+            "code": GROUP_DEFAULT_CODE,
+            "minutes": meeting_minutes(meeting),
+            "place_of_service": codes.OFFICE,
+        },
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                coded = services.meeting_encounters_code(
+                    actor=request.user,
+                    meeting=meeting,
+                    code=data["code"],
+                    minutes=data["minutes"],
+                    place_of_service=data["place_of_service"],
+                    members=form.member_codings(),
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(n)d member's attendance coded.",
+                        "%(n)d members' attendance coded.",
+                        len(coded),
+                    )
+                    % {"n": len(coded)},
+                )
+                return redirect("billing:meeting_coding", meeting_pk=meeting.pk)
+        return _meeting_coding_page(request, meeting, form, status=400)
+    return _meeting_coding_page(request, meeting, form)
 
 
 @require_POST

@@ -50,6 +50,49 @@ class GroupForm(CrispyMixin, forms.Form):
         self._crispy()
 
 
+class GroupEditForm(CrispyMixin, forms.Form):
+    """What a running group may change: its name, kind, calendar label and the schedule of its
+    future meetings (the series' weeks stay)."""
+
+    name = GroupForm.base_fields["name"]
+    label = GroupForm.base_fields["label"]
+    kind = GroupForm.base_fields["kind"]
+    weekday = GroupForm.base_fields["weekday"]
+    start_time = GroupForm.base_fields["start_time"]
+    duration_minutes = GroupForm.base_fields["duration_minutes"]
+
+    def __init__(self, *args: Any, group: Group, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "name": group.name,
+                "label": group.label,
+                "kind": group.kind,
+                "weekday": group.weekday,
+                "start_time": group.start_time,
+                "duration_minutes": group.duration_minutes,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self._crispy()
+
+
+class GroupEndForm(CrispyMixin, forms.Form):
+    ended_on = bounds.DateField(
+        label=_("No meetings from"),
+        within=bounds.APPOINTMENT,
+        help_text=_(
+            "The first day without the group: its meetings from then are cancelled, members' "
+            "reminders stop and every membership ends that day."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {}).setdefault("ended_on", timezone.localdate())
+        super().__init__(*args, **kwargs)
+        self._crispy()
+
+
 class MemberForm(CrispyMixin, forms.Form):
     chart_number = forms.CharField(
         label=_("Chart number"),

@@ -78,6 +78,9 @@ class Group(models.Model):
     status = models.CharField(
         _("status"), max_length=8, choices=Status.choices, default=Status.ACTIVE
     )
+    # The day the group ended (groups.services.group_end): its later meetings are cancelled and
+    # its memberships end that day.
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -94,6 +97,11 @@ class Group(models.Model):
             models.CheckConstraint(
                 condition=Q(duration_minutes__gte=15, duration_minutes__lte=480),
                 name="group_duration_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="active", ended_on__isnull=True)
+                | Q(status="ended", ended_on__isnull=False),
+                name="group_ended_has_date",
             ),
         ]
 
@@ -162,6 +170,8 @@ class Meeting(models.Model):
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", _("Scheduled")
         HELD = "held", _("Held")
+        # The group ended before it (groups.services.group_end): no attendance, no reminder.
+        CANCELLED = "cancelled", _("Cancelled (the group ended)")
 
     group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="meetings")
     starts_at = models.DateTimeField(_("starts"))

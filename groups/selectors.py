@@ -161,6 +161,7 @@ def meetings_between(
             starts_at__lt=end,
             group__facilitators__clinician=user,
         )
+        .exclude(status=Meeting.Status.CANCELLED)
         .select_related("group")
         .order_by("starts_at", "id")
     )
@@ -187,6 +188,8 @@ def calendar_busy(
             starts_at__lt=end,
             ends_at__gt=begin,
         )
+        # A meeting cancelled when its group ended frees the facilitator's time.
+        .exclude(status=Meeting.Status.CANCELLED)
         .values_list(
             "pk", "starts_at", "ends_at", "group__label", "group__facilitators__clinician_id"
         )

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -141,6 +142,173 @@ def group_create(
     return group
 
 
+def _require_running(group: Group) -> None:
+    if group.status == Group.Status.ENDED:
+        raise ValidationError(_("This group has ended: it no longer changes."))
+
+
+@transaction.atomic
+def group_edit(
+    *,
+    actor: User,
+    group: Group,
+    name: str,
+    label: str,
+    kind: str,
+    weekday: int,
+    start_time: datetime.time,
+    duration_minutes: int,
+) -> Group:
+    """Change a running group's name, kind, neutral calendar label and the schedule of its
+    future meetings (a facilitator). A meeting that has started, or has attendance recorded,
+    keeps its time; each later week of the series (to `ends_on`) that has no such meeting gets
+    one at the new day, time and length. Meetings moved are replaced (not shifted), so a
+    reminder planned for the old time is no longer sent (`still_needed` finds no meeting) and
+    the new one is planned. Side effect: `group.edit` (field names and old/new values, never
+    members)."""
+    group = Group.objects.select_for_update().get(pk=group.pk)
+    require_facilitator(actor, group)
+    _require_running(group)
+    name, label = name.strip(), label.strip()
+    if not name:
+        raise ValidationError({"name": _("Give the group a name.")})
+    if not label:
+        raise ValidationError({"label": _("Give the group a neutral label for calendars.")})
+    if kind not in Group.Kind.values:
+        raise ValidationError({"kind": _("Choose drop-in or closed.")})
+    if weekday not in Group.Weekday.values:
+        raise ValidationError({"weekday": _("Choose the day of the week.")})
+    if not 15 <= duration_minutes <= 480:
+        raise ValidationError({"duration_minutes": _("A meeting lasts 15 to 480 minutes.")})
+    before = {
+        "name": group.name,
+        "label": group.label,
+        "kind": group.kind,
+        "weekday": group.weekday,
+        "start_time": group.start_time.isoformat(timespec="minutes"),
+        "duration_minutes": group.duration_minutes,
+    }
+    after = {
+        "name": name,
+        "label": label,
+        "kind": kind,
+        "weekday": weekday,
+        "start_time": start_time.isoformat(timespec="minutes"),
+        "duration_minutes": duration_minutes,
+    }
+    changes: dict[str, tuple[Any, Any]] = {
+        field: (before[field], after[field])
+        for field in before
+        if before[field] != after[field] and field != "name"
+    }
+    if before["name"] != name:
+        # The name may say what the group is about: the audit says it changed, not what to.
+        changes["name"] = ("", "changed")
+    if not changes:
+        raise ValidationError(_("Nothing to change: edit a field first."))
+    schedule_changed = any(f in changes for f in ("weekday", "start_time", "duration_minutes"))
+    group.name, group.label, group.kind = name, label, kind
+    group.weekday, group.start_time, group.duration_minutes = weekday, start_time, duration_minutes
+    group.save(update_fields=["name", "label", "kind", "weekday", "start_time", "duration_minutes"])
+    if schedule_changed:
+        moved = _reschedule(group)
+        changes["future_meetings"] = (None, moved)
+    _audit(AuditAction.GROUP_EDIT, actor=actor, obj=group, changes=changes)
+    return group
+
+
+def _week(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def _reschedule(group: Group) -> int:
+    """Replace the group's future meetings without attendance by the new weekly times (from
+    this week to `ends_on`); returns how many meetings the new schedule has from now."""
+    now = timezone.now()
+    future = Meeting.objects.filter(group=group, starts_at__gt=now, status=Meeting.Status.SCHEDULED)
+    kept_weeks = {
+        _week(m.day)
+        for m in Meeting.objects.filter(group=group).filter(
+            Q(starts_at__lte=now) | Q(attendances__isnull=False)
+        )
+    }
+    future.filter(attendances__isnull=True).delete()
+    first = max(group.starts_on, timezone.localdate())
+    times = [
+        (start, end)
+        for start, end in meeting_times(
+            weekday=group.weekday,
+            start_time=group.start_time,
+            minutes=group.duration_minutes,
+            first=_week(first),
+            last=group.ends_on,
+        )
+        if start > now and _week(timezone.localdate(start)) not in kept_weeks
+    ]
+    Meeting.objects.bulk_create(Meeting(group=group, starts_at=s, ends_at=e) for s, e in times)
+    return len(times)
+
+
+@transaction.atomic
+def group_end(*, actor: User, group: Group, ended_on: datetime.date) -> Group:
+    """End a running group from `ended_on` (today or later: the first day without the group, as
+    a membership's `left_on`). Its meetings from that day that have no attendance are cancelled
+    (their reminders stop: `still_needed` sends only for scheduled meetings), and every
+    membership still open then ends that day (a member who had not joined yet leaves the day
+    they would have joined). Side effects: `group.end` for the group (how many meetings were
+    cancelled and memberships ended) and `group.member_leave` per membership ended (chart
+    number only)."""
+    group = Group.objects.select_for_update().get(pk=group.pk)
+    require_facilitator(actor, group)
+    _require_running(group)
+    bounds.check_dates({"ended_on": ended_on}, {"ended_on": bounds.APPOINTMENT})
+    if ended_on < timezone.localdate():
+        raise ValidationError(
+            {"ended_on": _("A group ends today or later: past meetings keep their record.")}
+        )
+    zone = timezone.get_current_timezone()
+    from_start = datetime.datetime.combine(ended_on, datetime.time.min, tzinfo=zone)
+    cancelled = (
+        Meeting.objects.filter(group=group, starts_at__gte=from_start)
+        .exclude(status=Meeting.Status.HELD)
+        .filter(attendances__isnull=True)
+        .update(status=Meeting.Status.CANCELLED, note_pending=False)
+    )
+    open_memberships = list(
+        Membership.objects.select_for_update(of=("self",))
+        .filter(group=group)
+        .filter(Q(left_on__isnull=True) | Q(left_on__gt=ended_on))
+        .select_related("client")
+    )
+    for membership in open_memberships:
+        old = membership.left_on
+        membership.left_on = max(ended_on, membership.joined_on)
+        membership.save(update_fields=["left_on"])
+        audit_record(
+            category=AuditEvent.Category.CHANGE,
+            action=AuditAction.GROUP_MEMBER_LEAVE,
+            actor=actor,
+            obj=membership,
+            chart_number=membership.client.chart_number,
+            changes={"left_on": (old, membership.left_on)},
+            detail="group ended",
+        )
+    group.status = Group.Status.ENDED
+    group.ended_on = ended_on
+    group.save(update_fields=["status", "ended_on"])
+    _audit(
+        AuditAction.GROUP_END,
+        actor=actor,
+        obj=group,
+        changes={
+            "ended_on": (None, ended_on.isoformat()),
+            "meetings_cancelled": (0, cancelled),
+            "memberships_ended": (0, len(open_memberships)),
+        },
+    )
+    return group
+
+
 def group_consent(*, client: Client, day: datetime.date) -> Consent | None:
     """The client's latest consent to take part in a group that is in force on `day`."""
     return (
@@ -178,6 +346,7 @@ def member_add(
     `group.member_add` (chart number only)."""
     group = Group.objects.select_for_update().get(pk=group.pk)
     require_facilitator(actor, group)
+    _require_running(group)
     chart_number = chart_number.strip()
     client = (
         Client.objects.filter(
@@ -283,6 +452,16 @@ def _attendance_write(
         row = existing.get(membership_pk)
         if row is not None and row.status == status:
             continue
+        if status == Appointment.Status.ATTENDED:
+            consent_lapse = consent_lapse_on(membership, meeting.day)
+            if consent_lapse:
+                raise ValidationError(
+                    _(
+                        "%(name)s cannot be recorded as attending: %(reason)s Their therapist "
+                        "records a new consent to take part on the chart's Consents tab."
+                    )
+                    % {"name": membership.client.preferred_name, "reason": consent_lapse}
+                )
         if note is not None and note.is_signed:
             raise NoteLockedError(
                 _("The group note is signed, so the attendance it records stays as it is.")
@@ -334,6 +513,8 @@ def attendance_record(
     `note_pending` follow."""
     meeting = Meeting.objects.select_for_update().select_related("group").get(pk=meeting.pk)
     require_facilitator(actor, meeting.group)
+    if meeting.status == Meeting.Status.CANCELLED:
+        raise ValidationError(_("This meeting was cancelled when the group ended."))
     started = meeting.starts_at <= timezone.now()
     cancelled = (Appointment.Status.CANCELLED_CLIENT, Appointment.Status.CANCELLED_CLINIC)
     if not started and any(s not in cancelled for s in statuses.values()):
@@ -345,14 +526,29 @@ def attendance_record(
 
 
 def members_on(meeting: Meeting) -> Any:
-    """The memberships active on the meeting's day, with their clients."""
+    """The memberships active on the meeting's day, with their clients and their consent."""
     day = meeting.day
     return (
         Membership.objects.filter(group_id=meeting.group_id, joined_on__lte=day)
         .exclude(left_on__lte=day)
-        .select_related("client")
+        .select_related("client", "consent")
         .order_by("client__preferred_name", "id")
     )
+
+
+def consent_lapse_on(membership: Membership, day: datetime.date) -> str:
+    """Why the member's consent to take part does not hold on `day` (revoked, expired, not yet
+    in force), or "" when it does: the consents' one rule (check_in_force), as for reminders.
+
+    The decision (issue 20): a consent revoked or expired does not end the membership (its
+    history stays, and a member whose consent is renewed comes back without being re-added);
+    it blocks recording them as attending from that day, the meeting page shows why, and
+    their reminders stop (groups.reminders). Reads `membership.consent` (load it)."""
+    try:
+        check_in_force(consent=membership.consent, today=day)
+    except ValidationError as error:
+        return " ".join(error.messages)
+    return ""
 
 
 # --- The group note ---------------------------------------------------------------------------

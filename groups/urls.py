@@ -8,6 +8,8 @@ urlpatterns = [
     path("groups/", views.group_list, name="list"),
     path("groups/new/", views.group_create, name="create"),
     path("groups/<int:pk>/", views.group_detail, name="detail"),
+    path("groups/<int:pk>/settings/", views.group_edit, name="edit"),
+    path("groups/<int:pk>/end/", views.group_end, name="end"),
     path("groups/<int:pk>/members/", views.member_add, name="member_add"),
     path(
         "groups/<int:pk>/members/<int:member_pk>/leave/",

@@ -11,15 +11,18 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients import selectors as client_selectors
 from clients.views import render_chart_section
-from groups import selectors, services
+from groups import extensions, selectors, services
 from groups.forms import (
     AttendanceForm,
     DropInForm,
+    GroupEditForm,
+    GroupEndForm,
     GroupForm,
     GroupNoteForm,
     LeaveForm,
@@ -77,11 +80,79 @@ def group_create(request: HttpRequest) -> HttpResponse:
     return render(request, "groups/create.html", {"form": form, "nav": "groups"}, status=status)
 
 
+def _facilitated(request: HttpRequest, pk: int) -> Any:
+    """A group the user facilitates; 404 for everyone else (a supervisor reads the group, but
+    its settings page is not theirs)."""
+    group, can = selectors.group_for(request.user, pk)
+    if not can.write:
+        raise Http404
+    return group
+
+
+def _settings_page(
+    request: HttpRequest,
+    group: Any,
+    *,
+    edit_form: GroupEditForm | None = None,
+    end_form: GroupEndForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "group": group,
+        "edit_form": edit_form or GroupEditForm(group=group),
+        "end_form": end_form or GroupEndForm(),
+        "nav": "groups",
+    }
+    return render(request, "groups/settings.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a running group's name, kind, label and the schedule of its future meetings."""
+    group = _facilitated(request, pk)
+    if request.method == "GET":
+        return _settings_page(request, group)
+    form = GroupEditForm(request.POST, group=group)
+    if form.is_valid():
+        try:
+            services.group_edit(actor=request.user, group=group, **form.cleaned_data)
+        except ValidationError as error:
+            _errors(form, error)
+        else:
+            messages.success(request, _("Group changed."))
+            return redirect("groups:detail", pk=group.pk)
+    return _settings_page(request, group, edit_form=form, status=400)
+
+
+@require_POST
+def group_end(request: HttpRequest, pk: int) -> HttpResponse:
+    """End a running group: later meetings cancelled, memberships ended, reminders stopped."""
+    group = _facilitated(request, pk)
+    form = GroupEndForm(request.POST)
+    if form.is_valid():
+        try:
+            services.group_end(
+                actor=request.user, group=group, ended_on=form.cleaned_data["ended_on"]
+            )
+        except ValidationError as error:
+            _errors(form, error)
+        else:
+            messages.success(request, _("The group has ended."))
+            return redirect("groups:detail", pk=group.pk)
+    return _settings_page(request, group, end_form=form, status=400)
+
+
 def _detail(
     request: HttpRequest, pk: int, *, form: MemberForm | None = None, status: int = 200
 ) -> HttpResponse:
     group, can = selectors.group_for(request.user, pk)
-    members = list(group.memberships.select_related("client").order_by("joined_on", "id"))
+    members = list(
+        group.memberships.select_related("client", "consent").order_by("joined_on", "id")
+    )
+    today = timezone.localdate()
+    for membership in members:
+        # Shown beside the member: a consent no longer in force blocks their attendance.
+        membership.consent_lapse = services.consent_lapse_on(membership, today)
     context = {
         "group": group,
         "can": can,
@@ -153,6 +224,9 @@ def _meeting(
     **forms: Any,
 ) -> HttpResponse:
     members = list(services.members_on(meeting))
+    for membership in members:
+        # A consent no longer in force on the meeting's day blocks "attended": say so.
+        membership.consent_lapse = services.consent_lapse_on(membership, meeting.day)
     current = {a.membership_id: a.status for a in meeting.attendances.all()}
     note = selectors.note_with_parts(meeting)
     context: dict[str, Any] = {
@@ -165,6 +239,7 @@ def _meeting(
         or AttendanceForm(members=members, current=current),
         "drop_in_form": forms.get("drop_in_form") or DropInForm(),
         "attended": sum(1 for s in current.values() if s == "attended"),
+        "actions": extensions.meeting_actions() if can.write else [],
     }
     if note is not None:
         parts = list(note.parts.all())

@@ -455,6 +455,18 @@ ENCOUNTER_CLASS = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 PLACE_OF_SERVICE_SYSTEM = "https://www.cms.gov/Medicare/Coding/place-of-service-codes"
 # Places of service that are telehealth (02 other than home, 10 in the home): a virtual encounter.
 TELEHEALTH_PLACES = {"02", "10"}
+# What kind of service an encounter is: a group session is typed "group" in the clinic's own
+# system (with SNOMED CT's group psychotherapy), so a receiving system tells it from a session.
+# It never names the group or anyone else who attended.
+ENCOUNTER_KIND_SYSTEM = "urn:hrp:encounter-kind"
+SNOMED = "http://snomed.info/sct"
+GROUP_TYPE = {
+    "coding": [
+        {"system": ENCOUNTER_KIND_SYSTEM, "code": "group", "display": "Group session"},
+        {"system": SNOMED, "code": "76168009", "display": "Group psychotherapy"},
+    ],
+    "text": "Group session",
+}
 
 
 def _diagnoses(ctx: ExportContext) -> list[Diagnosis]:
@@ -552,6 +564,8 @@ def encounters(ctx: ExportContext) -> list[dict[str, Any]]:
                 }
             ],
         }
+        if encounter.is_group:
+            body["type"].append(GROUP_TYPE)
         addressed = [code for code in encounter.diagnosis_codes if code in by_code]
         if addressed:
             body["diagnosis"] = [

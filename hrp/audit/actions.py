@@ -243,6 +243,8 @@ class AuditAction(models.TextChoices):
 
     # Group sessions
     GROUP_CREATE = "group.create", _("Group created")
+    GROUP_EDIT = "group.edit", _("Group changed")
+    GROUP_END = "group.end", _("Group ended")
     GROUP_MEMBER_ADD = "group.member_add", _("Member added to a group")
     GROUP_MEMBER_ADD_REFUSED = "group.member_add_refused", _("Member not added to a group")
     GROUP_MEMBER_LEAVE = "group.member_leave", _("Member left a group")

@@ -17,9 +17,12 @@ from billing import services
 from billing.models import ClinicServiceCode, Diagnosis, DiagnosisChange, Encounter, Fee
 from clients.models import Client
 from disclosures.models import Disclosure
+from groups import services as group_services
+from groups.models import Attendance
 from hrp.accounts.models import User
 from tests.billing.factories import PayerConsentFactory, fee_schedule
 from tests.clients.factories import ClientFactory
+from tests.groups.factories import add_member, first_meeting, make_group
 from tests.htmltext import page_text
 from tests.sessions.factories import (
     AttendedAppointmentFactory,
@@ -248,12 +251,28 @@ def _grow(record: Client, n: int) -> None:
             diagnosis_codes=["F10.10"],
         )
         sign_contact(OutsideContactFactory(client=record))
+        # A group meeting the client attended, coded (a group of its own each time).
+        group = make_group(record.therapist, name=f"Group {i}")
+        membership = add_member(group, record.therapist, record)
+        meeting = first_meeting(group)
+        group_services.attendance_record(
+            actor=record.therapist, meeting=meeting, statuses={membership.pk: "attended"}
+        )
+        services.encounter_code(
+            actor=record.therapist,
+            client=record,
+            attendance=Attendance.objects.get(meeting=meeting),
+            code="90853",
+            minutes=90,
+            place_of_service="11",
+            diagnosis_codes=["F10.10"],
+        )
 
 
 # The chart shell as every section (session, user, two-factor device, client with header data
-# and flags, the access event), then diagnoses with their changes, sessions, contacts and the
-# consents offered for an export: the same count at one row and at five.
-SECTION_QUERIES = 13
+# and flags, the access event), then diagnoses with their changes, sessions, contacts, group
+# meetings and the consents offered for an export: the same count at one row and at five.
+SECTION_QUERIES = 14
 
 
 @pytest.mark.parametrize("rows", [1, 5])
@@ -272,6 +291,7 @@ def test_section_queries_do_not_grow(
         response = web.get(reverse("billing:section", args=[record.pk]))
     assert response.status_code == 200
     assert len(response.context["sessions"]) == rows
+    assert len(response.context["group_meetings"]) == rows
 
 
 # --- The fee schedule (clinic admins) --------------------------------------------------------

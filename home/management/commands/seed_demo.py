@@ -4,10 +4,11 @@ from django.conf import settings
 from django.core.management.base import CommandError
 
 from assessments.demo import seed_demo_assessments
-from billing.demo import seed_demo_billing
+from billing.demo import seed_demo_billing, seed_demo_group_billing
 from clients.demo import DEMO_CLIENTS, seed_demo_clients, seed_pseudonymous_clients
 from clients.models import Client
 from goals.demo import seed_demo_goals
+from groups.demo import seed_demo_groups
 from home.demo import seed_demo_emergency_access
 from hrp.accounts.demo import DEMO_PASSWORD, seed_demo_staff
 from hrp.audit.context import AuditedCommand
@@ -61,8 +62,12 @@ class Command(AuditedCommand):
         self.stdout.write(f"Techniques recorded with demo notes: {techniques.count}")
         contacted = seed_demo_contacts(clients=demo_clients)
         self.stdout.write(f"Demo clients given contacts outside sessions: {contacted}")
+        grouped = seed_demo_groups(clients=demo_clients)
+        self.stdout.write(f"Demo groups with members, meetings and group notes: {grouped}")
         billed = seed_demo_billing(clients=demo_clients)
         self.stdout.write(f"Demo clients given a problem list and coded sessions: {billed}")
+        group_coded = seed_demo_group_billing(clients=demo_clients)
+        self.stdout.write(f"Group meeting attendances coded for billing: {group_coded}")
         resolved = seed_demo_risk(clients=demo_clients)
         self.stdout.write(f"Earlier risk flags followed up and resolved: {resolved}")
         supplied = seed_demo_supplies(clients=demo_clients)
