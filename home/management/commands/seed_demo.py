@@ -16,6 +16,7 @@ from linkage.demo import seed_demo_referrals
 from notifications import services as reminders
 from risk.demo import seed_demo_risk
 from safety.demo import seed_demo_safety
+from selfreport.demo import seed_demo_selfreport
 from sessions.demo import seed_demo_appointments, seed_demo_contacts, seed_demo_notes
 from supervision.demo import seed_demo_supervision
 from supplies.demo import seed_demo_supplies
@@ -74,6 +75,10 @@ class Command(AuditedCommand):
         self.stdout.write(f"Demo clients given harm reduction supplies: {supplied}")
         referred = seed_demo_referrals(clients=demo_clients)
         self.stdout.write(f"Demo clients offered referrals: {referred}")
+        # After sessions, plans and check-ins (what the links ask about); before reminders are
+        # planned, so the channel it records for its clients is used for theirs too.
+        self_reported = seed_demo_selfreport(clients=demo_clients)
+        self.stdout.write(f"Demo clients sent links, schedules and a plan: {self_reported}")
         supervised = seed_demo_supervision()
         self.stdout.write(f"Supervision meetings and chart comments: {supervised}")
         self.stdout.write(f"Emergency-access events: {seed_demo_emergency_access()}")
