@@ -132,7 +132,6 @@ def test_dates_read_in_spanish_as_spanish_writes_them() -> None:
         assert formats.date(day) == "4 Dec 2026"
 
 
-@pytest.mark.xfail(strict=False, reason="translations merged by the lead")
 def test_the_set_password_email_is_in_the_recipients_language(
     clinic_admin: User, therapist: User, django_capture_on_commit_callbacks: Callable
 ) -> None:
