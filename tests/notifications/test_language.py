@@ -37,7 +37,9 @@ def _send_session_reminder(therapist: User) -> None:
     services.send_due_reminders(now=starts - 24 * HOUR)
 
 
-@pytest.mark.parametrize(("language", "day"), [("es", "lunes 4 de marzo de 2030"), ("en", "Mon 4 Mar 2030")])
+@pytest.mark.parametrize(
+    ("language", "day"), [("es", "lunes 4 de marzo de 2030"), ("en", "Mon 4 Mar 2030")]
+)
 def test_a_staff_reminder_is_in_its_recipients_language(
     therapist: User, language: str, day: str
 ) -> None:
