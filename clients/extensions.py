@@ -299,3 +299,21 @@ def register_timeline_source(source: TimelineSource) -> None:
 
 def timeline_sources() -> list[TimelineSource]:
     return sorted(TIMELINE_SOURCES.values(), key=lambda s: (s.order, s.key))
+
+
+# --- What must be finished before a record becomes an alias (clients.identity) -----------------
+# A record merged into another is read-only (hrp.access.merged_away): a note still to sign, a
+# session still booked or a flag still open on it could never be finished there. Each app that
+# keeps such work registers a check; `services.client_merge` refuses while any says something is
+# open, and says what. A check returns "" when nothing is open, else a short phrase with counts.
+MergeBlocker = Callable[["Client"], str]
+MERGE_BLOCKERS: dict[str, MergeBlocker] = {}
+
+
+def register_merge_blocker(key: str, check: MergeBlocker) -> None:
+    MERGE_BLOCKERS[key] = check
+
+
+def merge_blockers(client: Client) -> list[str]:
+    """What is still open on `client`, one phrase per app that has something (one query each)."""
+    return [phrase for check in MERGE_BLOCKERS.values() if (phrase := check(client))]

@@ -12,7 +12,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clients import identity
+from clients import extensions, identity
 from clients.models import (
     Client,
     Consent,
@@ -302,12 +302,24 @@ def client_merge(*, actor: User, client: Client, other: Client) -> IdentityDecis
     append-only tables and signed notes refuse UPDATE, and a row's origin is the record it was
     written on. The alias is read-only and left out of lists; its chart links here.
 
-    Only the treating clinician of both records may merge (hrp.access.require_write on each).
-    Side effects: an IdentityDecision "merged" with the alias's row counts per table, and a
-    `client.merge` change event on each record's chart carrying the two chart numbers only."""
+    Only the treating clinician of both records may merge (hrp.access.require_write on each),
+    and only once nothing is left open on `other` (clients.extensions.merge_blockers: notes to
+    sign, sessions booked, flags open). Side effects: an IdentityDecision "merged" with the
+    alias's row counts per table, and a `client.merge` change event on each record's chart
+    carrying the two chart numbers only."""
     access.require_write(actor, client)
     access.require_write(actor, other)
     client, other = _decision_pair(client, other)
+    # The alias is read-only from now on: what is still to do on it is done first.
+    open_work = extensions.merge_blockers(other)
+    if open_work:
+        raise ValidationError(
+            _(
+                "%(chart)s still has work open that could not be finished once it is merged: "
+                "%(what)s. Finish or move it on %(chart)s, then merge. Nothing was changed."
+            )
+            % {"chart": other.chart_number, "what": "; ".join(open_work)}
+        )
     kept = rows_per_relation(other)
     Client.objects.filter(pk=other.pk).update(merged_into=client, updated_at=timezone.now())
     other.merged_into = client

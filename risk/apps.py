@@ -13,6 +13,7 @@ class RiskConfig(AppConfig):
         from notifications.extensions import register_reminder_rule
         from risk import reminders, selectors
 
+        extensions.register_merge_blocker("risk", selectors.open_work_phrase)
         extensions.register_flag_source(
             extensions.FlagSource(
                 key="risk",

@@ -20,7 +20,7 @@ from django.db.models import (
 )
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from clients.extensions import TimelineEntry
 from clients.models import Client
@@ -238,3 +238,12 @@ def timeline_opened_load(pks: list[int]) -> dict[int, TimelineEntry]:
 
 def timeline_resolved_load(pks: list[int]) -> dict[int, TimelineEntry]:
     return _entries(pks, resolved=True)
+
+
+def open_work_phrase(client: Client) -> str:
+    """Flags a merge would strand on this record (clients.extensions.merge_blockers): one
+    query; "" when none is open."""
+    n = unresolved().filter(client=client).count()
+    if not n:
+        return ""
+    return ngettext("%(n)d risk flag open", "%(n)d risk flags open", n) % {"n": n}

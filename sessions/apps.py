@@ -41,6 +41,7 @@ class TherapySessionsConfig(AppConfig):
             )
         )
 
+        extensions.register_merge_blocker("sessions", selectors.open_work_phrase)
         extensions.register_caseload_column(
             extensions.CaseloadColumn(
                 key="next_appointment",

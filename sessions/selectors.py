@@ -729,3 +729,31 @@ def overview_contacts(client: Client, can: Any) -> dict[str, Any] | None:
     if not latest and not can.write:
         return None
     return {"contacts": latest}
+
+
+def open_work_phrase(client: Client) -> str:
+    """What a merge would strand on this record (clients.extensions.merge_blockers): sessions
+    still booked, and notes not yet signed or co-signed (attended sessions without a signed note
+    included). One query. "" when nothing is open."""
+    counts = Appointment.objects.filter(client=client).aggregate(
+        booked=Count("pk", filter=Q(status=Appointment.Status.SCHEDULED)),
+        notes=Count("pk", filter=Q(note_pending=True)),
+        cosign=Count("pk", filter=Q(note__status=SessionNote.Status.AWAITING_COSIGN)),
+    )
+    phrases = []
+    if counts["booked"]:
+        phrases.append(
+            ngettext("%(n)d session booked", "%(n)d sessions booked", counts["booked"])
+            % {"n": counts["booked"]}
+        )
+    notes = counts["notes"] + counts["cosign"]
+    if notes:
+        phrases.append(
+            ngettext(
+                "%(n)d session note not yet signed or co-signed",
+                "%(n)d session notes not yet signed or co-signed",
+                notes,
+            )
+            % {"n": notes}
+        )
+    return ", ".join(phrases)
