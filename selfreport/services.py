@@ -132,6 +132,23 @@ def _check_may_send(*, actor: User, client: Client, measure_code: str, language:
     _check_may_contact(actor=actor, client=client, language=language)
 
 
+def _new_token(*, actor: User, client: Client, language: str) -> tuple[str, dict[str, Any]]:
+    """A fresh token and the fields every keyed row (a link, a shared plan) stores with it: only
+    the token's hash, the channel it goes by, who made it and when, and when it stops working
+    (the clinic's SELF_REPORT_LINK_DAYS). The token itself goes in the message and nowhere else."""
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    days = int(clinic_setting("SELF_REPORT_LINK_DAYS"))
+    return token, {
+        "language": language,
+        "token_hash": token_hash(token),
+        "channel": client.reminder_channel,
+        "created_by": actor,
+        "created_at": now,
+        "expires_at": now + datetime.timedelta(days=days),
+    }
+
+
 @transaction.atomic
 def link_send(
     *,
@@ -160,19 +177,8 @@ def link_send(
         client=client, measure_code=measure_code, appointment=appointment, week=week
     )
     _check_may_contact(actor=actor, client=client, language=language)
-    token = secrets.token_urlsafe(32)
-    now = timezone.now()
-    link = ClientLink.objects.create(
-        client=client,
-        kind=kind,
-        language=language,
-        token_hash=token_hash(token),
-        channel=client.reminder_channel,
-        created_by=actor,
-        created_at=now,
-        expires_at=now + datetime.timedelta(days=int(clinic_setting("SELF_REPORT_LINK_DAYS"))),
-        **fields,
-    )
+    token, keyed = _new_token(actor=actor, client=client, language=language)
+    link = ClientLink.objects.create(client=client, kind=kind, **keyed, **fields)
     _deliver(
         client,
         message_text(
@@ -591,18 +597,9 @@ def plan_share(*, actor: User, client: Client, kind: str, language: str) -> tupl
         raise ValidationError(
             {"kind": _("This plan has no saved version yet: write it with the client first.")}
         )
-    token = secrets.token_urlsafe(32)
-    now = timezone.now()
+    token, keyed = _new_token(actor=actor, client=client, language=language)
     share = PlanShare.objects.create(
-        client=client,
-        kind=kind,
-        **{selectors.PLAN_SHARE_FIELDS[kind]: version},
-        language=language,
-        token_hash=token_hash(token),
-        channel=client.reminder_channel,
-        created_by=actor,
-        created_at=now,
-        expires_at=now + datetime.timedelta(days=int(clinic_setting("SELF_REPORT_LINK_DAYS"))),
+        client=client, kind=kind, **{selectors.PLAN_SHARE_FIELDS[kind]: version}, **keyed
     )
     _deliver(
         client,
